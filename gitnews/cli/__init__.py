@@ -1,0 +1,15 @@
+"""The ``gitnews`` command (typer).  The only code that prints or exits.
+
+Each command parses its arguments, calls the core, and prints.  Exit status:
+0 success, 1 some items failed (the run completed) or a thing asked for does
+not exist, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+from .app import app, main
+
+# Commands register themselves on ``app`` when their module is imported.
+from . import tracking as _tracking  # noqa: E402,F401
+
+__all__ = ["app", "main"]

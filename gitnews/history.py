@@ -1,0 +1,100 @@
+"""Reading versions back from git: one ``git log`` per question.
+
+Every read asks git once (``git log --format=... -- <path>``, ``git show``),
+reusing the :class:`git.Repo` (and its persistent ``cat-file`` processes);
+nothing loops over the commits of the whole repository in Python except
+:func:`iter_commits`, which streams one ``git log`` for rebuilding the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import git
+
+from .models import Version
+from .trailers import parse_trailers
+
+__all__ = ["LogEntry", "iter_commits", "versions", "read_version", "ARTICLE_PREFIXES"]
+
+#: Subject prefixes of version commits (``New: <headline>``).
+ARTICLE_PREFIXES = ("New: ", "Changed: ", "Removed: ", "Restored: ", "Reverted: ", "Captured: ")
+
+_RS, _US = "\x1e", "\x1f"
+
+
+@dataclass
+class LogEntry:
+    """One commit as :func:`iter_commits` streams it.
+
+    ``changes`` are ``(status, path)`` pairs: status ``A``, ``M`` or ``D``.
+    """
+
+    commit: str
+    time: datetime
+    message: str
+    changes: list[tuple[str, str]]
+
+    @property
+    def trailers(self) -> dict[str, str]:
+        return dict(parse_trailers(self.message))
+
+
+def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
+                 paths: list[str] | None = None, reverse: bool = True) -> Iterator[LogEntry]:
+    """Stream the commits of ``rev_range`` (oldest first when ``reverse``).
+
+    One ``git log --name-status`` process; memory stays flat.
+    """
+    args = ["-c", "core.quotePath=false", "log", "--no-renames", "--no-color",
+            f"--format={_RS}%H%n%at%n%B{_US}", "--name-status"]
+    if reverse:
+        args.append("--reverse")
+    args.append(rev_range)
+    if paths:
+        args += ["--", *paths]
+    proc = repo.git.execute(["git", *args], as_process=True, stdout_as_string=False)
+    buf = b""
+    try:
+        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+            buf += chunk
+            *records, buf = buf.split(_RS.encode())
+            for rec in records:
+                if rec.strip():
+                    yield _parse_record(rec.decode("utf-8", "replace"))
+        if buf.strip():
+            yield _parse_record(buf.decode("utf-8", "replace"))
+    finally:
+        proc.stdout.close()
+        proc.wait()
+
+
+def _parse_record(rec: str) -> LogEntry:
+    head, _, names = rec.partition(_US)
+    sha, ts, message = head.split("\n", 2)
+    changes = []
+    for line in names.strip("\n").split("\n"):
+        if "\t" in line:
+            status, path = line.split("\t", 1)
+            changes.append((status[:1], path))
+    return LogEntry(commit=sha, time=datetime.fromtimestamp(int(ts), tz=timezone.utc),
+                    message=message.rstrip("\n") + "\n", changes=changes)
+
+
+def versions(repo: git.Repo, path: str) -> list[Version]:
+    """Every version of the article at ``path``, oldest first (one ``git log``)."""
+    out: list[Version] = []
+    for number, entry in enumerate(iter_commits(repo, "HEAD", paths=[path]), start=1):
+        status = next((s for s, p in entry.changes if p == path), "M")
+        out.append(Version(path=path, number=number, commit=entry.commit,
+                           fetched_at=entry.time, subject=entry.message.split("\n", 1)[0],
+                           trailers=entry.trailers, removed=status == "D"))
+    return out
+
+
+def read_version(repo: git.Repo, commit: str, path: str) -> bytes:
+    """The file's bytes exactly as stored at ``commit`` (``git cat-file``)."""
+    return repo.git.execute(["git", "cat-file", "blob", f"{commit}:{path}"],
+                            stdout_as_string=False, strip_newline_in_stdout=False)

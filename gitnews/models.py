@@ -1,0 +1,134 @@
+"""Plain dataclasses passed between the pipeline stages.
+
+feeds -> :class:`FeedEntry`; fetch -> :class:`Page`; extract -> :class:`Article`;
+store/history -> :class:`Version`; poll -> :class:`ItemResult`, :class:`RunResult`.
+Times are timezone-aware :class:`datetime.datetime` objects in UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["FeedEntry", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult"]
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of a feed: the article link it points to.
+
+    ``link`` is absolute (resolved against the feed's final URL and ``xml:base``);
+    ``entry_id`` is the entry's guid/id when the feed gives one; ``published_at``
+    is the entry's own date (UTC) or None when missing, unparseable or in the future.
+    """
+
+    feed_url: str
+    link: str
+    entry_id: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTTP response as fetched: raw body bytes, never decoded by the client.
+
+    ``url`` is the URL requested, ``final_url`` the URL after redirects,
+    ``redirects`` every URL passed through (requested first, final excluded).
+    ``status`` 304 means "not modified" and ``body`` is then empty.
+    ``etag`` / ``last_modified`` are the validators to send next time.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """What extraction found in a page.
+
+    ``paragraphs`` are the body's blocks in reading order (paragraphs, headings,
+    list items, quotes), each one line of text. ``published_at`` is an RFC 3339
+    date or date-time string exactly as precise as the page gives it, or None.
+    ``canonical_url`` is the page's own ``rel=canonical``/``og:url`` (unvalidated).
+    ``extractor`` names the extractor and version, e.g. ``"trafilatura 2.3.1"``.
+    """
+
+    headline: str
+    paragraphs: tuple[str, ...]
+    byline: str | None = None
+    published_at: str | None = None
+    canonical_url: str | None = None
+    extractor: str = ""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of one article, as recorded in git.
+
+    ``number`` counts from 1; ``commit`` is the full commit id; ``trailers``
+    maps each trailer key to its value (the last one when a key repeats).
+    ``removed`` is True for a removal commit (the file was deleted).
+    """
+
+    path: str
+    number: int
+    commit: str
+    fetched_at: datetime
+    subject: str
+    trailers: dict[str, str] = field(default_factory=dict)
+    removed: bool = False
+
+
+class Outcome(str, enum.Enum):
+    """What one run did with one article."""
+
+    NEW = "NEW"
+    CHANGED = "CHANGED"
+    UNCHANGED = "UNCHANGED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+
+
+@dataclass
+class ItemResult:
+    """The outcome for one article (or one feed) in a run.
+
+    ``message`` says what failed and what to do, for FAILED and SKIPPED items.
+    ``version`` is the new version number for NEW and CHANGED items.
+    """
+
+    url: str
+    outcome: Outcome
+    path: str | None = None
+    version: int | None = None
+    headline: str | None = None
+    message: str | None = None
+    kind: str = "article"  # "article" or "feed"
+
+
+@dataclass
+class RunResult:
+    """Everything one polling pass did; ``items`` in the order they completed."""
+
+    items: list[ItemResult] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    dry_run: bool = False
+
+    def count(self, outcome: Outcome) -> int:
+        """Number of article items with ``outcome`` (feeds are not counted)."""
+        return sum(1 for i in self.items if i.outcome is outcome and i.kind == "article")
+
+    @property
+    def failures(self) -> list[ItemResult]:
+        """Every FAILED item, feeds included."""
+        return [i for i in self.items if i.outcome is Outcome.FAILED]

@@ -1,0 +1,280 @@
+"""The rebuildable cache: what gitnews knows between runs, outside history.
+
+Kept in ``.git/gitnews/state.sqlite`` (inside ``.git``, so never committed and
+never in the working tree).  Two kinds of data:
+
+* derived from git (articles, their version counts, current blob ids,
+  headlines, aliases found in trailers): rebuilt from ``git log`` whenever
+  the cache's recorded ``head`` is not the branch's current commit;
+* check state that changes on every run (ETag, Last-Modified, last check,
+  failure streak): losing it costs only a full re-fetch.
+
+Deleting the file is always safe.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import git
+
+from .history import iter_commits
+from .trailers import format_time
+from .urls import url_key
+
+__all__ = ["State", "ArticleRecord", "STATE_DIR"]
+
+STATE_DIR = "gitnews"
+_SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+    path TEXT PRIMARY KEY, folded TEXT NOT NULL, url TEXT NOT NULL,
+    versions INTEGER NOT NULL, blob TEXT, headline TEXT, feed TEXT,
+    first_seen TEXT, last_changed TEXT, removed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded);
+CREATE TABLE IF NOT EXISTS aliases (key TEXT PRIMARY KEY, path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checks (
+    path TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, last_checked TEXT,
+    failures INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+"""
+
+
+@dataclass
+class ArticleRecord:
+    """One tracked article as the cache knows it (times are RFC 3339 UTC strings)."""
+
+    path: str
+    url: str
+    versions: int
+    blob: str | None
+    headline: str | None
+    feed: str | None
+    first_seen: str | None
+    last_changed: str | None
+    removed: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    last_checked: str | None = None
+    failures: int = 0
+    last_error: str | None = None
+
+
+def _safe_key(url: str) -> str | None:
+    try:
+        return url_key(url)
+    except Exception:  # noqa: BLE001 - any unusable URL simply has no alias
+        return None
+
+
+class State:
+    """The cache of one archive; :meth:`sync` it with git before use."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        folder = Path(repo.git_dir) / STATE_DIR
+        folder.mkdir(exist_ok=True)
+        self.path = folder / "state.sqlite"
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        row = self.db.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
+        if row is None or row[0] != _SCHEMA_VERSION:
+            self._reset()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _reset(self) -> None:
+        self.db.executescript("DELETE FROM articles; DELETE FROM aliases; DELETE FROM meta;")
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+
+    # -- sync with git ----------------------------------------------------------------
+    def _head(self) -> str | None:
+        try:
+            return self.repo.git.rev_parse("--verify", "-q", "HEAD")
+        except git.GitCommandError:
+            return None
+
+    def sync(self) -> None:
+        """Bring the git-derived tables up to date with the branch.
+
+        Replays only the commits since the recorded head when that is an
+        ancestor of HEAD; otherwise rebuilds from the whole history.
+        """
+        head = self._head()
+        row = self.db.execute("SELECT v FROM meta WHERE k='head'").fetchone()
+        known = row[0] if row else None
+        if head == known:
+            return
+        if head is None:
+            self.db.execute("BEGIN")
+            self.db.executescript("DELETE FROM articles; DELETE FROM aliases;")
+            self.db.execute("COMMIT")
+            return
+        rev = "HEAD"
+        if known:
+            try:
+                self.repo.git.merge_base("--is-ancestor", known, head)
+                rev = f"{known}..{head}"
+            except git.GitCommandError:
+                known = None
+        self.db.execute("BEGIN")
+        if known is None:
+            self.db.execute("DELETE FROM articles")
+            self.db.execute("DELETE FROM aliases")
+        touched: set[str] = set()
+        for entry in iter_commits(self.repo, rev):
+            trailers = entry.trailers
+            url = trailers.get("Article-Url")
+            for status, path in entry.changes:
+                if not path.endswith(".txt") or url is None:
+                    continue
+                touched.add(path)
+                self._apply(path, url, status, entry.time, trailers)
+        self._refresh_blobs(touched)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+        self.db.execute("COMMIT")
+
+    def _apply(self, path: str, url: str, status: str, when: datetime,
+               trailers: dict[str, str]) -> None:
+        ts = format_time(when)
+        cur = self.db.execute("SELECT versions FROM articles WHERE path=?", (path,)).fetchone()
+        if cur is None:
+            self.db.execute(
+                "INSERT INTO articles(path, folded, url, versions, feed, first_seen, last_changed,"
+                " removed) VALUES (?,?,?,?,?,?,?,?)",
+                (path, path.casefold(), url, 1, trailers.get("Feed"), ts, ts, int(status == "D")))
+        else:
+            self.db.execute(
+                "UPDATE articles SET url=?, versions=versions+1, last_changed=?, removed=?,"
+                " feed=COALESCE(?, feed) WHERE path=?",
+                (url, ts, int(status == "D"), trailers.get("Feed"), path))
+        self.add_aliases(path, [url, trailers.get("Fetched-Url")], commit=False)
+
+    def _refresh_blobs(self, paths: set[str]) -> None:
+        if not paths:
+            return
+        blobs: dict[str, str] = {}
+        listing = self.repo.git.execute(
+            ["git", "-c", "core.quotePath=false", "ls-tree", "-r", "-z", "HEAD"],
+            stdout_as_string=False)
+        for rec in listing.split(b"\0"):
+            if rec:
+                meta, _, name = rec.partition(b"\t")
+                blobs[name.decode("utf-8", "replace")] = meta.split()[2].decode()
+        batch = [p for p in paths if p in blobs]
+        heads = self._first_lines([blobs[p] for p in batch])
+        for path in paths:
+            blob = blobs.get(path)
+            self.db.execute("UPDATE articles SET blob=?, headline=COALESCE(?, headline) "
+                            "WHERE path=?", (blob, heads.get(blob), path))
+
+    def _first_lines(self, blobs: list[str]) -> dict[str, str]:
+        """Line 1 (the headline) of each blob, through one ``git cat-file --batch``."""
+        if not blobs:
+            return {}
+        proc = self.repo.git.execute(["git", "cat-file", "--batch"], as_process=True,
+                                     istream=subprocess.PIPE)
+        # Feed from a thread so that neither pipe can fill up and block the other.
+        feeder = threading.Thread(
+            target=lambda: (proc.stdin.write("".join(b + "\n" for b in blobs).encode()),
+                            proc.stdin.close()), daemon=True)
+        feeder.start()
+        heads: dict[str, str] = {}
+        for _ in blobs:
+            header = proc.stdout.readline().split()
+            data = proc.stdout.read(int(header[2]) + 1)
+            heads[header[0].decode()] = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+        feeder.join()
+        proc.stdout.close()
+        proc.wait()
+        return heads
+
+    # -- lookups ----------------------------------------------------------------------
+    _COLS = ("a.path, a.url, a.versions, a.blob, a.headline, a.feed, a.first_seen, "
+             "a.last_changed, a.removed, c.etag, c.last_modified, c.last_checked, "
+             "COALESCE(c.failures, 0), c.last_error")
+
+    def _record(self, row: tuple | None) -> ArticleRecord | None:
+        if row is None:
+            return None
+        return ArticleRecord(*row[:8], bool(row[8]), *row[9:])
+
+    def get(self, path: str) -> ArticleRecord | None:
+        """The article stored at ``path``, or None."""
+        return self._record(self.db.execute(
+            f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
+            "WHERE a.path=?", (path,)).fetchone())
+
+    def lookup(self, url: str) -> ArticleRecord | None:
+        """The article that ``url`` (any alias, any scheme) names, or None."""
+        key = _safe_key(url)
+        if key is None:
+            return None
+        row = self.db.execute("SELECT path FROM aliases WHERE key=?", (key,)).fetchone()
+        return self.get(row[0]) if row else None
+
+    def path_taken(self, path: str) -> bool:
+        """True if ``path`` is used, also when compared case-insensitively."""
+        return self.db.execute("SELECT 1 FROM articles WHERE folded=?",
+                               (path.casefold(),)).fetchone() is not None
+
+    def articles(self) -> Iterator[ArticleRecord]:
+        """Every tracked article, by path."""
+        for row in self.db.execute(
+                f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
+                "ORDER BY a.path"):
+            yield self._record(row)
+
+    # -- updates ----------------------------------------------------------------------
+    def add_aliases(self, path: str, urls: Iterable[str | None], *, commit: bool = True) -> None:
+        """Record that each of ``urls`` names the article at ``path``."""
+        for url in urls:
+            key = _safe_key(url) if url else None
+            if key:
+                self.db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?)", (key, path))
+
+    def record_check(self, path: str, *, checked_at: datetime, etag: str | None = None,
+                     last_modified: str | None = None, error: str | None = None) -> None:
+        """Remember one check of ``path``: validators on success, the error otherwise."""
+        ts = format_time(checked_at)
+        if error is None:
+            self.db.execute(
+                "INSERT INTO checks(path, etag, last_modified, last_checked, failures, last_error)"
+                " VALUES (?,?,?,?,0,NULL) ON CONFLICT(path) DO UPDATE SET"
+                " etag=COALESCE(excluded.etag, etag),"
+                " last_modified=COALESCE(excluded.last_modified, last_modified),"
+                " last_checked=excluded.last_checked, failures=0, last_error=NULL",
+                (path, etag, last_modified, ts))
+        else:
+            self.db.execute(
+                "INSERT INTO checks(path, last_checked, failures, last_error) VALUES (?,?,1,?)"
+                " ON CONFLICT(path) DO UPDATE SET last_checked=excluded.last_checked,"
+                " failures=failures+1, last_error=excluded.last_error", (path, ts, error))
+
+    def get_feed(self, url: str) -> dict:
+        """What the last run stored for feed ``url``: ``etag``, ``last_modified``,
+        ``links`` (its entries' links), ``error``; {} when never read."""
+        row = self.db.execute("SELECT data FROM feeds WHERE url=?", (url,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def set_feed(self, url: str, data: dict) -> None:
+        self.db.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?)", (url, json.dumps(data)))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT v FROM meta WHERE k=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

@@ -1,0 +1,125 @@
+"""Format and parse the git trailers of version commits (pure).
+
+A version commit's message is::
+
+    <subject: "New: <headline>" or "Changed: <headline>", at most 72 characters>
+
+    <optional one-line summary>
+
+    Article-Url: https://...
+    Version: 2
+    Fetched-At: 2016-09-29T17:14:00Z
+    ...
+
+The trailer block is the message's last paragraph, one ``Key: value`` line
+per trailer, as ``git interpret-trailers --parse`` reads it (git-interpret-
+trailers(1)).  Values are cleaned so that no headline, byline or URL can break
+that: line breaks, control and format characters become spaces, white space
+is collapsed, and values longer than :data:`MAX_VALUE_CHARS` are shortened
+with an ellipsis.  A line can never start with ``---`` or white space (which
+git would read as a patch divider or a continuation), because every line of
+the block starts with its key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
+    "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
+]
+
+#: The trailer keys gitnews writes, in the order it writes them.
+TRAILER_KEYS = (
+    "Article-Url", "Version", "Fetched-At", "Http-Status", "Extractor",
+    "Fetched-Url", "Feed", "Published-At", "Byline",
+    "Captured-At", "Source-Archive", "Page-Sha256", "Change-Kind", "Reverts-To",
+)
+MAX_SUBJECT_CHARS = 72
+MAX_VALUE_CHARS = 1000
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+_TRAILER_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+_WS = re.compile(r"\s+")
+
+
+def clean_value(value: object, *, max_chars: int = MAX_VALUE_CHARS) -> str:
+    """Make ``value`` a safe one-line trailer value or subject fragment."""
+    text = str(value)
+    text = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Cs") else c
+        for c in text)
+    text = _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if len(text) > max_chars:
+        text = text[: max_chars - 1].rstrip() + "…"
+    return text
+
+
+def format_time(dt) -> str:  # noqa: ANN001 - datetime
+    """RFC 3339 UTC with second precision and ``Z``: ``2016-09-29T17:14:00Z``."""
+    from datetime import timezone
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_subject(prefix: str, headline: str) -> str:
+    """``"<prefix>: <headline>"`` cleaned and cut to :data:`MAX_SUBJECT_CHARS`."""
+    subject = clean_value(f"{prefix}: {clean_value(headline)}", max_chars=MAX_SUBJECT_CHARS)
+    return subject
+
+
+def format_message(subject: str, trailers: Iterable[tuple[str, object]] | Mapping[str, object],
+                   *, summary: str | None = None) -> str:
+    """Build a commit message: subject, optional summary paragraph, trailer block.
+
+    ``trailers`` are ``(key, value)`` pairs (or a mapping); pairs whose value is
+    None or empty are left out.  Keys must match ``[A-Za-z0-9][A-Za-z0-9-]*``
+    (ValueError otherwise).  Returns the message ending in one newline.
+    """
+    items = trailers.items() if isinstance(trailers, Mapping) else trailers
+    lines = []
+    for key, value in items:
+        if not _KEY.match(key):
+            raise ValueError(f"invalid trailer key {key!r}")
+        if value is None:
+            continue
+        text = clean_value(value)
+        if text:
+            lines.append(f"{key}: {text}")
+    parts = [clean_value(subject, max_chars=MAX_SUBJECT_CHARS) or "Version"]
+    if summary:
+        parts.append(clean_value(summary))
+    parts.append("\n".join(lines))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def parse_trailers(message: str) -> list[tuple[str, str]]:
+    """Return the ``(key, value)`` pairs of ``message``'s trailer block, in order.
+
+    Reads the last paragraph when every line of it is a ``Key: value`` line
+    (continuation lines that start with white space are joined), as git does
+    for messages without configured trailers.  Returns [] when there is none.
+    """
+    text = message.replace("\r\n", "\n").rstrip("\n")
+    for i, line in enumerate(text.split("\n")):
+        if line.startswith("---") and (len(line) == 3 or line[3].isspace()):
+            text = "\n".join(text.split("\n")[:i]).rstrip("\n")
+            break
+    paragraphs = re.split(r"\n[ \t]*\n", text)
+    if len(paragraphs) < 2:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for line in paragraphs[-1].split("\n"):
+        if line[:1] in (" ", "\t") and pairs:
+            key, value = pairs[-1]
+            pairs[-1] = (key, f"{value} {line.strip()}".strip())
+            continue
+        m = _TRAILER_LINE.match(line)
+        if not m:
+            return []
+        pairs.append((m.group(1), m.group(2).strip()))
+    return pairs
