@@ -41,7 +41,7 @@ def looks_like_feed(body: bytes, content_type: str | None = None) -> bool:
 
 def _entry_date(entry: dict, now: datetime) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # plain lookup: no feedparser key aliasing
         if value:
             try:
                 dt = datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)

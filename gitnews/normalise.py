@@ -59,15 +59,15 @@ def render_text(headline: str, paragraphs: Iterable[str],
 
     Empty paragraphs are dropped, and so is every paragraph that one of the
     ``drop`` patterns matches in full (``re.fullmatch``; boilerplate filters).
-    A first paragraph equal to the headline is dropped (extractors often repeat
-    the ``<h1>``).  Returns ``"<headline>\\n\\n<p1>\\n\\n<p2>\\n"``; an empty
+    Leading paragraphs equal to the headline are dropped (extractors often
+    repeat the ``<h1>``).  Returns ``"<headline>\\n\\n<p1>\\n\\n<p2>\\n"``; an empty
     body gives ``"<headline>\\n"``.
     """
     head = normalise_line(headline) or NO_HEADLINE
     body = [p for p in (normalise_line(p) for p in paragraphs) if p]
     if drop:
         body = [p for p in body if not any(rx.fullmatch(p) for rx in drop)]
-    if body and body[0] == head:
+    while body and body[0] == head:
         body = body[1:]
     return "\n\n".join([head, *body]) + "\n"
 

@@ -21,10 +21,8 @@ from datetime import datetime, timezone
 from .archive import Archive
 from .errors import ExtractionError, FetchError, GitnewsError
 from .models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
-from .paths import article_path
-from .store import blob_id
-from .trailers import format_message, format_subject, format_time
-from .urls import canonical_url, url_key
+from .record import Capture, Recorder
+from .urls import url_key
 
 __all__ = ["run", "CheckOutcome", "ProgressCallback"]
 
@@ -57,8 +55,6 @@ class CheckOutcome:
 class _Pending:
     """Cache updates applied once the run's commits are safely in git."""
 
-    checks: list[tuple[str, dict]] = field(default_factory=list)
-    aliases: list[tuple[str, list[str]]] = field(default_factory=list)
     feeds: list[tuple[str, dict]] = field(default_factory=list)
 
 
@@ -179,21 +175,6 @@ def _checks(work: list[_Work], fetcher, drop, concurrency: int) -> Iterator[Chec
                     running.add(pool.submit(_check, nxt, fetcher, drop))
 
 
-def _trailers(*, url: str, version: int, page: Page, article: Article, feed: str | None,
-              requested: str) -> list[tuple[str, object]]:
-    return [
-        ("Article-Url", url),
-        ("Version", version),
-        ("Fetched-At", format_time(page.fetched_at)),
-        ("Http-Status", page.status),
-        ("Extractor", article.extractor),
-        ("Fetched-Url", requested if url_key(requested) != url_key(url) else None),
-        ("Feed", feed),
-        ("Published-At", article.published_at),
-        ("Byline", article.byline),
-    ]
-
-
 def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         progress: ProgressCallback | None = None) -> RunResult:
     """One polling pass over ``archive``; returns what happened to each item.
@@ -207,12 +188,11 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     from .fetch import Fetcher
 
     cfg = archive.config
-    state = archive.state
     result = RunResult(started_at=datetime.now(timezone.utc), dry_run=dry_run)
     pending = _Pending()
     drop = ()
-    claimed: dict[str, str] = {}  # path -> url key, articles created in this run
     tx = None if dry_run else archive.transaction()
+    recorder = Recorder(archive, tx)
     with Fetcher(timeout_s=cfg.fetch.timeout_s, connect_timeout_s=cfg.fetch.connect_timeout_s,
                  max_bytes=cfg.fetch.max_bytes, max_redirects=cfg.fetch.max_redirects,
                  concurrency=cfg.fetch.concurrency, contact=cfg.fetch.contact) as fetcher:
@@ -220,7 +200,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         total = len(result.items) + len(work)
         try:
             for outcome in _checks(work, fetcher, drop, cfg.fetch.concurrency):
-                item = _record(outcome, archive, tx, pending, claimed)
+                item = _record(outcome, recorder)
                 result.items.append(item)
                 if progress:
                     progress(len(result.items), total, item)
@@ -230,71 +210,22 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             raise
     if tx is not None:
         tx.finish()
-        state.sync()
-        for path, urls in pending.aliases:
-            state.add_aliases(path, urls)
-        for path, kwargs in pending.checks:
-            state.record_check(path, **kwargs)
+        recorder.apply()
         for feed_url, data in pending.feeds:
-            state.set_feed(feed_url, data)
+            archive.state.set_feed(feed_url, data)
     result.finished_at = datetime.now(timezone.utc)
     return result
 
 
-def _record(outcome: CheckOutcome, archive: Archive, tx, pending: _Pending,
-            claimed: dict[str, str]) -> ItemResult:  # noqa: ANN001
-    """Decide what one check means and queue its commit (calling thread only)."""
-    work, page, state = outcome.work, outcome.page, archive.state
-    now = datetime.now(timezone.utc)
+def _record(outcome: CheckOutcome, recorder: Recorder) -> ItemResult:
+    """What one check means (calling thread only)."""
+    work, page = outcome.work, outcome.page
     if outcome.error is not None:
-        if work.path:
-            pending.checks.append((work.path, {"checked_at": now, "error": str(outcome.error)}))
-        return ItemResult(url=work.url, outcome=Outcome.FAILED, path=work.path,
-                          message=str(outcome.error))
+        return recorder.failed(work.url, str(outcome.error), path=work.path,
+                               when=datetime.now(timezone.utc))
     assert page is not None
     if page.status == 304:
-        pending.checks.append((work.path, {"checked_at": page.fetched_at}))
-        return ItemResult(url=work.url, outcome=Outcome.UNCHANGED, path=work.path)
-    canonical = canonical_url(page.final_url)
-    path = work.path
-    record = state.get(path) if path else state.lookup(canonical)
-    if record is None:
-        key = url_key(canonical)
-        path = next((p for p, k in claimed.items() if k == key), None)
-        if path is None:
-            path = article_path(canonical)
-            if state.path_taken(path) or path.casefold() in {p.casefold() for p in claimed}:
-                path = article_path(canonical, hashed=True)
-            claimed[path] = key
-        elif path in claimed:
-            # A second link to an article first seen in this run: only an alias.
-            pending.aliases.append((path, [work.url, page.final_url, *work.aliases]))
-            return ItemResult(url=work.url, outcome=Outcome.UNCHANGED, path=path,
-                              message="another link to an article already checked in this run")
-    else:
-        path = record.path
-        if path in claimed:
-            pending.aliases.append((path, [work.url, page.final_url, *work.aliases]))
-            return ItemResult(url=work.url, outcome=Outcome.UNCHANGED, path=path,
-                              message="another link to an article already checked in this run")
-        claimed[path] = url_key(canonical)
-    assert outcome.text is not None and outcome.article is not None
-    data = outcome.text.encode("utf-8")
-    pending.aliases.append((path, [work.url, page.final_url, canonical, *page.redirects,
-                                   *work.aliases]))
-    pending.checks.append((path, {"checked_at": page.fetched_at, "etag": page.etag,
-                                  "last_modified": page.last_modified}))
-    if record is not None and record.blob == blob_id(data) and not record.removed:
-        return ItemResult(url=canonical, outcome=Outcome.UNCHANGED, path=path,
-                          headline=outcome.article.headline)
-    version = (record.versions if record else 0) + 1
-    new = record is None
-    headline = outcome.text.split("\n", 1)[0]
-    message = format_message(
-        format_subject("New" if new else "Changed", headline),
-        _trailers(url=canonical, version=version, page=page, article=outcome.article,
-                  feed=work.feed or (record.feed if record else None), requested=work.url))
-    if tx is not None:
-        tx.commit({path: data}, message=message, when=page.fetched_at)
-    return ItemResult(url=canonical, outcome=Outcome.NEW if new else Outcome.CHANGED,
-                      path=path, version=version, headline=headline)
+        return recorder.not_modified(work.url, page, path=work.path)
+    return recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
+                                   text=outcome.text, feed=work.feed, path=work.path,
+                                   aliases=work.aliases))

@@ -63,6 +63,7 @@ class Transaction:
         self._proc: subprocess.Popen | None = None
         self._marks_file: str | None = None
         self._old_head: str | None = None
+        self._stderr = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Transaction:
@@ -83,10 +84,13 @@ class Transaction:
             fd, self._marks_file = tempfile.mkstemp(prefix="gitnews-marks-",
                                                     dir=self.repo.git_dir)
             os.close(fd)
-            self._proc = self.repo.git.fast_import(
-                "--quiet", "--done", "--date-format=raw",
-                f"--export-marks={self._marks_file}",
-                as_process=True, istream=subprocess.PIPE)
+            # stderr goes to a file, so that a chatty git can never block on a full pipe.
+            self._stderr = tempfile.TemporaryFile()
+            self._proc = subprocess.Popen(
+                ["git", "fast-import", "--quiet", "--done", "--date-format=raw",
+                 f"--export-marks={self._marks_file}"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr,
+                env={**os.environ, "GIT_DIR": str(self.repo.git_dir)})
         return self._proc
 
     def _write(self, data: bytes) -> None:
@@ -105,11 +109,9 @@ class Transaction:
             proc.stdin.close()
         except OSError:
             pass
-        try:
-            proc.wait()
-        except git.GitCommandError as exc:
-            return str(exc.stderr).strip() or f"exit status {exc.status}"
-        err = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
+        proc.wait()
+        self._stderr.seek(0)
+        err = self._stderr.read().decode("utf-8", "replace").strip()
         return err or f"exit status {proc.returncode}"
 
     # -- writing -------------------------------------------------------------------------
@@ -154,13 +156,11 @@ class Transaction:
             self._proc = None
 
     def _cleanup(self) -> None:
-        for stream in ("stdin", "stdout", "stderr"):
-            f = getattr(self._proc, stream, None)
-            if f:
-                try:
-                    f.close()
-                except OSError:
-                    pass
+        for f in (self._proc.stdin, self._stderr):
+            try:
+                f.close()
+            except (OSError, AttributeError):
+                pass
         if self._marks_file:
             try:
                 os.unlink(self._marks_file)
