@@ -9,14 +9,14 @@ import typer
 
 from ..archive import init_archive, open_archive
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, command, console,
-                  err_console)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, WaitOption, command,
+                  console, err_console, open_for_writing, wait_seconds)
 
 
 @command("init")
-def init_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
+def init_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = None) -> None:
     """Create an archive: a git repository with gitnews.toml and a README."""
-    path = init_archive(archive)
+    path = init_archive(archive, wait_s=wait_seconds(wait))
     typer.echo(f"Created a gitnews archive in {path}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path}")
 
@@ -28,12 +28,13 @@ def add_cmd(
     feed: Annotated[bool, typer.Option("--feed", help="Add as feeds without fetching.")] = False,
     article: Annotated[bool, typer.Option("--article",
                                           help="Add as single articles without fetching.")] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Track feeds (RSS, Atom, JSON Feed), homepages (their feeds) or single articles."""
     from ..tracking import add
 
     kind = "feed" if feed else "article" if article else "auto"
-    with open_archive(archive, create=True) as arc:
+    with open_for_writing(archive, wait=wait, create=True, command="gitnews add") as arc:
         results = add(arc, urls, kind=kind)
     failed = False
     for r in results:
@@ -49,11 +50,12 @@ def add_cmd(
 def remove_cmd(
     urls: Annotated[list[str], typer.Argument(help="Tracked feed or article URLs.")],
     archive: ArchiveOption = DEFAULT_ARCHIVE,
+    wait: WaitOption = None,
 ) -> None:
     """Stop tracking feeds or articles (their history stays in the archive)."""
     from ..tracking import remove
 
-    with open_archive(archive) as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews remove") as arc:
         removed = remove(arc, urls)
     for url in urls:
         typer.echo(f"{'removed' if url in removed else 'not tracked'}: {url}")
@@ -102,11 +104,18 @@ def run_cmd(
                                           help="Fetch and report, commit nothing.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    wait: WaitOption = None,
 ) -> None:
-    """One polling pass: read feeds, fetch articles, commit every changed text."""
+    """One polling pass: read feeds, fetch articles, commit every changed text.
+
+    Exits with 75 at once when another gitnews process is writing to the
+    archive (or waits, with --wait); a --dry-run does not need the lock.
+    """
     from ..poll import run
 
-    with open_archive(archive, create=True) as arc:
+    arc = (open_archive(archive) if dry_run else
+           open_for_writing(archive, wait=wait, create=True, command="gitnews run"))
+    with arc:
         if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
         if progress:
