@@ -249,19 +249,6 @@ def _open_paths() -> set[str]:
     return paths
 
 
-def _descendants(pid: int, procs: list[tuple[int, str, float, int]]) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for p, _, _, ppid in procs:
-        children.setdefault(ppid, []).append(p)
-    out, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in out:
-                out.add(child)
-                todo.append(child)
-    return out
-
-
 def _candidates(git_dir: Path) -> list[Path]:
     """Lock files and leftovers that a killed git or gitnews process can leave."""
     found = [git_dir / name for name in ("index.lock", "HEAD.lock", "packed-refs.lock",
@@ -272,12 +259,42 @@ def _candidates(git_dir: Path) -> list[Path]:
     return [p for p in found if p.is_file()]
 
 
+def _inside(path: str, folders: tuple[str, ...]) -> bool:
+    return any(path == f or path.startswith(f + os.sep) for f in folders)
+
+
+def _may_touch(pid: int, folders: tuple[str, ...]) -> bool:
+    """Whether process ``pid`` may be working in the repository: its current
+    folder, its ``GIT_DIR``/``GIT_WORK_TREE`` or one of its open files is in
+    ``folders``.  True when that cannot be read (not provably elsewhere)."""
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        if _inside(cwd, folders):
+            return True
+        for var in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+            name, _, value = var.partition(b"=")
+            if name in (b"GIT_DIR", b"GIT_WORK_TREE", b"GIT_INDEX_FILE") and value:
+                if _inside(os.path.realpath(os.path.join(cwd, os.fsdecode(value))), folders):
+                    return True
+        for fd in os.scandir(f"/proc/{pid}/fd"):
+            try:
+                if _inside(os.readlink(fd.path), folders):
+                    return True
+            except OSError:
+                continue
+    except FileNotFoundError:
+        return False  # it has ended meanwhile
+    except OSError:
+        return True
+    return False
+
+
 def _live_git_processes(git_dir: Path) -> list[tuple[int, str, float]]:
-    """Running git processes that may write here (not our own children)."""
-    procs = _processes()
-    ours = _descendants(os.getpid(), procs) | {os.getpid()}
-    return [(pid, comm, start) for pid, comm, start, _ in procs
-            if pid not in ours and comm.startswith("git")]
+    """Running git processes (``git``, ``git-*``) that may write in this repository."""
+    real = os.path.realpath(git_dir)
+    folders = (real, os.path.dirname(real)) if os.path.basename(real) == ".git" else (real,)
+    return [(pid, comm, start) for pid, comm, start, _ in _processes()
+            if (comm == "git" or comm.startswith("git-")) and _may_touch(pid, folders)]
 
 
 def wait_for_git_locks(git_dir: Path | str, *, wait_s: float = 5.0) -> None:
