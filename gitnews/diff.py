@@ -10,7 +10,8 @@ and marks the changed words inside each changed paragraph:
 2. inside each block that differs, paragraphs are paired in order by their
    word similarity (the ``ratio()`` of a word-level SequenceMatcher, best
    pair first, then recursively left and right of it, as
-   :class:`difflib.Differ` pairs similar lines); a pair at least
+   :class:`difflib.Differ` pairs similar lines; by position in blocks over
+   :data:`MAX_PAIRING_WORK` candidate pairs); a pair at least
    :data:`PAIR_CUTOFF` similar is a ``changed`` row, the rest are ``deleted``
    (only in A) or ``inserted`` (only in B) rows;
 3. inside a changed row, the words are diffed with SequenceMatcher over
@@ -45,8 +46,8 @@ __all__ = ["WordOp", "Row", "DiffStats", "DiffResult", "diff_texts", "diff_parag
 #: paragraphs in a differing block are shown as one changed paragraph.
 PAIR_CUTOFF = 0.5
 #: Above this many candidate pairs (len(A block) * len(B block)) a differing
-#: block is not paired (deleted rows then inserted rows), to bound the time.
-MAX_PAIRING_WORK = 10_000
+#: block is paired by position (linear) rather than by best similarity.
+MAX_PAIRING_WORK = 2_500
 
 ROW_KINDS = ("equal", "changed", "deleted", "inserted")
 OP_KINDS = ("equal", "delete", "insert", "replace")
@@ -194,29 +195,61 @@ def _whole(old: str, new: str) -> tuple[WordOp, ...]:
     return (WordOp("replace", old, new),)
 
 
-def _similarity(a: list[str], b: list[str]) -> float:
-    sm = SequenceMatcher(None, a, b, autojunk=False)
-    if sm.real_quick_ratio() < PAIR_CUTOFF or sm.quick_ratio() < PAIR_CUTOFF:
-        return 0.0
-    return sm.ratio()
-
-
 def _pair(a: Sequence[int], b: Sequence[int], keys_a: list[list[str]],
           keys_b: list[list[str]]) -> list[tuple[int | None, int | None]]:
-    """Pair paragraph indexes of a differing block in order (Differ-style)."""
+    """Pair paragraph indexes of a differing block in order (Differ-style).
+
+    Every candidate pair's similarity is computed once (the SequenceMatcher
+    keeps B's index between candidates, as :class:`difflib.Differ` does); the
+    most similar pair is fixed and the parts before and after it are paired
+    the same way.  A block larger than :data:`MAX_PAIRING_WORK` candidates is
+    paired by position instead (linear).
+    """
+    a, b = list(a), list(b)
     if not a or not b:
         return [(i, None) for i in a] + [(None, j) for j in b]
-    best, best_i, best_j = 0.0, -1, -1
-    if len(a) * len(b) <= MAX_PAIRING_WORK:
-        for x, i in enumerate(a):
-            for y, j in enumerate(b):
-                score = _similarity(keys_a[i], keys_b[j])
-                if score > best:
-                    best, best_i, best_j = score, x, y
-    if best < PAIR_CUTOFF:
+    scores: dict[tuple[int, int], float] = {}
+    sm = SequenceMatcher(None, autojunk=False)
+    if len(a) * len(b) > MAX_PAIRING_WORK:
+        out: list[tuple[int | None, int | None]] = []
+        for i, j in zip(a, b):
+            sm.set_seqs(keys_a[i], keys_b[j])
+            if _similar(sm):
+                out.append((i, j))
+            else:
+                out += [(i, None), (None, j)]
+        n = min(len(a), len(b))
+        return out + [(i, None) for i in a[n:]] + [(None, j) for j in b[n:]]
+    for j in b:
+        sm.set_seq2(keys_b[j])
+        for i in a:
+            sm.set_seq1(keys_a[i])
+            if _similar(sm):
+                scores[(i, j)] = sm.ratio()
+    return _pair_scored(a, b, scores)
+
+
+def _similar(sm: SequenceMatcher) -> bool:
+    return (sm.real_quick_ratio() >= PAIR_CUTOFF and sm.quick_ratio() >= PAIR_CUTOFF
+            and sm.ratio() >= PAIR_CUTOFF)
+
+
+def _pair_scored(a: list[int], b: list[int], scores: dict[tuple[int, int], float]
+                 ) -> list[tuple[int | None, int | None]]:
+    if not a or not b:
         return [(i, None) for i in a] + [(None, j) for j in b]
-    return (_pair(a[:best_i], b[:best_j], keys_a, keys_b) + [(a[best_i], b[best_j])]
-            + _pair(a[best_i + 1:], b[best_j + 1:], keys_a, keys_b))
+    best = None
+    for (i, j), score in scores.items():
+        if a[0] <= i <= a[-1] and b[0] <= j <= b[-1]:
+            key = (score, -i, -j)  # most similar; the earliest pair on a tie
+            if best is None or key > best:
+                best = key
+    if best is None:
+        return [(i, None) for i in a] + [(None, j) for j in b]
+    i, j = -best[1], -best[2]
+    x, y = a.index(i), b.index(j)
+    return (_pair_scored(a[:x], b[:y], scores) + [(i, j)]
+            + _pair_scored(a[x + 1:], b[y + 1:], scores))
 
 
 def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> tuple[Row, ...]:

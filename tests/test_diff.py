@@ -57,6 +57,16 @@ def test_dissimilar_paragraphs_are_not_paired():
     assert [r.kind for r in rows] == ["deleted", "inserted"]
 
 
+def test_large_rewritten_block_is_paired_by_position():
+    old = [f"Paragraph {i} says the council met on Tuesday about item {i}." for i in range(60)]
+    new = [p.replace("Tuesday", "Wednesday") for p in old]  # 60 x 60 candidates: over the cap
+    rows = diff_paragraphs(old, new)
+    assert [(r.kind, r.old_index, r.new_index) for r in rows] == [
+        ("changed", i, i) for i in range(60)]
+    assert all([(o.old, o.new) for o in r.ops if o.op != "equal"] == [("Tuesday ", "Wednesday ")]
+               for r in rows)
+
+
 def test_words_keep_numbers_and_contractions_whole():
     assert [t for t, _, _ in tokenize("At least 1,400 don’t; 15-year-old.")] == [
         "At", "least", "1,400", "don’t", ";", "15-year-old", "."]

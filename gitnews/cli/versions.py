@@ -74,7 +74,7 @@ def _print(renderable, *, color: bool, width: int | None = None) -> None:  # noq
     buf = io.StringIO()
     Console(file=buf, color_system=None, highlight=False, width=width or _plain_width(),
             soft_wrap=_is_text(renderable), legacy_windows=False).print(renderable)
-    _write(buf.getvalue())
+    _write("".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines()))
 
 
 def _is_text(renderable) -> bool:  # noqa: ANN001
@@ -88,10 +88,6 @@ def _plain_width() -> int:
         return max(40, int(os.environ.get("COLUMNS", "")))
     except ValueError:
         return 100
-
-
-def _open(archive) -> Archive:  # noqa: ANN001
-    return open_archive(archive)
 
 
 def _timeline(arc: Archive, article: str) -> Timeline:
@@ -143,7 +139,7 @@ def list_cmd(
             host_key = host_key.encode("idna").decode("ascii")
         except UnicodeError:
             pass
-    with _open(archive) as arc:
+    with open_archive(archive) as arc:
         records = arc.state.query_articles(host=host_key, min_versions=2 if changed else 1,
                                            changed_since=since_ts, sort=sort.value, limit=limit)
     if json_out:
@@ -171,7 +167,7 @@ def list_cmd(
 def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             json_out: JsonOption = False, no_color: NoColorOption = False) -> None:
     """The article's versions, oldest first: time, gap, size of change, headline changes."""
-    with _open(archive) as arc:
+    with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         infos = tl.infos()
     if json_out:
@@ -229,7 +225,7 @@ def show_cmd(
     json_out: JsonOption = False,
 ) -> None:
     """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
-    with _open(archive) as arc:
+    with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         v = tl.pick(version, allow_removed=False)
         data = tl.data(v)
@@ -275,7 +271,7 @@ def diff_cmd(
 ) -> None:
     """Compare two versions of an article (default: the one before the latest and the latest)."""
     fmt = fmt.value
-    with _open(archive) as arc:
+    with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         if a is None and len(tl.versions) < 2:
             fail(f"{tl.label} has only 1 version ({format_time(tl.infos()[0].time)}): there is "
