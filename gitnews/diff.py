@@ -55,8 +55,9 @@ OP_KINDS = ("equal", "delete", "insert", "replace")
 # A word (letters/digits, with inner apostrophes, hyphens, dots, commas, colons
 # and slashes: "don't", "15-year-old", "1,400", "10:02", "U.S") or one other
 # non-space character; the white space after it is kept with it.
-_TOKEN = re.compile(r"(\w+(?:[’'.,:/\-]\w+)*|[^\w\s])(\s*)")
-_WORD = re.compile(r"\w")
+_WORD_PATTERN = r"\w+(?:[’'.,:/\-]\w+)*"
+_TOKEN = re.compile(rf"({_WORD_PATTERN}|[^\w\s])(\s*)")
+_WORDS = re.compile(_WORD_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,9 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 
 def count_words(text: str) -> int:
     """The number of words (tokens holding a letter or digit) in ``text``."""
-    return sum(1 for tok, _, _ in tokenize(text) if _WORD.search(tok))
+    # The word tokens of tokenize() are exactly the matches of the word pattern:
+    # the other tokens are single characters that hold no letter or digit.
+    return len(_WORDS.findall(text))
 
 
 def split_edges(text: str) -> tuple[str, str, str]:

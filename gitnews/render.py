@@ -176,7 +176,7 @@ def side_by_side(view: DiffView, *, color: bool, context: int | None = None):  #
     from rich.text import Text
 
     table = Table(box=box.SIMPLE_HEAD if color else box.ASCII2, show_lines=True, expand=True,
-                  title=f"{view.record.headline or view.diff.headline.new}\n{view.record.url}\n"
+                  title=f"{view.diff.headline.new or view.record.headline or ''}\n{view.record.url}\n"
                         f"The article has changed {plural(view.changes, 'time')}",
                   title_justify="left", title_style="bold" if color else "")
     table.add_column(f"Version {view.a.number}\n{format_time(view.a.time)}", ratio=1,

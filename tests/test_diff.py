@@ -129,3 +129,12 @@ def test_paragraph_counts_add_up(old, new):
     assert equal + s.paragraphs_changed + s.paragraphs_removed == n_old
     assert equal + s.paragraphs_changed + s.paragraphs_added == n_new
     assert s.headline_changed == (old.split("\n", 1)[0] != new.split("\n", 1)[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab1 ,.'’-:/é\n\t—“"), max_size=40))
+def test_count_words_counts_the_word_tokens(text):
+    tokens = tokenize(text)
+    assert count_words(text) == sum(1 for t, _, _ in tokens if any(c.isalnum() or c == "_" for c in t))
+    if tokens:
+        assert "".join(text[s:e] for _, s, e in tokens) == text

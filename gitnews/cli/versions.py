@@ -22,8 +22,7 @@ from ..trailers import format_time
 from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, command, console, fail
 
 ArticleArg = Annotated[str, typer.Argument(
-    metavar="ARTICLE",
-    help="The article: its URL (any URL gitnews knows for it, with or without scheme or "
+    metavar="ARTICLE", help="The article: its URL (any URL gitnews knows for it, with or without scheme or "
          "www.) or its file's path in the archive.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json-output.md).")]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour "
@@ -242,6 +241,8 @@ def _version_number(value: str, what: str) -> int:
     try:
         return int(value)
     except ValueError:
+        if value.startswith("-"):
+            fail(f"no such option: {value} (see `gitnews diff --help`)", code=EXIT_USAGE)
         fail(f"{what} must be a version number (1, 2, ... or -1 for the latest), not {value!r}",
              code=EXIT_USAGE)
 
@@ -250,10 +251,10 @@ def _version_number(value: str, what: str) -> int:
 def diff_cmd(
     article: ArticleArg,
     a: Annotated[Optional[str], typer.Argument(
-        metavar="[A]", help="Old version (default: the one before the latest; negative counts "
+        metavar="A", help="Old version (default: the one before the latest; negative counts "
                             "back from the latest).", show_default=False)] = None,
     b: Annotated[Optional[str], typer.Argument(
-        metavar="[B]", help="New version (default: the latest).", show_default=False)] = None,
+        metavar="B", help="New version (default: the latest).", show_default=False)] = None,
     fmt: Annotated[DiffFormat, typer.Option(
         "--format", "-f",
         help="word: changed words inline; side-by-side: two columns; unified: a patch for "
