@@ -3,6 +3,10 @@ filtering the list.  Real git repositories in tmp folders."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import git
@@ -207,3 +211,19 @@ def test_query_articles_filters_and_sorts(tmp_path):
         assert len(q(limit=1)) == 1
         with pytest.raises(ValueError):
             q(sort="nonsense")
+
+
+def test_transactions_keep_a_commit_graph_with_changed_paths(tmp_path):
+    """store.write_commit_graph: the Bloom filters that keep `git log -- <path>` fast."""
+    seed = seed_archive(tmp_path / "a")
+    add_versions(seed, [("http://example.com/other", "Other\n\nText.\n", SEED_V2_AT)])
+    chain = seed / ".git" / "objects" / "info" / "commit-graphs" / "commit-graph-chain"
+    assert chain.is_file()
+    proc = subprocess.run(["git", "log", "--format=%H", "--", SEED_PATH], cwd=seed,
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "GIT_TRACE2_PERF": "1"})
+    stats = re.search(r"bloom.*statistics:(\{.*?\})", proc.stderr)
+    assert stats, "git did not use changed-path Bloom filters"
+    numbers = json.loads(stats.group(1))
+    # every commit of the branch has a filter; all but the seed's commits are skipped by it
+    assert numbers["filter_not_present"] == 0 and numbers["definitely_not"] >= 1
