@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import os
 import sys
 from datetime import datetime, timezone
 from typing import Annotated, Optional
-
-import enum
 
 import typer
 
@@ -22,7 +21,8 @@ from ..trailers import format_time
 from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, command, console, fail
 
 ArticleArg = Annotated[str, typer.Argument(
-    metavar="ARTICLE", help="The article: its URL (any URL gitnews knows for it, with or without scheme or "
+    metavar="ARTICLE",
+    help="The article: its URL (any URL gitnews knows for it, with or without scheme or "
          "www.) or its file's path in the archive.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json-output.md).")]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour "
@@ -45,9 +45,16 @@ DiffFormat = enum.Enum("DiffFormat", {f.replace("-", "_"): f for f in FORMATS}, 
 def _write(text: str | bytes) -> None:
     """Write to stdout as UTF-8 bytes, whatever the locale."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # The reader went away (`gitnews log ... | head`): stop quietly, as git does.
+        # Point stdout at devnull so that Python's final flush cannot fail again
+        # (Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
 
 
 def _write_json(doc: dict) -> None:
