@@ -209,3 +209,20 @@ def test_local_edits_in_the_way_stop_the_update_and_are_kept(tmp_path):
         push(archive)
     assert head(archive) == mine
     assert (archive / "gitnews.toml").read_text().endswith("# my local note\n")
+
+
+def test_publish_and_hooks_settings_are_documented_and_checked():
+    from gitnews.config import Config, HookSettings, PublishSettings, default_config_text, \
+        parse_config
+
+    text = default_config_text()
+    assert parse_config(text) == Config()
+    assert "[publish]" in text and "[hooks]" in text
+    cfg = parse_config('[publish]\npush = true\nremote = "github"\nbranch = "archive"\n'
+                       '[hooks]\non_change = "notify-send gitnews"\ntimeout_s = 5\n')
+    assert cfg.publish == PublishSettings(push=True, remote="github", branch="archive")
+    assert cfg.hooks == HookSettings(on_change="notify-send gitnews", timeout_s=5.0)
+    with pytest.raises(ConfigError, match="publish.push must be bool"):
+        parse_config('[publish]\npush = "yes"\n')
+    with pytest.raises(ConfigError, match="unknown key 'webhook' in hooks"):
+        parse_config('[hooks]\nwebhook = "http://x"\n')
