@@ -9,8 +9,8 @@ import typer
 
 from ..archive import init_archive, open_archive
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, command, console,
-                  err_console)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
+                  console, err_console, fail)
 
 
 @command("init")
@@ -23,6 +23,8 @@ def init_cmd(
         "--force", help="With --github-actions: replace a different workflow file.")] = False,
 ) -> None:
     """Create an archive: a git repository with gitnews.toml and a README."""
+    if force and not github_actions:
+        fail("--force only goes with --github-actions", code=EXIT_USAGE)
     if github_actions:
         from .publish import init_github_actions
 
