@@ -6,12 +6,11 @@ import os
 import shlex
 
 import pytest
+import yaml  # PyYAML, a test dependency (pyproject.toml [test])
 
 from archive_builders import head, new_archive
 from conftest import git, run_gitnews
 from gitnews.workflows import GITHUB_WORKFLOW_PATH, github_workflow
-
-yaml = pytest.importorskip("yaml")  # PyYAML, a test dependency
 
 
 def env() -> dict[str, str]:
