@@ -100,6 +100,7 @@ class Transaction:
                 self._old_head = self.repo.git.rev_parse("--verify", "-q", f"refs/heads/{BRANCH}")
             except git.GitCommandError:
                 self._old_head = None
+            self._check_head()
             fd, self._marks_file = tempfile.mkstemp(prefix="gitnews-marks-",
                                                     dir=self.repo.git_dir)
             os.close(fd)
@@ -111,6 +112,23 @@ class Transaction:
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr,
                 env={**os.environ, "GIT_DIR": str(self.repo.git_dir)})
         return self._proc
+
+    def _check_head(self) -> None:
+        """Refuse to write unless HEAD is (or will be) the archive's branch.
+
+        A detached checkout (as CI systems make) or another branch would get
+        versions on a branch nobody looks at, or a second root commit.
+        """
+        try:
+            head_ref = self.repo.git.symbolic_ref("-q", "HEAD")
+        except git.GitCommandError:
+            head_ref = None
+        if head_ref != f"refs/heads/{BRANCH}":
+            where = f"on {head_ref}" if head_ref else "detached"
+            raise StoreError(
+                f"the archive's HEAD is {where}, not on branch {BRANCH}; run "
+                f"`git -C {self.repo.working_dir or self.repo.git_dir} checkout {BRANCH}` "
+                f"(or `checkout -B {BRANCH} <remote>/{BRANCH}`) and try again")
 
     def _write(self, data: bytes) -> None:
         proc = self._start()
