@@ -9,13 +9,28 @@ import typer
 
 from ..archive import init_archive, open_archive
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, WaitOption, command,
-                  console, err_console, open_for_writing, wait_seconds)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, WaitOption,
+                  command, console, err_console, fail, open_for_writing, wait_seconds)
 
 
 @command("init")
-def init_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = None) -> None:
+def init_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    github_actions: Annotated[bool, typer.Option(
+        "--github-actions", help="Also commit a GitHub Actions workflow that runs gitnews on a "
+        "schedule, pushes and publishes the site (works on an existing archive too).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --github-actions: replace a different workflow file.")] = False,
+    wait: WaitOption = None,
+) -> None:
     """Create an archive: a git repository with gitnews.toml and a README."""
+    if force and not github_actions:
+        fail("--force only goes with --github-actions", code=EXIT_USAGE)
+    if github_actions:
+        from .publish import init_github_actions
+
+        init_github_actions(archive, force=force, wait=wait)
+        return
     path = init_archive(archive, wait_s=wait_seconds(wait))
     typer.echo(f"Created a gitnews archive in {path}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path}")
@@ -104,14 +119,22 @@ def run_cmd(
                                           help="Fetch and report, commit nothing.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    push: Annotated[bool | None, typer.Option(
+        "--push/--no-push", help="Push the archive to its git remote afterwards "
+        "(default: [publish] push in gitnews.toml).")] = None,
+    on_change: Annotated[str | None, typer.Option(
+        "--on-change", metavar="COMMAND", help="Shell command run once per new version, with "
+        "the change as JSON on stdin (default: [hooks] on_change).")] = None,
     wait: WaitOption = None,
 ) -> None:
     """One polling pass: read feeds, fetch articles, commit every changed text.
 
-    Exits with 75 at once when another gitnews process is writing to the
-    archive (or waits, with --wait); a --dry-run does not need the lock.
+    Holds the archive's write lock until its push and hooks are done: exits
+    with 75 at once when another gitnews process is writing to the archive
+    (or waits, with --wait).  A --dry-run does not need the lock.
     """
     from ..poll import run
+    from .publish import after_run
 
     arc = (open_archive(archive) if dry_run else
            open_for_writing(archive, wait=wait, create=True, command="gitnews run"))
@@ -131,5 +154,6 @@ def run_cmd(
                 result = run(arc, check_all=check_all, dry_run=dry_run, progress=on_item)
         else:
             result = run(arc, check_all=check_all, dry_run=dry_run)
-    print_summary(result)
-    raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)
+        print_summary(result)
+        published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
+    raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
