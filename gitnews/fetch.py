@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from . import __version__
+from . import __version__, httpguard
 from .errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
 from .models import Page
 from .urls import is_fetchable
@@ -57,10 +57,13 @@ class Fetcher:
             limits=httpx.Limits(max_connections=max(concurrency, 1) * 2,
                                 max_keepalive_connections=max(concurrency, 1)),
             headers={"User-Agent": user_agent(contact),
+                     "Accept-Encoding": httpguard.ACCEPT_ENCODING,
                      "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
                                "application/rss+xml,application/atom+xml,application/feed+json,"
                                "*/*;q=0.8"},
         )
+        # A total deadline per fetch, not only per read (see gitnews.httpguard).
+        httpguard.install(self._client)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -82,6 +85,10 @@ class Fetcher:
         :class:`FetchError` (timeouts, connection errors, too many redirects;
         ``transient=True``).
         """
+        with httpguard.deadline(time.monotonic() + self.timeout_s):
+            return self._fetch(url, etag=etag, last_modified=last_modified)
+
+    def _fetch(self, url: str, *, etag: str | None, last_modified: str | None) -> Page:
         deadline = time.monotonic() + self.timeout_s
         current = url
         chain: list[str] = []
@@ -122,6 +129,10 @@ class Fetcher:
                         raise err
                     body = self._read(resp, url=url, deadline=deadline)
                     return self._page(url, current, resp, body, fetched_at, chain)
+            except httpx.InvalidURL as exc:
+                raise BlockedURLError(f"refusing to fetch {current!r}: not a valid URL ({exc})"
+                                      + (f" (redirected from {url})" if chain else ""),
+                                      url=url) from None
             except httpx.TimeoutException:
                 raise FetchError(f"timed out fetching {current} (limit {self.timeout_s:g} s); "
                                  "it will be retried on the next run", url=url,
@@ -138,19 +149,16 @@ class Fetcher:
             raise TooLargeError(f"{url} is {int(declared):,} bytes, over the limit of "
                                 f"{self.max_bytes:,} (fetch.max_bytes)", url=url,
                                 status=resp.status_code)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in resp.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise TooLargeError(f"{url} is over the limit of {self.max_bytes:,} bytes "
-                                    "(fetch.max_bytes); nothing of it was stored", url=url,
-                                    status=resp.status_code)
+        # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
+        decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
+                                           max_bytes=self.max_bytes, url=url,
+                                           status=resp.status_code)
+        for chunk in resp.iter_raw():
+            decoder.feed(chunk)
             if time.monotonic() > deadline:
                 raise FetchError(f"{url} took longer than {self.timeout_s:g} s to send; "
                                  "it will be retried on the next run", url=url, transient=True)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return decoder.finish()
 
     @staticmethod
     def _page(url: str, final: str, resp: httpx.Response, body: bytes,
