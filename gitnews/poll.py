@@ -90,8 +90,10 @@ def _feed_entries(archive: Archive, fetcher, result: RunResult, pending: _Pendin
             if page.status == 304:
                 entries = [FeedEntry(feed_url=feed_url, link=link)
                            for link in stored.get("links", [])]
+                note = f"{len(entries)} entries"
             else:
                 entries = parse_feed(page.body, url=page.final_url)
+                note = entries.describe()  # what was skipped, and why
                 entries = [FeedEntry(feed_url=feed_url, link=e.link, entry_id=e.entry_id,
                                      title=e.title, published_at=e.published_at)
                            for e in entries]
@@ -102,7 +104,7 @@ def _feed_entries(archive: Archive, fetcher, result: RunResult, pending: _Pendin
                 else (page.last_modified or stored.get("last_modified")),
                 "links": [e.link for e in entries], "error": None}))
             item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed",
-                              message=f"{len(entries)} entries")
+                              message=note)
         except GitnewsError as exc:
             entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
             item = ItemResult(url=feed_url, outcome=Outcome.FAILED, kind="feed", message=str(exc))
