@@ -118,6 +118,13 @@ class Fetcher:
                         continue
                     if resp.status_code == 304:
                         return self._page(url, current, resp, b"", fetched_at, chain)
+                    if resp.status_code < 400 and resp.status_code not in (200, 203):
+                        # 3xx without Location, 204, 206...: no page to keep.
+                        what = ("a redirect with no Location header" if 300 <= resp.status_code < 400
+                                else "no page")
+                        raise FetchError(f"{current} answered with status {resp.status_code} "
+                                         f"({what}); nothing of it was stored", url=url,
+                                         status=resp.status_code)
                     if resp.status_code >= 400:
                         transient = resp.status_code == 429 or resp.status_code >= 500
                         err = HTTPStatusError(
@@ -130,7 +137,8 @@ class Fetcher:
                     body = self._read(resp, url=url, deadline=deadline)
                     return self._page(url, current, resp, body, fetched_at, chain)
             except httpx.InvalidURL as exc:
-                raise BlockedURLError(f"refusing to fetch {current!r}: not a valid URL ({exc})"
+                raise BlockedURLError(f"refusing to fetch {current!r} or follow its redirect: "
+                                      f"not a valid URL ({exc})"
                                       + (f" (redirected from {url})" if chain else ""),
                                       url=url) from None
             except httpx.TimeoutException:
