@@ -140,8 +140,9 @@ def parse_feed(body: bytes, *, url: str) -> list[FeedEntry]:
 def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
     try:
         data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise FeedError(f"{url} is not a readable JSON Feed ({exc}); check the URL") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[...
+        raise FeedError(f"{url} is not a readable JSON Feed ({str(exc)[:200]}); "
+                        "check the URL") from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or "jsonfeed.org" not in str(data.get("version", "")):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no version/items); check the URL")

@@ -52,17 +52,22 @@ def article_url(i: int) -> str:
     return f"http://crash.example/news/2009/story-{i:03d}.html"
 
 
-def build_scenario(folder: Path, *, articles: int, steps: int, new_per_step: int = 2) -> Path:
+def articles_at(step: int, *, articles: int, grow_every: int) -> int:
+    """How many stories the feed lists at ``step``."""
+    return articles + step // grow_every
+
+
+def build_scenario(folder: Path, *, articles: int, steps: int, grow_every: int = 1) -> Path:
     """Write a replay scenario into ``folder``: one RSS feed whose items are
-    ``articles`` story URLs (``new_per_step`` more appear at each step), each
-    serving real recorded pages that change between steps; every fifth link
-    is a 302 redirect to the story (as the BBC's /go/rss/ links were)."""
+    ``articles`` story URLs (one more appears every ``grow_every`` steps),
+    each serving real recorded pages that change between steps; every fifth
+    link is a 302 redirect to the story (as the BBC's /go/rss/ links were)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, src in _PAGES.items():
         shutil.copyfile(src, folder / name)
     scenario_steps = []
     for step in range(steps):
-        count = articles + new_per_step * step
+        count = articles_at(step, articles=articles, grow_every=grow_every)
         items, responses = [], {}
         for i in range(count):
             url = article_url(i)
@@ -139,9 +144,8 @@ def kill_when(proc: subprocess.Popen, *, rng: random.Random, phase: str,
     """SIGKILL ``proc`` (or its whole process group) at a moment chosen by ``phase``:
 
     * ``"time"``: ``after_s`` seconds after the start;
-    * ``"fast-import"``: ``after_s`` seconds after its ``git fast-import`` child appears;
-    * ``"read-tree"``: as soon as its ``git read-tree`` child (the working tree
-      update after the commits) is seen.
+    * ``"fast-import"``: ``after_s`` seconds after its ``git fast-import`` child
+      (the commits being written) appears.
     """
     start = time.monotonic()
     seen_at = None
@@ -154,7 +158,7 @@ def kill_when(proc: subprocess.Popen, *, rng: random.Random, phase: str,
             if seen_at is None and any(f"git {phase}" in cmd or f"git-{phase}" in cmd
                                        for _, cmd in _children(proc.pid)):
                 seen_at = now
-            fire = seen_at is not None and now - seen_at >= (after_s if phase != "read-tree" else 0)
+            fire = seen_at is not None and now - seen_at >= after_s
         if fire:
             try:
                 if whole_group:
@@ -165,7 +169,7 @@ def kill_when(proc: subprocess.Popen, *, rng: random.Random, phase: str,
             except ProcessLookupError:
                 pass
             break
-        time.sleep(0.002 if phase == "read-tree" else 0.01)
+        time.sleep(0.01)
     out, err = proc.communicate(timeout=timeout_s)
     if killed and proc.returncode != -signal.SIGKILL:
         killed = False  # it had finished just before
@@ -230,3 +234,43 @@ def check_cache(archive: Path, history: History) -> None:
         cached = {r.path: (r.versions, r.blob) for r in arc.state.articles()}
     expected = {p: (len(b), b[-1]) for p, b in history.versions.items()}
     assert cached == expected
+
+
+class Expected:
+    """What an archive must hold after a complete run at each step of a
+    :func:`build_scenario` scenario: each story's file at
+    ``article_path(article_url(i))`` with the text gitnews renders from the
+    page it serves, one version per change of that text."""
+
+    def __init__(self, folder: Path, *, articles: int, grow_every: int) -> None:
+        self.folder, self.articles, self.grow_every = folder, articles, grow_every
+        self._blobs: dict[tuple[str, int], str] = {}
+        self._by_step: list[dict[str, list[str]]] = []
+
+    def _blob(self, variant: str, i: int) -> str:
+        from gitnews.extract import extract_article
+        from gitnews.normalise import render_article
+        from gitnews.store import blob_id
+
+        key = (variant, i)
+        if key not in self._blobs:
+            body = (self.folder / variant).read_bytes()
+            text = render_article(extract_article(body, url=article_url(i)))
+            self._blobs[key] = blob_id(text.encode("utf-8"))
+        return self._blobs[key]
+
+    def versions(self, step: int) -> dict[str, list[str]]:
+        """path -> blob ids, oldest first, after a complete run at every step up to ``step``."""
+        from gitnews.paths import article_path
+
+        while len(self._by_step) <= step:
+            s = len(self._by_step)
+            prev = self._by_step[-1] if self._by_step else {}
+            now = {p: list(b) for p, b in prev.items()}
+            for i in range(articles_at(s, articles=self.articles, grow_every=self.grow_every)):
+                blobs = now.setdefault(article_path(article_url(i)), [])
+                blob = self._blob(_variant(i, s), i)
+                if not blobs or blobs[-1] != blob:
+                    blobs.append(blob)
+            self._by_step.append(now)
+        return self._by_step[step]

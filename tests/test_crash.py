@@ -3,10 +3,12 @@ pages, killed with SIGKILL at random moments, and two runs at once.
 
 After every kill the archive must pass :func:`crash_checks.check_integrity`
 (``git fsck`` clean, ``main`` a complete commit, the ``Version`` trailers
-counting each file's commits, no commit that changes nothing).  After every
-run that is let finish, nothing may be lost: the archive's tree and each
-article's sequence of versions equal those of a reference archive that was
-never interrupted, the files match the branch and the cache agrees with git.
+counting each file's commits, no commit that changes nothing) and hold the
+versions of before or after the killed run, nothing in between.  After every
+run that is let finish, nothing may be lost: each article's sequence of
+versions is exactly the sequence of texts served (computed by
+:class:`crash_checks.Expected`), the files match the branch and the cache
+agrees with git.
 
 ``GITNEWS_CRASH_KILLS`` (default 50) sets how many kills; ``GITNEWS_CRASH_SEED``
 replays a session's random choices (the seed is in every failure message).
@@ -22,76 +24,86 @@ from collections import Counter
 import pytest
 
 from conftest import git, run_gitnews
-from crash_checks import (FEED_URL, build_scenario, check_cache, check_integrity, kill_when,
-                          start_gitnews)
+from crash_checks import (FEED_URL, Expected, build_scenario, check_cache, check_integrity,
+                          kill_when, start_gitnews)
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"),
                                 reason="the crash tests watch processes through /proc")
 
 KILLS = int(os.environ.get("GITNEWS_CRASH_KILLS", "50"))
-STEPS = 6
+KILLS_PER_STEP = 5
+ARTICLES, GROW_EVERY = 5, 3
 
 
-def _complete(archive, env, ref_history, *, where: str) -> None:
-    """Let a run finish; then nothing may be lost and all must agree."""
+def _complete(archive, env, expected: dict[str, list[str]], *, where: str) -> float:
+    """Let a run finish; then nothing may be lost and all must agree.  Returns its duration."""
+    started = time.monotonic()
     done = run_gitnews("run", "--archive", str(archive), env=env)
+    duration = time.monotonic() - started
     assert done.returncode == 0, f"{where}: the run after a crash failed:\n{done.stdout}\n{done.stderr}"
     assert "Traceback" not in done.stderr, done.stderr
     history = check_integrity(archive)
     assert git(archive, "status", "--porcelain") == "", f"{where}: files differ from the branch"
-    assert history.versions == ref_history.versions, f"{where}: versions differ from the reference"
-    assert git(archive, "rev-parse", "HEAD^{tree}") == git(ref_history.archive, "rev-parse",
-                                                           "HEAD^{tree}"), where
+    assert history.versions == expected, f"{where}: versions differ from what was served"
     check_cache(archive, history)
+    return duration
 
 
 def test_sigkill_at_random_moments_loses_and_corrupts_nothing(replay, tmp_path):
+    """Each step serves changed pages; up to five runs are killed at random
+    moments (a random time after the start, or a random time after its ``git
+    fast-import`` started), by SIGKILL to gitnews alone or to its whole
+    process group (git included); then one run is let finish.  After each
+    kill the archive holds exactly the versions of the last complete step or,
+    when the kill came after the commits, of this one; never anything else."""
     seed = int(os.environ.get("GITNEWS_CRASH_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
-    scenario = build_scenario(tmp_path / "scenario", articles=8, steps=STEPS, new_per_step=1)
-    server = replay(scenario)
+    steps = -(-KILLS // KILLS_PER_STEP) + 1
+    folder = build_scenario(tmp_path / "scenario", articles=ARTICLES, steps=steps,
+                            grow_every=GROW_EVERY)
+    expect = Expected(folder, articles=ARTICLES, grow_every=GROW_EVERY)
+    server = replay(folder)
     env = server.env()
-    ref, archive = tmp_path / "reference", tmp_path / "archive"
-    for path in (ref, archive):
-        run_gitnews("add", "--feed", "--archive", str(path), FEED_URL, env=env, check=True)
+    archive = tmp_path / "archive"
+    run_gitnews("add", "--feed", "--archive", str(archive), FEED_URL, env=env, check=True)
+    duration = _complete(archive, env, expect.versions(0), where="step 0")
+    current = expect.versions(0)
 
     stats: Counter[str] = Counter()
-    per_step = -(-KILLS // STEPS)
-    for step in range(STEPS):
+    kills = 0
+    for step in range(1, steps):
         server.step(step)
-        started = time.monotonic()
-        run_gitnews("run", "--archive", str(ref), env=env, check=True)
-        duration = time.monotonic() - started
-        ref_history = check_integrity(ref)
-        kills = attempts = 0
-        while kills < per_step and attempts < per_step * 4:
+        before, after = expect.versions(step - 1), expect.versions(step)
+        attempts = step_kills = 0
+        while step_kills < KILLS_PER_STEP and kills < KILLS and attempts < KILLS_PER_STEP * 3:
             attempts += 1
-            phase = rng.choice(["time", "time", "fast-import", "read-tree"])
-            after = rng.uniform(0.0, duration) if phase == "time" else rng.uniform(0.0, 0.4)
+            phase = "time" if current == after else rng.choice(["time", "fast-import"])
+            delay = rng.uniform(0.0, duration * 0.9) if phase == "time" else rng.uniform(0.0, 0.3)
             group = rng.random() < 0.5
-            where = (f"seed {seed}, step {step}, attempt {attempts}: kill at {phase} "
-                     f"+{after:.2f}s ({'process group' if group else 'gitnews only'})")
+            where = (f"seed {seed}, step {step}, attempt {attempts}: SIGKILL {delay:.2f}s after "
+                     f"{'the start' if phase == 'time' else 'git fast-import started'} "
+                     f"({'to the process group' if group else 'to gitnews only'})")
             proc = start_gitnews("run", "--archive", str(archive), env=env)
-            result = kill_when(proc, rng=rng, phase=phase, after_s=after, whole_group=group)
+            result = kill_when(proc, rng=rng, phase=phase, after_s=delay, whole_group=group)
             assert "Traceback" not in result.stderr, f"{where}:\n{result.stderr}"
             if not result.killed:
                 assert result.returncode == 0, f"{where}: {result.stderr}"
                 stats["finished before the kill"] += 1
+                current = check_integrity(archive).versions
+                assert current == after, f"{where}: a complete run lost versions"
                 continue
             kills += 1
+            step_kills += 1
             stats[f"killed at {phase}"] += 1
-            try:
-                check_integrity(archive)
-                if rng.random() < 0.15:
-                    stats["runs let finish"] += 1
-                    _complete(archive, env, ref_history, where=where)
-            except AssertionError as exc:
-                raise AssertionError(f"{where}: {exc}") from None
+            stats["whole group" if group else "gitnews only"] += 1
+            current = check_integrity(archive).versions  # raises with the details
+            assert current in (before, after), f"{where}: versions neither before nor after"
+            stats["kill after the commits" if current == after else "kill before the commits"] += 1
         stats["runs let finish"] += 1
-        _complete(archive, env, ref_history, where=f"seed {seed}, end of step {step}")
-    total = sum(v for k, v in stats.items() if k.startswith("killed"))
-    print(f"\ncrash test (seed {seed}): {total} kills survived; {dict(stats)}")
-    assert total >= KILLS, (seed, dict(stats))
+        duration = _complete(archive, env, after, where=f"seed {seed}, end of step {step}")
+        current = after
+    print(f"\ncrash test (seed {seed}): {kills} kills survived; {dict(stats)}")
+    assert kills >= KILLS, (seed, dict(stats))
 
 
 def test_two_runs_at_once_never_corrupt_the_archive(replay, tmp_path):
@@ -99,7 +111,7 @@ def test_two_runs_at_once_never_corrupt_the_archive(replay, tmp_path):
     they happen not to overlap); with --wait both complete, one after the
     other.  A reader (a dry run) runs beside them.  After every pair the
     archive is intact and equal to an archive written by single runs."""
-    scenario = build_scenario(tmp_path / "scenario", articles=6, steps=4, new_per_step=1)
+    scenario = build_scenario(tmp_path / "scenario", articles=6, steps=4)
     server = replay(scenario)
     env = server.env()
     ref, archive = tmp_path / "reference", tmp_path / "archive"
