@@ -5,6 +5,7 @@ file per article.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -13,7 +14,7 @@ from pathlib import Path
 import git
 
 from .config import CONFIG_NAME, Config, default_config_text, load_config
-from .errors import ArchiveError
+from .errors import ArchiveError, CacheError
 from .lock import ArchiveLock, clear_stale_git_files, wait_for_git_locks
 from .state import State
 from .store import BRANCH, Transaction, sync_worktree
@@ -51,10 +52,21 @@ class Archive:
 
     @property
     def state(self) -> State:
-        """The cache, synced with git on first use."""
+        """The cache, synced with git on first use.
+
+        Raises :class:`~gitnews.errors.CacheError` when it cannot be opened or
+        synced (e.g. the disk is full).
+        """
         if self._state is None:
-            self._state = State(self.repo)
-            self._state.sync()
+            state = None
+            try:
+                state = State(self.repo)
+                state.sync()
+            except sqlite3.Error as exc:
+                if state is not None:
+                    state.close()
+                raise cache_error(exc, self.repo) from None
+            self._state = state
         return self._state
 
     def author(self) -> tuple[str, str]:
@@ -83,6 +95,15 @@ class Archive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def cache_error(exc: Exception, repo: git.Repo) -> CacheError:
+    """A :class:`CacheError` for an ``sqlite3`` error on the archive's cache."""
+    where = Path(repo.git_dir) / "gitnews" / "state.sqlite"
+    hint = ("free some disk space and run again" if "full" in str(exc).lower() else
+            f"delete {where} (it is rebuilt from git) and run again")
+    return CacheError(f"the cache {where} could not be read or written ({exc}); the versions "
+                      f"in git are safe; {hint}")
 
 
 def _is_archive(path: Path) -> bool:

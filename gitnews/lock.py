@@ -175,9 +175,12 @@ class ArchiveLock:
         line = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                            "command": self.command,
                            "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, line.encode("utf-8") + b"\n")
+        try:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, line.encode("utf-8") + b"\n")
+        except OSError:
+            pass  # e.g. a full disk: the line only serves other writers' messages
 
     def release(self) -> None:
         """Empty the holder line and let go (a no-op when not held)."""
@@ -185,7 +188,10 @@ class ArchiveLock:
         if fd is None:
             return
         try:
-            os.ftruncate(fd, 0)
+            try:
+                os.ftruncate(fd, 0)
+            except OSError:
+                pass
             _unlock(fd)
         finally:
             os.close(fd)

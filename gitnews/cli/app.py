@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -139,6 +140,10 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 return func(*a, **kw)
             except GitnewsError as exc:
                 fail(str(exc), code=exit_code_for(exc))
+            except sqlite3.Error as exc:  # the cache, written after the commits: git is safe
+                fail(f"the cache (.git/gitnews/state.sqlite) could not be written ({exc}); the "
+                     "versions in git are safe; free some disk space, or delete that file (it is "
+                     "rebuilt from git), and run again", code=EXIT_FAILED)
         return app.command(*args, **kwargs)(wrapper)
     return decorate
 
