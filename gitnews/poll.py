@@ -105,10 +105,13 @@ def _feed_entries(archive: Archive, fetcher, result: RunResult, pending: _Pendin
                 "links": [e.link for e in entries], "error": None}))
             item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed",
                               message=note)
-        except GitnewsError as exc:
+        except Exception as exc:  # noqa: BLE001 - a broken feed must never stop the run
+            message = str(exc) if isinstance(exc, GitnewsError) else (
+                f"unexpected error while reading the feed {feed_url}: "
+                f"{exc.__class__.__name__}: {exc}; please report this feed")
             entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
-            item = ItemResult(url=feed_url, outcome=Outcome.FAILED, kind="feed", message=str(exc))
-            pending.feeds.append((feed_url, {**stored, "error": str(exc)}))
+            item = ItemResult(url=feed_url, outcome=Outcome.FAILED, kind="feed", message=message)
+            pending.feeds.append((feed_url, {**stored, "error": message}))
         result.items.append(item)
         if progress:
             progress(len(result.items), len(result.items), item)
