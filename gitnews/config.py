@@ -18,7 +18,8 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "load_config",
+__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "WaybackSettings",
+           "load_config",
            "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
@@ -45,6 +46,24 @@ class FetchSettings:
 
 
 @dataclass
+class WaybackSettings:
+    """``[wayback]``: the Wayback Machine that ``gitnews import --wayback`` asks.
+
+    ``base_url``: its address (any server with the same CDX API and ``/web/``
+    playback paths); request rates in requests per second, kept below the
+    Internet Archive's limits (about one CDX query per second); after a 429 or
+    5xx answer at most ``max_retries`` retries, waiting what ``Retry-After``
+    says but never longer than ``max_wait_s`` seconds.
+    """
+
+    base_url: str = "https://web.archive.org"
+    cdx_requests_per_s: float = 1.0
+    capture_requests_per_s: float = 4.0
+    max_retries: int = 5
+    max_wait_s: float = 300.0
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -56,6 +75,7 @@ class Config:
     articles: list[str] = field(default_factory=list)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    wayback: WaybackSettings = field(default_factory=WaybackSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -86,6 +106,17 @@ max_redirects = 10
 concurrency = 8
 # A URL or e-mail address for the User-Agent, so that site owners can reach you.
 contact = ""
+
+[wayback]
+# The Wayback Machine asked by `gitnews import --wayback URL` (CDX API and capture playback).
+base_url = "https://web.archive.org"
+# Requests per second: capture listings (CDX queries), and capture downloads.
+cdx_requests_per_s = 1.0
+capture_requests_per_s = 4.0
+# After "429 Too Many Requests", a 5xx answer or a timeout: retries, and the longest wait
+# accepted (seconds; a longer Retry-After stops the import of that URL).
+max_retries = 5
+max_wait_s = 300.0
 '''
 
 
