@@ -160,4 +160,5 @@ class Fetcher:
                     content_type=resp.headers.get("content-type"),
                     etag=resp.headers.get("etag"),
                     last_modified=resp.headers.get("last-modified"),
-                    redirects=tuple(chain))
+                    redirects=tuple(chain),
+                    headers=tuple((k.lower(), v) for k, v in resp.headers.multi_items()))

@@ -1,4 +1,4 @@
-"""Read captures from WARC files (ISO 28500: WARC/1.0 and 1.1; ARC through warcio).
+"""Read captures from WARC files (ISO 28500: WARC/1.0 and 1.1) with warcio.
 
 The only module that reads WARC files; it uses warcio.  Two passes, so that a
 file with tens of thousands of captures never has its bodies in memory at once:
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import WARCIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from .errors import GitnewsError
@@ -247,7 +247,7 @@ class WarcFiles:
         pos: int | None = 0
         while pos is not None:
             fh.seek(pos)
-            it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
+            it = WARCIterator(fh, check_digests=True)
             records = iter(it)
             last: int | None = None
             # warcio notices a WARC gzipped as a whole only at its second record: hold the first.
@@ -367,7 +367,7 @@ class WarcFiles:
         fh.seek(info.offset)
         where = f"{Path(info.file).name} at byte {info.offset:,}"
         try:
-            it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
+            it = WARCIterator(fh, check_digests=True)
             rec = next(iter(it))
             body, problem = _read_payload(rec, keep=True)
         except StopIteration:

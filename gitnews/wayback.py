@@ -16,7 +16,9 @@
   a capture is reported as a :class:`CdxProblem`, the others are still read.
 * **Capture bytes**: ``{base}/web/{timestamp}id_/{original}``; the ``id_``
   flag asks for the bytes as archived, without the Wayback's banner and
-  rewritten links.
+  rewritten links.  A memento's response carries ``Memento-Datetime``
+  (RFC 7089 §2.1.1), the capture time; an answer without it is a page of the
+  Wayback Machine itself (an excluded URL, an error), never a capture.
 * **Timestamps** are 14 digits, ``YYYYMMDDhhmmss``, in UTC.
 * **Rate limits**: the Internet Archive throttles clients (about one CDX
   query per second) and answers ``429 Too Many Requests``, often with a
@@ -98,9 +100,9 @@ class CdxPage:
 class FetchedCapture:
     """The original bytes of one capture as the Wayback Machine served them.
 
-    ``timestamp``/``captured_at``/``original``: of the capture actually
-    served (read from the final URL after redirects); ``playback_url``: its
-    address for people (``{base}/web/{timestamp}/{original}``).
+    ``timestamp``/``original``: of the capture actually served (read from the
+    final URL after redirects); ``captured_at``: its ``Memento-Datetime``;
+    ``playback_url``: its address for people (``{base}/web/{timestamp}/{original}``).
     """
 
     timestamp: str
@@ -200,9 +202,6 @@ def parse_cdx(text: str) -> CdxPage:
     entries.  Raises :class:`CdxError` when the answer is plainly no CDX
     listing (an HTML or JSON document).
     """
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped[:1] in ("<", "{", "["):
-        raise CdxError(f"the answer is not a CDX listing but starts with {stripped[:40]!r}")
     lines = text.splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
@@ -215,6 +214,9 @@ def parse_cdx(text: str) -> CdxPage:
             continue
         parsed = _parse_line(n, line)
         (page.records if isinstance(parsed, CdxRecord) else page.problems).append(parsed)
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not page.records and page.problems and stripped[:1] in ("<", "{", "["):
+        raise CdxError(f"the answer is not a CDX listing but starts with {stripped[:40]!r}")
     return page
 
 
@@ -252,7 +254,7 @@ class _Pace:
         self.next_at = now + self.interval
 
     def slow_down(self) -> None:
-        self.interval = max(self.interval * 2, 0.5)
+        self.interval = min(max(self.interval * 2, 0.5), 60.0)
 
 
 class WaybackClient:
@@ -338,18 +340,30 @@ class WaybackClient:
     def fetch(self, record: CdxRecord) -> FetchedCapture:
         """The original bytes of the capture ``record`` lists (the ``id_`` address).
 
-        Raises :class:`~gitnews.errors.FetchError` when it cannot be fetched.
+        The capture time is the response's ``Memento-Datetime`` (RFC 7089
+        §2.1.1), which every memento carries; a response without it is a page
+        of the Wayback Machine itself (an excluded URL, an error), not a
+        capture.  Raises :class:`~gitnews.errors.FetchError` when the capture
+        cannot be fetched, :class:`CdxError` when the answer is no capture.
         """
         address = capture_url(self.base_url, record.timestamp, record.original)
         page = self._get(address, self._captures,
                          f"fetching the capture of {record.original} at {record.timestamp}")
-        served = parse_capture_url(page.final_url) or (record.timestamp, record.original)
-        timestamp, original = served
+        memento = next((v for k, v in page.headers if k == "memento-datetime"), None)
         try:
-            captured = parse_timestamp(timestamp)
-        except ValueError:
-            timestamp, original, captured = record.timestamp, record.original, record.captured_at
-        return FetchedCapture(timestamp=timestamp, captured_at=captured, original=original,
-                              status=page.status, content_type=page.content_type,
-                              body=page.body,
+            captured = parsedate_to_datetime(memento) if memento else None
+        except (TypeError, ValueError, IndexError):
+            captured = None
+        if captured is None:
+            raise CdxError(
+                f"{address} answered without a valid Memento-Datetime header, so it is no "
+                "capture but a page of the Wayback Machine itself (is the URL excluded from "
+                "the Wayback Machine? open the address in a browser to see)")
+        if captured.tzinfo is None:
+            captured = captured.replace(tzinfo=timezone.utc)
+        timestamp, original = parse_capture_url(page.final_url) or (record.timestamp,
+                                                                    record.original)
+        return FetchedCapture(timestamp=timestamp, captured_at=captured.astimezone(timezone.utc),
+                              original=original, status=page.status,
+                              content_type=page.content_type, body=page.body,
                               playback_url=playback_url(self.base_url, timestamp, original))
