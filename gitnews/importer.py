@@ -124,9 +124,9 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class ImportProgress:
-    """How far an import is: ``stage`` is ``reading`` (WARC files), ``listing``
-    (Wayback URLs) or ``importing`` (captures); ``done`` of ``total``; ``note``
-    a message to show (e.g. a rate-limit wait)."""
+    """How far an import is: ``stage`` is ``reading`` (WARC files: ``done`` of
+    ``total`` bytes), ``listing`` (Wayback URLs) or ``importing`` (captures);
+    ``note`` a message to show (records read so far, a rate-limit wait)."""
 
     stage: str
     done: int
@@ -219,9 +219,10 @@ def _import_planned(archive: Archive, planned: list[_Planned],
     tx = archive.transaction()
     recorder = Recorder(archive, tx)
     seen: set[tuple] = set()
+    last: dict[str, tuple[str, str]] = {}
     try:
         for n, p in enumerate(planned, 1):
-            result.items.append(_import_one(p, load, recorder, seen))
+            result.items.append(_import_one(p, load, recorder, seen, last))
             if progress:
                 progress(ImportProgress("importing", n, len(planned)))
     except BaseException:
@@ -232,7 +233,11 @@ def _import_planned(archive: Archive, planned: list[_Planned],
 
 
 def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Recorder,
-                seen: set[tuple]) -> ImportItem:
+                seen: set[tuple], last: dict[str, tuple[str, str]]) -> ImportItem:
+    """One capture -> one item.  ``seen``: the captures met so far; ``last``: per
+    article file, ``(URL, payload digest)`` of a capture whose text is the
+    article's current text, so that the same bytes again need no extraction
+    (extraction is deterministic: the same bytes and URL give the same text)."""
     from .extract import extract_article
     from .normalise import render_article
 
@@ -252,6 +257,8 @@ def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Reco
     if newest is not None and when <= newest:
         return _skip(item, NOT_NEWER, f"captured {format_time(when)}; the newest version of "
                                       f"{path} is from {format_time(newest)}")
+    if p.digest and last.get(path) == (p.url, p.digest):
+        return _skip(item, REPEATED)
     try:
         loaded = load(p)
     except GitnewsError as exc:
@@ -285,6 +292,8 @@ def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Reco
         requested_url=p.url, page=page, article=article, text=text,
         extra_trailers=[("Captured-At", format_time(when)), ("Source-Archive", loaded.source)]))
     item.path, item.headline, item.version = done.path, done.headline, done.version
+    if p.digest:
+        last[done.path] = (p.url, p.digest)
     if done.outcome is Outcome.UNCHANGED:
         return _skip(item, REPEATED)
     item.outcome = done.outcome
@@ -316,12 +325,17 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
     planned: list[_Planned] = []
     revisits: list[tuple[str, object]] = []
     by_digest: dict[str, object] = {}
+    sizes = [_size(f) for f in files]
     with WarcFiles() as warcs:
         for n, file in enumerate(files, 1):
             name = Path(file).name
+            before = sum(sizes[:n - 1])
             try:
                 for info in warcs.scan(file):
                     result.records_read += 1
+                    if progress and result.records_read % 100 == 0:
+                        progress(ImportProgress("reading", before + min(info.offset, sizes[n - 1]),
+                                                sum(sizes), f"{result.records_read:,} records"))
                     where = f"byte {info.offset:,}"
                     item = ImportItem(outcome=Outcome.SKIPPED, source=name, url=info.url,
                                       captured_at=info.captured_at, where=where)
@@ -354,7 +368,8 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
                 result.items.append(ImportItem(outcome=Outcome.FAILED, source=name,
                                                message=str(exc)))
             if progress:
-                progress(ImportProgress("reading", n, len(files)))
+                progress(ImportProgress("reading", sum(sizes[:n]), sum(sizes),
+                                        f"{result.records_read:,} records"))
         for name, info in revisits:
             item = ImportItem(outcome=Outcome.SKIPPED, source=name, url=info.url,
                               captured_at=info.captured_at, where=f"byte {info.offset:,}")
@@ -390,6 +405,13 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
         _import_planned(archive, planned, load, result, progress)
     result.finished_at = datetime.now(timezone.utc)
     return result
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 # -- the Wayback Machine -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ recorded real CDX answers and capture bodies (tests/data/wayback, see its README
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -20,7 +21,6 @@ from gitnews.config import WaybackSettings
 from gitnews.errors import FetchError
 from gitnews.fetch import Fetcher
 from gitnews.importer import NOT_NEWER, OUT_OF_RANGE, import_wayback, parse_time_bound
-from gitnews.models import Outcome
 from gitnews.wayback import (CdxError, CdxProblem, CdxRecord, WaybackClient, cdx_query_url,
                              format_timestamp, parse_capture_url, parse_cdx, parse_timestamp,
                              retry_after_s)
@@ -188,7 +188,7 @@ def test_cli_wayback_import_with_a_time_range_and_a_bad_cdx_answer(wayback, tmp_
         assert old in text
         text = text.replace(old, new)
     toml.write_text(text)
-    env = {k: v for k, v in __import__("os").environ.items() if "proxy" not in k.lower()}
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     proc = run_gitnews("import", "--wayback", "--archive", str(archive), "--from",
                        "2016-09-29T12:00:00Z", "--to", "2016", SEED_URL, "http://www.epa.gov/",
                        env={**env, "NO_COLOR": "1"})

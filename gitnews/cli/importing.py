@@ -128,18 +128,19 @@ def import_cmd(
             return import_warcs(arc, sources, since=start, until=end, progress=callback)
 
         if progress:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("[dim]{task.fields[note]}"), console=err_console(),
+            with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                          TextColumn("{task.fields[detail]}"), console=err_console(),
                           transient=True) as bar:
-                task = bar.add_task("reading", total=None, note="")
+                task = bar.add_task("reading WARC files", total=None, detail="")
                 labels = {"reading": "reading WARC files", "listing": "listing captures",
                           "importing": "importing captures"}
 
                 def on_progress(p) -> None:  # noqa: ANN001 - ImportProgress
+                    detail = p.note or (f"{p.done:,}/{p.total:,}" if p.total else f"{p.done:,}")
                     bar.update(task, completed=p.done, total=p.total,
-                               description=labels.get(p.stage, p.stage), note=p.note or "")
+                               description=labels.get(p.stage, p.stage), detail=detail)
                 result = do(on_progress)
         else:
             result = do(None)
