@@ -19,7 +19,8 @@ from typing import Any, get_type_hints
 from .errors import ConfigError
 
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "PublishSettings",
-           "HookSettings", "load_config", "default_config_text", "parse_config", "edit_tracked"]
+           "HookSettings", "WaybackSettings", "load_config", "default_config_text", "parse_config",
+           "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
 
@@ -74,6 +75,24 @@ class HookSettings:
 
 
 @dataclass
+class WaybackSettings:
+    """``[wayback]``: the Wayback Machine that ``gitnews import --wayback`` asks.
+
+    ``base_url``: its address (any server with the same CDX API and ``/web/``
+    playback paths); request rates in requests per second, kept below the
+    Internet Archive's limits (about one CDX query per second); after a 429 or
+    5xx answer at most ``max_retries`` retries, waiting what ``Retry-After``
+    says but never longer than ``max_wait_s`` seconds.
+    """
+
+    base_url: str = "https://web.archive.org"
+    cdx_requests_per_s: float = 1.0
+    capture_requests_per_s: float = 4.0
+    max_retries: int = 5
+    max_wait_s: float = 300.0
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -87,6 +106,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     hooks: HookSettings = field(default_factory=HookSettings)
+    wayback: WaybackSettings = field(default_factory=WaybackSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -137,6 +157,17 @@ on_change = ""
 webhook_url = ""
 # Seconds allowed for each command or POST.
 timeout_s = 60.0
+
+[wayback]
+# The Wayback Machine asked by `gitnews import --wayback URL` (CDX API and capture playback).
+base_url = "https://web.archive.org"
+# Requests per second: capture listings (CDX queries), and capture downloads.
+cdx_requests_per_s = 1.0
+capture_requests_per_s = 4.0
+# After "429 Too Many Requests", a 5xx answer or a timeout: retries, and the longest wait
+# accepted (seconds; a longer Retry-After stops the import of that URL).
+max_retries = 5
+max_wait_s = 300.0
 '''
 
 

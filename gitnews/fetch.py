@@ -160,7 +160,8 @@ class Fetcher:
                     content_type=resp.headers.get("content-type"),
                     etag=resp.headers.get("etag"),
                     last_modified=resp.headers.get("last-modified"),
-                    redirects=tuple(chain))
+                    redirects=tuple(chain),
+                    headers=tuple((k.lower(), v) for k, v in resp.headers.multi_items()))
 
 
 # -- Webhooks: one JSON POST -----------------------------------------------------------------

@@ -38,6 +38,7 @@ class Page:
     ``redirects`` every URL passed through (requested first, final excluded).
     ``status`` 304 means "not modified" and ``body`` is then empty.
     ``etag`` / ``last_modified`` are the validators to send next time.
+    ``headers``: every response header as ``(lower-case name, value)``, in order.
     """
 
     url: str
@@ -49,6 +50,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
