@@ -116,3 +116,25 @@ def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` and return its stdout."""
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
                           check=True).stdout
+
+
+def init_test_archive(archive: Path, *, min_delay_s: float = 0.0, **fetch: object) -> Path:
+    """``gitnews init`` an archive whose politeness suits a loopback server:
+    no delay between requests to one host (and other ``[fetch]`` keys as given),
+    committed so that the working tree stays clean."""
+    run_gitnews("init", "--archive", str(archive), check=True)
+    config = archive / "gitnews.toml"
+    text = config.read_text(encoding="utf-8")
+    for key, value in {"min_delay_s": min_delay_s, **fetch}.items():
+        import re
+
+        rendered = repr(value) if not isinstance(value, str) else f'"{value}"'
+        if isinstance(value, (list, bool)):
+            rendered = str(value).replace("'", '"').lower() if isinstance(value, bool) \
+                else "[" + ", ".join(f'"{v}"' for v in value) + "]"
+        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {rendered}", text, count=1)
+        assert n == 1, key
+    config.write_text(text, encoding="utf-8")
+    git(archive, "-c", "user.name=test", "-c", "user.email=test@localhost", "commit", "-q",
+        "-am", "Test settings")
+    return archive
