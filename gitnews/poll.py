@@ -276,8 +276,10 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
     ``per_host`` per host, the host with the most overdue article first, so
     that one slow or backed-off host never holds up the others.
 
-    After ``deadline`` (monotonic seconds) or ``stop``, no new check starts
-    and the unstarted ones go to ``leftover``; ``abandon`` raises
+    After ``deadline`` (monotonic seconds; at least one check starts anyway)
+    or ``stop``, no new check starts and the unstarted ones go to
+    ``leftover``; the checks under way finish (with ``stop``, those still
+    waiting for their host give up at once).  ``abandon`` raises
     :class:`Abandoned` once the checks in flight have ended.
     """
     from .fetch import host_key
@@ -291,6 +293,7 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
     wake = threading.Event()
     running: set[Future] = set()
     interrupted = False
+    started = 0
 
     def fetched(host: str) -> Callable[[], None]:
         def done() -> None:
@@ -309,12 +312,12 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
             if abandon is not None and abandon.is_set():
                 fetcher.interrupt()
                 raise Abandoned("the run was abandoned on request; nothing of it was committed")
-            ending = (stop is not None and stop.is_set()) or \
-                (deadline is not None and time.monotonic() >= deadline)
-            if ending and not interrupted:
+            stopping = stop is not None and stop.is_set()
+            if stopping and not interrupted:
                 interrupted = True
                 fetcher.interrupt()  # waits for a host end now; requests under way finish
-            if ending:
+            # Past the deadline no check starts (but one always does: no starving).
+            if stopping or (deadline is not None and started and time.monotonic() >= deadline):
                 for q in queues.values():
                     leftover.extend(q)
                 queues.clear()
@@ -338,6 +341,7 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
                             break
                         flight[host] = flight.get(host, 0) + 1
                     fut = pool.submit(_check, q.popleft(), fetcher, drop, fetched(host))
+                    started += 1
                     fut.add_done_callback(lambda _f: wake.set())
                     running.add(fut)
                 if not q:

@@ -188,8 +188,8 @@ def run_cmd(
         help="Check at most N articles; the rest are checked first next time.")] = None,
     max_time: Annotated[str | None, typer.Option(
         "--max-time", metavar="DURATION", callback=_duration,
-        help="Start no article check after this long (e.g. 10m, 1h); the rest are "
-             "checked first next time.")] = None,
+        help="Start no article check after this long (e.g. 10m, 1h; one always starts); "
+             "the rest are checked first next time.")] = None,
     watch: Annotated[bool, typer.Option(
         "--watch", help="Keep running: sleep until the next feed or article is due, run, "
                         "repeat; stop with Ctrl-C or SIGTERM.")] = False,
