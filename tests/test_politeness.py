@@ -236,3 +236,28 @@ def test_transient_failures_are_retried_and_counted_as_a_streak(server, tmp_path
             record = arc.state.lookup("http://a.test/down")
             assert record.failures == streak
     assert len(server.requests_to("a.test", "/down")) == 1 + 2 * 3  # 2 retries each time
+
+
+def test_caps_on_every_fetch(server, proxied):
+    import gzip
+
+    from gitnews.errors import BlockedURLError, FetchError, TooLargeError
+    from gitnews.fetch import Fetcher
+
+    bomb = gzip.compress(b"<p>" + b"x" * 50_000 + b"</p>")  # small on the wire, big inside
+    server.route("http://a.test/bomb", Reply(body=bomb, headers={"Content-Encoding": "gzip"}))
+    server.route("http://a.test/ftp", Reply(status=302, headers={"Location": "ftp://a.test/x"}))
+    server.route("http://a.test/loop1", Reply(status=302, headers={"Location": "/loop2"}))
+    server.route("http://a.test/loop2", Reply(status=302, headers={"Location": "/loop3"}))
+    server.route("http://a.test/loop3", Reply(status=302, headers={"Location": "/loop1"}))
+    with Fetcher(max_bytes=10_000, max_redirects=1, min_delay_s=0) as fetcher:
+        assert len(bomb) < 10_000
+        with pytest.raises(TooLargeError, match="over the limit of 10,000 bytes"):
+            fetcher.fetch("http://a.test/bomb")
+        with pytest.raises(BlockedURLError, match="only http and https"):
+            fetcher.fetch("http://a.test/ftp")
+        with pytest.raises(FetchError, match="more than 1 redirects"):
+            fetcher.fetch("http://a.test/loop1")
+        with pytest.raises(BlockedURLError):
+            fetcher.fetch("file:///etc/passwd")
+    assert not server.requests_to("a.test", "/x")

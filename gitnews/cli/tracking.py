@@ -157,6 +157,8 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
+        if not result.items and not result.left_over:
+            return  # a quiet run: nothing was due
         stamp = (result.started_at or wake_at).strftime("%Y-%m-%dT%H:%M:%SZ")
         print_summary(result, next_due=wake_at, prefix=f"[{stamp}] ")
         sys.stdout.flush()
