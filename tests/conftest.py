@@ -125,9 +125,9 @@ def init_test_archive(archive: Path, *, min_delay_s: float = 0.0, **fetch: objec
     run_gitnews("init", "--archive", str(archive), check=True)
     config = archive / "gitnews.toml"
     text = config.read_text(encoding="utf-8")
-    for key, value in {"min_delay_s": min_delay_s, **fetch}.items():
-        import re
+    import re
 
+    for key, value in {"min_delay_s": min_delay_s, **fetch}.items():
         rendered = repr(value) if not isinstance(value, str) else f'"{value}"'
         if isinstance(value, (list, bool)):
             rendered = str(value).replace("'", '"').lower() if isinstance(value, bool) \
