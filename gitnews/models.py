@@ -122,12 +122,20 @@ class ItemResult:
 
 @dataclass
 class RunResult:
-    """Everything one polling pass did; ``items`` in the order they completed."""
+    """Everything one polling pass did; ``items`` in the order they completed.
+
+    SKIPPED items (robots.txt disallows them, or their host asked to wait) are
+    reported but are not failures.
+    """
 
     items: list[ItemResult] = field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
     dry_run: bool = False
+    #: Known articles the schedule did not ask for (not due, or no longer checked).
+    not_due: int = 0
+    #: Due articles left for the next run by ``--max-articles``/``--max-time``/a stop.
+    left_over: int = 0
 
     def count(self, outcome: Outcome) -> int:
         """Number of article items with ``outcome`` (feeds are not counted)."""
