@@ -178,22 +178,30 @@ class _Inflate:
         return self._d.flush() if not (self._d.eof or self._ended) else b""
 
 
+class _Full(Exception):
+    """The decoded body reached ``max_bytes`` and is being truncated."""
+
+
 class BoundedDecoder:
     """Decode a body sent with ``content_encoding`` (the header's value, or None),
     keeping at most ``max_bytes`` decoded bytes.
 
     :meth:`feed` each raw chunk, then :meth:`finish` for the body.  Raises
     :class:`~gitnews.errors.TooLargeError` as soon as the decoded body passes
-    ``max_bytes``, and :class:`~gitnews.errors.FetchError` for a coding it
-    does not decode or data that does not decode.  ``url`` and ``status`` go
-    into those errors.
+    ``max_bytes`` (with ``truncate=True`` it keeps the first ``max_bytes``
+    instead and sets :attr:`full`: stop feeding), and
+    :class:`~gitnews.errors.FetchError` for a coding it does not decode or
+    data that does not decode.  ``url`` and ``status`` go into those errors.
     """
 
     def __init__(self, content_encoding: str | None, *, max_bytes: int, url: str,
-                 status: int | None = None) -> None:
+                 status: int | None = None, truncate: bool = False) -> None:
         self.max_bytes = max_bytes
         self.url = url
         self.status = status
+        self.truncate = truncate
+        #: True once a truncated body reached ``max_bytes``.
+        self.full = False
         codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
         codings = [c for c in codings if c and c != "identity"]
         for coding in codings:
@@ -212,6 +220,11 @@ class BoundedDecoder:
         self.size = 0
 
     def _emit(self, piece: bytes) -> None:
+        if self.truncate and self.size + len(piece) >= self.max_bytes:
+            self._out.append(piece[:self.max_bytes - self.size])
+            self.size = self.max_bytes
+            self.full = True
+            raise _Full
         self.size += len(piece)
         if self.size > self.max_bytes:
             raise TooLargeError(
@@ -234,13 +247,20 @@ class BoundedDecoder:
 
     def feed(self, raw: bytes) -> None:
         """Decode one raw chunk of the body."""
-        if raw:
-            self._through(0, raw)
+        if raw and not self.full:
+            try:
+                self._through(0, raw)
+            except _Full:
+                pass
 
     def finish(self) -> bytes:
         """The decoded body."""
-        for i, layer in enumerate(self._layers):
-            rest = layer.flush()
-            if rest:
-                self._through(i + 1, rest)
+        if not self.full:
+            try:
+                for i, layer in enumerate(self._layers):
+                    rest = layer.flush()
+                    if rest:
+                        self._through(i + 1, rest)
+            except _Full:
+                pass
         return b"".join(self._out)

@@ -38,6 +38,7 @@ class Page:
     ``redirects`` every URL passed through (requested first, final excluded).
     ``status`` 304 means "not modified" and ``body`` is then empty.
     ``etag`` / ``last_modified`` are the validators to send next time.
+    ``headers``: every response header as ``(lower-case name, value)``, in order.
     """
 
     url: str
@@ -49,6 +50,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,20 @@ class ItemResult:
 
 @dataclass
 class RunResult:
-    """Everything one polling pass did; ``items`` in the order they completed."""
+    """Everything one polling pass did; ``items`` in the order they completed.
+
+    SKIPPED items (robots.txt disallows them, or their host asked to wait) are
+    reported but are not failures.
+    """
 
     items: list[ItemResult] = field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
     dry_run: bool = False
+    #: Known articles the schedule did not ask for (not due, or no longer checked).
+    not_due: int = 0
+    #: Due articles left for the next run by ``--max-articles``/``--max-time``/a stop.
+    left_over: int = 0
 
     def count(self, outcome: Outcome) -> int:
         """Number of article items with ``outcome`` (feeds are not counted)."""

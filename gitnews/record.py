@@ -29,6 +29,11 @@ from .urls import canonical_url, url_key
 __all__ = ["Capture", "Recorder"]
 
 
+def _parse_time(value: str | None) -> datetime | None:
+    """An RFC 3339 time of the cache (``2016-09-29T17:14:00Z``) as an aware datetime."""
+    return datetime.fromisoformat(value) if value else None
+
+
 @dataclass
 class Capture:
     """One observation of an article.
@@ -60,6 +65,7 @@ class _Local:
     blob: str | None
     removed: bool
     key: str
+    latest: datetime | None = None  # when the newest version was fetched or captured
 
 
 class Recorder:
@@ -94,8 +100,19 @@ class Recorder:
             record = self.state.get(path)
             self._local[path] = _Local(versions=record.versions if record else 0,
                                        blob=record.blob if record else None,
-                                       removed=bool(record and record.removed), key=key)
+                                       removed=bool(record and record.removed), key=key,
+                                       latest=_parse_time(record.last_changed) if record else None)
         return path, self._local[path]
+
+    def newest_version(self, url: str) -> tuple[str, datetime | None]:
+        """The file of the article ``url`` names, and when its newest version was
+        fetched or captured: queued in this run, else in the archive (the
+        cache's ``last_changed``); None for an article without versions.
+
+        Raises :class:`~gitnews.errors.BlockedURLError` for a URL that is not http(s).
+        """
+        path, local = self._claim(canonical_url(url), None)
+        return path, local.latest
 
     # -- outcomes ------------------------------------------------------------------------
     def failed(self, url: str, message: str, *, path: str | None, when: datetime) -> ItemResult:
@@ -132,6 +149,7 @@ class Recorder:
         if self.tx is not None:
             self.tx.commit({path: data}, message=message, when=page.fetched_at)
         local.versions, local.blob, local.removed = version, blob, False
+        local.latest = page.fetched_at
         return ItemResult(url=canonical, outcome=Outcome.NEW if new else Outcome.CHANGED,
                           path=path, version=version, headline=headline)
 
