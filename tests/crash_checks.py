@@ -96,6 +96,22 @@ def build_scenario(folder: Path, *, articles: int, steps: int, grow_every: int =
 
 # -- running and killing -----------------------------------------------------------------
 
+#: Fetch settings for our own loopback server: no politeness pauses, no retries.
+FAST_FETCH = {"per_host": 8, "min_delay_s": 0.0, "retries": 0, "max_wait_s": 0.0}
+
+
+def fast_fetching(archive: Path) -> None:
+    """Set :data:`FAST_FETCH` in the archive's gitnews.toml and commit it."""
+    import tomlkit
+
+    config = archive / "gitnews.toml"
+    doc = tomlkit.parse(config.read_text(encoding="utf-8"))
+    for key, value in FAST_FETCH.items():
+        doc["fetch"][key] = value
+    config.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    git(archive, "commit", "-q", "-m", "Fetch the test's loopback server without pauses",
+        "--", "gitnews.toml")
+
 def start_gitnews(*args: str, env: dict[str, str]) -> subprocess.Popen:
     """Start the real ``gitnews`` command in its own process group."""
     return subprocess.Popen([sys.executable, "-m", "gitnews", *args], env=env,

@@ -1,6 +1,7 @@
 """Crash safety: real ``gitnews run`` processes against a loopback replay of real
 pages, killed with SIGKILL at random moments, and two runs at once.
 
+Every run is ``run --all`` (every article checked, whatever the schedule).
 After every kill the archive must pass :func:`crash_checks.check_integrity`
 (``git fsck`` clean, ``main`` a complete commit, the ``Version`` trailers
 counting each file's commits, no commit that changes nothing) and hold the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import time
 from collections import Counter
 
@@ -25,7 +27,7 @@ import pytest
 
 from conftest import git, run_gitnews
 from crash_checks import (FEED_URL, Expected, build_scenario, check_cache, check_integrity,
-                          kill_when, start_gitnews)
+                          fast_fetching, kill_when, start_gitnews)
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"),
                                 reason="the crash tests watch processes through /proc")
@@ -38,7 +40,7 @@ ARTICLES, GROW_EVERY = 5, 3
 def _complete(archive, env, expected: dict[str, list[str]], *, where: str) -> float:
     """Let a run finish; then nothing may be lost and all must agree.  Returns its duration."""
     started = time.monotonic()
-    done = run_gitnews("run", "--archive", str(archive), env=env)
+    done = run_gitnews("run", "--all", "--archive", str(archive), env=env)
     duration = time.monotonic() - started
     assert done.returncode == 0, f"{where}: the run after a crash failed:\n{done.stdout}\n{done.stderr}"
     assert "Traceback" not in done.stderr, done.stderr
@@ -66,6 +68,7 @@ def test_sigkill_at_random_moments_loses_and_corrupts_nothing(replay, tmp_path):
     env = server.env()
     archive = tmp_path / "archive"
     run_gitnews("add", "--feed", "--archive", str(archive), FEED_URL, env=env, check=True)
+    fast_fetching(archive)
     duration = _complete(archive, env, expect.versions(0), where="step 0")
     current = expect.versions(0)
 
@@ -83,7 +86,7 @@ def test_sigkill_at_random_moments_loses_and_corrupts_nothing(replay, tmp_path):
             where = (f"seed {seed}, step {step}, attempt {attempts}: SIGKILL {delay:.2f}s after "
                      f"{'the start' if phase == 'time' else 'git fast-import started'} "
                      f"({'to the process group' if group else 'to gitnews only'})")
-            proc = start_gitnews("run", "--archive", str(archive), env=env)
+            proc = start_gitnews("run", "--all", "--archive", str(archive), env=env)
             result = kill_when(proc, rng=rng, phase=phase, after_s=delay, whole_group=group)
             assert "Traceback" not in result.stderr, f"{where}:\n{result.stderr}"
             if not result.killed:
@@ -118,11 +121,12 @@ def test_two_runs_at_once_never_corrupt_the_archive(replay, tmp_path):
     env = server.env()
     archive = tmp_path / "archive"
     run_gitnews("add", "--feed", "--archive", str(archive), FEED_URL, env=env, check=True)
+    fast_fetching(archive)
     outcomes: Counter[str] = Counter()
     for step in range(steps):
         server.step(step)
         for wait in ([], ["--wait", "120"]):
-            procs = [start_gitnews("run", "--archive", str(archive), *wait, env=env)
+            procs = [start_gitnews("run", "--all", "--archive", str(archive), *wait, env=env)
                      for _ in range(2)]
             reader = start_gitnews("run", "--dry-run", "--archive", str(archive), env=env)
             results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
@@ -143,3 +147,76 @@ def test_two_runs_at_once_never_corrupt_the_archive(replay, tmp_path):
             assert git(archive, "status", "--porcelain") == ""
             check_cache(archive, history)
     print(f"\nconcurrent runs: {sum(outcomes.values())} pairs; {dict(outcomes)}")
+
+
+IMPORT_KILLS = int(os.environ.get("GITNEWS_CRASH_IMPORT_KILLS", "10"))
+
+
+def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):
+    """``gitnews import`` of a WARC with several captures of several articles,
+    killed at random moments: after each kill the archive is intact and holds
+    either nothing of the import or all of it; the import that is let finish
+    gives every capture's version, and importing again adds nothing."""
+    from warcs import Rec, write_warc
+
+    from gitnews.extract import extract_article
+    from gitnews.normalise import render_article
+    from gitnews.paths import article_path
+    from gitnews.store import blob_id
+
+    seed = int(os.environ.get("GITNEWS_CRASH_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    folder = build_scenario(tmp_path / "pages", articles=1, steps=1)
+    records, expected = [Rec("warcinfo")], {}
+    for i in range(6):
+        url = f"http://crash.example/news/2009/story-{i:03d}.html"
+        path = article_path(url)
+        for k in range(4):  # captures a day apart, alternating between two versions
+            variant = ["bbc-a.html", "bbc-b.html"] if i % 2 else ["guardian-1.html", "guardian-2.html"]
+            body = (folder / variant[k % 2]).read_bytes()
+            records.append(Rec("response", url, f"2009-04-{5 + k:02d}T10:{i:02d}:00Z", body))
+            blob = blob_id(render_article(extract_article(body, url=url)).encode("utf-8"))
+            blobs = expected.setdefault(path, [])
+            if not blobs or blobs[-1] != blob:
+                blobs.append(blob)
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, records)
+    archive = tmp_path / "archive"
+    env = {**os.environ, "NO_COLOR": "1"}
+    run_gitnews("init", "--archive", str(archive), env=env, check=True)
+    fast_fetching(archive)
+    started = time.monotonic()
+    reference = tmp_path / "reference"
+    run_gitnews("import", "--archive", str(reference), str(warc), env=env, check=True)
+    duration = time.monotonic() - started
+    assert check_integrity(reference).versions == expected
+
+    kills = attempts = 0
+    while kills < IMPORT_KILLS and attempts < IMPORT_KILLS * 3:
+        attempts += 1
+        if check_integrity(archive).versions == expected:  # a kill came too late: start again
+            shutil.rmtree(archive)
+            run_gitnews("init", "--archive", str(archive), env=env, check=True)
+        delay = rng.uniform(0.0, duration)
+        group = rng.random() < 0.5
+        where = f"seed {seed}, import attempt {attempts}: SIGKILL after {delay:.2f}s"
+        proc = start_gitnews("import", "--archive", str(archive), str(warc), env=env)
+        result = kill_when(proc, rng=rng, phase="time", after_s=delay, whole_group=group)
+        assert "Traceback" not in result.stderr, f"{where}:\n{result.stderr}"
+        if not result.killed:
+            assert result.returncode == 0, f"{where}: {result.stderr}"
+            continue
+        kills += 1
+        versions = check_integrity(archive).versions
+        assert versions in ({}, expected), f"{where}: a partial import"
+    done = run_gitnews("import", "--archive", str(archive), str(warc), env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    history = check_integrity(archive)
+    assert history.versions == expected
+    assert git(archive, "status", "--porcelain") == ""
+    check_cache(archive, history)
+    head = git(archive, "rev-parse", "HEAD")
+    assert run_gitnews("import", "--archive", str(archive), str(warc), env=env).returncode == 0
+    assert git(archive, "rev-parse", "HEAD") == head
+    print(f"\nimport crash test (seed {seed}): {kills} kills survived in {attempts} attempts")
+    assert kills >= IMPORT_KILLS, (seed, kills, attempts)
