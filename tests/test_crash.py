@@ -149,7 +149,7 @@ def test_two_runs_at_once_never_corrupt_the_archive(replay, tmp_path):
     print(f"\nconcurrent runs: {sum(outcomes.values())} pairs; {dict(outcomes)}")
 
 
-IMPORT_KILLS = int(os.environ.get("GITNEWS_CRASH_IMPORT_KILLS", "10"))
+IMPORT_KILLS = int(os.environ.get("GITNEWS_CRASH_IMPORT_KILLS", "6"))
 
 
 def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from conftest import run_gitnews
 from gitnews.archive import init_archive, open_archive
-from gitnews.errors import BlockedURLError
+from gitnews.config import load_config
+from gitnews.errors import BlockedURLError, ConfigError
 from gitnews.urls import canonical_url
 from gitnews.models import Article, Page
 from gitnews.normalise import render_article
@@ -41,7 +42,7 @@ def archive(tmp_path_factory):
 _ids = count()
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(headline=NASTY, byline=NASTY, published=NASTY, paragraph=NASTY, tail=NASTY)
 def test_nothing_in_a_page_breaks_a_version_commit(archive, headline, byline, published,
@@ -107,12 +108,21 @@ BROKEN_CONFIGS = {
 @pytest.mark.parametrize("name", sorted(BROKEN_CONFIGS))
 def test_broken_config_gives_line_and_problem(tmp_path, name):
     text, expected = BROKEN_CONFIGS[name]
+    (tmp_path / "gitnews.toml").write_bytes(text.encode("latin-1") if name == "invalid utf-8"
+                                            else text.encode("utf-8"))
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert "gitnews.toml" in str(err.value)
+    if expected:
+        assert expected in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("name", ["unclosed list", "wrong type", "huge concurrency"])
+def test_broken_config_on_the_command_line(tmp_path, name):
+    text, expected = BROKEN_CONFIGS[name]
     archive = init_archive(tmp_path / "a")
-    (archive / "gitnews.toml").write_bytes(text.encode("latin-1") if name == "invalid utf-8"
-                                           else text.encode("utf-8"))
-    commands = [["run"]] + ([["feeds"], ["add", "--feed", "http://example.com/f"]]
-                            if name == "wrong type" else [])
-    for command in commands:
+    (archive / "gitnews.toml").write_text(text, encoding="utf-8")
+    for command in (["run"], ["feeds"], ["add", "--feed", "http://example.com/f"]):
         r = run_gitnews(*command, "--archive", str(archive))
         assert r.returncode == 2, (command, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr
