@@ -168,5 +168,11 @@ def test_different_articles_never_share_a_path(a, b):
     pa, pb = check(a), check(b)
     if pa is None or pb is None:
         return
-    if url_key(a) != url_key(b):
+    # ``www.`` is dropped from the host on purpose (the format's rule: one site); when two
+    # such URLs are different articles, the recorder gives the second a hashed path.
+    def site_key(url: str) -> str:
+        key = url_key(url)
+        return key[4:] if key.startswith("www.") else key
+
+    if site_key(a) != site_key(b):
         assert pa.casefold() != pb.casefold(), (a, b, pa)
