@@ -9,8 +9,8 @@ import typer
 
 from ..archive import init_archive, open_archive
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, command, console,
-                  err_console)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
+                  console, err_console, fail)
 
 
 @command("init")
@@ -77,14 +77,23 @@ def print_summary(result: RunResult) -> None:
     out = console()
     counts = {o: result.count(o) for o in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED,
                                             Outcome.FAILED)}
+    from rich.markup import escape
+
     verb = "would commit" if result.dry_run else "committed"
+    held, removed = result.count(Outcome.HELD), result.count(Outcome.REMOVED)
     for item in result.items:
-        if item.outcome in (Outcome.NEW, Outcome.CHANGED):
-            out.print(f"{item.outcome.value:9} v{item.version} {item.path}  "
-                      f"[dim]{item.headline or ''}[/dim]", markup=True, highlight=False)
+        if item.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.REMOVED):
+            kind = f" ({item.change_kind})" if item.change_kind else ""
+            out.print(f"{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
+                      f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
+        elif item.outcome is Outcome.HELD or (item.message and item.kind == "article"
+                                              and item.outcome is Outcome.UNCHANGED):
+            out.print(f"{item.outcome.value:9} {item.path or item.url}: {item.message}",
+                      markup=False, highlight=False)
     out.print(f"NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
               f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}"
-              f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED]} versions)",
+              + (f", HELD {held}" if held else "") + (f", REMOVED {removed}" if removed else "")
+              + f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed} versions)",
               markup=False)
     failures = result.failures
     if failures:
@@ -102,10 +111,20 @@ def run_cmd(
                                           help="Fetch and report, commit nothing.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    show_text: Annotated[str | None, typer.Option(
+        "--show-text", metavar="URL",
+        help="With --dry-run: fetch only URL and print the text that would be stored, "
+             "then the paragraphs the boilerplate filters dropped (on stderr).")] = None,
 ) -> None:
     """One polling pass: read feeds, fetch articles, commit every changed text."""
     from ..poll import run
 
+    if show_text is not None:
+        if not dry_run:
+            fail("--show-text only previews: use it as `gitnews run --dry-run --show-text URL`",
+                 code=EXIT_USAGE)
+        _show_text(archive, show_text)
+        return
     with open_archive(archive, create=True) as arc:
         if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
@@ -124,3 +143,24 @@ def run_cmd(
             result = run(arc, check_all=check_all, dry_run=dry_run)
     print_summary(result)
     raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)
+
+
+def _show_text(archive, url: str) -> None:  # noqa: ANN001
+    """``gitnews run --dry-run --show-text URL``: the text that would be stored."""
+    from ..poll import preview
+
+    with open_archive(archive, create=True) as arc:
+        shown = preview(arc, url)
+    sys.stdout.write(shown.text)
+    sys.stdout.flush()
+    err = err_console()
+    item = shown.item
+    what = item.outcome.value + (f" v{item.version}" if item.version else "")
+    err.print(f"--- {what} {shown.path}  (article URL {shown.canonical}, "
+              f"{len(shown.text.encode('utf-8'))} bytes)", markup=False, highlight=False)
+    if item.message:
+        err.print(f"--- {item.message}", markup=False, highlight=False)
+    err.print(f"--- {len(shown.dropped)} paragraph(s) dropped by the boilerplate filters"
+              + (":" if shown.dropped else ""), markup=False, highlight=False)
+    for paragraph, rule in shown.dropped:
+        err.print(f"  [{rule}] {paragraph}", markup=False, highlight=False)
