@@ -64,9 +64,10 @@ def true_versions() -> None:
         ("2006-10-24T09:00:00Z", "6072486-A.html", "the story is back"),
         ("2006-10-24T12:00:00Z", "6072486-B.html", "Monday again (second revert)"),
         ("2006-10-24T15:00:00Z", "6072486-A.html", "Friday again: alternating, only counted"),
+        ("2006-10-24T18:00:00Z", "6072486-B.html", "Monday again: the current text"),
     ]
     scenario = {
-        "description": "One BBC story (2006) re-checked over ten steps: boilerplate-only "
+        "description": "One BBC story (2006) re-checked over eleven steps: boilerplate-only "
                        "differences, a teaser served once, a real edit and its revert, a 410 "
                        "removal and the return of the story, then A/B alternation.",
         "sources": "tests/data/scenarios/bbc-2009/6072486-A.stm.html (johnl/news-sniffer "
