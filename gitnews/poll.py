@@ -12,6 +12,7 @@ in git, so that an interrupted run fetches again what it did not commit.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -233,6 +234,8 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             later: list[CheckOutcome] = []
             for outcome in _checks(work, fetcher, drop, cfg.fetch.concurrency):
                 if outcome.work.path is None and outcome.error is None:
+                    if outcome.page is not None:  # keep the text, not the page bytes
+                        outcome.page = dataclasses.replace(outcome.page, body=b"")
                     later.append(outcome)
                     continue
                 item = _record(outcome, recorder)
