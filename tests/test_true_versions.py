@@ -70,6 +70,10 @@ def test_true_versions(replay, tmp_path):
     assert {k: removal["trailers"].get(k) for k in ("Version", "Http-Status", "Change-Kind")} \
         == {"Version": "4", "Http-Status": "410", "Change-Kind": "removed"}
     assert git(archive, "show", f"{removal['sha']}^:{BBC_PATH}") == v1  # the last text is kept
+    shown = run_gitnews("show", "--archive", str(archive), "https://www.news.bbc.co.uk/1/hi/"
+                        "england/bradford/6072486.stm/", env=env)  # any alias names it
+    assert shown.returncode == 0 and shown.stdout == v1, shown.stderr
+    assert "removed in version 4; showing version 3" in shown.stderr
 
     # 7: the story is back; 8: Monday again (second revert); 9: Friday again: only counted
     assert "CHANGED 1" in _summary(step(7))
@@ -80,6 +84,10 @@ def test_true_versions(replay, tmp_path):
     assert _summary(out).startswith("NEW 0, CHANGED 0, UNCHANGED 1")
     assert "alternating: back to the text of version 5" in out
     assert len(version_commits(archive)) == 6
+    log = run_gitnews("log", "--archive", str(archive), BBC_URL, env=env)
+    assert "The article is alternating between texts it already had: 2 reverts committed, " \
+        "then 1 more return counted" in log.stdout, log.stdout + log.stderr
+    assert "back to version 1" in log.stdout and "removed from the archive" in log.stdout
     assert _summary(step(10)).startswith("NEW 0, CHANGED 0, UNCHANGED 1")  # B, the current text
 
     # Filters changed in gitnews.toml: the same page bytes now give another text, which is
