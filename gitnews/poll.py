@@ -23,7 +23,7 @@ from .archive import Archive
 from .errors import ExtractionError, FetchError, GitnewsError, HTTPStatusError
 from .models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
 from .record import Capture, Recorder, page_sha256
-from .urls import is_front_page, url_key
+from .urls import is_front_page, is_section_front, url_key
 
 __all__ = ["run", "preview", "Preview", "CheckOutcome", "ProgressCallback", "GONE_STATUSES"]
 
@@ -76,7 +76,7 @@ def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa
 
 def _soft404(work: _Work, page: Page) -> str | None:
     """Why a redirected ``page`` means the article is gone, or None."""
-    if not page.redirects:
+    if not page.redirects or is_section_front(work.url):  # a front page tracked on purpose
         return None
     if is_front_page(page.final_url, article=work.url):
         return f"{work.url} now redirects to {page.final_url}, the site's front page or a section front"
@@ -185,8 +185,8 @@ def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,
 
 
 def _checks(work: list[_Work], fetcher, drop, concurrency: int) -> Iterator[CheckOutcome]:  # noqa: ANN001
-    """``drop``: the run's :class:`~gitnews.filters.FilterSet`."""
-    # Run the checks in a thread pool, at most a few per thread in flight.
+    """Run the checks in a thread pool, at most a few per thread in flight
+    (``drop``: the run's :class:`~gitnews.filters.FilterSet`)."""
     window = max(1, concurrency) * 4
     items = iter(work)
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="gitnews") as pool:
