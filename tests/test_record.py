@@ -231,3 +231,41 @@ def test_reverts_then_alternation_is_only_counted(archive):
     (item,) = run(archive, capture(a, at=T0 + 7 * hour))
     assert item.outcome is Outcome.UNCHANGED
     assert archive.state.get_alternation(PATH)["returns"] == 2
+
+
+def test_server_errors_and_timeouts_are_never_removals(archive):
+    from gitnews.errors import FetchError, HTTPStatusError
+    from gitnews.poll import CheckOutcome, _record, _Work
+
+    run(archive, capture(PAGE_A, at=T0))
+    work = _Work(url=URL, path=PATH)
+    for err in (HTTPStatusError("HTTP 503", url=URL, status=503, transient=True),
+                HTTPStatusError("HTTP 500", url=URL, status=500, transient=True),
+                FetchError("timed out", url=URL, transient=True)):
+        for check_all in (False, True):
+            (item,) = run(archive, lambda rec: _record(CheckOutcome(work, error=err), rec),
+                          check_all=check_all)
+            assert item.outcome is Outcome.FAILED
+    assert archive.state.get_gone(PATH) is None
+    (item,) = run(archive, lambda rec: _record(CheckOutcome(work, error=HTTPStatusError(
+        "HTTP 404", url=URL, status=404)), rec))
+    assert item.outcome is Outcome.HELD
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+paragraphs = st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"),
+                              min_size=1, max_size=40), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paragraphs, paragraphs)
+def test_suspicion_properties(old, new):
+    old_text = render_text("Headline", old)
+    new_text = render_text("Headline", new)
+    assert suspicion(old_text, old_text) is None  # a text never suspects itself
+    if suspicion(old_text, new_text) is not None:
+        # only a text with fewer words, or fewer paragraphs, is ever suspicious
+        words = lambda t: len(" ".join(t.split("\n\n")[1:]).split())  # noqa: E731
+        assert words(new_text) < words(old_text) or new_text.count("\n\n") < old_text.count("\n\n")
