@@ -19,7 +19,7 @@ from typing import Any, get_type_hints
 from .errors import ConfigError
 
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
-           "ChangeSettings", "load_config",
+           "ChangeSettings", "PublishSettings", "HookSettings", "load_config",
            "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
@@ -89,6 +89,35 @@ class ChangeSettings:
 
 
 @dataclass
+class PublishSettings:
+    """``[publish]``: pushing the archive to a git remote after a run.
+
+    ``remote`` is the name of a git remote of the archive (``git remote -v``),
+    ``branch`` the branch pushed to there; ``timeout_s`` bounds each fetch or
+    push of the remote (seconds).
+    """
+
+    push: bool = False
+    remote: str = "origin"
+    branch: str = "main"
+    timeout_s: float = 600.0
+
+
+@dataclass
+class HookSettings:
+    """``[hooks]``: what runs once per new version after a run.
+
+    ``on_change`` is a shell command, ``webhook_url`` an http(s) URL that gets
+    the same JSON by POST; empty strings mean none.  ``timeout_s`` bounds each
+    command or POST (seconds).
+    """
+
+    on_change: str = ""
+    webhook_url: str = ""
+    timeout_s: float = 60.0
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -102,6 +131,8 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     filters: FilterSettings = field(default_factory=FilterSettings)
     changes: ChangeSettings = field(default_factory=ChangeSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    hooks: HookSettings = field(default_factory=HookSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -158,6 +189,26 @@ removal_confirm_s = 3600.0
 # Reverts to an earlier text committed per article; after that, returns to a
 # text already in its history (A/B-tested headlines) are only counted.
 max_reverts = 2
+
+[publish]
+# Push the archive after every run that committed something (as `gitnews run --push`);
+# a failed push is reported and tried again on the next run.
+push = false
+# The git remote to push to (see `git remote -v`) and the branch there.
+remote = "origin"
+branch = "main"
+# Seconds allowed for each fetch or push of the remote.
+timeout_s = 600.0
+
+[hooks]
+# A shell command run once per new version, in the archive's folder, with the
+# change as JSON on stdin and GITNEWS_URL, GITNEWS_VERSION, GITNEWS_PATH set
+# (as `gitnews run --on-change COMMAND`). Empty: none.
+on_change = ""
+# An http(s) URL that receives the same JSON by POST once per new version. Empty: none.
+webhook_url = ""
+# Seconds allowed for each command or POST.
+timeout_s = 60.0
 '''
 
 

@@ -75,8 +75,16 @@ def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
         if buf.strip():
             yield _parse_record(buf.decode("utf-8", "replace"))
     finally:
+        # The caller may stop early: end git quietly instead of letting it die of SIGPIPE.
+        finished = proc.poll() is not None
+        if not finished:
+            proc.kill()
         proc.stdout.close()
-        proc.wait()
+        try:
+            proc.wait()
+        except git.GitCommandError:
+            if finished:
+                raise
 
 
 def _parse_record(rec: str) -> LogEntry:

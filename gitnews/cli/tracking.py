@@ -14,8 +14,22 @@ from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOpti
 
 
 @command("init")
-def init_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
+def init_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    github_actions: Annotated[bool, typer.Option(
+        "--github-actions", help="Also commit a GitHub Actions workflow that runs gitnews on a "
+        "schedule, pushes and publishes the site (works on an existing archive too).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --github-actions: replace a different workflow file.")] = False,
+) -> None:
     """Create an archive: a git repository with gitnews.toml and a README."""
+    if force and not github_actions:
+        fail("--force only goes with --github-actions", code=EXIT_USAGE)
+    if github_actions:
+        from .publish import init_github_actions
+
+        init_github_actions(archive, force=force)
+        return
     path = init_archive(archive)
     typer.echo(f"Created a gitnews archive in {path}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path}")
@@ -115,6 +129,12 @@ def run_cmd(
         "--show-text", metavar="URL",
         help="With --dry-run: fetch only URL and print the text that would be stored, "
              "then the paragraphs the boilerplate filters dropped (on stderr).")] = None,
+    push: Annotated[bool | None, typer.Option(
+        "--push/--no-push", help="Push the archive to its git remote afterwards "
+        "(default: [publish] push in gitnews.toml).")] = None,
+    on_change: Annotated[str | None, typer.Option(
+        "--on-change", metavar="COMMAND", help="Shell command run once per new version, with "
+        "the change as JSON on stdin (default: [hooks] on_change).")] = None,
 ) -> None:
     """One polling pass: read feeds, fetch articles, commit every changed text."""
     from ..poll import run
@@ -142,7 +162,10 @@ def run_cmd(
         else:
             result = run(arc, check_all=check_all, dry_run=dry_run)
     print_summary(result)
-    raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)
+    from .publish import after_run
+
+    published = after_run(archive, result, push=push, on_change=on_change)
+    raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
 
 
 def _show_text(archive, url: str) -> None:  # noqa: ANN001
