@@ -302,21 +302,30 @@ def filter_set(archive: Archive):  # noqa: ANN201 - gitnews.filters.FilterSet
 
 
 def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) -> None:  # noqa: ANN001
-    """Drop the validators of articles that must be fetched in full: a removed
-    article (its validators are those of its last text), and one whose last text
-    came from another extractor version or other filters (a different text from
-    the same page bytes is then a ``Change-Kind: extraction``)."""
+    """Adjust the re-checks of known articles.
+
+    Each is asked at the URL its last text was fetched from (after redirects), not
+    at its canonical URL, which a page may name without serving.  Validators are
+    dropped for a removed article (they are those of its last text) and for one
+    whose last text came from another extractor version or other filters: the
+    page is fetched in full and extracted again (a different text from the same
+    page bytes is then a ``Change-Kind: extraction``).
+    """
     from .extract import EXTRACTOR
 
     state = archive.state
     for w in work:
-        if w.path is None or not (w.etag or w.last_modified):
+        if w.path is None:
+            continue
+        fetched_url, fingerprint = state.get_fetched(w.path)
+        if fetched_url:
+            w.url = fetched_url
+        if not (w.etag or w.last_modified):
             continue
         record = state.get(w.path)
-        stored = state.get_fingerprint(w.path)
         if (record is not None and record.removed) or (
-                stored is not None
-                and stored != f"{EXTRACTOR}; filters {filterset.for_url(w.url).digest}"):
+                fingerprint is not None
+                and fingerprint != f"{EXTRACTOR}; filters {filterset.for_url(w.url).digest}"):
             w.etag = w.last_modified = None
 
 

@@ -201,7 +201,7 @@ class Recorder:
         self._keys: dict[str, str] = {}  # identity key -> path, for this run's captures
         self._checks: list[tuple[str, dict]] = []
         self._aliases: list[tuple[str, list[str]]] = []
-        self._fingerprints: dict[str, str] = {}
+        self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
 
     # -- identity ------------------------------------------------------------------------
     def _find(self, urls: list[str]) -> str | None:
@@ -313,10 +313,20 @@ class Recorder:
         path, local = self._claim((record.url if record else url), path)
         if local.versions == 0:
             return None
-        self._checks.append((path, {"checked_at": when}))
         if local.removed:
+            self._checks.append((path, {"checked_at": when}))
             return ItemResult(url=url, outcome=Outcome.UNCHANGED, path=path,
                               message=f"still gone ({detail})")
+        served = self._fetched.get(path, (None, None))[0] or self.state.get_fetched(path)[0]
+        if served is None:  # the cache does not know where the page was fetched: ask git
+            _, past = self._previous_text(path, local)
+            served = (past.trailers.get("Fetched-Url") if past else None) or local.url
+            if served and _ikey(served) != _ikey(url):
+                self._fetched[path] = (served, None)
+                return self.failed(url, f"{detail} at {url}; the last version was fetched from "
+                                   f"{served}, which the next run checks instead", path=path,
+                                   when=when)
+        self._checks.append((path, {"checked_at": when}))
         if local.held is not None:
             local.held = None
             local.dirty.add("held")
@@ -367,8 +377,8 @@ class Recorder:
         self._aliases.append((path, [canonical, *others]))
         self._checks.append((path, {"checked_at": page.fetched_at, "etag": page.etag,
                                     "last_modified": page.last_modified}))
-        if capture.fingerprint:
-            self._fingerprints[path] = capture.fingerprint
+        if capture.fingerprint:  # a live fetch (imports give none): re-check this URL
+            self._fetched[path] = (page.final_url, capture.fingerprint)
         data = capture.text.encode("utf-8")
         blob = blob_id(data)
         headline = capture.text.split("\n", 1)[0]
@@ -548,7 +558,7 @@ class Recorder:
     # -- after the commits ---------------------------------------------------------------
     def apply(self) -> None:
         """Sync the cache with git, then store aliases, check results, held texts,
-        pending removals, alternation counts and extraction fingerprints.
+        pending removals, alternation counts and where each page was fetched from.
 
         Call only after the transaction finished (or for a dry run: never).
         """
@@ -564,8 +574,8 @@ class Recorder:
                 self.state.set_gone(path, local.gone)
             if "alt" in local.dirty and local.alt is not None:
                 self.state.set_alternation(path, local.alt)
-        for path, fingerprint in self._fingerprints.items():
-            self.state.set_fingerprint(path, fingerprint)
+        for path, (url, fingerprint) in self._fetched.items():
+            self.state.set_fetched(path, url=url, fingerprint=fingerprint)
 
 
 def _key(url: str) -> str:
@@ -579,3 +589,10 @@ def _clean(value: object) -> str:
     from .trailers import clean_value
 
     return clean_value(value) if value else ""
+
+
+def _ikey(url: str) -> str:
+    try:
+        return identity_key(url)
+    except Exception:  # noqa: BLE001
+        return url

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS gone (
     path TEXT PRIMARY KEY, first_seen TEXT NOT NULL, status INTEGER, detail TEXT);
 CREATE TABLE IF NOT EXISTS alternations (
     path TEXT PRIMARY KEY, returns INTEGER NOT NULL, last_seen TEXT, seen_blob TEXT);
-CREATE TABLE IF NOT EXISTS extraction (path TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fetched (path TEXT PRIMARY KEY, url TEXT, fingerprint TEXT);
 """
 
 
@@ -383,11 +383,18 @@ class State:
         self.db.execute("INSERT OR REPLACE INTO alternations VALUES (?,?,?,?)",
                         (path, alt["returns"], alt.get("last_seen"), alt.get("seen_blob")))
 
-    def get_fingerprint(self, path: str) -> str | None:
-        """The extractor and filters that made the last text seen for ``path``."""
-        row = self.db.execute("SELECT fingerprint FROM extraction WHERE path=?",
+    def get_fetched(self, path: str) -> tuple[str | None, str | None]:
+        """``(url, fingerprint)`` of the last page that gave ``path`` a text: the URL
+        it was fetched from (after redirects; re-checks ask it, not the canonical URL
+        a page may name but not serve) and the extractor and filters that read it."""
+        row = self.db.execute("SELECT url, fingerprint FROM fetched WHERE path=?",
                               (path,)).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else (None, None)
 
-    def set_fingerprint(self, path: str, fingerprint: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO extraction VALUES (?,?)", (path, fingerprint))
+    def set_fetched(self, path: str, *, url: str | None = None,
+                    fingerprint: str | None = None) -> None:
+        """Remember where ``path`` was fetched from and what read it (None keeps the value)."""
+        self.db.execute(
+            "INSERT INTO fetched(path, url, fingerprint) VALUES (?,?,?) ON CONFLICT(path) DO UPDATE"
+            " SET url=COALESCE(excluded.url, url),"
+            " fingerprint=COALESCE(excluded.fingerprint, fingerprint)", (path, url, fingerprint))

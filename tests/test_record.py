@@ -269,3 +269,26 @@ def test_suspicion_properties(old, new):
         # only a text with fewer words, or fewer paragraphs, is ever suspicious
         words = lambda t: len(" ".join(t.split("\n\n")[1:]).split())  # noqa: E731
         assert words(new_text) < words(old_text) or new_text.count("\n\n") < old_text.count("\n\n")
+
+
+def test_a_404_at_a_canonical_url_the_page_never_served_is_not_a_removal(archive):
+    """A page may name a canonical URL that its server does not answer (the static corpus
+    has three): re-checks ask the URL the text was fetched from, and a 404 elsewhere only
+    redirects the next check there."""
+    served = "http://taz.de/Siemens-und-die-Kohlemine-Adani/!5655255/"
+    named = "http://taz.de/!5655255/"
+    cap = capture(PAGE_A, at=T0, url=served)
+    cap = dataclasses.replace(cap, article=dataclasses.replace(cap.article, canonical_url=named))
+    (item,) = run(archive, cap)
+    path = item.path
+    assert path == "taz.de/!5655255.txt" and trailers(archive)["Article-Url"] == named
+    # the cache does not know where it was fetched (an import, or a lost cache): git does
+    (item,) = run(archive, lambda r: r.gone(named, path=path, status=404, when=T0, detail="HTTP 404"))
+    assert item.outcome is Outcome.FAILED and f"fetched from {served}" in item.message
+    assert archive.state.get_fetched(path)[0] == served
+    (item,) = run(archive, lambda r: r.gone(served, path=path, status=404, when=T0, detail="HTTP 404"))
+    assert item.outcome is Outcome.HELD
+    # a live fetch records its URL for the re-checks
+    live = dataclasses.replace(capture(PAGE_A, at=T0, url=served), fingerprint="x")
+    run(archive, live)
+    assert archive.state.get_fetched(path) == (served, "x")
