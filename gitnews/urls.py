@@ -307,8 +307,9 @@ def is_front_page(url: str, *, article: str | None = None) -> bool:
     """True if a redirect of ``article`` to ``url`` means the article is gone
     (a soft 404): ``url`` is a site's root (``/``, ``/index.html``, ``/home``), or
     a proper ancestor of ``article``'s path on the same site (``/news/`` for
-    ``/news/story-123``), or, when the article's path was deeper, a section front
-    (:func:`is_section_front`) on the same site."""
+    ``/news/story-123``), or a section front (:func:`is_section_front`) on the
+    same site with fewer path segments than the article (``/politics/`` for
+    ``/2016/sep/29/story``; not ``/news/brexit-deal`` for ``/news/brexit-deal-agreed``)."""
     try:
         parts = urlsplit(canonical_url(url))
     except Exception:  # noqa: BLE001
@@ -322,9 +323,9 @@ def is_front_page(url: str, *, article: str | None = None) -> bool:
     except Exception:  # noqa: BLE001
         return False
     mine, theirs = _segments(parts.path), _segments(art.path)
-    if not parts.query and len(mine) < len(theirs) and theirs[:len(mine)] == mine:
-        return True
-    return False
+    if parts.query or len(mine) >= len(theirs):
+        return False  # e.g. an edited slug: /news/brexit-deal-agreed -> /news/brexit-deal
+    return theirs[:len(mine)] == mine or is_section_front(url)
 
 
 def article_url(final_url: str, declared: str | None = None) -> str:

@@ -91,6 +91,9 @@ def test_soft_404_is_a_redirect_to_the_root_or_an_ancestor():
     assert not is_front_page("http://x.org/news/brexit-deal",
                              article="http://x.org/news/brexit-deal-agreed-today")
     assert not is_front_page("http://x.org/science/2024/09/slug/", article="http://x.org/?p=2031288")
+    # a section front with fewer segments than the article's path
+    assert is_front_page("http://x.org/politics/", article="http://x.org/2016/sep/29/a-story-slug")
+    assert not is_front_page("http://y.org/politics/", article="http://x.org/2016/sep/29/a-story-slug")
 
 
 def test_rel_canonical_is_one_validated_hop():
