@@ -235,7 +235,12 @@ def test_reverts_then_alternation_is_only_counted(archive):
 
 def test_server_errors_and_timeouts_are_never_removals(archive):
     from gitnews.errors import FetchError, HTTPStatusError
-    from gitnews.poll import CheckOutcome, _record, _Work
+    from gitnews.poll import CheckOutcome, _Pending, _record, _Work
+    from gitnews.schedule import Policy
+
+    def check(outcome, rec):
+        return _record(outcome, rec, _Pending(), t=T0 + timedelta(hours=1),
+                       policy=Policy.from_settings(archive.config.schedule))
 
     run(archive, capture(PAGE_A, at=T0))
     work = _Work(url=URL, path=PATH)
@@ -243,11 +248,11 @@ def test_server_errors_and_timeouts_are_never_removals(archive):
                 HTTPStatusError("HTTP 500", url=URL, status=500, transient=True),
                 FetchError("timed out", url=URL, transient=True)):
         for check_all in (False, True):
-            (item,) = run(archive, lambda rec: _record(CheckOutcome(work, error=err), rec),
+            (item,) = run(archive, lambda rec: check(CheckOutcome(work, error=err), rec),
                           check_all=check_all)
             assert item.outcome is Outcome.FAILED
     assert archive.state.get_gone(PATH) is None
-    (item,) = run(archive, lambda rec: _record(CheckOutcome(work, error=HTTPStatusError(
+    (item,) = run(archive, lambda rec: check(CheckOutcome(work, error=HTTPStatusError(
         "HTTP 404", url=URL, status=404)), rec))
     assert item.outcome is Outcome.HELD
 
