@@ -300,7 +300,7 @@ class State:
         if changed_since:
             where.append("a.last_changed >= ?")
             args.append(changed_since)
-        sql = (f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
+        sql = (f"SELECT {self._COLS} FROM {self._JOIN} "
                f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")
         if limit is not None:
             sql += " LIMIT ?"

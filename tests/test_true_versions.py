@@ -4,7 +4,7 @@ pages), run with the real ``gitnews`` command through the loopback replay proxy.
 
 from __future__ import annotations
 
-from conftest import DATA, git, run_gitnews
+from conftest import DATA, git, init_test_archive, run_gitnews
 from scenario_checks import assert_versions_consistent, version_commits
 
 BBC_URL = "http://news.bbc.co.uk/1/hi/england/bradford/6072486.stm"
@@ -31,11 +31,14 @@ def test_true_versions(replay, tmp_path):
     archive = tmp_path / "archive"
     server = replay(DATA / "scenarios" / "true-versions")
     env = server.env()
+    # Steps are hours apart in the story but seconds apart here: each step's run
+    # is `--all`, which re-checks whatever the schedule says.
+    init_test_archive(archive)
     run_gitnews("add", "--archive", str(archive), "--article", BBC_URL, env=env, check=True)
 
     def step(n, *extra):
         server.step(n)
-        return _run(archive, env, *extra)
+        return _run(archive, env, "--all", *extra)
 
     assert _summary(step(0)).startswith("NEW 1, CHANGED 0")
     v1 = (archive / BBC_PATH).read_text(encoding="utf-8")
@@ -60,9 +63,10 @@ def test_true_versions(replay, tmp_path):
     assert commits[2]["trailers"]["Change-Kind"] == "body, revert"
     assert commits[2]["message"].startswith("Reverted: Son-in-law remanded over killing\n")
 
-    # 6: 410: held at first, also on a quick re-check; a later --all run commits the removal
+    # 6: 410: held at first; a quick re-check (not due by the schedule) removes nothing;
+    # a later --all run commits the removal
     assert "HELD 1" in _summary(step(6))
-    assert "HELD 1" in _summary(_run(archive, env))
+    assert "REMOVED" not in _summary(_run(archive, env))
     assert "REMOVED 1" in _summary(_run(archive, env, "--all"))
     assert not (archive / BBC_PATH).exists()
     removal = version_commits(archive)[-1]
@@ -105,7 +109,7 @@ def test_true_versions(replay, tmp_path):
     assert "[bbc sidebar labels] Site Version" not in preview.stderr  # not on this 2006 page
     assert "[date stamp] Last Updated: Saturday, 21 October 2006" in preview.stderr
     assert len(version_commits(archive)) == 6  # the preview wrote nothing
-    out = _run(archive, env)
+    out = _run(archive, env, "--all")
     last = version_commits(archive)[-1]
     assert last["trailers"]["Change-Kind"] == "extraction" and last["trailers"]["Version"] == "7"
     assert last["trailers"]["Page-Sha256"] == version_commits(archive)[-2]["trailers"]["Page-Sha256"]
@@ -117,11 +121,12 @@ def test_one_story_through_four_urls(replay, tmp_path):
     archive = tmp_path / "archive"
     server = replay(DATA / "scenarios" / "one-story-four-urls")
     env = server.env()
+    init_test_archive(archive)
     run_gitnews("add", "--archive", str(archive), "--feed", ARS_FEED, env=env, check=True)
     outs = []
     for n in range(4):
         server.step(n)
-        outs.append(_run(archive, env))
+        outs.append(_run(archive, env, "--all"))
     commits = version_commits(archive)
     # one file, two versions: the first, and the headline edit that came with the new slug
     assert [c["files"] for c in commits] == [[ARS_PATH], [ARS_PATH]]
@@ -149,7 +154,7 @@ def test_one_story_through_four_urls(replay, tmp_path):
 
     # 4: taken down, every URL redirects to the front page: a soft 404, removed on --all
     server.step(4)
-    assert "HELD 1" in _summary(_run(archive, env))
+    assert "HELD 1" in _summary(_run(archive, env, "--all"))
     assert "REMOVED 1" in _summary(_run(archive, env, "--all"))
     removal = version_commits(archive)[-1]
     assert removal["files"] == [ARS_PATH] and removal["trailers"]["Version"] == "3"
