@@ -14,7 +14,8 @@ catch one class.  Each message says what failed and what to do about it::
     ├── FeedError              a feed could not be parsed into entries
     ├── ExtractionError        a page yielded no article text
     ├── StoreError             git refused to record a version
-    └── NotFoundError          an article or version asked for does not exist
+    ├── NotFoundError          an article or version asked for does not exist
+    └── SiteError              the static site could not be written where asked
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "ExtractionError",
     "StoreError",
     "NotFoundError",
+    "SiteError",
 ]
 
 
@@ -106,3 +108,15 @@ class NotFoundError(GitnewsError):
     def __init__(self, message: str, *, suggestions: list[str] | None = None) -> None:
         super().__init__(message)
         self.suggestions = suggestions or []
+
+
+class SiteError(GitnewsError):
+    """The static site could not be written (the output folder is unusable).
+
+    Attributes: ``usage`` (bool): the folder given is the wrong one (it holds
+    other files, or is a file), rather than a failure while writing.
+    """
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage

@@ -32,7 +32,9 @@ class LogEntry:
 
     ``changes`` are ``(status, path)`` pairs: status ``A``, ``M`` or ``D``.
     ``blobs`` maps each changed path to its new blob id (40 hex; absent for a
-    deletion); filled only when :func:`iter_commits` was called with ``blobs=True``.
+    deletion); ``old_blobs`` to its blob id before the commit (absent for an
+    addition); both filled only when :func:`iter_commits` was called with
+    ``blobs=True``.
     """
 
     commit: str
@@ -40,6 +42,7 @@ class LogEntry:
     message: str
     changes: list[tuple[str, str]]
     blobs: dict[str, str] = field(default_factory=dict)
+    old_blobs: dict[str, str] = field(default_factory=dict)
 
     @property
     def trailers(self) -> dict[str, str]:
@@ -48,18 +51,21 @@ class LogEntry:
 
 def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
                  paths: list[str] | None = None, reverse: bool = True,
-                 blobs: bool = False) -> Iterator[LogEntry]:
+                 blobs: bool = False, options: Iterable[str] = ()) -> Iterator[LogEntry]:
     """Stream the commits of ``rev_range`` (oldest first when ``reverse``).
 
     One ``git log --name-status`` process (``--raw --no-abbrev`` when ``blobs``,
-    which also gives each changed file's new blob id); memory stays flat.
-    ``paths`` are literal paths (``--literal-pathspecs``: no glob magic).
+    which also gives each changed file's blob ids before and after); memory
+    stays flat.  ``paths`` are literal paths (``--literal-pathspecs``: no glob
+    magic).  ``options`` are more ``git log`` options, e.g. ``-n50`` or
+    ``--grep=...`` (git-log(1)); stopping the iteration early ends the process.
     """
     args = ["-c", "core.quotePath=false", "--literal-pathspecs", "log", "--no-renames",
             "--no-color", f"--format={_RS}%H%n%at%n%B{_US}"]
     args += ["--raw", "--no-abbrev"] if blobs else ["--name-status"]
     if reverse:
         args.append("--reverse")
+    args += list(options)
     args.append(rev_range)
     if paths:
         args += ["--", *paths]
@@ -84,6 +90,7 @@ def _parse_record(rec: str) -> LogEntry:
     sha, ts, message = head.split("\n", 2)
     changes = []
     blobs: dict[str, str] = {}
+    old_blobs: dict[str, str] = {}
     for line in names.strip("\n").split("\n"):
         if "\t" in line:
             status, path = line.split("\t", 1)
@@ -93,9 +100,12 @@ def _parse_record(rec: str) -> LogEntry:
                 status = fields[4]
                 if status[:1] != "D":
                     blobs[path] = fields[3]
+                if status[:1] != "A":
+                    old_blobs[path] = fields[2]
             changes.append((status[:1], path))
     return LogEntry(commit=sha, time=datetime.fromtimestamp(int(ts), tz=timezone.utc),
-                    message=message.rstrip("\n") + "\n", changes=changes, blobs=blobs)
+                    message=message.rstrip("\n") + "\n", changes=changes, blobs=blobs,
+                    old_blobs=old_blobs)
 
 
 def versions(repo: git.Repo, path: str) -> list[Version]:
