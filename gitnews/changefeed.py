@@ -14,8 +14,8 @@ the repository's persistent ``git cat-file``.  Each change comes back as a
 with the headline and what changed ("Headline changed", "2 paragraphs
 changed"), its ``updated`` date the version's capture time, its content the
 word diff as HTML (:func:`gitnews.render.html_table`, changed paragraphs
-with one unchanged paragraph around them), its links the article and, when
-the site's public URL is known, the diff page of the static site.  Entry ids
+with one unchanged paragraph around them), its link the diff page of the
+static site when the site's public URL is known, else the article.  Entry ids
 are ``urn:gitnews:<commit id>``: the same change keeps its id in every feed
 and every regeneration (RFC 4287 §4.2.6).  The same input gives the same
 bytes (no generation time is written).
@@ -336,8 +336,8 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
     ``updated`` is the feed's date when it has no entries (else the newest
     entry's).  ``diff_url(view)`` gives the absolute URL of a change's diff
     page, or None: the entry then links to the article only.  An entry's
-    main link (``rel="alternate"``, RSS ``<link>``) is the diff page when
-    there is one, else the article; Atom adds the article as ``rel="related"``.
+    link (``rel="alternate"``, RSS ``<link>``) is the diff page when there is
+    one, else the article; its content links to both.
     """
     from feedgen.feed import FeedGenerator
 
@@ -348,12 +348,13 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
     fg.author({"name": _xml(spec.author)})
     fg.generator("gitnews", version=__version__)
     fg.language("en")
-    if spec.page_url:
-        fg.link(href=spec.page_url, rel="alternate")
-    elif rss:  # RSS 2.0 requires a channel link
-        fg.link(href=spec.self_url or spec.feed_id, rel="alternate")
     if spec.self_url:
         fg.link(href=spec.self_url, rel="self")
+    # feedgen makes the last link the RSS channel's <link>, which RSS 2.0 requires.
+    if spec.page_url:
+        fg.link(href=spec.page_url, rel="alternate")
+    elif rss:
+        fg.link(href=spec.self_url or spec.feed_id, rel="alternate")
     newest = max((v.b.time for v in views), default=None)
     when = (newest or updated).astimezone(timezone.utc)
     fg.updated(when)
@@ -369,9 +370,10 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
             else None
         main = target or article
         if main:
-            fe.link(href=main, rel="alternate", type="text/html")
-        if target and article and not rss:
-            fe.link(href=article, rel="related", type="text/html")
+            # One link only: feedgen 1.0 writes entry links without their rel attribute,
+            # so a second (related) link would become a second alternate link, which
+            # RFC 4287 §4.1.1 forbids.  The content links to the article.
+            fe.link(href=main, rel="alternate")
         if view.host:
             fe.category(term=view.host)
         fe.content(_xml(entry_html(view, diff_url=target)), type="html")

@@ -18,7 +18,8 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "load_config",
+__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "SiteSettings",
+           "load_config",
            "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
@@ -45,6 +46,18 @@ class FetchSettings:
 
 
 @dataclass
+class SiteSettings:
+    """``[site]``: the static site and feeds (``gitnews site``, ``gitnews feed``).
+
+    ``url``: the site's public base URL (e.g. ``https://me.github.io/news``);
+    feeds need it for absolute links to the site's diff pages ("" = unknown:
+    feed entries link to the article only).
+    """
+
+    url: str = ""
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -56,6 +69,7 @@ class Config:
     articles: list[str] = field(default_factory=list)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -86,6 +100,11 @@ max_redirects = 10
 concurrency = 8
 # A URL or e-mail address for the User-Agent, so that site owners can reach you.
 contact = ""
+
+[site]
+# The public address of the site that `gitnews site` writes (e.g.
+# "https://me.github.io/news"), so that feeds can link to its diff pages.
+url = ""
 '''
 
 

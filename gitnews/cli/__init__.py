@@ -12,5 +12,6 @@ from .app import app, main
 # Commands register themselves on ``app`` when their module is imported.
 from . import tracking as _tracking  # noqa: E402,F401
 from . import versions as _versions  # noqa: E402,F401
+from . import site as _site  # noqa: E402,F401
 
 __all__ = ["app", "main"]
