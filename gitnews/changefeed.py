@@ -24,7 +24,7 @@ bytes (no generation time is written).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
@@ -40,7 +40,7 @@ from .render import _env, html_table, human_time, plural, stats_words
 from .sitelayout import (FEED, INDEX, absolute_url, article_feed, article_page, diff_page,
                          host_feed, host_page)
 from .state import ArticleRecord
-from .timeline import DiffView, VersionInfo, article_host
+from .timeline import DiffView, VersionInfo
 
 __all__ = ["DEFAULT_LIMIT", "FeedSpec", "latest_changes", "make_view", "change_summary",
            "view_summary", "view_headline", "entry_title", "entry_id", "entry_html",
@@ -120,7 +120,7 @@ def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
         found.append((entry, status, path, trailers, number))
     if not found:
         return []
-    previous = _previous_versions(repo, [(e.commit, path) for e, _, path, _, _ in found])
+    previous = _previous_versions(repo, found)
     blobs = {b for e, _, path, _, _ in found for b in (e.blobs.get(path), e.old_blobs.get(path))
              if b}
     texts = read_blobs(repo, sorted(blobs))
@@ -145,25 +145,53 @@ def _text(texts: dict[str, bytes], blob: str | None) -> str:
     return texts[blob].decode("utf-8", "replace") if blob else ""
 
 
-def _previous_versions(repo: git.Repo, changes: Iterable[tuple[str, str]]) -> dict[str, LogEntry]:
-    """For each ``(commit, path)``, the commit of the path's version before it.
+def _previous_versions(repo: git.Repo,
+                       found: Sequence[tuple[LogEntry, str, str, dict[str, str], int]]
+                       ) -> dict[str, LogEntry]:
+    """For each change, the commit of its article's version before it.
 
-    One path-limited ``git log`` (newest first) over every path asked about,
-    stopped as soon as each change's previous version has been met.
+    One ``git log`` that reads commit messages only (``-F --grep`` on the
+    changes' ``Article-Url`` trailers: no file comparisons, which git's
+    changed-path Bloom filters would speed up for one path only), newest
+    first, stopped as soon as every change has met its previous version.  A
+    candidate counts only if its blob is the one the change replaced (so a
+    version whose URL differs, e.g. ``http`` → ``https``, is not skipped
+    over unnoticed); the rare change left without one gets a path-limited
+    ``git log -n1 <change>^ -- <path>``.
     """
-    wanted = {commit: path for commit, path in changes}
+    wanted = {e.commit: (path, e.old_blobs.get(path), status)
+              for e, status, path, _, _ in found}
+    urls = sorted({trailers["Article-Url"] for _, _, _, trailers, _ in found})
     waiting: dict[str, str] = {}  # path -> change commit whose previous version comes next
     out: dict[str, LogEntry] = {}
-    paths = sorted(set(wanted.values()))
-    for entry in iter_commits(repo, "HEAD", paths=paths, reverse=False):
-        for _, path in entry.changes:
-            if path in waiting:
-                out[waiting.pop(path)] = entry
-            if wanted.get(entry.commit) == path:
+    options = ["-F", *(f"--grep=Article-Url: {url}" for url in urls)]
+    for entry in iter_commits(repo, "HEAD", reverse=False, blobs=True, options=options):
+        for status, path in entry.changes:
+            change = waiting.pop(path, None)
+            if change is not None and _replaced(entry, status, path, wanted[change]):
+                out[change] = entry
+            if wanted.get(entry.commit, (None,))[0] == path:
                 waiting[path] = entry.commit
         if len(out) == len(wanted):
-            break
+            return out
+    for commit, (path, _, _) in wanted.items():
+        if commit not in out:
+            try:
+                for entry in iter_commits(repo, f"{commit}^", paths=[path], reverse=False,
+                                          options=["--max-count=1"]):
+                    out[commit] = entry
+            except git.GitCommandError:  # a first commit has no parent: no previous version
+                pass
     return out
+
+
+def _replaced(entry: LogEntry, status: str, path: str,
+              change: tuple[str, str | None, str]) -> bool:
+    """Whether ``entry`` wrote the text that ``change`` (path, old blob, status) replaced."""
+    _, old_blob, change_status = change
+    if change_status == "A":  # restored: the version before removed the file
+        return status == "D"
+    return entry.blobs.get(path) == old_blob
 
 
 def make_view(old: Version, new: Version, old_text: str, new_text: str, *,
@@ -330,14 +358,16 @@ def archive_id(repo: git.Repo) -> str:
 
 def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
                 diff_url: Callable[[DiffView], str | None] | None = None,
-                rss: bool = False) -> bytes:
+                rss: bool = False, content_cache: dict[str, str] | None = None) -> bytes:
     """The feed of ``views`` (newest first) as UTF-8 XML: Atom 1.0 (RFC 4287) or RSS 2.0.
 
     ``updated`` is the feed's date when it has no entries (else the newest
     entry's).  ``diff_url(view)`` gives the absolute URL of a change's diff
     page, or None: the entry then links to the article only.  An entry's
     link (``rel="alternate"``, RSS ``<link>``) is the diff page when there is
-    one, else the article; its content links to both.
+    one, else the article; its content links to both.  ``content_cache``
+    (entry id and link -> content HTML) lets several feeds that carry the
+    same change render its content once.
     """
     from feedgen.feed import FeedGenerator
 
@@ -376,7 +406,13 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
             fe.link(href=main, rel="alternate")
         if view.host:
             fe.category(term=view.host)
-        fe.content(_xml(entry_html(view, diff_url=target)), type="html")
+        cache_key = f"{entry_id(view)} {target or ''}"
+        content = content_cache.get(cache_key) if content_cache is not None else None
+        if content is None:
+            content = _xml(entry_html(view, diff_url=target))
+            if content_cache is not None:
+                content_cache[cache_key] = content
+        fe.content(content, type="html")
         if rss:
             fe.description(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}."))
     if rss:

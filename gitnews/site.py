@@ -53,7 +53,7 @@ from .changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, change_su
                          host_feed_spec, render_feed, site_diff_url, site_feed_spec,
                          view_headline, view_summary)
 from .errors import SiteError
-from .history import iter_commits, version_time
+from .history import BlobReader, iter_commits, version_time
 from .models import Version
 from .render import _env, _safe_href, html_table, human_time, plural, stats_words
 from .sitelayout import (FEED, INDEX, MANIFEST, NOJEKYLL, STYLE, article_feed, article_page,
@@ -72,6 +72,8 @@ LATEST_LIMIT = 50
 MOST_EDITED_LIMIT = 50
 #: Rows of "Latest changes" on a host's page.
 HOST_LATEST_LIMIT = 25
+#: Articles whose texts are read in one ``git cat-file --batch``.
+BATCH_ARTICLES = 256
 
 #: ``schedule_note(record, now)``: a sentence for an article's page about its
 #: checking schedule (e.g. "It won't be checked again for changes."), or None.
@@ -184,6 +186,7 @@ class _Writer:
         self.old = old
         self.new: dict[str, str] = {}
         self.written: list[str] = []
+        self._dirs: set[Path] = set()
 
     def needs(self, rel: str, key: str) -> bool:
         """Record ``rel``'s key; True when it must be (re)rendered."""
@@ -194,10 +197,15 @@ class _Writer:
         raw = data.encode("utf-8") if isinstance(data, str) else data
         target = self.outdir / rel
         try:
-            if target.is_file() and target.stat().st_size == len(raw) \
-                    and target.read_bytes() == raw:
-                return
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if rel in self.old:  # written before: leave it alone when the bytes are the same
+                try:
+                    if target.stat().st_size == len(raw) and target.read_bytes() == raw:
+                        return
+                except FileNotFoundError:
+                    pass
+            if target.parent not in self._dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(target.parent)
             tmp = target.with_name(target.name + ".gitnews-tmp")
             tmp.write_bytes(raw)
             os.replace(tmp, target)
@@ -206,6 +214,17 @@ class _Writer:
                             "folder is writable and the disk has room, then run "
                             "`gitnews site` again") from None
         self.written.append(rel)
+
+    def put_atomic(self, rel: str, text: str) -> None:
+        """Write ``rel`` (not part of the site's files: the manifest) in one step."""
+        target = self.outdir / rel
+        tmp = target.with_name(target.name + ".gitnews-tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise SiteError(f"could not write {target}: {exc.strerror or exc}; check that the "
+                            "folder is writable, then run `gitnews site` again") from None
 
     def remove_stale(self) -> list[str]:
         removed = []
@@ -279,20 +298,35 @@ class _Summary:
 
 
 class _Views:
-    """Timelines, change summaries and diff views, loaded once each when needed."""
+    """Timelines, change summaries and diff views, loaded once each when needed.
 
-    def __init__(self, repo: git.Repo) -> None:
+    Texts are read in batches through one :class:`gitnews.history.BlobReader`
+    (one ``git cat-file --batch`` for the run, one round trip per group of
+    articles rather than per blob).  Only the last timeline is kept; the diff views in ``keep``
+    (those the feeds of the host being built and of the site need) are kept
+    until :meth:`drop`.
+    """
+
+    def __init__(self, repo: git.Repo, reader: BlobReader) -> None:
         self.repo = repo
+        self.reader = reader
         self.summaries: dict[tuple[str, int], _Summary] = {}
         self.views: dict[tuple[str, int], DiffView] = {}
         self.keep: set[tuple[str, int]] = set()
         self._last: tuple[str, Timeline] | None = None
 
-    def timeline(self, art: _Article) -> Timeline:
+    def load(self, arts: Iterable[_Article]) -> dict[str, bytes]:
+        """The texts of every version of ``arts`` (blob id -> bytes), in one batch."""
+        return self.reader.read(v.blob for a in arts for v in a.versions if v.blob)
+
+    def timeline(self, art: _Article, texts: dict[str, bytes] | None = None) -> Timeline:
         if self._last is not None and self._last[0] == art.path:
             return self._last[1]
         tl = Timeline(repo=self.repo, record=art.record, versions=art.versions)
-        tl.prefetch()
+        texts = texts or {}
+        missing = [v.blob for v in art.versions if v.blob and v.blob not in texts]
+        tl.add_texts({**{v.blob: texts[v.blob] for v in art.versions
+                         if v.blob and v.blob in texts}, **self.reader.read(missing)})
         self._last = (art.path, tl)
         self._summarize(art, tl)
         return tl
@@ -308,6 +342,22 @@ class _Views:
             if (art.path, i + 1) in self.keep and (art.path, i + 1) not in self.views:
                 self.views[(art.path, i + 1)] = tl.diff(art.versions[i - 1], art.versions[i])
 
+    def ensure(self, changes: Iterable[tuple], *, views: bool) -> None:
+        """Make the summaries (and, with ``views``, the diff views) of ``changes``
+        (``(time, path, number, article)`` tuples) ready, reading missing texts in one batch."""
+        wanted: dict[str, tuple[_Article, list[int]]] = {}
+        for _, path, number, art in changes:
+            if (path, number) not in self.summaries or (views and (path, number) not in self.views):
+                wanted.setdefault(path, (art, []))[1].append(number)
+        if not wanted:
+            return
+        texts = self.load(art for art, _ in wanted.values())
+        for art, numbers in wanted.values():
+            tl = self.timeline(art, texts)
+            if views:
+                for n in numbers:
+                    self.views[(art.path, n)] = tl.diff(art.versions[n - 2], art.versions[n - 1])
+
     def summary(self, art: _Article, number: int) -> _Summary:
         if (art.path, number) not in self.summaries:
             self.timeline(art)
@@ -322,6 +372,11 @@ class _Views:
     def drop(self, keys: Iterable[tuple[str, int]]) -> None:
         for k in keys:
             self.views.pop(k, None)
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 # -- building --------------------------------------------------------------------------------
@@ -365,42 +420,10 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     except OSError as exc:
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = _Writer(outdir, _load_manifest(outdir))
-    views = _Views(repo)
-    ctx = _Context(writer=writer, views=views, glob=glob, site_url=site_url, archive=archive,
-                   author=author, feed_limit=feed_limit)
-
-    by_host: dict[str, list[_Article]] = {}
-    for art in articles:
-        by_host.setdefault(art.host, []).append(art)
-    all_changes = [(art.times[i], art.path, i + 1, art) for art in articles
-                   for i in range(1, len(art.versions))]
-    site_top = heapq.nlargest(max(feed_limit, LATEST_LIMIT), all_changes,
-                              key=lambda c: (c[0], c[1], c[2]))
-    site_keep = {(c[1], c[2]) for c in site_top[:feed_limit]}
-    views.keep = set(site_keep)
-
-    done = 0
-    host_keys: list[str] = []
-    for host in sorted(by_host):
-        arts = by_host[host]
-        host_changes = heapq.nlargest(
-            max(feed_limit, HOST_LATEST_LIMIT),
-            ((art.times[i], art.path, i + 1, art) for art in arts
-             for i in range(1, len(art.versions))),
-            key=lambda c: (c[0], c[1], c[2]))
-        host_keep = {(c[1], c[2]) for c in host_changes[:feed_limit]}
-        views.keep |= host_keep
-        for art in arts:
-            note = schedule_note(art.record, now) if schedule_note else None
-            ctx.article(art, note)
-            done += 1
-            if progress:
-                progress(done, len(articles))
-        host_keys.append(ctx.host(host, arts, host_changes))
-        # Keep the diff views the site-wide feed needs; drop this host's others.
-        views.keep = set(site_keep)
-        views.drop(host_keep - site_keep)
-    ctx.index(by_host, articles, site_top, host_keys, all_changes)
+    with BlobReader(repo) as reader:
+        ctx = _Context(writer=writer, views=_Views(repo, reader), glob=glob, site_url=site_url,
+                       archive=archive, author=author, feed_limit=feed_limit)
+        changes = ctx.pages(articles, now=now, schedule_note=schedule_note, progress=progress)
     if writer.needs(STYLE, glob):
         writer.put(STYLE, _env().get_template("site/style.css.j2").render())
     if writer.needs(NOJEKYLL, "1"):
@@ -408,16 +431,24 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     removed = writer.remove_stale()
     manifest = {"format": SITE_FORMAT, "generator": _GENERATOR, "archive": archive,
                 "files": dict(sorted(writer.new.items()))}
-    data = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n"
-    target = outdir / MANIFEST
-    tmp = target.with_name(target.name + ".gitnews-tmp")
-    try:
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise SiteError(f"could not write {target}: {exc.strerror or exc}") from None
-    return SiteResult(outdir=outdir, articles=len(articles), changes=len(all_changes),
+    writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
+                                           separators=(",", ":")) + "\n")
+    return SiteResult(outdir=outdir, articles=len(articles), changes=changes,
                       files=len(writer.new), written=writer.written, removed=removed)
+
+
+@dataclass
+class _Plan:
+    """Which files of one article must be rendered: its page, its feed, which diff pages
+    (by the number of their newer version)."""
+
+    page: bool
+    feed: bool
+    diffs: list[int]
+
+    @property
+    def any(self) -> bool:
+        return self.page or self.feed or bool(self.diffs)
 
 
 @dataclass
@@ -431,6 +462,56 @@ class _Context:
     archive: str
     author: str
     feed_limit: int
+    entries: dict[str, str] = field(default_factory=dict)
+
+    # -- the whole site, host by host ------------------------------------------------------
+    def pages(self, articles: list[_Article], *, now: datetime,
+              schedule_note: ScheduleNote | None,
+              progress: Callable[[int, int], None] | None) -> int:
+        """Render what changed: articles host by host, each host's pages, the front
+        page and the site-wide feed.  Returns the number of changes in the archive."""
+        views = self.views
+        by_host: dict[str, list[_Article]] = {}
+        for art in articles:
+            by_host.setdefault(art.host, []).append(art)
+        all_changes = [(art.times[i], art.path, i + 1, art) for art in articles
+                       for i in range(1, len(art.versions))]
+        site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), all_changes,
+                                  key=lambda c: (c[0], c[1], c[2]))
+        site_keep = {(c[1], c[2]) for c in site_top[:self.feed_limit]}
+        site_ids = {f"urn:gitnews:{c[3].versions[c[2] - 1].commit}"
+                    for c in site_top[:self.feed_limit]}
+        views.keep = set(site_keep)
+        done = 0
+        host_keys: list[str] = []
+        for host in sorted(by_host):
+            arts = by_host[host]
+            host_changes = heapq.nlargest(
+                max(self.feed_limit, HOST_LATEST_LIMIT),
+                ((art.times[i], art.path, i + 1, art) for art in arts
+                 for i in range(1, len(art.versions))),
+                key=lambda c: (c[0], c[1], c[2]))
+            host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
+            views.keep |= host_keep
+            for chunk in _chunks(arts, BATCH_ARTICLES):
+                plans = [(art, note, self.plan(art, note)) for art in chunk
+                         for note in [schedule_note(art.record, now) if schedule_note else None]]
+                todo = [(art, note, plan) for art, note, plan in plans if plan.any]
+                texts = views.load(art for art, _, _ in todo) if todo else {}
+                for art, note, plan in todo:
+                    self.render_article(art, note, plan, texts)
+                del texts
+                done += len(chunk)
+                if progress:
+                    progress(done, len(articles))
+            host_keys.append(self.host(host, arts, host_changes))
+            # Keep the diff views and entries the site-wide feed needs; drop this host's others.
+            views.keep = set(site_keep)
+            views.drop(host_keep - site_keep)
+            self.entries = {k: v for k, v in self.entries.items()
+                            if k.split(" ", 1)[0] in site_ids}
+        self.index(by_host, articles, site_top, host_keys, all_changes)
+        return len(all_changes)
 
     # -- shared bits ---------------------------------------------------------------------
     def _render(self, template: str, page: str, **context: object) -> str:
@@ -459,29 +540,34 @@ class _Context:
 
     def _feed(self, rel: str, spec, views: list[DiffView], updated: datetime) -> None:  # noqa: ANN001
         self.writer.put(rel, render_feed(views, spec, updated=updated,
-                                         diff_url=site_diff_url(self.site_url)))
+                                         diff_url=site_diff_url(self.site_url),
+                                         content_cache=self.entries))
 
     # -- one article: its page, its feed, its diff pages ----------------------------------------
-    def article(self, art: _Article, note: str | None) -> None:
+    def plan(self, art: _Article, note: str | None) -> _Plan:
+        """Record the keys of the article's files; which of them must be rendered."""
         w, commits = self.writer, [v.commit for v in art.versions]
-        page, feed = article_page(art.path), article_feed(art.path)
-        need_page = w.needs(page, _key(self.glob, "article", note or "", *commits))
-        need_feed = w.needs(feed, _key(self.glob, "article-feed", *commits[-self.feed_limit - 1:]))
-        need_diffs = [n for n in range(2, len(commits) + 1)
-                      if w.needs(diff_page(art.path, n - 1, n),
-                                 _key(self.glob, "diff", commits[n - 2], commits[n - 1]))]
-        if not (need_page or need_feed or need_diffs):
-            return
-        tl = self.views.timeline(art)
-        for n in need_diffs:
+        return _Plan(
+            page=w.needs(article_page(art.path), _key(self.glob, "article", note or "", *commits)),
+            feed=w.needs(article_feed(art.path),
+                         _key(self.glob, "article-feed", *commits[-self.feed_limit - 1:])),
+            diffs=[n for n in range(2, len(commits) + 1)
+                   if w.needs(diff_page(art.path, n - 1, n),
+                              _key(self.glob, "diff", commits[n - 2], commits[n - 1]))])
+
+    def render_article(self, art: _Article, note: str | None, plan: _Plan,
+                       texts: dict[str, bytes]) -> None:
+        tl = self.views.timeline(art, texts)
+        for n in plan.diffs:
             self._diff_page(art, self.views.view(art, n))
-        if need_page:
+        if plan.page:
             self._article_page(art, tl, note)
-        if need_feed:
-            numbers = list(range(len(commits), 1, -1))[:self.feed_limit]
+        if plan.feed:
+            numbers = list(range(len(art.versions), 1, -1))[:self.feed_limit]
             spec = article_feed_spec(self.archive, art.record, site_url=self.site_url,
                                      author=self.author)
-            self._feed(feed, spec, [self.views.view(art, n) for n in numbers], art.times[0])
+            self._feed(article_feed(art.path), spec, [self.views.view(art, n) for n in numbers],
+                       art.times[0])
 
     def _article_page(self, art: _Article, tl: Timeline, note: str | None) -> None:
         page = article_page(art.path)
@@ -560,6 +646,7 @@ class _Context:
         page, feed = host_page(host), host_feed(host)
         need_page, need_feed = w.needs(page, key), w.needs(feed, key)
         if need_page:
+            self.views.ensure(changes[:HOST_LATEST_LIMIT], views=False)
             ordered = sorted(arts, key=lambda a: (-a.times[-1].timestamp(), a.path))
             n_changes = sum(a.changes for a in arts)
             html = self._render(
@@ -575,6 +662,7 @@ class _Context:
             w.put(page, html)
         if need_feed:
             top = changes[:self.feed_limit]
+            self.views.ensure(top, views=True)
             spec = host_feed_spec(self.archive, host, site_url=self.site_url, author=self.author)
             updated = max(a.times[-1] for a in arts)
             self._feed(feed, spec, [self.views.view(c[3], c[2]) for c in top], updated)
@@ -586,6 +674,7 @@ class _Context:
         w = self.writer
         key = _key(self.glob, "index", *host_keys)
         if w.needs(INDEX, key):
+            self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
                                     key=lambda a: (a.changes, a.times[-1], a.path))
             hosts = [{"host": h, "href": href(INDEX, host_page(h)), "articles": len(arts),
@@ -606,6 +695,7 @@ class _Context:
         top = site_top[:self.feed_limit]
         if w.needs(FEED, _key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
                                                    for c in top))):
+            self.views.ensure(top, views=True)
             spec = site_feed_spec(self.archive, site_url=self.site_url, author=self.author)
             updated = max((a.times[-1] for a in articles), default=_head_time(self.views.repo))
             self._feed(FEED, spec, [self.views.view(c[3], c[2]) for c in top], updated)

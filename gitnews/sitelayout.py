@@ -27,7 +27,6 @@ folder of another article, nor collide with the fixed names inside it.
 
 from __future__ import annotations
 
-import posixpath
 from urllib.parse import quote
 
 __all__ = ["INDEX", "FEED", "STYLE", "MANIFEST", "NOJEKYLL", "article_dir", "article_page",
@@ -84,8 +83,12 @@ def href(from_page: str, to_page: str) -> str:
     (UTF-8, RFC 3986), so that ``#``, ``?``, ``%``, ``:`` and spaces in
     archive paths stay part of the path.
     """
-    start = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(to_page, start)
+    src = from_page.split("/")[:-1]
+    dst = to_page.split("/")
+    common = 0
+    while common < len(src) and common < len(dst) - 1 and src[common] == dst[common]:
+        common += 1
+    rel = "../" * (len(src) - common) + "/".join(dst[common:])
     return quote(rel, safe="/")
 
 

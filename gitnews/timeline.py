@@ -163,6 +163,11 @@ class Timeline:
         """:meth:`data` decoded as UTF-8 (invalid bytes replaced, never raises)."""
         return self.data(version).decode("utf-8", "replace")
 
+    def add_texts(self, texts: dict[str, bytes]) -> None:
+        """Use blob contents already read (blob id -> bytes), e.g. by
+        :func:`gitnews.history.read_blobs_batch` for many articles at once."""
+        self._texts.update(texts)
+
     def prefetch(self, versions: list[Version] | None = None) -> None:
         """Read the texts of ``versions`` (default: all) in one pass."""
         wanted = [v.blob for v in (versions or self.versions)

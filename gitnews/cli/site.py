@@ -128,22 +128,16 @@ def feed_cmd(
 
 def _build(arc: Archive, outdir: Path, base: str | None) -> None:
     started = time.monotonic()
-    progress_cm = None
-    on_progress = None
     console = err_console()
-    if console.is_terminal:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        progress_cm = Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
-                               console=console, transient=True)
-        task = progress_cm.add_task("articles", total=None)
-
-        def on_progress(done: int, total: int) -> None:
-            progress_cm.update(task, completed=done, total=total)
     try:
-        if progress_cm is not None:
-            with progress_cm:
-                result = build_site(arc, outdir, site_url=base, progress=on_progress)
+        if console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            with Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task("articles", total=None)
+                result = build_site(arc, outdir, site_url=base, progress=lambda done, total:
+                                    bar.update(task, completed=done, total=total))
         else:
             result = build_site(arc, outdir, site_url=base)
     except SiteError as exc:
