@@ -21,7 +21,7 @@ import tempfile
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import feedparser
 import html5lib
@@ -32,8 +32,11 @@ from typer.testing import CliRunner
 
 from gitnews.archive import open_archive
 from gitnews.cli import app
+from gitnews.history import BlobReader, read_blobs
 from gitnews.site import build_site
 from gitnews.sitelayout import MANIFEST, article_page, diff_page, href
+from gitnews.paths import article_path
+from gitnews.urls import canonical_url
 from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive, seed_text
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"
@@ -132,20 +135,19 @@ def test_index_and_host_pages(seed_site):
         f"{HEADLINE} — 1 paragraph changed"]
 
 
-def test_every_link_of_every_page_resolves(seed_site):
-    """Relative links only, each to a file of the site (so it works from any folder)."""
-    _, out = seed_site
+def check_links(out: Path, *, external: tuple[str, ...]) -> int:
+    """Every link of every page is relative and names a file of the site (or is one of
+    ``external``); every alternate link is a feed that parses.  Returns the page count."""
     pages = sorted(out.rglob("*.html"))
-    assert len(pages) == 4
     base = "http://site.invalid/sub/path/"
     for file in pages:
-        rel = file.relative_to(out).as_posix()
+        rel = quote(file.relative_to(out).as_posix())
         doc = page(file)
         refs = [a.get("href") for a in doc.iter("a")] + [ln.get("href") for ln in doc.iter("link")]
         assert refs and all(refs)
         for ref in refs:
-            if ref.startswith(("http://www.theguardian.com/",)):
-                continue  # the article itself
+            if ref in external:
+                continue
             assert not urlsplit(ref).scheme and not ref.startswith("/"), (rel, ref)
             target = urljoin(base + rel, ref)
             assert target.startswith(base), (rel, ref)
@@ -155,6 +157,13 @@ def test_every_link_of_every_page_resolves(seed_site):
         for ln in alternates:
             feed = feedparser.parse((file.parent / unquote(ln.get("href"))).read_bytes())
             assert not feed.bozo and feed.feed.title
+    return len(pages)
+
+
+def test_every_link_of_every_page_resolves(seed_site):
+    """Relative links only, each to a file of the site (so it works from any folder)."""
+    _, out = seed_site
+    assert check_links(out, external=(SEED_URL,)) == 4
 
 
 def test_same_archive_same_bytes(seed_site, tmp_path):
@@ -172,7 +181,7 @@ def test_markup_in_articles_shows_as_text(tmp_path):
     root = make_archive(tmp_path / "a")
     t0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
     evil = '<script>alert("x")</script> & <b>bold</b>'
-    url = "http://example.com/odd path/ü#?%/evil"
+    url = "http://example.com/odd path/ü%23%3F%25/evil"  # path: "odd path/ü#_%/evil~….txt"
     add_versions(root, [(url, f"Title {evil}\n\nSafe text of the article.\n", t0),
                         (url, f"Title {evil}\n\nSafe text of the article. {evil}\n",
                          t0 + timedelta(hours=1))])
@@ -186,6 +195,9 @@ def test_markup_in_articles_shows_as_text(tmp_path):
         assert f"Title {evil}" in text(doc), file
     diff = next(p for p in pages if p.name == "1-2.html")
     assert evil in "".join(page(diff).find(".//ins").itertext())
+    assert diff.parent == out / "articles" / article_path(canonical_url(url))
+    assert "#" in diff.parent.as_posix() and "%" in diff.parent.as_posix()
+    assert check_links(out, external=(canonical_url(url),)) == 4
 
 
 # -- incremental runs ------------------------------------------------------------------------
@@ -357,5 +369,20 @@ def test_relative_links_resolve_to_their_target(a, b, n):
                      (diff_page(pa, n, n + 1), "index.html"), (article_page(pa), "hosts/x.html")):
         link = href(src, dst)
         assert not urlsplit(link).scheme and "#" not in link and "?" not in link
-        from urllib.parse import quote
         assert urljoin(base + quote(src), link) == base + quote(dst)
+
+
+def test_blob_reader_reads_exact_bytes_and_refuses_unknown_ids(tmp_path):
+    import git
+
+    root = seed_archive(tmp_path / "a")
+    repo = git.Repo(root)
+    blobs = repo.git.log("--format=", "--raw", "--no-abbrev", "--", SEED_PATH).split()
+    ids = [b for b in blobs if len(b) == 40 and set(b) != {"0"}]
+    assert len(set(ids)) == 2
+    with BlobReader(repo) as reader:
+        assert reader.read(ids) == read_blobs(repo, ids)
+        assert reader.read(ids * 3)[ids[0]].decode() in (seed_text(1), seed_text(2))
+        with pytest.raises(ValueError, match="no blob"):
+            reader.read(["0" * 40])
+    repo.close()
