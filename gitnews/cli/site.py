@@ -26,7 +26,7 @@ from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, ArchiveOption, comma
 SiteUrlOption = Annotated[Optional[str], typer.Option(
     "--site-url", metavar="BASE",
     help="The site's public base URL (e.g. https://me.github.io/news), for absolute links "
-         "to its diff pages in feeds. Default: `url` in the [site] section of gitnews.toml; "
+         "to its diff pages in feeds. Default: the site.url setting of gitnews.toml; "
          "without one, feed entries link to the article only.")]
 
 
