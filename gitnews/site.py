@@ -49,9 +49,9 @@ import git
 
 from . import __version__
 from .archive import Archive
-from .changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, change_summary,
-                         host_feed_spec, render_feed, site_diff_url, site_feed_spec,
-                         view_headline, view_summary)
+from .changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, host_feed_spec,
+                         make_view, render_feed, site_diff_url, site_feed_spec, view_headline,
+                         view_summary)
 from .errors import SiteError
 from .history import BlobReader, iter_commits, version_time
 from .models import Version
@@ -183,6 +183,7 @@ class _Writer:
 
     def __init__(self, outdir: Path, old: dict[str, str]) -> None:
         self.outdir = outdir
+        self._root = str(outdir)
         self.old = old
         self.new: dict[str, str] = {}
         self.written: list[str] = []
@@ -191,7 +192,7 @@ class _Writer:
     def needs(self, rel: str, key: str) -> bool:
         """Record ``rel``'s key; True when it must be (re)rendered."""
         self.new[rel] = key
-        return self.old.get(rel) != key or not (self.outdir / rel).is_file()
+        return self.old.get(rel) != key or not os.path.isfile(os.path.join(self._root, rel))
 
     def put(self, rel: str, data: str | bytes) -> None:
         raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -298,13 +299,16 @@ class _Summary:
 
 
 class _Views:
-    """Timelines, change summaries and diff views, loaded once each when needed.
+    """Timelines, change summaries and diff views, each made once when needed.
 
     Texts are read in batches through one :class:`gitnews.history.BlobReader`
     (one ``git cat-file --batch`` for the run, one round trip per group of
-    articles rather than per blob).  Only the last timeline is kept; the diff views in ``keep``
-    (those the feeds of the host being built and of the site need) are kept
-    until :meth:`drop`.
+    articles rather than per blob).  Only the last timeline is kept; the diff
+    views in ``keep`` (those the feeds of the host being built and of the
+    site need) are kept until :meth:`drop`.  A change of an article that is
+    not rendered (a host's or the site's latest changes, in an incremental
+    run) is diffed alone, from its two texts, not with the article's whole
+    history.
     """
 
     def __init__(self, repo: git.Repo, reader: BlobReader) -> None:
@@ -319,55 +323,64 @@ class _Views:
         """The texts of every version of ``arts`` (blob id -> bytes), in one batch."""
         return self.reader.read(v.blob for a in arts for v in a.versions if v.blob)
 
-    def timeline(self, art: _Article, texts: dict[str, bytes] | None = None) -> Timeline:
+    def timeline(self, art: _Article, texts: dict[str, bytes]) -> Timeline:
+        """The article's :class:`Timeline`, with every change summarized (and the
+        views in ``keep`` kept)."""
         if self._last is not None and self._last[0] == art.path:
             return self._last[1]
         tl = Timeline(repo=self.repo, record=art.record, versions=art.versions)
-        texts = texts or {}
         missing = [v.blob for v in art.versions if v.blob and v.blob not in texts]
         tl.add_texts({**{v.blob: texts[v.blob] for v in art.versions
                          if v.blob and v.blob in texts}, **self.reader.read(missing)})
         self._last = (art.path, tl)
-        self._summarize(art, tl)
+        tl.infos()  # every pair diffed once (Timeline caches the diffs)
+        for n in range(2, len(art.versions) + 1):
+            self._remember(art, n, tl.diff(art.versions[n - 2], art.versions[n - 1]))
         return tl
 
-    def _summarize(self, art: _Article, tl: Timeline) -> None:
-        infos = tl.infos()
-        for i in range(1, len(infos)):
-            info, prev = infos[i], infos[i - 1]
-            headline = info.headline or prev.headline or art.record.headline or art.path
-            what = change_summary(info.stats, removed=info.version.removed,
-                                  restored=prev.version.removed and not info.version.removed)
-            self.summaries[(art.path, i + 1)] = _Summary(headline, what, gap_words(info.gap))
-            if (art.path, i + 1) in self.keep and (art.path, i + 1) not in self.views:
-                self.views[(art.path, i + 1)] = tl.diff(art.versions[i - 1], art.versions[i])
+    def _remember(self, art: _Article, n: int, view: DiffView) -> None:
+        self.summaries[(art.path, n)] = _Summary(view_headline(view), view_summary(view),
+                                                 view.gap_words)
+        if (art.path, n) in self.keep:
+            self.views[(art.path, n)] = view
 
     def ensure(self, changes: Iterable[tuple], *, views: bool) -> None:
         """Make the summaries (and, with ``views``, the diff views) of ``changes``
-        (``(time, path, number, article)`` tuples) ready, reading missing texts in one batch."""
-        wanted: dict[str, tuple[_Article, list[int]]] = {}
-        for _, path, number, art in changes:
-            if (path, number) not in self.summaries or (views and (path, number) not in self.views):
-                wanted.setdefault(path, (art, []))[1].append(number)
-        if not wanted:
+        (``(time, path, number, article)`` tuples) ready: the texts they lack are
+        read in one batch, and each change is diffed alone."""
+        todo = [(art, n) for _, path, n, art in changes
+                if (path, n) not in self.summaries or (views and (path, n) not in self.views)]
+        if not todo:
             return
-        texts = self.load(art for art, _ in wanted.values())
-        for art, numbers in wanted.values():
-            tl = self.timeline(art, texts)
+        texts = self.reader.read(v.blob for art, n in todo
+                                 for v in art.versions[n - 2:n] if v.blob)
+        for art, n in todo:
+            view = self._pair(art, n, texts)
+            self._remember(art, n, view)
             if views:
-                for n in numbers:
-                    self.views[(art.path, n)] = tl.diff(art.versions[n - 2], art.versions[n - 1])
+                self.views[(art.path, n)] = view
+
+    def _pair(self, art: _Article, n: int, texts: dict[str, bytes]) -> DiffView:
+        a, b = art.versions[n - 2], art.versions[n - 1]
+        if self._last is not None and self._last[0] == art.path:
+            return self._last[1].diff(a, b)
+
+        def text(v: Version) -> str:
+            return texts[v.blob].decode("utf-8", "replace") if v.blob else ""
+        return make_view(a, b, text(a), text(b), record=art.record, versions=len(art.versions))
 
     def summary(self, art: _Article, number: int) -> _Summary:
         if (art.path, number) not in self.summaries:
-            self.timeline(art)
+            self.ensure([(None, art.path, number, art)], views=False)
         return self.summaries[(art.path, number)]
 
     def view(self, art: _Article, number: int) -> DiffView:
         if (art.path, number) in self.views:
             return self.views[(art.path, number)]
-        tl = self.timeline(art)
-        return tl.diff(art.versions[number - 2], art.versions[number - 1])
+        if self._last is not None and self._last[0] == art.path:
+            return self._last[1].diff(art.versions[number - 2], art.versions[number - 1])
+        blobs = [v.blob for v in art.versions[number - 2:number] if v.blob]
+        return self._pair(art, number, self.reader.read(blobs))
 
     def drop(self, keys: Iterable[tuple[str, int]]) -> None:
         for k in keys:
