@@ -580,7 +580,7 @@ class _Context:
             spec = article_feed_spec(self.archive, art.record, site_url=self.site_url,
                                      author=self.author)
             self._feed(article_feed(art.path), spec, [self.views.view(art, n) for n in numbers],
-                       art.times[0])
+                       art.times[-1])
 
     def _article_page(self, art: _Article, tl: Timeline, note: str | None) -> None:
         page = article_page(art.path)

@@ -107,6 +107,8 @@ def feed_cmd(
             record = resolve_article(arc.state, article, archive_dir=arc.path)
             views = latest_changes(arc.repo, limit=limit, paths=[record.path])
             spec = article_feed_spec(name, record, site_url=base, author=author)
+            if record.last_changed:
+                updated = datetime.fromisoformat(record.last_changed.replace("Z", "+00:00"))
         elif host:
             key = _host_key(host)
             folders = host_folders(arc.repo, key)
