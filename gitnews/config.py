@@ -20,7 +20,7 @@ from .errors import ConfigError
 
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
-           "ScheduleSettings", "load_config",
+           "ScheduleSettings", "SiteSettings", "load_config",
            "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
@@ -180,6 +180,18 @@ class WaybackSettings:
 
 
 @dataclass
+class SiteSettings:
+    """``[site]``: the static site and feeds (``gitnews site``, ``gitnews feed``).
+
+    ``url``: the site's public base URL (e.g. ``https://me.github.io/news``);
+    feeds need it for absolute links to the site's diff pages ("" = unknown:
+    feed entries link to the article only).
+    """
+
+    url: str = ""
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -197,6 +209,7 @@ class Config:
     hooks: HookSettings = field(default_factory=HookSettings)
     wayback: WaybackSettings = field(default_factory=WaybackSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -316,6 +329,11 @@ capture_requests_per_s = 4.0
 # accepted (seconds; a longer Retry-After stops the import of that URL).
 max_retries = 5
 max_wait_s = 300.0
+
+[site]
+# The public address of the site that `gitnews site` writes (e.g.
+# "https://me.github.io/news"), so that feeds can link to its diff pages.
+url = ""
 '''
 
 

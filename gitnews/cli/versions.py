@@ -177,8 +177,17 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         tl = _timeline(arc, article)
         infos = tl.infos()
         alternation = arc.state.get_alternation(tl.record.path)
+        from datetime import datetime, timezone
+
+        from ..schedule import Policy, describe_next_check
+
+        record = arc.state.get(tl.record.path) or tl.record
+        next_check = describe_next_check(record, datetime.now(timezone.utc),
+                                         Policy.from_settings(arc.config.schedule))
     if json_out:
-        _write_json(log_json(tl, infos))
+        doc = log_json(tl, infos)
+        doc["next_check"] = next_check
+        _write_json(doc)
         return
     from rich.text import Text
 
@@ -191,6 +200,7 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     changes = max(0, len(infos) - 1)
     out.append(f"The article has changed {plural(changes, 'time')} "
                f"({plural(len(infos), 'version')}); file {rec.path}\n")
+    out.append(next_check + "\n")
     reverts = sum(1 for i in infos if i.version.trailers.get("Reverts-To"))
     if alternation and alternation.get("returns"):
         out.append(f"The article is alternating between texts it already had: "
