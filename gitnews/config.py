@@ -19,8 +19,9 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "PublishSettings",
-           "HookSettings", "WaybackSettings", "ScheduleSettings", "load_config",
+__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
+           "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
+           "ScheduleSettings", "SiteSettings", "load_config",
            "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
@@ -90,6 +91,49 @@ class ScheduleSettings:
 
 
 @dataclass
+class FilterSettings:
+    """``[filters]``: boilerplate filters (see :mod:`gitnews.filters`).
+
+    ``builtin``: use the built-in rules; ``hosts``: ``{host: [pattern, ...]}``,
+    Python regular expressions that drop a paragraph they match in full, for
+    that host and its subdomains (``"*"``: every host).
+    """
+
+    builtin: bool = True
+    hosts: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ChangeSettings:
+    """``[changes]``: which new texts are versions (see :mod:`gitnews.record`).
+
+    ``suspicious_loss``: a text whose body has fewer than ``1 - suspicious_loss``
+    of the current version's words is held (0.5: it lost more than half);
+    ``confirm_checks``: later checks that must see a held text (or a 404) again
+    before it is committed (0 commits suspicious texts at once);
+    ``confirm_after_s``: seconds that must also have passed since a held text
+    was first seen; ``removal_confirm_s``: seconds between the first sighting of
+    a 404/410 or soft 404 and the check that confirms the removal (a later
+    ``gitnews run --all`` confirms sooner); ``max_reverts``: reverts to an
+    earlier text committed per article before such returns are only counted.
+    """
+
+    suspicious_loss: float = 0.5
+    confirm_checks: int = 1
+    confirm_after_s: float = 0.0
+    removal_confirm_s: float = 3600.0
+    max_reverts: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.suspicious_loss <= 1.0:
+            raise ConfigError(f"changes.suspicious_loss in {CONFIG_NAME} must be more than 0 "
+                              f"and at most 1 (a share of words), not {self.suspicious_loss!r}")
+        for key in ("confirm_checks", "confirm_after_s", "removal_confirm_s", "max_reverts"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"changes.{key} in {CONFIG_NAME} must not be negative")
+
+
+@dataclass
 class PublishSettings:
     """``[publish]``: pushing the archive to a git remote after a run.
 
@@ -137,6 +181,18 @@ class WaybackSettings:
 
 
 @dataclass
+class SiteSettings:
+    """``[site]``: the static site and feeds (``gitnews site``, ``gitnews feed``).
+
+    ``url``: the site's public base URL (e.g. ``https://me.github.io/news``);
+    feeds need it for absolute links to the site's diff pages ("" = unknown:
+    feed entries link to the article only).
+    """
+
+    url: str = ""
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -148,10 +204,13 @@ class Config:
     articles: list[str] = field(default_factory=list)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    changes: ChangeSettings = field(default_factory=ChangeSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     hooks: HookSettings = field(default_factory=HookSettings)
     wayback: WaybackSettings = field(default_factory=WaybackSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -215,6 +274,32 @@ stop_after = "40d"
 # How often each feed is read (at least 1m).
 feed_interval = "10m"
 
+[filters]
+# Built-in boilerplate filters: date stamps ("Updated 5 minutes ago"), share and
+# comment counters and labels, "Related stories" link blocks, "-----" rows.
+builtin = true
+
+# Extra patterns per host (and its subdomains; "*" = every host): a paragraph that
+# a pattern matches in full is not stored. Python regular expressions; start one
+# with (?i) to ignore case. Try them with `gitnews run --dry-run --show-text URL`.
+[filters.hosts]
+# "example.com" = ['Advertisement', '(?i)share this story']
+
+[changes]
+# A new text that lost more than this share of the article's words (or looks
+# like a paywall/consent teaser) is held until a later check sees it again.
+suspicious_loss = 0.5
+# Later checks that must confirm a held text or a removal (0 = commit at once).
+confirm_checks = 1
+# Seconds that must also pass before a held text is confirmed.
+confirm_after_s = 0.0
+# Seconds between the first 404/410 (or redirect to the front page) and the
+# check that confirms the removal; a later `gitnews run --all` confirms sooner.
+removal_confirm_s = 3600.0
+# Reverts to an earlier text committed per article; after that, returns to a
+# text already in its history (A/B-tested headlines) are only counted.
+max_reverts = 2
+
 [publish]
 # Push the archive after every run that committed something (as `gitnews run --push`);
 # a failed push is reported and tried again on the next run.
@@ -245,6 +330,11 @@ capture_requests_per_s = 4.0
 # accepted (seconds; a longer Retry-After stops the import of that URL).
 max_retries = 5
 max_wait_s = 300.0
+
+[site]
+# The public address of the site that `gitnews site` writes (e.g.
+# "https://me.github.io/news"), so that feeds can link to its diff pages.
+url = ""
 '''
 
 

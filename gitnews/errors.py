@@ -20,7 +20,8 @@ catch one class.  Each message says what failed and what to do about it::
     ├── NotFoundError          an article or version asked for does not exist
     ├── PushError              the archive could not be pushed to its remote
     │   └── PushConflictError  the remote and the archive changed the same files
-    └── HookError              an on-change command or webhook failed for a version
+    ├── HookError              an on-change command or webhook failed for a version
+    └── SiteError              the static site could not be written where asked
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "PushError",
     "PushConflictError",
     "HookError",
+    "SiteError",
 ]
 
 
@@ -180,3 +182,15 @@ class HookError(GitnewsError):
 
     The version is committed all the same; the failure is reported per version.
     """
+
+
+class SiteError(GitnewsError):
+    """The static site could not be written (the output folder is unusable).
+
+    Attributes: ``usage`` (bool): the folder given is the wrong one (it holds
+    other files, or is a file), rather than a failure while writing.
+    """
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage

@@ -3,7 +3,7 @@
 Each capture of an article page becomes a version of that article, dated
 when it was captured: the same extraction and normalisation as ``run``
 (:func:`~gitnews.extract.extract_article`,
-:func:`~gitnews.normalise.render_article`), the same
+:func:`~gitnews.normalise.render_text` after the boilerplate filters), the same
 :class:`~gitnews.record.Recorder` (which commits only a text that differs
 from the article's previous version), one
 :class:`~gitnews.store.Transaction` for the whole import.  Author and commit
@@ -218,11 +218,15 @@ def _import_planned(archive: Archive, planned: list[_Planned],
     planned.sort(key=lambda p: (p.captured_at, p.order))
     tx = archive.transaction()
     recorder = Recorder(archive, tx)
+    from .filters import FilterSet
+
+    settings = archive.config.filters  # the same boilerplate filters as `gitnews run`
+    filterset = FilterSet(builtin=settings.builtin, hosts=settings.hosts)
     seen: set[tuple] = set()
     last: dict[str, tuple[str, str]] = {}
     try:
         for n, p in enumerate(planned, 1):
-            result.items.append(_import_one(p, load, recorder, seen, last))
+            result.items.append(_import_one(p, load, recorder, seen, last, filterset))
             if progress:
                 progress(ImportProgress("importing", n, len(planned)))
     except BaseException:
@@ -233,13 +237,14 @@ def _import_planned(archive: Archive, planned: list[_Planned],
 
 
 def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Recorder,
-                seen: set[tuple], last: dict[str, tuple[str, str]]) -> ImportItem:
+                seen: set[tuple], last: dict[str, tuple[str, str]],
+                filterset) -> ImportItem:  # noqa: ANN001 - a gitnews.filters.FilterSet
     """One capture -> one item.  ``seen``: the captures met so far; ``last``: per
     article file, ``(URL, payload digest)`` of a capture whose text is the
     article's current text, so that the same bytes again need no extraction
     (extraction is deterministic: the same bytes and URL give the same text)."""
     from .extract import extract_article
-    from .normalise import render_article
+    from .normalise import render_text
 
     when = p.captured_at.replace(microsecond=0)
     item = ImportItem(outcome=Outcome.FAILED, source=p.source, url=p.url, captured_at=when,
@@ -278,7 +283,8 @@ def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Reco
         return _skip(item, NOT_HTML, f"Content-Type {loaded.content_type or 'missing'}")
     try:
         article = extract_article(loaded.body, url=loaded.final_url)
-        text = render_article(article)
+        text = render_text(article.headline,
+                           filterset.for_url(loaded.final_url).apply(article.paragraphs))
     except GitnewsError as exc:
         item.message = str(exc)
         return item

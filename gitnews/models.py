@@ -101,14 +101,17 @@ class Outcome(str, enum.Enum):
     UNCHANGED = "UNCHANGED"
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
+    HELD = "HELD"        # a suspicious text or a 404 waits for a later check to confirm it
+    REMOVED = "REMOVED"  # a confirmed removal was committed (a version of its own)
 
 
 @dataclass
 class ItemResult:
     """The outcome for one article (or one feed) in a run.
 
-    ``message`` says what failed and what to do, for FAILED and SKIPPED items.
-    ``version`` is the new version number for NEW and CHANGED items.
+    ``message`` says what failed and what to do, for FAILED and SKIPPED items,
+    and why an item is HELD (or an UNCHANGED one alternating).
+    ``version`` is the new version number for NEW, CHANGED and REMOVED items.
     """
 
     url: str
@@ -118,6 +121,7 @@ class ItemResult:
     headline: str | None = None
     message: str | None = None
     kind: str = "article"  # "article" or "feed"
+    change_kind: str | None = None  # the commit's Change-Kind value, e.g. "headline, body"
 
 
 @dataclass

@@ -25,6 +25,7 @@ UTC datetime), so that tests can move time.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import deque
@@ -35,17 +36,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .archive import Archive
-from .errors import (ExtractionError, GitnewsError, HostBackoffError,
+from .errors import (ExtractionError, GitnewsError, HostBackoffError, HTTPStatusError,
                      RobotsDisallowedError)
 from .models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
-from .record import Capture, Recorder
+from .record import Capture, Recorder, page_sha256
 from .schedule import Policy, next_check, wait_s
 from .state import ArticleRecord
 from .trailers import format_time
-from .urls import url_key
+from .urls import is_front_page, is_section_front, url_key
 
-__all__ = ["run", "watch", "next_due_at", "CheckOutcome", "ProgressCallback", "Abandoned",
-           "MIN_SLEEP_S"]
+__all__ = ["run", "watch", "next_due_at", "preview", "Preview", "filter_set", "CheckOutcome",
+           "ProgressCallback", "Abandoned", "MIN_SLEEP_S", "GONE_STATUSES"]
+
+#: HTTP statuses that say an article was removed (RFC 9110 §15.5.5, §15.5.11).
+GONE_STATUSES = (404, 410)
 
 #: Called after every item with ``(items done, items known so far, the item)``.
 ProgressCallback = Callable[[int, int, ItemResult], None]
@@ -93,6 +97,9 @@ class CheckOutcome:
     article: Article | None = None
     text: str | None = None
     error: GitnewsError | None = None
+    page_sha: str | None = None       # SHA-256 of the page bytes
+    fingerprint: str | None = None    # extractor and filters that made ``text``
+    soft404: str | None = None        # the redirect to a front page that says it is gone
 
 
 @dataclass
@@ -105,14 +112,32 @@ class _Pending:
     put_off: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def _check(work: _Work, fetcher, drop,  # noqa: ANN001
+def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa: ANN001
+    """The file text of ``article`` after the boilerplate filters, and its fingerprint."""
+    from .normalise import render_text
+
+    filters = filterset.for_url(page.final_url)
+    text = render_text(article.headline, filters.apply(article.paragraphs))
+    return text, f"{article.extractor}; filters {filters.digest}"
+
+
+def _soft404(work: _Work, page: Page) -> str | None:
+    """Why a redirected ``page`` means the article is gone, or None."""
+    if not page.redirects or is_section_front(work.url):  # a front page tracked on purpose
+        return None
+    if is_front_page(page.final_url, article=work.url):
+        return f"{work.url} now redirects to {page.final_url}, the site's front page or a section front"
+    return None
+
+
+def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
            fetched: Callable[[], None] | None = None) -> CheckOutcome:
     """Fetch and extract one article (a worker thread); never raises.
 
+    ``filterset``: the run's boilerplate filters (:func:`filter_set`);
     ``fetched`` is called once the HTTP part is over (before extraction).
     """
     from .extract import extract_article
-    from .normalise import render_article
 
     try:
         try:
@@ -122,9 +147,13 @@ def _check(work: _Work, fetcher, drop,  # noqa: ANN001
                 fetched()
         if page.status == 304:
             return CheckOutcome(work, page=page)
+        gone = _soft404(work, page)
+        if gone is not None:
+            return CheckOutcome(work, page=page, soft404=gone)
         article = extract_article(page.body, url=page.final_url)
-        return CheckOutcome(work, page=page, article=article,
-                            text=render_article(article, drop=drop))
+        text, fingerprint = _render(article, page, filterset)
+        return CheckOutcome(work, page=page, article=article, text=text,
+                            page_sha=page_sha256(page.body), fingerprint=fingerprint)
     except GitnewsError as exc:
         return CheckOutcome(work, error=exc)
     except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
@@ -220,7 +249,7 @@ def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,  # no
     backlog = {row["key"]: row for row in state.backlog()}
 
     def consider(record: ArticleRecord) -> None:
-        if record.removed or record.path in known or record.path in passed:
+        if (record.removed and not check_all) or record.path in known or record.path in passed:
             return
         due = next_check(record, t, policy)
         if not check_all and (due is None or due > t):
@@ -372,13 +401,26 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: _Pending, *, t: 
     if work.key:
         pending.backlog_drop.append(work.key)
     if err is not None:
+        if isinstance(err, HTTPStatusError) and err.status in GONE_STATUSES:
+            item = recorder.gone(work.url, path=work.path or recorder.path_of(work.url),
+                                 status=err.status, when=t, detail=f"HTTP {err.status}")
+            if item is not None:
+                return item
         return recorder.failed(work.url, str(err), path=work.path, when=t)
     assert page is not None
     if page.status == 304:
         return recorder.not_modified(work.url, page, path=work.path)
+    if outcome.soft404 is not None:
+        item = recorder.gone(work.url, path=work.path or recorder.path_of(work.url),
+                             status=page.status, when=page.fetched_at, detail=outcome.soft404)
+        if item is not None:
+            return item
+        return recorder.failed(work.url, f"{outcome.soft404}: not an article; check the link",
+                               path=work.path, when=page.fetched_at)
     return recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
                                    text=outcome.text, feed=work.feed, path=work.path,
-                                   aliases=work.aliases))
+                                   aliases=work.aliases, page_sha=outcome.page_sha,
+                                   fingerprint=outcome.fingerprint))
 
 
 def _backlog_row(w: _Work) -> dict:
@@ -424,8 +466,9 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     if own:
         fetcher = make_fetcher(cfg.fetch, now=now)
     leftover: list[_Work] = []
+    drop = filter_set(archive)
     tx = None if dry_run else archive.transaction()
-    recorder = Recorder(archive, tx)
+    recorder = Recorder(archive, tx, check_all=check_all)
     try:
         fetcher.resume()
         fetcher.load_state(robots=state.robots_rows(), hosts=state.host_rows())
@@ -434,17 +477,31 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         if max_articles is not None and len(work) > max_articles:
             leftover.extend(work[max(max_articles, 0):])
             work = work[:max(max_articles, 0)]
+        _refetch_changed_extraction(archive, work, drop)
         total = len(result.items) + len(work)
         try:
-            checks = _checks(work, fetcher, (), concurrency=cfg.fetch.concurrency,
+            checks = _checks(work, fetcher, drop, concurrency=cfg.fetch.concurrency,
                              per_host=cfg.fetch.per_host, deadline=deadline, stop=stop,
                              abandon=abandon, leftover=leftover)
+            # Articles not known yet are recorded after the known ones, so that a known
+            # article whose URL changed (old URL redirecting) claims the new URL first.
+            later: list[CheckOutcome] = []
             with closing(checks):
                 for outcome in checks:
+                    if outcome.work.path is None and outcome.error is None:
+                        if outcome.page is not None:  # keep the text, not the page bytes
+                            outcome.page = dataclasses.replace(outcome.page, body=b"")
+                        later.append(outcome)
+                        continue
                     item = _record(outcome, recorder, pending, t=now(), policy=policy)
                     result.items.append(item)
                     if progress:
                         progress(len(result.items), total, item)
+            for outcome in later:
+                item = _record(outcome, recorder, pending, t=now(), policy=policy)
+                result.items.append(item)
+                if progress:
+                    progress(len(result.items), total, item)
         except BaseException:
             if tx is not None:
                 tx.abort()
@@ -552,3 +609,97 @@ def watch(archive: Archive, *, stop: threading.Event, abandon: threading.Event |
                 break
             sleep(delay)
     return cycles
+
+
+# -- boilerplate filters and extraction changes -----------------------------------------
+
+def filter_set(archive: Archive):  # noqa: ANN201 - gitnews.filters.FilterSet
+    """The archive's boilerplate filters (``[filters]`` of gitnews.toml).
+
+    Raises :class:`~gitnews.errors.ConfigError` for an invalid pattern.
+    """
+    from .filters import FilterSet
+
+    settings = archive.config.filters
+    return FilterSet(builtin=settings.builtin, hosts=settings.hosts)
+
+
+def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) -> None:  # noqa: ANN001
+    """Adjust the re-checks of known articles.
+
+    Each is asked at the URL its last text was fetched from (after redirects), not
+    at its canonical URL, which a page may name without serving.  Validators are
+    dropped for a removed article (they are those of its last text) and for one
+    whose last text came from another extractor version or other filters: the
+    page is fetched in full and extracted again (a different text from the same
+    page bytes is then a ``Change-Kind: extraction``).
+    """
+    from .extract import EXTRACTOR
+
+    state = archive.state
+    for w in work:
+        if w.path is None:
+            continue
+        fetched_url, fingerprint = state.get_fetched(w.path)
+        if fetched_url:
+            w.url = fetched_url
+        if not (w.etag or w.last_modified):
+            continue
+        record = state.get(w.path)
+        if (record is not None and record.removed) or (
+                fingerprint is not None
+                and fingerprint != f"{EXTRACTOR}; filters {filterset.for_url(w.url).digest}"):
+            w.etag = w.last_modified = None
+
+
+# -- preview: what would be stored -------------------------------------------------------
+
+@dataclass
+class Preview:
+    """What ``gitnews run --dry-run --show-text URL`` shows for one URL.
+
+    ``text``: the file text that would be stored; ``dropped``: the paragraphs the
+    boilerplate filters removed, with the rule that removed each; ``path``: the
+    article's file (existing or new); ``item``: what a run would do (NEW,
+    CHANGED, UNCHANGED, HELD ...); ``canonical``: the URL that names the article.
+    """
+
+    url: str
+    page: Page
+    article: Article
+    text: str
+    dropped: list[tuple[str, str]]
+    item: ItemResult
+    path: str | None
+    canonical: str
+
+
+def preview(archive: Archive, url: str) -> Preview:
+    """Fetch and extract ``url`` as a run would, and say what would be stored.
+
+    Writes nothing (neither commits nor cache).  Raises
+    :class:`~gitnews.errors.FetchError` or :class:`~gitnews.errors.ExtractionError`
+    when the page cannot be fetched or has no article text.
+    """
+    from .extract import extract_article
+    from .fetch import make_fetcher
+    from .normalise import render_text
+    from .urls import article_url
+
+    filterset = filter_set(archive)
+    with make_fetcher(archive.config.fetch) as fetcher:
+        fetcher.load_state(robots=archive.state.robots_rows(), hosts=archive.state.host_rows())
+        page = fetcher.fetch(url)
+    article = extract_article(page.body, url=page.final_url)
+    filters = filterset.for_url(page.final_url)
+    explained = filters.explain(article.paragraphs)
+    text = render_text(article.headline, [p for p, why in explained if why is None])
+    recorder = Recorder(archive, None)
+    path = recorder.path_of(url)
+    item = recorder.record(Capture(
+        requested_url=url, page=page, article=article, text=text, path=path,
+        fingerprint=f"{article.extractor}; filters {filters.digest}"))
+    return Preview(url=url, page=page, article=article, text=text,
+                   dropped=[(p, why) for p, why in explained if why is not None],
+                   item=item, path=item.path,
+                   canonical=article_url(page.final_url, article.canonical_url))

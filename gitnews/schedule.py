@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 __all__ = ["Policy", "parse_duration", "format_duration", "wait_s", "next_check",
-           "is_stopped", "describe_next_check", "MIN_WAIT_S", "MIN_FEED_INTERVAL_S",
+           "is_stopped", "describe_next_check", "stopped_note", "MIN_WAIT_S", "MIN_FEED_INTERVAL_S",
            "CheckRecord"]
 
 #: No article is checked more often than this (seconds), whatever the settings.
@@ -247,3 +247,13 @@ def describe_next_check(record: CheckRecord, now: datetime,
     if due <= now:
         return "It is due for a check now."
     return f"Next check in about {_about(due - now)}."
+
+
+def stopped_note(policy: Policy = DEFAULT_POLICY):  # noqa: ANN201
+    """A ``schedule_note(record, now)`` for :func:`gitnews.site.build_site`: the
+    seed page's sentence for an article no longer checked ("It last changed over
+    40 days ago and won't be checked again for changes."), None otherwise.  Only
+    that stable sentence is given, so that pages are not rewritten on every run."""
+    def note(record: CheckRecord, now: datetime) -> str | None:
+        return describe_next_check(record, now, policy) if is_stopped(record, now, policy) else None
+    return note

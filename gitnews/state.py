@@ -29,12 +29,12 @@ import git
 
 from .history import iter_commits
 from .trailers import format_time
-from .urls import url_key
+from .urls import identity_key
 
 __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 
 STATE_DIR = "gitnews"
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"  # 2: alias keys are identity_key (no www., no trailing /)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -64,6 +64,19 @@ CREATE TABLE IF NOT EXISTS robots (
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, backoff_until TEXT, last_request TEXT);
 """
 
+# Noise control (gitnews.record): not history, so not rebuilt from git; losing it
+# only delays a confirmation or forgets how often an article alternated.
+_NOISE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS held (
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, first_seen TEXT NOT NULL,
+    sightings INTEGER NOT NULL, reason TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gone (
+    path TEXT PRIMARY KEY, first_seen TEXT NOT NULL, status INTEGER, detail TEXT);
+CREATE TABLE IF NOT EXISTS alternations (
+    path TEXT PRIMARY KEY, returns INTEGER NOT NULL, last_seen TEXT, seen_blob TEXT);
+CREATE TABLE IF NOT EXISTS fetched (path TEXT PRIMARY KEY, url TEXT, fingerprint TEXT);
+"""
+
 
 @dataclass
 class ArticleRecord:
@@ -89,7 +102,7 @@ class ArticleRecord:
 
 def _safe_key(url: str) -> str | None:
     try:
-        return url_key(url)
+        return identity_key(url)
     except Exception:  # noqa: BLE001 - any unusable URL simply has no alias
         return None
 
@@ -107,6 +120,7 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self.db.executescript(_NOISE_SCHEMA)
         row = self.db.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
         if row is None or row[0] != _SCHEMA_VERSION:
             self._reset()
@@ -302,7 +316,7 @@ class State:
         if changed_since:
             where.append("a.last_changed >= ?")
             args.append(changed_since)
-        sql = (f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
+        sql = (f"SELECT {self._COLS} FROM {self._JOIN} "
                f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")
         if limit is not None:
             sql += " LIMIT ?"
@@ -410,3 +424,70 @@ class State:
         for h in hosts:
             self.db.execute("INSERT OR REPLACE INTO hosts VALUES (?,?,?)",
                             (h["host"], h["backoff_until"], h["last_request"]))
+
+    # -- noise control (gitnews.record) -----------------------------------------------
+    def get_held(self, path: str) -> dict | None:
+        """The suspicious text held for ``path``: ``blob``, ``first_seen`` (RFC 3339),
+        ``sightings``, ``reason`` and ``data`` (what the commit needs), or None."""
+        row = self.db.execute("SELECT blob, first_seen, sightings, reason, data FROM held "
+                              "WHERE path=?", (path,)).fetchone()
+        if row is None:
+            return None
+        return {"blob": row[0], "first_seen": row[1], "sightings": row[2], "reason": row[3],
+                "data": json.loads(row[4])}
+
+    def set_held(self, path: str, held: dict | None) -> None:
+        """Store (or, with None, forget) the held text of ``path``."""
+        if held is None:
+            self.db.execute("DELETE FROM held WHERE path=?", (path,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO held VALUES (?,?,?,?,?,?)",
+                            (path, held["blob"], held["first_seen"], held["sightings"],
+                             held["reason"], json.dumps(held["data"], sort_keys=True)))
+
+    def held(self) -> Iterator[tuple[str, dict]]:
+        """Every held text, by path."""
+        for (path,) in self.db.execute("SELECT path FROM held ORDER BY path").fetchall():
+            yield path, self.get_held(path)
+
+    def get_gone(self, path: str) -> dict | None:
+        """The first sighting of a pending removal of ``path``: ``first_seen``
+        (RFC 3339), ``status``, ``detail``; or None."""
+        row = self.db.execute("SELECT first_seen, status, detail FROM gone WHERE path=?",
+                              (path,)).fetchone()
+        return {"first_seen": row[0], "status": row[1], "detail": row[2]} if row else None
+
+    def set_gone(self, path: str, gone: dict | None) -> None:
+        """Store (or, with None, forget) the pending removal of ``path``."""
+        if gone is None:
+            self.db.execute("DELETE FROM gone WHERE path=?", (path,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO gone VALUES (?,?,?,?)",
+                            (path, gone["first_seen"], gone.get("status"), gone.get("detail")))
+
+    def get_alternation(self, path: str) -> dict | None:
+        """How often ``path`` returned to an earlier text without a commit:
+        ``returns``, ``last_seen`` (RFC 3339), ``seen_blob``; None if never."""
+        row = self.db.execute("SELECT returns, last_seen, seen_blob FROM alternations "
+                              "WHERE path=?", (path,)).fetchone()
+        return {"returns": row[0], "last_seen": row[1], "seen_blob": row[2]} if row else None
+
+    def set_alternation(self, path: str, alt: dict) -> None:
+        self.db.execute("INSERT OR REPLACE INTO alternations VALUES (?,?,?,?)",
+                        (path, alt["returns"], alt.get("last_seen"), alt.get("seen_blob")))
+
+    def get_fetched(self, path: str) -> tuple[str | None, str | None]:
+        """``(url, fingerprint)`` of the last page that gave ``path`` a text: the URL
+        it was fetched from (after redirects; re-checks ask it, not the canonical URL
+        a page may name but not serve) and the extractor and filters that read it."""
+        row = self.db.execute("SELECT url, fingerprint FROM fetched WHERE path=?",
+                              (path,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def set_fetched(self, path: str, *, url: str | None = None,
+                    fingerprint: str | None = None) -> None:
+        """Remember where ``path`` was fetched from and what read it (None keeps the value)."""
+        self.db.execute(
+            "INSERT INTO fetched(path, url, fingerprint) VALUES (?,?,?) ON CONFLICT(path) DO UPDATE"
+            " SET url=COALESCE(excluded.url, url),"
+            " fingerprint=COALESCE(excluded.fingerprint, fingerprint)", (path, url, fingerprint))

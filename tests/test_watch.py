@@ -107,7 +107,9 @@ def test_watch_1000_cycles_stays_flat(replay, tmp_path, monkeypatch):
         ran = watch(arc, stop=stop, interval_s=120, now=clock, sleep=clock.sleep,
                     on_cycle=on_cycle, max_cycles=1000)
     assert ran == 1000 and cycles["n"] == 1000
-    assert cycles["items"] > 50 and cycles["versions"] >= 10, cycles  # real work was done
+    # Real work was done: the first version, the change and two reverts; after that the
+    # back-and-forth is only counted (an alternating article, see gitnews.record).
+    assert cycles["items"] > 50 and cycles["versions"] >= 4, cycles
     before, after = samples[100], samples[1000]
     print("watch samples", cycles, samples)
     assert after["children"] == before["children"] == 0, samples

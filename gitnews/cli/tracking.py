@@ -115,18 +115,27 @@ def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None
     out = console()
     counts = {o: result.count(o) for o in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED,
                                             Outcome.FAILED, Outcome.SKIPPED)}
+    from rich.markup import escape
+
     verb = "would commit" if result.dry_run else "committed"
+    held, removed = result.count(Outcome.HELD), result.count(Outcome.REMOVED)
     for item in result.items:
-        if item.outcome in (Outcome.NEW, Outcome.CHANGED):
-            out.print(f"{prefix}{item.outcome.value:9} v{item.version} {item.path}  "
-                      f"[dim]{item.headline or ''}[/dim]", markup=True, highlight=False)
+        if item.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.REMOVED):
+            kind = f" ({item.change_kind})" if item.change_kind else ""
+            out.print(f"{prefix}{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
+                      f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
+        elif item.outcome is Outcome.HELD or (item.message and item.kind == "article"
+                                              and item.outcome is Outcome.UNCHANGED):
+            out.print(f"{prefix}{item.outcome.value:9} {item.path or item.url}: {item.message}",
+                      markup=False, highlight=False)
     for item in result.items:
         if item.outcome is Outcome.SKIPPED:
             out.print(f"{prefix}SKIPPED {item.kind} {item.url}: {item.message}", markup=False)
     skipped = f", SKIPPED {counts[Outcome.SKIPPED]}" if counts[Outcome.SKIPPED] else ""
     out.print(f"{prefix}NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
               f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}{skipped}"
-              f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED]} versions)",
+              + (f", HELD {held}" if held else "") + (f", REMOVED {removed}" if removed else "")
+              + f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed} versions)",
               markup=False)
     notes = []
     if result.not_due:
@@ -223,6 +232,10 @@ def run_cmd(
              "of gitnews.toml).")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    show_text: Annotated[str | None, typer.Option(
+        "--show-text", metavar="URL",
+        help="With --dry-run: fetch only URL and print the text that would be stored, "
+             "then the paragraphs the boilerplate filters dropped (on stderr).")] = None,
     push: Annotated[bool | None, typer.Option(
         "--push/--no-push", help="Push the archive to its git remote afterwards "
         "(default: [publish] push in gitnews.toml).")] = None,
@@ -241,6 +254,12 @@ def run_cmd(
     """
     from ..poll import next_due_at, run
 
+    if show_text is not None:
+        if not dry_run:
+            fail("--show-text only previews: use it as `gitnews run --dry-run --show-text URL`",
+                 code=EXIT_USAGE)
+        _show_text(archive, show_text)
+        return
     max_time_s = max_time  # parsed to seconds by the callback
     if interval is not None and not watch:
         raise typer.BadParameter("--interval goes with --watch", param_hint="--interval")
@@ -277,3 +296,24 @@ def run_cmd(
 
         published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
+
+
+def _show_text(archive, url: str) -> None:  # noqa: ANN001
+    """``gitnews run --dry-run --show-text URL``: the text that would be stored."""
+    from ..poll import preview
+
+    with open_archive(archive, create=True) as arc:
+        shown = preview(arc, url)
+    sys.stdout.write(shown.text)
+    sys.stdout.flush()
+    err = err_console()
+    item = shown.item
+    what = item.outcome.value + (f" v{item.version}" if item.version else "")
+    err.print(f"--- {what} {shown.path}  (article URL {shown.canonical}, "
+              f"{len(shown.text.encode('utf-8'))} bytes)", markup=False, highlight=False)
+    if item.message:
+        err.print(f"--- {item.message}", markup=False, highlight=False)
+    err.print(f"--- {len(shown.dropped)} paragraph(s) dropped by the boilerplate filters"
+              + (":" if shown.dropped else ""), markup=False, highlight=False)
+    for paragraph, rule in shown.dropped:
+        err.print(f"  [{rule}] {paragraph}", markup=False, highlight=False)
