@@ -252,6 +252,20 @@ def check_cache(archive: Path, history: History) -> None:
     assert cached == expected
 
 
+def page_text(body: bytes, url: str) -> str:
+    """The file text gitnews makes of a page: extraction, the default boilerplate
+    filters (``[filters]`` of a new gitnews.toml), rendering."""
+    from gitnews.config import Config
+    from gitnews.extract import extract_article
+    from gitnews.filters import FilterSet
+    from gitnews.normalise import render_text
+
+    settings = Config().filters
+    filters = FilterSet(builtin=settings.builtin, hosts=settings.hosts).for_url(url)
+    article = extract_article(body, url=url)
+    return render_text(article.headline, filters.apply(article.paragraphs))
+
+
 class Expected:
     """What an archive must hold after a complete run at each step of a
     :func:`build_scenario` scenario: each story's file at
@@ -264,15 +278,12 @@ class Expected:
         self._by_step: list[dict[str, list[str]]] = []
 
     def _blob(self, variant: str, i: int) -> str:
-        from gitnews.extract import extract_article
-        from gitnews.normalise import render_article
         from gitnews.store import blob_id
 
         key = (variant, i)
         if key not in self._blobs:
             body = (self.folder / variant).read_bytes()
-            text = render_article(extract_article(body, url=article_url(i)))
-            self._blobs[key] = blob_id(text.encode("utf-8"))
+            self._blobs[key] = blob_id(page_text(body, article_url(i)).encode("utf-8"))
         return self._blobs[key]
 
     def versions(self, step: int) -> dict[str, list[str]]:

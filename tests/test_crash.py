@@ -159,8 +159,7 @@ def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):
     gives every capture's version, and importing again adds nothing."""
     from warcs import Rec, write_warc
 
-    from gitnews.extract import extract_article
-    from gitnews.normalise import render_article
+    from crash_checks import page_text
     from gitnews.paths import article_path
     from gitnews.store import blob_id
 
@@ -175,7 +174,7 @@ def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):
             variant = ["bbc-a.html", "bbc-b.html"] if i % 2 else ["guardian-1.html", "guardian-2.html"]
             body = (folder / variant[k % 2]).read_bytes()
             records.append(Rec("response", url, f"2009-04-{5 + k:02d}T10:{i:02d}:00Z", body))
-            blob = blob_id(render_article(extract_article(body, url=url)).encode("utf-8"))
+            blob = blob_id(page_text(body, url).encode("utf-8"))
             blobs = expected.setdefault(path, [])
             if not blobs or blobs[-1] != blob:
                 blobs.append(blob)

@@ -71,7 +71,8 @@ def test_nothing_in_a_page_breaks_a_version_commit(archive, headline, byline, pu
                             capture_output=True, text=True, check=True).stdout
     keys = [line.split(": ", 1)[0] for line in parsed.splitlines()]
     assert keys[:5] == list(KEYS), (keys, message)
-    assert set(keys) <= set(KEYS) | {"Byline", "Published-At", "Fetched-Url", "Feed"}
+    assert set(keys) <= set(KEYS) | {"Byline", "Published-At", "Fetched-Url", "Feed", "Page-Sha256",
+                                     "Change-Kind", "Captured-At", "Source-Archive"}
     assert len(keys) == len(set(keys)), message
     assert "Version: 1" in parsed.splitlines()
     # Only this article's file changed.
