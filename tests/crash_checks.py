@@ -96,21 +96,27 @@ def build_scenario(folder: Path, *, articles: int, steps: int, grow_every: int =
 
 # -- running and killing -----------------------------------------------------------------
 
-#: Fetch settings for our own loopback server: no politeness pauses, no retries.
-FAST_FETCH = {"per_host": 8, "min_delay_s": 0.0, "retries": 0, "max_wait_s": 0.0}
+#: Settings for these tests: no politeness pauses or retries against our own
+#: loopback server, and every change a version (the scenario's pages alternate
+#: between two texts far more often than ``[changes] max_reverts`` lets through;
+#: that policy has its own tests).
+TEST_SETTINGS = {"fetch": {"per_host": 8, "min_delay_s": 0.0, "retries": 0, "max_wait_s": 0.0},
+                 "changes": {"max_reverts": 1000}}
 
 
 def fast_fetching(archive: Path) -> None:
-    """Set :data:`FAST_FETCH` in the archive's gitnews.toml and commit it."""
+    """Set :data:`TEST_SETTINGS` in the archive's gitnews.toml and commit it."""
     import tomlkit
 
     config = archive / "gitnews.toml"
     doc = tomlkit.parse(config.read_text(encoding="utf-8"))
-    for key, value in FAST_FETCH.items():
-        doc["fetch"][key] = value
+    for section, values in TEST_SETTINGS.items():
+        if section not in doc:
+            doc[section] = tomlkit.table()
+        for key, value in values.items():
+            doc[section][key] = value
     config.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    git(archive, "commit", "-q", "-m", "Fetch the test's loopback server without pauses",
-        "--", "gitnews.toml")
+    git(archive, "commit", "-q", "-m", "Settings for the crash tests", "--", "gitnews.toml")
 
 def start_gitnews(*args: str, env: dict[str, str]) -> subprocess.Popen:
     """Start the real ``gitnews`` command in its own process group."""

@@ -100,7 +100,13 @@ def test_sigkill_at_random_moments_loses_and_corrupts_nothing(replay, tmp_path):
             stats[f"killed at {phase}"] += 1
             stats["whole group" if group else "gitnews only"] += 1
             current = check_integrity(archive).versions  # raises with the details
-            assert current in (before, after), f"{where}: versions neither before nor after"
+            assert current in (before, after), (
+                f"{where}: versions neither before nor after the run: "
+                + "; ".join(f"{path}: {current.get(path)} (before {before.get(path)}, "
+                            f"after {after.get(path)})"
+                            for path in sorted(set(current) | set(after))
+                            if current.get(path) not in (before.get(path), after.get(path))
+                            or current.get(path) != after.get(path)))
             stats["kill after the commits" if current == after else "kill before the commits"] += 1
         stats["runs let finish"] += 1
         duration = _complete(archive, env, after, where=f"seed {seed}, end of step {step}")
