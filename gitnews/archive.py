@@ -5,6 +5,7 @@ file per article.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import resources
@@ -13,9 +14,10 @@ from pathlib import Path
 import git
 
 from .config import CONFIG_NAME, Config, default_config_text, load_config
-from .errors import ArchiveError
+from .errors import ArchiveError, CacheError
+from .lock import ArchiveLock, clear_stale_git_files, wait_for_git_locks
 from .state import State
-from .store import BRANCH, Transaction
+from .store import BRANCH, Transaction, sync_worktree
 
 __all__ = ["Archive", "init_archive", "open_archive", "archive_readme", "DEFAULT_ARCHIVE"]
 
@@ -35,20 +37,36 @@ class Archive:
     """An open archive: its folder, git repository, configuration and cache.
 
     Use as a context manager, or call :meth:`close` (it ends GitPython's
-    persistent ``git cat-file`` processes and the cache's database).
+    persistent ``git cat-file`` processes and the cache's database, and lets
+    go of the write lock).  ``notices`` (list of str) are things found and
+    repaired while opening for writing (a stale git lock file removed, files
+    brought up to date after an interrupted run), for the caller to show.
     """
 
     path: Path
     repo: git.Repo
     config: Config
     _state: State | None = field(default=None, repr=False)
+    lock: ArchiveLock | None = field(default=None, repr=False)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def state(self) -> State:
-        """The cache, synced with git on first use."""
+        """The cache, synced with git on first use.
+
+        Raises :class:`~gitnews.errors.CacheError` when it cannot be opened or
+        synced (e.g. the disk is full).
+        """
         if self._state is None:
-            self._state = State(self.repo)
-            self._state.sync()
+            state = None
+            try:
+                state = State(self.repo)
+                state.sync()
+            except sqlite3.Error as exc:
+                if state is not None:
+                    state.close()
+                raise cache_error(exc, self.repo) from None
+            self._state = state
         return self._state
 
     def author(self) -> tuple[str, str]:
@@ -62,10 +80,15 @@ class Archive:
         self.config = load_config(self.path)
 
     def close(self) -> None:
-        if self._state is not None:
-            self._state.close()
-            self._state = None
-        self.repo.close()
+        try:
+            if self._state is not None:
+                self._state.close()
+                self._state = None
+            self.repo.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
 
     def __enter__(self) -> Archive:
         return self
@@ -74,20 +97,32 @@ class Archive:
         self.close()
 
 
+def cache_error(exc: Exception, repo: git.Repo) -> CacheError:
+    """A :class:`CacheError` for an ``sqlite3`` error on the archive's cache."""
+    where = Path(repo.git_dir) / "gitnews" / "state.sqlite"
+    hint = ("free some disk space and run again" if "full" in str(exc).lower() else
+            f"delete {where} (it is rebuilt from git) and run again")
+    return CacheError(f"the cache {where} could not be read or written ({exc}); the versions "
+                      f"in git are safe; {hint}")
+
+
 def _is_archive(path: Path) -> bool:
-    return (path / ".git").exists() and (path / CONFIG_NAME).exists()
+    """A git repository with a gitnews.toml (in the files, or committed: a run
+    killed right after committing may not have written the files yet)."""
+    if not (path / ".git").exists():
+        return False
+    if (path / CONFIG_NAME).exists():
+        return True
+    try:
+        with git.Repo(path) as repo:
+            repo.git.cat_file("-e", f"HEAD:{CONFIG_NAME}")
+        return True
+    except (git.GitCommandError, git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return False
 
 
-def init_archive(path: Path | str, *, now: datetime | None = None) -> Path:
-    """Create an archive at ``path`` with one initial commit; returns its path.
-
-    ``path`` may not exist yet, or be empty but for a README.md.  Raises
-    :class:`~gitnews.errors.ArchiveError` when it already holds an archive or
-    other files.
-    """
-    path = Path(path)
-    if _is_archive(path):
-        raise ArchiveError(f"{path} is already a gitnews archive; use it as it is")
+def _git_init(path: Path) -> git.Repo:
+    """Check that ``path`` may become an archive and make it a git repository."""
     if path.exists():
         if not path.is_dir():
             raise ArchiveError(f"{path} is a file, not a folder; choose another --archive")
@@ -96,40 +131,129 @@ def init_archive(path: Path | str, *, now: datetime | None = None) -> Path:
             raise ArchiveError(
                 f"{path} already holds other files ({', '.join(sorted(extra)[:3])}); "
                 "choose an empty or new folder for the archive")
-    path.mkdir(parents=True, exist_ok=True)
     try:
-        repo = git.Repo.init(path, initial_branch=BRANCH) if not (path / ".git").exists() \
-            else git.Repo(path)
-    except git.GitCommandError as exc:
-        raise ArchiveError(f"git could not create a repository at {path}: {exc.stderr}") from None
+        path.mkdir(parents=True, exist_ok=True)
+        if (path / ".git").exists():
+            return git.Repo(path)
+        return git.Repo.init(path, initial_branch=BRANCH)
+    except (git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
+        detail = getattr(exc, "stderr", None) or exc
+        raise ArchiveError(f"git could not create a repository at {path}: {detail}") from None
+
+
+def _first_commit(repo: git.Repo, path: Path, now: datetime | None) -> None:
     config = load_config(path)
+    tx = Transaction(repo, author=(config.archive.author_name, config.archive.author_email))
+    tx.commit({CONFIG_NAME: default_config_text(), "README.md": archive_readme(),
+               ".gitattributes": _GITATTRIBUTES},
+              message="Start the gitnews archive\n",
+              when=now or datetime.now(timezone.utc))
+    tx.finish()
+
+
+def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> ArchiveLock:
+    lock = ArchiveLock(repo.git_dir, command=command)
+    lock.acquire(wait_s=wait_s)
+    return lock
+
+
+def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
+    """Repairs after a writer died (call with the lock held); returns notices."""
+    notices = []
+    if lock.taken_over is not None:
+        notices.append(f"the previous writer ({lock.taken_over.describe()}) ended without "
+                       "finishing; checking the archive")
+    git_dir = Path(repo.git_dir)
+    wait_for_git_locks(git_dir)
+    notices += clear_stale_git_files(git_dir)
     try:
-        tx = Transaction(repo, author=(config.archive.author_name, config.archive.author_email))
-        tx.commit({CONFIG_NAME: default_config_text(), "README.md": archive_readme(),
-                   ".gitattributes": _GITATTRIBUTES},
-                  message="Start the gitnews archive\n",
-                  when=now or datetime.now(timezone.utc))
-        tx.finish()
+        note = sync_worktree(repo)
+    except git.GitCommandError as exc:
+        note = (f"could not bring the archive's files up to date with its branch "
+                f"({exc.stderr.strip()}); the versions are safe in git; run "
+                f"`git -C {repo.working_dir} status` to see why")
+    if note:
+        notices.append(note)
+    return notices
+
+
+def init_archive(path: Path | str, *, now: datetime | None = None,
+                 wait_s: float | None = 0.0) -> Path:
+    """Create an archive at ``path`` with one initial commit; returns its path.
+
+    ``path`` may not exist yet, or be empty but for a README.md.  Raises
+    :class:`~gitnews.errors.ArchiveError` when it already holds an archive or
+    other files, :class:`~gitnews.errors.ArchiveLockedError` when another
+    process is writing to it (after ``wait_s`` seconds).
+    """
+    path = Path(path)
+    if _is_archive(path):
+        raise ArchiveError(f"{path} is already a gitnews archive; use it as it is")
+    repo = _git_init(path)
+    try:
+        lock = _take_lock(repo, wait_s=wait_s, command="gitnews init")
+        try:
+            if _is_archive(path):  # another process made it meanwhile
+                raise ArchiveError(f"{path} is already a gitnews archive; use it as it is")
+            _first_commit(repo, path, now)
+        finally:
+            lock.release()
     finally:
         repo.close()
     return path
 
 
-def open_archive(path: Path | str, *, create: bool = False) -> Archive:
+def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
+                 wait_s: float | None = 0.0, command: str = "gitnews") -> Archive:
     """Open the archive at ``path`` (creating it first when ``create``).
 
+    ``lock=True`` opens it for writing: the archive's write lock
+    (:mod:`gitnews.lock`) is taken, waiting up to ``wait_s`` seconds (``inf``
+    for ever), and held until :meth:`Archive.close`; what a crashed writer
+    left behind is then repaired (see :attr:`Archive.notices`).  ``command``
+    names this process in another writer's "is writing" message.  Every
+    command that writes (commits, or edits ``gitnews.toml``) must pass
+    ``lock=True``.
+
     Raises :class:`~gitnews.errors.ArchiveError` when ``path`` is not an
-    archive, :class:`~gitnews.errors.ConfigError` when its gitnews.toml is invalid.
+    archive, :class:`~gitnews.errors.ArchiveLockedError` when another process
+    holds the lock, :class:`~gitnews.errors.ConfigError` when its gitnews.toml
+    is invalid.
     """
     path = Path(path)
-    if not _is_archive(path):
-        if create:
-            init_archive(path)
-        else:
-            raise ArchiveError(f"no gitnews archive at {path}; create one with "
-                               f"`gitnews init --archive {path}` (or `gitnews add URL`)")
+    held: ArchiveLock | None = None
+    repo: git.Repo | None = None
     try:
-        repo = git.Repo(path)
+        if not _is_archive(path):
+            if not create:
+                raise ArchiveError(f"no gitnews archive at {path}; create one with "
+                                   f"`gitnews init --archive {path}` (or `gitnews add URL`)")
+            repo = _git_init(path)
+            held = _take_lock(repo, wait_s=wait_s, command=command)
+            if not _is_archive(path):  # else another process made it meanwhile
+                _first_commit(repo, path, None)
+            notices = _recover(repo, held)
+            if not lock:
+                held.release()
+                held = None
+        else:
+            repo = _open_repo(path)
+            notices = []
+            if lock:
+                held = _take_lock(repo, wait_s=wait_s, command=command)
+                notices = _recover(repo, held)
+        return Archive(path=path, repo=repo, config=load_config(path), lock=held,
+                       notices=notices)
+    except BaseException:
+        if repo is not None:
+            repo.close()
+        if held is not None:
+            held.release()
+        raise
+
+
+def _open_repo(path: Path) -> git.Repo:
+    try:
+        return git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise ArchiveError(f"{path} is not a git repository ({exc})") from None
-    return Archive(path=path, repo=repo, config=load_config(path))

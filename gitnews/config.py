@@ -11,6 +11,7 @@ errors, the line and column that tomllib reports).
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -384,7 +385,65 @@ def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source} is not valid TOML: {exc}; fix that line") from None
-    return _build(Config, data, "")
+    try:
+        config = _build(Config, data, "")
+        _check_ranges(config)
+    except ConfigError as exc:
+        line = _line_of(text, str(exc))
+        where = f"{source}, line {line}" if line else source
+        raise ConfigError(f"{where}: {exc}") from None
+    return config
+
+
+# -- limits, and the line a problem is on -----------------------------------------------------
+
+#: Allowed ranges of numeric settings, ``"section.key": (lowest, highest)``: a
+#: typo such as ``concurrency = 10000`` must not start ten thousand threads.
+RANGES: dict[str, tuple[float, float]] = {
+    "fetch.timeout_s": (0.1, 3600),
+    "fetch.connect_timeout_s": (0.1, 600),
+    "fetch.max_bytes": (1_000, 1_000_000_000),
+    "fetch.max_redirects": (0, 50),
+    "fetch.concurrency": (1, 64),
+}
+
+
+def _check_ranges(config: Config) -> None:
+    for dotted, (low, high) in RANGES.items():
+        section, key = dotted.split(".")
+        value = getattr(getattr(config, section, None), key, None)
+        if isinstance(value, (int, float)) and not low <= value <= high:
+            raise ConfigError(f"{dotted} = {value!r} is out of range; use a value from "
+                              f"{low:,} to {high:,}")
+
+
+_KEY_IN_MESSAGE = re.compile(r"^(?:unknown key '([^']+)' in (\S+)|\[?([A-Za-z_][\w.-]*))")
+
+
+def _line_of(text: str, message: str) -> int | None:
+    """The line (1-based) of ``text`` that sets the key a ConfigError message names."""
+    m = _KEY_IN_MESSAGE.match(message)
+    if not m:
+        return None
+    if m.group(1):
+        section, key = ("" if m.group(2) == "the" else m.group(2)), m.group(1)
+    else:
+        parts = m.group(3).split(".")
+        section, key = ".".join(parts[:-1]), parts[-1]
+        if message.startswith("["):  # "[fetch] must be a table": the table's own line
+            section, key = "", m.group(3)
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\s*([^\[\]]+?)\s*\]", stripped)
+        if header:
+            current = header.group(1).strip().strip('"')
+            if not section and current == key:  # a table of that name
+                return number
+            continue
+        if current == section and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", stripped):
+            return number
+    return None
 
 
 def load_config(archive: Path) -> Config:

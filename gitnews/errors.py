@@ -16,6 +16,7 @@ catch one class.  Each message says what failed and what to do about it::
     ├── FeedError              a feed could not be parsed into entries
     ├── ExtractionError        a page yielded no article text
     ├── StoreError             git refused to record a version
+    ├── CacheError             the cache (.git/gitnews/state.sqlite) could not be read or written
     ├── NotFoundError          an article or version asked for does not exist
     ├── PushError              the archive could not be pushed to its remote
     │   └── PushConflictError  the remote and the archive changed the same files
@@ -39,6 +40,7 @@ __all__ = [
     "FeedError",
     "ExtractionError",
     "StoreError",
+    "CacheError",
     "NotFoundError",
     "PushError",
     "PushConflictError",
@@ -128,6 +130,11 @@ class ExtractionError(GitnewsError):
 
 class StoreError(GitnewsError):
     """git refused to record a version; the archive is left as it was."""
+
+
+class CacheError(GitnewsError):
+    """The cache in ``.git/gitnews/state.sqlite`` could not be read or written
+    (a full disk, a damaged file); git, and so every version, is untouched."""
 
 
 class NotFoundError(GitnewsError):

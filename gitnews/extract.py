@@ -45,6 +45,8 @@ import unicodedata
 from datetime import datetime
 from types import MappingProxyType
 
+import threading
+
 import trafilatura
 from lxml import etree
 
@@ -58,6 +60,16 @@ EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 
 #: Latest publication date htmldate accepts (trafilatura's default: today).
 MAX_DATE = datetime(2099, 12, 31, 23, 59, 59)
+
+#: Serialises every trafilatura call of the process.  Concurrent calls from
+#: threads (``gitnews run`` fetches with a thread pool) crash the process now and
+#: then inside lxml/libxml2 (SIGSEGV, "munmap_chunk(): invalid pointer",
+#: ``XPathEvalError('unknown error')``, or an XPath that never returns): seen
+#: here in the crash tests with trafilatura 2.3.1 and lxml 6.1.3, and reported
+#: upstream (adbar/trafilatura issues 840 and 925).  Extraction is CPU-bound
+#: Python under the GIL anyway, so the lock costs no throughput; fetching
+#: stays concurrent.
+_TRAFILATURA_LOCK = threading.Lock()
 
 #: Keyword arguments of the one ``bare_extraction`` call (use them to benchmark it).
 #: ``date_extraction_params`` is trafilatura's default (settings.set_date_params)
@@ -215,14 +227,15 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
         raise ExtractionError(f"the response body{where} is {kind}, not an HTML page; "
                               "remove this URL or point it at the article's web page")
     options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
-    try:
-        doc = trafilatura.bare_extraction(text, **options)
-    except Exception as err:  # a parser bug on hostile input must stay a per-page failure
-        raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: {err!r}; "
-                              "check that the URL serves an HTML article") from err
-    paragraphs: list[str] = []
-    if doc is not None and doc.body is not None:
-        _blocks(doc.body, paragraphs)
+    with _TRAFILATURA_LOCK:  # one extraction at a time: see _TRAFILATURA_LOCK
+        try:
+            doc = trafilatura.bare_extraction(text, **options)
+        except Exception as err:  # a parser bug on hostile input must stay a per-page failure
+            raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "
+                                  f"{err!r}; check that the URL serves an HTML article") from err
+        paragraphs: list[str] = []
+        if doc is not None and doc.body is not None:
+            _blocks(doc.body, paragraphs)
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "

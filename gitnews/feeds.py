@@ -8,12 +8,21 @@ with XML errors ("bozo") is still read when feedparser recovered entries from
 it.  Relative links resolve against the feed's final URL and ``xml:base``
 (feedparser does this when given the URL as ``Content-Location``).  Entry
 dates that fail to parse or lie in the future are ignored.
+
+Hostile feeds: external entities are never loaded (feedparser turns off
+expat's ``feature_external_ges``), and a feed that declares entities in its
+DOCTYPE has its prolog removed before parsing (:func:`_defuse`), because
+feedparser's own stripping (``sanitizer.replace_doctype``) only sees
+declarations at the start of a line, and entity expansion ("billion laughs")
+is then bounded only by the expat version's amplification limit (2.4.0 and
+later).  At most :data:`MAX_ENTRIES` entries of one feed are read.
 """
 
 from __future__ import annotations
 
 import calendar
 import json
+import re
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -21,10 +30,58 @@ from .errors import FeedError
 from .models import FeedEntry
 from .urls import is_fetchable
 
-__all__ = ["parse_feed", "discover_feeds", "looks_like_feed"]
+__all__ = ["parse_feed", "discover_feeds", "looks_like_feed", "EntryList", "MAX_ENTRIES"]
 
 #: Bodies larger than this are not handed to feedparser (bytes).
 MAX_FEED_BYTES = 20_000_000
+
+#: Most entries read from one feed (in feed order): a broken or hostile feed
+#: with a million items must not make one run fetch a million pages.
+MAX_ENTRIES = 1000
+
+
+class EntryList(list):
+    """The entries :func:`parse_feed` returns (a list of FeedEntry), with what it left out:
+    ``skipped`` entries had no usable http(s) link (none, another scheme, or a
+    duplicate); ``truncated`` entries came after the first :data:`MAX_ENTRIES`."""
+
+    skipped: int = 0
+    truncated: int = 0
+
+    def describe(self) -> str:
+        """``"12 entries"``, plus what was left out and why."""
+        text = f"{len(self)} entries"
+        if self.skipped:
+            text += f"; {self.skipped} without a usable http(s) link or repeated, skipped"
+        if self.truncated:
+            text += f"; {self.truncated} more beyond the first {MAX_ENTRIES} ignored"
+        return text
+
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|(?:[A-Za-z_][\w.-]*:)?rdf)[\s/>]", re.IGNORECASE)
+_XML_DECL = re.compile(rb"\s*(<\?xml[^>]{0,200}\?>)")
+
+
+def _defuse(body: bytes, url: str) -> bytes:
+    """Remove the prolog (DOCTYPE) of a feed that declares XML entities in it.
+
+    Entity declarations can only come before the root element; the XML
+    declaration (which may name the encoding) is kept.  Raises FeedError when
+    the body declares entities and has no feed root element at all.
+    """
+    first = _ENTITY_DECL.search(body)
+    if first is None:
+        return body
+    root = _FEED_ROOT.search(body)
+    if root is not None and root.start() < first.start():
+        return body  # "<!ENTITY" inside the content is text, not a declaration
+    if root is None:
+        raise FeedError(f"{url} declares XML entities and is not an RSS, RDF or Atom feed; "
+                        "gitnews does not expand entities (entity-expansion and external-entity "
+                        "attacks); check the URL")
+    decl = _XML_DECL.match(body)
+    return (decl.group(1) if decl else b"") + b"\n" + body[root.start():]
 
 
 def looks_like_feed(body: bytes, content_type: str | None = None) -> bool:
@@ -66,7 +123,7 @@ def parse_feed(body: bytes, *, url: str) -> list[FeedEntry]:
                         "is the URL really a feed?")
     if body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return _dedupe(url, _json_feed_items(body, url=url))
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    parsed = feedparser.parse(_defuse(body, url), response_headers={"content-location": url})
     if parsed.get("bozo") and not parsed.get("entries"):
         exc = parsed.get("bozo_exception")
         raise FeedError(f"{url} is not a readable feed ({exc.__class__.__name__}: {exc}); "
@@ -83,8 +140,9 @@ def parse_feed(body: bytes, *, url: str) -> list[FeedEntry]:
 def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
     try:
         data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise FeedError(f"{url} is not a readable JSON Feed ({exc}); check the URL") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[...
+        raise FeedError(f"{url} is not a readable JSON Feed ({str(exc)[:200]}); "
+                        "check the URL") from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or "jsonfeed.org" not in str(data.get("version", "")):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no version/items); check the URL")
@@ -110,18 +168,23 @@ def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
     return raw
 
 
-def _dedupe(url: str, raw: list[tuple]) -> list[FeedEntry]:
-    entries: list[FeedEntry] = []
+def _dedupe(url: str, raw: list[tuple]) -> EntryList:
+    entries = EntryList()
     seen: set[str] = set()
     for link, entry_id, title, published_at in raw:
-        link = (link or "").strip()
-        entry_id = (entry_id or "").strip() or None
+        link = link.strip() if isinstance(link, str) else ""
+        entry_id = (entry_id.strip() if isinstance(entry_id, str) else "") or None
         if not link and entry_id and is_fetchable(entry_id):
             link = entry_id
-        if not link:
+        try:
+            link = urljoin(url, link) if link else ""
+        except ValueError:  # e.g. an invalid IPv6 literal
+            link = ""
+        if not link or not is_fetchable(link) or link in seen:
+            entries.skipped += 1
             continue
-        link = urljoin(url, link)
-        if not is_fetchable(link) or link in seen:
+        if len(entries) >= MAX_ENTRIES:
+            entries.truncated += 1
             continue
         seen.add(link)
         entries.append(FeedEntry(feed_url=url, link=link, entry_id=entry_id,

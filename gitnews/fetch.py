@@ -53,7 +53,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import __version__
+from . import __version__, httpguard
 from .errors import (BlockedURLError, FetchError, HostBackoffError, HTTPStatusError,
                      RobotsDisallowedError, TooLargeError)
 from .models import Page
@@ -228,10 +228,13 @@ class Fetcher:
             limits=httpx.Limits(max_connections=max(concurrency, 1) * 2,
                                 max_keepalive_connections=max(concurrency, 1)),
             headers={"User-Agent": self.user_agent,
+                     "Accept-Encoding": httpguard.ACCEPT_ENCODING,
                      "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
                                "application/rss+xml,application/atom+xml,application/feed+json,"
                                "*/*;q=0.8"},
         )
+        # A total deadline per request, not only per read (see gitnews.httpguard).
+        httpguard.install(self._client)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -384,13 +387,17 @@ class Fetcher:
         fetched_at = self._now()
         deadline = time.monotonic() + self.timeout_s
         try:
-            with self._client.stream("GET", url, headers=headers) as resp:
+            with httpguard.deadline(deadline), \
+                    self._client.stream("GET", url, headers=headers) as resp:
                 body = b""
                 if 200 <= resp.status_code < 300:
                     body = self._read(resp, url=original, deadline=deadline,
                                       max_bytes=max_bytes, truncate=truncate)
                 return _Response(status=resp.status_code, reason=resp.reason_phrase,
                                  headers=resp.headers, body=body, fetched_at=fetched_at, url=url)
+        except httpx.InvalidURL as exc:  # e.g. httpx reading a redirect's Location
+            raise BlockedURLError(f"refusing to fetch {url!r} or follow its redirect: "
+                                  f"not a valid URL ({exc})", url=original) from None
         except httpx.TimeoutException:
             raise FetchError(f"timed out fetching {url} (limit {self.timeout_s:g} s); "
                              "it will be retried on the next run", url=original,
@@ -561,6 +568,11 @@ class Fetcher:
                     raise FetchError(f"redirect loop at {nxt} (from {url})", url=url)
                 current = nxt
                 continue
+            if resp.status < 400 and resp.status not in (200, 203, 304):
+                # 3xx without Location, 204, 206...: no page to keep.
+                what = "a redirect with no Location header" if 300 <= resp.status < 400 else "no page"
+                raise FetchError(f"{current} answered with status {resp.status} ({what}); "
+                                 "nothing of it was stored", url=url, status=resp.status)
             if resp.status >= 400:
                 transient = resp.status >= 500
                 raise HTTPStatusError(
@@ -584,22 +596,18 @@ class Fetcher:
             raise TooLargeError(f"{url} is {int(declared):,} bytes, over the limit of "
                                 f"{max_bytes:,} (fetch.max_bytes)", url=url,
                                 status=resp.status_code)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in resp.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                if truncate:
-                    chunks.append(chunk[:max_bytes - (size - len(chunk))])
-                    break
-                raise TooLargeError(f"{url} is over the limit of {max_bytes:,} bytes "
-                                    "(fetch.max_bytes); nothing of it was stored", url=url,
-                                    status=resp.status_code)
+        # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
+        decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
+                                           max_bytes=max_bytes, url=url,
+                                           status=resp.status_code, truncate=truncate)
+        for chunk in resp.iter_raw():
+            decoder.feed(chunk)
+            if decoder.full:
+                break
             if time.monotonic() > deadline:
                 raise FetchError(f"{url} took longer than {self.timeout_s:g} s to send; "
                                  "it will be retried on the next run", url=url, transient=True)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return decoder.finish()
 
 
 def _crawl_delay(parser: object) -> float:

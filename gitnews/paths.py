@@ -45,6 +45,10 @@ _RESERVED = frozenset(
     + ["com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"]
 )
 _HASH_LEN = 8
+#: The archive's own top-level files: a host of that name (``http://gitnews.toml/``)
+#: would turn the file into a folder, so it gets a leading ``_`` (compared
+#: case-insensitively, as macOS and Windows compare names).
+_ARCHIVE_FILES = frozenset({"gitnews.toml", "readme.md", "license", "license.txt"})
 
 
 def _url_hash(key: str) -> str:
@@ -143,6 +147,9 @@ def article_path(url: str, *, hashed: bool = False) -> str:
         cleaned, seg_lossy = _clean_component(seg)
         lossy |= seg_lossy
         components.append(cleaned)
+    if components[0].casefold() in _ARCHIVE_FILES:
+        components[0] = "_" + components[0]
+        lossy = True
 
     tag = "~" + _url_hash(key) if lossy else ""
     # Budget: each component <= MAX_COMPONENT_BYTES, the whole <= MAX_PATH_BYTES.

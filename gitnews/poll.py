@@ -179,17 +179,19 @@ def _read_feed(feed_url: str, stored: dict, fetcher, t: datetime  # noqa: ANN001
                              last_modified=stored.get("last_modified"))
         if page.status == 304:
             entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
+            note = f"{len(entries)} entries"
         else:
+            parsed = parse_feed(page.body, url=page.final_url)
+            note = parsed.describe()  # also what was skipped, and why
             entries = [FeedEntry(feed_url=feed_url, link=e.link, entry_id=e.entry_id,
                                  title=e.title, published_at=e.published_at)
-                       for e in parse_feed(page.body, url=page.final_url)]
+                       for e in parsed]
         fresh = page.status != 304
         data = {"etag": page.etag if fresh else (page.etag or stored.get("etag")),
                 "last_modified": page.last_modified if fresh
                 else (page.last_modified or stored.get("last_modified")),
                 "links": [e.link for e in entries], "error": None, "read_at": stamp}
-        item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed",
-                          message=f"{len(entries)} entries")
+        item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed", message=note)
         return entries, item, data
     except (RobotsDisallowedError, HostBackoffError) as exc:
         # Not a failure: reported; a refused feed waits for its next interval,

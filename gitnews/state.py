@@ -115,7 +115,8 @@ class State:
         folder = Path(repo.git_dir) / STATE_DIR
         folder.mkdir(exist_ok=True)
         self.path = folder / "state.sqlite"
-        self.db = sqlite3.connect(self.path, isolation_level=None)
+        # A reader and the writer may use the cache at once: wait for each other.
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
@@ -146,22 +147,37 @@ class State:
         """
         head = self._head()
         row = self.db.execute("SELECT v FROM meta WHERE k='head'").fetchone()
+        if head == (row[0] if row else None):
+            return
+        # Another process (a reader of the same archive) may sync at the same
+        # time: take the write lock first and read the recorded head again
+        # inside the transaction, so that no commit is ever counted twice.
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._sync_locked(head)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _sync_locked(self, head: str | None) -> None:
+        row = self.db.execute("SELECT v FROM meta WHERE k='head'").fetchone()
         known = row[0] if row else None
         if head == known:
-            return
-        if head is None:
-            self.db.execute("BEGIN")
-            self.db.executescript("DELETE FROM articles; DELETE FROM aliases;")
             self.db.execute("COMMIT")
             return
-        rev = "HEAD"
+        if head is None:
+            self.db.execute("DELETE FROM articles")
+            self.db.execute("DELETE FROM aliases")
+            self.db.execute("DELETE FROM meta WHERE k='head'")
+            self.db.execute("COMMIT")
+            return
+        rev = head  # not "HEAD": a writer may move it while a reader syncs
         if known:
             try:
                 self.repo.git.merge_base("--is-ancestor", known, head)
                 rev = f"{known}..{head}"
             except git.GitCommandError:
                 known = None
-        self.db.execute("BEGIN")
         if known is None:
             self.db.execute("DELETE FROM articles")
             self.db.execute("DELETE FROM aliases")
@@ -174,7 +190,7 @@ class State:
                     continue
                 touched.add(path)
                 self._apply(path, url, status, entry.time, trailers)
-        self._refresh_blobs(touched)
+        self._refresh_blobs(touched, head)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
         self.db.execute("COMMIT")
 
@@ -194,12 +210,12 @@ class State:
                 (url, ts, int(status == "D"), trailers.get("Feed"), path))
         self.add_aliases(path, [url, trailers.get("Fetched-Url")], commit=False)
 
-    def _refresh_blobs(self, paths: set[str]) -> None:
+    def _refresh_blobs(self, paths: set[str], head: str = "HEAD") -> None:
         if not paths:
             return
         blobs: dict[str, str] = {}
         listing = self.repo.git.execute(
-            ["git", "-c", "core.quotePath=false", "ls-tree", "-r", "-z", "HEAD"],
+            ["git", "-c", "core.quotePath=false", "ls-tree", "-r", "-z", head],
             stdout_as_string=False)
         for rec in listing.split(b"\0"):
             if rec:

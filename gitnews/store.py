@@ -30,7 +30,7 @@ import git
 from .errors import PushError, StoreError
 
 __all__ = ["Transaction", "blob_id", "write_commit_graph", "BRANCH", "fetch_branch", "replay_commits", "move_branch",
-           "push_branch", "tracking_ref"]
+           "push_branch", "tracking_ref", "sync_worktree"]
 
 BRANCH = "main"
 
@@ -136,7 +136,10 @@ class Transaction:
             proc.stdin.write(data)
         except (BrokenPipeError, OSError):
             err = self._collect_error()
-            raise StoreError(f"git fast-import stopped: {err}; the archive is unchanged") from None
+            self._cleanup()
+            self._proc = None
+            raise StoreError(f"git fast-import stopped: {_explain(err)}; "
+                             "the archive is unchanged") from None
 
     def _collect_error(self) -> str:
         proc = self._proc
@@ -185,12 +188,30 @@ class Transaction:
         return self._marks
 
     def abort(self) -> None:
-        """Discard the stream: the branch does not move."""
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
-            self._cleanup()
-            self._proc = None
+        """Discard the stream: the branch does not move.
+
+        The stream is ended without ``done``, so fast-import stops with "stream
+        ends early" and removes its temporary pack itself (a SIGKILL would leave
+        ``objects/pack/tmp_pack_*`` behind); its crash report is deleted.
+        """
+        proc = self._proc
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        try:
+            os.unlink(os.path.join(self.repo.git_dir, f"fast_import_crash_{proc.pid}"))
+        except OSError:
+            pass
+        self._cleanup()
+        self._proc = None
 
     def _cleanup(self) -> None:
         for f in (self._proc.stdin, self._stderr):
@@ -216,7 +237,7 @@ class Transaction:
         if self._proc.returncode != 0 or not Path(self._marks_file).stat().st_size:
             self._cleanup()
             self._proc = None
-            raise StoreError(f"git fast-import failed: {err}; the archive is unchanged")
+            raise StoreError(f"git fast-import failed: {_explain(err)}; the archive is unchanged")
         marks = dict(line.split() for line in
                      Path(self._marks_file).read_text().splitlines() if line.strip())
         self.commits = [marks[f":{i}"] for i in range(1, self._marks + 1)]
@@ -236,10 +257,17 @@ class Transaction:
             else:
                 self.repo.git.read_tree("--reset", "-u", new)
         except git.GitCommandError as exc:
+            # E.g. the index still at an older commit after an interrupted run:
+            # sync_worktree knows how to catch up safely, or says why not.
+            try:
+                if sync_worktree(self.repo) is not None or _index_matches_head(self.repo):
+                    return
+            except git.GitCommandError:
+                pass
             raise StoreError(
                 f"the versions were committed, but the working tree could not be updated "
-                f"({exc.stderr.strip()}); run `git -C {self.repo.working_dir} reset --hard` "
-                "to bring the files up to date") from None
+                f"({_explain(exc.stderr.strip())}); run `git -C {self.repo.working_dir} "
+                "reset --hard` to bring the files up to date") from None
 
 
 # == Remotes: fetch, replay (rebase) and push ===============================================
@@ -464,3 +492,94 @@ def push_branch(repo: git.Repo, *, remote: str, branch: str,
                         remote=remote, behind=behind)
     _run(repo, ["update-ref", tracking_ref(remote, branch), local])
     return local
+
+
+# -- disk full, and catching up after an interrupted run ------------------------------------
+
+def _explain(err: str) -> str:
+    """git's error text, with what to do when it is a full disk."""
+    low = err.lower()
+    if "no space left on device" in low or "file too large" in low or "disk quota" in low:
+        return f"the disk is full ({err.strip()}); free some space and run again"
+    return err
+
+
+def _head_tree(repo: git.Repo) -> str | None:
+    try:
+        return repo.git.rev_parse("--verify", "-q", "HEAD^{tree}")
+    except git.GitCommandError:
+        return None
+
+
+def _index_matches_head(repo: git.Repo) -> bool:
+    head = _head_tree(repo)
+    try:
+        return head is not None and repo.git.write_tree() == head
+    except git.GitCommandError:
+        return False
+
+
+def _nul_list(repo: git.Repo, *args: str) -> list[str]:
+    out = repo.git.execute(["git", "-c", "core.quotePath=false", *args], stdout_as_string=False)
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def sync_worktree(repo: git.Repo) -> str | None:
+    """Bring the index and working tree up to the branch after an interrupted run.
+
+    gitnews moves the branch first (fast-import) and updates the files after
+    (``read-tree``); a run killed in between leaves the files at an older
+    version, or half updated.  Returns None when everything already matches
+    the branch, else a notice saying what was done (or, when files hold
+    changes that gitnews did not write, what the user should do; those files
+    are never overwritten).  Raises :class:`git.GitCommandError` only for git
+    failures other than those.
+    """
+    if repo.bare:
+        return None
+    head = _head_tree(repo)
+    if head is None:
+        return None
+    try:
+        index = repo.git.write_tree()
+    except git.GitCommandError:
+        index = None  # unmerged entries: a user's merge in progress
+    if index == head:
+        return None
+    where = repo.working_dir
+    if index is not None:
+        try:
+            repo.git.read_tree("-m", "-u", index, head)
+            return ("brought the archive's files up to date with its branch "
+                    "(a previous run was interrupted after committing)")
+        except git.GitCommandError:
+            pass
+    # The files are half updated: those that differ from the index must already
+    # hold the branch's version, else they are someone's edits and stay.
+    suspects = set(_nul_list(repo, "diff-files", "--name-only", "-z"))
+    suspects |= {p for p in _nul_list(repo, "diff-index", "--cached", "--name-only", "-z", "HEAD")
+                 if os.path.lexists(os.path.join(where, p))}
+    wanted: dict[str, str] = {}
+    if suspects:
+        listing = repo.git.execute(["git", "ls-tree", "-r", "-z", "HEAD", "--",
+                                    *sorted(suspects)], stdout_as_string=False)
+        for rec in listing.split(b"\0"):
+            if rec:  # "<mode> <type> <object>\t<path>"
+                meta, _, name = rec.partition(b"\t")
+                wanted[name.decode("utf-8", "surrogateescape")] = meta.split()[2].decode()
+    present = sorted(p for p in suspects if os.path.isfile(os.path.join(where, p)))
+    actual: dict[str, str] = {}
+    if present:
+        ids = repo.git.execute(["git", "hash-object", "--stdin-paths"],
+                               istream=subprocess.PIPE, as_process=True)
+        out, _ = ids.communicate("".join(p + "\n" for p in present).encode("utf-8"))
+        actual = dict(zip(present, out.decode().split()))
+    foreign = [p for p in sorted(suspects) if actual.get(p) != wanted.get(p)]
+    if foreign:
+        return (f"{len(foreign)} file(s) of the archive differ from its branch and were not "
+                f"written by gitnews (first: {foreign[0]}); they were left alone. The versions "
+                f"are safe in git: run `git -C {where} status` to see those edits and "
+                f"`git -C {where} reset --hard` to discard them")
+    repo.git.read_tree("--reset", "-u", "HEAD")
+    return ("brought the archive's files up to date with its branch "
+            "(a previous run was interrupted while updating them)")

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from ..errors import ArchiveError, ConfigError, GitnewsError, NotFoundError
+from ..errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
 
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
-           "EXIT_FAILED", "EXIT_USAGE", "command", "DEFAULT_ARCHIVE"]
+           "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "command", "DEFAULT_ARCHIVE",
+           "WaitOption", "open_for_writing", "wait_seconds"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Another gitnews process is writing to the archive: try again later
+#: (``EX_TEMPFAIL`` of sysexits.h).
+EXIT_TEMPFAIL = 75
 
 app = typer.Typer(
     name="gitnews",
@@ -32,6 +37,64 @@ ArchiveOption = Annotated[
                  help="The archive folder (a git repository).", show_default=True),
 ]
 DEFAULT_ARCHIVE = Path("archive-repo")
+
+WaitOption = Annotated[
+    Optional[str],
+    typer.Option("--wait", metavar="[SECONDS]",
+                 help="When another gitnews process is writing to the archive, wait for it "
+                      "(for ever, or at most SECONDS) instead of exiting with status 75."),
+]
+
+_FOREVER = "forever"
+
+
+def wait_seconds(value: str | None) -> float:
+    """The ``--wait`` value in seconds: 0 without it, ``inf`` for a bare ``--wait``."""
+    if value is None:
+        return 0.0
+    if value == _FOREVER:
+        return float("inf")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise typer.BadParameter(f"{value!r} is not a number of seconds", param_hint="--wait")
+    return seconds
+
+
+def _is_seconds(text: str) -> bool:
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
+
+
+def normalise_argv(argv: list[str]) -> list[str]:
+    """Give a bare ``--wait`` (not followed by a number of seconds) its "for ever"
+    value, so that ``--wait`` and ``--wait 30`` both parse (click options
+    cannot have an optional value)."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return out + argv[i:]
+        if arg == "--wait" and not (i + 1 < len(argv) and _is_seconds(argv[i + 1])):
+            out.append(f"--wait={_FOREVER}")
+        else:
+            out.append(arg)
+    return out
+
+
+def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
+                     command: str = "gitnews"):  # noqa: ANN201 - gitnews.archive.Archive
+    """Open ``archive`` holding its write lock; print what was repaired on stderr."""
+    from ..archive import open_archive
+
+    arc = open_archive(archive, create=create, lock=True, wait_s=wait_seconds(wait),
+                       command=command)
+    for notice in arc.notices:
+        typer.echo(f"gitnews: note: {notice}", err=True)
+    return arc
 
 
 def _no_color() -> bool:
@@ -59,6 +122,8 @@ def fail(message: str, *, code: int = EXIT_FAILED) -> NoReturn:
 
 
 def exit_code_for(exc: GitnewsError) -> int:
+    if isinstance(exc, ArchiveLockedError):
+        return EXIT_TEMPFAIL
     if isinstance(exc, (ConfigError, ArchiveError)):
         return EXIT_USAGE
     if isinstance(exc, NotFoundError):
@@ -75,6 +140,10 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 return func(*a, **kw)
             except GitnewsError as exc:
                 fail(str(exc), code=exit_code_for(exc))
+            except sqlite3.Error as exc:  # the cache, written after the commits: git is safe
+                fail(f"the cache (.git/gitnews/state.sqlite) could not be written ({exc}); the "
+                     "versions in git are safe; free some disk space, or delete that file (it is "
+                     "rebuilt from git), and run again", code=EXIT_FAILED)
         return app.command(*args, **kwargs)(wrapper)
     return decorate
 
@@ -82,7 +151,7 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        app(args=normalise_argv(sys.argv[1:]))
     except GitnewsError as exc:
         typer.echo(f"gitnews: {exc}", err=True)
         sys.exit(exit_code_for(exc))

@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 
-from ..archive import open_archive
 from ..models import Outcome
 from ..trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
-                  console, err_console, fail)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, WaitOption,
+                  command, console, err_console, fail, open_for_writing)
 
 #: Skipped "not newer" captures listed one by one without --verbose.
 _LISTED = 10
@@ -104,6 +103,7 @@ def import_cmd(
                                           help="List every skipped record.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    wait: WaitOption = None,
 ) -> None:
     """Import versions from web archives: each capture of an article becomes a version
     dated when it was captured.
@@ -121,7 +121,7 @@ def import_cmd(
     if start and end and start > end:
         fail(f"--from {since} is after --to {until}", code=EXIT_USAGE)
     _check_sources(sources, wayback)
-    with open_archive(archive, create=True) as arc:
+    with open_for_writing(archive, wait=wait, create=True, command="gitnews import") as arc:
         def do(callback):  # noqa: ANN001, ANN202
             if wayback:
                 return import_wayback(arc, sources, since=start, until=end, progress=callback)

@@ -5,15 +5,16 @@ Also the ``--github-actions`` part of ``gitnews init``.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..archive import open_archive
 from ..errors import ConfigError, PushError, StoreError
 from ..models import RunResult
-from .app import DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, command, err_console
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, WaitOption, command,
+                  err_console, open_for_writing, wait_seconds)
 
 __all__ = ["after_run", "init_github_actions"]
 
@@ -52,16 +53,20 @@ def push_cmd(
         "--remote", help="The git remote (default: [publish] remote, \"origin\").")] = None,
     branch: Annotated[str | None, typer.Option(
         "--branch", help="The remote's branch (default: [publish] branch, \"main\").")] = None,
+    wait: WaitOption = None,
 ) -> None:
     """Push the archive to its git remote, first replaying it on what the remote got meanwhile."""
-    with open_archive(archive) as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews push") as arc:
         ok = _push(arc, remote=remote, branch=branch)
     raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
 
 
 def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
-              on_change: str | None = None) -> bool:
+              on_change: str | None = None, arc=None) -> bool:  # noqa: ANN001
     """What ``gitnews run`` does once its commits are in git; prints; True when all went well.
+
+    ``arc`` is the run's archive, still open and holding the write lock (else
+    ``archive`` is opened for writing here).
 
     Pushes when ``push`` (default: ``[publish] push``) and the remote lacks
     commits (this run's, or an earlier run's whose push failed), then runs the
@@ -75,7 +80,9 @@ def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
     from ..publish import push_pending
 
     ok = True
-    with open_archive(archive) as arc:
+    opened = nullcontext(arc) if arc is not None else open_for_writing(
+        archive, wait=None, command="gitnews run")
+    with opened as arc:
         settings = arc.config
         if settings.publish.push if push is None else push:
             try:
@@ -105,15 +112,15 @@ def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
     return ok
 
 
-def init_github_actions(archive: Path, *, force: bool = False) -> None:
+def init_github_actions(archive: Path, *, force: bool = False, wait: str | None = None) -> None:
     """``gitnews init --github-actions``: create the archive if needed, commit the workflow."""
     from ..archive import init_archive
     from ..workflows import add_github_workflow
 
     if not ((archive / ".git").exists() and (archive / "gitnews.toml").exists()):
-        init_archive(archive)
+        init_archive(archive, wait_s=wait_seconds(wait))
         typer.echo(f"Created a gitnews archive in {archive}")
-    with open_archive(archive) as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews init --github-actions") as arc:
         result = add_github_workflow(arc, force=force)
     if result.action == "unchanged":
         typer.echo(f"{result.path} is already there and up to date")

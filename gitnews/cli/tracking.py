@@ -9,8 +9,8 @@ import typer
 
 from ..archive import init_archive, open_archive
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
-                  console, err_console, fail)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, WaitOption,
+                  command, console, err_console, fail, open_for_writing, wait_seconds)
 
 
 @command("init")
@@ -21,6 +21,7 @@ def init_cmd(
         "schedule, pushes and publishes the site (works on an existing archive too).")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="With --github-actions: replace a different workflow file.")] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Create an archive: a git repository with gitnews.toml and a README."""
     if force and not github_actions:
@@ -28,9 +29,9 @@ def init_cmd(
     if github_actions:
         from .publish import init_github_actions
 
-        init_github_actions(archive, force=force)
+        init_github_actions(archive, force=force, wait=wait)
         return
-    path = init_archive(archive)
+    path = init_archive(archive, wait_s=wait_seconds(wait))
     typer.echo(f"Created a gitnews archive in {path}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path}")
 
@@ -42,12 +43,13 @@ def add_cmd(
     feed: Annotated[bool, typer.Option("--feed", help="Add as feeds without fetching.")] = False,
     article: Annotated[bool, typer.Option("--article",
                                           help="Add as single articles without fetching.")] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Track feeds (RSS, Atom, JSON Feed), homepages (their feeds) or single articles."""
     from ..tracking import add
 
     kind = "feed" if feed else "article" if article else "auto"
-    with open_archive(archive, create=True) as arc:
+    with open_for_writing(archive, wait=wait, create=True, command="gitnews add") as arc:
         results = add(arc, urls, kind=kind)
     failed = False
     for r in results:
@@ -63,11 +65,12 @@ def add_cmd(
 def remove_cmd(
     urls: Annotated[list[str], typer.Argument(help="Tracked feed or article URLs.")],
     archive: ArchiveOption = DEFAULT_ARCHIVE,
+    wait: WaitOption = None,
 ) -> None:
     """Stop tracking feeds or articles (their history stays in the archive)."""
     from ..tracking import remove
 
-    with open_archive(archive) as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews remove") as arc:
         removed = remove(arc, urls)
     for url in urls:
         typer.echo(f"{'removed' if url in removed else 'not tracked'}: {url}")
@@ -187,7 +190,8 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
         print_summary(result, next_due=wake_at, prefix=f"[{stamp}] ")
         from .publish import after_run
 
-        after_run(arc.path, result, push=push, on_change=on_change)  # pushes, then hooks
+        after_run(arc.path, result, push=push, on_change=on_change,
+                  arc=arc)  # pushes, then hooks, under the watch's lock
         sys.stdout.flush()
 
     cycles = 0
@@ -238,9 +242,16 @@ def run_cmd(
     on_change: Annotated[str | None, typer.Option(
         "--on-change", metavar="COMMAND", help="Shell command run once per new version, with "
         "the change as JSON on stdin (default: [hooks] on_change).")] = None,
+    wait: WaitOption = None,
 ) -> None:
     """One polling pass: read the feeds that are due, check the articles that are due
-    (most overdue first), commit every changed text."""
+    (most overdue first), commit every changed text.
+
+    Holds the archive's write lock until its push and hooks are done (with
+    --watch: as long as it watches): exits with 75 at once when another
+    gitnews process is writing to the archive, or waits with --wait.  A
+    --dry-run does not need the lock.
+    """
     from ..poll import next_due_at, run
 
     if show_text is not None:
@@ -255,7 +266,10 @@ def run_cmd(
     if watch and check_all:
         raise typer.BadParameter("--all cannot be combined with --watch (it would check "
                                  "everything on every run)", param_hint="--all")
-    with open_archive(archive, create=True) as arc:
+    arc = (open_archive(archive) if dry_run else
+           open_for_writing(archive, wait=wait, create=True,
+                            command="gitnews run --watch" if watch else "gitnews run"))
+    with arc:
         if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
         if watch:
@@ -277,10 +291,10 @@ def run_cmd(
         else:
             result = run(arc, **options)
         next_due = next_due_at(arc)
-    print_summary(result, next_due=next_due)
-    from .publish import after_run
+        print_summary(result, next_due=next_due)
+        from .publish import after_run
 
-    published = after_run(archive, result, push=push, on_change=on_change)
+        published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
 
 
