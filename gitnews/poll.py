@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from . import maintenance
 from .archive import Archive
 from .errors import ExtractionError, FetchError, GitnewsError
 from .models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
@@ -58,17 +59,16 @@ class _Pending:
     feeds: list[tuple[str, dict]] = field(default_factory=list)
 
 
-def _check(work: _Work, fetcher, drop) -> CheckOutcome:  # noqa: ANN001
-    from .extract import extract_article
-    from .normalise import render_article
+def _check(work: _Work, fetcher, drop, extract=None) -> CheckOutcome:  # noqa: ANN001
+    from .workers import extract_page
 
     try:
         page = fetcher.fetch(work.url, etag=work.etag, last_modified=work.last_modified)
         if page.status == 304:
             return CheckOutcome(work, page=page)
-        article = extract_article(page.body, url=page.final_url)
-        return CheckOutcome(work, page=page, article=article,
-                            text=render_article(article, drop=drop))
+        # ``extract``: a process pool's (gitnews.workers), or this thread's.
+        article, text = (extract or extract_page)(page.body, url=page.final_url, drop=drop)
+        return CheckOutcome(work, page=page, article=article, text=text)
     except GitnewsError as exc:
         return CheckOutcome(work, error=exc)
     except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
@@ -157,13 +157,17 @@ def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,
 
 
 def _checks(work: list[_Work], fetcher, drop, concurrency: int) -> Iterator[CheckOutcome]:  # noqa: ANN001
-    """Run the checks in a thread pool, at most a few per thread in flight."""
+    """Run the checks in a thread pool, at most a few per thread in flight;
+    extraction goes to worker processes when there is enough work (gitnews.workers)."""
+    from .workers import extraction
+
     window = max(1, concurrency) * 4
     items = iter(work)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="gitnews") as pool:
+    with extraction(len(work)) as extract, \
+            ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="gitnews") as pool:
         running: set[Future] = set()
         for w in items:
-            running.add(pool.submit(_check, w, fetcher, drop))
+            running.add(pool.submit(_check, w, fetcher, drop, extract))
             if len(running) >= window:
                 break
         while running:
@@ -172,7 +176,7 @@ def _checks(work: list[_Work], fetcher, drop, concurrency: int) -> Iterator[Chec
                 yield fut.result()
                 nxt = next(items, None)
                 if nxt is not None:
-                    running.add(pool.submit(_check, nxt, fetcher, drop))
+                    running.add(pool.submit(_check, nxt, fetcher, drop, extract))
 
 
 def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
@@ -211,6 +215,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     if tx is not None:
         tx.finish()
         recorder.apply()
+        maintenance.after_run(archive, tx.commits)  # commit-graph layer; gc when due
         for feed_url, data in pending.feeds:
             archive.state.set_feed(feed_url, data)
     result.finished_at = datetime.now(timezone.utc)

@@ -158,7 +158,8 @@ class Recorder:
         Call only after the transaction finished (or for a dry run: never).
         """
         self.state.sync()
-        for path, urls in self._aliases:
-            self.state.add_aliases(path, urls)
-        for path, kwargs in self._checks:
-            self.state.record_check(path, **kwargs)
+        with self.state.batch():  # one SQLite transaction, not one per row
+            for path, urls in self._aliases:
+                self.state.add_aliases(path, urls)
+            for path, kwargs in self._checks:
+                self.state.record_check(path, **kwargs)

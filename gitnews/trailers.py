@@ -49,10 +49,12 @@ _WS = re.compile(r"\s+")
 def clean_value(value: object, *, max_chars: int = MAX_VALUE_CHARS) -> str:
     """Make ``value`` a safe one-line trailer value or subject fragment."""
     text = str(value)
-    text = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Cs") else c
-        for c in text)
-    text = _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    if not (text.isascii() and text.isprintable()):  # else nothing to map, and ASCII is NFC
+        text = "".join(
+            " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Cs") else c
+            for c in text)
+        text = unicodedata.normalize("NFC", text)
+    text = _WS.sub(" ", text).strip()
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
     return text

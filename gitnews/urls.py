@@ -20,6 +20,7 @@ scheme-less identity used to look articles up.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import BlockedURLError
@@ -44,6 +45,7 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "vero_", "oly_")
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_fetchable(url: str) -> bool:
@@ -88,6 +90,7 @@ def _is_tracking(name: str) -> bool:
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=1 << 15)  # pure, and asked many times per article in a run
 def canonical_url(url: str) -> str:
     """Return the canonical form of an absolute http(s) ``url``.
 
@@ -95,7 +98,7 @@ def canonical_url(url: str) -> str:
     missing host, an invalid port or control characters.
     """
     raw = url.strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    if _CONTROL.search(raw):
         raise BlockedURLError(f"URL contains control characters: {raw!r}; fix the link", url=raw)
     try:
         parts = urlsplit(raw)
