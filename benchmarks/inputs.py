@@ -323,8 +323,14 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
         raise ValueError("need at least one commit per article (plus the removals)")
     rng = random.Random(f"history:{site.seed}")
     versions = [0] * len(site)
-    order = list(range(start, len(site))) + [rng.randrange(start, len(site))
-                                              for _ in range(commits - n - removed)]
+    extra: list[int] = []
+    while len(extra) < commits - n - removed:  # at most MAX_VERSIONS - 1 versions each
+        i = rng.randrange(start, len(site))
+        if versions[i] < MAX_VERSIONS - 2:
+            versions[i] += 1
+            extra.append(i)
+    versions = [0] * len(site)
+    order = list(range(start, len(site))) + extra
     order[n:] = sorted(order[n:], key=lambda _: rng.random())
     t = int(BASE_TIME.timestamp())
     for k, i in enumerate(order):
@@ -369,21 +375,32 @@ def fast_import_archive(path: Path, commits: Iterable[CommitSpec], *, checkout: 
 
 # -- the loopback server ----------------------------------------------------------------------
 
-#: How each article answers a poll, by index: 10 % changed, 45 % 304, 45 % same body.
-def behaviour(i: int) -> str:
+#: Archives built here hold fewer versions of an article than this; a changed page
+#: serves this version, so that it differs from every stored one.
+MAX_VERSIONS = 9
+
+
+def behaviour(i: int, mix: str = "poll") -> str:
+    """How article ``i`` answers a poll: ``changed``, ``304`` or ``same`` (200, same body).
+
+    ``mix="poll"``: 10 % changed, 45 % 304, 45 % same (the polling case);
+    ``mix="memory"``: 10 % changed, 90 % 304.
+    """
     r = i % 20
-    return "changed" if r < 2 else "304" if r % 2 == 0 else "same"
+    if r < 2:
+        return "changed"
+    return "304" if mix == "memory" or r % 2 == 0 else "same"
 
 
 def etag(i: int, version: int) -> str:
     return f'"a{i}-v{version}"'
 
 
-def serve(n: int, seed: str, port_file: Path) -> None:
+def serve(n: int, seed: str, port_file: Path, mix: str = "poll") -> None:
     """Serve the pages of ``Site(n, seed)`` on 127.0.0.1 (plain and proxy-form requests).
 
-    Article ``i`` answers as :func:`behaviour` says: ``changed`` serves version 2
-    (stored: version 1), ``304`` sends ETag ``"a<i>-v1"`` and honours
+    Article ``i`` answers as :func:`behaviour` (with ``mix``) says: ``changed`` serves
+    version :data:`MAX_VERSIONS` (newer than any stored one), ``304`` sends ETag ``"a<i>-v1"`` and honours
     If-None-Match, ``same`` serves version 1 without validators.
     ``http://<host>/feed.xml`` lists the host's articles (ETag ``"feed"``).
     """
@@ -432,10 +449,11 @@ def serve(n: int, seed: str, port_file: Path) -> None:
             i = by_url.get(url)
             if i is None:
                 return self._send(404, b"not found", {"Content-Type": "text/plain"})
-            kind = behaviour(i)
+            kind = behaviour(i, mix)
             html_type = {"Content-Type": "text/html; charset=utf-8"}
             if kind == "changed":
-                return self._send(200, body(i, 2), {**html_type, "ETag": etag(i, 2)})
+                return self._send(200, body(i, MAX_VERSIONS),
+                                  {**html_type, "ETag": etag(i, MAX_VERSIONS)})
             if kind == "304":
                 if inm == etag(i, 1):
                     return self._send(304, headers={"ETag": etag(i, 1)})
@@ -455,11 +473,43 @@ def main() -> None:
     s.add_argument("--articles", type=int, required=True)
     s.add_argument("--seed", default="bench")
     s.add_argument("--port-file", type=Path, required=True)
+    s.add_argument("--mix", choices=["poll", "memory"], default="poll")
     args = parser.parse_args()
     if args.cmd == "serve":
-        serve(args.articles, args.seed, args.port_file)
+        serve(args.articles, args.seed, args.port_file, args.mix)
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     main()
+
+
+class Server:
+    """The loopback server of :func:`serve` in a child process; use as a context manager."""
+
+    def __init__(self, n: int, *, seed: str, workdir: Path, mix: str = "poll") -> None:
+        port_file = workdir / f"server-{seed}.port"
+        port_file.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "serve", "--articles", str(n),
+             "--seed", seed, "--port-file", str(port_file), "--mix", mix])
+        import time
+
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                raise RuntimeError("the benchmark's loopback server did not start")
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+    def proxy_env(self) -> dict[str, str]:
+        """Environment variables that send gitnews's http:// requests here."""
+        return {"HTTP_PROXY": self.url, "http_proxy": self.url}

@@ -222,10 +222,542 @@ def case_store(args: argparse.Namespace, tmp: Path) -> CaseResult:
     return res
 
 
+# -- case 3: extraction overhead ----------------------------------------------------------
+
+def case_extract(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("extract")
+    corpus = SHARED / "scenarios" / "static-corpus"
+    if not (corpus / "pages.json").exists():
+        res.note = f"not available: needs {corpus} (the team's shared corpus)"
+        say(f"extract: {res.note}")
+        return res
+    import trafilatura
+
+    from gitnews.errors import ExtractionError
+    from gitnews.extract import TRAFILATURA_OPTIONS
+    from gitnews.workers import ExtractionPool, cpu_count, extract_page
+
+    pages = json.loads((corpus / "pages.json").read_text())
+    bodies = [(corpus / p["file"]).read_bytes() for p in pages]
+    say(f"extract: {len(bodies)} real pages ({sum(map(len, bodies)) / 1e6:.1f} MB), "
+        f"{cpu_count()} cores")
+
+    def options() -> dict:
+        return {**TRAFILATURA_OPTIONS,
+                "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
+
+    def bare_same() -> None:
+        for b in bodies:
+            trafilatura.bare_extraction(b, **options())
+
+    def bare_default() -> None:
+        for b in bodies:
+            trafilatura.bare_extraction(b)
+
+    def ours_serial() -> None:
+        for b in bodies:
+            try:
+                extract_page(b)
+            except ExtractionError:
+                pass
+
+    def ours_pool() -> None:  # as a run does it: the pool's start-up included
+        with ExtractionPool(cpu_count()) as pool:
+            list(pool.map(bodies))
+
+    variants = {"bare_extraction, gitnews's options": bare_same,
+                "bare_extraction, defaults": bare_default,
+                "gitnews extract+render, one thread": ours_serial,
+                f"gitnews extract+render, {cpu_count()} processes": ours_pool}
+    bare_same()  # warm-up: imports, lazily built tables
+    best = {k: float("inf") for k in variants}
+    for _ in range(args.repeat + 1):  # interleaved, so that load changes hit every variant
+        for name, func in variants.items():
+            best[name] = min(best[name], timed(func)[0])
+    base = best["bare_extraction, gitnews's options"]
+    for name, t in best.items():
+        say(f"  {name:44} {t:6.2f} s  {1000 * t / len(bodies):6.1f} ms/page  "
+            f"{t / base:5.2f}×")
+    res.figures = {k: round(v, 3) for k, v in best.items()}
+    serial = best["gitnews extract+render, one thread"] / base
+    pooled = best[f"gitnews extract+render, {cpu_count()} processes"] / base
+    res.figures.update(serial_ratio=round(serial, 3), pool_ratio=round(pooled, 3),
+                       serial_vs_defaults=round(best["gitnews extract+render, one thread"]
+                                                / best["bare_extraction, defaults"], 3))
+    res.checks.append(Check("extract+render as a run does it (process pool) × bare_extraction "
+                            "(same options)", pooled, 1.1, "<="))
+    res.checks.append(Check("extract+render in one thread × bare_extraction (same options)",
+                            serial, 1.1, "<="))
+    return res
+
+
+# -- case 2: polling overhead ---------------------------------------------------------------
+
+def _proxy_env(server: inputs.Server) -> dict[str, str | None]:
+    """Set os.environ so that httpx (trust_env) sends http:// through ``server``;
+    returns the previous values."""
+    keys = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+            "NO_PROXY", "no_proxy")
+    old = {k: os.environ.get(k) for k in keys}
+    for k in keys:
+        os.environ.pop(k, None)
+    os.environ.update(server.proxy_env())
+    return old
+
+
+def _restore_env(old: dict[str, str | None]) -> None:
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None,
+                  removed: int = 0, name: str = "archive") -> Path:
+    """An archive tracking ``site`` (feeds per host) whose cache holds the validators
+    the loopback server expects, built with raw fast-import."""
+    from gitnews.archive import open_archive
+    from gitnews.paths import article_path
+    from gitnews.tracking import add
+
+    live = len(site) - removed
+    path = inputs.fast_import_archive(
+        tmp / name, inputs.history_commits(site, commits=commits or len(site), removed=removed))
+    with open_archive(path) as arc:
+        hosts: dict[str, list[str]] = {}
+        for i in range(live):
+            spec = site.article(i)
+            hosts.setdefault(spec.host, []).append(spec.url)
+        add(arc, [f"http://{h}/feed.xml" for h in hosts], kind="feed")
+        state = arc.state
+        now = datetime.now(timezone.utc) - timedelta(days=1)
+        with state.batch():
+            for i in range(live):
+                if inputs.behaviour(i, mix) != "same":
+                    state.record_check(article_path(site.article(i).url), checked_at=now,
+                                       etag=inputs.etag(i, 1))
+            for h, links in hosts.items():
+                state.set_feed(f"http://{h}/feed.xml", {"etag": '"feed"', "last_modified": None,
+                                                        "links": links, "error": None})
+    subprocess.run(["git", "-C", str(path), "commit-graph", "write", "--reachable",
+                    "--changed-paths", "--no-progress"], check=True)
+    return path
+
+
+def _run_gitnews(archive: Path) -> tuple[float, dict[str, int]]:
+    """One ``gitnews.poll.run`` (open, run, close); returns seconds and outcome counts."""
+    from gitnews.archive import open_archive
+    from gitnews.models import Outcome
+    from gitnews.poll import run
+
+    t0 = time.perf_counter()
+    with open_archive(archive) as arc:
+        result = run(arc, check_all=True)
+    t = time.perf_counter() - t0
+    counts = {o.value: result.count(o) for o in Outcome}
+    if result.failures:
+        say(f"    first failure: {result.failures[0].url}: {result.failures[0].message}")
+    return t, counts
+
+
+def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    import httpx
+
+    from gitnews.config import load_config
+    from gitnews.errors import ExtractionError
+    from gitnews.workers import ENV_PROCESSES, ExtractionPool, cpu_count, extract_page
+
+    res = CaseResult("poll")
+    n = 500 if args.quick else 2000
+    site = Site(n, seed="poll")
+    kinds = [inputs.behaviour(i) for i in range(n)]
+    say(f"poll: {n} articles: {kinds.count('changed')} changed, {kinds.count('304')} answer 304, "
+        f"{kinds.count('same')} answer 200 with the same page")
+    t, archive = timed(lambda: _poll_archive(tmp, site, mix="poll"))
+    # The stored texts must be what extraction gives, or "same" pages would look changed.
+    sample = [i for i in range(n) if kinds[i] == "same"][:20]
+    for i in sample:
+        spec = site.article(i)
+        if extract_page(inputs.page_html(spec, 1))[1] != spec.text(1):
+            raise SystemExit(f"poll: the synthetic page {spec.url} does not extract to its text")
+    say(f"  built the archive in {t:.1f} s")
+    concurrency = load_config(archive).fetch.concurrency
+    served = {site.article(i).url: inputs.page_html(site.article(i), inputs.MAX_VERSIONS
+                                                    if k == "changed" else 1)
+              for i, k in enumerate(kinds) if k != "304"}
+
+    # Extraction alone, on the bodies the run will extract (also the memo for run B).
+    bodies = list(served.values())
+    t_serial, outs = timed(lambda: [extract_page(b) for b in bodies])
+    memo = {hashlib_sha1(b): a for b, (a, _) in zip(bodies, outs)}
+
+    def pooled() -> None:
+        with ExtractionPool(cpu_count()) as pool:
+            list(pool.map(bodies))
+    t_pool = timed(pooled)[0]
+    say(f"  extraction alone of the {len(bodies)} pages served with 200: {t_serial:.2f} s in one "
+        f"thread, {t_pool:.2f} s with {cpu_count()} processes (start-up included)")
+
+    with inputs.Server(n, seed="poll", workdir=tmp) as server:
+        old_env = _proxy_env(server)
+        try:
+            requests = [(f"http://{h}/feed.xml", '"feed"') for h in
+                        dict.fromkeys(site.article(i).host for i in range(n))]
+            requests += [(site.article(i).url, inputs.etag(i, 1) if kinds[i] != "same" else None)
+                         for i in range(n)]
+
+            def baseline() -> float:
+                from concurrent.futures import ThreadPoolExecutor
+
+                t0 = time.perf_counter()
+                with httpx.Client(proxy=server.url, timeout=30,
+                                  limits=httpx.Limits(max_connections=2 * concurrency,
+                                                      max_keepalive_connections=concurrency)) as c:
+                    def get(req: tuple[str, str | None]) -> int:
+                        url, tag = req
+                        r = c.get(url, headers={"If-None-Match": tag} if tag else {})
+                        r.read()
+                        return r.status_code
+                    with ThreadPoolExecutor(concurrency) as pool:
+                        statuses = list(pool.map(get, requests))
+                if statuses.count(304) != kinds.count("304") + len(requests) - n:
+                    raise SystemExit(f"poll: unexpected statuses from the server: {statuses[:5]}")
+                return time.perf_counter() - t0
+
+            import gitnews.extract as gx
+            real_extract = gx.extract_article
+
+            def memo_extract(body: bytes, *, url: str | None = None):  # noqa: ANN202
+                article = memo.get(hashlib_sha1(body))
+                if article is None:
+                    raise ExtractionError(f"benchmark: no memo for {url}")
+                return article
+
+            def gitnews_memo() -> tuple[float, dict]:
+                gx.extract_article = memo_extract
+                os.environ[ENV_PROCESSES] = "0"
+                try:
+                    return _run_gitnews(copy_archive(archive, tmp / "poll-run"))
+                finally:
+                    gx.extract_article = real_extract
+                    os.environ.pop(ENV_PROCESSES, None)
+
+            def gitnews_full() -> tuple[float, dict]:
+                return _run_gitnews(copy_archive(archive, tmp / "poll-run"))
+
+            baseline()  # warm-up (server caches its pages)
+            b_best = m_best = f_best = float("inf")
+            for _ in range(args.repeat):
+                b_best = min(b_best, baseline())
+                tm, counts_m = gitnews_memo()
+                m_best = min(m_best, tm)
+                tf, counts_f = gitnews_full()
+                f_best = min(f_best, tf)
+        finally:
+            _restore_env(old_env)
+    expected = {"changed": kinds.count("changed"), "failed": 0}
+    for label, counts in (("precomputed extraction", counts_m), ("real extraction", counts_f)):
+        got = {"changed": counts.get("CHANGED", 0), "failed": counts.get("FAILED", 0)}
+        if got != expected:
+            raise SystemExit(f"poll: the run with {label} found {counts}, expected {expected}")
+    ratio = m_best / b_best
+    say(f"  plain httpx, {concurrency} threads: {b_best:.2f} s ({len(requests) / b_best:.0f} requests/s)")
+    say(f"  gitnews run, extraction precomputed: {m_best:.2f} s; ratio {ratio:.2f}×  {counts_m}")
+    say(f"  gitnews run, real extraction:        {f_best:.2f} s ({f_best / b_best:.2f}× the baseline; "
+        f"extraction alone {t_pool:.2f} s with processes, {t_serial:.2f} s in one thread)")
+    res.figures = {"requests": len(requests), "baseline_s": round(b_best, 3),
+                   "gitnews_without_extraction_s": round(m_best, 3), "ratio": round(ratio, 3),
+                   "gitnews_with_extraction_s": round(f_best, 3),
+                   "extraction_alone_serial_s": round(t_serial, 3),
+                   "extraction_alone_pool_s": round(t_pool, 3), "outcomes": counts_f}
+    res.checks.append(Check("gitnews run (extraction excluded) × plain httpx", ratio, 1.5, "<="))
+    return res
+
+
+def hashlib_sha1(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(data).hexdigest()
+
+
+# -- case 5: memory ---------------------------------------------------------------------------
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parents.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory_child(archive: Path) -> None:
+    """Run in a child process: one run over ``archive``; print its figures as JSON.
+
+    No thread of our own here: the extraction pool forks only from a
+    single-threaded process (gitnews.workers), so the workers' peaks are
+    sampled from outside, by :func:`_run_measured`."""
+    t, counts = _run_gitnews(archive)
+    print(json.dumps({"seconds": t, "counts": counts,
+                      "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, list[int]]:
+    """Run ``cmd``; return its stdout and the peak RSS (kB) of each process it started
+    (read from /proc while they live: Linux only, else [])."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    peaks: dict[int, int] = {}
+    import threading
+
+    out: dict[str, str] = {}
+    reader = threading.Thread(target=lambda: out.update(zip(("stdout", "stderr"),
+                                                             proc.communicate())))
+    reader.start()
+    while reader.is_alive():
+        if Path("/proc/self/status").exists():
+            for pid in _descendants(proc.pid):
+                peaks[pid] = max(peaks.get(pid, 0), _peak_kb(pid))
+        reader.join(0.2)
+    if proc.returncode != 0:
+        raise SystemExit(f"memory: the run failed:\n{out.get('stderr', '')[-2000:]}")
+    return out["stdout"], sorted(peaks.values(), reverse=True)
+
+
+def case_memory(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("memory")
+    n = 2000 if args.quick else 10000
+    kinds = [inputs.behaviour(i, "memory") for i in range(n)]
+    say(f"memory: a run over {n} articles ({kinds.count('changed')} changed, the rest 304), "
+        "in a small and a large archive")
+    archives = {}
+    t, archives["small"] = timed(lambda: _poll_archive(tmp, Site(n, seed="mem"), mix="memory",
+                                                       name="small"))
+    say(f"  small archive: {n} articles, {n} commits ({t:.0f} s to build)")
+    t, archives["large"] = timed(lambda: _poll_archive(
+        tmp, Site(2 * n, seed="mem"), mix="memory", commits=4 * n, removed=n, name="large"))
+    say(f"  large archive: {n} live + {n} removed articles, {4 * n} commits ({t:.0f} s to build)")
+    with inputs.Server(2 * n, seed="mem", workdir=tmp, mix="memory") as server:
+        env = {k: v for k, v in os.environ.items()
+               if k.lower() not in ("https_proxy", "all_proxy", "no_proxy")}
+        env.update(server.proxy_env())
+        for label, archive in archives.items():
+            stdout, worker_kb = _run_measured(
+                [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(archive)], env)
+            fig = json.loads(stdout.strip().splitlines()[-1])
+            fig["workers_kb"] = worker_kb
+            if fig["counts"].get("CHANGED") != kinds.count("changed") or fig["counts"].get("FAILED"):
+                raise SystemExit(f"memory: unexpected outcomes {fig['counts']}")
+            mb = fig["self_kb"] / 1024
+            workers = [k / 1024 for k in fig["workers_kb"]]
+            res.figures[label] = {"peak_rss_mb": round(mb, 1), "seconds": round(fig["seconds"], 1),
+                                  "worker_peaks_mb": [round(w, 1) for w in workers]}
+            say(f"  {label:5}: peak RSS of the run {mb:.0f} MB; worker processes "
+                f"{', '.join(f'{w:.0f}' for w in workers) or 'none seen'} MB; {fig['seconds']:.1f} s")
+            res.checks.append(Check(f"peak RSS, run over {n} articles, {label} archive",
+                                    mb, 300, "<=", " MB"))
+    growth = res.figures["large"]["peak_rss_mb"] / res.figures["small"]["peak_rss_mb"]
+    res.checks.append(Check("peak RSS large archive × small archive", growth, 1.1, "<="))
+    return res
+
+
+# -- case 4: history queries and start-up ------------------------------------------------------
+
+def _gitnews_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "gitnews"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gitnews"]
+
+
+def _median_time(cmd: list[str], runs: int, **kwargs: object) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-1000:]}")
+    return statistics.median(times)
+
+
+def case_history(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("history")
+    runs = 5 if args.quick else 9
+    gitnews = _gitnews_cmd()
+    startup = _median_time([*gitnews, "--help"], runs)
+    python = _median_time([sys.executable, "-c", "pass"], runs)
+    heavy = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitnews", "--help"],
+                           capture_output=True, text=True).stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in heavy.splitlines()
+                if line.startswith("import time:")}
+    loaded = sorted(imported & {"trafilatura", "httpx", "feedparser", "lxml", "git", "sqlite3",
+                                "jinja2", "warcio"})
+    say(f"history: `gitnews --help` {startup:.3f} s (bare Python start-up {python:.3f} s); "
+        f"heavy modules imported for --help: {', '.join(loaded) or 'none'}")
+    res.figures.update(startup_s=round(startup, 3), python_startup_s=round(python, 3),
+                       heavy_modules_at_startup=loaded)
+    res.checks.append(Check("`gitnews --help` start-up", startup, 0.3, "<=", " s"))
+    available = subprocess.run([*gitnews, "log", "--help"], capture_output=True).returncode == 0
+    if not available:
+        res.note = "`gitnews log/show/diff` not available on this branch (issue 3): start-up only"
+        say(f"  {res.note}")
+        return res
+    n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
+    site = Site(n_articles, seed="history")
+    t, archive = timed(lambda: inputs.fast_import_archive(
+        tmp / "archive", inputs.history_commits(site, commits=n_commits)))
+    say(f"  built {n_articles} articles / {n_commits} commits in {t:.0f} s")
+    from gitnews.paths import article_path
+
+    counts: dict[str, int] = {}
+    for line in git(archive, "log", "--format=", "--name-only", "-n", "3000").splitlines():
+        if line.endswith(".txt"):
+            counts[line] = counts.get(line, 0) + 1
+    path = max(counts, key=counts.get)
+    url = next(s.url for s in site if article_path(s.url) == path)
+    versions = int(git(archive, "rev-list", "--count", "HEAD", "--", path))
+    say(f"  article: {path} ({versions} versions)")
+    base = _median_time(["git", "-C", str(archive), "log", "--format=%H", "--", path], runs)
+    say(f"  baseline `git log --format=%H -- <path>`: {base:.3f} s")
+    res.figures.update(baseline_s=round(base, 3), versions=versions)
+    for name, extra in (("log", []), ("show", []), ("diff", [])):
+        t = _median_time([*gitnews, name, url, "--archive", str(archive), *extra], runs,
+                         env={**os.environ, "NO_COLOR": "1"})
+        beyond = t - startup
+        say(f"  gitnews {name}: {t:.3f} s ({beyond:+.3f} s beyond start-up; "
+            f"{beyond / base if base else float('inf'):.2f}× the baseline)")
+        res.figures[f"{name}_s"] = round(t, 3)
+        res.checks.append(Check(f"gitnews {name}: time beyond start-up", beyond, 0.1, "<=", " s"))
+        res.checks.append(Check(f"gitnews {name}: time beyond start-up × git log", beyond / base,
+                                1.2, "<="))
+    return res
+
+
+# -- case 6: import ---------------------------------------------------------------------------
+
+def _write_warc(path: Path, site: Site, captures_per_article: int) -> int:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    count = 0
+    with path.open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for k in range(captures_per_article):
+            for spec in site:
+                version = 1 + k // 4  # a new version every 4 captures
+                body = inputs.page_html(spec, version)
+                when = BASE_TIME + timedelta(days=400, hours=k, seconds=spec.index)
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                      ("Content-Length", str(len(body)))],
+                                           protocol="HTTP/1.1")
+                record = writer.create_warc_record(
+                    spec.url, "response", payload=BytesIO(body), http_headers=headers,
+                    warc_headers_dict={"WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ")})
+                writer.write_record(record)
+                count += 1
+    return count
+
+
+def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("import")
+    try:
+        import gitnews.importer  # noqa: F401
+        import warcio  # noqa: F401
+    except ImportError as exc:
+        res.note = f"not available on this branch (issue 4): {exc}"
+        say(f"import: {res.note}")
+        return res
+    gitnews = _gitnews_cmd()
+    if subprocess.run([*gitnews, "import", "--help"], capture_output=True).returncode != 0:
+        res.note = "not available: `gitnews import --help` fails"
+        say(f"import: {res.note}")
+        return res
+    n = 200 if args.quick else 2000
+    per = 10
+    warc = tmp / "captures.warc.gz"
+    t, captures = timed(lambda: _write_warc(warc, Site(n, seed="import"), per))
+    say(f"import: a WARC of {captures} captures of {n} articles "
+        f"({warc.stat().st_size / 1e6:.0f} MB, written in {t:.0f} s)")
+    archive = tmp / "archive"
+    subprocess.run([*gitnews, "init", "--archive", str(archive)], check=True,
+                   capture_output=True)
+    # In this process, so that the time spent storing can be measured by wrapping it.
+    from typer.testing import CliRunner
+
+    import gitnews.extract as gx
+    from gitnews.cli import app
+    from gitnews.record import Recorder
+    from gitnews.store import Transaction
+
+    spent = {"store": 0.0, "extract_in_process": 0.0}
+
+    def wrap(owner: object, name: str, key: str) -> Callable[[], None]:
+        real = getattr(owner, name)
+
+        def wrapper(*a: object, **kw: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return real(*a, **kw)
+            finally:
+                spent[key] += time.perf_counter() - t0
+        setattr(owner, name, wrapper)
+        return lambda: setattr(owner, name, real)
+
+    undo = [wrap(Recorder, "record", "store"), wrap(Recorder, "apply", "store"),
+            wrap(Transaction, "finish", "store"), wrap(gx, "extract_article", "extract_in_process")]
+    try:
+        t0 = time.perf_counter()
+        out = CliRunner().invoke(app, ["import", "--archive", str(archive), str(warc)])
+        total = time.perf_counter() - t0
+    finally:
+        for u in undo:
+            u()
+    if out.exit_code not in (0, 1):
+        raise SystemExit(f"import failed ({out.exit_code}): {out.output[-2000:]}")
+    commits = int(git(archive, "rev-list", "--count", "HEAD"))
+    say(f"  gitnews import: {total:.1f} s, {captures / total:.0f} captures/s, {commits - 1} commits")
+    say(f"  storing (record + fast-import + cache): {spent['store']:.1f} s "
+        f"({100 * spent['store'] / total:.0f} %); extraction in this process: "
+        f"{spent['extract_in_process']:.1f} s ({100 * spent['extract_in_process'] / total:.0f} %; "
+        "extraction in worker processes is not counted here); the rest (reading the WARC, "
+        f"waiting for workers): {total - spent['store'] - spent['extract_in_process']:.1f} s")
+    res.figures = {"captures": captures, "seconds": round(total, 1),
+                   "captures_per_s": round(captures / total), "commits": commits - 1,
+                   "store_s": round(spent["store"], 1),
+                   "extract_in_process_s": round(spent["extract_in_process"], 1)}
+    return res
+
+
 # -- main -------------------------------------------------------------------------------------
 
 CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "store": case_store,
+    "poll": case_poll,
+    "extract": case_extract,
+    "history": case_history,
+    "memory": case_memory,
+    "import": case_import,
 }
 
 
@@ -240,7 +772,11 @@ def main() -> int:
                         help="runs per measurement, best kept (default 2, quick 1)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return 0
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     tmp = Path(tempfile.mkdtemp(prefix="gitnews-bench-"))

@@ -193,12 +193,21 @@ class Transaction:
             return
         new = self.commits[-1]
         try:
-            if self._old_head:
-                self.repo.git.read_tree("-m", "-u", self._old_head, new)
-            else:
-                self.repo.git.read_tree("--reset", "-u", new)
+            try:
+                self._read_tree(new)
+            except git.GitCommandError:
+                # Files whose stat data changed (archive copied or restored, files touched)
+                # look modified to read-tree until the index is refreshed (git-update-index(1)).
+                self.repo.git.update_index("-q", "--refresh", with_exceptions=False)
+                self._read_tree(new)
         except git.GitCommandError as exc:
             raise StoreError(
                 f"the versions were committed, but the working tree could not be updated "
                 f"({exc.stderr.strip()}); run `git -C {self.repo.working_dir} reset --hard` "
                 "to bring the files up to date") from None
+
+    def _read_tree(self, new: str) -> None:
+        if self._old_head:
+            self.repo.git.read_tree("-m", "-u", self._old_head, new)
+        else:
+            self.repo.git.read_tree("--reset", "-u", new)

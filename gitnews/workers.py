@@ -8,12 +8,12 @@ in threads (it waits on the network), and each fetching thread waits for its
 page's extraction, so at most ``concurrency`` bodies are in flight.
 
 The result is the same as in the calling thread (the same function runs, on
-the same bytes: extraction is deterministic).  Workers start from a
-``forkserver`` (``spawn`` where there is none, e.g. Windows) that has already
-imported trafilatura, so a worker costs a fork, not a second import, and
-nothing of the parent (its threads, git processes, SQLite handle) is copied
-into it.  A pool costs about a second to start, so it is used only when there
-is enough work (:func:`processes_for`).  If a worker dies (a crash in a C
+the same bytes: extraction is deterministic).  On Linux the workers are
+forked, once, when the pool is made (from a process with a single thread),
+after trafilatura has been imported, so that they start in milliseconds;
+elsewhere they come from a ``forkserver`` or are spawned (see
+:func:`_context`), which costs about a second.  The pool is used only when
+there is enough work (:func:`processes_for`).  If a worker dies (a crash in a C
 library), the page fails with :class:`~gitnews.errors.ExtractionError` and
 the pool falls back to extracting in the calling thread.
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -106,10 +107,23 @@ def _work(body: bytes, url: str | None, drop: Sequence[re.Pattern[str]]) -> tupl
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    """How to start workers (see the module docstring).
+
+    On Linux, from a process with one thread: ``fork``, after importing the
+    extractor here, so that a worker costs a fork and nothing is imported
+    twice.  Forking is unsafe when other threads may hold locks, so otherwise
+    (and on other systems): ``forkserver`` with the extractor preloaded, else
+    ``spawn``; these start workers from a fresh interpreter, which imports the
+    caller's ``__main__`` module again (the usual ``if __name__ == "__main__":``
+    guard is needed, as for every multiprocessing program).
+    """
     methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        import gitnews.extract  # noqa: F401 - loaded once, inherited by every worker
+
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        # Workers are forked from a server that has imported the extractor once.
         ctx.set_forkserver_preload(["gitnews.extract"])
         return ctx
     return multiprocessing.get_context("spawn")
@@ -126,9 +140,14 @@ class ExtractionPool:
         if processes < 1:
             raise ValueError("an extraction pool needs at least one process")
         self.processes = processes
+        ctx = _context()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=processes, mp_context=_context())
+            max_workers=processes, mp_context=ctx)
         self._lock = threading.Lock()
+        if ctx.get_start_method() == "fork":
+            # With fork, the executor starts every worker at the first submit: do it now,
+            # from this thread, before the caller starts any other thread.
+            self._pool.submit(int).result()
 
     def __enter__(self) -> ExtractionPool:
         return self
