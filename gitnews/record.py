@@ -73,6 +73,8 @@ class Recorder:
         self.state = archive.state
         self.tx = tx
         self._local: dict[str, _Local] = {}
+        self._local_keys: dict[str, str] = {}  # url key -> path, first seen (index of _local)
+        self._local_folded: set[str] = set()  # casefolded paths of _local
         self._checks: list[tuple[str, dict]] = []
         self._aliases: list[tuple[str, list[str]]] = []
 
@@ -83,18 +85,18 @@ class Recorder:
         path = known_path
         if path is None:
             record = self.state.lookup(canonical)
-            path = record.path if record else next(
-                (p for p, loc in self._local.items() if loc.key == key), None)
+            path = record.path if record else self._local_keys.get(key)
         if path is None:
             path = article_path(canonical)
-            folded = {p.casefold() for p in self._local}
-            if self.state.path_taken(path) or path.casefold() in folded:
+            if self.state.path_taken(path) or path.casefold() in self._local_folded:
                 path = article_path(canonical, hashed=True)
         if path not in self._local:
             record = self.state.get(path)
             self._local[path] = _Local(versions=record.versions if record else 0,
                                        blob=record.blob if record else None,
                                        removed=bool(record and record.removed), key=key)
+            self._local_keys.setdefault(key, path)
+            self._local_folded.add(path.casefold())
         return path, self._local[path]
 
     # -- outcomes ------------------------------------------------------------------------
