@@ -18,8 +18,8 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "load_config",
-           "default_config_text", "parse_config", "edit_tracked"]
+__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "PublishSettings",
+           "HookSettings", "load_config", "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
 
@@ -45,6 +45,35 @@ class FetchSettings:
 
 
 @dataclass
+class PublishSettings:
+    """``[publish]``: pushing the archive to a git remote after a run.
+
+    ``remote`` is the name of a git remote of the archive (``git remote -v``),
+    ``branch`` the branch pushed to there; ``timeout_s`` bounds each fetch or
+    push of the remote (seconds).
+    """
+
+    push: bool = False
+    remote: str = "origin"
+    branch: str = "main"
+    timeout_s: float = 600.0
+
+
+@dataclass
+class HookSettings:
+    """``[hooks]``: what runs once per new version after a run.
+
+    ``on_change`` is a shell command, ``webhook_url`` an http(s) URL that gets
+    the same JSON by POST; empty strings mean none.  ``timeout_s`` bounds each
+    command or POST (seconds).
+    """
+
+    on_change: str = ""
+    webhook_url: str = ""
+    timeout_s: float = 60.0
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -56,6 +85,8 @@ class Config:
     articles: list[str] = field(default_factory=list)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    hooks: HookSettings = field(default_factory=HookSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -86,6 +117,26 @@ max_redirects = 10
 concurrency = 8
 # A URL or e-mail address for the User-Agent, so that site owners can reach you.
 contact = ""
+
+[publish]
+# Push the archive after every run that committed something (as `gitnews run --push`);
+# a failed push is reported and tried again on the next run.
+push = false
+# The git remote to push to (see `git remote -v`) and the branch there.
+remote = "origin"
+branch = "main"
+# Seconds allowed for each fetch or push of the remote.
+timeout_s = 600.0
+
+[hooks]
+# A shell command run once per new version, in the archive's folder, with the
+# change as JSON on stdin and GITNEWS_URL, GITNEWS_VERSION, GITNEWS_PATH set
+# (as `gitnews run --on-change COMMAND`). Empty: none.
+on_change = ""
+# An http(s) URL that receives the same JSON by POST once per new version. Empty: none.
+webhook_url = ""
+# Seconds allowed for each command or POST.
+timeout_s = 60.0
 '''
 
 

@@ -14,7 +14,10 @@ catch one class.  Each message says what failed and what to do about it::
     ├── FeedError              a feed could not be parsed into entries
     ├── ExtractionError        a page yielded no article text
     ├── StoreError             git refused to record a version
-    └── NotFoundError          an article or version asked for does not exist
+    ├── NotFoundError          an article or version asked for does not exist
+    ├── PushError              the archive could not be pushed to its remote
+    │   └── PushConflictError  the remote and the archive changed the same files
+    └── HookError              an on-change command or webhook failed for a version
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ __all__ = [
     "ExtractionError",
     "StoreError",
     "NotFoundError",
+    "PushError",
+    "PushConflictError",
+    "HookError",
 ]
 
 
@@ -106,3 +112,39 @@ class NotFoundError(GitnewsError):
     def __init__(self, message: str, *, suggestions: list[str] | None = None) -> None:
         super().__init__(message)
         self.suggestions = suggestions or []
+
+
+class PushError(GitnewsError):
+    """The archive could not be pushed to its remote.
+
+    Nothing local is lost: the commits stay in the archive and the push is
+    tried again on the next ``gitnews run --push`` (or ``gitnews push``).
+    Attributes: ``remote`` (str, the git remote's name), ``behind`` (bool: the
+    remote's branch has commits the archive lacks, so git refused a
+    non-fast-forward push; fetching and replaying fixes it).
+    """
+
+    def __init__(self, message: str, *, remote: str, behind: bool = False) -> None:
+        super().__init__(message)
+        self.remote = remote
+        self.behind = behind
+
+
+class PushConflictError(PushError):
+    """The remote's branch and the archive both changed the same files since they parted.
+
+    Each side's commits are versions counted per file, so replaying one side's
+    commits on the other's would make a ``Version`` trailer wrong: nothing was
+    replayed or pushed.  Attributes: ``paths`` (list of str, sorted).
+    """
+
+    def __init__(self, message: str, *, remote: str, paths: list[str]) -> None:
+        super().__init__(message, remote=remote)
+        self.paths = paths
+
+
+class HookError(GitnewsError):
+    """An ``on_change`` command or the webhook failed for one version.
+
+    The version is committed all the same; the failure is reported per version.
+    """

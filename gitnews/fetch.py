@@ -26,7 +26,7 @@ from .errors import BlockedURLError, FetchError, HTTPStatusError, TooLargeError
 from .models import Page
 from .urls import is_fetchable
 
-__all__ = ["Fetcher", "user_agent"]
+__all__ = ["Fetcher", "user_agent", "post_json"]
 
 
 def user_agent(contact: str = "") -> str:
@@ -161,3 +161,45 @@ class Fetcher:
                     etag=resp.headers.get("etag"),
                     last_modified=resp.headers.get("last-modified"),
                     redirects=tuple(chain))
+
+
+# -- Webhooks: one JSON POST -----------------------------------------------------------------
+
+def post_json(url: str, payload: object, *, timeout_s: float = 60.0,
+              connect_timeout_s: float = 10.0, contact: str = "") -> int:
+    """POST ``payload`` as JSON (UTF-8, ``Content-Type: application/json``) to ``url``.
+
+    Used for the ``[hooks] webhook_url``.  Proxies come from the environment
+    as for fetches; redirects are *not* followed (RFC 9110 lets a client turn a
+    redirected POST into a GET, which a webhook must not get).  Returns the
+    HTTP status (2xx).  Raises :class:`BlockedURLError` (not http/https),
+    :class:`HTTPStatusError` (3xx, 4xx, 5xx; ``transient`` for 429 and 5xx) and
+    :class:`FetchError` (timeouts and connection errors, ``transient=True``).
+    """
+    import json
+
+    if not is_fetchable(url):
+        raise BlockedURLError(f"refusing to POST to {url!r}: only http and https URLs are "
+                              "used; fix [hooks] webhook_url in gitnews.toml", url=url)
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    try:
+        with httpx.Client(trust_env=True, follow_redirects=False,
+                          timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s)) as client:
+            resp = client.post(url, content=body, headers={
+                "User-Agent": user_agent(contact),
+                "Content-Type": "application/json; charset=utf-8"})
+    except httpx.TimeoutException:
+        raise FetchError(f"timed out posting to {url} (limit {timeout_s:g} s)", url=url,
+                         transient=True) from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"could not post to {url}: {exc.__class__.__name__}: {exc}; check that "
+                         "the webhook's server is up and the URL right", url=url,
+                         transient=True) from None
+    if not 200 <= resp.status_code < 300:
+        transient = resp.status_code == 429 or resp.status_code >= 500
+        where = resp.headers.get("location")
+        raise HTTPStatusError(
+            f"HTTP {resp.status_code} {resp.reason_phrase} from the webhook {url}"
+            + (f" (redirect to {where}: put that URL in [hooks] webhook_url)" if where else ""),
+            url=url, status=resp.status_code, transient=transient)
+    return resp.status_code

@@ -4,14 +4,16 @@ Nothing here changes history, refs, the working tree or the cache: these are
 git's own maintenance commands, which only rewrite how objects are stored and
 indexed (git-gc(1), git-commit-graph(1)).
 
-* :func:`after_run` — called at the end of every run that committed: appends
-  the run's commits to the commit-graph as a new *split* layer (cost
-  proportional to the run, not the archive; git merges layers geometrically,
-  ``--size-multiple=2``), with changed-path Bloom filters, so that
+* The commit-graph: every :class:`~gitnews.store.Transaction` appends its
+  commits as a new *split* layer with changed-path Bloom filters
+  (:func:`gitnews.store.write_commit_graph`; cost proportional to the run,
+  not the archive; git merges layers geometrically), so that
   ``git log -- <path>`` (every history question gitnews asks) stays fast as
-  the archive grows; then ``git gc --auto`` packs objects only when git says
-  it is due (``gc.auto`` loose objects or ``gc.autoPackLimit`` packs; each run
-  adds one pack, since the store writes through ``git fast-import``).
+  the archive grows.
+* :func:`after_run` — called at the end of every run that committed:
+  ``git gc --auto`` packs objects only when git says it is due (``gc.auto``
+  loose objects or ``gc.autoPackLimit`` packs; each run adds a pack, or loose
+  objects when it is small, since the store writes through ``git fast-import``).
 * :func:`gc` — ``gitnews gc``: ``git gc`` (loose objects and small packs into
   one pack, unreachable objects pruned after git's grace period) and a full
   rewrite of the commit-graph with Bloom filters in one file.
@@ -127,21 +129,28 @@ def write_commit_graph(archive: object, *, split: bool = True) -> None:
 
 
 def after_run(archive: object, commits: list[str] | tuple[str, ...]) -> str | None:
-    """Housekeeping after a run that wrote ``commits`` (nothing when none):
-    a split commit-graph layer for them, then ``git gc --auto`` (in the
-    foreground: ``gc.autoDetach=false``).
+    """Housekeeping after a run that wrote ``commits`` (nothing when none).
+
+    The run's commit-graph layer is already written: every
+    :class:`~gitnews.store.Transaction` ends with
+    :func:`gitnews.store.write_commit_graph`.  What is left is ``git gc
+    --auto``: it packs only when git says it is due (``gc.auto`` loose
+    objects, ``gc.autoPackLimit`` packs), in the foreground
+    (``gc.autoDetach=false``), leaving the commit-graph as it is
+    (``gc.writeCommitGraph=false``: repacking does not invalidate it, and
+    gitnews's layers carry the Bloom filters).
 
     Never raises: the run's versions are already safe, and housekeeping is
-    retried after the next run (or by ``gitnews gc``).  A failure is logged
-    on the ``gitnews`` logger and its message returned; None when all went well.
+    tried again after the next run (or with ``gitnews gc``).  A failure is
+    logged on the ``gitnews`` logger and its message returned; None when all
+    went well.
     """
     if not commits:
         return None
     git_dir = _git_dir(archive)
     try:
-        write_commit_graph(git_dir, split=True)
-        _git(git_dir, "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet",
-             what="git gc --auto")
+        _git(git_dir, "-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false",
+             "gc", "--auto", "--quiet", what="git gc --auto")
     except (StoreError, OSError) as exc:
         _log.warning("archive housekeeping after the run failed: %s", exc)
         return str(exc)

@@ -77,6 +77,8 @@ class Version:
     ``number`` counts from 1; ``commit`` is the full commit id; ``trailers``
     maps each trailer key to its value (the last one when a key repeats).
     ``removed`` is True for a removal commit (the file was deleted).
+    ``blob`` is the git blob id (40 hex) of the file's text at this version,
+    None for a removal or when the reader did not ask git for it.
     """
 
     path: str
@@ -86,6 +88,7 @@ class Version:
     subject: str
     trailers: dict[str, str] = field(default_factory=dict)
     removed: bool = False
+    blob: str | None = None
 
 
 class Outcome(str, enum.Enum):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .history import iter_commits
 from .trailers import format_time
@@ -274,6 +274,45 @@ class State:
                 f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
                 "ORDER BY a.path"):
             yield self._record(row)
+
+    #: ``sort`` values of :meth:`query_articles` -> SQL ORDER BY.
+    SORTS = {
+        "changed": "a.last_changed DESC, a.path",
+        "versions": "a.versions DESC, a.last_changed DESC, a.path",
+        "headline": "a.headline COLLATE NOCASE, a.path",
+    }
+
+    def query_articles(self, *, host: str | None = None, min_versions: int = 1,
+                       changed_since: str | None = None, sort: str = "changed",
+                       limit: int | None = None) -> list[ArticleRecord]:
+        """Tracked articles filtered and sorted in SQL (for ``gitnews list``).
+
+        ``host``: only articles whose file's host folder (the URL's host,
+        lower-case, without ``www.``, see :mod:`gitnews.paths`) is ``host`` or
+        a subdomain of it.  ``min_versions``: at least this many versions.
+        ``changed_since``: RFC 3339 UTC string (``2016-09-29T00:00:00Z``); only
+        articles whose last version is at or after it.  ``sort``: a key of
+        :attr:`SORTS` (ValueError otherwise): ``changed`` newest change first,
+        ``versions`` most versions first, ``headline`` A to Z.  ``limit``: at
+        most this many (None: all).
+        """
+        if sort not in self.SORTS:
+            raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(self.SORTS)}")
+        where, args = ["a.versions >= ?"], [min_versions]
+        if host:
+            where.append("(substr(a.path, 1, instr(a.path, '/') - 1) = ?"
+                         " OR substr(a.path, 1, instr(a.path, '/') - 1) LIKE ? ESCAPE '!')")
+            escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+            args += [host, "%." + escaped]
+        if changed_since:
+            where.append("a.last_changed >= ?")
+            args.append(changed_since)
+        sql = (f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
+               f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(0, limit))
+        return [self._record(row) for row in self.db.execute(sql, args)]
 
     # -- updates ----------------------------------------------------------------------
     def add_aliases(self, path: str, urls: Iterable[str | None], *, commit: bool = True) -> None:

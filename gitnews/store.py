@@ -25,11 +25,12 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
-from .errors import StoreError
+from .errors import PushError, StoreError
 
-__all__ = ["Transaction", "blob_id", "BRANCH"]
+__all__ = ["Transaction", "blob_id", "write_commit_graph", "BRANCH", "fetch_branch", "replay_commits", "move_branch",
+           "push_branch", "tracking_ref"]
 
 BRANCH = "main"
 
@@ -43,6 +44,24 @@ def _quote_path(path: str) -> bytes:
     """C-style quote a path for fast-import (always quoted; UTF-8 kept raw)."""
     escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return b'"' + escaped.encode("utf-8") + b'"'
+
+
+def write_commit_graph(repo: git.Repo) -> bool:
+    """Bring the repository's commit-graph with changed-path Bloom filters up to date.
+
+    ``git commit-graph write --reachable --changed-paths --split``
+    (git-commit-graph(1)): an index beside the objects, not history, that lets
+    ``git log -- <path>`` skip the commits that did not touch the path, so
+    that reading one article's versions stays fast in an archive with
+    100,000 commits (about 1 s without it, 0.1 s with it).  ``--split`` writes
+    only the commits added since the last layer.  Best effort: returns False
+    (and changes nothing) when git cannot write it.
+    """
+    try:
+        repo.git.commit_graph("write", "--reachable", "--changed-paths", "--split")
+    except git.GitCommandError:
+        return False
+    return True
 
 
 class Transaction:
@@ -81,6 +100,7 @@ class Transaction:
                 self._old_head = self.repo.git.rev_parse("--verify", "-q", f"refs/heads/{BRANCH}")
             except git.GitCommandError:
                 self._old_head = None
+            self._check_head()
             fd, self._marks_file = tempfile.mkstemp(prefix="gitnews-marks-",
                                                     dir=self.repo.git_dir)
             os.close(fd)
@@ -92,6 +112,23 @@ class Transaction:
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr,
                 env={**os.environ, "GIT_DIR": str(self.repo.git_dir)})
         return self._proc
+
+    def _check_head(self) -> None:
+        """Refuse to write unless HEAD is (or will be) the archive's branch.
+
+        A detached checkout (as CI systems make) or another branch would get
+        versions on a branch nobody looks at, or a second root commit.
+        """
+        try:
+            head_ref = self.repo.git.symbolic_ref("-q", "HEAD")
+        except git.GitCommandError:
+            head_ref = None
+        if head_ref != f"refs/heads/{BRANCH}":
+            where = f"on {head_ref}" if head_ref else "detached"
+            raise StoreError(
+                f"the archive's HEAD is {where}, not on branch {BRANCH}; run "
+                f"`git -C {self.repo.working_dir or self.repo.git_dir} checkout {BRANCH}` "
+                f"(or `checkout -B {BRANCH} <remote>/{BRANCH}`) and try again")
 
     def _write(self, data: bytes) -> None:
         proc = self._start()
@@ -186,6 +223,7 @@ class Transaction:
         self._cleanup()
         self._proc = None
         self._update_worktree()
+        write_commit_graph(self.repo)
         return self.commits
 
     def _update_worktree(self) -> None:
@@ -211,3 +249,227 @@ class Transaction:
             self.repo.git.read_tree("-m", "-u", self._old_head, new)
         else:
             self.repo.git.read_tree("--reset", "-u", new)
+
+
+# == Remotes: fetch, replay (rebase) and push ===============================================
+#
+# The archive is pushed as the linear history it is.  When the remote's branch
+# moved, the archive's own commits are *replayed* on top of it: one fast-import
+# stream re-creates each commit with its author, committer, dates, message and
+# file changes (blobs named by id, so no file content is re-sent), on the
+# remote's tree.  That is ``git rebase`` without a working tree, and without its
+# one change that would break the archive format: rebase sets the committer
+# date to now, while a version's dates are its fetch time.  Whether the replay
+# is safe (no file changed on both sides) is the caller's question
+# (:mod:`gitnews.publish`).  The branch then moves with a compare-and-swap
+# ``git update-ref``, the index and working tree with ``git read-tree -m -u``
+# as after a :class:`Transaction`.  Network commands never prompt
+# (``GIT_TERMINAL_PROMPT=0``) and are bounded by ``timeout_s``.
+
+_REPLAY_REF = "refs/gitnews/replay"
+_NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+
+
+def tracking_ref(remote: str, branch: str) -> str:
+    """The remote-tracking ref of ``branch`` on ``remote``: ``refs/remotes/<remote>/<branch>``."""
+    return f"refs/remotes/{remote}/{branch}"
+
+
+def _run(repo: git.Repo, args: list[str], *, timeout_s: float | None = None,
+         stdin: bytes | None = None, remote: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``git <args>`` in the archive; bytes out.  A timeout raises PushError/StoreError."""
+    where = repo.working_tree_dir or repo.git_dir
+    try:
+        return subprocess.run(["git", "-C", str(where), *args], input=stdin,
+                              stdin=None if stdin is not None else subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout_s,
+                              env={**os.environ, **_NO_PROMPT})
+    except subprocess.TimeoutExpired:
+        what = f"git {args[0]}" + (f" of the remote {remote!r}" if remote else "")
+        if remote is not None:
+            raise PushError(f"{what} took longer than {timeout_s:g} s ([publish] timeout_s); "
+                            "nothing was lost, it is tried again on the next run",
+                            remote=remote) from None
+        raise StoreError(f"{what} took longer than {timeout_s:g} s") from None
+
+
+def _err(proc: subprocess.CompletedProcess) -> str:
+    text = (proc.stderr or b"").decode("utf-8", "replace").strip()
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return " / ".join(lines[-3:]) or f"exit status {proc.returncode}"
+
+
+def _rev(repo: git.Repo, ref: str) -> str | None:
+    proc = _run(repo, ["rev-parse", "--verify", "-q", f"{ref}^{{commit}}"])
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode().strip() or None
+
+
+def fetch_branch(repo: git.Repo, *, remote: str, branch: str,
+                 timeout_s: float | None = None) -> str | None:
+    """Bring ``branch`` of ``remote`` into :func:`tracking_ref`; returns its commit id.
+
+    Asks the remote once (``git ls-remote``) and fetches only when it has a
+    commit the archive lacks.  Returns None when the remote has no such branch
+    (an empty repository), after deleting a stale tracking ref.  Raises
+    :class:`~gitnews.errors.PushError` when the remote cannot be reached.
+    """
+    ref = f"refs/heads/{branch}"
+    tracking = tracking_ref(remote, branch)
+    proc = _run(repo, ["ls-remote", "--exit-code", remote, ref], timeout_s=timeout_s,
+                remote=remote)
+    if proc.returncode not in (0, 2):
+        raise PushError(f"could not reach the remote {remote!r}: {_err(proc)}; check its URL "
+                        "(`git remote -v`), the network and the credentials; nothing was lost",
+                        remote=remote)
+    tip = None
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        sha, _, name = line.partition("\t")
+        if name.strip() == ref:
+            tip = sha.strip()
+    if tip is None:
+        if _rev(repo, tracking):
+            _run(repo, ["update-ref", "-d", tracking])
+        return None
+    if _rev(repo, tip) is None:
+        proc = _run(repo, ["fetch", "--no-tags", "--quiet", remote, f"+{ref}:{tracking}"],
+                    timeout_s=timeout_s, remote=remote)
+        if proc.returncode != 0:
+            raise PushError(f"could not fetch {branch!r} from the remote {remote!r}: "
+                            f"{_err(proc)}; nothing was lost", remote=remote)
+        return _rev(repo, tracking)
+    _run(repo, ["update-ref", tracking, tip])
+    return tip
+
+
+def _commit_object(repo: git.Repo, sha: str) -> tuple[dict[str, bytes], bytes]:
+    """The headers (author, committer, encoding) and raw message of commit ``sha``."""
+    data = repo.odb.stream(bytes.fromhex(sha)).read()
+    head, _, message = data.partition(b"\n\n")
+    headers: dict[str, bytes] = {}
+    for line in head.split(b"\n"):
+        if line[:1] == b" ":  # continuation of a multi-line header (gpgsig)
+            continue
+        key, _, value = line.partition(b" ")
+        if key in (b"author", b"committer", b"encoding"):
+            headers[key.decode()] = value
+    return headers, message
+
+
+def _changes(repo: git.Repo, commits: list[str]) -> dict[str, list[tuple[str, str, str, bytes]]]:
+    """Each commit's ``(status, mode, blob, path)`` changes against its parent (one git log)."""
+    proc = _run(repo, ["log", "--stdin", "--no-walk=unsorted", "--no-renames", "--raw", "-z",
+                       "--no-abbrev", "--format=%x01%H"],
+                stdin="".join(c + "\n" for c in commits).encode())
+    if proc.returncode != 0:
+        raise StoreError(f"git log could not list the commits to replay: {_err(proc)}")
+    out: dict[str, list[tuple[str, str, str, bytes]]] = {}
+    for record in proc.stdout.split(b"\x01")[1:]:
+        sha, _, rest = record.partition(b"\0")
+        fields = [f for f in rest.lstrip(b"\n").split(b"\0") if f]
+        changes = []
+        for meta, path in zip(fields[0::2], fields[1::2]):
+            _old_mode, new_mode, _old, new, status = meta.lstrip(b":").decode().split()
+            changes.append((status[:1], new_mode, new, path))
+        out[sha.decode().strip()] = changes
+    return out
+
+
+def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str]:
+    """Re-create ``commits`` (oldest first, a chain of one-parent commits) on top of ``onto``.
+
+    Each new commit has the same author, committer (both with their dates),
+    message and file changes as its original, applied to the tree of the
+    previous new commit: ``git rebase --committer-date-is-author-date``
+    without touching the working tree.  The caller makes sure no replayed
+    file was changed on ``onto``'s side (else the replay silently keeps this
+    side's file).  Returns the new commit ids, oldest first; moves no branch
+    (see :func:`move_branch`).  Raises :class:`~gitnews.errors.StoreError`.
+    """
+    if not commits:
+        return []
+    changes = _changes(repo, commits)
+    out: list[bytes] = []
+    for mark, sha in enumerate(commits, start=1):
+        headers, message = _commit_object(repo, sha)
+        out += [f"commit {_REPLAY_REF}\nmark :{mark}\n".encode(),
+                b"author " + headers["author"] + b"\n",
+                b"committer " + headers["committer"] + b"\n"]
+        if "encoding" in headers:
+            out.append(b"encoding " + headers["encoding"] + b"\n")
+        out += [b"data %d\n" % len(message), message, b"\n"]
+        if mark == 1:
+            out.append(f"from {onto}\n".encode())
+        for status, mode, blob, path in changes.get(sha, []):
+            # C-style quoting, as _quote_path, on the path's raw bytes.
+            quoted = b'"' + path.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(
+                b"\n", b"\\n") + b'"'
+            if status == "D":
+                out.append(b"D " + quoted + b"\n")
+            else:
+                out.append(f"M {mode} {blob} ".encode() + quoted + b"\n")
+    out.append(b"done\n")
+    fd, marks_file = tempfile.mkstemp(prefix="gitnews-replay-", dir=repo.git_dir)
+    os.close(fd)
+    try:
+        proc = _run(repo, ["fast-import", "--quiet", "--done", "--force", "--date-format=raw",
+                           f"--export-marks={marks_file}"], stdin=b"".join(out))
+        if proc.returncode != 0:
+            raise StoreError(f"git fast-import could not replay the archive's commits: "
+                             f"{_err(proc)}; the archive is unchanged")
+        marks = dict(line.split() for line in
+                     Path(marks_file).read_text().splitlines() if line.strip())
+    finally:
+        os.unlink(marks_file)
+        _run(repo, ["update-ref", "-d", _REPLAY_REF])
+    return [marks[f":{i}"] for i in range(1, len(commits) + 1)]
+
+
+def move_branch(repo: git.Repo, *, old: str, new: str, reason: str = "gitnews") -> None:
+    """Move the archive's branch from ``old`` to ``new``, with its index and working tree.
+
+    The working tree is updated first (``git read-tree -m -u old new``, which
+    refuses to overwrite local edits of the files that differ), then the branch
+    moves only if it is still at ``old`` (``git update-ref``).  On any failure
+    the archive is left as it was and :class:`~gitnews.errors.StoreError` says why.
+    """
+    if not repo.bare:
+        proc = _run(repo, ["read-tree", "-m", "-u", old, new])
+        if proc.returncode != 0:
+            raise StoreError(
+                f"the files in {repo.working_tree_dir} could not be updated ({_err(proc)}); "
+                "commit or undo your local edits of those files (`git status`), then try again; "
+                "the archive is unchanged")
+    proc = _run(repo, ["update-ref", "-m", reason, f"refs/heads/{BRANCH}", new, old])
+    if proc.returncode != 0:
+        if not repo.bare:
+            _run(repo, ["read-tree", "-m", "-u", new, old])
+        raise StoreError(f"the branch {BRANCH!r} moved while gitnews was updating it "
+                         f"({_err(proc)}); is another gitnews running? The archive is unchanged")
+
+
+def push_branch(repo: git.Repo, *, remote: str, branch: str,
+                timeout_s: float | None = None) -> str:
+    """Push the archive's branch to ``branch`` on ``remote`` (never forced).
+
+    Returns the commit id pushed and sets :func:`tracking_ref` to it.  Raises
+    :class:`~gitnews.errors.PushError`, with ``behind=True`` when git refused
+    because the remote has commits the archive lacks (fetch and replay first).
+    """
+    local = _rev(repo, f"refs/heads/{BRANCH}")
+    if local is None:
+        raise PushError(f"the archive has no branch {BRANCH!r} to push", remote=remote)
+    proc = _run(repo, ["push", "--porcelain", remote, f"{local}:refs/heads/{branch}"],
+                timeout_s=timeout_s, remote=remote)
+    status = [line.split("\t") for line in proc.stdout.decode("utf-8", "replace").splitlines()
+              if line[:1] in ("!", " ", "*", "+", "-", "=") and "\t" in line]
+    if proc.returncode != 0 or any(flag == "!" for flag, *_ in status):
+        summary = next((rest[-1] for flag, *rest in status if flag == "!" and rest), "")
+        behind = "fetch first" in summary or "non-fast-forward" in summary
+        detail = summary.strip() or _err(proc)
+        raise PushError(f"git push to the remote {remote!r} failed: {detail}; the commits are "
+                        "kept in the archive and the push is tried again on the next run",
+                        remote=remote, behind=behind)
+    _run(repo, ["update-ref", tracking_ref(remote, branch), local])
+    return local

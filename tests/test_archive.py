@@ -97,3 +97,14 @@ def test_fast_import_refuses_a_moved_branch(tmp_path):
         with pytest.raises(StoreError):
             tx.finish()
     assert git(path, "rev-parse", "HEAD") == other
+
+
+def test_store_refuses_a_detached_head(tmp_path):
+    path = init_archive(tmp_path / "a", now=T0)
+    git(path, "checkout", "-q", "--detach", "HEAD")
+    head = git(path, "rev-parse", "HEAD")
+    with open_archive(path) as arc:
+        with pytest.raises(StoreError, match="detached"):
+            with arc.transaction() as tx:
+                tx.commit({"x.org/a.txt": "A\n"}, message="New: A\n", when=T0)
+    assert git(path, "rev-parse", "HEAD") == head

@@ -36,7 +36,6 @@ def test_gc_packs_loose_objects_and_writes_bloom_filters(tmp_path):
     _small_runs(archive, 3)
     orphan = _unreachable_object(archive)
     head = git(archive, "rev-parse", "HEAD")
-    assert not maintenance.has_commit_graph(archive)
     before = maintenance.object_stats(archive)
     assert before.loose > 10
 
@@ -48,6 +47,9 @@ def test_gc_packs_loose_objects_and_writes_bloom_filters(tmp_path):
     assert report.after.loose == 1  # only the unreachable object, kept for git's grace period
     subprocess.run(["git", "-C", str(archive), "cat-file", "-e", orphan], check=True)
     assert report.bloom_filters and maintenance.has_commit_graph(archive, bloom=True)
+    info = archive / ".git" / "objects" / "info"
+    assert (info / "commit-graph").is_file()  # one file again, the split layers merged
+    assert not list(info.glob("commit-graphs/graph-*.graph"))
     assert git(archive, "rev-parse", "HEAD") == head  # history untouched
     assert git(archive, "status", "--porcelain") == ""
     subprocess.run(["git", "-C", str(archive), "fsck", "--no-progress"], check=True,
@@ -69,34 +71,37 @@ def test_gc_command(tmp_path):
     assert "no gitnews archive" in missing.stderr
 
 
-def test_after_run_adds_a_split_layer_only_when_something_was_committed(tmp_path):
+def test_transactions_keep_the_commit_graph_and_after_run_packs_when_due(tmp_path):
     archive = init_archive(tmp_path / "a")
-    assert maintenance.after_run(archive, []) is None
-    assert not maintenance.has_commit_graph(archive, bloom=False)
-
-    head = git(archive, "rev-parse", "HEAD").strip()
-    assert maintenance.after_run(archive, [head]) is None
     chain = archive / ".git" / "objects" / "info" / "commit-graphs" / "commit-graph-chain"
     assert chain.read_text().split() and maintenance.has_commit_graph(archive, bloom=True)
-
-    with open_archive(archive) as arc, arc.transaction() as tx:
-        tx.commit({"example.com/a.txt": "Headline\n\nText.\n"}, message="New: Headline\n",
-                  when=datetime.now(timezone.utc))
-    maintenance.after_run(archive, tx.commits)
-    # Every commit is in the graph (git counts them in `commit-graph verify`), with filters.
+    # Every run writes a pack (as big runs do), and git says packing is due at 3 packs.
+    subprocess.run(["git", "-C", str(archive), "config", "fastimport.unpackLimit", "0"],
+                   check=True)
+    subprocess.run(["git", "-C", str(archive), "config", "gc.autoPackLimit", "2"], check=True)
+    _small_runs(archive, 3)
     subprocess.run(["git", "-C", str(archive), "commit-graph", "verify"], check=True,
                    capture_output=True)
     assert maintenance.has_commit_graph(archive, bloom=True)
+
+    before = maintenance.object_stats(archive)
+    assert before.packs >= 3
+    assert maintenance.after_run(archive, []) is None  # nothing committed: nothing done
+    assert maintenance.object_stats(archive) == before
+    head = git(archive, "rev-parse", "HEAD").strip()
+    assert maintenance.after_run(archive, [head]) is None  # due: packed into one
+    assert maintenance.object_stats(archive).packs == 1
+    assert maintenance.has_commit_graph(archive, bloom=True)
+    subprocess.run(["git", "-C", str(archive), "fsck", "--no-progress"], check=True,
+                   capture_output=True)
 
 
 def test_after_run_reports_instead_of_raising(tmp_path):
     archive = init_archive(tmp_path / "a")
     head = git(archive, "rev-parse", "HEAD").strip()
-    info = archive / ".git" / "objects" / "info"
-    shutil.rmtree(info)
-    info.write_text("not a folder")  # git cannot write the commit-graph here
+    shutil.rmtree(archive / ".git" / "objects")  # git cannot work here any more
     message = maintenance.after_run(archive, [head])
-    assert message and "commit-graph" in message
+    assert message and "git gc --auto failed" in message
 
 
 def test_run_writes_the_commit_graph_and_works_on_a_copied_archive(replay, tmp_path):

@@ -11,6 +11,8 @@ from .app import app, main
 
 # Commands register themselves on ``app`` when their module is imported.
 from . import tracking as _tracking  # noqa: E402,F401
+from . import versions as _versions  # noqa: E402,F401
+from . import publish as _publish  # noqa: E402,F401
 from . import maintenance as _maintenance  # noqa: E402,F401
 
 __all__ = ["app", "main"]

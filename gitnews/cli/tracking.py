@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, command, console,
-                  err_console)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
+                  console, err_console, fail)
 
 
 # gitnews.archive loads GitPython: import it when a command runs, never for `--help`.
@@ -24,8 +24,22 @@ def open_archive(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
 
 
 @command("init")
-def init_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
+def init_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    github_actions: Annotated[bool, typer.Option(
+        "--github-actions", help="Also commit a GitHub Actions workflow that runs gitnews on a "
+        "schedule, pushes and publishes the site (works on an existing archive too).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --github-actions: replace a different workflow file.")] = False,
+) -> None:
     """Create an archive: a git repository with gitnews.toml and a README."""
+    if force and not github_actions:
+        fail("--force only goes with --github-actions", code=EXIT_USAGE)
+    if github_actions:
+        from .publish import init_github_actions
+
+        init_github_actions(archive, force=force)
+        return
     path = init_archive(archive)
     typer.echo(f"Created a gitnews archive in {path}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path}")
@@ -112,6 +126,12 @@ def run_cmd(
                                           help="Fetch and report, commit nothing.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    push: Annotated[bool | None, typer.Option(
+        "--push/--no-push", help="Push the archive to its git remote afterwards "
+        "(default: [publish] push in gitnews.toml).")] = None,
+    on_change: Annotated[str | None, typer.Option(
+        "--on-change", metavar="COMMAND", help="Shell command run once per new version, with "
+        "the change as JSON on stdin (default: [hooks] on_change).")] = None,
 ) -> None:
     """One polling pass: read feeds, fetch articles, commit every changed text."""
     from ..poll import run
@@ -133,4 +153,7 @@ def run_cmd(
         else:
             result = run(arc, check_all=check_all, dry_run=dry_run)
     print_summary(result)
-    raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)
+    from .publish import after_run
+
+    published = after_run(archive, result, push=push, on_change=on_change)
+    raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)

@@ -1,0 +1,127 @@
+"""``gitnews push``, and what ``gitnews run`` does after its commits: push, hooks.
+
+Also the ``--github-actions`` part of ``gitnews init``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..archive import open_archive
+from ..errors import ConfigError, PushError, StoreError
+from ..models import RunResult
+from .app import DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, command, err_console
+
+__all__ = ["after_run", "init_github_actions"]
+
+
+def _describe(result) -> str:  # noqa: ANN001 - gitnews.publish.PushResult
+    where = f"{result.remote}/{result.branch}"
+    if result.up_to_date:
+        return f"Push: {where} is up to date"
+    parts = []
+    if result.pulled:
+        parts.append(f"took in {result.pulled} commit(s) from {where}")
+    if result.replayed:
+        parts.append(f"replayed {result.replayed} commit(s) on top of them")
+    if result.pushed:
+        parts.append(f"pushed {result.pushed} commit(s) to {where}")
+    return "Push: " + ", ".join(parts)
+
+
+def _push(arc, *, remote: str | None = None, branch: str | None = None) -> bool:  # noqa: ANN001
+    """Push and print what happened; False when it failed."""
+    from ..publish import push_archive
+
+    try:
+        result = push_archive(arc, remote=remote, branch=branch)
+    except (PushError, StoreError) as exc:
+        typer.echo(f"gitnews: push failed: {exc}", err=True)
+        return False
+    typer.echo(_describe(result))
+    return True
+
+
+@command("push")
+def push_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    remote: Annotated[str | None, typer.Option(
+        "--remote", help="The git remote (default: [publish] remote, \"origin\").")] = None,
+    branch: Annotated[str | None, typer.Option(
+        "--branch", help="The remote's branch (default: [publish] branch, \"main\").")] = None,
+) -> None:
+    """Push the archive to its git remote, first replaying it on what the remote got meanwhile."""
+    with open_archive(archive) as arc:
+        ok = _push(arc, remote=remote, branch=branch)
+    raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
+              on_change: str | None = None) -> bool:
+    """What ``gitnews run`` does once its commits are in git; prints; True when all went well.
+
+    Pushes when ``push`` (default: ``[publish] push``) and the remote lacks
+    commits (this run's, or an earlier run's whose push failed), then runs the
+    hooks (``on_change``, default ``[hooks] on_change``, and ``[hooks]
+    webhook_url``) once per new version, so that their commit ids are the
+    pushed ones.  Nothing here undoes a commit.
+    """
+    if result.dry_run:
+        return True
+    from ..hooks import notify_changes
+    from ..publish import push_pending
+
+    ok = True
+    with open_archive(archive) as arc:
+        settings = arc.config
+        if settings.publish.push if push is None else push:
+            try:
+                pending = push_pending(arc)
+            except ConfigError as exc:
+                typer.echo(f"gitnews: push failed: {exc}", err=True)
+                pending, ok = False, False
+            if pending:
+                ok = _push(arc) and ok
+        command_line = settings.hooks.on_change if on_change is None else on_change
+        if command_line or settings.hooks.webhook_url:
+            report = notify_changes(arc, result, command=command_line or None,
+                                    webhook_url=settings.hooks.webhook_url or None)
+            if report.events:
+                done = []
+                if report.commands:
+                    done.append(f"ran the on-change command {report.commands} time(s)")
+                if report.posts:
+                    done.append(f"posted {report.posts} event(s) to the webhook")
+                typer.echo(f"Hooks: {', '.join(done)}, {len(report.failures)} failed")
+            if report.failures:
+                ok = False
+                err = err_console()
+                for f in report.failures:
+                    err.print(f"  FAILED {f.target} hook for {f.path} v{f.version}: {f.message}",
+                              markup=False)
+    return ok
+
+
+def init_github_actions(archive: Path, *, force: bool = False) -> None:
+    """``gitnews init --github-actions``: create the archive if needed, commit the workflow."""
+    from ..archive import init_archive
+    from ..workflows import add_github_workflow
+
+    if not ((archive / ".git").exists() and (archive / "gitnews.toml").exists()):
+        init_archive(archive)
+        typer.echo(f"Created a gitnews archive in {archive}")
+    with open_archive(archive) as arc:
+        result = add_github_workflow(arc, force=force)
+    if result.action == "unchanged":
+        typer.echo(f"{result.path} is already there and up to date")
+        return
+    if result.action == "restored":
+        typer.echo(f"Restored {result.path} to the committed workflow (your edit was undone)")
+        return
+    typer.echo(f"{result.action.capitalize()} {result.path} (committed {result.commit[:12]})")
+    typer.echo("Next: push the archive to GitHub (e.g. `git remote add origin URL` and "
+               f"`gitnews push --archive {archive}`), then in the repository's Settings -> "
+               "Pages choose Source: \"GitHub Actions\".")

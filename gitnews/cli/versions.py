@@ -1,0 +1,301 @@
+"""``gitnews list | log | show | diff``: read the archive's history as article versions."""
+
+from __future__ import annotations
+
+import enum
+import io
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+
+from ..archive import Archive, open_archive
+from ..render import (FORMATS, diff_json, html_page, list_json, log_json, plural, show_json,
+                      side_by_side, stats_words, unified, word_text)
+from ..resolve import resolve_article
+from ..timeline import Timeline, article_host, gap_words, load_timeline
+from ..trailers import format_time
+from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, command, console, fail
+
+ArticleArg = Annotated[str, typer.Argument(
+    metavar="ARTICLE",
+    help="The article: its URL (any URL gitnews knows for it, with or without scheme or "
+         "www.) or its file's path in the archive.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json-output.md).")]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour "
+                                             "(colour follows the terminal and NO_COLOR).")]
+
+
+class SortKey(str, enum.Enum):
+    """``gitnews list --sort`` values."""
+
+    changed = "changed"
+    versions = "versions"
+    headline = "headline"
+
+
+DiffFormat = enum.Enum("DiffFormat", {f.replace("-", "_"): f for f in FORMATS}, type=str)
+
+
+# -- output helpers -----------------------------------------------------------------------
+
+def _write(text: str | bytes) -> None:
+    """Write to stdout as UTF-8 bytes, whatever the locale."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # The reader went away (`gitnews log ... | head`): stop quietly, as git does.
+        # Point stdout at devnull so that Python's final flush cannot fail again
+        # (Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
+def _write_json(doc: dict) -> None:
+    _write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def _use_color(no_color: bool) -> bool:
+    """Colour when stdout is a terminal (or FORCE_COLOR), unless NO_COLOR or --no-color."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return console().is_terminal
+
+
+def _print(renderable, *, color: bool, width: int | None = None) -> None:  # noqa: ANN001
+    """Print a rich renderable: styled on a terminal, else as plain text."""
+    from rich.console import Console
+
+    if color:
+        out = Console(highlight=False, soft_wrap=width is None and _is_text(renderable),
+                      width=width)
+        out.print(renderable)
+        return
+    buf = io.StringIO()
+    Console(file=buf, color_system=None, highlight=False, width=width or _plain_width(),
+            soft_wrap=_is_text(renderable), legacy_windows=False).print(renderable)
+    _write("".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines()))
+
+
+def _is_text(renderable) -> bool:  # noqa: ANN001
+    from rich.text import Text
+
+    return isinstance(renderable, Text)
+
+
+def _plain_width() -> int:
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 100
+
+
+def _timeline(arc: Archive, article: str) -> Timeline:
+    record = resolve_article(arc.state, article, archive_dir=arc.path)
+    return load_timeline(arc.repo, record)
+
+
+# -- list -----------------------------------------------------------------------------------
+
+def _parse_since(value: str) -> str:
+    raw = value.strip()
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        fail(f"--since {value!r} is not a date: use YYYY-MM-DD or an RFC 3339 date-time "
+             "such as 2016-09-29T10:00:00Z", code=EXIT_USAGE)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return format_time(when)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@command("list")
+def list_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    host: Annotated[Optional[str], typer.Option(
+        "--host", help="Only articles of this host (and its subdomains), e.g. theguardian.com.")] = None,
+    changed: Annotated[bool, typer.Option(
+        "--changed", help="Only articles that changed (2 or more versions).")] = False,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", metavar="DATE",
+        help="Only articles whose last version is at or after DATE (YYYY-MM-DD or RFC 3339, UTC).")] = None,
+    sort: Annotated[SortKey, typer.Option(
+        "--sort",
+        help="changed: latest change first; versions: most versions first; headline: A to Z.")] = SortKey.changed,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most this many.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """One row per article: versions, first seen, last changed, host, headline, path."""
+    since_ts = _parse_since(since) if since else None
+    host_key = None
+    if host:
+        host_key = host.strip().lower().rstrip(".")
+        host_key = host_key[4:] if host_key.startswith("www.") else host_key
+        try:
+            host_key = host_key.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    with open_archive(archive) as arc:
+        records = arc.state.query_articles(host=host_key, min_versions=2 if changed else 1,
+                                           changed_since=since_ts, sort=sort.value, limit=limit)
+    if json_out:
+        _write_json(list_json(records))
+        return
+    if not records:
+        typer.echo("No articles match." if (host or changed or since) else
+                   "The archive has no articles yet: `gitnews add URL`, then `gitnews run`.",
+                   err=True)
+        return
+    host_w = min(24, max(4, *(len(article_host(r.url)) for r in records)))
+    lines = [f"{'VERSIONS':>8}  {'FIRST SEEN':20}  {'LAST CHANGED':20}  {'HOST':{host_w}}  "
+             f"{'HEADLINE':50}  PATH"]
+    for r in records:
+        headline = (r.headline or "") + (" (removed)" if r.removed else "")
+        lines.append(f"{r.versions:>8}  {r.first_seen or '':20}  {r.last_changed or '':20}  "
+                     f"{_cut(article_host(r.url), host_w):{host_w}}  {_cut(headline, 50):50}  "
+                     f"{r.path}")
+    _write("\n".join(lines) + "\n")
+
+
+# -- log ------------------------------------------------------------------------------------
+
+@command("log")
+def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
+            json_out: JsonOption = False, no_color: NoColorOption = False) -> None:
+    """The article's versions, oldest first: time, gap, size of change, headline changes."""
+    with open_archive(archive) as arc:
+        tl = _timeline(arc, article)
+        infos = tl.infos()
+    if json_out:
+        _write_json(log_json(tl, infos))
+        return
+    from rich.text import Text
+
+    color = _use_color(no_color)
+    rec = tl.record
+    headline = next((i.headline for i in reversed(infos) if i.headline), rec.headline or "")
+    out = Text()
+    out.append(headline + "\n", "bold" if color else "")
+    out.append(rec.url + "\n")
+    changes = max(0, len(infos) - 1)
+    out.append(f"The article has changed {plural(changes, 'time')} "
+               f"({plural(len(infos), 'version')}); file {rec.path}\n\n")
+    rows = []
+    for info in infos:
+        v = info.version
+        if info.gap is None:
+            gap = "first version"
+            size = f"{plural(info.paragraphs, 'paragraph')}, {plural(info.words, 'word')}"
+        else:
+            gap = gap_words(info.gap)
+            size = stats_words(info.stats)
+        if v.removed:
+            size = "removed from the archive"
+        rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
+    widths = [max(len(r[k]) for r in rows) for k in range(5)]
+    widths = [max(w, len(h)) for w, h in zip(widths, ("VERSION", "TIME", "GAP", "CHANGE", "COMMIT"))]
+    out.append(f"{'VERSION':>{widths[0]}}  {'TIME':{widths[1]}}  {'GAP':{widths[2]}}  "
+               f"{'CHANGE':{widths[3]}}  COMMIT\n", "dim" if color else "")
+    for number, time, gap, size, commit, info in rows:
+        out.append(f"{number:>{widths[0]}}  {time:{widths[1]}}  {gap:{widths[2]}}  "
+                   f"{size:{widths[3]}}  ")
+        out.append(commit + "\n", "yellow" if color else "")
+        if info.headline_changed:
+            out.append(f"{'':>{widths[0]}}  headline changed: ")
+            out.append(info.previous_headline or "", "red" if color else "")
+            out.append(" -> ")
+            out.append((info.headline or "") + "\n", "green" if color else "")
+    _print(out, color=color)
+
+
+# -- show -----------------------------------------------------------------------------------
+
+@command("show")
+def show_cmd(
+    article: ArticleArg,
+    version: Annotated[int, typer.Option(
+        "--version", "-n", metavar="N",
+        help="Version number: 1 is the first; negative counts back from the latest "
+             "(-1 the latest, the default).")] = -1,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    json_out: JsonOption = False,
+) -> None:
+    """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
+    with open_archive(archive) as arc:
+        tl = _timeline(arc, article)
+        v = tl.pick(version, allow_removed=False)
+        data = tl.data(v)
+        info = tl.info(v) if json_out else None
+    if json_out:
+        _write_json(show_json(tl, info, data.decode("utf-8", "replace")))
+        return
+    _write(data)
+
+
+# -- diff -----------------------------------------------------------------------------------
+
+def _version_number(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        if value.startswith("-"):
+            fail(f"no such option: {value} (see `gitnews diff --help`)", code=EXIT_USAGE)
+        fail(f"{what} must be a version number (1, 2, ... or -1 for the latest), not {value!r}",
+             code=EXIT_USAGE)
+
+
+@command("diff", context_settings={"ignore_unknown_options": True})
+def diff_cmd(
+    article: ArticleArg,
+    a: Annotated[Optional[str], typer.Argument(
+        metavar="A", help="Old version (default: the one before the latest; negative counts "
+                            "back from the latest).", show_default=False)] = None,
+    b: Annotated[Optional[str], typer.Argument(
+        metavar="B", help="New version (default: the latest).", show_default=False)] = None,
+    fmt: Annotated[DiffFormat, typer.Option(
+        "--format", "-f",
+        help="word: changed words inline; side-by-side: two columns; unified: a patch for "
+             "git apply; html: a standalone page; json: aligned paragraphs and word "
+             "operations.")] = DiffFormat.word,
+    context: Annotated[Optional[int], typer.Option(
+        "--context", "-U", min=0, metavar="N",
+        help="Unchanged paragraphs kept around each change (word, side-by-side, html; default "
+             "all); lines of context for unified (default 3).")] = None,
+    width: Annotated[Optional[int], typer.Option(
+        "--width", min=40, help="Width of the side-by-side table (default: the terminal's, "
+                                "or COLUMNS, or 100).")] = None,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    no_color: NoColorOption = False,
+) -> None:
+    """Compare two versions of an article (default: the one before the latest and the latest)."""
+    fmt = fmt.value
+    with open_archive(archive) as arc:
+        tl = _timeline(arc, article)
+        if a is None and len(tl.versions) < 2:
+            fail(f"{tl.label} has only 1 version ({format_time(tl.infos()[0].time)}): there is "
+                 f"nothing to compare yet; `gitnews show {article}` prints it")
+        va = tl.pick(_version_number(a, "A") if a is not None else -2)
+        vb = tl.pick(_version_number(b, "B") if b is not None else -1)
+        view = tl.diff(va, vb)
+    if fmt == "json":
+        _write_json(diff_json(view))
+    elif fmt == "unified":
+        _write(unified(view, context_lines=3 if context is None else context))
+    elif fmt == "html":
+        _write(html_page(view, context=context))
+    elif fmt == "side-by-side":
+        color = _use_color(no_color)
+        _print(side_by_side(view, color=color, context=context), color=color, width=width)
+    else:
+        color = _use_color(no_color)
+        _print(word_text(view, color=color, context=context), color=color)

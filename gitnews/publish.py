@@ -1,0 +1,207 @@
+"""Push the archive to its git remote, taking in what the remote got meanwhile.
+
+:func:`push_archive` is ``gitnews push`` and the end of ``gitnews run --push``:
+
+1. ask the remote for its branch (:func:`gitnews.store.fetch_branch`);
+2. when the remote has nothing new, push (a fast-forward);
+3. when only the remote moved, fast-forward the archive to it (nothing to push);
+4. when both moved since they parted (another clone pushed while this one
+   ran), replay the archive's commits on top of the remote's
+   (:func:`gitnews.store.replay_commits`, a rebase that keeps the fetch-time
+   dates) and push those;
+5. when git refuses the push because the remote moved again in between, start
+   over (at most ``attempts`` times).
+
+The replay is refused, and nothing is pushed or rewritten, when a file was
+changed on both sides (:class:`~gitnews.errors.PushConflictError`): the
+archive's ``Version`` trailers count the commits that touched a file, so a
+version of one article recorded by two clones cannot be put in one line
+without renumbering history.  The same holds for a file added on both sides,
+``gitnews.toml`` edited on both sides, and unrelated histories.
+
+Whether a push is still owed is :func:`push_pending`: the archive's branch
+differs from the remote-tracking ref that the last successful push set
+(``refs/remotes/<remote>/<branch>``), so a failed push is tried again on the
+next run without any extra bookkeeping.  Every git write is in
+:mod:`gitnews.store`; this module only reads git and decides.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+
+from . import store
+from .archive import Archive
+from .errors import ConfigError, PushConflictError, PushError
+
+__all__ = ["PushResult", "push_archive", "push_pending"]
+
+_BAD_NAME = re.compile(r"(^-)|[\s~^:?*\[\\]|\.\.|@\{|(\.lock$)|(^/)|(/$)|//")
+
+
+@dataclass
+class PushResult:
+    """What :func:`push_archive` did.
+
+    ``commit`` is the branch's commit on the remote afterwards (None when
+    there is none); ``pushed`` counts the archive's commits the remote did not
+    have, ``pulled`` the remote's commits taken into the archive, ``replayed``
+    the archive's commits re-created on top of those (a rebase).
+    """
+
+    remote: str
+    branch: str
+    commit: str | None
+    pushed: int = 0
+    pulled: int = 0
+    replayed: int = 0
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when the archive and the remote already had the same commits."""
+        return not (self.pushed or self.pulled)
+
+
+def _settings(archive: Archive, remote: str | None, branch: str | None) -> tuple[str, str]:
+    remote = archive.config.publish.remote if remote is None else remote
+    branch = archive.config.publish.branch if branch is None else branch
+    for what, name in (("remote", remote), ("branch", branch)):
+        if not name or _BAD_NAME.search(name) or any(ord(c) < 32 for c in name):
+            raise ConfigError(f"[publish] {what} = {name!r} is not a usable git {what} name; "
+                              f"set [publish] {what} in gitnews.toml (e.g. \"origin\", \"main\")")
+    return remote, branch
+
+
+def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(archive.path), *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+
+
+def _rev(archive: Archive, ref: str) -> str | None:
+    proc = _git(archive, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def _is_ancestor(archive: Archive, older: str, newer: str) -> bool:
+    return _git(archive, "merge-base", "--is-ancestor", older, newer).returncode == 0
+
+
+def _count(archive: Archive, rev_range: str) -> int:
+    proc = _git(archive, "rev-list", "--count", rev_range)
+    return int(proc.stdout.strip() or 0)
+
+
+def _touched(archive: Archive, rev_range: str) -> set[str]:
+    """Every path that some commit of ``rev_range`` changed (one ``git log``)."""
+    proc = subprocess.run(["git", "-C", str(archive.path), "log", "--no-renames", "-z",
+                           "--format=", "--name-only", rev_range],
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    return {p.decode("utf-8", "replace").strip("\n")
+            for p in proc.stdout.split(b"\0") if p.strip(b"\n")}
+
+
+def _has_remote(archive: Archive, remote: str) -> bool:
+    return remote in _git(archive, "remote").stdout.split()
+
+
+def push_pending(archive: Archive, *, remote: str | None = None,
+                 branch: str | None = None) -> bool:
+    """True when the archive has commits its remote may lack (no network is used).
+
+    That is when the archive's branch is not the commit that the last fetch or
+    push recorded for ``branch`` on ``remote`` (defaults: ``[publish]``), also
+    when nothing was ever pushed.  Raises :class:`~gitnews.errors.ConfigError`
+    for an unusable remote or branch name.
+    """
+    remote, branch = _settings(archive, remote, branch)
+    local = _rev(archive, f"refs/heads/{store.BRANCH}")
+    return local is not None and local != _rev(archive, store.tracking_ref(remote, branch))
+
+
+def push_archive(archive: Archive, *, remote: str | None = None, branch: str | None = None,
+                 timeout_s: float | None = None, attempts: int = 3) -> PushResult:
+    """Push the archive's branch to ``branch`` on ``remote``, replaying on the remote's first.
+
+    ``remote``, ``branch`` and ``timeout_s`` (seconds per network command)
+    default to the archive's ``[publish]`` settings.  Never forces a push and
+    never drops a commit.  Raises :class:`~gitnews.errors.PushConflictError`
+    when both sides changed the same files, :class:`~gitnews.errors.PushError`
+    when the remote is missing, unreachable, refuses the push or has an
+    unrelated history, :class:`~gitnews.errors.StoreError` when the working
+    tree has local edits in the way, :class:`~gitnews.errors.ConfigError` for
+    unusable names.  In every failure the archive keeps all its commits.
+    """
+    remote, branch = _settings(archive, remote, branch)
+    timeout_s = archive.config.publish.timeout_s if timeout_s is None else timeout_s
+    if not _has_remote(archive, remote):
+        raise PushError(f"the archive has no git remote named {remote!r}; add one with "
+                        f"`git -C {archive.path} remote add {remote} URL` (or name another in "
+                        "[publish] remote of gitnews.toml)", remote=remote)
+    repo = archive.repo
+    for attempt in range(max(1, attempts)):
+        local = _rev(archive, f"refs/heads/{store.BRANCH}")
+        if local is None:
+            raise PushError(f"the archive at {archive.path} has no commits to push",
+                            remote=remote)
+        tip = store.fetch_branch(repo, remote=remote, branch=branch, timeout_s=timeout_s)
+        result = PushResult(remote=remote, branch=branch, commit=tip)
+        if tip == local:
+            return result
+        if tip is None or _is_ancestor(archive, tip, local):
+            result.pushed = _count(archive, local if tip is None else f"{tip}..{local}")
+        elif _is_ancestor(archive, local, tip):
+            result.pulled = _count(archive, f"{local}..{tip}")
+            store.move_branch(repo, old=local, new=tip,
+                              reason=f"gitnews push: fast-forward to {remote}/{branch}")
+            return result
+        else:
+            result.pulled, result.replayed = _replay(archive, local=local, tip=tip,
+                                                     remote=remote, branch=branch)
+            result.pushed = result.replayed
+        try:
+            result.commit = store.push_branch(repo, remote=remote, branch=branch,
+                                              timeout_s=timeout_s)
+            return result
+        except PushError as exc:
+            if not exc.behind or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _replay(archive: Archive, *, local: str, tip: str, remote: str,
+            branch: str) -> tuple[int, int]:
+    """Replay ``base..local`` on ``tip``; returns (remote commits taken, commits replayed)."""
+    proc = _git(archive, "merge-base", local, tip)
+    base = proc.stdout.strip()
+    if proc.returncode != 0 or not base:
+        raise PushError(
+            f"the branch {branch!r} of the remote {remote!r} has a history unrelated to the "
+            f"archive's (it was not cloned from it, nor pushed from it); push to an empty "
+            f"repository, or replace the remote's branch with the archive's by hand "
+            f"(`git -C {archive.path} push --force {remote} {store.BRANCH}:{branch}`)",
+            remote=remote)
+    if _git(archive, "rev-list", "--merges", "-n", "1", f"{base}..{local}").stdout.strip():
+        raise PushError(f"the archive has merge commits since it parted from {remote}/{branch}; "
+                        "gitnews replays only a linear history: integrate the remote's "
+                        f"commits by hand (`git -C {archive.path} pull --rebase {remote} "
+                        f"{branch}`), then push", remote=remote)
+    both = sorted(_touched(archive, f"{base}..{local}") & _touched(archive, f"{base}..{tip}"))
+    if both:
+        shown = ", ".join(both[:5]) + (f" and {len(both) - 5} more" if len(both) > 5 else "")
+        raise PushConflictError(
+            f"the remote {remote!r} and this archive both changed {shown} since "
+            f"{base[:12]} (gitnews running in two places?); nothing was pushed and the "
+            f"archive's commits are kept. To keep the remote's history, "
+            f"`git -C {archive.path} reset --hard {remote}/{branch}` (the next run checks "
+            f"those articles again); to keep this archive's, "
+            f"`git -C {archive.path} push --force {remote} {store.BRANCH}:{branch}`",
+            remote=remote, paths=both)
+    mine = _git(archive, "rev-list", "--reverse", f"{base}..{local}").stdout.split()
+    new = store.replay_commits(archive.repo, mine, onto=tip)
+    store.move_branch(archive.repo, old=local, new=new[-1],
+                      reason=f"gitnews push: replay {len(mine)} commit(s) on {remote}/{branch}")
+    return _count(archive, f"{base}..{tip}"), len(mine)

@@ -1,0 +1,209 @@
+"""One article's versions as readers see them: texts, gaps, sizes of change.
+
+:func:`load_timeline` asks git once (:func:`gitnews.history.versions`: one
+``git log --raw`` for the article's path) and reads the texts on demand
+through the repository's persistent ``git cat-file`` process
+(:func:`gitnews.history.read_blobs`).  Nothing here walks the whole history.
+
+:func:`gap_words` puts the time between two versions in words, News Sniffer
+style ("about 7 hours later"), with :func:`humanize.naturaldelta`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from . import _git as git  # GitPython, imported on first use (start-up time)
+import humanize
+
+from .diff import DiffResult, DiffStats, count_words, diff_texts
+from .history import read_blobs, version_time, versions
+from .models import Version
+from .normalise import parse_text
+from .resolve import pick_version
+from .state import ArticleRecord
+
+__all__ = ["Timeline", "VersionInfo", "DiffView", "load_timeline", "gap_words", "article_host"]
+
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_EXACT = re.compile(r"^(a|an|\d+) (second|minute|hour|day)s?$")
+
+
+def gap_words(delta: timedelta) -> str:
+    """The time between two versions in words: ``"about 7 hours later"``.
+
+    The amount is :func:`humanize.naturaldelta` (which rounds to one unit;
+    months only from 45 days on, so that 20 days stay "20 days"); "about" is
+    added unless the gap is exactly that amount ("2 days later").  A gap under
+    a second is ``"at the same time"``; a negative gap (a version captured before
+    the previous one) ends in "earlier".
+    """
+    seconds = delta.total_seconds()
+    if abs(seconds) < 1:
+        return "at the same time"
+    span = abs(delta)
+    words = humanize.naturaldelta(span, months=span.days >= 45)
+    m = _EXACT.match(words)
+    exact = False
+    if m:
+        n = 1 if m.group(1) in ("a", "an") else int(m.group(1))
+        exact = n * _UNIT_SECONDS[m.group(2)] == int(span.total_seconds()) \
+            and span.microseconds == 0
+    return f"{'' if exact else 'about '}{words} {'later' if seconds > 0 else 'earlier'}"
+
+
+def article_host(url: str) -> str:
+    """The host of ``url``, lower-case, without ``www.``: ``theguardian.com``."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version with what a reader wants to know about it.
+
+    ``time``: capture time (:func:`gitnews.history.version_time`), UTC.
+    ``gap``: time since the previous version (None for the first).
+    ``stats``: the change from the previous version (None for the first).
+    ``headline``: line 1 of its text (None for a removal);
+    ``previous_headline``: the previous version's, when both have text and
+    the headlines differ (else None).
+    ``paragraphs`` / ``words``: the size of its body and whole text.
+    """
+
+    version: Version
+    time: datetime
+    gap: timedelta | None
+    stats: DiffStats | None
+    headline: str | None
+    previous_headline: str | None
+    paragraphs: int
+    words: int
+
+    @property
+    def number(self) -> int:
+        return self.version.number
+
+    @property
+    def headline_changed(self) -> bool:
+        return self.previous_headline is not None
+
+
+@dataclass(frozen=True)
+class DiffView:
+    """Everything a rendered diff shows: the article, versions A and B, the diff.
+
+    ``a``/``b`` are the two versions (A older in the usual case; any order is
+    allowed); ``old_text``/``new_text`` their texts exactly as stored (``""``
+    for a removal); ``versions`` how many versions the article has.
+    """
+
+    record: ArticleRecord
+    versions: int
+    a: VersionInfo
+    b: VersionInfo
+    old_text: str
+    new_text: str
+    diff: DiffResult
+
+    @property
+    def changes(self) -> int:
+        """How many times the article changed: versions - 1."""
+        return max(0, self.versions - 1)
+
+    @property
+    def gap(self) -> timedelta:
+        return self.b.time - self.a.time
+
+    @property
+    def gap_words(self) -> str:
+        return gap_words(self.gap)
+
+    @property
+    def host(self) -> str:
+        return article_host(self.record.url)
+
+
+@dataclass
+class Timeline:
+    """The versions of one article (oldest first) and lazy access to their texts."""
+
+    repo: git.Repo
+    record: ArticleRecord
+    versions: list[Version]
+    _texts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _infos: dict[int, VersionInfo] = field(default_factory=dict, repr=False)
+
+    @property
+    def label(self) -> str:
+        """How messages name the article: its canonical URL."""
+        return self.record.url
+
+    def pick(self, number: int, *, allow_removed: bool = True) -> Version:
+        """See :func:`gitnews.resolve.pick_version` (NotFoundError out of range)."""
+        return pick_version(self.versions, number, article=self.label,
+                            allow_removed=allow_removed)
+
+    def data(self, version: Version) -> bytes:
+        """The file's bytes at ``version`` exactly as stored (b"" for a removal)."""
+        if version.removed or version.blob is None:
+            return b""
+        if version.blob not in self._texts:
+            self._texts.update(read_blobs(self.repo, [version.blob]))
+        return self._texts[version.blob]
+
+    def text(self, version: Version) -> str:
+        """:meth:`data` decoded as UTF-8 (invalid bytes replaced, never raises)."""
+        return self.data(version).decode("utf-8", "replace")
+
+    def prefetch(self, versions: list[Version] | None = None) -> None:
+        """Read the texts of ``versions`` (default: all) in one pass."""
+        wanted = [v.blob for v in (versions or self.versions)
+                  if v.blob and not v.removed and v.blob not in self._texts]
+        self._texts.update(read_blobs(self.repo, wanted))
+
+    def info(self, version: Version) -> VersionInfo:
+        """:class:`VersionInfo` of ``version`` (diffs it with the previous version)."""
+        if version.number in self._infos:
+            return self._infos[version.number]
+        text = self.text(version)
+        head, body = parse_text(text) if text else (None, [])
+        prev = self.versions[version.number - 2] if version.number > 1 else None
+        time = version_time(version)
+        gap = stats = previous_headline = None
+        if prev is not None:
+            prev_text = self.text(prev)
+            result = diff_texts(prev_text, text)
+            stats = result.stats
+            gap = time - version_time(prev)
+            prev_head = parse_text(prev_text)[0] if prev_text else None
+            if prev_head is not None and head is not None and prev_head != head:
+                previous_headline = prev_head
+        info = VersionInfo(version=version, time=time, gap=gap, stats=stats, headline=head,
+                           previous_headline=previous_headline, paragraphs=len(body),
+                           words=count_words(text))
+        self._infos[version.number] = info
+        return info
+
+    def infos(self) -> list[VersionInfo]:
+        """:meth:`info` of every version, oldest first."""
+        self.prefetch()
+        return [self.info(v) for v in self.versions]
+
+    def diff(self, a: Version, b: Version) -> DiffView:
+        """The :class:`DiffView` of version ``a`` against version ``b``."""
+        self.prefetch([a, b])
+        old, new = self.text(a), self.text(b)
+        return DiffView(record=self.record, versions=len(self.versions), a=self.info(a),
+                        b=self.info(b), old_text=old, new_text=new, diff=diff_texts(old, new))
+
+
+def load_timeline(repo: git.Repo, record: ArticleRecord) -> Timeline:
+    """The :class:`Timeline` of the article ``record`` (one ``git log``)."""
+    return Timeline(repo=repo, record=record, versions=versions(repo, record.path))
