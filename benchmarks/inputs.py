@@ -140,6 +140,13 @@ class ArticleSpec:
         """The archive file text gitnews would store if extraction were perfect."""
         return "\n\n".join([self.headline, *self.paragraphs(version)]) + "\n"
 
+    def short_text(self, version: int) -> str:
+        """A ~1 KB text for version ``version`` (the headline and two paragraphs, one of
+        them carrying the version): for the history of big archives, where blob sizes
+        do not change what is measured and small blobs make the archive quick to build."""
+        paras = self.paragraphs(1)[:2]
+        return "\n\n".join([self.headline, paras[0], f"Version {version}. {paras[1]}"]) + "\n"
+
 
 class Site:
     """``n`` articles (deterministic for ``seed``) spread over ~24 hosts."""

@@ -10,8 +10,9 @@ indexed (git-gc(1), git-commit-graph(1)).
   not the archive; git merges layers geometrically), so that
   ``git log -- <path>`` (every history question gitnews asks) stays fast as
   the archive grows.
-* :func:`after_run` — called at the end of every run that committed:
-  ``git gc --auto`` packs objects only when git says it is due (``gc.auto``
+* :func:`after_run` — called at the end of every run: waits for the run's
+  commit-graph layer (a run writes it while it updates its cache), then, if
+  the run committed, ``git gc --auto`` packs objects only when git says it is due (``gc.auto``
   loose objects or ``gc.autoPackLimit`` packs; each run adds a pack, or loose
   objects when it is small, since the store writes through ``git fast-import``).
 * :func:`gc` — ``gitnews gc``: ``git gc`` (loose objects and small packs into
@@ -29,8 +30,12 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import StoreError
+
+if TYPE_CHECKING:
+    from .store import Transaction
 
 _log = logging.getLogger("gitnews")
 
@@ -128,15 +133,14 @@ def write_commit_graph(archive: object, *, split: bool = True) -> None:
     _git(_git_dir(archive), *args, what="git commit-graph write")
 
 
-def after_run(archive: object, commits: list[str] | tuple[str, ...]) -> str | None:
-    """Housekeeping after a run that wrote ``commits`` (nothing when none).
+def after_run(archive: object, tx: Transaction) -> str | None:
+    """Housekeeping after a run whose versions went through ``tx`` (finished).
 
-    The run's commit-graph layer is already written: every
-    :class:`~gitnews.store.Transaction` ends with
-    :func:`gitnews.store.write_commit_graph`.  What is left is ``git gc
-    --auto``: it packs only when git says it is due (``gc.auto`` loose
-    objects, ``gc.autoPackLimit`` packs), in the foreground
-    (``gc.autoDetach=false``), leaving the commit-graph as it is
+    Waits for the commit-graph layer of the run's commits, when ``tx`` wrote
+    it in the background (``tx.finish(graph_in_background=True)``), then, if
+    the run committed, runs ``git gc --auto``: it packs only when git says it
+    is due (``gc.auto`` loose objects, ``gc.autoPackLimit`` packs), in the
+    foreground (``gc.autoDetach=false``), leaving the commit-graph as it is
     (``gc.writeCommitGraph=false``: repacking does not invalidate it, and
     gitnews's layers carry the Bloom filters).
 
@@ -145,16 +149,21 @@ def after_run(archive: object, commits: list[str] | tuple[str, ...]) -> str | No
     logged on the ``gitnews`` logger and its message returned; None when all
     went well.
     """
-    if not commits:
+    problems = []
+    if not tx.wait_commit_graph():
+        problems.append("git commit-graph write failed (history queries may be slower "
+                        "until the next run or `gitnews gc`)")
+    if tx.commits:
+        try:
+            _git(_git_dir(archive), "-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false",
+                 "gc", "--auto", "--quiet", what="git gc --auto")
+        except (StoreError, OSError) as exc:
+            problems.append(str(exc))
+    if not problems:
         return None
-    git_dir = _git_dir(archive)
-    try:
-        _git(git_dir, "-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false",
-             "gc", "--auto", "--quiet", what="git gc --auto")
-    except (StoreError, OSError) as exc:
-        _log.warning("archive housekeeping after the run failed: %s", exc)
-        return str(exc)
-    return None
+    message = "; ".join(problems)
+    _log.warning("archive housekeeping after the run: %s", message)
+    return message
 
 
 def gc(archive: object, *, aggressive: bool = False) -> GcReport:

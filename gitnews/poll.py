@@ -213,9 +213,9 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
                 tx.abort()
             raise
     if tx is not None:
-        tx.finish()
+        tx.finish(graph_in_background=True)  # the commit-graph layer runs beside apply()
         recorder.apply()
-        maintenance.after_run(archive, tx.commits)  # commit-graph layer; gc when due
+        maintenance.after_run(archive, tx)  # waits for that layer; gc --auto when due
         for feed_url, data in pending.feeds:
             archive.state.set_feed(feed_url, data)
     result.finished_at = datetime.now(timezone.utc)

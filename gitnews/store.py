@@ -29,7 +29,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .errors import PushError, StoreError
 
-__all__ = ["Transaction", "blob_id", "write_commit_graph", "BRANCH", "fetch_branch", "replay_commits", "move_branch",
+__all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH", "fetch_branch", "replay_commits", "move_branch",
            "push_branch", "tracking_ref"]
 
 BRANCH = "main"
@@ -64,6 +64,19 @@ def write_commit_graph(repo: git.Repo) -> bool:
     return True
 
 
+def start_commit_graph(repo: git.Repo) -> subprocess.Popen | None:
+    """:func:`write_commit_graph` in the background: the running ``git``, or None
+    when it cannot start.  Wait for it (``.wait()``, exit status 0 = written)
+    before the process ends if the layer must be there for what follows."""
+    try:
+        return subprocess.Popen(
+            ["git", "commit-graph", "write", "--reachable", "--changed-paths", "--split",
+             "--no-progress"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "GIT_DIR": str(repo.git_dir)})
+    except OSError:
+        return None
+
+
 class Transaction:
     """One fast-import stream on ``refs/heads/main`` of ``repo``.
 
@@ -82,6 +95,7 @@ class Transaction:
         self._proc: subprocess.Popen | None = None
         self._marks_file: str | None = None
         self._old_head: str | None = None
+        self._graph: subprocess.Popen | None = None  # commit-graph writer (finish)
         self._stderr = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -204,10 +218,14 @@ class Transaction:
             except OSError:
                 pass
 
-    def finish(self) -> list[str]:
-        """End the stream, move the branch, update index and working tree once.
+    def finish(self, *, graph_in_background: bool = False) -> list[str]:
+        """End the stream, move the branch, update index and working tree once,
+        and add the new commits to the commit-graph.
 
-        Returns the new commit ids in order (empty when nothing was committed).
+        ``graph_in_background``: start the commit-graph layer and return without
+        waiting for it (it then runs while the caller updates its cache); call
+        :meth:`wait_commit_graph` before relying on it.  Returns the new commit
+        ids in order (empty when nothing was committed).
         """
         if self._proc is None:
             return []
@@ -223,8 +241,18 @@ class Transaction:
         self._cleanup()
         self._proc = None
         self._update_worktree()
-        write_commit_graph(self.repo)
+        if graph_in_background:
+            self._graph = start_commit_graph(self.repo)
+        else:
+            write_commit_graph(self.repo)
         return self.commits
+
+    def wait_commit_graph(self) -> bool:
+        """Wait for the commit-graph layer that ``finish(graph_in_background=True)``
+        started; True when it was written (or none was pending).  Best effort, as
+        :func:`write_commit_graph`: never raises."""
+        proc, self._graph = self._graph, None
+        return proc is None or proc.wait() == 0
 
     def _update_worktree(self) -> None:
         if self.repo.bare or not self.commits:
