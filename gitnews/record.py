@@ -159,7 +159,7 @@ class Recorder:
 
         Call only after the transaction finished (or for a dry run: never).
         """
-        self.state.sync()
+        self.state.sync(transaction=self.tx)  # the run's commits, without reading them back
         with self.state.batch():  # one SQLite transaction, not one per row
             for path, urls in self._aliases:
                 self.state.add_aliases(path, urls)

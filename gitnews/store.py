@@ -34,6 +34,9 @@ __all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph",
 
 BRANCH = "main"
 
+#: Most commits a Transaction remembers in :attr:`Transaction.written` (memory stays flat).
+WRITTEN_LIMIT = 20_000
+
 
 def blob_id(data: bytes) -> str:
     """The git blob id (SHA-1 hex) that ``data`` would get: ``git hash-object``."""
@@ -96,6 +99,10 @@ class Transaction:
         self._marks_file: str | None = None
         self._old_head: str | None = None
         self._graph: subprocess.Popen | None = None  # commit-graph writer (finish)
+        #: What each commit wrote, in order: ``(when, message, {path: (blob id, line 1)
+        #: or None for a deletion})``, so that the cache can take the run's commits
+        #: without reading them back from git; None after :data:`WRITTEN_LIMIT` commits.
+        self.written: list[tuple[datetime, str, dict[str, tuple[str, str] | None]]] | None = []
         self._stderr = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -188,15 +195,29 @@ class Transaction:
         if self._marks == 1 and self._old_head:
             # fast-import does not read existing refs: name the parent explicitly.
             out.append(b"from " + self._old_head.encode() + b"\n")
+        written: dict[str, tuple[str, str] | None] = {}
         for path, content in changes.items():
             if content is None:
                 out.append(b"D " + _quote_path(path) + b"\n")
+                written[path] = None
             else:
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 out += [b"M 100644 inline " + _quote_path(path) + b"\n",
                         b"data %d\n" % len(data), data, b"\n"]
+                written[path] = (blob_id(data),
+                                 data.split(b"\n", 1)[0].decode("utf-8", "replace"))
         self._write(b"".join(out))
+        if self.written is not None:
+            if len(self.written) < WRITTEN_LIMIT:
+                self.written.append((when, message, written))
+            else:  # a huge transaction: readers replay git log instead (flat memory)
+                self.written = None
         return self._marks
+
+    @property
+    def old_head(self) -> str | None:
+        """The branch's commit before this transaction (None: no commit yet, or not started)."""
+        return self._old_head
 
     def abort(self) -> None:
         """Discard the stream: the branch does not move."""
