@@ -91,6 +91,21 @@ def timed(func: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t0, value
 
 
+def cpu_timed(func: Callable[[], object]) -> tuple[float, float, object]:
+    """Wall seconds, CPU seconds of this process (all its threads), and the result."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    value = func()
+    return time.perf_counter() - t0, time.process_time() - c0, value
+
+
+def load() -> str:
+    """The machine's load average over the last minute (other people's work counts)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except (AttributeError, OSError):
+        return "?"
+
+
 def best_of(repeat: int, func: Callable[[], float]) -> float:
     return min(func() for _ in range(max(1, repeat)))
 
@@ -275,16 +290,21 @@ def case_extract(args: argparse.Namespace, tmp: Path) -> CaseResult:
                 f"gitnews extract+render, {cpu_count()} processes": ours_pool}
     bare_same()  # warm-up: imports, lazily built tables
     best = {k: float("inf") for k in variants}
+    cpu = {k: float("inf") for k in variants}
     for _ in range(args.repeat + 1):  # interleaved, so that load changes hit every variant
         for name, func in variants.items():
-            best[name] = min(best[name], timed(func)[0])
+            wall, used, _ = cpu_timed(func)
+            best[name], cpu[name] = min(best[name], wall), min(cpu[name], used)
     base = best["bare_extraction, gitnews's options"]
     for name, t in best.items():
+        cpu_note = ("" if "processes" in name else
+                    f"  (CPU {cpu[name]:.2f} s, {cpu[name] / cpu[next(iter(cpu))]:.2f}×)")
         say(f"  {name:44} {t:6.2f} s  {1000 * t / len(bodies):6.1f} ms/page  "
-            f"{t / base:5.2f}×")
+            f"{t / base:5.2f}×{cpu_note}")
     res.figures = {k: round(v, 3) for k, v in best.items()}
     serial = best["gitnews extract+render, one thread"] / base
     pooled = best[f"gitnews extract+render, {cpu_count()} processes"] / base
+    res.figures["cpu_s"] = {k: round(v, 3) for k, v in cpu.items() if "processes" not in k}
     res.figures.update(serial_ratio=round(serial, 3), pool_ratio=round(pooled, 3),
                        serial_vs_defaults=round(best["gitnews extract+render, one thread"]
                                                 / best["bare_extraction, defaults"], 3))
@@ -415,7 +435,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
             def baseline() -> float:
                 from concurrent.futures import ThreadPoolExecutor
 
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 with httpx.Client(proxy=server.url, timeout=30,
                                   limits=httpx.Limits(max_connections=2 * concurrency,
                                                       max_keepalive_connections=concurrency)) as c:
@@ -428,6 +448,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                         statuses = list(pool.map(get, requests))
                 if statuses.count(304) != kinds.count("304") + len(requests) - n:
                     raise SystemExit(f"poll: unexpected statuses from the server: {statuses[:5]}")
+                cpu_used["baseline"] = min(cpu_used.get("baseline", 1e9), time.process_time() - c0)
                 return time.perf_counter() - t0
 
             import gitnews.extract as gx
@@ -443,7 +464,11 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                 gx.extract_article = memo_extract
                 os.environ[ENV_PROCESSES] = "0"
                 try:
-                    return _run_gitnews(copy_archive(archive, tmp / "poll-run"))
+                    copy = copy_archive(archive, tmp / "poll-run")
+                    c0 = time.process_time()
+                    out = _run_gitnews(copy)
+                    cpu_used["gitnews"] = min(cpu_used.get("gitnews", 1e9), time.process_time() - c0)
+                    return out
                 finally:
                     gx.extract_article = real_extract
                     os.environ.pop(ENV_PROCESSES, None)
@@ -451,6 +476,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
             def gitnews_full() -> tuple[float, dict]:
                 return _run_gitnews(copy_archive(archive, tmp / "poll-run"))
 
+            cpu_used: dict[str, float] = {}
             baseline()  # warm-up (server caches its pages)
             b_best = m_best = f_best = float("inf")
             for _ in range(args.repeat):
@@ -469,13 +495,17 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
     ratio = m_best / b_best
     say(f"  plain httpx, {concurrency} threads: {b_best:.2f} s ({len(requests) / b_best:.0f} requests/s)")
     say(f"  gitnews run, extraction precomputed: {m_best:.2f} s; ratio {ratio:.2f}×  {counts_m}")
+    say(f"  CPU time in this process: httpx {cpu_used['baseline']:.2f} s, gitnews "
+        f"{cpu_used['gitnews']:.2f} s ({cpu_used['gitnews'] / cpu_used['baseline']:.2f}×; the "
+        "server's own CPU is not counted)")
     say(f"  gitnews run, real extraction:        {f_best:.2f} s ({f_best / b_best:.2f}× the baseline; "
         f"extraction alone {t_pool:.2f} s with processes, {t_serial:.2f} s in one thread)")
     res.figures = {"requests": len(requests), "baseline_s": round(b_best, 3),
                    "gitnews_without_extraction_s": round(m_best, 3), "ratio": round(ratio, 3),
                    "gitnews_with_extraction_s": round(f_best, 3),
                    "extraction_alone_serial_s": round(t_serial, 3),
-                   "extraction_alone_pool_s": round(t_pool, 3), "outcomes": counts_f}
+                   "extraction_alone_pool_s": round(t_pool, 3), "outcomes": counts_f,
+                   "cpu_s": {k: round(v, 3) for k, v in cpu_used.items()}}
     res.checks.append(Check("gitnews run (extraction excluded) × plain httpx", ratio, 1.5, "<="))
     return res
 
@@ -522,8 +552,17 @@ def memory_child(archive: Path) -> None:
     No thread of our own here: the extraction pool forks only from a
     single-threaded process (gitnews.workers), so the workers' peaks are
     sampled from outside, by :func:`_run_measured`."""
-    t, counts = _run_gitnews(archive)
+    from gitnews.archive import open_archive
+    from gitnews.models import Outcome
+    from gitnews.poll import run
+
+    t0 = time.perf_counter()
+    with open_archive(archive) as arc:
+        result = run(arc, check_all=True)
+    t = time.perf_counter() - t0
+    counts = {o.value: result.count(o) for o in Outcome}
     print(json.dumps({"seconds": t, "counts": counts,
+                      "failures": [f"{f.url}: {f.message}" for f in result.failures][:5],
                       "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
@@ -572,8 +611,11 @@ def case_memory(args: argparse.Namespace, tmp: Path) -> CaseResult:
                 [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(archive)], env)
             fig = json.loads(stdout.strip().splitlines()[-1])
             fig["workers_kb"] = worker_kb
-            if fig["counts"].get("CHANGED") != kinds.count("changed") or fig["counts"].get("FAILED"):
-                raise SystemExit(f"memory: unexpected outcomes {fig['counts']}")
+            failed = fig["counts"].get("FAILED", 0)
+            if fig["counts"].get("CHANGED", 0) + failed < kinds.count("changed") or failed > n // 100:
+                raise SystemExit(f"memory: unexpected outcomes {fig['counts']}: {fig['failures']}")
+            if failed:  # a timeout on a busy machine: reported, the measurement still stands
+                say(f"  {label}: {failed} item(s) failed: {fig['failures']}")
             mb = fig["self_kb"] / 1024
             workers = [k / 1024 for k in fig["workers_kb"]]
             res.figures[label] = {"peak_rss_mb": round(mb, 1), "seconds": round(fig["seconds"], 1),
@@ -792,8 +834,11 @@ def main() -> int:
         for name in args.case or list(CASES):
             t0 = time.perf_counter()
             (tmp / name).mkdir()
+            before = load()
             results.append(CASES[name](args, tmp / name))
-            say(f"  ({name}: {time.perf_counter() - t0:.0f} s)\n")
+            results[-1].figures["load_average"] = [before, load()]
+            say(f"  ({name}: {time.perf_counter() - t0:.0f} s; load average {before} before, "
+                f"{load()} after, on {os.cpu_count()} cores)\n")
     finally:
         if args.keep:
             say(f"inputs kept in {tmp}")
