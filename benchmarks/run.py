@@ -415,7 +415,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
     # Extraction alone, on the bodies the run will extract (also the memo for run B).
     bodies = list(served.values())
     t_serial, outs = timed(lambda: [extract_page(b) for b in bodies])
-    memo = {hashlib_sha1(b): a for b, (a, _) in zip(bodies, outs)}
+    memo = {hashlib_sha1(b): out for b, out in zip(bodies, outs)}
 
     def pooled() -> None:
         with ExtractionPool(cpu_count()) as pool:
@@ -451,17 +451,18 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                 cpu_used["baseline"] = min(cpu_used.get("baseline", 1e9), time.process_time() - c0)
                 return time.perf_counter() - t0
 
-            import gitnews.extract as gx
-            real_extract = gx.extract_article
+            import gitnews.workers as gw
+            real_extract = gw.extract_page
 
-            def memo_extract(body: bytes, *, url: str | None = None):  # noqa: ANN202
-                article = memo.get(hashlib_sha1(body))
-                if article is None:
+            def memo_extract(body: bytes, *, url: str | None = None, drop=()):  # noqa: ANN001, ANN202
+                """Extraction and normalisation (case 3's work) taken from the memo."""
+                out = memo.get(hashlib_sha1(body))
+                if out is None:
                     raise ExtractionError(f"benchmark: no memo for {url}")
-                return article
+                return out
 
             def gitnews_memo() -> tuple[float, dict]:
-                gx.extract_article = memo_extract
+                gw.extract_page = memo_extract
                 os.environ[ENV_PROCESSES] = "0"
                 try:
                     copy = copy_archive(archive, tmp / "poll-run")
@@ -470,7 +471,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                     cpu_used["gitnews"] = min(cpu_used.get("gitnews", 1e9), time.process_time() - c0)
                     return out
                 finally:
-                    gx.extract_article = real_extract
+                    gw.extract_page = real_extract
                     os.environ.pop(ENV_PROCESSES, None)
 
             def gitnews_full() -> tuple[float, dict]:
@@ -561,9 +562,12 @@ def memory_child(archive: Path) -> None:
         result = run(arc, check_all=True)
     t = time.perf_counter() - t0
     counts = {o.value: result.count(o) for o in Outcome}
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec,
+    # so it would report the benchmark's own size.
+    peak = _peak_kb(os.getpid()) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": t, "counts": counts,
                       "failures": [f"{f.url}: {f.message}" for f in result.failures][:5],
-                      "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                      "self_kb": peak}))
 
 
 def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, list[int]]:
