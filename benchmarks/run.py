@@ -451,18 +451,18 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                 cpu_used["baseline"] = min(cpu_used.get("baseline", 1e9), time.process_time() - c0)
                 return time.perf_counter() - t0
 
-            import gitnews.workers as gw
-            real_extract = gw.extract_page
+            import gitnews.extract as gx
+            real_extract = gx.extract_article
 
-            def memo_extract(body: bytes, *, url: str | None = None, drop=()):  # noqa: ANN001, ANN202
-                """Extraction and normalisation (case 3's work) taken from the memo."""
+            def memo_extract(body: bytes, *, url: str | None = None):  # noqa: ANN202
+                """The extraction (case 3's work) taken from the memo."""
                 out = memo.get(hashlib_sha1(body))
                 if out is None:
                     raise ExtractionError(f"benchmark: no memo for {url}")
-                return out
+                return out[0]
 
             def gitnews_memo() -> tuple[float, dict]:
-                gw.extract_page = memo_extract
+                gx.extract_article = memo_extract
                 os.environ[ENV_PROCESSES] = "0"
                 try:
                     copy = copy_archive(archive, tmp / "poll-run")
@@ -471,7 +471,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                     cpu_used["gitnews"] = min(cpu_used.get("gitnews", 1e9), time.process_time() - c0)
                     return out
                 finally:
-                    gw.extract_page = real_extract
+                    gx.extract_article = real_extract
                     os.environ.pop(ENV_PROCESSES, None)
 
             def gitnews_full() -> tuple[float, dict]:

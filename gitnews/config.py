@@ -18,8 +18,10 @@ from typing import Any, get_type_hints
 
 from .errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "PublishSettings",
-           "HookSettings", "load_config", "default_config_text", "parse_config", "edit_tracked"]
+__all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
+           "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
+           "ScheduleSettings", "SiteSettings", "load_config",
+           "default_config_text", "parse_config", "edit_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
 
@@ -42,6 +44,92 @@ class FetchSettings:
     max_redirects: int = 10
     concurrency: int = 8
     contact: str = ""
+    # Politeness (issue 6): see docs/polite-fetching.md.
+    per_host: int = 2
+    min_delay_s: float = 1.0
+    retries: int = 2
+    retry_base_s: float = 1.0
+    max_wait_s: float = 60.0
+    ignore_robots_for: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for key in ("per_host", "concurrency"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"fetch.{key} must be 1 or more, not {getattr(self, key)}")
+        for key in ("min_delay_s", "retry_base_s", "max_wait_s", "timeout_s",
+                    "connect_timeout_s"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"fetch.{key} must be 0 or more, not {getattr(self, key)}")
+        if self.retries < 0:
+            raise ConfigError(f"fetch.retries must be 0 or more, not {self.retries}")
+
+
+@dataclass
+class ScheduleSettings:
+    """``[schedule]``: when articles are re-checked and feeds re-read.
+
+    Durations are strings like "90s", "10m", "2h", "1d", "1w" (see
+    :mod:`gitnews.schedule` for the rule); ``stop_after = "never"`` never stops.
+    """
+
+    after_change: str = "30m"
+    backoff: float = 1.2
+    tiers: list[list[str]] = field(default_factory=lambda: [["1d", "1h"], ["7d", "3h"],
+                                                             ["30d", "3d"]])
+    longest_wait: str = "7d"
+    stop_after: str = "40d"
+    feed_interval: str = "10m"
+
+    def __post_init__(self) -> None:
+        from .schedule import Policy
+
+        try:
+            Policy.from_settings(self)
+        except ValueError as exc:
+            raise ConfigError(f"{exc} (in {CONFIG_NAME})") from None
+
+
+@dataclass
+class FilterSettings:
+    """``[filters]``: boilerplate filters (see :mod:`gitnews.filters`).
+
+    ``builtin``: use the built-in rules; ``hosts``: ``{host: [pattern, ...]}``,
+    Python regular expressions that drop a paragraph they match in full, for
+    that host and its subdomains (``"*"``: every host).
+    """
+
+    builtin: bool = True
+    hosts: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ChangeSettings:
+    """``[changes]``: which new texts are versions (see :mod:`gitnews.record`).
+
+    ``suspicious_loss``: a text whose body has fewer than ``1 - suspicious_loss``
+    of the current version's words is held (0.5: it lost more than half);
+    ``confirm_checks``: later checks that must see a held text (or a 404) again
+    before it is committed (0 commits suspicious texts at once);
+    ``confirm_after_s``: seconds that must also have passed since a held text
+    was first seen; ``removal_confirm_s``: seconds between the first sighting of
+    a 404/410 or soft 404 and the check that confirms the removal (a later
+    ``gitnews run --all`` confirms sooner); ``max_reverts``: reverts to an
+    earlier text committed per article before such returns are only counted.
+    """
+
+    suspicious_loss: float = 0.5
+    confirm_checks: int = 1
+    confirm_after_s: float = 0.0
+    removal_confirm_s: float = 3600.0
+    max_reverts: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.suspicious_loss <= 1.0:
+            raise ConfigError(f"changes.suspicious_loss in {CONFIG_NAME} must be more than 0 "
+                              f"and at most 1 (a share of words), not {self.suspicious_loss!r}")
+        for key in ("confirm_checks", "confirm_after_s", "removal_confirm_s", "max_reverts"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"changes.{key} in {CONFIG_NAME} must not be negative")
 
 
 @dataclass
@@ -74,6 +162,36 @@ class HookSettings:
 
 
 @dataclass
+class WaybackSettings:
+    """``[wayback]``: the Wayback Machine that ``gitnews import --wayback`` asks.
+
+    ``base_url``: its address (any server with the same CDX API and ``/web/``
+    playback paths); request rates in requests per second, kept below the
+    Internet Archive's limits (about one CDX query per second); after a 429 or
+    5xx answer at most ``max_retries`` retries, waiting what ``Retry-After``
+    says but never longer than ``max_wait_s`` seconds.
+    """
+
+    base_url: str = "https://web.archive.org"
+    cdx_requests_per_s: float = 1.0
+    capture_requests_per_s: float = 4.0
+    max_retries: int = 5
+    max_wait_s: float = 300.0
+
+
+@dataclass
+class SiteSettings:
+    """``[site]``: the static site and feeds (``gitnews site``, ``gitnews feed``).
+
+    ``url``: the site's public base URL (e.g. ``https://me.github.io/news``);
+    feeds need it for absolute links to the site's diff pages ("" = unknown:
+    feed entries link to the article only).
+    """
+
+    url: str = ""
+
+
+@dataclass
 class Config:
     """The whole of ``gitnews.toml``.
 
@@ -85,8 +203,13 @@ class Config:
     articles: list[str] = field(default_factory=list)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    changes: ChangeSettings = field(default_factory=ChangeSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     hooks: HookSettings = field(default_factory=HookSettings)
+    wayback: WaybackSettings = field(default_factory=WaybackSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
 
 DEFAULT_TEXT = '''\
@@ -117,6 +240,64 @@ max_redirects = 10
 concurrency = 8
 # A URL or e-mail address for the User-Agent, so that site owners can reach you.
 contact = ""
+# Politeness. At most this many requests at once to one host:
+per_host = 2
+# Seconds between the starts of two requests to one host (a robots.txt
+# Crawl-delay, when longer, wins).
+min_delay_s = 1.0
+# Retries of a timeout, connection error or 5xx, with exponential back-off
+# (retry_base_s, doubling, with jitter).
+retries = 2
+retry_base_s = 1.0
+# Longest wait within a run for a host that asked us to wait (429/503
+# Retry-After, Crawl-delay); a longer wait leaves its pages to the next run.
+max_wait_s = 60.0
+# robots.txt is obeyed for every URL; list the hosts (and their subdomains)
+# whose robots.txt you have permission to ignore, e.g. ["example.com"].
+ignore_robots_for = []
+
+[schedule]
+# When articles are re-checked (durations: 90s, 10m, 2h, 1d, 1w, 1h30m).
+# After each change the first check comes after_change later; every check that
+# finds nothing multiplies the wait by backoff (News Sniffer's rule) ...
+after_change = "30m"
+backoff = 1.2
+# ... but, by the time since the last change, the wait is never longer than
+# (age limit, longest wait) of the first tier that applies (NewsDiffs' tiers),
+tiers = [["1d", "1h"], ["7d", "3h"], ["30d", "3d"]]
+# and past the last tier never longer than this.
+longest_wait = "7d"
+# An article whose last change is older than this is no longer checked
+# ("never": always keep checking). `gitnews run --all` checks it anyway.
+stop_after = "40d"
+# How often each feed is read (at least 1m).
+feed_interval = "10m"
+
+[filters]
+# Built-in boilerplate filters: date stamps ("Updated 5 minutes ago"), share and
+# comment counters and labels, "Related stories" link blocks, "-----" rows.
+builtin = true
+
+# Extra patterns per host (and its subdomains; "*" = every host): a paragraph that
+# a pattern matches in full is not stored. Python regular expressions; start one
+# with (?i) to ignore case. Try them with `gitnews run --dry-run --show-text URL`.
+[filters.hosts]
+# "example.com" = ['Advertisement', '(?i)share this story']
+
+[changes]
+# A new text that lost more than this share of the article's words (or looks
+# like a paywall/consent teaser) is held until a later check sees it again.
+suspicious_loss = 0.5
+# Later checks that must confirm a held text or a removal (0 = commit at once).
+confirm_checks = 1
+# Seconds that must also pass before a held text is confirmed.
+confirm_after_s = 0.0
+# Seconds between the first 404/410 (or redirect to the front page) and the
+# check that confirms the removal; a later `gitnews run --all` confirms sooner.
+removal_confirm_s = 3600.0
+# Reverts to an earlier text committed per article; after that, returns to a
+# text already in its history (A/B-tested headlines) are only counted.
+max_reverts = 2
 
 [publish]
 # Push the archive after every run that committed something (as `gitnews run --push`);
@@ -137,6 +318,22 @@ on_change = ""
 webhook_url = ""
 # Seconds allowed for each command or POST.
 timeout_s = 60.0
+
+[wayback]
+# The Wayback Machine asked by `gitnews import --wayback URL` (CDX API and capture playback).
+base_url = "https://web.archive.org"
+# Requests per second: capture listings (CDX queries), and capture downloads.
+cdx_requests_per_s = 1.0
+capture_requests_per_s = 4.0
+# After "429 Too Many Requests", a 5xx answer or a timeout: retries, and the longest wait
+# accepted (seconds; a longer Retry-After stops the import of that URL).
+max_retries = 5
+max_wait_s = 300.0
+
+[site]
+# The public address of the site that `gitnews site` writes (e.g.
+# "https://me.github.io/news"), so that feeds can link to its diff pages.
+url = ""
 '''
 
 

@@ -9,6 +9,8 @@ catch one class.  Each message says what failed and what to do about it::
     │   └── ArchiveLockedError another gitnews process holds the archive's lock
     ├── FetchError             an HTTP fetch failed (per item; the run goes on)
     │   ├── BlockedURLError    the URL may not be fetched (scheme, robots.txt)
+    │   │   └── RobotsDisallowedError  robots.txt disallows it (reported, not a failure)
+    │   ├── HostBackoffError   the host asked us to wait (429/503 Retry-After, Crawl-delay)
     │   ├── TooLargeError      the body is over the size cap
     │   └── HTTPStatusError    the server answered with an error status
     ├── FeedError              a feed could not be parsed into entries
@@ -17,7 +19,8 @@ catch one class.  Each message says what failed and what to do about it::
     ├── NotFoundError          an article or version asked for does not exist
     ├── PushError              the archive could not be pushed to its remote
     │   └── PushConflictError  the remote and the archive changed the same files
-    └── HookError              an on-change command or webhook failed for a version
+    ├── HookError              an on-change command or webhook failed for a version
+    └── SiteError              the static site could not be written where asked
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ __all__ = [
     "ArchiveLockedError",
     "FetchError",
     "BlockedURLError",
+    "RobotsDisallowedError",
+    "HostBackoffError",
     "TooLargeError",
     "HTTPStatusError",
     "FeedError",
@@ -38,6 +43,7 @@ __all__ = [
     "PushError",
     "PushConflictError",
     "HookError",
+    "SiteError",
 ]
 
 
@@ -81,6 +87,27 @@ class FetchError(GitnewsError):
 
 class BlockedURLError(FetchError):
     """The URL may not be fetched: not http(s), or disallowed by robots.txt."""
+
+
+class RobotsDisallowedError(BlockedURLError):
+    """The site's robots.txt disallows the URL for gitnews: it was not fetched.
+
+    Not a failure of the run: the item is reported as skipped.
+    """
+
+
+class HostBackoffError(FetchError):
+    """The host may not be asked now: it answered 429/503 with ``Retry-After``,
+    or its ``Crawl-delay`` leaves no slot within the run, or gitnews is stopping.
+
+    Attributes: ``retry_at`` (aware UTC datetime or None): the earliest time
+    the host may be asked again.  Neither the article's failure nor the run's.
+    """
+
+    def __init__(self, message: str, *, url: str, retry_at=None,  # noqa: ANN001
+                 status: int | None = None) -> None:
+        super().__init__(message, url=url, status=status, transient=True)
+        self.retry_at = retry_at
 
 
 class TooLargeError(FetchError):
@@ -148,3 +175,15 @@ class HookError(GitnewsError):
 
     The version is committed all the same; the failure is reported per version.
     """
+
+
+class SiteError(GitnewsError):
+    """The static site could not be written (the output folder is unusable).
+
+    Attributes: ``usage`` (bool): the folder given is the wrong one (it holds
+    other files, or is a file), rather than a failure while writing.
+    """
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage

@@ -8,6 +8,8 @@ nothing loops over the commits of the whole repository in Python except
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,8 +19,9 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 from .models import Version
 from .trailers import parse_trailers
 
-__all__ = ["LogEntry", "iter_commits", "versions", "version_time", "read_blobs", "read_version",
-           "ARTICLE_PREFIXES"]
+__all__ = ["LogEntry", "iter_commits", "versions", "version_time", "read_blobs",
+           "read_blobs_batch", "BlobReader", "read_version", "ARTICLE_PREFIXES", "FileVersion",
+           "file_history"]
 
 #: Subject prefixes of version commits (``New: <headline>``).
 ARTICLE_PREFIXES = ("New: ", "Changed: ", "Removed: ", "Restored: ", "Reverted: ", "Captured: ")
@@ -32,7 +35,9 @@ class LogEntry:
 
     ``changes`` are ``(status, path)`` pairs: status ``A``, ``M`` or ``D``.
     ``blobs`` maps each changed path to its new blob id (40 hex; absent for a
-    deletion); filled only when :func:`iter_commits` was called with ``blobs=True``.
+    deletion); ``old_blobs`` to its blob id before the commit (absent for an
+    addition); both filled only when :func:`iter_commits` was called with
+    ``blobs=True``.
     """
 
     commit: str
@@ -40,6 +45,7 @@ class LogEntry:
     message: str
     changes: list[tuple[str, str]]
     blobs: dict[str, str] = field(default_factory=dict)
+    old_blobs: dict[str, str] = field(default_factory=dict)
 
     @property
     def trailers(self) -> dict[str, str]:
@@ -48,18 +54,21 @@ class LogEntry:
 
 def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
                  paths: list[str] | None = None, reverse: bool = True,
-                 blobs: bool = False) -> Iterator[LogEntry]:
+                 blobs: bool = False, options: Iterable[str] = ()) -> Iterator[LogEntry]:
     """Stream the commits of ``rev_range`` (oldest first when ``reverse``).
 
     One ``git log --name-status`` process (``--raw --no-abbrev`` when ``blobs``,
-    which also gives each changed file's new blob id); memory stays flat.
-    ``paths`` are literal paths (``--literal-pathspecs``: no glob magic).
+    which also gives each changed file's blob ids before and after); memory
+    stays flat.  ``paths`` are literal paths (``--literal-pathspecs``: no glob
+    magic).  ``options`` are more ``git log`` options, e.g. ``-n50`` or
+    ``--grep=...`` (git-log(1)); stopping the iteration early ends the process.
     """
     args = ["-c", "core.quotePath=false", "--literal-pathspecs", "log", "--no-renames",
             "--no-color", f"--format={_RS}%H%n%at%n%B{_US}"]
     args += ["--raw", "--no-abbrev"] if blobs else ["--name-status"]
     if reverse:
         args.append("--reverse")
+    args += list(options)
     args.append(rev_range)
     if paths:
         args += ["--", *paths]
@@ -92,6 +101,7 @@ def _parse_record(rec: str) -> LogEntry:
     sha, ts, message = head.split("\n", 2)
     changes = []
     blobs: dict[str, str] = {}
+    old_blobs: dict[str, str] = {}
     for line in names.strip("\n").split("\n"):
         if "\t" in line:
             status, path = line.split("\t", 1)
@@ -101,9 +111,12 @@ def _parse_record(rec: str) -> LogEntry:
                 status = fields[4]
                 if status[:1] != "D":
                     blobs[path] = fields[3]
+                if status[:1] != "A":
+                    old_blobs[path] = fields[2]
             changes.append((status[:1], path))
     return LogEntry(commit=sha, time=datetime.fromtimestamp(int(ts), tz=timezone.utc),
-                    message=message.rstrip("\n") + "\n", changes=changes, blobs=blobs)
+                    message=message.rstrip("\n") + "\n", changes=changes, blobs=blobs,
+                    old_blobs=old_blobs)
 
 
 def versions(repo: git.Repo, path: str) -> list[Version]:
@@ -158,7 +171,111 @@ def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
     return out
 
 
+class BlobReader:
+    """One ``git cat-file --batch`` process that reads many blobs per round trip.
+
+    :meth:`read` writes a group of ids, then reads their contents: one
+    round trip per group instead of one per blob (GitPython's persistent
+    process asks for one object at a time, about a millisecond each on a
+    busy machine).  Keep one reader for a whole job: git's cache of delta
+    bases stays warm between groups (a new process pays again for the
+    delta chains of the first blobs it reads).  Use as a context manager,
+    or call :meth:`close`.
+    """
+
+    #: Ids written at once: well under a pipe's 64 KiB, so writing never
+    #: waits for git to read while git waits for us to read its answers.
+    GROUP = 1000
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.git_dir,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      env={**os.environ, "GIT_DIR": str(repo.git_dir)})
+
+    def read(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of each blob (40 hex id -> bytes, exactly as stored).
+
+        Raises :class:`ValueError` for an id git does not have as a blob.
+        """
+        wanted = list(dict.fromkeys(blob_ids))
+        out: dict[str, bytes] = {}
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        for i in range(0, len(wanted), self.GROUP):
+            group = wanted[i:i + self.GROUP]
+            stdin.write("".join(b + "\n" for b in group).encode())
+            stdin.flush()
+            for blob in group:
+                header = stdout.readline().split()
+                if len(header) < 3 or header[1] != b"blob":
+                    self.close()
+                    raise ValueError(f"git has no blob {blob} in {self.repo.git_dir}")
+                out[blob] = stdout.read(int(header[2]))
+                stdout.read(1)  # the LF after the contents
+        return out
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait()
+        self._proc.stdout.close()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_blobs_batch(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
+    """:func:`read_blobs` for many blobs at once, through one :class:`BlobReader`."""
+    with BlobReader(repo) as reader:
+        return reader.read(blob_ids)
+
+
 def read_version(repo: git.Repo, commit: str, path: str) -> bytes:
     """The file's bytes exactly as stored at ``commit`` (``git cat-file``)."""
     return repo.git.execute(["git", "cat-file", "blob", f"{commit}:{path}"],
                             stdout_as_string=False, strip_newline_in_stdout=False)
+
+
+@dataclass
+class FileVersion:
+    """One version of one article file with its git blob id (None: the removal)."""
+
+    number: int
+    commit: str
+    blob: str | None
+    trailers: dict[str, str]
+
+
+def file_history(repo: git.Repo, path: str) -> list[FileVersion]:
+    """Every version of the file at ``path``, oldest first, with blob ids.
+
+    One ``git log --raw`` process.  Used to recognise a return to an earlier
+    text (``Reverts-To``) and to compare with the previous version's trailers.
+    """
+    args = ["git", "-c", "core.quotePath=false", "log", "--reverse", "--no-renames",
+            "--no-color", "--raw", "--no-abbrev", f"--format={_RS}%H%n%B{_US}", "HEAD",
+            "--", path]
+    try:
+        out = repo.git.execute(args, stdout_as_string=False)
+    except git.GitCommandError:
+        return []  # no commit yet
+    text = out.decode("utf-8", "replace")
+    found: list[FileVersion] = []
+    for rec in text.split(_RS):
+        if not rec.strip():
+            continue
+        head, _, raw = rec.partition(_US)
+        sha, _, message = head.partition("\n")
+        blob: str | None = None
+        for line in raw.strip("\n").split("\n"):
+            if line.startswith(":") and "\t" in line:
+                meta, name = line.split("\t", 1)
+                fields = meta.split()
+                if name == path:
+                    blob = None if fields[4].startswith("D") else fields[3]
+        found.append(FileVersion(number=len(found) + 1, commit=sha, blob=blob,
+                                 trailers=dict(parse_trailers(message.rstrip("\n") + "\n"))))
+    return found

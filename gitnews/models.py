@@ -38,6 +38,7 @@ class Page:
     ``redirects`` every URL passed through (requested first, final excluded).
     ``status`` 304 means "not modified" and ``body`` is then empty.
     ``etag`` / ``last_modified`` are the validators to send next time.
+    ``headers``: every response header as ``(lower-case name, value)``, in order.
     """
 
     url: str
@@ -49,6 +50,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,17 @@ class Outcome(str, enum.Enum):
     UNCHANGED = "UNCHANGED"
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
+    HELD = "HELD"        # a suspicious text or a 404 waits for a later check to confirm it
+    REMOVED = "REMOVED"  # a confirmed removal was committed (a version of its own)
 
 
 @dataclass
 class ItemResult:
     """The outcome for one article (or one feed) in a run.
 
-    ``message`` says what failed and what to do, for FAILED and SKIPPED items.
-    ``version`` is the new version number for NEW and CHANGED items.
+    ``message`` says what failed and what to do, for FAILED and SKIPPED items,
+    and why an item is HELD (or an UNCHANGED one alternating).
+    ``version`` is the new version number for NEW, CHANGED and REMOVED items.
     """
 
     url: str
@@ -116,16 +121,25 @@ class ItemResult:
     headline: str | None = None
     message: str | None = None
     kind: str = "article"  # "article" or "feed"
+    change_kind: str | None = None  # the commit's Change-Kind value, e.g. "headline, body"
 
 
 @dataclass
 class RunResult:
-    """Everything one polling pass did; ``items`` in the order they completed."""
+    """Everything one polling pass did; ``items`` in the order they completed.
+
+    SKIPPED items (robots.txt disallows them, or their host asked to wait) are
+    reported but are not failures.
+    """
 
     items: list[ItemResult] = field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
     dry_run: bool = False
+    #: Known articles the schedule did not ask for (not due, or no longer checked).
+    not_due: int = 0
+    #: Due articles left for the next run by ``--max-articles``/``--max-time``/a stop.
+    left_over: int = 0
 
     def count(self, outcome: Outcome) -> int:
         """Number of article items with ``outcome`` (feeds are not counted)."""

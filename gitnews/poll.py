@@ -1,34 +1,78 @@
-"""One polling pass: feeds -> fetch -> extract -> normalise -> store.
+"""One polling pass: feeds -> fetch -> extract -> normalise -> store; and the watch loop.
 
-:func:`run` reads every feed, collects the article links of its entries, adds
-the tracked single articles and the known articles, then fetches them
-concurrently (``fetch.concurrency`` threads, which also extract), while the
-calling thread alone writes to git through one
-:class:`~gitnews.store.Transaction`.  Each article whose text changed becomes
-one commit.  Failures are reported per item and never stop the run.  The
-cache's validators (ETag, Last-Modified) are saved only after the commits are
-in git, so that an interrupted run fetches again what it did not commit.
+:func:`run` reads the feeds that are due (each every ``schedule.feed_interval``),
+collects the article links of their entries, adds the tracked single
+articles, the backlog (articles seen before but left unfetched) and the known
+articles that the schedule (:mod:`gitnews.schedule`) says are due — all of
+them with ``check_all`` — most overdue first, optionally bounded by
+``max_articles`` and ``max_time_s``.  It fetches them concurrently
+(``fetch.concurrency`` threads, which also extract; at most ``fetch.per_host``
+per host, the hosts interleaved), while the calling thread alone writes to git
+through one :class:`~gitnews.store.Transaction`.  Each article whose text
+changed becomes one commit.  Failures are reported per item and never stop
+the run; robots.txt refusals and hosts that asked to wait are SKIPPED items,
+not failures.  The cache's validators (ETag, Last-Modified) and schedule are
+saved only after the commits are in git, so that an interrupted run fetches
+again what it did not commit.
+
+:func:`watch` repeats :func:`run` until stopped, sleeping until the next feed
+or article is due, with one archive, one git repository and one HTTP client
+for all cycles.
+
+Every function takes the clock as ``now`` (a callable returning an aware
+UTC datetime), so that tests can move time.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from . import maintenance
 from .archive import Archive
-from .errors import ExtractionError, FetchError, GitnewsError
+from .errors import (ExtractionError, GitnewsError, HostBackoffError, HTTPStatusError,
+                     RobotsDisallowedError)
 from .models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
-from .record import Capture, Recorder
-from .urls import url_key
+from .record import Capture, Recorder, page_sha256
+from .schedule import Policy, next_check, wait_s
+from .state import ArticleRecord
+from .trailers import format_time
+from .urls import is_front_page, is_section_front, url_key
 
-__all__ = ["run", "CheckOutcome", "ProgressCallback"]
+__all__ = ["run", "watch", "next_due_at", "preview", "Preview", "filter_set", "CheckOutcome",
+           "ProgressCallback", "Abandoned", "MIN_SLEEP_S", "GONE_STATUSES"]
+
+#: HTTP statuses that say an article was removed (RFC 9110 §15.5.5, §15.5.11).
+GONE_STATUSES = (404, 410)
 
 #: Called after every item with ``(items done, items known so far, the item)``.
 ProgressCallback = Callable[[int, int, ItemResult], None]
+
+#: The watch loop never sleeps less than this between two runs (seconds).
+MIN_SLEEP_S = 1.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class Abandoned(Exception):
+    """The run was abandoned on request (a second SIGINT/SIGTERM): nothing of
+    it was committed, and nothing was damaged."""
 
 
 @dataclass
@@ -39,6 +83,10 @@ class _Work:
     aliases: tuple[str, ...] = ()  # other URLs seen for it (feed link, entry id)
     etag: str | None = None
     last_modified: str | None = None
+    due: datetime | None = None   # when the schedule wanted it checked
+    key: str | None = None        # url_key of an article not fetched yet (backlog)
+    first_seen: str | None = None  # RFC 3339: when that article was first seen
+    record: ArticleRecord | None = None
 
 
 @dataclass
@@ -50,6 +98,9 @@ class CheckOutcome:
     article: Article | None = None
     text: str | None = None
     error: GitnewsError | None = None
+    page_sha: str | None = None       # SHA-256 of the page bytes
+    fingerprint: str | None = None    # extractor and filters that made ``text``
+    soft404: str | None = None        # the redirect to a front page that says it is gone
 
 
 @dataclass
@@ -57,18 +108,55 @@ class _Pending:
     """Cache updates applied once the run's commits are safely in git."""
 
     feeds: list[tuple[str, dict]] = field(default_factory=list)
+    backlog_keep: list[dict] = field(default_factory=list)
+    backlog_drop: list[str] = field(default_factory=list)
+    put_off: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def _check(work: _Work, fetcher, drop, extract=None) -> CheckOutcome:  # noqa: ANN001
-    from .workers import extract_page
+def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa: ANN001
+    """The file text of ``article`` after the boilerplate filters, and its fingerprint."""
+    from .normalise import render_text
+
+    filters = filterset.for_url(page.final_url)
+    text = render_text(article.headline, filters.apply(article.paragraphs))
+    return text, f"{article.extractor}; filters {filters.digest}"
+
+
+def _soft404(work: _Work, page: Page) -> str | None:
+    """Why a redirected ``page`` means the article is gone, or None."""
+    if not page.redirects or is_section_front(work.url):  # a front page tracked on purpose
+        return None
+    if is_front_page(page.final_url, article=work.url):
+        return f"{work.url} now redirects to {page.final_url}, the site's front page or a section front"
+    return None
+
+
+def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
+           fetched: Callable[[], None] | None = None, extract=None) -> CheckOutcome:  # noqa: ANN001
+    """Fetch and extract one article (a worker thread); never raises.
+
+    ``filterset``: the run's boilerplate filters (:func:`filter_set`);
+    ``fetched`` is called once the HTTP part is over (before extraction);
+    ``extract``: a process pool's ``extract_article`` (:mod:`gitnews.workers`),
+    else extraction runs in this thread.
+    """
+    from .extract import extract_article
 
     try:
-        page = fetcher.fetch(work.url, etag=work.etag, last_modified=work.last_modified)
+        try:
+            page = fetcher.fetch(work.url, etag=work.etag, last_modified=work.last_modified)
+        finally:
+            if fetched is not None:
+                fetched()
         if page.status == 304:
             return CheckOutcome(work, page=page)
-        # ``extract``: a process pool's (gitnews.workers), or this thread's.
-        article, text = (extract or extract_page)(page.body, url=page.final_url, drop=drop)
-        return CheckOutcome(work, page=page, article=article, text=text)
+        gone = _soft404(work, page)
+        if gone is not None:
+            return CheckOutcome(work, page=page, soft404=gone)
+        article = (extract or extract_article)(page.body, url=page.final_url)
+        text, fingerprint = _render(article, page, filterset)
+        return CheckOutcome(work, page=page, article=article, text=text,
+                            page_sha=page_sha256(page.body), fingerprint=fingerprint)
     except GitnewsError as exc:
         return CheckOutcome(work, error=exc)
     except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
@@ -77,48 +165,101 @@ def _check(work: _Work, fetcher, drop, extract=None) -> CheckOutcome:  # noqa: A
             "please report this page"))
 
 
-def _feed_entries(archive: Archive, fetcher, result: RunResult, pending: _Pending,
-                  progress: ProgressCallback | None) -> Iterator[FeedEntry]:  # noqa: ANN001
+# -- feeds -------------------------------------------------------------------------------------
+def _feed_due(stored: dict, t: datetime, policy: Policy) -> datetime:
+    read_at = _parse_time(stored.get("read_at"))
+    return t if read_at is None else read_at + timedelta(seconds=policy.feed_interval_s)
+
+
+def _read_feed(feed_url: str, stored: dict, fetcher, t: datetime  # noqa: ANN001
+               ) -> tuple[list[FeedEntry], ItemResult, dict]:
+    """Fetch and parse one feed (a worker thread); never raises."""
     from .feeds import parse_feed
 
-    state = archive.state
-    for feed_url in archive.config.feeds:
-        stored = state.get_feed(feed_url)
-        try:
-            page = fetcher.fetch(feed_url, etag=stored.get("etag"),
-                                 last_modified=stored.get("last_modified"))
-            if page.status == 304:
-                entries = [FeedEntry(feed_url=feed_url, link=link)
-                           for link in stored.get("links", [])]
-            else:
-                entries = parse_feed(page.body, url=page.final_url)
-                entries = [FeedEntry(feed_url=feed_url, link=e.link, entry_id=e.entry_id,
-                                     title=e.title, published_at=e.published_at)
-                           for e in entries]
-            fresh = page.status != 304
-            pending.feeds.append((feed_url, {
-                "etag": page.etag if fresh else (page.etag or stored.get("etag")),
+    stamp = format_time(t)
+    try:
+        page = fetcher.fetch(feed_url, etag=stored.get("etag"),
+                             last_modified=stored.get("last_modified"))
+        if page.status == 304:
+            entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
+        else:
+            entries = [FeedEntry(feed_url=feed_url, link=e.link, entry_id=e.entry_id,
+                                 title=e.title, published_at=e.published_at)
+                       for e in parse_feed(page.body, url=page.final_url)]
+        fresh = page.status != 304
+        data = {"etag": page.etag if fresh else (page.etag or stored.get("etag")),
                 "last_modified": page.last_modified if fresh
                 else (page.last_modified or stored.get("last_modified")),
-                "links": [e.link for e in entries], "error": None}))
-            item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed",
-                              message=f"{len(entries)} entries")
-        except GitnewsError as exc:
-            entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
-            item = ItemResult(url=feed_url, outcome=Outcome.FAILED, kind="feed", message=str(exc))
-            pending.feeds.append((feed_url, {**stored, "error": str(exc)}))
+                "links": [e.link for e in entries], "error": None, "read_at": stamp}
+        item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed",
+                          message=f"{len(entries)} entries")
+        return entries, item, data
+    except (RobotsDisallowedError, HostBackoffError) as exc:
+        # Not a failure: reported; a refused feed waits for its next interval,
+        # a host that asked to wait is asked again once it allows.
+        read_at = stamp if isinstance(exc, RobotsDisallowedError) else stored.get("read_at")
+        return [], ItemResult(url=feed_url, outcome=Outcome.SKIPPED, kind="feed",
+                              message=str(exc)), {**stored, "read_at": read_at}
+    except Exception as exc:  # noqa: BLE001 - one broken feed never stops the run
+        message = str(exc) if isinstance(exc, GitnewsError) else (
+            f"unexpected error while reading feed {feed_url}: {exc.__class__.__name__}: {exc}; "
+            "please report this feed")
+        entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
+        return entries, ItemResult(url=feed_url, outcome=Outcome.FAILED, kind="feed",
+                                   message=message), {**stored, "error": message,
+                                                      "read_at": stamp}
+
+
+def _feed_entries(archive: Archive, fetcher, result: RunResult, pending: _Pending,  # noqa: ANN001
+                  progress: ProgressCallback | None, *, t: datetime, policy: Policy,
+                  check_all: bool, concurrency: int) -> Iterator[FeedEntry]:
+    state = archive.state
+    due = []
+    for feed_url in archive.config.feeds:
+        stored = state.get_feed(feed_url)
+        if check_all or _feed_due(stored, t, policy) <= t:
+            due.append((feed_url, stored))
+    if not due:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(due))),
+                            thread_name_prefix="gitnews-feed") as pool:
+        outs = list(pool.map(lambda fs: _read_feed(fs[0], fs[1], fetcher, t), due))
+    for (feed_url, _stored), (entries, item, data) in zip(due, outs):
+        pending.feeds.append((feed_url, data))
         result.items.append(item)
         if progress:
             progress(len(result.items), len(result.items), item)
         yield from entries
 
 
-def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,
-          progress: ProgressCallback | None) -> list[_Work]:  # noqa: ANN001
-    """Every article to check this run, each once."""
+# -- planning ----------------------------------------------------------------------------------
+def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,  # noqa: ANN001
+          progress: ProgressCallback | None, *, t: datetime, policy: Policy,
+          check_all: bool, concurrency: int) -> list[_Work]:
+    """Every article to check this run, each once, most overdue first.
+
+    New articles (feed links, tracked URLs and the backlog not fetched yet)
+    are always due: since they were first seen.  Known articles are due when
+    :func:`gitnews.schedule.next_check` says so, or all of them with ``check_all``.
+    """
     state = archive.state
-    by_path: dict[str, _Work] = {}
-    by_key: dict[str, _Work] = {}
+    known: dict[str, _Work] = {}
+    passed: set[str] = set()
+    new: dict[str, _Work] = {}
+    seen: set[str] = set()
+    backlog = {row["key"]: row for row in state.backlog()}
+
+    def consider(record: ArticleRecord) -> None:
+        if (record.removed and not check_all) or record.path in known or record.path in passed:
+            return
+        due = next_check(record, t, policy)
+        if not check_all and (due is None or due > t):
+            passed.add(record.path)
+            result.not_due += 1
+            return
+        known[record.path] = _Work(url=record.url, path=record.path, feed=record.feed,
+                                   etag=record.etag, last_modified=record.last_modified,
+                                   due=min(due or t, t), record=record)
 
     def add_link(link: str, feed: str | None, aliases: tuple[str, ...] = ()) -> None:
         try:
@@ -126,85 +267,244 @@ def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,
         except GitnewsError as exc:
             result.items.append(ItemResult(url=link, outcome=Outcome.FAILED, message=str(exc)))
             return
-        if key in by_key:
+        if key in seen:
             return
+        seen.add(key)
         record = state.lookup(link)
         if record is not None:
-            if record.path not in by_path:
-                by_path[record.path] = _Work(url=record.url, path=record.path, feed=record.feed,
-                                             etag=record.etag, last_modified=record.last_modified)
-            by_key[key] = by_path[record.path]
+            if key in backlog:
+                pending.backlog_drop.append(key)
+            consider(record)
             return
-        by_key[key] = _Work(url=link, feed=feed, aliases=aliases)
+        first = backlog[key]["first_seen"] if key in backlog else format_time(t)
+        new[key] = _Work(url=link, feed=feed, aliases=aliases, due=_parse_time(first), key=key,
+                         first_seen=first)
 
-    for entry in _feed_entries(archive, fetcher, result, pending, progress):
+    for entry in _feed_entries(archive, fetcher, result, pending, progress, t=t, policy=policy,
+                               check_all=check_all, concurrency=concurrency):
         extra = (entry.entry_id,) if entry.entry_id and entry.entry_id != entry.link else ()
         add_link(entry.link, entry.feed_url, extra)
     for link in archive.config.articles:
         add_link(link, None)
-    for record in state.articles():
-        if record.removed or record.path in by_path:
+    for key, row in backlog.items():
+        if key in seen:
             continue
-        by_path[record.path] = _Work(url=record.url, path=record.path, feed=record.feed,
-                                     etag=record.etag, last_modified=record.last_modified)
-    seen: set[int] = set()
-    work: list[_Work] = []
-    for w in [*by_key.values(), *by_path.values()]:
-        if id(w) not in seen:
-            seen.add(id(w))
-            work.append(w)
-    return work
+        first = _parse_time(row["first_seen"])
+        if policy.stop_after_s is not None and first is not None \
+                and (t - first).total_seconds() > policy.stop_after_s:
+            pending.backlog_drop.append(key)  # never fetched in all that time: give up
+            continue
+        add_link(row["url"], row["feed"], tuple(row["aliases"]))
+    for record in state.articles():
+        consider(record)
+    return sorted([*new.values(), *known.values()], key=lambda w: w.due or t)
 
 
-def _checks(work: list[_Work], fetcher, drop, concurrency: int) -> Iterator[CheckOutcome]:  # noqa: ANN001
-    """Run the checks in a thread pool, at most a few per thread in flight;
-    extraction goes to worker processes when there is enough work (gitnews.workers)."""
+# -- the checks --------------------------------------------------------------------------------
+def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int,  # noqa: ANN001
+            deadline: float | None, stop: threading.Event | None,
+            abandon: threading.Event | None, leftover: list[_Work]) -> Iterator[CheckOutcome]:
+    """Run the checks in a thread pool: at most ``concurrency`` at once and
+    ``per_host`` per host, the host with the most overdue article first, so
+    that one slow or backed-off host never holds up the others.
+
+    After ``deadline`` (monotonic seconds; at least one check starts anyway)
+    or ``stop``, no new check starts and the unstarted ones go to
+    ``leftover``; the checks under way finish (with ``stop``, those still
+    waiting for their host give up at once).  ``abandon`` raises
+    :class:`Abandoned` once the checks in flight have ended.
+    """
+    from .fetch import host_key
+
+    concurrency = max(1, concurrency)
+    queues: dict[str, deque[_Work]] = {}
+    for w in work:
+        queues.setdefault(host_key(w.url), deque()).append(w)
+    flight: dict[str, int] = {}        # fetches under way per host (not extractions)
+    lock = threading.Lock()
+    wake = threading.Event()
+    running: set[Future] = set()
+    interrupted = False
+    started = 0
+
+    def fetched(host: str) -> Callable[[], None]:
+        def done() -> None:
+            with lock:
+                flight[host] -= 1
+            wake.set()
+        return done
+
     from .workers import extraction
 
-    window = max(1, concurrency) * 4
-    items = iter(work)
-    with extraction(len(work)) as extract, \
-            ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="gitnews") as pool:
-        running: set[Future] = set()
-        for w in items:
-            running.add(pool.submit(_check, w, fetcher, drop, extract))
-            if len(running) >= window:
-                break
-        while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
+    extracting = extraction(len(work))  # worker processes when there is enough work
+    extract = extracting.__enter__()
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gitnews")
+    try:
+        while queues or running:
+            wake.clear()
+            for fut in [f for f in running if f.done()]:
+                running.discard(fut)
                 yield fut.result()
-                nxt = next(items, None)
-                if nxt is not None:
-                    running.add(pool.submit(_check, nxt, fetcher, drop, extract))
+            if abandon is not None and abandon.is_set():
+                fetcher.interrupt()
+                raise Abandoned("the run was abandoned on request; nothing of it was committed")
+            stopping = stop is not None and stop.is_set()
+            if stopping and not interrupted:
+                interrupted = True
+                fetcher.interrupt()  # waits for a host end now; requests under way finish
+            # Past the deadline no check starts (but one always does: no starving).
+            if stopping or (deadline is not None and started and time.monotonic() >= deadline):
+                for q in queues.values():
+                    leftover.extend(q)
+                queues.clear()
+            for host in sorted(queues, key=lambda h: queues[h][0].due or datetime.min.replace(
+                    tzinfo=timezone.utc)):
+                if len(running) >= concurrency:
+                    break
+                q = queues[host]
+                hold = fetcher.host_wait_s(q[0].url)
+                if hold > fetcher.max_wait_s:
+                    retry_at = fetcher.clock() + timedelta(seconds=hold)
+                    while q:
+                        w = q.popleft()
+                        yield CheckOutcome(w, error=HostBackoffError(
+                            f"{host} may not be asked before {format_time(retry_at)} (it asked "
+                            f"to wait, or its crawl delay is long); {w.url} is left for a later "
+                            "run", url=w.url, retry_at=retry_at))
+                while q and len(running) < concurrency:
+                    with lock:
+                        if flight.get(host, 0) >= per_host:
+                            break
+                        flight[host] = flight.get(host, 0) + 1
+                    fut = pool.submit(_check, q.popleft(), fetcher, drop, fetched(host), extract)
+                    started += 1
+                    fut.add_done_callback(lambda _f: wake.set())
+                    running.add(fut)
+                if not q:
+                    del queues[host]
+            if running or queues:
+                wake.wait(0.25)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        extracting.__exit__(None, None, None)
+
+
+def _record(outcome: CheckOutcome, recorder: Recorder, pending: _Pending, *, t: datetime,
+            policy: Policy) -> ItemResult:
+    """What one check means (calling thread only)."""
+    work, page, err = outcome.work, outcome.page, outcome.error
+    if isinstance(err, (RobotsDisallowedError, HostBackoffError)):
+        if work.key and isinstance(err, HostBackoffError):
+            pending.backlog_keep.append(_backlog_row(work))
+        elif work.key:
+            pending.backlog_drop.append(work.key)
+        if isinstance(err, RobotsDisallowedError) and work.record is not None:
+            changed = _parse_time(work.record.last_changed) or t
+            pause = wait_s(policy, age_s=(t - changed).total_seconds(),
+                           unchanged=work.record.unchanged + 1)
+            pending.put_off.append((work.record.path, t + timedelta(seconds=pause)))
+        return ItemResult(url=work.url, outcome=Outcome.SKIPPED, path=work.path, message=str(err))
+    if work.key:
+        pending.backlog_drop.append(work.key)
+    if err is not None:
+        if isinstance(err, HTTPStatusError) and err.status in GONE_STATUSES:
+            item = recorder.gone(work.url, path=work.path or recorder.path_of(work.url),
+                                 status=err.status, when=t, detail=f"HTTP {err.status}")
+            if item is not None:
+                return item
+        return recorder.failed(work.url, str(err), path=work.path, when=t)
+    assert page is not None
+    if page.status == 304:
+        return recorder.not_modified(work.url, page, path=work.path)
+    if outcome.soft404 is not None:
+        item = recorder.gone(work.url, path=work.path or recorder.path_of(work.url),
+                             status=page.status, when=page.fetched_at, detail=outcome.soft404)
+        if item is not None:
+            return item
+        return recorder.failed(work.url, f"{outcome.soft404}: not an article; check the link",
+                               path=work.path, when=page.fetched_at)
+    return recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
+                                   text=outcome.text, feed=work.feed, path=work.path,
+                                   aliases=work.aliases, page_sha=outcome.page_sha,
+                                   fingerprint=outcome.fingerprint))
+
+
+def _backlog_row(w: _Work) -> dict:
+    return {"key": w.key, "url": w.url, "feed": w.feed, "aliases": list(w.aliases),
+            "first_seen": w.first_seen}
 
 
 def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
-        progress: ProgressCallback | None = None) -> RunResult:
+        progress: ProgressCallback | None = None, max_articles: int | None = None,
+        max_time_s: float | None = None, now: Callable[[], datetime] = _utcnow,
+        fetcher=None, stop: threading.Event | None = None,  # noqa: ANN001
+        abandon: threading.Event | None = None) -> RunResult:
     """One polling pass over ``archive``; returns what happened to each item.
 
-    ``check_all`` re-checks every known article now (a schedule may otherwise
-    skip some); ``dry_run`` fetches and reports but writes nothing, neither
-    commits nor cache.  Never raises for a single feed or article: those are
-    FAILED items.  Raises :class:`~gitnews.errors.StoreError` when git cannot
-    record the run's versions (then nothing of the run is recorded).
+    ``check_all`` reads every feed and re-checks every known article now,
+    whatever the schedule; ``dry_run`` fetches and reports but commits
+    nothing and keeps no check state (what was learnt about hosts —
+    robots.txt, back-offs — is kept: it spares the sites).
+    ``max_articles`` (count) and ``max_time_s`` (seconds from the start)
+    bound the article checks; the due articles left over are the most
+    overdue next time (``RunResult.left_over`` counts them).  ``now`` is the
+    clock (aware UTC datetimes).  ``fetcher`` reuses a
+    :class:`~gitnews.fetch.Fetcher` (the watch loop does); otherwise one is
+    made from ``gitnews.toml``.  ``stop`` set: no new check starts, those
+    under way finish and are committed; ``abandon`` set: raises
+    :class:`Abandoned` after aborting the transaction.
+
+    Never raises for a single feed or article: those are FAILED (or SKIPPED)
+    items.  Raises :class:`~gitnews.errors.StoreError` when git cannot record
+    the run's versions (then nothing of the run is recorded).
     """
-    from .fetch import Fetcher
+    from .fetch import make_fetcher
 
     cfg = archive.config
-    result = RunResult(started_at=datetime.now(timezone.utc), dry_run=dry_run)
+    policy = Policy.from_settings(cfg.schedule)
+    t = now()
+    deadline = None if max_time_s is None else time.monotonic() + max_time_s
+    result = RunResult(started_at=t, dry_run=dry_run)
     pending = _Pending()
-    drop = ()
+    state = archive.state
+    state.sync()  # another process (gitnews add, a cron run) may have committed
+    own = fetcher is None
+    if own:
+        fetcher = make_fetcher(cfg.fetch, now=now)
+    leftover: list[_Work] = []
+    drop = filter_set(archive)
     tx = None if dry_run else archive.transaction()
-    recorder = Recorder(archive, tx)
-    with Fetcher(timeout_s=cfg.fetch.timeout_s, connect_timeout_s=cfg.fetch.connect_timeout_s,
-                 max_bytes=cfg.fetch.max_bytes, max_redirects=cfg.fetch.max_redirects,
-                 concurrency=cfg.fetch.concurrency, contact=cfg.fetch.contact) as fetcher:
-        work = _plan(archive, fetcher, result, pending, progress)
+    recorder = Recorder(archive, tx, check_all=check_all)
+    try:
+        fetcher.resume()
+        fetcher.load_state(robots=state.robots_rows(), hosts=state.host_rows())
+        work = _plan(archive, fetcher, result, pending, progress, t=t, policy=policy,
+                     check_all=check_all, concurrency=cfg.fetch.concurrency)
+        if max_articles is not None and len(work) > max_articles:
+            leftover.extend(work[max(max_articles, 0):])
+            work = work[:max(max_articles, 0)]
+        _refetch_changed_extraction(archive, work, drop)
         total = len(result.items) + len(work)
         try:
-            for outcome in _checks(work, fetcher, drop, cfg.fetch.concurrency):
-                item = _record(outcome, recorder)
+            checks = _checks(work, fetcher, drop, concurrency=cfg.fetch.concurrency,
+                             per_host=cfg.fetch.per_host, deadline=deadline, stop=stop,
+                             abandon=abandon, leftover=leftover)
+            # Articles not known yet are recorded after the known ones, so that a known
+            # article whose URL changed (old URL redirecting) claims the new URL first.
+            later: list[CheckOutcome] = []
+            with closing(checks):
+                for outcome in checks:
+                    if outcome.work.path is None and outcome.error is None:
+                        if outcome.page is not None:  # keep the text, not the page bytes
+                            outcome.page = dataclasses.replace(outcome.page, body=b"")
+                        later.append(outcome)
+                        continue
+                    item = _record(outcome, recorder, pending, t=now(), policy=policy)
+                    result.items.append(item)
+                    if progress:
+                        progress(len(result.items), total, item)
+            for outcome in later:
+                item = _record(outcome, recorder, pending, t=now(), policy=policy)
                 result.items.append(item)
                 if progress:
                     progress(len(result.items), total, item)
@@ -212,25 +512,201 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             if tx is not None:
                 tx.abort()
             raise
-    if tx is not None:
-        tx.finish(graph_in_background=True)  # the commit-graph layer runs beside apply()
-        recorder.apply()
-        maintenance.after_run(archive, tx)  # waits for that layer; gc --auto when due
-        for feed_url, data in pending.feeds:
-            archive.state.set_feed(feed_url, data)
-    result.finished_at = datetime.now(timezone.utc)
+        result.left_over = len(leftover)
+        pending.backlog_keep += [_backlog_row(w) for w in leftover if w.key]
+        if tx is not None:
+            tx.finish(graph_in_background=True)  # the commit-graph layer runs beside apply()
+            recorder.apply()
+            _apply_pending(archive, result, pending)
+            maintenance.after_run(archive, tx)  # waits for that layer; gc --auto when due
+        state.save_politeness(*fetcher.export_state())
+    finally:
+        if own:
+            fetcher.close()
+    result.finished_at = now()
     return result
 
 
-def _record(outcome: CheckOutcome, recorder: Recorder) -> ItemResult:
-    """What one check means (calling thread only)."""
-    work, page = outcome.work, outcome.page
-    if outcome.error is not None:
-        return recorder.failed(work.url, str(outcome.error), path=work.path,
-                               when=datetime.now(timezone.utc))
-    assert page is not None
-    if page.status == 304:
-        return recorder.not_modified(work.url, page, path=work.path)
-    return recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
-                                   text=outcome.text, feed=work.feed, path=work.path,
-                                   aliases=work.aliases))
+def _apply_pending(archive: Archive, result: RunResult, pending: _Pending) -> None:
+    """Schedule, feeds and backlog, after the commits are in git."""
+    state = archive.state
+    for item in result.items:
+        if item.kind == "article" and item.path:
+            if item.outcome in (Outcome.NEW, Outcome.CHANGED):
+                state.count_check(item.path, changed=True)
+            elif item.outcome is Outcome.UNCHANGED:
+                state.count_check(item.path, changed=False)
+    for path, until in pending.put_off:
+        state.put_off(path, until=until)
+    for feed_url, data in pending.feeds:
+        state.set_feed(feed_url, data)
+    state.drop_backlog(pending.backlog_drop)
+    state.keep_backlog(pending.backlog_keep)
+
+
+# -- the watch loop ----------------------------------------------------------------------------
+def next_due_at(archive: Archive, *, now: Callable[[], datetime] = _utcnow,
+                fetcher=None) -> datetime | None:  # noqa: ANN001
+    """When the next feed read or article check is due (aware UTC datetime;
+    <= now: something is due now), or None when nothing will ever be due.
+
+    With ``fetcher``, a host's back-off and delay put its articles and feeds later.
+    """
+    policy = Policy.from_settings(archive.config.schedule)
+    t = now()
+    state = archive.state
+    found: list[datetime] = []
+
+    def later(due: datetime, url: str) -> datetime:
+        if fetcher is None:
+            return due
+        return max(due, t + timedelta(seconds=fetcher.host_wait_s(url)))
+
+    for feed_url in archive.config.feeds:
+        found.append(later(_feed_due(state.get_feed(feed_url), t, policy), feed_url))
+    for row in state.backlog():
+        found.append(later(_parse_time(row["first_seen"]) or t, row["url"]))
+    for link in archive.config.articles:
+        if state.lookup(link) is None:
+            found.append(later(t, link))
+    for record in state.articles():
+        due = next_check(record, t, policy)
+        if due is not None:
+            found.append(later(due, record.url))
+    return min(found) if found else None
+
+
+def watch(archive: Archive, *, stop: threading.Event, abandon: threading.Event | None = None,
+          interval_s: float | None = None, now: Callable[[], datetime] = _utcnow,
+          sleep: Callable[[float], object] | None = None,
+          on_cycle: Callable[[RunResult, datetime], None] | None = None,
+          max_cycles: int | None = None, max_articles: int | None = None,
+          max_time_s: float | None = None, dry_run: bool = False) -> int:
+    """Run, sleep until the next feed or article is due (at most ``interval_s``
+    seconds, default ``schedule.feed_interval``; at least :data:`MIN_SLEEP_S`),
+    repeat — until ``stop`` is set (or ``max_cycles`` runs).  Returns the
+    number of runs.
+
+    ``gitnews.toml`` is read again before every run (new feeds are picked
+    up).  One HTTP client serves all runs; the archive's git repository and
+    cache are reused, and each run's ``git fast-import`` ends with the run.
+    ``on_cycle(result, wake_at)`` is called after every run.  ``sleep``
+    (seconds) defaults to waiting on ``stop``, so that a stop ends the sleep.
+    ``abandon``: see :func:`run`.
+    """
+    from .fetch import make_fetcher
+
+    sleep = sleep or stop.wait
+    cycles = 0
+    with make_fetcher(archive.config.fetch, now=now) as fetcher:
+        while not stop.is_set():
+            archive.reload_config()
+            result = run(archive, fetcher=fetcher, now=now, stop=stop, abandon=abandon,
+                         max_articles=max_articles, max_time_s=max_time_s, dry_run=dry_run)
+            cycles += 1
+            t = now()
+            cap = interval_s if interval_s is not None else \
+                Policy.from_settings(archive.config.schedule).feed_interval_s
+            wake = next_due_at(archive, now=now, fetcher=fetcher)
+            delay = cap if wake is None else (wake - t).total_seconds()
+            delay = max(min(delay, cap), MIN_SLEEP_S)
+            if on_cycle:
+                on_cycle(result, t + timedelta(seconds=delay))
+            if stop.is_set() or (max_cycles is not None and cycles >= max_cycles):
+                break
+            sleep(delay)
+    return cycles
+
+
+# -- boilerplate filters and extraction changes -----------------------------------------
+
+def filter_set(archive: Archive):  # noqa: ANN201 - gitnews.filters.FilterSet
+    """The archive's boilerplate filters (``[filters]`` of gitnews.toml).
+
+    Raises :class:`~gitnews.errors.ConfigError` for an invalid pattern.
+    """
+    from .filters import FilterSet
+
+    settings = archive.config.filters
+    return FilterSet(builtin=settings.builtin, hosts=settings.hosts)
+
+
+def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) -> None:  # noqa: ANN001
+    """Adjust the re-checks of known articles.
+
+    Each is asked at the URL its last text was fetched from (after redirects), not
+    at its canonical URL, which a page may name without serving.  Validators are
+    dropped for a removed article (they are those of its last text) and for one
+    whose last text came from another extractor version or other filters: the
+    page is fetched in full and extracted again (a different text from the same
+    page bytes is then a ``Change-Kind: extraction``).
+    """
+    from .extract import EXTRACTOR
+
+    state = archive.state
+    for w in work:
+        if w.path is None:
+            continue
+        fetched_url, fingerprint = state.get_fetched(w.path)
+        if fetched_url:
+            w.url = fetched_url
+        if not (w.etag or w.last_modified):
+            continue
+        record = state.get(w.path)
+        if (record is not None and record.removed) or (
+                fingerprint is not None
+                and fingerprint != f"{EXTRACTOR}; filters {filterset.for_url(w.url).digest}"):
+            w.etag = w.last_modified = None
+
+
+# -- preview: what would be stored -------------------------------------------------------
+
+@dataclass
+class Preview:
+    """What ``gitnews run --dry-run --show-text URL`` shows for one URL.
+
+    ``text``: the file text that would be stored; ``dropped``: the paragraphs the
+    boilerplate filters removed, with the rule that removed each; ``path``: the
+    article's file (existing or new); ``item``: what a run would do (NEW,
+    CHANGED, UNCHANGED, HELD ...); ``canonical``: the URL that names the article.
+    """
+
+    url: str
+    page: Page
+    article: Article
+    text: str
+    dropped: list[tuple[str, str]]
+    item: ItemResult
+    path: str | None
+    canonical: str
+
+
+def preview(archive: Archive, url: str) -> Preview:
+    """Fetch and extract ``url`` as a run would, and say what would be stored.
+
+    Writes nothing (neither commits nor cache).  Raises
+    :class:`~gitnews.errors.FetchError` or :class:`~gitnews.errors.ExtractionError`
+    when the page cannot be fetched or has no article text.
+    """
+    from .extract import extract_article
+    from .fetch import make_fetcher
+    from .normalise import render_text
+    from .urls import article_url
+
+    filterset = filter_set(archive)
+    with make_fetcher(archive.config.fetch) as fetcher:
+        fetcher.load_state(robots=archive.state.robots_rows(), hosts=archive.state.host_rows())
+        page = fetcher.fetch(url)
+    article = extract_article(page.body, url=page.final_url)
+    filters = filterset.for_url(page.final_url)
+    explained = filters.explain(article.paragraphs)
+    text = render_text(article.headline, [p for p, why in explained if why is None])
+    recorder = Recorder(archive, None)
+    path = recorder.path_of(url)
+    item = recorder.record(Capture(
+        requested_url=url, page=page, article=article, text=text, path=path,
+        fingerprint=f"{article.extractor}; filters {filters.digest}"))
+    return Preview(url=url, page=page, article=article, text=text,
+                   dropped=[(p, why) for p, why in explained if why is not None],
+                   item=item, path=item.path,
+                   canonical=article_url(page.final_url, article.canonical_url))

@@ -252,6 +252,7 @@ def _env():  # noqa: ANN202 - jinja2.Environment
 
     return jinja2.Environment(loader=jinja2.PackageLoader("gitnews", "templates"),
                               autoescape=True, undefined=jinja2.StrictUndefined,
+                              auto_reload=False,  # package templates: no stat() per render
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
@@ -283,8 +284,10 @@ def _table_ctx(view: DiffView, context: int | None) -> dict:
         if isinstance(item, int):
             rows.append({"kind": "fold", "label": _fold_label(item)})
         else:
-            rows.append({"kind": item.kind, "old": _html_cell(item.ops, "old"),
-                         "new": _html_cell(item.ops, "new"),
+            equal = item.kind == "equal"  # no marks: the escaped texts (a fast path)
+            rows.append({"kind": item.kind,
+                         "old": escape(item.old) if equal else _html_cell(item.ops, "old"),
+                         "new": escape(item.new) if equal else _html_cell(item.ops, "new"),
                          "old_index": item.old_index, "new_index": item.new_index})
     head = view.diff.headline
     return {"a": _version_ctx(view.a), "b": _version_ctx(view.b), "gap": view.gap_words,

@@ -7,7 +7,9 @@ never in the working tree).  Two kinds of data:
   headlines, aliases found in trailers): rebuilt from ``git log`` whenever
   the cache's recorded ``head`` is not the branch's current commit;
 * check state that changes on every run (ETag, Last-Modified, last check,
-  failure streak): losing it costs only a full re-fetch.
+  failure streak, unchanged checks for the schedule, the backlog of articles
+  not fetched yet, robots.txt copies and host back-offs): losing it costs
+  only a full re-fetch.
 
 Deleting the file is always safe.
 """
@@ -29,7 +31,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .history import iter_commits
 from .trailers import format_time, parse_trailers
-from .urls import url_key
+from .urls import identity_key
 
 if TYPE_CHECKING:
     from .store import Transaction
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 
 STATE_DIR = "gitnews"
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"  # 2: alias keys are identity_key (no www., no trailing /)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -51,6 +53,33 @@ CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (
     path TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, last_checked TEXT,
     failures INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+-- The schedule (gitnews.schedule): unchanged checks since the last change, and
+-- a check put off (robots.txt refused it) until not_before.
+CREATE TABLE IF NOT EXISTS schedule (
+    path TEXT PRIMARY KEY, unchanged INTEGER NOT NULL DEFAULT 0, not_before TEXT);
+-- Articles seen in a feed but not fetched yet (a bounded run left them over):
+-- checked first next time, in the order they were first seen.
+CREATE TABLE IF NOT EXISTS backlog (
+    key TEXT PRIMARY KEY, url TEXT NOT NULL, feed TEXT, aliases TEXT NOT NULL DEFAULT '[]',
+    first_seen TEXT NOT NULL);
+-- Politeness (gitnews.fetch): robots.txt copies per origin, back-off per host.
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY, status INTEGER, body TEXT, fetched_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, backoff_until TEXT, last_request TEXT);
+"""
+
+# Noise control (gitnews.record): not history, so not rebuilt from git; losing it
+# only delays a confirmation or forgets how often an article alternated.
+_NOISE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS held (
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, first_seen TEXT NOT NULL,
+    sightings INTEGER NOT NULL, reason TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gone (
+    path TEXT PRIMARY KEY, first_seen TEXT NOT NULL, status INTEGER, detail TEXT);
+CREATE TABLE IF NOT EXISTS alternations (
+    path TEXT PRIMARY KEY, returns INTEGER NOT NULL, last_seen TEXT, seen_blob TEXT);
+CREATE TABLE IF NOT EXISTS fetched (path TEXT PRIMARY KEY, url TEXT, fingerprint TEXT);
 """
 
 
@@ -72,11 +101,13 @@ class ArticleRecord:
     last_checked: str | None = None
     failures: int = 0
     last_error: str | None = None
+    unchanged: int = 0            # checks that found no change since the last change
+    not_before: str | None = None  # the next check is put off until then
 
 
 def _safe_key(url: str) -> str | None:
     try:
-        return url_key(url)
+        return identity_key(url)
     except Exception:  # noqa: BLE001 - any unusable URL simply has no alias
         return None
 
@@ -93,6 +124,7 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self.db.executescript(_NOISE_SCHEMA)
         row = self.db.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
         if row is None or row[0] != _SCHEMA_VERSION:
             self._reset()
@@ -270,7 +302,8 @@ class State:
     # -- lookups ----------------------------------------------------------------------
     _COLS = ("a.path, a.url, a.versions, a.blob, a.headline, a.feed, a.first_seen, "
              "a.last_changed, a.removed, c.etag, c.last_modified, c.last_checked, "
-             "COALESCE(c.failures, 0), c.last_error")
+             "COALESCE(c.failures, 0), c.last_error, COALESCE(s.unchanged, 0), s.not_before")
+    _JOIN = "articles a LEFT JOIN checks c USING(path) LEFT JOIN schedule s USING(path)"
 
     def _record(self, row: tuple | None) -> ArticleRecord | None:
         if row is None:
@@ -280,8 +313,7 @@ class State:
     def get(self, path: str) -> ArticleRecord | None:
         """The article stored at ``path``, or None."""
         return self._record(self.db.execute(
-            f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
-            "WHERE a.path=?", (path,)).fetchone())
+            f"SELECT {self._COLS} FROM {self._JOIN} WHERE a.path=?", (path,)).fetchone())
 
     def lookup(self, url: str) -> ArticleRecord | None:
         """The article that ``url`` (any alias, any scheme) names, or None."""
@@ -299,8 +331,7 @@ class State:
     def articles(self) -> Iterator[ArticleRecord]:
         """Every tracked article, by path."""
         for row in self.db.execute(
-                f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
-                "ORDER BY a.path"):
+                f"SELECT {self._COLS} FROM {self._JOIN} ORDER BY a.path"):
             yield self._record(row)
 
     #: ``sort`` values of :meth:`query_articles` -> SQL ORDER BY.
@@ -335,7 +366,7 @@ class State:
         if changed_since:
             where.append("a.last_changed >= ?")
             args.append(changed_since)
-        sql = (f"SELECT {self._COLS} FROM articles a LEFT JOIN checks c USING(path) "
+        sql = (f"SELECT {self._COLS} FROM {self._JOIN} "
                f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")
         if limit is not None:
             sql += " LIMIT ?"
@@ -383,3 +414,130 @@ class State:
 
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- the schedule (gitnews.schedule) ---------------------------------------------------
+    def count_check(self, path: str, *, changed: bool) -> None:
+        """After a successful check of ``path``: reset the unchanged-check count
+        when it found a change, else add one; a put-off check is done."""
+        if changed:
+            self.db.execute("INSERT OR REPLACE INTO schedule(path, unchanged, not_before)"
+                            " VALUES (?, 0, NULL)", (path,))
+        else:
+            self.db.execute("INSERT INTO schedule(path, unchanged) VALUES (?, 1) ON CONFLICT(path)"
+                            " DO UPDATE SET unchanged=unchanged+1, not_before=NULL", (path,))
+
+    def put_off(self, path: str, *, until: datetime) -> None:
+        """Do not check ``path`` before ``until`` (robots.txt refused it)."""
+        self.db.execute("INSERT INTO schedule(path, not_before) VALUES (?, ?) ON CONFLICT(path)"
+                        " DO UPDATE SET not_before=excluded.not_before",
+                        (path, format_time(until)))
+
+    def backlog(self) -> list[dict]:
+        """Articles seen in feeds but not fetched yet, oldest first: dicts with
+        ``key``, ``url``, ``feed``, ``aliases`` (list), ``first_seen`` (RFC 3339)."""
+        return [{"key": k, "url": u, "feed": f, "aliases": json.loads(a), "first_seen": t}
+                for k, u, f, a, t in self.db.execute(
+                    "SELECT key, url, feed, aliases, first_seen FROM backlog "
+                    "ORDER BY first_seen, key")]
+
+    def keep_backlog(self, rows: Iterable[dict]) -> None:
+        """Remember articles left unfetched (the first sighting is kept)."""
+        for r in rows:
+            self.db.execute("INSERT OR IGNORE INTO backlog VALUES (?,?,?,?,?)",
+                            (r["key"], r["url"], r.get("feed"), json.dumps(list(r.get("aliases", ()))),
+                             r["first_seen"]))
+
+    def drop_backlog(self, keys: Iterable[str]) -> None:
+        """Forget backlog entries (fetched, or given up)."""
+        for key in keys:
+            self.db.execute("DELETE FROM backlog WHERE key=?", (key,))
+
+    # -- politeness (gitnews.fetch) ----------------------------------------------------------
+    def robots_rows(self) -> list[dict]:
+        """Stored robots.txt copies, in the shape ``Fetcher.load_state`` takes."""
+        return [{"origin": o, "status": st, "body": b, "fetched_at": f, "expires_at": e}
+                for o, st, b, f, e in self.db.execute(
+                    "SELECT origin, status, body, fetched_at, expires_at FROM robots")]
+
+    def host_rows(self) -> list[dict]:
+        """Stored host back-offs and last requests, for ``Fetcher.load_state``."""
+        return [{"host": h, "backoff_until": b, "last_request": r}
+                for h, b, r in self.db.execute(
+                    "SELECT host, backoff_until, last_request FROM hosts")]
+
+    def save_politeness(self, robots: Iterable[dict], hosts: Iterable[dict]) -> None:
+        """Store what ``Fetcher.export_state`` returned."""
+        for r in robots:
+            self.db.execute("INSERT OR REPLACE INTO robots VALUES (?,?,?,?,?)",
+                            (r["origin"], r["status"], r["body"], r["fetched_at"],
+                             r["expires_at"]))
+        for h in hosts:
+            self.db.execute("INSERT OR REPLACE INTO hosts VALUES (?,?,?)",
+                            (h["host"], h["backoff_until"], h["last_request"]))
+
+    # -- noise control (gitnews.record) -----------------------------------------------
+    def get_held(self, path: str) -> dict | None:
+        """The suspicious text held for ``path``: ``blob``, ``first_seen`` (RFC 3339),
+        ``sightings``, ``reason`` and ``data`` (what the commit needs), or None."""
+        row = self.db.execute("SELECT blob, first_seen, sightings, reason, data FROM held "
+                              "WHERE path=?", (path,)).fetchone()
+        if row is None:
+            return None
+        return {"blob": row[0], "first_seen": row[1], "sightings": row[2], "reason": row[3],
+                "data": json.loads(row[4])}
+
+    def set_held(self, path: str, held: dict | None) -> None:
+        """Store (or, with None, forget) the held text of ``path``."""
+        if held is None:
+            self.db.execute("DELETE FROM held WHERE path=?", (path,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO held VALUES (?,?,?,?,?,?)",
+                            (path, held["blob"], held["first_seen"], held["sightings"],
+                             held["reason"], json.dumps(held["data"], sort_keys=True)))
+
+    def held(self) -> Iterator[tuple[str, dict]]:
+        """Every held text, by path."""
+        for (path,) in self.db.execute("SELECT path FROM held ORDER BY path").fetchall():
+            yield path, self.get_held(path)
+
+    def get_gone(self, path: str) -> dict | None:
+        """The first sighting of a pending removal of ``path``: ``first_seen``
+        (RFC 3339), ``status``, ``detail``; or None."""
+        row = self.db.execute("SELECT first_seen, status, detail FROM gone WHERE path=?",
+                              (path,)).fetchone()
+        return {"first_seen": row[0], "status": row[1], "detail": row[2]} if row else None
+
+    def set_gone(self, path: str, gone: dict | None) -> None:
+        """Store (or, with None, forget) the pending removal of ``path``."""
+        if gone is None:
+            self.db.execute("DELETE FROM gone WHERE path=?", (path,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO gone VALUES (?,?,?,?)",
+                            (path, gone["first_seen"], gone.get("status"), gone.get("detail")))
+
+    def get_alternation(self, path: str) -> dict | None:
+        """How often ``path`` returned to an earlier text without a commit:
+        ``returns``, ``last_seen`` (RFC 3339), ``seen_blob``; None if never."""
+        row = self.db.execute("SELECT returns, last_seen, seen_blob FROM alternations "
+                              "WHERE path=?", (path,)).fetchone()
+        return {"returns": row[0], "last_seen": row[1], "seen_blob": row[2]} if row else None
+
+    def set_alternation(self, path: str, alt: dict) -> None:
+        self.db.execute("INSERT OR REPLACE INTO alternations VALUES (?,?,?,?)",
+                        (path, alt["returns"], alt.get("last_seen"), alt.get("seen_blob")))
+
+    def get_fetched(self, path: str) -> tuple[str | None, str | None]:
+        """``(url, fingerprint)`` of the last page that gave ``path`` a text: the URL
+        it was fetched from (after redirects; re-checks ask it, not the canonical URL
+        a page may name but not serve) and the extractor and filters that read it."""
+        row = self.db.execute("SELECT url, fingerprint FROM fetched WHERE path=?",
+                              (path,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def set_fetched(self, path: str, *, url: str | None = None,
+                    fingerprint: str | None = None) -> None:
+        """Remember where ``path`` was fetched from and what read it (None keeps the value)."""
+        self.db.execute(
+            "INSERT INTO fetched(path, url, fingerprint) VALUES (?,?,?) ON CONFLICT(path) DO UPDATE"
+            " SET url=COALESCE(excluded.url, url),"
+            " fingerprint=COALESCE(excluded.fingerprint, fingerprint)", (path, url, fingerprint))

@@ -139,6 +139,7 @@ class Timeline:
     versions: list[Version]
     _texts: dict[str, bytes] = field(default_factory=dict, repr=False)
     _infos: dict[int, VersionInfo] = field(default_factory=dict, repr=False)
+    _diffs: dict[tuple[str, str], DiffResult] = field(default_factory=dict, repr=False)
 
     @property
     def label(self) -> str:
@@ -162,6 +163,11 @@ class Timeline:
         """:meth:`data` decoded as UTF-8 (invalid bytes replaced, never raises)."""
         return self.data(version).decode("utf-8", "replace")
 
+    def add_texts(self, texts: dict[str, bytes]) -> None:
+        """Use blob contents already read (blob id -> bytes), e.g. by
+        :func:`gitnews.history.read_blobs_batch` for many articles at once."""
+        self._texts.update(texts)
+
     def prefetch(self, versions: list[Version] | None = None) -> None:
         """Read the texts of ``versions`` (default: all) in one pass."""
         wanted = [v.blob for v in (versions or self.versions)
@@ -179,7 +185,7 @@ class Timeline:
         gap = stats = previous_headline = None
         if prev is not None:
             prev_text = self.text(prev)
-            result = diff_texts(prev_text, text)
+            result = self._diff_texts(prev, version)
             stats = result.stats
             gap = time - version_time(prev)
             prev_head = parse_text(prev_text)[0] if prev_text else None
@@ -201,7 +207,14 @@ class Timeline:
         self.prefetch([a, b])
         old, new = self.text(a), self.text(b)
         return DiffView(record=self.record, versions=len(self.versions), a=self.info(a),
-                        b=self.info(b), old_text=old, new_text=new, diff=diff_texts(old, new))
+                        b=self.info(b), old_text=old, new_text=new, diff=self._diff_texts(a, b))
+
+    def _diff_texts(self, a: Version, b: Version) -> DiffResult:
+        """:func:`diff_texts` of two versions, computed once per pair."""
+        key = (a.commit, b.commit)
+        if key not in self._diffs:
+            self._diffs[key] = diff_texts(self.text(a), self.text(b))
+        return self._diffs[key]
 
 
 def load_timeline(repo: git.Repo, record: ArticleRecord) -> Timeline:

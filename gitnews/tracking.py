@@ -64,12 +64,13 @@ def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> list[AddRes
     """
     results: list[AddResult] = []
     if kind == "auto":
-        from .fetch import Fetcher
+        from .fetch import make_fetcher
 
-        cfg = archive.config.fetch
-        with Fetcher(timeout_s=cfg.timeout_s, connect_timeout_s=cfg.connect_timeout_s,
-                     max_bytes=cfg.max_bytes, contact=cfg.contact) as fetcher:
+        with make_fetcher(archive.config.fetch) as fetcher:
+            # robots.txt and host back-offs are shared with `gitnews run` (one read a day).
+            fetcher.load_state(robots=archive.state.robots_rows(), hosts=archive.state.host_rows())
             results = [classify(u, fetcher) for u in urls]
+            archive.state.save_politeness(*fetcher.export_state())
     else:
         for u in urls:
             try:

@@ -106,6 +106,19 @@ def _work(body: bytes, url: str | None, drop: Sequence[re.Pattern[str]]) -> tupl
     return ("ok", article, text)
 
 
+def _work_article(body: bytes, url: str | None) -> tuple:
+    """Run in a worker: ``("ok", article)`` or ``("error", message)``."""
+    from .extract import extract_article
+
+    try:
+        return ("ok", extract_article(body, url=url))
+    except GitnewsError as exc:
+        return ("error", str(exc))
+    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
+        return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
+                         f"{exc}; please report this page")
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """How to start workers (see the module docstring).
 
@@ -162,6 +175,36 @@ class ExtractionPool:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def extract_article(self, body: bytes, *, url: str | None = None) -> Article:
+        """:func:`gitnews.extract.extract_article` in a worker process (the run's
+        boilerplate filters and rendering stay in the calling thread).
+
+        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
+        article, and when the worker died on it (then later pages are
+        extracted in the calling thread).
+        """
+        pool = self._pool
+        if pool is None:
+            from .extract import extract_article
+
+            return extract_article(body, url=url)
+        result = self._run(pool, _work_article, body, url)
+        if result[0] == "error":
+            raise ExtractionError(result[1])
+        return result[1]
+
+    def _run(self, pool: ProcessPoolExecutor, func: Callable, *args: object) -> tuple:
+        try:
+            return pool.submit(func, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ExtractionError(
+                f"the extraction worker process died while reading {args[1] or 'a page'} "
+                "(a crash in the HTML parser?); the page will be read again on the next run, "
+                "please report it if this repeats") from None
+
     def extract(self, body: bytes, *, url: str | None = None,
                 drop: Sequence[re.Pattern[str]] = ()) -> tuple[Article, str]:
         """Like :func:`extract_page`, in a worker process.
@@ -204,13 +247,14 @@ class ExtractionPool:
 
 
 @contextmanager
-def extraction(items: int) -> Iterator[ExtractFunc]:
-    """The extraction function to use for ``items`` pages: a pool's
-    :meth:`~ExtractionPool.extract` when :func:`processes_for` says so (the
-    pool is closed when the ``with`` block ends), else :func:`extract_page`."""
+def extraction(items: int) -> Iterator[Callable[..., Article] | None]:
+    """The ``extract_article(body, *, url)`` to use for ``items`` pages: a
+    pool's :meth:`~ExtractionPool.extract_article` when :func:`processes_for`
+    says so (the pool is closed when the ``with`` block ends), else None
+    (extract in the calling thread)."""
     processes = processes_for(items)
     if processes < 1:
-        yield extract_page
+        yield None
         return
     with ExtractionPool(processes) as pool:
-        yield pool.extract
+        yield pool.extract_article

@@ -8,6 +8,7 @@ on 127.0.0.1, also as an HTTP proxy so that real host names work.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -104,8 +105,17 @@ def replay(tmp_path):
 def run_gitnews(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
                 check: bool = False) -> subprocess.CompletedProcess:
     """Run the real ``gitnews`` command (``python -m gitnews``) and capture its output."""
-    proc = subprocess.run([sys.executable, "-m", "gitnews", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    env = dict(os.environ if env is None else env, PYTHONFAULTHANDLER="1")
+    child = subprocess.Popen([sys.executable, "-m", "gitnews", *args], env=env, cwd=cwd,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = child.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        # A hang is a bug: show where every thread was (faulthandler prints on SIGABRT).
+        child.send_signal(signal.SIGABRT)
+        out, err = child.communicate()
+        raise AssertionError(f"gitnews {' '.join(args)} hung for 300 s:\n{out}\n{err}") from None
+    proc = subprocess.CompletedProcess(child.args, child.returncode, out, err)
     if check and proc.returncode != 0:
         raise AssertionError(f"gitnews {' '.join(args)} exited {proc.returncode}:\n"
                              f"{proc.stdout}\n{proc.stderr}")
@@ -116,3 +126,25 @@ def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` and return its stdout."""
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
                           check=True).stdout
+
+
+def init_test_archive(archive: Path, *, min_delay_s: float = 0.0, **fetch: object) -> Path:
+    """``gitnews init`` an archive whose politeness suits a loopback server:
+    no delay between requests to one host (and other ``[fetch]`` keys as given),
+    committed so that the working tree stays clean."""
+    run_gitnews("init", "--archive", str(archive), check=True)
+    config = archive / "gitnews.toml"
+    text = config.read_text(encoding="utf-8")
+    import re
+
+    for key, value in {"min_delay_s": min_delay_s, **fetch}.items():
+        rendered = repr(value) if not isinstance(value, str) else f'"{value}"'
+        if isinstance(value, (list, bool)):
+            rendered = str(value).replace("'", '"').lower() if isinstance(value, bool) \
+                else "[" + ", ".join(f'"{v}"' for v in value) + "]"
+        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {rendered}", text, count=1)
+        assert n == 1, key
+    config.write_text(text, encoding="utf-8")
+    git(archive, "-c", "user.name=test", "-c", "user.email=test@localhost", "commit", "-q",
+        "-am", "Test settings")
+    return archive

@@ -68,3 +68,19 @@ def test_discovery_on_a_homepage():
     html = b"""<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">
     </head><body></body></html>"""
     assert discover_feeds(html, url="https://news.example.org/") == ["https://news.example.org/rss.xml"]
+
+
+def test_bozo_feed_with_xml_base_and_bad_dates_is_still_read():
+    # An undefined entity makes the feed "bozo"; its entries are still usable.
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://news.example.org/world/">
+<title>t &nbsp; broken</title>
+<entry><title>a</title><link href="story-1"/><id>tag:1</id><updated>2999-01-01T00:00:00Z</updated></entry>
+<entry xml:base="/politics/"><title>b</title><link href="story-2"/><id>tag:2</id><updated>not a date</updated></entry>
+<entry><title>c</title><link href="/sport/story-3"/><id>tag:3</id></entry>
+</feed>"""
+    entries = parse_feed(body, url="http://final.example.org/feeds/atom.xml")
+    assert [e.link for e in entries] == ["http://news.example.org/world/story-1",
+                                         "http://news.example.org/politics/story-2",
+                                         "http://news.example.org/sport/story-3"]
+    assert all(e.published_at is None for e in entries)  # future / unparseable dates

@@ -204,7 +204,7 @@ def test_run_on_change_after_push_end_to_end(replay, tmp_path, recorder):
 
     other_clone_commits(remote, tmp_path / "other", {"NOTES.md": "notes\n"}, "Notes")
     server.step(1)
-    second = run_gitnews("run", "--archive", str(archive), "--push", "--on-change", command,
+    second = run_gitnews("run", "--all", "--archive", str(archive), "--push", "--on-change", command,
                          env=env, check=True)
     assert "replayed 1 commit(s)" in second.stdout
     _, changed = read()
@@ -220,7 +220,7 @@ def test_run_on_change_after_push_end_to_end(replay, tmp_path, recorder):
 
     # A failing hook is reported per version; the version is committed all the same.
     server.step(0)  # the page goes back to its first text: a new version 3
-    failing = run_gitnews("run", "--archive", str(archive), "--on-change",
+    failing = run_gitnews("run", "--all", "--archive", str(archive), "--on-change",
                           "echo 'alert service down' >&2; exit 4", env=env)
     assert failing.returncode == 1
     assert f"FAILED command hook for {SEED_PATH} v3" in failing.stderr

@@ -132,7 +132,7 @@ def test_run_writes_the_commit_graph_and_works_on_a_copied_archive(replay, tmp_p
     copy = tmp_path / "copy"
     shutil.copytree(archive, copy, symlinks=True)
     server.step(1)
-    second = run_gitnews("run", "--archive", str(copy), env=env, check=True)
+    second = run_gitnews("run", "--all", "--archive", str(copy), env=env, check=True)
     assert "CHANGED 1" in second.stdout
     assert git(copy, "status", "--porcelain") == ""
     subprocess.run(["git", "-C", str(copy), "commit-graph", "verify"], check=True,

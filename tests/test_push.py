@@ -156,18 +156,18 @@ def test_a_refused_push_is_reported_and_retried_by_the_next_run(tmp_path):
     toml = archive / "gitnews.toml"
     toml.write_text(toml.read_text().replace("push = false", "push = true"))
     git(archive, *OTHER, "commit", "-q", "-am", "Push after every run")
-    second = run_gitnews("run", "--archive", str(archive), env=env())
+    second = run_gitnews("run", "--all", "--archive", str(archive), env=env())
     assert second.returncode == 0, second.stderr
     assert "pushed 2 commit(s) to origin/main" in second.stdout
     assert head(remote) == head(archive) and not pending(archive)
 
     # Nothing new: no push is attempted (no network), nothing is said about it.
-    third = run_gitnews("run", "--archive", str(archive), env=env(), check=True)
+    third = run_gitnews("run", "--all", "--archive", str(archive), env=env(), check=True)
     assert "Push" not in third.stdout
     # --no-push overrides the setting.
     toml.write_text(toml.read_text() + "\n# a note\n")
     git(archive, *OTHER, "commit", "-q", "-am", "A note")
-    run_gitnews("run", "--archive", str(archive), "--no-push", env=env(), check=True)
+    run_gitnews("run", "--all", "--archive", str(archive), "--no-push", env=env(), check=True)
     assert head(remote) != head(archive) and pending(archive)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 
-from conftest import DATA, git, run_gitnews
+from conftest import DATA, git, init_test_archive, run_gitnews
 from scenario_checks import assert_versions_consistent, load_json, run_steps, version_commits
 
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
@@ -21,6 +21,7 @@ def test_seed_guardian_one_word_one_version(replay, tmp_path):
     archive = tmp_path / "archive"
     server = replay(DATA / "scenarios" / "seed-guardian")
     env = server.env()
+    init_test_archive(archive)
     run_gitnews("add", "--archive", str(archive), "http://www.theguardian.com/society/rss",
                 env=env, check=True)
     first = run_gitnews("run", "--archive", str(archive), env=env, check=True)
@@ -35,7 +36,7 @@ def test_seed_guardian_one_word_one_version(replay, tmp_path):
         "New: Gaps remain in tackling child sexual exploitation, Ofsted finds\n")
 
     server.step(1)
-    second = run_gitnews("run", "--archive", str(archive), env=env, check=True)
+    second = run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
     assert "NEW 0, CHANGED 1, UNCHANGED 0, FAILED 0" in second.stdout
     commits = version_commits(archive)
     assert len(commits) == 2 and commits[1]["trailers"]["Version"] == "2"
@@ -45,7 +46,7 @@ def test_seed_guardian_one_word_one_version(replay, tmp_path):
     assert (removed, added) == (["operundi."], ["operandi."])
 
     server.step(2)
-    third = run_gitnews("run", "--archive", str(archive), env=env, check=True)
+    third = run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
     assert "NEW 0, CHANGED 0, UNCHANGED 1, FAILED 0" in third.stdout
     assert len(version_commits(archive)) == 2
     # The re-checks were conditional, and the unchanged page answered 304.
@@ -91,6 +92,7 @@ def test_dry_run_commits_nothing(replay, tmp_path):
     archive = tmp_path / "archive"
     server = replay(DATA / "scenarios" / "seed-guardian")
     env = server.env()
+    init_test_archive(archive)
     run_gitnews("add", "--archive", str(archive), "--feed",
                 "http://www.theguardian.com/society/rss", env=env, check=True)
     before = git(archive, "rev-parse", "HEAD")
@@ -105,6 +107,7 @@ def test_failures_are_reported_per_item_and_exit_1(replay, tmp_path):
     archive = tmp_path / "archive"
     server = replay(DATA / "scenarios" / "seed-guardian")
     env = server.env()
+    init_test_archive(archive)
     run_gitnews("add", "--archive", str(archive), "--feed",
                 "http://www.theguardian.com/society/rss", "http://missing.example/feed.xml",
                 env=env, check=True)

@@ -45,6 +45,7 @@ def test_static_corpus_gives_no_false_versions(replay, tmp_path):
     assert len(commits) == 60
     for r in runs:
         assert r.returncode == 0, r.stdout + r.stderr
+        assert "HELD" not in r.stdout, r.stdout  # no page looks removed or damaged
     assert_versions_consistent(archive)
     # Every re-check after the first run was conditional.
     assert git(archive, "status", "--porcelain") == ""

@@ -60,7 +60,7 @@ def test_run_twice_then_read_the_versions(tmp_path, replay):
     first = gitnews(archive, "run", "--no-progress", port=port)
     assert first.returncode == 0, first.stderr.decode()
     step.write_text("1")
-    second = gitnews(archive, "run", "--no-progress", port=port)
+    second = gitnews(archive, "run", "--all", "--no-progress", port=port)
     assert second.returncode == 0, second.stderr.decode()
 
     log = gitnews(archive, "log", "theguardian.com/society/2016/sep/29/gaps-remain-in-tackling-"

@@ -86,8 +86,20 @@ def test_run_with_worker_processes_stores_the_same_texts(replay, tmp_path):
                     env=env, check=True)
         for step in (0, 1):
             server.step(step)
-            run_gitnews("run", "--archive", str(archive), env=env, check=True)
+            run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
         trees.append(git(archive, "rev-parse", "HEAD^{tree}"))
         log = git(archive, "log", "--format=%s%n%(trailers:key=Version,key=Article-Url)")
         assert "Version: 2" in log
     assert trees[0] == trees[1]
+
+
+def test_pool_extract_article_is_the_thread_s_article():
+    from gitnews.extract import extract_article
+
+    with ExtractionPool(2) as pool:
+        for path in PAGES:
+            body = path.read_bytes()
+            assert pool.extract_article(body, url="http://example.com/a") == extract_article(
+                body, url="http://example.com/a")
+        with pytest.raises(ExtractionError, match="no article text"):
+            pool.extract_article(NOT_ARTICLES[2])

@@ -97,35 +97,151 @@ def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
         typer.echo("Nothing tracked yet: gitnews add URL", err=True)
 
 
-def print_summary(result: RunResult) -> None:
+def _duration(value: str | None) -> float | None:
+    """Typer callback: "10m", "2h", "1d", "1h30m", "90s" or seconds -> seconds."""
+    if value is None:
+        return None
+    from ..schedule import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _about(seconds: float) -> str:
+    import datetime as _dt
+
+    import humanize
+
+    return humanize.naturaldelta(_dt.timedelta(seconds=max(seconds, 0)), months=False)
+
+
+def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None:  # noqa: ANN001
+    """The run's versions, counts, skipped items and failures (failures on stderr)."""
     out = console()
     counts = {o: result.count(o) for o in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED,
-                                            Outcome.FAILED)}
+                                            Outcome.FAILED, Outcome.SKIPPED)}
+    from rich.markup import escape
+
     verb = "would commit" if result.dry_run else "committed"
+    held, removed = result.count(Outcome.HELD), result.count(Outcome.REMOVED)
     for item in result.items:
-        if item.outcome in (Outcome.NEW, Outcome.CHANGED):
-            out.print(f"{item.outcome.value:9} v{item.version} {item.path}  "
-                      f"[dim]{item.headline or ''}[/dim]", markup=True, highlight=False)
-    out.print(f"NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
-              f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}"
-              f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED]} versions)",
+        if item.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.REMOVED):
+            kind = f" ({item.change_kind})" if item.change_kind else ""
+            out.print(f"{prefix}{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
+                      f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
+        elif item.outcome is Outcome.HELD or (item.message and item.kind == "article"
+                                              and item.outcome is Outcome.UNCHANGED):
+            out.print(f"{prefix}{item.outcome.value:9} {item.path or item.url}: {item.message}",
+                      markup=False, highlight=False)
+    for item in result.items:
+        if item.outcome is Outcome.SKIPPED:
+            out.print(f"{prefix}SKIPPED {item.kind} {item.url}: {item.message}", markup=False)
+    skipped = f", SKIPPED {counts[Outcome.SKIPPED]}" if counts[Outcome.SKIPPED] else ""
+    out.print(f"{prefix}NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
+              f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}{skipped}"
+              + (f", HELD {held}" if held else "") + (f", REMOVED {removed}" if removed else "")
+              + f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed} versions)",
               markup=False)
+    notes = []
+    if result.not_due:
+        notes.append(f"{result.not_due} article(s) not due")
+    if result.left_over:
+        notes.append(f"{result.left_over} due article(s) left for the next run, which checks "
+                     "them first")
+    if next_due is not None and result.finished_at is not None:
+        wait = (next_due - result.finished_at).total_seconds()
+        notes.append("something is due now" if wait <= 0 else
+                     f"next check due in about {_about(wait)}")
+    if notes:
+        out.print(f"{prefix}{'; '.join(notes)}"
+                  + (" (`gitnews run --all` checks everything now)"
+                     if result.not_due and not any(i.kind == "article" for i in result.items)
+                     else ""), markup=False)
     failures = result.failures
     if failures:
         err = err_console()
-        err.print(f"{len(failures)} item(s) failed:", markup=False)
+        err.print(f"{prefix}{len(failures)} item(s) failed:", markup=False)
         for item in failures:
-            err.print(f"  FAILED {item.kind} {item.url}: {item.message}", markup=False)
+            err.print(f"{prefix}  FAILED {item.kind} {item.url}: {item.message}", markup=False)
+
+
+def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: ANN001
+           max_time_s: float | None, dry_run: bool, push: bool | None = None,
+           on_change: str | None = None) -> None:
+    """``run --watch``: until SIGINT/SIGTERM; exit status 0."""
+    import os
+    import signal
+    import threading
+
+    from ..poll import Abandoned, watch
+
+    stop, abandon = threading.Event(), threading.Event()
+
+    def on_signal(signum, frame) -> None:  # noqa: ANN001
+        if stop.is_set():
+            abandon.set()
+            os.write(2, b"gitnews: abandoning the work in flight (nothing is damaged)\n")
+        else:
+            stop.set()
+            os.write(2, b"gitnews: stopping after the work in flight "
+                        b"(signal again to abandon it)\n")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
+        if not result.items and not result.left_over:
+            return  # a quiet run: nothing was due
+        stamp = (result.started_at or wake_at).strftime("%Y-%m-%dT%H:%M:%SZ")
+        print_summary(result, next_due=wake_at, prefix=f"[{stamp}] ")
+        from .publish import after_run
+
+        after_run(arc.path, result, push=push, on_change=on_change)  # pushes, then hooks
+        sys.stdout.flush()
+
+    cycles = 0
+    try:
+        cycles = watch(arc, stop=stop, abandon=abandon, interval_s=interval_s,
+                       on_cycle=on_cycle, max_articles=max_articles, max_time_s=max_time_s,
+                       dry_run=dry_run)
+    except Abandoned as exc:
+        typer.echo(f"gitnews: {exc}", err=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    typer.echo(f"gitnews: watch stopped after {cycles} run(s)", err=True)
+    raise typer.Exit(EXIT_OK)
 
 
 @command("run")
 def run_cmd(
     archive: ArchiveOption = DEFAULT_ARCHIVE,
-    check_all: Annotated[bool, typer.Option("--all", help="Check every known article now.")] = False,
+    check_all: Annotated[bool, typer.Option(
+        "--all", help="Read every feed and check every known article now, whatever the "
+                      "schedule.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run",
                                           help="Fetch and report, commit nothing.")] = False,
+    max_articles: Annotated[int | None, typer.Option(
+        "--max-articles", min=0, metavar="N",
+        help="Check at most N articles; the rest are checked first next time.")] = None,
+    max_time: Annotated[str | None, typer.Option(
+        "--max-time", metavar="DURATION", callback=_duration,
+        help="Start no article check after this long (e.g. 10m, 1h; one always starts); "
+             "the rest are checked first next time.")] = None,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="Keep running: sleep until the next feed or article is due, run, "
+                        "repeat; stop with Ctrl-C or SIGTERM.")] = False,
+    interval: Annotated[str | None, typer.Option(
+        "--interval", metavar="DURATION", callback=_duration,
+        help="With --watch: the longest sleep between runs (default: schedule.feed_interval "
+             "of gitnews.toml).")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    show_text: Annotated[str | None, typer.Option(
+        "--show-text", metavar="URL",
+        help="With --dry-run: fetch only URL and print the text that would be stored, "
+             "then the paragraphs the boilerplate filters dropped (on stderr).")] = None,
     push: Annotated[bool | None, typer.Option(
         "--push/--no-push", help="Push the archive to its git remote afterwards "
         "(default: [publish] push in gitnews.toml).")] = None,
@@ -133,12 +249,30 @@ def run_cmd(
         "--on-change", metavar="COMMAND", help="Shell command run once per new version, with "
         "the change as JSON on stdin (default: [hooks] on_change).")] = None,
 ) -> None:
-    """One polling pass: read feeds, fetch articles, commit every changed text."""
-    from ..poll import run
+    """One polling pass: read the feeds that are due, check the articles that are due
+    (most overdue first), commit every changed text."""
+    from ..poll import next_due_at, run
 
+    if show_text is not None:
+        if not dry_run:
+            fail("--show-text only previews: use it as `gitnews run --dry-run --show-text URL`",
+                 code=EXIT_USAGE)
+        _show_text(archive, show_text)
+        return
+    max_time_s = max_time  # parsed to seconds by the callback
+    if interval is not None and not watch:
+        raise typer.BadParameter("--interval goes with --watch", param_hint="--interval")
+    if watch and check_all:
+        raise typer.BadParameter("--all cannot be combined with --watch (it would check "
+                                 "everything on every run)", param_hint="--all")
     with open_archive(archive, create=True) as arc:
         if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
+        if watch:
+            _watch(arc, interval_s=interval, max_articles=max_articles, max_time_s=max_time_s,
+                   dry_run=dry_run, push=push, on_change=on_change)
+        options = dict(check_all=check_all, dry_run=dry_run, max_articles=max_articles,
+                       max_time_s=max_time_s)
         if progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -149,11 +283,33 @@ def run_cmd(
                 def on_item(done: int, total: int, item) -> None:  # noqa: ANN001
                     bar.update(task, completed=done, total=total,
                                description=f"{item.outcome.value.lower():9}")
-                result = run(arc, check_all=check_all, dry_run=dry_run, progress=on_item)
+                result = run(arc, progress=on_item, **options)
         else:
-            result = run(arc, check_all=check_all, dry_run=dry_run)
-    print_summary(result)
+            result = run(arc, **options)
+        next_due = next_due_at(arc)
+    print_summary(result, next_due=next_due)
     from .publish import after_run
 
     published = after_run(archive, result, push=push, on_change=on_change)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
+
+
+def _show_text(archive, url: str) -> None:  # noqa: ANN001
+    """``gitnews run --dry-run --show-text URL``: the text that would be stored."""
+    from ..poll import preview
+
+    with open_archive(archive, create=True) as arc:
+        shown = preview(arc, url)
+    sys.stdout.write(shown.text)
+    sys.stdout.flush()
+    err = err_console()
+    item = shown.item
+    what = item.outcome.value + (f" v{item.version}" if item.version else "")
+    err.print(f"--- {what} {shown.path}  (article URL {shown.canonical}, "
+              f"{len(shown.text.encode('utf-8'))} bytes)", markup=False, highlight=False)
+    if item.message:
+        err.print(f"--- {item.message}", markup=False, highlight=False)
+    err.print(f"--- {len(shown.dropped)} paragraph(s) dropped by the boilerplate filters"
+              + (":" if shown.dropped else ""), markup=False, highlight=False)
+    for paragraph, rule in shown.dropped:
+        err.print(f"  [{rule}] {paragraph}", markup=False, highlight=False)

@@ -176,8 +176,18 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         infos = tl.infos()
+        alternation = arc.state.get_alternation(tl.record.path)
+        from datetime import datetime, timezone
+
+        from ..schedule import Policy, describe_next_check
+
+        record = arc.state.get(tl.record.path) or tl.record
+        next_check = describe_next_check(record, datetime.now(timezone.utc),
+                                         Policy.from_settings(arc.config.schedule))
     if json_out:
-        _write_json(log_json(tl, infos))
+        doc = log_json(tl, infos)
+        doc["next_check"] = next_check
+        _write_json(doc)
         return
     from rich.text import Text
 
@@ -189,7 +199,15 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     out.append(rec.url + "\n")
     changes = max(0, len(infos) - 1)
     out.append(f"The article has changed {plural(changes, 'time')} "
-               f"({plural(len(infos), 'version')}); file {rec.path}\n\n")
+               f"({plural(len(infos), 'version')}); file {rec.path}\n")
+    out.append(next_check + "\n")
+    reverts = sum(1 for i in infos if i.version.trailers.get("Reverts-To"))
+    if alternation and alternation.get("returns"):
+        out.append(f"The article is alternating between texts it already had: "
+                   f"{plural(reverts, 'revert')} committed, then "
+                   f"{plural(alternation['returns'], 'more return')} counted but not committed "
+                   f"(last {alternation.get('last_seen') or 'unknown'})\n")
+    out.append("\n")
     rows = []
     for info in infos:
         v = info.version
@@ -201,6 +219,13 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             size = stats_words(info.stats)
         if v.removed:
             size = "removed from the archive"
+        kinds = v.trailers.get("Change-Kind", "")
+        if v.trailers.get("Reverts-To"):
+            size += f", back to version {v.trailers['Reverts-To']}"
+        elif "extraction" in kinds:
+            size += " (extraction change: page unchanged)"
+        elif "restored" in kinds:
+            size += " (restored)"
         rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
     widths = [max(len(r[k]) for r in rows) for k in range(5)]
     widths = [max(w, len(h)) for w, h in zip(widths, ("VERSION", "TIME", "GAP", "CHANGE", "COMMIT"))]
@@ -233,7 +258,15 @@ def show_cmd(
     """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
-        v = tl.pick(version, allow_removed=False)
+        v = tl.pick(version)
+        if v.removed and version == -1:
+            # A removed article (issue 5): its last text is still in the history.
+            kept = [x for x in tl.versions if not x.removed]
+            if kept:
+                typer.echo(f"gitnews: {tl.label} was removed in version {v.number}; "
+                           f"showing version {kept[-1].number}, its last text", err=True)
+                v = kept[-1]
+        v = tl.pick(v.number, allow_removed=False)
         data = tl.data(v)
         info = tl.info(v) if json_out else None
     if json_out:

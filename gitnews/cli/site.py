@@ -1,0 +1,217 @@
+"""``gitnews feed | site | serve``: publish the changes as feeds and a static site."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..archive import Archive, open_archive
+from ..changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, host_feed_spec,
+                          host_folders, latest_changes, render_feed, site_diff_url,
+                          site_feed_spec)
+from ..errors import SiteError
+from ..resolve import resolve_article
+from ..site import build_site
+from ..state import STATE_DIR
+from ..trailers import format_time
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, ArchiveOption, command, err_console,
+                  fail)
+
+SiteUrlOption = Annotated[Optional[str], typer.Option(
+    "--site-url", metavar="BASE",
+    help="The site's public base URL (e.g. https://me.github.io/news), for absolute links "
+         "to its diff pages in feeds. Default: the site.url setting of gitnews.toml; "
+         "without one, feed entries link to the article only.")]
+
+
+def _site_url(arc: Archive, given: str | None) -> str | None:
+    url = (given if given is not None else arc.config.site.url).strip()
+    if not url:
+        return None
+    if not url.lower().startswith(("http://", "https://")):
+        fail(f"the site URL {url!r} is not an http(s) URL; give the address the site is "
+             "published at, e.g. https://me.github.io/news", code=EXIT_USAGE)
+    return url.rstrip("/")
+
+
+def _host_key(host: str) -> str:
+    """``--host`` as host folders are named: lower case, no ``www.``, IDNA."""
+    key = host.strip().lower().rstrip(".")
+    key = key[4:] if key.startswith("www.") else key
+    try:
+        key = key.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    return key
+
+
+def _head_time(arc: Archive) -> datetime:
+    try:
+        return arc.repo.head.commit.authored_datetime.astimezone(timezone.utc)
+    except ValueError:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _write_bytes(data: bytes, output: Path | None) -> None:
+    if output is None:
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
+        return
+    tmp = output.with_name(output.name + ".gitnews-tmp")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, output)
+    except OSError as exc:
+        fail(f"could not write {output}: {exc.strerror or exc}; choose another --output")
+
+
+# -- feed ---------------------------------------------------------------------------------------
+
+@command("feed")
+def feed_cmd(
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the feed to FILE (default: standard output).",
+        dir_okay=False)] = None,
+    host: Annotated[Optional[str], typer.Option(
+        "--host", metavar="HOST",
+        help="Only the changes of articles from HOST (and its subdomains), e.g. theguardian.com.")] = None,
+    article: Annotated[Optional[str], typer.Option(
+        "--article", metavar="ARTICLE",
+        help="Only the changes of one article (its URL or its file's path in the archive).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0,
+                                       help="At most this many changes (entries).")] = DEFAULT_LIMIT,
+    rss: Annotated[bool, typer.Option("--rss", help="RSS 2.0 instead of Atom.")] = False,
+    site_url: SiteUrlOption = None,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+) -> None:
+    """A feed (Atom, or RSS 2.0) of the latest changes, with the changed words marked."""
+    if host and article:
+        fail("give --host or --article, not both", code=EXIT_USAGE)
+    with open_archive(archive) as arc:
+        base = _site_url(arc, site_url)
+        name, author = archive_id(arc.repo), arc.config.archive.author_name or "gitnews"
+        updated = _head_time(arc)
+        if article:
+            record = resolve_article(arc.state, article, archive_dir=arc.path)
+            views = latest_changes(arc.repo, limit=limit, paths=[record.path])
+            spec = article_feed_spec(name, record, site_url=base, author=author)
+            if record.last_changed:
+                updated = datetime.fromisoformat(record.last_changed.replace("Z", "+00:00"))
+        elif host:
+            key = _host_key(host)
+            folders = host_folders(arc.repo, key)
+            if not folders:
+                fail(f"the archive has no articles from {host}; `gitnews list` shows the hosts "
+                     "it has (the HOST column)")
+            views = latest_changes(arc.repo, limit=limit, paths=folders)
+            spec = host_feed_spec(name, key, site_url=base, author=author)
+        else:
+            views = latest_changes(arc.repo, limit=limit)
+            spec = site_feed_spec(name, site_url=base, author=author)
+        data = render_feed(views, spec, updated=updated, diff_url=site_diff_url(base), rss=rss)
+    _write_bytes(data, output)
+    if output is not None:
+        typer.echo(f"Wrote {output}: {len(views)} change(s).", err=True)
+
+
+# -- site ---------------------------------------------------------------------------------------
+
+def _build(arc: Archive, outdir: Path, base: str | None) -> None:
+    started = time.monotonic()
+    from ..schedule import Policy, stopped_note
+
+    note = stopped_note(Policy.from_settings(arc.config.schedule))
+    console = err_console()
+    try:
+        if console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            with Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task("articles", total=None)
+                result = build_site(arc, outdir, site_url=base, schedule_note=note,
+                                    progress=lambda done, total:
+                                    bar.update(task, completed=done, total=total))
+        else:
+            result = build_site(arc, outdir, site_url=base, schedule_note=note)
+    except SiteError as exc:
+        fail(str(exc), code=EXIT_USAGE if exc.usage else EXIT_FAILED)
+    seconds = time.monotonic() - started
+    typer.echo(
+        f"Site in {outdir}: {result.articles:,} article(s), {result.changes:,} change(s), "
+        f"{result.files:,} files; wrote {len(result.written):,}"
+        + (f", removed {len(result.removed):,}" if result.removed else "")
+        + f" in {seconds:.1f} s. Open {outdir / 'index.html'}", err=True)
+
+
+@command("site")
+def site_cmd(
+    outdir: Annotated[Path, typer.Argument(
+        metavar="OUTDIR", file_okay=False,
+        help="The folder for the site (created if needed; a second run updates only what "
+             "changed).")],
+    site_url: SiteUrlOption = None,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+) -> None:
+    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links)."""
+    with open_archive(archive) as arc:
+        _build(arc, outdir, _site_url(arc, site_url))
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+@command("serve")
+def serve_cmd(
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535,
+                                      help="TCP port on 127.0.0.1 (0: any free port).")] = 8000,
+    outdir: Annotated[Optional[Path], typer.Option(
+        "--dir", metavar="DIR", file_okay=False,
+        help="Where to write the site (default: inside the archive's .git folder, never "
+             "committed).")] = None,
+    site_url: SiteUrlOption = None,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+) -> None:
+    """Bring the site up to date, then serve it on 127.0.0.1 for a quick look (Ctrl-C stops)."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    with open_archive(archive) as arc:
+        folder = outdir or Path(arc.repo.git_dir) / STATE_DIR / "site"
+        _build(arc, folder, _site_url(arc, site_url))
+
+    class Handler(SimpleHTTPRequestHandler):
+        extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+                          ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8",
+                          ".css": "text/css; charset=utf-8"}
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port),
+                                     functools.partial(Handler, directory=str(folder)))
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; choose another "
+             "--port (0 picks a free one)", code=EXIT_USAGE)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    typer.echo(f"Serving {folder} at {url} (updated {format_time(datetime.now(timezone.utc))}); "
+               "Ctrl-C stops.")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
