@@ -469,6 +469,7 @@ def serve(n: int, seed: str, port_file: Path, mix: str = "poll") -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    server.handle_error = lambda request, address: None  # a client hanging up is no news
     port_file.write_text(str(server.server_address[1]))
     server.serve_forever()
 
