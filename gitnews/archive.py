@@ -8,10 +8,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .config import CONFIG_NAME, Config, default_config_text, load_config
 from .errors import ArchiveError, CacheError
@@ -29,6 +28,8 @@ _GITATTRIBUTES = "# Article texts are UTF-8 with LF line ends on every platform.
 
 def archive_readme() -> str:
     """The archive's README.md: its format and how to read it with plain git."""
+    from importlib import resources  # here: it costs start-up time, and only init needs it
+
     return resources.files("gitnews").joinpath("archive_readme.md").read_text(encoding="utf-8")
 
 

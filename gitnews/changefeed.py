@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from . import __version__
 from .diff import DiffStats, count_words, diff_texts

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .models import Version
 from .trailers import parse_trailers

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .archive import Archive
 from .errors import GitnewsError, HookError

@@ -35,6 +35,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from . import maintenance
 from .archive import Archive
 from .errors import (ExtractionError, GitnewsError, HostBackoffError, HTTPStatusError,
                      RobotsDisallowedError)
@@ -131,11 +132,13 @@ def _soft404(work: _Work, page: Page) -> str | None:
 
 
 def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
-           fetched: Callable[[], None] | None = None) -> CheckOutcome:
+           fetched: Callable[[], None] | None = None, extract=None) -> CheckOutcome:  # noqa: ANN001
     """Fetch and extract one article (a worker thread); never raises.
 
     ``filterset``: the run's boilerplate filters (:func:`filter_set`);
-    ``fetched`` is called once the HTTP part is over (before extraction).
+    ``fetched`` is called once the HTTP part is over (before extraction);
+    ``extract``: a process pool's ``extract_article`` (:mod:`gitnews.workers`),
+    else extraction runs in this thread.
     """
     from .extract import extract_article
 
@@ -150,7 +153,7 @@ def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
         gone = _soft404(work, page)
         if gone is not None:
             return CheckOutcome(work, page=page, soft404=gone)
-        article = extract_article(page.body, url=page.final_url)
+        article = (extract or extract_article)(page.body, url=page.final_url)
         text, fingerprint = _render(article, page, filterset)
         return CheckOutcome(work, page=page, article=article, text=text,
                             page_sha=page_sha256(page.body), fingerprint=fingerprint)
@@ -333,6 +336,10 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
             wake.set()
         return done
 
+    from .workers import extraction
+
+    extracting = extraction(len(work))  # worker processes when there is enough work
+    extract = extracting.__enter__()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gitnews")
     try:
         while queues or running:
@@ -371,7 +378,7 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
                         if flight.get(host, 0) >= per_host:
                             break
                         flight[host] = flight.get(host, 0) + 1
-                    fut = pool.submit(_check, q.popleft(), fetcher, drop, fetched(host))
+                    fut = pool.submit(_check, q.popleft(), fetcher, drop, fetched(host), extract)
                     started += 1
                     fut.add_done_callback(lambda _f: wake.set())
                     running.add(fut)
@@ -381,6 +388,7 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
                 wake.wait(0.25)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        extracting.__exit__(None, None, None)
 
 
 def _record(outcome: CheckOutcome, recorder: Recorder, pending: _Pending, *, t: datetime,
@@ -509,9 +517,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         result.left_over = len(leftover)
         pending.backlog_keep += [_backlog_row(w) for w in leftover if w.key]
         if tx is not None:
-            tx.finish()
+            tx.finish(graph_in_background=True)  # the commit-graph layer runs beside apply()
             recorder.apply()
             _apply_pending(archive, result, pending)
+            maintenance.after_run(archive, tx)  # waits for that layer; gc --auto when due
         state.save_politeness(*fetcher.export_state())
     finally:
         if own:

@@ -205,6 +205,7 @@ class Recorder:
         self.changes = changes or getattr(archive.config, "changes", None) or ChangeSettings()
         self._local: dict[str, _Local] = {}
         self._keys: dict[str, str] = {}  # identity key -> path, for this run's captures
+        self._local_folded: set[str] = set()  # casefolded paths of _local (no scan per capture)
         self._checks: list[tuple[str, dict]] = []
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
@@ -231,8 +232,7 @@ class Recorder:
         path = known_path or self._find([canonical, *others])
         if path is None:
             path = article_path(canonical)
-            folded = {p.casefold() for p in self._local}
-            if self.state.path_taken(path) or path.casefold() in folded:
+            if self.state.path_taken(path) or path.casefold() in self._local_folded:
                 path = article_path(canonical, hashed=True)
         if path not in self._local:
             record = self.state.get(path)
@@ -244,6 +244,7 @@ class Recorder:
                 held=self.state.get_held(path), gone=self.state.get_gone(path),
                 alt=self.state.get_alternation(path),
                 latest=_parse_time(record.last_changed) if record else None)
+            self._local_folded.add(path.casefold())
         for url in [canonical, *others]:
             try:
                 self._keys.setdefault(identity_key(url), path)
@@ -581,20 +582,21 @@ class Recorder:
 
         Call only after the transaction finished (or for a dry run: never).
         """
-        self.state.sync()
-        for path, urls in self._aliases:
-            self.state.add_aliases(path, urls)
-        for path, kwargs in self._checks:
-            self.state.record_check(path, **kwargs)
-        for path, local in self._local.items():
-            if "held" in local.dirty:
-                self.state.set_held(path, local.held)
-            if "gone" in local.dirty:
-                self.state.set_gone(path, local.gone)
-            if "alt" in local.dirty and local.alt is not None:
-                self.state.set_alternation(path, local.alt)
-        for path, (url, fingerprint) in self._fetched.items():
-            self.state.set_fetched(path, url=url, fingerprint=fingerprint)
+        self.state.sync(transaction=self.tx)  # the run's commits, without reading them back
+        with self.state.batch():  # one SQLite transaction, not one per row
+            for path, urls in self._aliases:
+                self.state.add_aliases(path, urls)
+            for path, kwargs in self._checks:
+                self.state.record_check(path, **kwargs)
+            for path, local in self._local.items():
+                if "held" in local.dirty:
+                    self.state.set_held(path, local.held)
+                if "gone" in local.dirty:
+                    self.state.set_gone(path, local.gone)
+                if "alt" in local.dirty and local.alt is not None:
+                    self.state.set_alternation(path, local.alt)
+            for path, (url, fingerprint) in self._fetched.items():
+                self.state.set_fetched(path, url=url, fingerprint=fingerprint)
 
 
 def _key(url: str) -> str:

@@ -45,7 +45,7 @@ from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from . import __version__
 from .archive import Archive

@@ -25,14 +25,18 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .errors import PushError, StoreError
 
-__all__ = ["Transaction", "blob_id", "write_commit_graph", "BRANCH", "fetch_branch", "replay_commits", "move_branch",
-           "push_branch", "tracking_ref", "sync_worktree"]
+__all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH",
+           "fetch_branch", "replay_commits", "move_branch", "push_branch", "tracking_ref",
+           "sync_worktree"]
 
 BRANCH = "main"
+
+#: Most commits a Transaction remembers in :attr:`Transaction.written` (memory stays flat).
+WRITTEN_LIMIT = 20_000
 
 
 def blob_id(data: bytes) -> str:
@@ -64,6 +68,19 @@ def write_commit_graph(repo: git.Repo) -> bool:
     return True
 
 
+def start_commit_graph(repo: git.Repo) -> subprocess.Popen | None:
+    """:func:`write_commit_graph` in the background: the running ``git``, or None
+    when it cannot start.  Wait for it (``.wait()``, exit status 0 = written)
+    before the process ends if the layer must be there for what follows."""
+    try:
+        return subprocess.Popen(
+            ["git", "commit-graph", "write", "--reachable", "--changed-paths", "--split",
+             "--no-progress"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "GIT_DIR": str(repo.git_dir)})
+    except OSError:
+        return None
+
+
 class Transaction:
     """One fast-import stream on ``refs/heads/main`` of ``repo``.
 
@@ -82,6 +99,11 @@ class Transaction:
         self._proc: subprocess.Popen | None = None
         self._marks_file: str | None = None
         self._old_head: str | None = None
+        self._graph: subprocess.Popen | None = None  # commit-graph writer (finish)
+        #: What each commit wrote, in order: ``(when, message, {path: (blob id, line 1)
+        #: or None for a deletion})``, so that the cache can take the run's commits
+        #: without reading them back from git; None after :data:`WRITTEN_LIMIT` commits.
+        self.written: list[tuple[datetime, str, dict[str, tuple[str, str] | None]]] | None = []
         self._stderr = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -177,15 +199,29 @@ class Transaction:
         if self._marks == 1 and self._old_head:
             # fast-import does not read existing refs: name the parent explicitly.
             out.append(b"from " + self._old_head.encode() + b"\n")
+        written: dict[str, tuple[str, str] | None] = {}
         for path, content in changes.items():
             if content is None:
                 out.append(b"D " + _quote_path(path) + b"\n")
+                written[path] = None
             else:
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 out += [b"M 100644 inline " + _quote_path(path) + b"\n",
                         b"data %d\n" % len(data), data, b"\n"]
+                written[path] = (blob_id(data),
+                                 data.split(b"\n", 1)[0].decode("utf-8", "replace"))
         self._write(b"".join(out))
+        if self.written is not None:
+            if len(self.written) < WRITTEN_LIMIT:
+                self.written.append((when, message, written))
+            else:  # a huge transaction: readers replay git log instead (flat memory)
+                self.written = None
         return self._marks
+
+    @property
+    def old_head(self) -> str | None:
+        """The branch's commit before this transaction (None: no commit yet, or not started)."""
+        return self._old_head
 
     def abort(self) -> None:
         """Discard the stream: the branch does not move.
@@ -225,10 +261,14 @@ class Transaction:
             except OSError:
                 pass
 
-    def finish(self) -> list[str]:
-        """End the stream, move the branch, update index and working tree once.
+    def finish(self, *, graph_in_background: bool = False) -> list[str]:
+        """End the stream, move the branch, update index and working tree once,
+        and add the new commits to the commit-graph.
 
-        Returns the new commit ids in order (empty when nothing was committed).
+        ``graph_in_background``: start the commit-graph layer and return without
+        waiting for it (it then runs while the caller updates its cache); call
+        :meth:`wait_commit_graph` before relying on it.  Returns the new commit
+        ids in order (empty when nothing was committed).
         """
         if self._proc is None:
             return []
@@ -244,18 +284,31 @@ class Transaction:
         self._cleanup()
         self._proc = None
         self._update_worktree()
-        write_commit_graph(self.repo)
+        if graph_in_background:
+            self._graph = start_commit_graph(self.repo)
+        else:
+            write_commit_graph(self.repo)
         return self.commits
+
+    def wait_commit_graph(self) -> bool:
+        """Wait for the commit-graph layer that ``finish(graph_in_background=True)``
+        started; True when it was written (or none was pending).  Best effort, as
+        :func:`write_commit_graph`: never raises."""
+        proc, self._graph = self._graph, None
+        return proc is None or proc.wait() == 0
 
     def _update_worktree(self) -> None:
         if self.repo.bare or not self.commits:
             return
         new = self.commits[-1]
         try:
-            if self._old_head:
-                self.repo.git.read_tree("-m", "-u", self._old_head, new)
-            else:
-                self.repo.git.read_tree("--reset", "-u", new)
+            try:
+                self._read_tree(new)
+            except git.GitCommandError:
+                # Files whose stat data changed (archive copied or restored, files touched)
+                # look modified to read-tree until the index is refreshed (git-update-index(1)).
+                self.repo.git.update_index("-q", "--refresh", with_exceptions=False)
+                self._read_tree(new)
         except git.GitCommandError as exc:
             # E.g. the index still at an older commit after an interrupted run:
             # sync_worktree knows how to catch up safely, or says why not.
@@ -268,6 +321,12 @@ class Transaction:
                 f"the versions were committed, but the working tree could not be updated "
                 f"({_explain(exc.stderr.strip())}); run `git -C {self.repo.working_dir} "
                 "reset --hard` to bring the files up to date") from None
+
+    def _read_tree(self, new: str) -> None:
+        if self._old_head:
+            self.repo.git.read_tree("-m", "-u", self._old_head, new)
+        else:
+            self.repo.git.read_tree("--reset", "-u", new)
 
 
 # == Remotes: fetch, replay (rebase) and push ===============================================

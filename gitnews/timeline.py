@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 import humanize
 
 from .diff import DiffResult, DiffStats, count_words, diff_texts

@@ -49,10 +49,17 @@ _WS = re.compile(r"\s+")
 def clean_value(value: object, *, max_chars: int = MAX_VALUE_CHARS) -> str:
     """Make ``value`` a safe one-line trailer value or subject fragment."""
     text = str(value)
-    text = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Cs") else c
-        for c in text)
-    text = _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # str.isprintable() is False exactly when a character is in C* or Z* other than the
+    # ASCII space: when True, the mapping below would change nothing (fast path).
+    if not text.isprintable():
+        text = "".join(
+            " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Cs") else c
+            for c in text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if "  " in text or not text.isprintable():
+        text = _WS.sub(" ", text)
+    text = text.strip()
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
     return text

@@ -36,6 +36,7 @@ redirect to the front page or a section front (a "soft 404") apart.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from .errors import BlockedURLError
@@ -86,6 +87,7 @@ VARIANT_HOST_LABELS = frozenset({"m", "mobile", "amp", "mobil"})
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_fetchable(url: str) -> bool:
@@ -190,6 +192,7 @@ def _amp_cache_target(host: str, path: str, query: str) -> str | None:
     return f"{scheme}://{m.group(2)}{m.group(3) or '/'}" + (f"?{query}" if query else "")
 
 
+@lru_cache(maxsize=1 << 15)  # pure, and asked many times per article in a run
 def canonical_url(url: str, *, _resolve: bool = True) -> str:
     """Return the canonical form of an absolute http(s) ``url``.
 
@@ -199,7 +202,7 @@ def canonical_url(url: str, *, _resolve: bool = True) -> str:
     missing host, an invalid port or control characters.
     """
     raw = url.strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    if _CONTROL.search(raw):
         raise BlockedURLError(f"URL contains control characters: {raw!r}; fix the link", url=raw)
     try:
         parts = urlsplit(raw)

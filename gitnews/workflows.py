@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import git
+from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from . import __version__
 from .archive import Archive

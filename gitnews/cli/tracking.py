@@ -7,10 +7,20 @@ from typing import Annotated
 
 import typer
 
-from ..archive import init_archive, open_archive
 from ..models import Outcome, RunResult
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, WaitOption,
                   command, console, err_console, fail, open_for_writing, wait_seconds)
+
+
+# gitnews.archive loads GitPython: import it when a command runs, never for `--help`.
+def init_archive(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    from ..archive import init_archive
+    return init_archive(*args, **kwargs)
+
+
+def open_archive(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    from ..archive import open_archive
+    return open_archive(*args, **kwargs)
 
 
 @command("init")

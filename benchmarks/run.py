@@ -1,0 +1,881 @@
+#!/usr/bin/env python3
+"""gitnews benchmarks: each case against its baseline, in the same run.
+
+    python benchmarks/run.py                 # every case, full sizes (< 10 min on 2 cores)
+    python benchmarks/run.py --quick         # smaller inputs, for a quick look
+    python benchmarks/run.py --case store    # one case (repeat --case for several)
+    python benchmarks/run.py --json out.json # also write the figures as JSON
+
+Cases (issue 7): ``store`` (commit throughput vs one raw ``git fast-import``),
+``poll`` (a run over 2,000 articles on a loopback server vs plain httpx),
+``extract`` (extract + normalise vs bare ``trafilatura.bare_extraction``),
+``history`` (``gitnews log/show/diff`` vs ``git log -- <path>``, and start-up),
+``memory`` (peak RSS of a run over 10,000 articles, small vs large archive),
+``import`` (``gitnews import`` of a WARC of 20,000 captures).
+
+Every input is built here, in a temporary folder (deleted at the end unless
+``--keep``): synthetic articles with real-looking URLs and ~5 KB texts
+(``benchmarks/inputs.py``), big archives written with raw fast-import, and the
+60 real pages of ``../shared/scenarios/static-corpus``.  Wall-clock times are
+the best of ``--repeat`` runs; the machine is shared, so read ratios, not
+absolute figures, and re-run a case that looks off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import inputs  # noqa: E402
+from inputs import BASE_TIME, Site  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+
+
+# -- reporting ----------------------------------------------------------------------------------
+
+@dataclass
+class Check:
+    """One target: ``value`` compared with ``limit`` (``<=`` or ``>=``)."""
+
+    name: str
+    value: float | None
+    limit: float
+    op: str  # "<=" or ">="
+    unit: str = "×"
+
+    @property
+    def ok(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value <= self.limit if self.op == "<=" else self.value >= self.limit
+
+    def line(self) -> str:
+        status = {True: "PASS", False: "FAIL", None: "n/a "}[self.ok]
+        value = "—" if self.value is None else f"{self.value:.2f}{self.unit}"
+        return f"  [{status}] {self.name}: {value} (target {self.op} {self.limit:g}{self.unit})"
+
+
+@dataclass
+class CaseResult:
+    name: str
+    figures: dict[str, object] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    note: str | None = None
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def timed(func: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    value = func()
+    return time.perf_counter() - t0, value
+
+
+def cpu_timed(func: Callable[[], object]) -> tuple[float, float, object]:
+    """Wall seconds, CPU seconds of this process (all its threads), and the result."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    value = func()
+    return time.perf_counter() - t0, time.process_time() - c0, value
+
+
+def load() -> str:
+    """The machine's load average over the last minute (other people's work counts)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except (AttributeError, OSError):
+        return "?"
+
+
+def best_of(repeat: int, func: Callable[[], float]) -> float:
+    return min(func() for _ in range(max(1, repeat)))
+
+
+def copy_archive(src: Path, dst: Path) -> Path:
+    if dst.exists():
+        shutil.rmtree(dst)
+    subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
+    return dst
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+#: Stored texts of the big archives' history (~1 KB: quick to build; see ArticleSpec.short_text).
+SHORT = inputs.ArticleSpec.short_text
+
+
+# -- case 1: store throughput ---------------------------------------------------------------
+
+def _store_captures(site: Site, start: int, versions: int) -> tuple[list, list]:
+    """``versions`` captures of articles ``start..`` of ``site`` (as a run would record them),
+    and the same commits as raw fast-import :class:`inputs.CommitSpec` (the baseline)."""
+    import random
+
+    from gitnews.extract import EXTRACTOR
+    from gitnews.models import Article, Page
+    from gitnews.paths import article_path
+    from gitnews.record import Capture
+    from gitnews.urls import canonical_url
+
+    n = len(site) - start
+    rng = random.Random("store-order")
+    order = list(range(start, len(site))) + [rng.randrange(start, len(site))
+                                              for _ in range(versions - n)]
+    order[n:] = sorted(order[n:], key=lambda _: rng.random())
+    counts: dict[int, int] = {}
+    t = BASE_TIME + timedelta(days=400)
+    captures, commits = [], []
+    for k, i in enumerate(order):
+        spec = site.article(i)
+        v = counts[i] = counts.get(i, 0) + 1
+        when = t + timedelta(seconds=k)
+        paras = spec.paragraphs(v)
+        article = Article(headline=spec.headline, paragraphs=tuple(paras), byline=spec.byline,
+                          published_at=spec.published, canonical_url=spec.url,
+                          extractor=EXTRACTOR)
+        text = spec.text(v)
+        page = Page(url=spec.url, final_url=spec.url, status=200, body=b"", fetched_at=when,
+                    content_type="text/html; charset=utf-8", etag=inputs.etag(i, v))
+        captures.append(Capture(requested_url=spec.url, page=page, article=article, text=text))
+        url = canonical_url(spec.url)
+        commits.append(inputs.CommitSpec(
+            path=article_path(url), data=text.encode(),
+            message=inputs.version_message(url, spec.headline, v, when, byline=spec.byline,
+                                           published=spec.published, extractor=EXTRACTOR),
+            when=int(when.timestamp())))
+    return captures, commits
+
+
+def _store_gitnews(archive: Path, captures: list) -> dict[str, float]:
+    from gitnews import maintenance
+    from gitnews.archive import open_archive
+    from gitnews.record import Recorder
+
+    with open_archive(archive) as arc:
+        arc.state  # noqa: B018 - the cache is synced before the clock starts
+        t0 = time.perf_counter()
+        tx = arc.transaction()
+        rec = Recorder(arc, tx)
+        for cap in captures:
+            rec.record(cap)
+        t1 = time.perf_counter()
+        tx.finish(graph_in_background=True)  # as gitnews.poll.run does
+        t2 = time.perf_counter()
+        rec.apply()
+        t3 = time.perf_counter()
+        maintenance.after_run(arc, tx)  # the commit-graph layer, gc --auto
+        t4 = time.perf_counter()
+    return {"record_s": t1 - t0, "finish_s": t2 - t1, "cache_s": t3 - t2,
+            "housekeeping_s": t4 - t3, "total_s": t4 - t0}
+
+
+def case_store(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("store")
+    n_new, n_versions = (300, 1000) if args.quick else (1500, 5000)
+    big_articles, big_commits = (4000, 10000) if args.quick else (20000, 50000)
+    site = Site(big_articles + n_new, seed="store")
+    say(f"store: {n_versions} versions of {n_new} articles; big archive "
+        f"{big_articles} articles / {big_commits} commits")
+    captures, commits = _store_captures(site, big_articles, n_versions)
+    mb = sum(len(c.data) for c in commits) / 1e6
+    say(f"  inputs: {mb:.1f} MB of text")
+
+    empty = tmp / "store-empty"
+    from gitnews.archive import init_archive
+    init_archive(empty, now=BASE_TIME)
+    t, _ = timed(lambda: inputs.fast_import_archive(
+        tmp / "store-big", inputs.history_commits(Site(big_articles, seed="store"),
+                                                  commits=big_commits, text_for=SHORT)))
+    say(f"  built the big archive in {t:.1f} s (raw fast-import, checkout, cache)")
+    big = tmp / "store-big"
+
+    for label, src in (("empty", empty), ("big", big)):
+        base_times, gn_runs = [], []
+        for rep in range(args.repeat):
+            b = copy_archive(src, tmp / "store-base")
+            parent = inputs.head(b)
+            bt, _ = timed(lambda: inputs.raw_fast_import(
+                b / ".git", inputs.fast_import_stream(commits, parent=parent)))
+            base_times.append(bt)
+            g = copy_archive(src, tmp / "store-gn")
+            gn_runs.append(_store_gitnews(g, captures))
+            same = inputs.head(b) == inputs.head(g)
+            if not same:
+                raise SystemExit("store: gitnews and raw fast-import wrote different commits")
+        bt = min(base_times)
+        gn = min(gn_runs, key=lambda r: r["total_s"])
+        ratio = (n_versions / gn["total_s"]) / (n_versions / bt)
+        res.figures[label] = {
+            "baseline_commits_per_s": round(n_versions / bt),
+            "gitnews_commits_per_s": round(n_versions / gn["total_s"]),
+            "ratio": round(ratio, 3), **{k: round(v, 3) for k, v in gn.items()}}
+        say(f"  {label:5}: raw fast-import {n_versions / bt:7.0f} commits/s ({bt:.2f} s); "
+            f"gitnews {n_versions / gn['total_s']:7.0f} commits/s ({gn['total_s']:.2f} s = "
+            f"record {gn['record_s']:.2f} + finish {gn['finish_s']:.2f} + cache "
+            f"{gn['cache_s']:.2f} + commit-graph wait and gc --auto {gn['housekeeping_s']:.2f});"
+            f" ratio {ratio:.2f}×")
+        res.checks.append(Check(f"store into {label} archive, × raw fast-import throughput",
+                                ratio, 0.5, ">="))
+    return res
+
+
+# -- case 3: extraction overhead ----------------------------------------------------------
+
+def case_extract(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("extract")
+    corpus = SHARED / "scenarios" / "static-corpus"
+    if not (corpus / "pages.json").exists():
+        res.note = f"not available: needs {corpus} (the team's shared corpus)"
+        say(f"extract: {res.note}")
+        return res
+    import trafilatura
+
+    from gitnews.errors import ExtractionError
+    from gitnews.extract import TRAFILATURA_OPTIONS
+    from gitnews.workers import ExtractionPool, cpu_count, extract_page
+
+    pages = json.loads((corpus / "pages.json").read_text())
+    bodies = [(corpus / p["file"]).read_bytes() for p in pages]
+    say(f"extract: {len(bodies)} real pages ({sum(map(len, bodies)) / 1e6:.1f} MB), "
+        f"{cpu_count()} cores")
+
+    def options() -> dict:
+        return {**TRAFILATURA_OPTIONS,
+                "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
+
+    def bare_same() -> None:
+        for b in bodies:
+            trafilatura.bare_extraction(b, **options())
+
+    def bare_default() -> None:
+        for b in bodies:
+            trafilatura.bare_extraction(b)
+
+    def ours_serial() -> None:
+        for b in bodies:
+            try:
+                extract_page(b)
+            except ExtractionError:
+                pass
+
+    def ours_pool() -> None:  # as a run does it: the pool's start-up included
+        with ExtractionPool(cpu_count()) as pool:
+            list(pool.map(bodies))
+
+    variants = {"bare_extraction, gitnews's options": bare_same,
+                "bare_extraction, defaults": bare_default,
+                "gitnews extract+render, one thread": ours_serial,
+                f"gitnews extract+render, {cpu_count()} processes": ours_pool}
+    bare_same()  # warm-up: imports, lazily built tables
+    best = {k: float("inf") for k in variants}
+    cpu = {k: float("inf") for k in variants}
+    for _ in range(args.repeat + 1):  # interleaved, so that load changes hit every variant
+        for name, func in variants.items():
+            wall, used, _ = cpu_timed(func)
+            best[name], cpu[name] = min(best[name], wall), min(cpu[name], used)
+    base = best["bare_extraction, gitnews's options"]
+    for name, t in best.items():
+        cpu_note = ("" if "processes" in name else
+                    f"  (CPU {cpu[name]:.2f} s, {cpu[name] / cpu[next(iter(cpu))]:.2f}×)")
+        say(f"  {name:44} {t:6.2f} s  {1000 * t / len(bodies):6.1f} ms/page  "
+            f"{t / base:5.2f}×{cpu_note}")
+    res.figures = {k: round(v, 3) for k, v in best.items()}
+    serial = best["gitnews extract+render, one thread"] / base
+    pooled = best[f"gitnews extract+render, {cpu_count()} processes"] / base
+    res.figures["cpu_s"] = {k: round(v, 3) for k, v in cpu.items() if "processes" not in k}
+    res.figures.update(serial_ratio=round(serial, 3), pool_ratio=round(pooled, 3),
+                       serial_vs_defaults=round(best["gitnews extract+render, one thread"]
+                                                / best["bare_extraction, defaults"], 3))
+    res.checks.append(Check("extract+render as a run does it (process pool) × bare_extraction "
+                            "(same options)", pooled, 1.1, "<="))
+    res.checks.append(Check("extract+render in one thread × bare_extraction (same options)",
+                            serial, 1.1, "<="))
+    return res
+
+
+# -- case 2: polling overhead ---------------------------------------------------------------
+
+def _proxy_env(server: inputs.Server) -> dict[str, str | None]:
+    """Set os.environ so that httpx (trust_env) sends http:// through ``server``;
+    returns the previous values."""
+    keys = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+            "NO_PROXY", "no_proxy")
+    old = {k: os.environ.get(k) for k in keys}
+    for k in keys:
+        os.environ.pop(k, None)
+    os.environ.update(server.proxy_env())
+    return old
+
+
+def _restore_env(old: dict[str, str | None]) -> None:
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None,
+                  removed: int = 0, name: str = "archive", text_for=None) -> Path:  # noqa: ANN001
+    """An archive tracking ``site`` (feeds per host) whose cache holds the validators
+    the loopback server expects, built with raw fast-import."""
+    from gitnews.archive import open_archive
+    from gitnews.paths import article_path
+    from gitnews.tracking import add
+
+    live = len(site) - removed
+    path = inputs.fast_import_archive(
+        tmp / name, inputs.history_commits(site, commits=commits or len(site), removed=removed,
+                                           text_for=text_for))
+    with open_archive(path) as arc:
+        hosts: dict[str, list[str]] = {}
+        for i in range(live):
+            spec = site.article(i)
+            hosts.setdefault(spec.host, []).append(spec.url)
+        add(arc, [f"http://{h}/feed.xml" for h in hosts], kind="feed")
+        state = arc.state
+        now = datetime.now(timezone.utc) - timedelta(days=1)
+        with state.batch():
+            for i in range(live):
+                if inputs.behaviour(i, mix) != "same":
+                    state.record_check(article_path(site.article(i).url), checked_at=now,
+                                       etag=inputs.etag(i, 1))
+            for h, links in hosts.items():
+                state.set_feed(f"http://{h}/feed.xml", {"etag": '"feed"', "last_modified": None,
+                                                        "links": links, "error": None})
+    # Politeness (per-host delays and limits) is a deliberate wait, not overhead: off here,
+    # as the baseline has none (both then run at fetch.concurrency).
+    toml = path / "gitnews.toml"
+    text = toml.read_text(encoding="utf-8")
+    text, n1 = re.subn(r"(?m)^min_delay_s\s*=.*$", "min_delay_s = 0.0", text)
+    text, n2 = re.subn(r"(?m)^per_host\s*=.*$", "per_host = 8", text)
+    if not (n1 and n2):
+        text = text.replace("[fetch]\n", "[fetch]\nmin_delay_s = 0.0\nper_host = 8\n", 1)
+    toml.write_text(text, encoding="utf-8")
+    subprocess.run(["git", "-C", str(path), "-c", "user.name=benchmark", "-c",
+                    "user.email=benchmark@localhost", "commit", "-q", "-m",
+                    "benchmark: no politeness delays", "--", "gitnews.toml"], check=True)
+    subprocess.run(["git", "-C", str(path), "commit-graph", "write", "--reachable",
+                    "--changed-paths", "--no-progress"], check=True)
+    return path
+
+
+def _run_gitnews(archive: Path) -> tuple[float, dict[str, int]]:
+    """One ``gitnews.poll.run`` (open, run, close); returns seconds and outcome counts."""
+    from gitnews.archive import open_archive
+    from gitnews.models import Outcome
+    from gitnews.poll import run
+
+    t0 = time.perf_counter()
+    with open_archive(archive) as arc:
+        result = run(arc, check_all=True)
+    t = time.perf_counter() - t0
+    counts = {o.value: result.count(o) for o in Outcome}
+    if result.failures:
+        say(f"    first failure: {result.failures[0].url}: {result.failures[0].message}")
+    return t, counts
+
+
+def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    import httpx
+
+    from gitnews.config import load_config
+    from gitnews.errors import ExtractionError
+    from gitnews.workers import ENV_PROCESSES, ExtractionPool, cpu_count, extract_page
+
+    res = CaseResult("poll")
+    n = 500 if args.quick else 2000
+    site = Site(n, seed="poll")
+    kinds = [inputs.behaviour(i) for i in range(n)]
+    say(f"poll: {n} articles: {kinds.count('changed')} changed, {kinds.count('304')} answer 304, "
+        f"{kinds.count('same')} answer 200 with the same page")
+    t, archive = timed(lambda: _poll_archive(tmp, site, mix="poll"))
+    # The stored texts must be what extraction gives, or "same" pages would look changed.
+    sample = [i for i in range(n) if kinds[i] == "same"][:20]
+    for i in sample:
+        spec = site.article(i)
+        if extract_page(inputs.page_html(spec, 1))[1] != spec.text(1):
+            raise SystemExit(f"poll: the synthetic page {spec.url} does not extract to its text")
+    say(f"  built the archive in {t:.1f} s")
+    concurrency = load_config(archive).fetch.concurrency
+    served = {site.article(i).url: inputs.page_html(site.article(i), inputs.MAX_VERSIONS
+                                                    if k == "changed" else 1)
+              for i, k in enumerate(kinds) if k != "304"}
+
+    # Extraction alone, on the bodies the run will extract (also the memo for run B).
+    bodies = list(served.values())
+    t_serial, outs = timed(lambda: [extract_page(b) for b in bodies])
+    memo = {hashlib_sha1(b): out for b, out in zip(bodies, outs)}
+
+    def pooled() -> None:
+        with ExtractionPool(cpu_count()) as pool:
+            list(pool.map(bodies))
+    t_pool = timed(pooled)[0]
+    say(f"  extraction alone of the {len(bodies)} pages served with 200: {t_serial:.2f} s in one "
+        f"thread, {t_pool:.2f} s with {cpu_count()} processes (start-up included)")
+
+    with inputs.Server(n, seed="poll", workdir=tmp) as server:
+        old_env = _proxy_env(server)
+        try:
+            requests = [(f"http://{h}/feed.xml", '"feed"') for h in
+                        dict.fromkeys(site.article(i).host for i in range(n))]
+            requests += [(site.article(i).url, inputs.etag(i, 1) if kinds[i] != "same" else None)
+                         for i in range(n)]
+
+            def baseline() -> float:
+                from concurrent.futures import ThreadPoolExecutor
+
+                t0, c0 = time.perf_counter(), time.process_time()
+                with httpx.Client(proxy=server.url, timeout=30,
+                                  limits=httpx.Limits(max_connections=2 * concurrency,
+                                                      max_keepalive_connections=concurrency)) as c:
+                    def get(req: tuple[str, str | None]) -> int:
+                        url, tag = req
+                        r = c.get(url, headers={"If-None-Match": tag} if tag else {})
+                        r.read()
+                        return r.status_code
+                    with ThreadPoolExecutor(concurrency) as pool:
+                        statuses = list(pool.map(get, requests))
+                if statuses.count(304) != kinds.count("304") + len(requests) - n:
+                    raise SystemExit(f"poll: unexpected statuses from the server: {statuses[:5]}")
+                cpu_used["baseline"] = min(cpu_used.get("baseline", 1e9), time.process_time() - c0)
+                return time.perf_counter() - t0
+
+            import gitnews.extract as gx
+            real_extract = gx.extract_article
+
+            def memo_extract(body: bytes, *, url: str | None = None):  # noqa: ANN202
+                """The extraction (case 3's work) taken from the memo."""
+                out = memo.get(hashlib_sha1(body))
+                if out is None:
+                    raise ExtractionError(f"benchmark: no memo for {url}")
+                return out[0]
+
+            def gitnews_memo() -> tuple[float, dict]:
+                gx.extract_article = memo_extract
+                os.environ[ENV_PROCESSES] = "0"
+                try:
+                    copy = copy_archive(archive, tmp / "poll-run")
+                    c0 = time.process_time()
+                    out = _run_gitnews(copy)
+                    cpu_used["gitnews"] = min(cpu_used.get("gitnews", 1e9), time.process_time() - c0)
+                    return out
+                finally:
+                    gx.extract_article = real_extract
+                    os.environ.pop(ENV_PROCESSES, None)
+
+            def gitnews_full() -> tuple[float, dict]:
+                return _run_gitnews(copy_archive(archive, tmp / "poll-run"))
+
+            cpu_used: dict[str, float] = {}
+            baseline()  # warm-up (server caches its pages)
+            b_best = m_best = f_best = float("inf")
+            for _ in range(args.repeat):
+                b_best = min(b_best, baseline())
+                tm, counts_m = gitnews_memo()
+                m_best = min(m_best, tm)
+                tf, counts_f = gitnews_full()
+                f_best = min(f_best, tf)
+        finally:
+            _restore_env(old_env)
+    expected = {"changed": kinds.count("changed"), "failed": 0}
+    for label, counts in (("precomputed extraction", counts_m), ("real extraction", counts_f)):
+        got = {"changed": counts.get("CHANGED", 0), "failed": counts.get("FAILED", 0)}
+        if got != expected:
+            raise SystemExit(f"poll: the run with {label} found {counts}, expected {expected}")
+    ratio = m_best / b_best
+    say(f"  plain httpx, {concurrency} threads: {b_best:.2f} s ({len(requests) / b_best:.0f} requests/s)")
+    say(f"  gitnews run, extraction precomputed: {m_best:.2f} s; ratio {ratio:.2f}×  {counts_m}")
+    say(f"  CPU time in this process: httpx {cpu_used['baseline']:.2f} s, gitnews "
+        f"{cpu_used['gitnews']:.2f} s ({cpu_used['gitnews'] / cpu_used['baseline']:.2f}×; the "
+        "server's own CPU is not counted)")
+    say(f"  gitnews run, real extraction:        {f_best:.2f} s ({f_best / b_best:.2f}× the baseline; "
+        f"extraction alone {t_pool:.2f} s with processes, {t_serial:.2f} s in one thread)")
+    res.figures = {"requests": len(requests), "baseline_s": round(b_best, 3),
+                   "gitnews_without_extraction_s": round(m_best, 3), "ratio": round(ratio, 3),
+                   "gitnews_with_extraction_s": round(f_best, 3),
+                   "extraction_alone_serial_s": round(t_serial, 3),
+                   "extraction_alone_pool_s": round(t_pool, 3), "outcomes": counts_f,
+                   "cpu_s": {k: round(v, 3) for k, v in cpu_used.items()}}
+    res.checks.append(Check("gitnews run (extraction excluded) × plain httpx", ratio, 1.5, "<="))
+    return res
+
+
+def hashlib_sha1(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(data).hexdigest()
+
+
+# -- case 5: memory ---------------------------------------------------------------------------
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parents.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory_child(archive: Path) -> None:
+    """Run in a child process: one run over ``archive``; print its figures as JSON.
+
+    No thread of our own here: the extraction pool forks only from a
+    single-threaded process (gitnews.workers), so the workers' peaks are
+    sampled from outside, by :func:`_run_measured`."""
+    from gitnews.archive import open_archive
+    from gitnews.models import Outcome
+    from gitnews.poll import run
+
+    t0 = time.perf_counter()
+    with open_archive(archive) as arc:
+        result = run(arc, check_all=True)
+    t = time.perf_counter() - t0
+    counts = {o.value: result.count(o) for o in Outcome}
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec,
+    # so it would report the benchmark's own size.
+    peak = _peak_kb(os.getpid()) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": t, "counts": counts,
+                      "failures": [f"{f.url}: {f.message}" for f in result.failures][:5],
+                      "self_kb": peak}))
+
+
+def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[str, list[int]]:
+    """Run ``cmd``; return its stdout and the peak RSS (kB) of each process it started
+    (read from /proc while they live: Linux only, else [])."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    peaks: dict[int, int] = {}
+    import threading
+
+    out: dict[str, str] = {}
+    reader = threading.Thread(target=lambda: out.update(zip(("stdout", "stderr"),
+                                                             proc.communicate())))
+    reader.start()
+    while reader.is_alive():
+        if Path("/proc/self/status").exists():
+            for pid in _descendants(proc.pid):
+                peaks[pid] = max(peaks.get(pid, 0), _peak_kb(pid))
+        reader.join(0.2)
+    if proc.returncode != 0:
+        raise SystemExit(f"memory: the run failed:\n{out.get('stderr', '')[-2000:]}")
+    return out["stdout"], sorted(peaks.values(), reverse=True)
+
+
+def case_memory(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("memory")
+    n = 2000 if args.quick else 10000
+    kinds = [inputs.behaviour(i, "memory") for i in range(n)]
+    say(f"memory: a run over {n} articles ({kinds.count('changed')} changed, the rest 304), "
+        "in a small and a large archive")
+    archives = {}
+    t, archives["small"] = timed(lambda: _poll_archive(tmp, Site(n, seed="mem"), mix="memory",
+                                                       name="small", text_for=SHORT))
+    say(f"  small archive: {n} articles, {n} commits ({t:.0f} s to build)")
+    t, archives["large"] = timed(lambda: _poll_archive(
+        tmp, Site(2 * n, seed="mem"), mix="memory", commits=4 * n, removed=n, name="large",
+        text_for=SHORT))
+    say(f"  large archive: {n} live + {n} removed articles, {4 * n} commits ({t:.0f} s to build)")
+    with inputs.Server(2 * n, seed="mem", workdir=tmp, mix="memory") as server:
+        env = {k: v for k, v in os.environ.items()
+               if k.lower() not in ("https_proxy", "all_proxy", "no_proxy")}
+        env.update(server.proxy_env())
+        for label, archive in archives.items():
+            stdout, worker_kb = _run_measured(
+                [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(archive)], env)
+            fig = json.loads(stdout.strip().splitlines()[-1])
+            fig["workers_kb"] = worker_kb
+            failed = fig["counts"].get("FAILED", 0)
+            if fig["counts"].get("CHANGED", 0) + failed < kinds.count("changed") or failed > n // 100:
+                raise SystemExit(f"memory: unexpected outcomes {fig['counts']}: {fig['failures']}")
+            if failed:  # a timeout on a busy machine: reported, the measurement still stands
+                say(f"  {label}: {failed} item(s) failed: {fig['failures']}")
+            mb = fig["self_kb"] / 1024
+            workers = [k / 1024 for k in fig["workers_kb"]]
+            res.figures[label] = {"peak_rss_mb": round(mb, 1), "seconds": round(fig["seconds"], 1),
+                                  "worker_peaks_mb": [round(w, 1) for w in workers]}
+            say(f"  {label:5}: peak RSS of the run {mb:.0f} MB; worker processes "
+                f"{', '.join(f'{w:.0f}' for w in workers) or 'none seen'} MB; {fig['seconds']:.1f} s")
+            res.checks.append(Check(f"peak RSS, run over {n} articles, {label} archive",
+                                    mb, 300, "<=", " MB"))
+    growth = res.figures["large"]["peak_rss_mb"] / res.figures["small"]["peak_rss_mb"]
+    res.checks.append(Check("peak RSS large archive × small archive", growth, 1.1, "<="))
+    return res
+
+
+# -- case 4: history queries and start-up ------------------------------------------------------
+
+def _gitnews_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "gitnews"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gitnews"]
+
+
+def _median_time(cmd: list[str], runs: int, **kwargs: object) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-1000:]}")
+    return statistics.median(times)
+
+
+def case_history(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("history")
+    runs = 5 if args.quick else 9
+    gitnews = _gitnews_cmd()
+    startup = _median_time([*gitnews, "--help"], runs)
+    python = _median_time([sys.executable, "-c", "pass"], runs)
+    heavy = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitnews", "--help"],
+                           capture_output=True, text=True).stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in heavy.splitlines()
+                if line.startswith("import time:")}
+    loaded = sorted(imported & {"trafilatura", "httpx", "feedparser", "lxml", "git", "sqlite3",
+                                "jinja2", "warcio"})
+    say(f"history: `gitnews --help` {startup:.3f} s (bare Python start-up {python:.3f} s); "
+        f"heavy modules imported for --help: {', '.join(loaded) or 'none'}")
+    res.figures.update(startup_s=round(startup, 3), python_startup_s=round(python, 3),
+                       heavy_modules_at_startup=loaded)
+    res.checks.append(Check("`gitnews --help` start-up", startup, 0.3, "<=", " s"))
+    available = subprocess.run([*gitnews, "log", "--help"], capture_output=True).returncode == 0
+    if not available:
+        res.note = "`gitnews log/show/diff` not available on this branch (issue 3): start-up only"
+        say(f"  {res.note}")
+        return res
+    n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
+    site = Site(n_articles, seed="history")
+    t, archive = timed(lambda: inputs.fast_import_archive(
+        tmp / "archive", inputs.history_commits(site, commits=n_commits, text_for=SHORT)))
+    say(f"  built {n_articles} articles / {n_commits} commits in {t:.0f} s")
+    from gitnews.paths import article_path
+
+    counts: dict[str, int] = {}
+    for line in git(archive, "log", "--format=", "--name-only", "-n", "3000").splitlines():
+        if line.endswith(".txt"):
+            counts[line] = counts.get(line, 0) + 1
+    path = max(counts, key=counts.get)
+    url = next(s.url for s in site if article_path(s.url) == path)
+    versions = int(git(archive, "rev-list", "--count", "HEAD", "--", path))
+    say(f"  article: {path} ({versions} versions)")
+    base = _median_time(["git", "-C", str(archive), "log", "--format=%H", "--", path], runs)
+    say(f"  baseline `git log --format=%H -- <path>`: {base:.3f} s")
+    res.figures.update(baseline_s=round(base, 3), versions=versions)
+    for name, extra in (("log", []), ("show", []), ("diff", [])):
+        t = _median_time([*gitnews, name, url, "--archive", str(archive), *extra], runs,
+                         env={**os.environ, "NO_COLOR": "1"})
+        beyond = t - startup
+        say(f"  gitnews {name}: {t:.3f} s ({beyond:+.3f} s beyond start-up; "
+            f"{beyond / base if base else float('inf'):.2f}× the baseline)")
+        res.figures[f"{name}_s"] = round(t, 3)
+        res.checks.append(Check(f"gitnews {name}: time beyond start-up", beyond, 0.1, "<=", " s"))
+        res.checks.append(Check(f"gitnews {name}: time beyond start-up × git log", beyond / base,
+                                1.2, "<="))
+    return res
+
+
+# -- case 6: import ---------------------------------------------------------------------------
+
+def _write_warc(path: Path, site: Site, captures_per_article: int) -> int:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    count = 0
+    with path.open("wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for k in range(captures_per_article):
+            for spec in site:
+                version = 1 + k // 4  # a new version every 4 captures
+                body = inputs.page_html(spec, version)
+                when = BASE_TIME + timedelta(days=400, hours=k, seconds=spec.index)
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                      ("Content-Length", str(len(body)))],
+                                           protocol="HTTP/1.1")
+                record = writer.create_warc_record(
+                    spec.url, "response", payload=BytesIO(body), http_headers=headers,
+                    warc_headers_dict={"WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ")})
+                writer.write_record(record)
+                count += 1
+    return count
+
+
+def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    res = CaseResult("import")
+    try:
+        import gitnews.importer  # noqa: F401
+        import warcio  # noqa: F401
+    except ImportError as exc:
+        res.note = f"not available on this branch (issue 4): {exc}"
+        say(f"import: {res.note}")
+        return res
+    gitnews = _gitnews_cmd()
+    if subprocess.run([*gitnews, "import", "--help"], capture_output=True).returncode != 0:
+        res.note = "not available: `gitnews import --help` fails"
+        say(f"import: {res.note}")
+        return res
+    n = 200 if args.quick else 2000
+    per = 10
+    warc = tmp / "captures.warc.gz"
+    t, captures = timed(lambda: _write_warc(warc, Site(n, seed="import"), per))
+    say(f"import: a WARC of {captures} captures of {n} articles "
+        f"({warc.stat().st_size / 1e6:.0f} MB, written in {t:.0f} s)")
+    archive = tmp / "archive"
+    subprocess.run([*gitnews, "init", "--archive", str(archive)], check=True,
+                   capture_output=True)
+    # In this process, so that the time spent storing can be measured by wrapping it.
+    from typer.testing import CliRunner
+
+    import gitnews.extract as gx
+    from gitnews.cli import app
+    from gitnews.record import Recorder
+    from gitnews.store import Transaction
+
+    spent = {"store": 0.0, "extract_in_process": 0.0}
+
+    def wrap(owner: object, name: str, key: str) -> Callable[[], None]:
+        real = getattr(owner, name)
+
+        def wrapper(*a: object, **kw: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return real(*a, **kw)
+            finally:
+                spent[key] += time.perf_counter() - t0
+        setattr(owner, name, wrapper)
+        return lambda: setattr(owner, name, real)
+
+    undo = [wrap(Recorder, "record", "store"), wrap(Recorder, "apply", "store"),
+            wrap(Transaction, "finish", "store"), wrap(gx, "extract_article", "extract_in_process")]
+    try:
+        t0 = time.perf_counter()
+        out = CliRunner().invoke(app, ["import", "--archive", str(archive), str(warc)])
+        total = time.perf_counter() - t0
+    finally:
+        for u in undo:
+            u()
+    if out.exit_code not in (0, 1):
+        raise SystemExit(f"import failed ({out.exit_code}): {out.output[-2000:]}")
+    commits = int(git(archive, "rev-list", "--count", "HEAD"))
+    say(f"  gitnews import: {total:.1f} s, {captures / total:.0f} captures/s, {commits - 1} commits")
+    say(f"  storing (record + fast-import + cache): {spent['store']:.1f} s "
+        f"({100 * spent['store'] / total:.0f} %); extraction in this process: "
+        f"{spent['extract_in_process']:.1f} s ({100 * spent['extract_in_process'] / total:.0f} %; "
+        "extraction in worker processes is not counted here); the rest (reading the WARC, "
+        f"waiting for workers): {total - spent['store'] - spent['extract_in_process']:.1f} s")
+    res.figures = {"captures": captures, "seconds": round(total, 1),
+                   "captures_per_s": round(captures / total), "commits": commits - 1,
+                   "store_s": round(spent["store"], 1),
+                   "extract_in_process_s": round(spent["extract_in_process"], 1)}
+    return res
+
+
+# -- main -------------------------------------------------------------------------------------
+
+CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
+    "store": case_store,
+    "poll": case_poll,
+    "extract": case_extract,
+    "history": case_history,
+    "memory": case_memory,
+    "import": case_import,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs")
+    parser.add_argument("--case", action="append", choices=list(CASES),
+                        help="run only this case (repeatable)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs per measurement, best kept (default 2, quick 1)")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return 0
+    if args.repeat is None:
+        args.repeat = 1 if args.quick else 2
+    tmp = Path(tempfile.mkdtemp(prefix="gitnews-bench-"))
+    results: list[CaseResult] = []
+    started = time.perf_counter()
+    try:
+        for name in args.case or list(CASES):
+            t0 = time.perf_counter()
+            (tmp / name).mkdir()
+            before = load()
+            results.append(CASES[name](args, tmp / name))
+            results[-1].figures["load_average"] = [before, load()]
+            say(f"  ({name}: {time.perf_counter() - t0:.0f} s; load average {before} before, "
+                f"{load()} after, on {os.cpu_count()} cores)\n")
+    finally:
+        if args.keep:
+            say(f"inputs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    say(f"Summary ({time.perf_counter() - started:.0f} s, {os.cpu_count()} cores, "
+        f"git {git(ROOT, '--version').split()[-1]}, Python {sys.version.split()[0]})")
+    failed = False
+    for r in results:
+        say(f"{r.name}:" + (f" {r.note}" if r.note else ""))
+        for c in r.checks:
+            say(c.line())
+            failed |= c.ok is False
+    if args.json:
+        args.json.write_text(json.dumps(
+            [{"case": r.name, "note": r.note, "figures": r.figures,
+              "checks": [{"name": c.name, "value": c.value, "limit": c.limit, "op": c.op,
+                          "ok": c.ok} for c in r.checks]} for r in results], indent=2))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

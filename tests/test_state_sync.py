@@ -1,0 +1,73 @@
+"""The cache after a run equals the cache rebuilt from git: the run hands its commits to
+the cache (``State.sync(transaction=...)``) instead of reading them back, and that must
+change nothing (real git repositories, the real Recorder and Transaction)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from gitnews.archive import init_archive, open_archive
+from gitnews.models import Article, Page
+from gitnews.record import Capture, Recorder
+from gitnews.state import State
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def _capture(url: str, headline: str, paragraphs: list[str], when: datetime, *,
+             requested: str | None = None, feed: str | None = None) -> Capture:
+    article = Article(headline=headline, paragraphs=tuple(paragraphs), byline="A. Writer",
+                      published_at="2024-05-01", extractor="trafilatura 2.0.0")
+    text = "\n\n".join([headline, *paragraphs]) + "\n"
+    page = Page(url=requested or url, final_url=url, status=200, body=b"", fetched_at=when,
+                etag='"x"')
+    return Capture(requested_url=requested or url, page=page, article=article, text=text,
+                   feed=feed)
+
+
+def _tables(state: State) -> tuple[list, list]:
+    articles = state.db.execute(
+        "SELECT path, folded, url, versions, blob, headline, feed, first_seen, last_changed,"
+        " removed FROM articles ORDER BY path").fetchall()
+    aliases = state.db.execute("SELECT key, path FROM aliases ORDER BY key").fetchall()
+    return articles, aliases
+
+
+def _run(archive, captures: list[Capture]) -> None:
+    with open_archive(archive) as arc:
+        tx = arc.transaction()
+        recorder = Recorder(arc, tx)
+        for c in captures:
+            recorder.record(c)
+        tx.finish()
+        assert tx.written is not None and len(tx.written) == len(tx.commits)
+        recorder.apply()
+
+
+def test_cache_after_runs_equals_the_cache_rebuilt_from_git(tmp_path):
+    archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
+    feed = "http://example.com/feed.xml"
+    _run(archive, [
+        _capture("http://example.com/news/one", "One", ["First.", "Second."], T0, feed=feed),
+        _capture("http://example.com/news/two", "Two: a story", ["Body."], T0,
+                 requested="http://example.com/news/two?utm_source=rss"),
+        _capture("http://example.com/news/one", "One, updated", ["First.", "Changed."],
+                 T0 + timedelta(minutes=5), feed=feed),
+        _capture("http://example.com/News/One", "Other case", ["Another article."], T0),
+    ])
+    _run(archive, [
+        _capture("http://example.com/news/one", "One", ["First.", "Third."],
+                 T0 + timedelta(hours=2), requested="https://www.example.com/news/one#x"),
+        _capture("http://example.com/news/three", "Three – ü", ["Unicode body ü."],
+                 T0 + timedelta(hours=2)),
+    ])
+    with open_archive(archive) as arc:
+        after_runs = _tables(arc.state)
+    assert len(after_runs[0]) == 4
+    assert {row[3] for row in after_runs[0]} == {1, 3}
+    (archive / ".git" / "gitnews" / "state.sqlite").unlink()
+    for extra in ("-wal", "-shm"):
+        (archive / ".git" / "gitnews" / f"state.sqlite{extra}").unlink(missing_ok=True)
+    with open_archive(archive) as arc:
+        rebuilt = _tables(arc.state)
+    assert after_runs == rebuilt
