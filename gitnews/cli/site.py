@@ -60,13 +60,9 @@ def _head_time(arc: Archive) -> datetime:
 
 def _write_bytes(data: bytes, output: Path | None) -> None:
     if output is None:
-        try:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(0) from None
+        from .versions import _write
+
+        _write(data)  # stdout as bytes; a closed pipe ends quietly
         return
     tmp = output.with_name(output.name + ".gitnews-tmp")
     try:
