@@ -120,6 +120,10 @@ def _about(seconds: float) -> str:
     return humanize.naturaldelta(_dt.timedelta(seconds=max(seconds, 0)), months=False)
 
 
+def _versions(n: int) -> str:
+    return f"{n} version" if n == 1 else f"{n} versions"
+
+
 def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None:  # noqa: ANN001
     """The run's versions, counts, skipped items and failures (failures on stderr)."""
     out = console()
@@ -145,7 +149,7 @@ def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None
     out.print(f"{prefix}NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
               f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}{skipped}"
               + (f", HELD {held}" if held else "") + (f", REMOVED {removed}" if removed else "")
-              + f" ({verb} {counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed} versions)",
+              + f" ({verb} {_versions(counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed)})",
               markup=False)
     notes = []
     if result.not_due:
