@@ -642,9 +642,12 @@ def case_memory(args: argparse.Namespace, tmp: Path) -> CaseResult:
             mb = fig["self_kb"] / 1024
             workers = [k / 1024 for k in fig["workers_kb"]]
             res.figures[label] = {"peak_rss_mb": round(mb, 1), "seconds": round(fig["seconds"], 1),
-                                  "worker_peaks_mb": [round(w, 1) for w in workers]}
-            say(f"  {label:5}: peak RSS of the run {mb:.0f} MB; worker processes "
-                f"{', '.join(f'{w:.0f}' for w in workers) or 'none seen'} MB; {fig['seconds']:.1f} s")
+                                  "child_processes": len(workers),
+                                  "child_peaks_mb": [round(w, 1) for w in workers[:10]]}
+            say(f"  {label:5}: peak RSS of the run {mb:.0f} MB; its {len(workers)} child processes "
+                f"(extraction workers, git) peaked at "
+                f"{', '.join(f'{w:.0f}' for w in workers[:5]) or '—'}"
+                f"{', ...' if len(workers) > 5 else ''} MB; {fig['seconds']:.1f} s")
             res.checks.append(Check(f"peak RSS, run over {n} articles, {label} archive",
                                     mb, 300, "<=", " MB"))
     growth = res.figures["large"]["peak_rss_mb"] / res.figures["small"]["peak_rss_mb"]
