@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .app import DEFAULT_ARCHIVE, ArchiveOption, command
+from .app import DEFAULT_ARCHIVE, ArchiveOption, WaitOption, command, open_for_writing
 
 
 def _size(n: int) -> str:
@@ -22,6 +22,7 @@ def gc_cmd(
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     aggressive: Annotated[bool, typer.Option(
         "--aggressive", help="Repack much harder (slow; git gc --aggressive).")] = False,
+    wait: WaitOption = None,
 ) -> None:
     """Pack the archive's objects and rewrite its commit-graph, for fast history queries.
 
@@ -31,10 +32,9 @@ def gc_cmd(
     commits already adds to the commit-graph and packs when git says it is due;
     run this after a big import, or from time to time.  History is not changed.
     """
-    from ..archive import open_archive
     from ..maintenance import gc
 
-    with open_archive(archive) as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews gc") as arc:
         report = gc(arc, aggressive=aggressive)
     b, a = report.before, report.after
     typer.echo(f"Objects: {b.loose} loose + {b.packs} pack(s) ({_size(b.loose_bytes + b.pack_bytes)})"
