@@ -247,3 +247,29 @@ def test_shared_ars_versions_warc_gives_the_same_versions_as_the_live_run(replay
     for path in got:
         assert all(d.split()[0] in steps for d in dates(imported, path))
     assert_versions_consistent(imported)
+
+
+def test_imported_history_reads_with_capture_gaps_and_is_not_rechecked_when_old(replay, tmp_path):
+    """Issue 3 and 6 together, on an archive built from a WARC: `log` gives the capture
+    gap in words, and an article last changed years ago is not re-checked by `run`
+    (the schedule stops after 40 days) but is by `run --all`."""
+    warc = tmp_path / "seed.warc.gz"
+    write_warc(warc, [Rec("response", SEED_URL, SEED_T1, SEED_V1),
+                      Rec("response", SEED_URL, SEED_T2, SEED_V2)])
+    archive = tmp_path / "archive"
+    assert gitnews_import(archive, warc).returncode == 0
+    log = run_gitnews("log", "--archive", str(archive), SEED_URL, env=env())
+    assert log.returncode == 0, log.stderr
+    assert "about 7 hours later" in log.stdout and "changed 1 time" in log.stdout
+    assert "won't be checked again for changes" in log.stdout
+
+    server = replay(DATA / "scenarios" / "seed-guardian")
+    server.step(1)  # the page as version 2: a re-check finds it unchanged
+    live = server.env()
+    run = run_gitnews("run", "--archive", str(archive), env=live)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not [r for r in server.requests() if r["url"] == SEED_URL]
+    again = run_gitnews("run", "--all", "--archive", str(archive), env=live)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [r["status"] for r in server.requests() if r["url"] == SEED_URL] == [200]
+    assert len(version_commits(archive)) == 2
