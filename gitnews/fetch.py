@@ -57,6 +57,7 @@ from . import __version__, httpguard
 from .errors import (BlockedURLError, FetchError, HostBackoffError, HTTPStatusError,
                      RobotsDisallowedError, TooLargeError)
 from .models import Page
+from .trailers import parse_time as _parse_time
 from .urls import is_fetchable
 
 __all__ = ["Fetcher", "make_fetcher", "user_agent", "post_json", "parse_retry_after", "ROBOTS_TOKEN",
@@ -93,11 +94,6 @@ def _rfc3339(dt: datetime | None) -> str | None:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if dt else None
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -44,6 +44,7 @@ from .record import Capture, Recorder, page_sha256
 from .schedule import Policy, next_check, wait_s
 from .state import ArticleRecord
 from .trailers import format_time
+from .trailers import parse_time as _parse_time
 from .urls import is_front_page, is_section_front, url_key
 
 __all__ = ["run", "watch", "next_due_at", "preview", "Preview", "filter_set", "CheckOutcome",
@@ -63,11 +64,6 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 class Abandoned(Exception):

@@ -56,6 +56,7 @@ from .models import Article, ItemResult, Outcome, Page
 from .paths import article_path
 from .store import Transaction, blob_id
 from .trailers import format_message, format_subject, format_time
+from .trailers import parse_time as _parse_time
 from .urls import article_url, identity_key, url_key
 
 __all__ = ["Capture", "Recorder", "TEASER_MARKERS", "CHANGE_KINDS", "suspicion",
@@ -178,13 +179,6 @@ class _Local:
     latest: datetime | None = None  # when the newest version was fetched or captured
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    """An RFC 3339 time of the cache (``2016-09-29T17:14:00Z``) as an aware datetime."""
-    return datetime.fromisoformat(value) if value else None
-
-
-def _ts(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
 
 class Recorder:
@@ -350,7 +344,7 @@ class Recorder:
             local.dirty.add("held")
         pending = local.gone
         if self.changes.confirm_checks == 0 or (pending is not None and (
-                (self.check_all and not pending.get("this_run")) or (when - _ts(pending["first_seen"])).total_seconds()
+                (self.check_all and not pending.get("this_run")) or (when - _parse_time(pending["first_seen"])).total_seconds()
                 >= self.changes.removal_confirm_s)):
             return self._remove(path, local, url=url, status=status, when=when, detail=detail)
         if pending is None:
@@ -463,7 +457,7 @@ class Recorder:
         """Commit the held text if enough checks (counted in ``sightings``) saw it."""
         held = local.held
         assert held is not None
-        waited = (when - _ts(held["first_seen"])).total_seconds()
+        waited = (when - _parse_time(held["first_seen"])).total_seconds()
         if held["sightings"] > self.changes.confirm_checks and waited >= self.changes.confirm_after_s:
             data = dict(held["data"])
             text = data.pop("text")

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 __all__ = [
     "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
     "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
+    "parse_time",
 ]
 
 #: The trailer keys gitnews writes, in the order it writes them.
@@ -71,6 +72,16 @@ def format_time(dt) -> str:  # noqa: ANN001 - datetime
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str | None):  # noqa: ANN201 - datetime | None
+    """The inverse of :func:`format_time`: an RFC 3339 string (``Z`` or an offset;
+    no offset means UTC) as an aware datetime, or None for None/empty."""
+    from datetime import datetime, timezone
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def format_subject(prefix: str, headline: str) -> str:
