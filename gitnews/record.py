@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 
 from .archive import Archive
 from .config import ChangeSettings
-from .history import file_history
+from .history import read_blobs
 from .models import Article, ItemResult, Outcome, Page
 from .paths import article_path
 from .store import Transaction, blob_id
@@ -262,21 +262,23 @@ class Recorder:
 
     # -- history ---------------------------------------------------------------------------
     def _history(self, path: str, local: _Local) -> list[_Past]:
+        """The article's versions (from the cache's ``versions`` table: no
+        ``git log``), plus those queued in this run."""
         if local.history is None:
-            local.history = [_Past(v.number, v.blob, v.trailers)
-                             for v in file_history(self.archive.repo, path)] \
+            local.history = [_Past(number, blob, trailers)
+                             for number, blob, trailers in self.state.version_rows(path)] \
                 if local.versions else []
         return local.history
 
     def _text(self, local: _Local, blob: str | None) -> str:
+        """The text of ``blob``: queued in this run, else read from git through
+        GitPython's persistent ``cat-file`` process (no process per read)."""
         if blob is None:
             return ""
-        if blob not in local.texts:
-            data = self.archive.repo.git.execute(["git", "cat-file", "blob", blob],
-                                                 stdout_as_string=False,
-                                                 strip_newline_in_stdout=False)
-            local.texts[blob] = data.decode("utf-8", "replace")
-        return local.texts[blob]
+        text = local.texts.get(blob)
+        if text is None:
+            text = read_blobs(self.archive.repo, [blob])[blob].decode("utf-8", "replace")
+        return text
 
     def _previous_text(self, path: str, local: _Local) -> tuple[str, _Past | None]:
         """The latest text of the article (before a removal, for a removed one)."""
@@ -396,7 +398,6 @@ class Recorder:
         blob = blob_id(data)
         headline = capture.text.split("\n", 1)[0]
         sha = capture.page_sha or page_sha256(page.body)
-        local.texts[blob] = capture.text
         if local.gone is not None:
             local.gone = None
             local.dirty.add("gone")
@@ -463,7 +464,6 @@ class Recorder:
             text = data.pop("text")
             local.held = None
             local.dirty.add("held")
-            local.texts[held["blob"]] = text
             return self._commit(path, local, text, data, when=when,
                                 summary=f"Confirmed by {held['sightings']} checks since "
                                         f"{held['first_seen']} ({held['reason']}).")
@@ -553,7 +553,9 @@ class Recorder:
         self._queued(path, local, version, blob, {k: str(v) for k, v in trailers
                                                   if v is not None and v != ""})
         local.blob, local.removed, local.url = blob, False, url
-        local.texts[blob] = text
+        # Only the newest text stays in memory: git cannot give it back before the
+        # transaction ends, and the next capture of this run compares with it.
+        local.texts = {blob: text}
         if local.held is not None:
             local.held = None
             local.dirty.add("held")

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 
 STATE_DIR = "gitnews"
-_SCHEMA_VERSION = "2"  # 2: alias keys are identity_key (no www., no trailing /)
+_SCHEMA_VERSION = "3"  # 2: alias keys are identity_key (no www., no trailing /); 3: versions
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS articles (
     first_seen TEXT, last_changed TEXT, removed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded);
 CREATE TABLE IF NOT EXISTS aliases (key TEXT PRIMARY KEY, path TEXT NOT NULL);
+-- Every version of every article (blob NULL: the removal), with the trailers the
+-- change decisions of gitnews.record read: no git log per changed article.
+CREATE TABLE IF NOT EXISTS versions (
+    path TEXT NOT NULL, number INTEGER NOT NULL, blob TEXT, reverts_to TEXT, page_sha TEXT,
+    byline TEXT, fetched_url TEXT, PRIMARY KEY (path, number)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (
     path TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, last_checked TEXT,
@@ -154,7 +159,8 @@ class State:
         self.db.execute("COMMIT")
 
     def _reset(self) -> None:
-        self.db.executescript("DELETE FROM articles; DELETE FROM aliases; DELETE FROM meta;")
+        self.db.executescript("DELETE FROM articles; DELETE FROM aliases; DELETE FROM versions;"
+                              " DELETE FROM meta;")
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
 
     # -- sync with git ----------------------------------------------------------------
@@ -202,7 +208,8 @@ class State:
                 for _, _, changes in transaction.written:
                     current.update(changes)
                 touched = self._fold(
-                    (when, message, [("D" if c is None else "M", p) for p, c in changes.items()])
+                    (when, message, [("D", p, None) if c is None else ("M", p, c[0])
+                                     for p, c in changes.items()])
                     for when, message, changes in transaction.written)
                 self.db.executemany(
                     "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
@@ -212,6 +219,7 @@ class State:
         if head is None:
             self.db.execute("DELETE FROM articles")
             self.db.execute("DELETE FROM aliases")
+            self.db.execute("DELETE FROM versions")
             self.db.execute("DELETE FROM meta WHERE k='head'")
             return
         rev = head  # not "HEAD": a writer may move it while a reader syncs
@@ -225,6 +233,7 @@ class State:
             if known is None:
                 self.db.execute("DELETE FROM articles")
                 self.db.execute("DELETE FROM aliases")
+                self.db.execute("DELETE FROM versions")
             touched = self._replay(rev)
             self._refresh_blobs(head, touched)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
@@ -232,18 +241,23 @@ class State:
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
         returns the touched paths."""
-        return self._fold((e.time, e.message, e.changes) for e in iter_commits(self.repo, rev))
+        return self._fold((e.time, e.message, [(s, p, e.blobs.get(p)) for s, p in e.changes])
+                          for e in iter_commits(self.repo, rev, blobs=True))
 
-    def _fold(self, commits: Iterable[tuple[datetime, str, list[tuple[str, str]]]]) -> list[str]:
-        """Apply ``(time, message, [(status, path)])`` commits, oldest first, to the tables.
+    def _fold(self, commits: Iterable[tuple[datetime, str, list[tuple[str, str, str | None]]]]
+              ) -> list[str]:
+        """Apply ``(time, message, [(status, path, blob id)])`` commits, oldest first,
+        to the tables.
 
         The commits are folded in memory into one row per touched article and
-        one per alias, then written with two ``executemany`` upserts: the cost
-        is one SQL statement per article, not several per commit.  Returns the
-        touched paths.
+        one per alias, then written with ``executemany`` upserts: the cost is
+        one SQL statement per article and one per version, not several per
+        commit.  Returns the touched paths.
         """
         rows: dict[str, list] = {}    # path -> [url, new versions, first, last, removed, feed]
         aliases: dict[str, str] = {}  # url key -> path; the latest commit wins
+        versions: list[tuple] = []    # rows of the versions table
+        base: dict[str, int] = {}     # path -> versions before these commits
         for when, message, changes in commits:
             trailers = dict(parse_trailers(message))
             url = trailers.get("Article-Url")
@@ -253,14 +267,20 @@ class State:
             feed = trailers.get("Feed")
             keys = [k for k in (_safe_key(url), _safe_key(trailers["Fetched-Url"])
                                 if trailers.get("Fetched-Url") else None) if k]
-            for status, path in changes:
+            for status, path, blob in changes:
                 if not path.endswith(".txt"):
                     continue
                 row = rows.get(path)
                 if row is None:
                     row = rows[path] = [url, 0, ts, ts, False, None]
+                    found = self.db.execute("SELECT versions FROM articles WHERE path=?",
+                                            (path,)).fetchone()
+                    base[path] = found[0] if found else 0
                 row[0], row[3], row[4] = url, ts, status == "D"
                 row[1] += 1
+                versions.append((path, base[path] + row[1], None if status == "D" else blob,
+                                 trailers.get("Reverts-To"), trailers.get("Page-Sha256"),
+                                 trailers.get("Byline"), trailers.get("Fetched-Url")))
                 if feed:
                     row[5] = feed
                 for key in keys:
@@ -274,6 +294,7 @@ class State:
             ((path, path.casefold(), url, n, feed, first, last, int(removed))
              for path, (url, n, first, last, removed, feed) in rows.items()))
         self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)", aliases.items())
+        self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
         return list(rows)
 
     def _refresh_blobs(self, head: str, paths: list[str]) -> None:
@@ -330,6 +351,18 @@ class State:
         """The article stored at ``path``, or None."""
         return self._record(self.db.execute(
             f"SELECT {self._COLS} FROM {self._JOIN} WHERE a.path=?", (path,)).fetchone())
+
+    def version_rows(self, path: str) -> list[tuple[int, str | None, dict[str, str]]]:
+        """Every version of the article at ``path``, oldest first, as
+        ``(number, blob id or None for a removal, trailers)``; ``trailers`` holds
+        only ``Reverts-To``, ``Page-Sha256``, ``Byline`` and ``Fetched-Url``
+        (those present).  One indexed SQLite query, whatever the archive's size.
+        """
+        names = ("Reverts-To", "Page-Sha256", "Byline", "Fetched-Url")
+        return [(number, blob, {k: v for k, v in zip(names, values) if v is not None})
+                for number, blob, *values in self.db.execute(
+                    "SELECT number, blob, reverts_to, page_sha, byline, fetched_url FROM versions"
+                    " WHERE path=? ORDER BY number", (path,))]
 
     def lookup(self, url: str) -> ArticleRecord | None:
         """The article that ``url`` (any alias, any scheme) names, or None."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from gitnews.archive import init_archive, open_archive
+from gitnews.history import file_history
 from gitnews.models import Article, Page
 from gitnews.record import Capture, Recorder
 from gitnews.state import State
@@ -30,7 +31,8 @@ def _tables(state: State) -> tuple[list, list]:
         "SELECT path, folded, url, versions, blob, headline, feed, first_seen, last_changed,"
         " removed FROM articles ORDER BY path").fetchall()
     aliases = state.db.execute("SELECT key, path FROM aliases ORDER BY key").fetchall()
-    return articles, aliases
+    versions = state.db.execute("SELECT * FROM versions ORDER BY path, number").fetchall()
+    return articles, aliases, versions
 
 
 def _run(archive, captures: list[Capture]) -> None:
@@ -60,11 +62,22 @@ def test_cache_after_runs_equals_the_cache_rebuilt_from_git(tmp_path):
                  T0 + timedelta(hours=2), requested="https://www.example.com/news/one#x"),
         _capture("http://example.com/news/three", "Three – ü", ["Unicode body ü."],
                  T0 + timedelta(hours=2)),
+        _capture("http://example.com/news/one", "One, updated", ["First.", "Changed."],
+                 T0 + timedelta(hours=3)),  # back to version 2's text: Reverts-To: 2
     ])
     with open_archive(archive) as arc:
         after_runs = _tables(arc.state)
+        # The versions the Recorder decides from are git's own history of each file.
+        for (path, *_rest) in after_runs[0]:
+            expected = [(v.number, v.blob, {k: v.trailers[k] for k in
+                                            ("Reverts-To", "Page-Sha256", "Byline", "Fetched-Url")
+                                            if k in v.trailers})
+                        for v in file_history(arc.repo, path)]
+            assert arc.state.version_rows(path) == expected
     assert len(after_runs[0]) == 4
-    assert {row[3] for row in after_runs[0]} == {1, 3}
+    assert {row[3] for row in after_runs[0]} == {1, 4}
+    assert ("example.com/news/one.txt", 4) in [(r[0], r[1]) for r in after_runs[2]
+                                               if r[3] == "2"]
     (archive / ".git" / "gitnews" / "state.sqlite").unlink()
     for extra in ("-wal", "-shm"):
         (archive / ".git" / "gitnews" / f"state.sqlite{extra}").unlink(missing_ok=True)
