@@ -34,7 +34,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 from . import __version__
 from .diff import DiffStats, count_words, diff_texts
 from .history import LogEntry, iter_commits, read_blobs, version_time
-from .models import Version
+from .models import FEED_LIMIT, Version
 from .normalise import parse_text
 from .render import _env, html_table, human_time, plural, stats_words
 from .sitelayout import (FEED, INDEX, absolute_url, article_feed, article_page, diff_page,
@@ -48,7 +48,7 @@ __all__ = ["DEFAULT_LIMIT", "FeedSpec", "latest_changes", "make_view", "change_s
            "article_feed_spec", "site_diff_url", "CHANGE_GREP"]
 
 #: How many changes a feed carries unless told otherwise.
-DEFAULT_LIMIT = 50
+DEFAULT_LIMIT = FEED_LIMIT
 #: Unchanged paragraphs kept around each change in an entry's content.
 ENTRY_CONTEXT = 1
 #: ``git log -E --grep`` that selects version commits after the first

@@ -11,7 +11,13 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["FeedEntry", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult"]
+__all__ = ["FeedEntry", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult",
+           "DIFF_FORMATS", "FEED_LIMIT"]
+
+#: ``gitnews diff --format`` values (:mod:`gitnews.render` writes each).
+DIFF_FORMATS = ("word", "side-by-side", "unified", "html", "json")
+#: Changes (entries) in a feed of changes by default (:mod:`gitnews.changefeed`).
+FEED_LIMIT = 50
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 
 from markupsafe import Markup, escape
 
+from .models import DIFF_FORMATS
 from .diff import DiffResult, DiffStats, Row, WordOp, split_edges
 from .state import ArticleRecord
 from .timeline import DiffView, Timeline, VersionInfo, article_host, gap_words
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 #: ``gitnews diff --format`` values.
-FORMATS = ("word", "side-by-side", "unified", "html", "json")
+FORMATS = DIFF_FORMATS
 
 _DEL_STYLE, _INS_STYLE, _FOLD_STYLE = "red strike", "green underline", "dim"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -7,21 +7,18 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..archive import Archive, open_archive
-from ..changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, host_feed_spec,
-                          host_folders, latest_changes, render_feed, site_diff_url,
-                          site_feed_spec)
 from ..errors import SiteError
-from ..resolve import resolve_article
-from ..site import build_site
-from ..state import STATE_DIR
+from ..models import FEED_LIMIT
 from ..trailers import format_time
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, ArchiveOption, command, err_console,
                   fail)
+
+if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from ..archive import Archive
 
 SiteUrlOption = Annotated[Optional[str], typer.Option(
     "--site-url", metavar="BASE",
@@ -87,12 +84,17 @@ def feed_cmd(
         "--article", metavar="ARTICLE",
         help="Only the changes of one article (its URL or its file's path in the archive).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0,
-                                       help="At most this many changes (entries).")] = DEFAULT_LIMIT,
+                                       help="At most this many changes (entries).")] = FEED_LIMIT,
     rss: Annotated[bool, typer.Option("--rss", help="RSS 2.0 instead of Atom.")] = False,
     site_url: SiteUrlOption = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
 ) -> None:
     """A feed (Atom, or RSS 2.0) of the latest changes, with the changed words marked."""
+    from ..archive import open_archive
+    from ..changefeed import (archive_id, article_feed_spec, host_feed_spec, host_folders,
+                              latest_changes, render_feed, site_diff_url, site_feed_spec)
+    from ..resolve import resolve_article
+
     if host and article:
         fail("give --host or --article, not both", code=EXIT_USAGE)
     with open_archive(archive) as arc:
@@ -127,6 +129,7 @@ def feed_cmd(
 def _build(arc: Archive, outdir: Path, base: str | None) -> None:
     started = time.monotonic()
     from ..schedule import Policy, stopped_note
+    from ..site import build_site
 
     note = stopped_note(Policy.from_settings(arc.config.schedule))
     console = err_console()
@@ -162,6 +165,8 @@ def site_cmd(
     archive: ArchiveOption = DEFAULT_ARCHIVE,
 ) -> None:
     """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links)."""
+    from ..archive import open_archive
+
     with open_archive(archive) as arc:
         _build(arc, outdir, _site_url(arc, site_url))
 
@@ -182,6 +187,9 @@ def serve_cmd(
     """Bring the site up to date, then serve it on 127.0.0.1 for a quick look (Ctrl-C stops)."""
     import functools
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from ..archive import open_archive
+    from ..state import STATE_DIR
 
     with open_archive(archive) as arc:
         folder = outdir or Path(arc.repo.git_dir) / STATE_DIR / "site"

@@ -8,17 +8,17 @@ import json
 import os
 import sys
 from datetime import datetime, timezone
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..archive import Archive, open_archive
-from ..render import (FORMATS, diff_json, html_page, list_json, log_json, plural, show_json,
-                      side_by_side, stats_words, unified, word_text)
-from ..resolve import resolve_article
-from ..timeline import Timeline, article_host, gap_words, load_timeline
+from ..models import DIFF_FORMATS as FORMATS
 from ..trailers import format_time
 from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, command, console, fail
+
+if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from ..archive import Archive
+    from ..timeline import Timeline
 
 ArticleArg = Annotated[str, typer.Argument(
     metavar="ARTICLE",
@@ -97,6 +97,9 @@ def _plain_width() -> int:
 
 
 def _timeline(arc: Archive, article: str) -> Timeline:
+    from ..resolve import resolve_article
+    from ..timeline import load_timeline
+
     record = resolve_article(arc.state, article, archive_dir=arc.path)
     return load_timeline(arc.repo, record)
 
@@ -136,6 +139,10 @@ def list_cmd(
     json_out: JsonOption = False,
 ) -> None:
     """One row per article: versions, first seen, last changed, host, headline, path."""
+    from ..archive import open_archive
+    from ..render import list_json
+    from ..timeline import article_host
+
     since_ts = _parse_since(since) if since else None
     host_key = None
     if host:
@@ -173,6 +180,10 @@ def list_cmd(
 def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             json_out: JsonOption = False, no_color: NoColorOption = False) -> None:
     """The article's versions, oldest first: time, gap, size of change, headline changes."""
+    from ..archive import open_archive
+    from ..render import log_json, plural, stats_words
+    from ..timeline import gap_words
+
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         infos = tl.infos()
@@ -256,6 +267,9 @@ def show_cmd(
     json_out: JsonOption = False,
 ) -> None:
     """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
+    from ..archive import open_archive
+    from ..render import show_json
+
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         v = tl.pick(version)
@@ -311,6 +325,9 @@ def diff_cmd(
     no_color: NoColorOption = False,
 ) -> None:
     """Compare two versions of an article (default: the one before the latest and the latest)."""
+    from ..archive import open_archive
+    from ..render import diff_json, html_page, side_by_side, unified, word_text
+
     fmt = fmt.value
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
