@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 HEAVY = {"trafilatura", "httpx", "feedparser", "lxml", "htmldate", "courlan", "git", "gitdb",
-         "jinja2", "warcio"}
+         "jinja2", "warcio", "sqlite3"}
 
 
 def _imported(*args: str) -> set[str]:
@@ -23,3 +23,11 @@ def test_help_does_not_import_the_heavy_libraries():
         modules = _imported(*args)
         assert "gitnews.cli" in modules  # the measurement works
         assert not modules & HEAVY, (args, sorted(modules & HEAVY))
+
+
+def test_top_level_help_imports_neither_rich_nor_pydantic():
+    # Plain click help (rich_markup_mode=None); typer itself needs pydantic only to
+    # parse a command's parameters.
+    modules = _imported("--help")
+    assert "gitnews.cli" in modules
+    assert not modules & {"rich", "pydantic", "markdown_it"}, sorted(modules & {"rich", "pydantic"})

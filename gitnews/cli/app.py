@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -141,7 +140,12 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 return func(*a, **kw)
             except GitnewsError as exc:
                 fail(str(exc), code=exit_code_for(exc))
-            except sqlite3.Error as exc:  # the cache, written after the commits: git is safe
+            except Exception as exc:
+                # The cache (written after the commits: git is safe).  sqlite3 is not
+                # imported for start-up; an error of its can only come once it is.
+                sqlite3 = sys.modules.get("sqlite3")
+                if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+                    raise
                 fail(f"the cache (.git/gitnews/state.sqlite) could not be written ({exc}); the "
                      "versions in git are safe; free some disk space, or delete that file (it is "
                      "rebuilt from git), and run again", code=EXIT_FAILED)
