@@ -265,9 +265,8 @@ class Recorder:
         """The article's versions (from the cache's ``versions`` table: no
         ``git log``), plus those queued in this run."""
         if local.history is None:
-            local.history = [_Past(number, blob, trailers)
-                             for number, blob, trailers in self.state.version_rows(path)] \
-                if local.versions else []
+            local.history = [_Past(v.number, v.blob, v.trailers)
+                             for v in self.state.versions(path)] if local.versions else []
         return local.history
 
     def _text(self, local: _Local, blob: str | None) -> str:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .history import iter_commits
+from .models import Version
 from .trailers import format_time, parse_trailers
 from .urls import identity_key
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 
 STATE_DIR = "gitnews"
-_SCHEMA_VERSION = "3"  # 2: alias keys are identity_key (no www., no trailing /); 3: versions
+# 2: alias keys are identity_key (no www., no trailing /); 4: the versions table.
+_SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -49,11 +51,14 @@ CREATE TABLE IF NOT EXISTS articles (
     first_seen TEXT, last_changed TEXT, removed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded);
 CREATE TABLE IF NOT EXISTS aliases (key TEXT PRIMARY KEY, path TEXT NOT NULL);
--- Every version of every article (blob NULL: the removal), with the trailers the
--- change decisions of gitnews.record read: no git log per changed article.
+-- Every version of every article (blob NULL: the removal): commit id, commit time
+-- (Unix seconds), subject and trailers (a JSON object, the last value of a repeated
+-- key), so that reading an article's history (gitnews.record's change decisions,
+-- gitnews log/show/diff) needs no git log, whatever the archive's size.
 CREATE TABLE IF NOT EXISTS versions (
-    path TEXT NOT NULL, number INTEGER NOT NULL, blob TEXT, reverts_to TEXT, page_sha TEXT,
-    byline TEXT, fetched_url TEXT, PRIMARY KEY (path, number)) WITHOUT ROWID;
+    path TEXT NOT NULL, number INTEGER NOT NULL, commit_id TEXT NOT NULL, at INTEGER NOT NULL,
+    blob TEXT, subject TEXT NOT NULL, trailers TEXT NOT NULL,
+    PRIMARY KEY (path, number)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (
     path TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, last_checked TEXT,
@@ -159,8 +164,11 @@ class State:
         self.db.execute("COMMIT")
 
     def _reset(self) -> None:
-        self.db.executescript("DELETE FROM articles; DELETE FROM aliases; DELETE FROM versions;"
+        # The git-derived tables are rebuilt from git by the next sync; a table whose
+        # columns changed between schema versions is made anew.
+        self.db.executescript("DELETE FROM articles; DELETE FROM aliases; DROP TABLE versions;"
                               " DELETE FROM meta;")
+        self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
 
     # -- sync with git ----------------------------------------------------------------
@@ -208,9 +216,10 @@ class State:
                 for _, _, changes in transaction.written:
                     current.update(changes)
                 touched = self._fold(
-                    (when, message, [("D", p, None) if c is None else ("M", p, c[0])
-                                     for p, c in changes.items()])
-                    for when, message, changes in transaction.written)
+                    (commit, when, message, [("D", p, None) if c is None else ("M", p, c[0])
+                                             for p, c in changes.items()])
+                    for commit, (when, message, changes)
+                    in zip(transaction.commits, transaction.written))
                 self.db.executemany(
                     "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
                     ((*(current.get(p) or (None, None)), p) for p in touched))
@@ -241,13 +250,14 @@ class State:
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
         returns the touched paths."""
-        return self._fold((e.time, e.message, [(s, p, e.blobs.get(p)) for s, p in e.changes])
+        return self._fold((e.commit, e.time, e.message,
+                           [(s, p, e.blobs.get(p)) for s, p in e.changes])
                           for e in iter_commits(self.repo, rev, blobs=True))
 
-    def _fold(self, commits: Iterable[tuple[datetime, str, list[tuple[str, str, str | None]]]]
-              ) -> list[str]:
-        """Apply ``(time, message, [(status, path, blob id)])`` commits, oldest first,
-        to the tables.
+    def _fold(self, commits: Iterable[tuple[str, datetime, str,
+                                            list[tuple[str, str, str | None]]]]) -> list[str]:
+        """Apply ``(commit id, time, message, [(status, path, blob id)])`` commits,
+        oldest first, to the tables.
 
         The commits are folded in memory into one row per touched article and
         one per alias, then written with ``executemany`` upserts: the cost is
@@ -258,12 +268,15 @@ class State:
         aliases: dict[str, str] = {}  # url key -> path; the latest commit wins
         versions: list[tuple] = []    # rows of the versions table
         base: dict[str, int] = {}     # path -> versions before these commits
-        for when, message, changes in commits:
+        for commit, when, message, changes in commits:
             trailers = dict(parse_trailers(message))
             url = trailers.get("Article-Url")
             if url is None:
                 continue
             ts = format_time(when)
+            at = int(when.timestamp())
+            subject = message.split("\n", 1)[0]
+            trailers_json = json.dumps(trailers, ensure_ascii=False, separators=(",", ":"))
             feed = trailers.get("Feed")
             keys = [k for k in (_safe_key(url), _safe_key(trailers["Fetched-Url"])
                                 if trailers.get("Fetched-Url") else None) if k]
@@ -278,9 +291,8 @@ class State:
                     base[path] = found[0] if found else 0
                 row[0], row[3], row[4] = url, ts, status == "D"
                 row[1] += 1
-                versions.append((path, base[path] + row[1], None if status == "D" else blob,
-                                 trailers.get("Reverts-To"), trailers.get("Page-Sha256"),
-                                 trailers.get("Byline"), trailers.get("Fetched-Url")))
+                versions.append((path, base[path] + row[1], commit, at,
+                                 None if status == "D" else blob, subject, trailers_json))
                 if feed:
                     row[5] = feed
                 for key in keys:
@@ -352,16 +364,19 @@ class State:
         return self._record(self.db.execute(
             f"SELECT {self._COLS} FROM {self._JOIN} WHERE a.path=?", (path,)).fetchone())
 
-    def version_rows(self, path: str) -> list[tuple[int, str | None, dict[str, str]]]:
-        """Every version of the article at ``path``, oldest first, as
-        ``(number, blob id or None for a removal, trailers)``; ``trailers`` holds
-        only ``Reverts-To``, ``Page-Sha256``, ``Byline`` and ``Fetched-Url``
-        (those present).  One indexed SQLite query, whatever the archive's size.
+    def versions(self, path: str) -> list[Version]:
+        """Every version of the article at ``path``, oldest first, as git has them
+        (the same :class:`~gitnews.models.Version` objects as
+        :func:`gitnews.history.versions`, blob ids included), from one indexed
+        SQLite query: the cost does not grow with the archive.  Only gitnews's
+        own commits (those with an ``Article-Url`` trailer) are versions.
+        Empty for an unknown path.  :meth:`sync` first.
         """
-        names = ("Reverts-To", "Page-Sha256", "Byline", "Fetched-Url")
-        return [(number, blob, {k: v for k, v in zip(names, values) if v is not None})
-                for number, blob, *values in self.db.execute(
-                    "SELECT number, blob, reverts_to, page_sha, byline, fetched_url FROM versions"
+        return [Version(path=path, number=number, commit=commit,
+                        fetched_at=datetime.fromtimestamp(at, tz=timezone.utc), subject=subject,
+                        trailers=json.loads(trailers), removed=blob is None, blob=blob)
+                for number, commit, at, blob, subject, trailers in self.db.execute(
+                    "SELECT number, commit_id, at, blob, subject, trailers FROM versions"
                     " WHERE path=? ORDER BY number", (path,))]
 
     def lookup(self, url: str) -> ArticleRecord | None:

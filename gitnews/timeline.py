@@ -24,7 +24,7 @@ from .history import read_blobs, version_time, versions
 from .models import Version
 from .normalise import parse_text
 from .resolve import pick_version
-from .state import ArticleRecord
+from .state import ArticleRecord, State
 
 __all__ = ["Timeline", "VersionInfo", "DiffView", "load_timeline", "gap_words", "article_host"]
 
@@ -217,6 +217,10 @@ class Timeline:
         return self._diffs[key]
 
 
-def load_timeline(repo: git.Repo, record: ArticleRecord) -> Timeline:
-    """The :class:`Timeline` of the article ``record`` (one ``git log``)."""
-    return Timeline(repo=repo, record=record, versions=versions(repo, record.path))
+def load_timeline(repo: git.Repo, record: ArticleRecord, *, state: State | None = None
+                  ) -> Timeline:
+    """The :class:`Timeline` of the article ``record``: its versions from the
+    archive's synced cache ``state`` (no ``git log``; :meth:`State.versions`),
+    or without one (or when the cache has none) from one ``git log``."""
+    found = state.versions(record.path) if state is not None else []
+    return Timeline(repo=repo, record=record, versions=found or versions(repo, record.path))

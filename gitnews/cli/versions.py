@@ -101,7 +101,7 @@ def _timeline(arc: Archive, article: str) -> Timeline:
     from ..timeline import load_timeline
 
     record = resolve_article(arc.state, article, archive_dir=arc.path)
-    return load_timeline(arc.repo, record)
+    return load_timeline(arc.repo, record, state=arc.state)
 
 
 # -- list -----------------------------------------------------------------------------------
