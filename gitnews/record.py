@@ -298,7 +298,8 @@ class Recorder:
         """Note a 304 answer: the article is unchanged (a held text is confirmed)."""
         self._checks.append((path, {"checked_at": page.fetched_at}))
         local = self._local.get(path)
-        if local is None and path is not None:
+        if local is None and path is not None and self.state.get_held(path) is not None:
+            # Only a held text makes a 304 more than a check (one query, not five).
             record = self.state.get(path)
             if record is not None:
                 _, local = self._claim(record.url, path)
