@@ -519,6 +519,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             maintenance.after_run(archive, tx)  # waits for that layer; gc --auto when due
         state.save_politeness(*fetcher.export_state())
     finally:
+        recorder.close()
         if own:
             fetcher.close()
     result.finished_at = now()
@@ -701,9 +702,12 @@ def preview(archive: Archive, url: str) -> Preview:
     text = render_text(article.headline, [p for p, why in explained if why is None])
     recorder = Recorder(archive, None)
     path = recorder.path_of(url)
-    item = recorder.record(Capture(
-        requested_url=url, page=page, article=article, text=text, path=path,
-        fingerprint=f"{article.extractor}; filters {filters.digest}"))
+    try:
+        item = recorder.record(Capture(
+            requested_url=url, page=page, article=article, text=text, path=path,
+            fingerprint=f"{article.extractor}; filters {filters.digest}"))
+    finally:
+        recorder.close()
     return Preview(url=url, page=page, article=article, text=text,
                    dropped=[(p, why) for p, why in explained if why is not None],
                    item=item, path=item.path,

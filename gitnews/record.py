@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 
 from .archive import Archive
 from .config import ChangeSettings
-from .history import read_blobs
+from .history import BlobReader
 from .models import Article, ItemResult, Outcome, Page
 from .paths import article_path
 from .store import Transaction, blob_id
@@ -203,6 +203,7 @@ class Recorder:
         self._checks: list[tuple[str, dict]] = []
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
+        self._reader: BlobReader | None = None  # earlier texts, read on first need
 
     # -- identity ------------------------------------------------------------------------
     def _find(self, urls: list[str]) -> str | None:
@@ -270,14 +271,23 @@ class Recorder:
         return local.history
 
     def _text(self, local: _Local, blob: str | None) -> str:
-        """The text of ``blob``: queued in this run, else read from git through
-        GitPython's persistent ``cat-file`` process (no process per read)."""
+        """The text of ``blob``: queued in this run, else read from git through one
+        ``git cat-file --batch`` process for the whole run (no process per read)."""
         if blob is None:
             return ""
         text = local.texts.get(blob)
         if text is None:
-            text = read_blobs(self.archive.repo, [blob])[blob].decode("utf-8", "replace")
+            if self._reader is None:
+                self._reader = BlobReader(self.archive.repo)
+            text = self._reader.read([blob])[blob].decode("utf-8", "replace")
         return text
+
+    def close(self) -> None:
+        """End the ``git cat-file`` process that read earlier texts, if any
+        (:meth:`apply` does it too)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def _previous_text(self, path: str, local: _Local) -> tuple[str, _Past | None]:
         """The latest text of the article (before a removal, for a removed one)."""
@@ -578,6 +588,7 @@ class Recorder:
 
         Call only after the transaction finished (or for a dry run: never).
         """
+        self.close()
         self.state.sync(transaction=self.tx)  # the run's commits, without reading them back
         with self.state.batch():  # one SQLite transaction, not one per row
             for path, urls in self._aliases:
