@@ -426,8 +426,10 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
         requested_url=p.url, page=page, article=article, text=text,
         extra_trailers=[("Captured-At", format_time(when)), ("Source-Archive", loaded.source)]))
     item.path, item.headline, item.version = done.path, done.headline, done.version
-    if p.digest:
+    if p.digest and done.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED):
         last[done.path] = (p.url, p.digest)
+    else:  # the article's text is not these bytes' (none known, or held as suspicious)
+        last.pop(done.path, None)
     if done.outcome is Outcome.UNCHANGED:
         return _skip(item, REPEATED)
     item.outcome = done.outcome
