@@ -19,6 +19,13 @@ How an import goes, so that memory stays flat on tens of thousands of captures:
 2. Sort the captures by capture time (ties: the order they were found in).
 3. For each: check that it is newer than the article's newest version, read
    its bytes, extract, normalise, record.  Commits are made in capture order.
+   WARC imports extract in worker processes (:mod:`gitnews.workers`, when
+   :func:`~gitnews.workers.processes_for` gives any): the importing thread reads
+   the next captures that will need extraction ahead of their turn, at most
+   :data:`AHEAD_PER_PROCESS` per process, and queues them, then records while
+   the workers extract (:class:`_ReadAhead`).  The versions and commits are
+   the same, byte for byte, as with extraction in the thread
+   (``GITNEWS_EXTRACT_PROCESSES=0``).
 
 History stays append-only: a capture not newer than its article's newest
 version (in the archive, or queued earlier in this import) is skipped, never
