@@ -792,15 +792,20 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     archive = tmp / "archive"
     subprocess.run([*gitnews, "init", "--archive", str(archive)], check=True,
                    capture_output=True)
-    # In this process, so that the time spent storing can be measured by wrapping it.
+    # In this process, so that the time spent in each part can be measured by wrapping it.
     from typer.testing import CliRunner
 
     import gitnews.extract as gx
+    import gitnews.importer as gi
+    import gitnews.normalise as gn
     from gitnews.cli import app
     from gitnews.record import Recorder
     from gitnews.store import Transaction
+    from gitnews.warc import WarcFiles
+    from gitnews.workers import PendingArticle, processes_for
 
-    spent = {"store": 0.0, "extract_in_process": 0.0}
+    spent = {"store": 0.0, "extract_here": 0.0, "extract_wait": 0.0, "read": 0.0,
+             "render": 0.0, "captures": 0.0}
 
     def wrap(owner: object, name: str, key: str) -> Callable[[], None]:
         real = getattr(owner, name)
@@ -815,7 +820,11 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
         return lambda: setattr(owner, name, real)
 
     undo = [wrap(Recorder, "record", "store"), wrap(Recorder, "apply", "store"),
-            wrap(Transaction, "finish", "store"), wrap(gx, "extract_article", "extract_in_process")]
+            wrap(Transaction, "finish", "store"), wrap(gx, "extract_article", "extract_here"),
+            wrap(PendingArticle, "result", "extract_wait"), wrap(WarcFiles, "read", "read"),
+            wrap(gn, "render_text", "render"), wrap(gi, "_import_planned", "captures")]
+    processes = processes_for(captures)
+    cpu0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         t0 = time.perf_counter()
         out = CliRunner().invoke(app, ["import", "--archive", str(archive), str(warc)])
@@ -823,19 +832,35 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     finally:
         for u in undo:
             u()
+    cpu1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_self = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
+    cpu_kids = kids1.ru_utime + kids1.ru_stime - kids0.ru_utime - kids0.ru_stime
     if out.exit_code not in (0, 1):
         raise SystemExit(f"import failed ({out.exit_code}): {out.output[-2000:]}")
     commits = int(git(archive, "rev-list", "--count", "HEAD"))
-    say(f"  gitnews import: {total:.1f} s, {captures / total:.0f} captures/s, {commits - 1} commits")
-    say(f"  storing (record + fast-import + cache): {spent['store']:.1f} s "
-        f"({100 * spent['store'] / total:.0f} %); extraction in this process: "
-        f"{spent['extract_in_process']:.1f} s ({100 * spent['extract_in_process'] / total:.0f} %; "
-        "extraction in worker processes is not counted here); the rest (reading the WARC, "
-        f"waiting for workers): {total - spent['store'] - spent['extract_in_process']:.1f} s")
+    index = total - spent["captures"]          # pass 1: every record read and checked
+    extraction = spent["extract_here"] + spent["extract_wait"]
+    rest = spent["captures"] - spent["store"] - extraction - spent["read"] - spent["render"]
+
+    def pct(x: float) -> str:
+        return f"{x:.1f} s ({100 * x / total:.0f} %)"
+
+    say(f"  gitnews import: {total:.1f} s, {captures / total:.0f} captures/s, {commits - 1} commits, "
+        f"extraction {'in ' + str(processes) + ' worker processes' if processes else 'in this thread'}"
+        f"; CPU: {cpu_self:.1f} s this process, {cpu_kids:.1f} s children (git, workers)")
+    say(f"  where the importing thread's time goes: reading the WARC index (pass 1) {pct(index)}; "
+        f"reading the records extracted (pass 2) {pct(spent['read'])}; extraction "
+        f"{pct(extraction)} (in this thread {spent['extract_here']:.1f} s, waiting for workers "
+        f"{spent['extract_wait']:.1f} s); filters + rendering {pct(spent['render'])}; storing "
+        f"(record + fast-import + cache) {pct(spent['store'])}; the rest {pct(rest)}")
     res.figures = {"captures": captures, "seconds": round(total, 1),
                    "captures_per_s": round(captures / total), "commits": commits - 1,
-                   "store_s": round(spent["store"], 1),
-                   "extract_in_process_s": round(spent["extract_in_process"], 1)}
+                   "processes": processes, "index_s": round(index, 1),
+                   "read_s": round(spent["read"], 1), "store_s": round(spent["store"], 1),
+                   "extract_in_process_s": round(spent["extract_here"], 1),
+                   "extract_wait_s": round(spent["extract_wait"], 1),
+                   "render_s": round(spent["render"], 1), "rest_s": round(rest, 1),
+                   "cpu_self_s": round(cpu_self, 1), "cpu_children_s": round(cpu_kids, 1)}
     return res
 
 

@@ -19,6 +19,13 @@ How an import goes, so that memory stays flat on tens of thousands of captures:
 2. Sort the captures by capture time (ties: the order they were found in).
 3. For each: check that it is newer than the article's newest version, read
    its bytes, extract, normalise, record.  Commits are made in capture order.
+   WARC imports extract in worker processes (:mod:`gitnews.workers`, when
+   :func:`~gitnews.workers.processes_for` gives any): the importing thread reads
+   the next captures that will need extraction ahead of their turn, at most
+   :data:`AHEAD_PER_PROCESS` per process, and queues them, then records while
+   the workers extract (:class:`_ReadAhead`).  The versions and commits are
+   the same, byte for byte, as with extraction in the thread
+   (``GITNEWS_EXTRACT_PROCESSES=0``).
 
 History stays append-only: a capture not newer than its article's newest
 version (in the archive, or queued earlier in this import) is skipped, never
@@ -39,13 +46,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .archive import Archive
 from .errors import GitnewsError
-from .models import Outcome, Page
+from .models import Article, Outcome, Page
 from .record import Capture, Recorder
 from .trailers import format_time
 from .urls import url_key
+
+if TYPE_CHECKING:
+    from .workers import ExtractionPool, PendingArticle
 
 __all__ = ["ImportItem", "ImportResult", "ImportProgress", "import_warcs", "import_wayback",
            "parse_time_bound", "SKIP_REASONS", "NOT_CAPTURE", "NOT_HTML", "NOT_200",
@@ -212,38 +223,161 @@ def _in_range(when: datetime, since: datetime | None, until: datetime | None) ->
 
 
 # -- the shared second half: captures in time order -> versions -----------------------------
+#: Captures read ahead and queued for extraction, per extraction process (bodies held at once).
+AHEAD_PER_PROCESS = 4
+
+#: ``(capture, its bytes) -> Article``; raises GitnewsError or any exception of the extractor.
+_ExtractFunc = Callable[[_Planned, _Loaded], Article]
+
+
+def _extract_here(p: _Planned, loaded: _Loaded) -> Article:
+    from .extract import extract_article
+
+    return extract_article(loaded.body, url=loaded.final_url)
+
+
 def _import_planned(archive: Archive, planned: list[_Planned],
                     load: Callable[[_Planned], _Loaded], result: ImportResult,
-                    progress: ProgressCallback | None) -> None:
+                    progress: ProgressCallback | None, *, read_ahead: bool = False) -> None:
+    """Record ``planned`` in capture order, in one transaction.
+
+    ``read_ahead``: ``load`` is cheap and side-effect free (a local file), so
+    upcoming captures may be read before their turn and extracted in worker
+    processes (:class:`_ReadAhead`) while this thread records; used when
+    :func:`gitnews.workers.processes_for` gives processes.  The versions are
+    the same either way.
+    """
     planned.sort(key=lambda p: (p.captured_at, p.order))
-    tx = archive.transaction()
-    recorder = Recorder(archive, tx)
     from .filters import FilterSet
+    from .workers import ExtractionPool, processes_for
 
     settings = archive.config.filters  # the same boilerplate filters as `gitnews run`
     filterset = FilterSet(builtin=settings.builtin, hosts=settings.hosts)
-    seen: set[tuple] = set()
-    last: dict[str, tuple[str, str]] = {}
+    processes = processes_for(len(planned)) if read_ahead else 0
+    # The workers start before the transaction, so that they never hold fast-import's pipe.
+    pool = ExtractionPool(processes, die_with_parent=True) if processes else None
     try:
-        for n, p in enumerate(planned, 1):
-            result.items.append(_import_one(p, load, recorder, seen, last, filterset))
-            if progress:
-                progress(ImportProgress("importing", n, len(planned)))
-    except BaseException:
-        tx.abort()
-        raise
-    tx.finish()
-    recorder.apply()
+        tx = archive.transaction()
+        recorder = Recorder(archive, tx)
+        ahead = (_ReadAhead(planned, load, pool, window=AHEAD_PER_PROCESS * processes)
+                 if pool is not None else None)
+        read, extract = (ahead.read, ahead.extract) if ahead is not None else (load, _extract_here)
+        seen: set[tuple] = set()
+        last: dict[str, tuple[str, str]] = {}
+        try:
+            for n, p in enumerate(planned):
+                if ahead is not None:
+                    ahead.advance(n)
+                result.items.append(_import_one(p, read, extract, recorder, seen, last,
+                                                filterset))
+                if progress:
+                    progress(ImportProgress("importing", n + 1, len(planned)))
+        except BaseException:
+            tx.abort()
+            raise
+        tx.finish()
+        recorder.apply()
+    finally:
+        if pool is not None:
+            pool.close()
 
 
-def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Recorder,
-                seen: set[tuple], last: dict[str, tuple[str, str]],
+class _ReadAhead:
+    """Reads the captures that will need extraction before their turn, and
+    queues their bodies in an :class:`~gitnews.workers.ExtractionPool`, so
+    that extraction runs on the other cores while this thread records.
+
+    At most ``window`` captures are held (read, queued or extracted, not yet
+    recorded).  Which captures will need extraction is guessed from the plan
+    alone, with the digest rule of :func:`_import_one` per URL key, never by
+    asking the Recorder (whose answers change as captures are recorded): a
+    wrong guess costs time only.  A capture read ahead but skipped is dropped;
+    one not read ahead is read and extracted in this thread when its turn
+    comes.  The results are the same as without reading ahead, because reading
+    a WARC record and extraction are deterministic.
+    """
+
+    def __init__(self, planned: list[_Planned], load: Callable[[_Planned], _Loaded],
+                 pool: ExtractionPool, *, window: int) -> None:
+        self._planned, self._load, self._pool = planned, load, pool
+        self._window = max(1, window)
+        self._next = 0        # the next position to consider reading
+        self._now = 0         # the position being recorded
+        self._held: dict[int, tuple[_Loaded | GitnewsError, PendingArticle | None]] = {}
+        self._guess_last: dict[str, tuple[str, str]] = {}  # URL key -> (URL, payload digest)
+        self._taken: PendingArticle | None = None
+
+    def advance(self, position: int) -> None:
+        """The loop is at ``position``: drop what it passed, read ahead up to the window."""
+        self._now, self._taken = position, None
+        for i in [i for i in self._held if i < position]:
+            entry = self._held.pop(i)
+            if entry[1] is not None:
+                entry[1].cancel()
+        self._next = max(self._next, position)
+        while len(self._held) < self._window and self._next < len(self._planned):
+            i, p = self._next, self._planned[self._next]
+            self._next += 1
+            if self._needed(p):
+                self._held[i] = self._start(p)
+
+    def _needed(self, p: _Planned) -> bool:
+        try:
+            key = url_key(p.url)
+        except Exception:  # noqa: BLE001 - the loop reports a bad URL; nothing to read ahead
+            return False
+        if not p.digest:
+            self._guess_last.pop(key, None)
+            return True
+        before = self._guess_last.get(key)
+        self._guess_last[key] = (p.url, p.digest)
+        return before != (p.url, p.digest)
+
+    def _start(self, p: _Planned) -> tuple[_Loaded | GitnewsError, PendingArticle | None]:
+        try:
+            loaded = self._load(p)
+        except GitnewsError as exc:
+            return exc, None
+        if not _extractable(p, loaded):
+            return loaded, None
+        return loaded, self._pool.submit_article(loaded.body, url=loaded.final_url)
+
+    def read(self, p: _Planned) -> _Loaded:
+        """The bytes of the capture being recorded (read ahead, else now)."""
+        entry = self._held.pop(self._now, None)
+        if entry is None:
+            return self._load(p)
+        got, self._taken = entry
+        if isinstance(got, GitnewsError):
+            raise got
+        return got
+
+    def extract(self, p: _Planned, loaded: _Loaded) -> Article:
+        """Its article: from the worker it was queued in, else extracted now, here."""
+        taken, self._taken = self._taken, None
+        if taken is None:
+            return _extract_here(p, loaded)
+        return taken.result()
+
+
+def _extractable(p: _Planned, loaded: _Loaded) -> bool:
+    """Whether :func:`_import_one` extracts these bytes (rather than rejecting them)."""
+    from .warc import is_html
+
+    return (loaded.captured_at.replace(microsecond=0) == p.captured_at.replace(microsecond=0)
+            and (loaded.status is None or loaded.status == 200)
+            and is_html(loaded.content_type, loaded.body[:1024]))
+
+
+def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _ExtractFunc,
+                recorder: Recorder, seen: set[tuple], last: dict[str, tuple[str, str]],
                 filterset) -> ImportItem:  # noqa: ANN001 - a gitnews.filters.FilterSet
-    """One capture -> one item.  ``seen``: the captures met so far; ``last``: per
-    article file, ``(URL, payload digest)`` of a capture whose text is the
-    article's current text, so that the same bytes again need no extraction
-    (extraction is deterministic: the same bytes and URL give the same text)."""
-    from .extract import extract_article
+    """One capture -> one item.  ``read``/``extract``: its bytes and their
+    article (see :class:`_ReadAhead`); ``seen``: the captures met so far;
+    ``last``: per article file, ``(URL, payload digest)`` of a capture whose
+    text is the article's current text, so that the same bytes again need no
+    extraction (extraction is deterministic: the same bytes and URL give the
+    same text)."""
     from .normalise import render_text
 
     when = p.captured_at.replace(microsecond=0)
@@ -265,7 +399,7 @@ def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Reco
     if p.digest and last.get(path) == (p.url, p.digest):
         return _skip(item, REPEATED)
     try:
-        loaded = load(p)
+        loaded = read(p)
     except GitnewsError as exc:
         item.message = str(exc)
         return item
@@ -282,14 +416,15 @@ def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Reco
     if not is_html(loaded.content_type, loaded.body[:1024]):
         return _skip(item, NOT_HTML, f"Content-Type {loaded.content_type or 'missing'}")
     try:
-        article = extract_article(loaded.body, url=loaded.final_url)
+        article = extract(p, loaded)
         text = render_text(article.headline,
                            filterset.for_url(loaded.final_url).apply(article.paragraphs))
     except GitnewsError as exc:
         item.message = str(exc)
         return item
     except Exception as exc:  # noqa: BLE001 - a broken page must never stop the import
-        item.message = (f"unexpected error while reading the capture of {p.url}: "
+        # The words of gitnews.workers, so that an import in processes says the same.
+        item.message = (f"unexpected error while reading {loaded.final_url}: "
                         f"{exc.__class__.__name__}: {exc}; please report this page")
         return item
     page = Page(url=p.url, final_url=loaded.final_url, status=loaded.status or 200,
@@ -298,8 +433,10 @@ def _import_one(p: _Planned, load: Callable[[_Planned], _Loaded], recorder: Reco
         requested_url=p.url, page=page, article=article, text=text,
         extra_trailers=[("Captured-At", format_time(when)), ("Source-Archive", loaded.source)]))
     item.path, item.headline, item.version = done.path, done.headline, done.version
-    if p.digest:
+    if p.digest and done.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED):
         last[done.path] = (p.url, p.digest)
+    else:  # the article's text is not these bytes' (none known, or held as suspicious)
+        last.pop(done.path, None)
     if done.outcome is Outcome.UNCHANGED:
         return _skip(item, REPEATED)
     item.outcome = done.outcome
@@ -408,7 +545,7 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
                            content_type=response.content_type, body=response.body,
                            source=p.source)
 
-        _import_planned(archive, planned, load, result, progress)
+        _import_planned(archive, planned, load, result, progress, read_ahead=True)
     result.finished_at = datetime.now(timezone.utc)
     return result
 

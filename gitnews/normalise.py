@@ -41,15 +41,32 @@ def _char_map(c: str) -> str:
     return c
 
 
+class _CharTable(dict):
+    """``str.translate`` table of :func:`normalise_line`, filled on first sight of a
+    character: the invisible characters removed, every other character below
+    U+0020 or from U+007F on mapped by :func:`_char_map`, the rest kept."""
+
+    def __missing__(self, code: int) -> str | None:
+        c = chr(code)
+        value = None if code in _INVISIBLE else (
+            _char_map(c) if code < 32 or code >= 127 else c)
+        if len(self) < _TABLE_MAX:  # bounded: hostile text may use every code point
+            self[code] = value
+        return value
+
+
+_TABLE_MAX = 1 << 16
+_TABLE = _CharTable()
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def normalise_line(text: str) -> str:
     """Normalise one paragraph or headline to a single clean line.
 
     Idempotent: ``normalise_line(normalise_line(s)) == normalise_line(s)``.
     """
-    text = text.translate(_INVISIBLE)
-    if not text.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in text):
-        text = "".join(_char_map(c) if (ord(c) < 32 or ord(c) >= 127) else c for c in text)
-        text = unicodedata.normalize("NFC", text)
+    if not text.isascii() or _CONTROL.search(text):  # plain ASCII needs only the spaces
+        text = unicodedata.normalize("NFC", text.translate(_TABLE))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -20,6 +20,14 @@ the pool falls back to extracting in the calling thread.
 The environment variable ``GITNEWS_EXTRACT_PROCESSES`` overrides the choice:
 ``0`` extracts in the calling threads, ``N`` uses N processes whatever the
 amount of work.
+
+A caller that wants to go on working while a page is extracted (an import
+reading the next captures) uses :meth:`ExtractionPool.submit_article`, which
+returns a :class:`PendingArticle` at once.  ``ExtractionPool(n,
+die_with_parent=True)`` makes workers that ignore Ctrl-C (SIGINT: the calling
+process handles it and closes the pool) and end when the calling process ends,
+even by SIGKILL, so that no orphaned worker keeps the archive's write lock
+(``flock``, shared with forked children) or an output pipe open.
 """
 
 from __future__ import annotations
@@ -27,18 +35,20 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 from .errors import ConfigError, ExtractionError, GitnewsError
 from .models import Article
 
-__all__ = ["ENV_PROCESSES", "MIN_ITEMS", "ExtractFunc", "ExtractionPool", "cpu_count",
-           "extract_page", "extraction", "processes_for"]
+__all__ = ["ENV_PROCESSES", "MIN_ITEMS", "ExtractFunc", "ExtractionPool", "PendingArticle",
+           "cpu_count", "extract_page", "extraction", "processes_for"]
 
 #: Environment variable overriding the number of extraction processes (0: none).
 ENV_PROCESSES = "GITNEWS_EXTRACT_PROCESSES"
@@ -119,6 +129,40 @@ def _work_article(body: bytes, url: str | None) -> tuple:
                          f"{exc}; please report this page")
 
 
+#: How often a worker without ``prctl`` looks whether its parent is still there (seconds).
+_PARENT_CHECK_S = 0.5
+
+
+def _bind_to_parent(parent_pid: int | None) -> None:
+    """Worker initializer for ``die_with_parent``: ignore SIGINT; end with the parent.
+
+    On Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the kernel kill the worker
+    when its parent ends; elsewhere a daemon thread polls ``os.getppid()``.
+    ``parent_pid``: the pool's process when the worker was forked from it (then a
+    parent gone before this ran is noticed too).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    first_parent = os.getppid()
+    bound = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            bound = libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            bound = False
+    if (parent_pid is not None and os.getppid() != parent_pid) or os.getppid() != first_parent:
+        os._exit(1)  # the parent is already gone
+    if not bound:
+        def watch() -> None:
+            while os.getppid() == first_parent:
+                time.sleep(_PARENT_CHECK_S)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="gitnews-parent-watch", daemon=True).start()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """How to start workers (see the module docstring).
 
@@ -149,13 +193,20 @@ class ExtractionPool:
     is done); use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, *, die_with_parent: bool = False) -> None:
+        """``die_with_parent``: workers ignore SIGINT and end when this process ends
+        (see the module docstring); off by default."""
         if processes < 1:
             raise ValueError("an extraction pool needs at least one process")
         self.processes = processes
         ctx = _context()
+        extra: dict = {}
+        if die_with_parent:
+            forked = ctx.get_start_method() == "fork"
+            extra = {"initializer": _bind_to_parent,
+                     "initargs": (os.getpid() if forked else None,)}
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=processes, mp_context=ctx)
+            max_workers=processes, mp_context=ctx, **extra)
         self._lock = threading.Lock()
         if ctx.get_start_method() == "fork":
             # With fork, the executor starts every worker at the first submit: do it now,
@@ -192,6 +243,30 @@ class ExtractionPool:
         if result[0] == "error":
             raise ExtractionError(result[1])
         return result[1]
+
+    def submit_article(self, body: bytes, *, url: str | None = None) -> PendingArticle:
+        """Start :meth:`extract_article` of one page and return at once.
+
+        The page waits in the pool's queue until a worker is free; the caller
+        bounds how many it submits (each holds its body until a worker takes
+        it).  When the pool is closed or broken, the page is extracted in the
+        thread that asks for the result.
+        """
+        pool = self._pool
+        if pool is None:
+            return PendingArticle(self, None, body, url)
+        try:
+            future = pool.submit(_work_article, body, url)
+        except BrokenProcessPool:
+            self._broken(pool)
+            return PendingArticle(self, None, body, url)
+        return PendingArticle(self, future, None, url)
+
+    def _broken(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, pool: ProcessPoolExecutor, func: Callable, *args: object) -> tuple:
         try:
@@ -246,15 +321,55 @@ class ExtractionPool:
             yield ExtractionError(result[1]) if result[0] == "error" else (result[1], result[2])
 
 
+class PendingArticle:
+    """The extraction of one page started by :meth:`ExtractionPool.submit_article`."""
+
+    def __init__(self, owner: ExtractionPool, future: Future | None, body: bytes | None,
+                 url: str | None) -> None:
+        self._owner, self._future, self._body, self._url = owner, future, body, url
+
+    def result(self) -> Article:
+        """Wait for the page's :class:`~gitnews.models.Article`.
+
+        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
+        article, an unexpected error in the extractor (the message says so), or
+        a worker that died (then the pool extracts later pages in the calling
+        thread).
+        """
+        future = self._future
+        if future is None:
+            result = _work_article(self._body, self._url)
+        else:
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                pool = self._owner._pool
+                if pool is not None:
+                    self._owner._broken(pool)
+                raise ExtractionError(
+                    f"the extraction worker process died while reading {self._url or 'a page'} "
+                    "(a crash in the HTML parser?); please report it if this repeats") from None
+        if result[0] == "error":
+            raise ExtractionError(result[1])
+        return result[1]
+
+    def cancel(self) -> None:
+        """Not needed after all: drop it (a page already being extracted is let finish)."""
+        if self._future is not None:
+            self._future.cancel()
+        self._body = None
+
+
 @contextmanager
 def extraction(items: int) -> Iterator[Callable[..., Article] | None]:
     """The ``extract_article(body, *, url)`` to use for ``items`` pages: a
     pool's :meth:`~ExtractionPool.extract_article` when :func:`processes_for`
     says so (the pool is closed when the ``with`` block ends), else None
-    (extract in the calling thread)."""
+    (extract in the calling thread).  Its workers die with the calling process
+    (``die_with_parent``): a killed run leaves none holding the write lock."""
     processes = processes_for(items)
     if processes < 1:
         yield None
         return
-    with ExtractionPool(processes) as pool:
+    with ExtractionPool(processes, die_with_parent=True) as pool:
         yield pool.extract_article

@@ -103,3 +103,56 @@ def test_pool_extract_article_is_the_thread_s_article():
                 body, url="http://example.com/a")
         with pytest.raises(ExtractionError, match="no article text"):
             pool.extract_article(NOT_ARTICLES[2])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="watches processes through /proc")
+def test_die_with_parent_workers_ignore_sigint_and_end_with_a_killed_parent(tmp_path):
+    """A pool made with die_with_parent=True, in a process then SIGKILLed: its workers
+    end too (else they would keep the archive's write lock and the caller's pipes).
+    Without it, they stay (the reason for the option)."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import sys, time\n"
+        "from gitnews.workers import ExtractionPool\n"
+        "pool = ExtractionPool(2, die_with_parent=sys.argv[1] == '1')\n"
+        "print(*pool._pool._processes, flush=True)\n"
+        "time.sleep(60)\n")
+    leftovers = []
+    try:
+        for bound in ("1", "0"):
+            proc = subprocess.Popen([sys.executable, str(script), bound], stdout=subprocess.PIPE,
+                                    text=True)
+            workers = [int(pid) for pid in proc.stdout.readline().split()]
+            leftovers += workers
+            assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+            if bound == "1":
+                os.kill(workers[0], signal.SIGINT)  # Ctrl-C is for the parent to handle
+                time.sleep(0.5)
+                assert _alive(workers[0]), "a worker died of SIGINT"
+            proc.kill()
+            proc.wait()
+            deadline = time.monotonic() + (10 if bound == "1" else 1)
+            while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if bound == "1":
+                assert not any(_alive(pid) for pid in workers)
+            else:
+                assert all(_alive(pid) for pid in workers)  # orphans: what the option prevents
+    finally:
+        for pid in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,7 @@ class Rec:
     content_type: str | None = HTML_UTF8
     headers: list[tuple[str, str]] = field(default_factory=list)
     revisit_of: tuple[str, str, str] | None = None  # (digest, refers-to URI, refers-to date)
+    payload_digest: bool = True  # False: no WARC-Payload-Digest (the header is optional)
 
 
 def write_warc(path: Path, records: list[Rec], *, gz: bool = True) -> list[dict]:
@@ -65,6 +68,14 @@ def write_warc(path: Path, records: list[Rec], *, gz: bool = True) -> list[dict]
                                                 http_headers=http, warc_headers_dict=extra)
             if r.date is None and r.kind != "warcinfo":
                 rec.rec_headers.remove_header("WARC-Date")
+            if not r.payload_digest:  # warcio always writes one: take its line out
+                plain = io.BytesIO()
+                WARCWriter(plain, gzip=False).write_record(rec)
+                data = re.sub(rb"\r\nWARC-Payload-Digest: [^\r]*", b"", plain.getvalue(), count=1)
+                fh.write(gzip.compress(data) if gz else data)
+                rec.rec_headers.remove_header("WARC-Payload-Digest")
+                written.append(dict(rec.rec_headers.headers))
+                continue
             writer.write_record(rec)
             written.append(dict(rec.rec_headers.headers))
     return written
