@@ -29,7 +29,6 @@ _INVISIBLE = dict.fromkeys(
     [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E,
      0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064,
      0xFEFF], None)
-_SPACES = re.compile(r"\s+")
 
 
 def _char_map(c: str) -> str:
@@ -41,16 +40,38 @@ def _char_map(c: str) -> str:
     return c
 
 
+class _CharMap(dict):
+    """Character -> what it becomes (``""``: removed): the invisible characters
+    removed, then :func:`_char_map`.  Filled as characters are met; at most
+    ``_CHAR_MAP_MAX`` entries are kept, so that a page of rare characters cannot
+    grow it for ever (the others are mapped each time)."""
+
+    def __missing__(self, c: str) -> str:
+        value = "" if ord(c) in _INVISIBLE else _char_map(c)
+        if len(self) < _CHAR_MAP_MAX:
+            self[c] = value
+        return value
+
+
+_CHAR_MAP_MAX = 1 << 16
+_CHARS = _CharMap()
+
+
 def normalise_line(text: str) -> str:
     """Normalise one paragraph or headline to a single clean line.
 
     Idempotent: ``normalise_line(normalise_line(s)) == normalise_line(s)``.
     """
-    text = text.translate(_INVISIBLE)
-    if not text.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in text):
-        text = "".join(_char_map(c) if (ord(c) < 32 or ord(c) >= 127) else c for c in text)
+    # Printable ASCII (no control characters) needs no mapping: the common case.
+    if not (text.isascii() and text.isprintable()):
+        # Map only the distinct characters that change (most non-ASCII letters and
+        # punctuation stay as they are), then compose (NFC).
+        table = {ord(c): m for c in set(text) if (m := _CHARS[c]) != c}
+        if table:
+            text = text.translate(table)
         text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text).strip()
+    # str.split() splits on the white space of the regex \s (Unicode white space).
+    return " ".join(text.split())
 
 
 def render_text(headline: str, paragraphs: Iterable[str],
