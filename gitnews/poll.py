@@ -614,20 +614,21 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
 
 
 def _apply_pending(archive: Archive, result: RunResult, pending: _Pending) -> None:
-    """Schedule, feeds and backlog, after the commits are in git."""
+    """Schedule, feeds and backlog, after the commits are in git (one SQLite transaction)."""
     state = archive.state
-    for item in result.items:
-        if item.kind == "article" and item.path:
-            if item.outcome in (Outcome.NEW, Outcome.CHANGED):
-                state.count_check(item.path, changed=True)
-            elif item.outcome is Outcome.UNCHANGED:
-                state.count_check(item.path, changed=False)
-    for path, until in pending.put_off:
-        state.put_off(path, until=until)
-    for feed_url, data in pending.feeds:
-        state.set_feed(feed_url, data)
-    state.drop_backlog(pending.backlog_drop)
-    state.keep_backlog(pending.backlog_keep)
+    with state.batch():
+        for item in result.items:
+            if item.kind == "article" and item.path:
+                if item.outcome in (Outcome.NEW, Outcome.CHANGED):
+                    state.count_check(item.path, changed=True)
+                elif item.outcome is Outcome.UNCHANGED:
+                    state.count_check(item.path, changed=False)
+        for path, until in pending.put_off:
+            state.put_off(path, until=until)
+        for feed_url, data in pending.feeds:
+            state.set_feed(feed_url, data)
+        state.drop_backlog(pending.backlog_drop)
+        state.keep_backlog(pending.backlog_keep)
 
 
 # -- the watch loop ----------------------------------------------------------------------------
