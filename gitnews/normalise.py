@@ -70,8 +70,13 @@ def normalise_line(text: str) -> str:
         if table:
             text = text.translate(table)
         text = unicodedata.normalize("NFC", text)
-    # str.split() splits on the white space of the regex \s (Unicode white space).
-    return " ".join(text.split())
+    # Now the only white space left is " " (every other kind was mapped to it or
+    # removed, and NFC makes none): a line without double, leading or trailing
+    # spaces is done (text that is normalised already, such as a stored one).
+    if "  " in text or text[:1] == " " or text[-1:] == " ":
+        # str.split() splits on the white space of the regex \s (Unicode white space).
+        text = " ".join(text.split())
+    return text
 
 
 def render_text(headline: str, paragraphs: Iterable[str],
