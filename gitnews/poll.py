@@ -307,7 +307,8 @@ class _Dispatch:
     so fetching never waits for the calling thread (busy recording the
     outcomes).  At most ``per_host`` fetches per host run at once (an
     extraction does not count), the host with the most overdue article first;
-    at most ``max_waiting`` outcomes wait for the calling thread (memory).
+    at most ``max_waiting`` outcomes wait for the calling thread (with the
+    checks under way, at most ``4 × concurrency`` pages are held: memory).
     """
 
     def __init__(self, work: list[_Work], fetcher, *, per_host: int,  # noqa: ANN001
@@ -435,7 +436,7 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
     outcomes: queue.SimpleQueue = queue.SimpleQueue()
     threads = max(1, min(concurrency, len(work)))
     dispatch = _Dispatch(work, fetcher, per_host=per_host, deadline=deadline, stop=stop,
-                         leftover=leftover, outcomes=outcomes, max_waiting=4 * threads)
+                         leftover=leftover, outcomes=outcomes, max_waiting=3 * threads)
 
     def worker(extract) -> None:  # noqa: ANN001
         try:
