@@ -389,6 +389,8 @@ class Fetcher:
                 if 200 <= resp.status_code < 300:
                     body = self._read(resp, url=original, deadline=deadline,
                                       max_bytes=max_bytes, truncate=truncate)
+                else:
+                    _drain(resp, deadline=deadline)
                 return _Response(status=resp.status_code, reason=resp.reason_phrase,
                                  headers=resp.headers, body=body, fetched_at=fetched_at, url=url)
         except httpx.InvalidURL as exc:  # e.g. httpx reading a redirect's Location
@@ -604,6 +606,27 @@ class Fetcher:
                 raise FetchError(f"{url} took longer than {self.timeout_s:g} s to send; "
                                  "it will be retried on the next run", url=url, transient=True)
         return decoder.finish()
+
+
+#: The most of a body not kept (304, redirect, error page) read so that its
+#: connection can serve the next request; a longer one closes the connection.
+DRAIN_MAX_BYTES = 64 * 1024
+
+
+def _drain(resp: httpx.Response, *, deadline: float) -> None:
+    """Read and drop the rest of a response whose body is not kept, so that the
+    connection goes back to the pool (httpcore closes a connection whose
+    response was not read to its end, even an empty one such as a 304's).
+    Stops at :data:`DRAIN_MAX_BYTES` or ``deadline`` (monotonic seconds): the
+    connection is then closed instead."""
+    left = DRAIN_MAX_BYTES
+    try:
+        for chunk in resp.iter_raw():
+            left -= len(chunk)
+            if left < 0 or time.monotonic() > deadline:
+                return
+    except httpx.HTTPError:
+        return  # the connection is closed; the answer was already complete enough
 
 
 def _crawl_delay(parser: object) -> float:

@@ -29,7 +29,6 @@ _INVISIBLE = dict.fromkeys(
     [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E,
      0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064,
      0xFEFF], None)
-_SPACES = re.compile(r"\s+")
 
 
 def _char_map(c: str) -> str:
@@ -41,23 +40,21 @@ def _char_map(c: str) -> str:
     return c
 
 
-class _CharTable(dict):
-    """``str.translate`` table of :func:`normalise_line`, filled on first sight of a
-    character: the invisible characters removed, every other character below
-    U+0020 or from U+007F on mapped by :func:`_char_map`, the rest kept."""
+class _CharMap(dict):
+    """Character -> what it becomes (``""``: removed): the invisible characters
+    removed, then :func:`_char_map`.  Filled as characters are met; at most
+    ``_CHAR_MAP_MAX`` entries are kept, so that a page of rare characters cannot
+    grow it for ever (the others are mapped each time)."""
 
-    def __missing__(self, code: int) -> str | None:
-        c = chr(code)
-        value = None if code in _INVISIBLE else (
-            _char_map(c) if code < 32 or code >= 127 else c)
-        if len(self) < _TABLE_MAX:  # bounded: hostile text may use every code point
-            self[code] = value
+    def __missing__(self, c: str) -> str:
+        value = "" if ord(c) in _INVISIBLE else _char_map(c)
+        if len(self) < _CHAR_MAP_MAX:
+            self[c] = value
         return value
 
 
-_TABLE_MAX = 1 << 16
-_TABLE = _CharTable()
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CHAR_MAP_MAX = 1 << 16
+_CHARS = _CharMap()
 
 
 def normalise_line(text: str) -> str:
@@ -65,9 +62,21 @@ def normalise_line(text: str) -> str:
 
     Idempotent: ``normalise_line(normalise_line(s)) == normalise_line(s)``.
     """
-    if not text.isascii() or _CONTROL.search(text):  # plain ASCII needs only the spaces
-        text = unicodedata.normalize("NFC", text.translate(_TABLE))
-    return _SPACES.sub(" ", text).strip()
+    # Printable ASCII (no control characters) needs no mapping: the common case.
+    if not (text.isascii() and text.isprintable()):
+        # Map only the distinct characters that change (most non-ASCII letters and
+        # punctuation stay as they are), then compose (NFC).
+        table = {ord(c): m for c in set(text) if (m := _CHARS[c]) != c}
+        if table:
+            text = text.translate(table)
+        text = unicodedata.normalize("NFC", text)
+    # Now the only white space left is " " (every other kind was mapped to it or
+    # removed, and NFC makes none): a line without double, leading or trailing
+    # spaces is done (text that is normalised already, such as a stored one).
+    if "  " in text or text[:1] == " " or text[-1:] == " ":
+        # str.split() splits on the white space of the regex \s (Unicode white space).
+        text = " ".join(text.split())
+    return text
 
 
 def render_text(headline: str, paragraphs: Iterable[str],

@@ -26,11 +26,12 @@ UTC datetime), so that tests can move time.
 from __future__ import annotations
 
 import dataclasses
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -299,12 +300,128 @@ def _plan(archive: Archive, fetcher, result: RunResult, pending: _Pending,  # no
 
 
 # -- the checks --------------------------------------------------------------------------------
+class _Dispatch:
+    """Which check starts next (the state of :func:`_checks`, shared by its threads).
+
+    Worker threads take their next check themselves as soon as they are free,
+    so fetching never waits for the calling thread (busy recording the
+    outcomes).  At most ``per_host`` fetches per host run at once (an
+    extraction does not count), the host with the most overdue article first;
+    at most ``max_waiting`` outcomes wait for the calling thread (with the
+    checks under way, at most ``4 × concurrency`` pages are held: memory).
+    """
+
+    def __init__(self, work: list[_Work], fetcher, *, per_host: int,  # noqa: ANN001
+                 deadline: float | None, stop: threading.Event | None,
+                 leftover: list[_Work], outcomes: queue.SimpleQueue, max_waiting: int) -> None:
+        from .fetch import host_key
+
+        self.queues: dict[str, deque[_Work]] = {}
+        for w in work:
+            self.queues.setdefault(host_key(w.url), deque()).append(w)
+        self.fetcher = fetcher
+        self.per_host = per_host
+        self.deadline = deadline
+        self.stop = stop
+        self.leftover = leftover
+        self.outcomes = outcomes
+        self.max_waiting = max_waiting
+        self.flight: dict[str, int] = {}   # fetches under way per host (not extractions)
+        self.waiting = 0                   # outcomes not taken by the calling thread yet
+        self.started = 0
+        self.closed = False                # the calling thread gave up: start nothing
+        self.interrupted = False
+        self.cond = threading.Condition()
+
+    def interrupt(self) -> None:
+        """On ``stop``: waits for a host end now (once); requests under way finish."""
+        with self.cond:
+            if self.interrupted:
+                return
+            self.interrupted = True
+        self.fetcher.interrupt()
+
+    def put(self, outcome: CheckOutcome) -> None:
+        with self.cond:
+            self.waiting += 1
+        self.outcomes.put(outcome)
+
+    def taken(self) -> None:
+        """The calling thread took one outcome."""
+        with self.cond:
+            self.waiting -= 1
+            if self.waiting < self.max_waiting:
+                self.cond.notify()
+
+    def fetched(self, host: str) -> None:
+        with self.cond:
+            self.flight[host] -= 1
+            self.cond.notify()
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def take(self) -> tuple[_Work, str] | None:
+        """The next check to start and its host (waiting for a free host), or
+        None when no more will start."""
+        with self.cond:
+            while True:
+                if self.closed:
+                    return None
+                stopping = self.stop is not None and self.stop.is_set()
+                # Past the deadline no check starts (but one always does: no starving).
+                if stopping or (self.deadline is not None and self.started
+                                and time.monotonic() >= self.deadline):
+                    for q in self.queues.values():
+                        self.leftover.extend(q)
+                    self.queues.clear()
+                if not self.queues:
+                    self.cond.notify_all()  # the other workers end too
+                    return None
+                if self.waiting < self.max_waiting:
+                    picked = self._pick()
+                    if picked is not None:
+                        return picked
+                self.cond.wait(0.25)
+
+    def _pick(self) -> tuple[_Work, str] | None:
+        for host in sorted(self.queues, key=lambda h: self.queues[h][0].due or _EPOCH):
+            q = self.queues[host]
+            hold = self.fetcher.host_wait_s(q[0].url)
+            if hold > self.fetcher.max_wait_s:
+                retry_at = self.fetcher.clock() + timedelta(seconds=hold)
+                while q:
+                    w = q.popleft()
+                    self.waiting += 1
+                    self.outcomes.put(CheckOutcome(w, error=HostBackoffError(
+                        f"{host} may not be asked before {format_time(retry_at)} (it asked "
+                        f"to wait, or its crawl delay is long); {w.url} is left for a later "
+                        "run", url=w.url, retry_at=retry_at)))
+                del self.queues[host]
+                continue
+            if self.flight.get(host, 0) >= self.per_host:
+                continue
+            self.flight[host] = self.flight.get(host, 0) + 1
+            w = q.popleft()
+            if not q:
+                del self.queues[host]
+            self.started += 1
+            return w, host
+        return None
+
+
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+_WORKER_DONE = object()
+
+
 def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int,  # noqa: ANN001
             deadline: float | None, stop: threading.Event | None,
             abandon: threading.Event | None, leftover: list[_Work]) -> Iterator[CheckOutcome]:
-    """Run the checks in a thread pool: at most ``concurrency`` at once and
-    ``per_host`` per host, the host with the most overdue article first, so
-    that one slow or backed-off host never holds up the others.
+    """Run the checks in ``concurrency`` threads: at most ``per_host`` per host,
+    the host with the most overdue article first, so that one slow or
+    backed-off host never holds up the others; yields each outcome as it comes.
 
     After ``deadline`` (monotonic seconds; at least one check starts anyway)
     or ``stop``, no new check starts and the unstarted ones go to
@@ -312,79 +429,51 @@ def _checks(work: list[_Work], fetcher, drop, *, concurrency: int, per_host: int
     waiting for their host give up at once).  ``abandon`` raises
     :class:`Abandoned` once the checks in flight have ended.
     """
-    from .fetch import host_key
-
-    concurrency = max(1, concurrency)
-    queues: dict[str, deque[_Work]] = {}
-    for w in work:
-        queues.setdefault(host_key(w.url), deque()).append(w)
-    flight: dict[str, int] = {}        # fetches under way per host (not extractions)
-    lock = threading.Lock()
-    wake = threading.Event()
-    running: set[Future] = set()
-    interrupted = False
-    started = 0
-
-    def fetched(host: str) -> Callable[[], None]:
-        def done() -> None:
-            with lock:
-                flight[host] -= 1
-            wake.set()
-        return done
-
     from .workers import extraction
 
-    extracting = extraction(len(work))  # worker processes when there is enough work
-    extract = extracting.__enter__()
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gitnews")
-    try:
-        while queues or running:
-            wake.clear()
-            for fut in [f for f in running if f.done()]:
-                running.discard(fut)
-                yield fut.result()
-            if abandon is not None and abandon.is_set():
-                fetcher.interrupt()
-                raise Abandoned("the run was abandoned on request; nothing of it was committed")
-            stopping = stop is not None and stop.is_set()
-            if stopping and not interrupted:
-                interrupted = True
-                fetcher.interrupt()  # waits for a host end now; requests under way finish
-            # Past the deadline no check starts (but one always does: no starving).
-            if stopping or (deadline is not None and started and time.monotonic() >= deadline):
-                for q in queues.values():
-                    leftover.extend(q)
-                queues.clear()
-            for host in sorted(queues, key=lambda h: queues[h][0].due or datetime.min.replace(
-                    tzinfo=timezone.utc)):
-                if len(running) >= concurrency:
-                    break
-                q = queues[host]
-                hold = fetcher.host_wait_s(q[0].url)
-                if hold > fetcher.max_wait_s:
-                    retry_at = fetcher.clock() + timedelta(seconds=hold)
-                    while q:
-                        w = q.popleft()
-                        yield CheckOutcome(w, error=HostBackoffError(
-                            f"{host} may not be asked before {format_time(retry_at)} (it asked "
-                            f"to wait, or its crawl delay is long); {w.url} is left for a later "
-                            "run", url=w.url, retry_at=retry_at))
-                while q and len(running) < concurrency:
-                    with lock:
-                        if flight.get(host, 0) >= per_host:
-                            break
-                        flight[host] = flight.get(host, 0) + 1
-                    fut = pool.submit(_check, q.popleft(), fetcher, drop, fetched(host), extract)
-                    started += 1
-                    fut.add_done_callback(lambda _f: wake.set())
-                    running.add(fut)
-                if not q:
-                    del queues[host]
-            if running or queues:
-                wake.wait(0.25)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        extracting.__exit__(None, None, None)
+    if not work:
+        return
+    outcomes: queue.SimpleQueue = queue.SimpleQueue()
+    threads = max(1, min(concurrency, len(work)))
+    dispatch = _Dispatch(work, fetcher, per_host=per_host, deadline=deadline, stop=stop,
+                         leftover=leftover, outcomes=outcomes, max_waiting=3 * threads)
+
+    def worker(extract) -> None:  # noqa: ANN001
+        try:
+            while (picked := dispatch.take()) is not None:
+                w, host = picked
+                dispatch.put(_check(w, fetcher, drop, lambda h=host: dispatch.fetched(h),
+                                    extract))
+        finally:
+            outcomes.put(_WORKER_DONE)
+
+    with extraction(len(work)) as extract:  # worker processes when there is enough work
+        pool = [threading.Thread(target=worker, args=(extract,), name=f"gitnews-{i}",
+                                 daemon=True) for i in range(threads)]
+        for t in pool:
+            t.start()
+        try:
+            ended = 0
+            while ended < threads:
+                try:
+                    outcome = outcomes.get(timeout=0.25)
+                except queue.Empty:
+                    outcome = None
+                if abandon is not None and abandon.is_set():
+                    dispatch.close()
+                    fetcher.interrupt()
+                    raise Abandoned("the run was abandoned on request; nothing of it was committed")
+                if stop is not None and stop.is_set():
+                    dispatch.interrupt()
+                if outcome is _WORKER_DONE:
+                    ended += 1
+                elif outcome is not None:
+                    dispatch.taken()
+                    yield outcome
+        finally:
+            dispatch.close()
+            for t in pool:
+                t.join()
 
 
 def _record(outcome: CheckOutcome, recorder: Recorder, pending: _Pending, *, t: datetime,
@@ -527,20 +616,21 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
 
 
 def _apply_pending(archive: Archive, result: RunResult, pending: _Pending) -> None:
-    """Schedule, feeds and backlog, after the commits are in git."""
+    """Schedule, feeds and backlog, after the commits are in git (one SQLite transaction)."""
     state = archive.state
-    for item in result.items:
-        if item.kind == "article" and item.path:
-            if item.outcome in (Outcome.NEW, Outcome.CHANGED):
-                state.count_check(item.path, changed=True)
-            elif item.outcome is Outcome.UNCHANGED:
-                state.count_check(item.path, changed=False)
-    for path, until in pending.put_off:
-        state.put_off(path, until=until)
-    for feed_url, data in pending.feeds:
-        state.set_feed(feed_url, data)
-    state.drop_backlog(pending.backlog_drop)
-    state.keep_backlog(pending.backlog_keep)
+    with state.batch():
+        for item in result.items:
+            if item.kind == "article" and item.path:
+                if item.outcome in (Outcome.NEW, Outcome.CHANGED):
+                    state.count_check(item.path, changed=True)
+                elif item.outcome is Outcome.UNCHANGED:
+                    state.count_check(item.path, changed=False)
+        for path, until in pending.put_off:
+            state.put_off(path, until=until)
+        for feed_url, data in pending.feeds:
+            state.set_feed(feed_url, data)
+        state.drop_backlog(pending.backlog_drop)
+        state.keep_backlog(pending.backlog_keep)
 
 
 # -- the watch loop ----------------------------------------------------------------------------

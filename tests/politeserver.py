@@ -4,7 +4,8 @@ It answers as an HTTP proxy (absolute URLs on the request line), so that a
 test can use many host names (``http://a.test/...``, ``http://b.test/...``)
 through ``HTTP_PROXY``.  Each URL has a list of programmed responses (the
 last one repeats); every request is recorded with its start and end times
-(monotonic seconds), headers and the answer, and the number of requests in
+(monotonic seconds), headers, the answer and the client's address (one per
+connection), and the number of requests in
 flight per host is tracked, so that tests can check politeness: the
 User-Agent, robots.txt reads, conditional headers, concurrency per host,
 delays and Retry-After.
@@ -133,6 +134,7 @@ class PoliteServer:
                 self._total -= 1
                 self.records.append({
                     "url": url, "host": host, "path": parts.path, "start": start, "end": end,
+                    "connection": h.client_address,
                     "status": status, "user-agent": h.headers.get("User-Agent"),
                     "if-none-match": h.headers.get("If-None-Match"),
                     "if-modified-since": h.headers.get("If-Modified-Since")})
