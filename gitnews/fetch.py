@@ -42,6 +42,7 @@ Politeness (``docs/polite-fetching.md``):
 from __future__ import annotations
 
 import email.utils
+import functools
 import random
 import re
 import threading
@@ -121,6 +122,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # pure, and asked several times per request
 def host_key(url: str) -> str:
     """The host whose limits apply to ``url``: its lower-cased host name."""
     try:

@@ -571,6 +571,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             leftover.extend(work[max(max_articles, 0):])
             work = work[:max(max_articles, 0)]
         _refetch_changed_extraction(archive, work, drop)
+        recorder.prime(w.record for w in work if w.record is not None)
         total = len(result.items) + len(work)
         try:
             checks = _checks(work, fetcher, drop, concurrency=cfg.fetch.concurrency,

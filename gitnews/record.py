@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -54,6 +55,7 @@ from .config import ChangeSettings
 from .history import BlobReader
 from .models import Article, ItemResult, Outcome, Page
 from .paths import article_path
+from .state import ArticleRecord
 from .store import Transaction, blob_id
 from .trailers import format_message, format_subject, format_time
 from .trailers import parse_time as _parse_time
@@ -204,6 +206,17 @@ class Recorder:
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
         self._reader: BlobReader | None = None  # earlier texts, read on first need
+        # Paths the noise tables know (held, gone, alternations), read once: the run
+        # asks about the others without a query (only apply() writes those tables).
+        self._noted = self.state.noted_paths()
+        self._records: dict[str, ArticleRecord] = {}  # given by prime(), used once each
+
+    def prime(self, records: Iterable[ArticleRecord]) -> None:
+        """Hand over cache records the caller has already read (a run's plan), so
+        that the first capture of each article needs no query for it.  Only the
+        cache's articles table is read this way; it does not change before
+        :meth:`apply`."""
+        self._records.update((r.path, r) for r in records)
 
     # -- identity ------------------------------------------------------------------------
     def _find(self, urls: list[str]) -> str | None:
@@ -230,14 +243,15 @@ class Recorder:
             if self.state.path_taken(path) or path.casefold() in self._local_folded:
                 path = article_path(canonical, hashed=True)
         if path not in self._local:
-            record = self.state.get(path)
+            record = self._records.pop(path, None) or self.state.get(path)
             self._local[path] = _Local(
                 versions=record.versions if record else 0,
                 blob=record.blob if record else None,
                 removed=bool(record and record.removed),
                 url=record.url if record else None,
-                held=self.state.get_held(path), gone=self.state.get_gone(path),
-                alt=self.state.get_alternation(path),
+                held=self.state.get_held(path) if path in self._noted else None,
+                gone=self.state.get_gone(path) if path in self._noted else None,
+                alt=self.state.get_alternation(path) if path in self._noted else None,
                 latest=_parse_time(record.last_changed) if record else None)
             self._local_folded.add(path.casefold())
         for url in [canonical, *others]:
@@ -308,7 +322,7 @@ class Recorder:
         """Note a 304 answer: the article is unchanged (a held text is confirmed)."""
         self._checks.append((path, {"checked_at": page.fetched_at}))
         local = self._local.get(path)
-        if local is None and path is not None and self.state.get_held(path) is not None:
+        if local is None and path in self._noted and self.state.get_held(path) is not None:
             # Only a held text makes a 304 more than a check (one query, not five).
             record = self.state.get(path)
             if record is not None:

@@ -540,6 +540,12 @@ class State:
                             (h["host"], h["backoff_until"], h["last_request"]))
 
     # -- noise control (gitnews.record) -----------------------------------------------
+    def noted_paths(self) -> set[str]:
+        """The paths with a held text, a pending removal or an alternation count
+        (few: a run asks the three tables only about these)."""
+        return {path for (path,) in self.db.execute(
+            "SELECT path FROM held UNION SELECT path FROM gone UNION SELECT path FROM alternations")}
+
     def get_held(self, path: str) -> dict | None:
         """The suspicious text held for ``path``: ``blob``, ``first_seen`` (RFC 3339),
         ``sightings``, ``reason`` and ``data`` (what the commit needs), or None."""
