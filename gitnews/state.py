@@ -232,17 +232,24 @@ class State:
             self.db.execute("DELETE FROM meta WHERE k='head'")
             return
         rev = head  # not "HEAD": a writer may move it while a reader syncs
+        rewritten = False
         if known:
             try:
                 self.repo.git.merge_base("--is-ancestor", known, head)
                 rev = f"{known}..{head}"
             except git.GitCommandError:
-                known = None
+                known, rewritten = None, True
         with self.batch():
             if known is None:
                 self.db.execute("DELETE FROM articles")
                 self.db.execute("DELETE FROM aliases")
                 self.db.execute("DELETE FROM versions")
+            if rewritten:
+                # The history was rewritten (reset, rebase): the validators may belong
+                # to versions git no longer has, and a 304 would then keep the page's
+                # current text out of the archive for ever.  Forget them: the next
+                # check of each article fetches it in full.
+                self.db.execute("UPDATE checks SET etag=NULL, last_modified=NULL")
             touched = self._replay(rev)
             self._refresh_blobs(head, touched)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
@@ -270,9 +277,10 @@ class State:
         base: dict[str, int] = {}     # path -> versions before these commits
         for commit, when, message, changes in commits:
             trailers = dict(parse_trailers(message))
+            # A commit without Article-Url was not made by gitnews (an edit with plain
+            # git): it is a version of each article file it touches all the same, as
+            # in git's own history, so that Version stays the file's commit count.
             url = trailers.get("Article-Url")
-            if url is None:
-                continue
             ts = format_time(when)
             at = int(when.timestamp())
             subject = message.split("\n", 1)[0]
@@ -285,11 +293,13 @@ class State:
                     continue
                 row = rows.get(path)
                 if row is None:
-                    row = rows[path] = [url, 0, ts, ts, False, None]
-                    found = self.db.execute("SELECT versions FROM articles WHERE path=?",
+                    found = self.db.execute("SELECT versions, url FROM articles WHERE path=?",
                                             (path,)).fetchone()
+                    if url is None and found is None:
+                        continue  # a file gitnews never wrote is not an article
+                    row = rows[path] = [url or found[1], 0, ts, ts, False, None]
                     base[path] = found[0] if found else 0
-                row[0], row[3], row[4] = url, ts, status == "D"
+                row[0], row[3], row[4] = url or row[0], ts, status == "D"
                 row[1] += 1
                 versions.append((path, base[path] + row[1], commit, at,
                                  None if status == "D" else blob, subject, trailers_json))
@@ -368,9 +378,9 @@ class State:
         """Every version of the article at ``path``, oldest first, as git has them
         (the same :class:`~gitnews.models.Version` objects as
         :func:`gitnews.history.versions`, blob ids included), from one indexed
-        SQLite query: the cost does not grow with the archive.  Only gitnews's
-        own commits (those with an ``Article-Url`` trailer) are versions.
-        Empty for an unknown path.  :meth:`sync` first.
+        SQLite query: the cost does not grow with the archive.  Every commit
+        that touched the file after gitnews first wrote it is a version, an edit
+        made with plain git too.  Empty for an unknown path.  :meth:`sync` first.
         """
         return [Version(path=path, number=number, commit=commit,
                         fetched_at=datetime.fromtimestamp(at, tz=timezone.utc), subject=subject,

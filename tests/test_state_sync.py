@@ -81,3 +81,38 @@ def test_cache_after_runs_equals_the_cache_rebuilt_from_git(tmp_path):
     with open_archive(archive) as arc:
         rebuilt = _tables(arc.state)
     assert after_runs == rebuilt
+
+
+def _git(archive, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(archive), "-c", "user.name=Editor", "-c",
+                           "user.email=editor@example.com", *args], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_an_edit_made_with_plain_git_is_a_version_and_a_rewrite_forgets_validators(tmp_path):
+    archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
+    url, path = "http://example.com/news/one", "example.com/news/one.txt"
+    _run(archive, [_capture(url, "One", ["First."], T0)])
+    # An edit with plain git: git counts it, so gitnews does (Version = the file's commits).
+    text = (archive / path).read_text(encoding="utf-8")
+    (archive / path).write_text(text.replace("First.", "Edited by hand."), encoding="utf-8")
+    _git(archive, "commit", "-q", "-am", "hand edit")
+    with open_archive(archive) as arc:
+        assert arc.state.versions(path) == versions(arc.repo, path)
+        assert [v.subject for v in arc.state.versions(path)] == ["New: One", "hand edit"]
+        assert arc.state.get(path).versions == 2
+        assert arc.state.get(path).etag == '"x"'
+    _run(archive, [_capture(url, "One", ["A second text, longer than the hand edit."],
+                            T0 + timedelta(hours=1))])
+    with open_archive(archive) as arc:
+        newest = versions(arc.repo, path)[-1]
+        assert newest.trailers["Version"] == "3" and len(versions(arc.repo, path)) == 3
+        assert arc.state.versions(path) == versions(arc.repo, path)
+    # A rewritten history (reset): validators may name texts git no longer has.
+    _git(archive, "reset", "-q", "--hard", "HEAD~2")
+    with open_archive(archive) as arc:
+        record = arc.state.get(path)
+        assert record.versions == 1 and record.etag is None and record.last_modified is None
+        assert arc.state.versions(path) == versions(arc.repo, path)
