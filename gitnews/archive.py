@@ -5,6 +5,7 @@ file per article.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,16 +60,43 @@ class Archive:
         synced (e.g. the disk is full).
         """
         if self._state is None:
-            state = None
             try:
-                state = State(self.repo)
-                state.sync()
+                self._state = self._open_state()
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError:  # disk full, locked, I/O...
+                    raise cache_error(exc, self.repo) from None
+                # Not a database, or a damaged one: the cache is rebuilt from git
+                # (what is not history in it — validators, held texts — is lost,
+                # which only costs full fetches and later confirmations).
+                self.notices.append(f"the cache {self._move_cache_aside()} was damaged "
+                                    f"({exc}); it was set aside and rebuilt from git")
+                try:
+                    self._state = self._open_state()
+                except sqlite3.Error as again:
+                    raise cache_error(again, self.repo) from None
             except sqlite3.Error as exc:
-                if state is not None:
-                    state.close()
                 raise cache_error(exc, self.repo) from None
-            self._state = state
         return self._state
+
+    def _open_state(self) -> State:
+        state = State(self.repo)
+        try:
+            state.sync()
+        except BaseException:
+            state.close()
+            raise
+        return state
+
+    def _move_cache_aside(self) -> Path:
+        """Rename the cache's files to ``state.sqlite.damaged`` (and -wal, -shm);
+        returns the cache's path."""
+        where = Path(self.repo.git_dir) / "gitnews" / "state.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.replace(f"{where}{suffix}", f"{where}.damaged{suffix}")
+            except FileNotFoundError:
+                pass
+        return where
 
     def author(self) -> tuple[str, str]:
         return (self.config.archive.author_name, self.config.archive.author_email)

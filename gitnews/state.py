@@ -132,13 +132,17 @@ class State:
         self.path = folder / "state.sqlite"
         # A reader and the writer may use the cache at once: wait for each other.
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        self.db.executescript(_NOISE_SCHEMA)
-        row = self.db.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
-        if row is None or row[0] != _SCHEMA_VERSION:
-            self._reset()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            self.db.executescript(_NOISE_SCHEMA)
+            row = self.db.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
+            if row is None or row[0] != _SCHEMA_VERSION:
+                self._reset()
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()

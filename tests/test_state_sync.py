@@ -5,6 +5,7 @@ change nothing (real git repositories, the real Recorder and Transaction)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from gitnews.archive import init_archive, open_archive
 from gitnews.history import versions
@@ -116,3 +117,18 @@ def test_an_edit_made_with_plain_git_is_a_version_and_a_rewrite_forgets_validato
         record = arc.state.get(path)
         assert record.versions == 1 and record.etag is None and record.last_modified is None
         assert arc.state.versions(path) == versions(arc.repo, path)
+
+
+def test_a_damaged_cache_is_set_aside_and_rebuilt_from_git(tmp_path):
+    archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
+    _run(archive, [_capture("http://example.com/news/one", "One", ["First."], T0)])
+    cache = archive / ".git" / "gitnews" / "state.sqlite"
+    with open_archive(archive) as arc:
+        before = _tables(arc.state)
+    for extra in ("-wal", "-shm"):
+        Path(f"{cache}{extra}").unlink(missing_ok=True)
+    cache.write_bytes(b"this is not an SQLite database\n" * 100)
+    with open_archive(archive) as arc:
+        assert _tables(arc.state) == before
+        assert any("damaged" in n for n in arc.notices)
+    assert (cache.parent / "state.sqlite.damaged").read_bytes().startswith(b"this is not")
