@@ -200,3 +200,40 @@ def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, 
     assert git(archive, "status", "--porcelain") == ""
     git(archive, "fsck", "--no-progress")
     assert not list((archive / ".git").glob("gitnews-marks-*"))  # fast-import cleaned up
+
+
+@pytest.mark.parametrize("signals", [1, 2], ids=["finish", "abandon"])
+def test_run_sigint_commits_what_was_checked_or_abandons_it(server, tmp_path, signals):
+    """Ctrl-C during a plain `gitnews run` behaves as in a watch: the first signal
+    commits the checks under way (nothing more starts), a second abandons the run."""
+    archive = init_test_archive(tmp_path / "a")
+    server.route("http://feeds.test/feed.xml", Reply(body=rss(["http://a.test/1"]),
+                                                     content_type="application/rss+xml"))
+    server.route("http://a.test/1", Reply(body=PAGE, delay_s=2.0))
+    env = server.env()
+    run_gitnews("add", "--feed", "--archive", str(archive), "http://feeds.test/feed.xml",
+                env=env, check=True)
+    head = git(archive, "rev-parse", "HEAD")
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "run", "--no-progress",
+                             "--archive", str(archive)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: server.in_flight.get("a.test", 0) > 0)
+        for _ in range(signals):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.2)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in err
+    if signals == 1:
+        assert "stopping after the work in flight" in err and "stopped on request" in err, err
+        assert "New: Son-in-law remanded over killing" in git(archive, "log", "--format=%s")
+        assert "NEW 1" in out, out
+    else:
+        assert proc.returncode == 130, err
+        assert "abandoning the work in flight" in err and "nothing of it was committed" in err
+        assert git(archive, "rev-parse", "HEAD") == head
+    assert git(archive, "status", "--porcelain") == ""
+    git(archive, "fsck", "--no-progress")

@@ -13,13 +13,15 @@ import typer
 from ..errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
 
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
-           "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "command", "DEFAULT_ARCHIVE",
-           "WaitOption", "open_for_writing", "wait_seconds"]
+           "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "EXIT_INTERRUPTED", "command",
+           "DEFAULT_ARCHIVE", "WaitOption", "open_for_writing", "wait_seconds"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: Another gitnews process is writing to the archive: try again later
 #: (``EX_TEMPFAIL`` of sysexits.h).
 EXIT_TEMPFAIL = 75
+#: Interrupted (SIGINT): 128 + 2, as shells report it.
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="gitnews",
@@ -162,4 +164,4 @@ def main() -> None:
         sys.exit(exit_code_for(exc))
     except KeyboardInterrupt:
         typer.echo("gitnews: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)

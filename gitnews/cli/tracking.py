@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from ..models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, WaitOption,
-                  command, console, err_console, fail, open_for_writing, wait_seconds)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+                  ArchiveOption, WaitOption, command, console, err_console, fail,
+                  open_for_writing, wait_seconds)
 
 
 # gitnews.archive loads GitPython: import it when a command runs, never for `--help`.
@@ -174,15 +178,13 @@ def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None
             err.print(f"{prefix}  FAILED {item.kind} {item.url}: {item.message}", markup=False)
 
 
-def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: ANN001
-           max_time_s: float | None, dry_run: bool, push: bool | None = None,
-           on_change: str | None = None) -> None:
-    """``run --watch``: until SIGINT/SIGTERM; exit status 0."""
+@contextmanager
+def _stop_on_signal() -> Iterator[tuple[threading.Event, threading.Event]]:
+    """``(stop, abandon)`` events set by SIGINT/SIGTERM while the block runs: the
+    first signal stops after the work in flight (it is committed), a second one
+    abandons it (nothing of the run is committed; nothing is damaged)."""
     import os
     import signal
-    import threading
-
-    from ..poll import Abandoned, watch
 
     stop, abandon = threading.Event(), threading.Event()
 
@@ -196,6 +198,18 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
                         b"(signal again to abandon it)\n")
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop, abandon
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: ANN001
+           max_time_s: float | None, dry_run: bool, push: bool | None = None,
+           on_change: str | None = None) -> None:
+    """``run --watch``: until SIGINT/SIGTERM; exit status 0."""
+    from ..poll import Abandoned, watch
 
     def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
         if not result.items and not result.left_over:
@@ -209,15 +223,13 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
         sys.stdout.flush()
 
     cycles = 0
-    try:
-        cycles = watch(arc, stop=stop, abandon=abandon, interval_s=interval_s,
-                       on_cycle=on_cycle, max_articles=max_articles, max_time_s=max_time_s,
-                       dry_run=dry_run)
-    except Abandoned as exc:
-        typer.echo(f"gitnews: {exc}", err=True)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with _stop_on_signal() as (stop, abandon):
+        try:
+            cycles = watch(arc, stop=stop, abandon=abandon, interval_s=interval_s,
+                           on_cycle=on_cycle, max_articles=max_articles,
+                           max_time_s=max_time_s, dry_run=dry_run)
+        except Abandoned as exc:
+            typer.echo(f"gitnews: {exc}", err=True)
     typer.echo(f"gitnews: watch stopped after {cycles} run(s)", err=True)
     raise typer.Exit(EXIT_OK)
 
@@ -266,7 +278,7 @@ def run_cmd(
     gitnews process is writing to the archive, or waits with --wait.  A
     --dry-run does not need the lock.
     """
-    from ..poll import next_due_at, run
+    from ..poll import next_due_at
 
     if show_text is not None:
         if not dry_run:
@@ -289,27 +301,44 @@ def run_cmd(
         if watch:
             _watch(arc, interval_s=interval, max_articles=max_articles, max_time_s=max_time_s,
                    dry_run=dry_run, push=push, on_change=on_change)
-        options = dict(check_all=check_all, dry_run=dry_run, max_articles=max_articles,
-                       max_time_s=max_time_s)
-        if progress:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from ..poll import Abandoned
 
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          console=err_console(), transient=True) as bar:
-                task = bar.add_task("checking", total=None)
-
-                def on_item(done: int, total: int, item) -> None:  # noqa: ANN001
-                    bar.update(task, completed=done, total=total,
-                               description=f"{item.outcome.value.lower():9}")
-                result = run(arc, progress=on_item, **options)
-        else:
-            result = run(arc, **options)
+        with _stop_on_signal() as (stop, abandon):
+            try:
+                result = _run_once(arc, progress=progress, check_all=check_all,
+                                   dry_run=dry_run, max_articles=max_articles,
+                                   max_time_s=max_time_s, stop=stop, abandon=abandon)
+            except Abandoned as exc:
+                typer.echo(f"gitnews: {exc}", err=True)
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+        if stop.is_set():
+            typer.echo("gitnews: stopped on request; what was checked is committed, the "
+                       "rest is left for the next run", err=True)
         next_due = next_due_at(arc)
         print_summary(result, next_due=next_due)
         from .publish import after_run
 
         published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
+
+
+def _run_once(arc, *, progress: bool, stop: threading.Event,  # noqa: ANN001
+              abandon: threading.Event, **options: object) -> RunResult:
+    """One run, with a progress bar on a terminal."""
+    from ..poll import run
+
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err_console(), transient=True) as bar:
+            task = bar.add_task("checking", total=None)
+
+            def on_item(done: int, total: int, item) -> None:  # noqa: ANN001
+                bar.update(task, completed=done, total=total,
+                           description=f"{item.outcome.value.lower():9}")
+            return run(arc, progress=on_item, stop=stop, abandon=abandon, **options)
+    return run(arc, stop=stop, abandon=abandon, **options)
 
 
 def _show_text(archive, url: str) -> None:  # noqa: ANN001
