@@ -19,3 +19,40 @@ def __getattr__(name: str) -> object:
     value = getattr(git, name)
     globals()[name] = value  # later lookups skip this function
     return value
+
+
+class LazyRepo:
+    """A :class:`git.Repo` of a non-bare repository, made on first use.
+
+    ``git_dir`` and ``working_tree_dir`` (absolute paths, as GitPython gives
+    them) are known without GitPython; any other attribute makes the
+    ``git.Repo`` (importing GitPython: about 0.05-0.1 s) and is taken from it.
+    Read commands that only ask the cache and ``git`` plumbing
+    (:mod:`gitnews.state`, :class:`gitnews.history.BlobReader`) then never
+    import it.  ``materialised`` says whether the ``git.Repo`` exists.
+    """
+
+    def __init__(self, path: str) -> None:
+        import os
+
+        self.working_tree_dir = os.path.abspath(path)
+        self.git_dir = os.path.join(self.working_tree_dir, ".git")
+        self._repo = None
+
+    @property
+    def materialised(self) -> bool:
+        return self._repo is not None
+
+    def _real(self):  # noqa: ANN202 - git.Repo
+        if self._repo is None:
+            import git
+
+            self._repo = git.Repo(self.working_tree_dir)
+        return self._repo
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real(), name)
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()

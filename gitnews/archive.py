@@ -282,6 +282,10 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
 
 
 def _open_repo(path: Path) -> git.Repo:
+    dot_git = path / ".git"
+    if dot_git.is_dir() and (dot_git / "HEAD").is_file() and (dot_git / "objects").is_dir():
+        # The usual archive: GitPython is imported only when something needs it.
+        return git.LazyRepo(str(path))  # type: ignore[return-value]
     try:
         return git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:

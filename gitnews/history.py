@@ -160,10 +160,16 @@ def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """The bytes of each blob (40 hex id -> bytes, exactly as stored).
 
     Reads through GitPython's persistent ``git cat-file --batch`` process
-    (``repo.odb``): one process for every read of the repository object.
+    (``repo.odb``): one process for every read of the repository object; for
+    a :class:`gitnews._git.LazyRepo` not opened by GitPython yet, through one
+    :class:`BlobReader` for this call.
     Raises :class:`ValueError` for an id that is not 40 hex digits and
     :class:`git.BadName`/:class:`ValueError` for a blob git does not have.
     """
+    if getattr(repo, "materialised", True) is False:
+        # A repository GitPython has not opened yet (gitnews._git.LazyRepo): one
+        # plain `git cat-file --batch` instead of importing GitPython for this.
+        return read_blobs_batch(repo, blob_ids)
     out: dict[str, bytes] = {}
     for blob in blob_ids:
         if blob not in out:

@@ -177,10 +177,12 @@ class State:
 
     # -- sync with git ----------------------------------------------------------------
     def _head(self) -> str | None:
-        try:
-            return self.repo.git.rev_parse("--verify", "-q", "HEAD")
-        except git.GitCommandError:
-            return None
+        """The branch's commit id, or None before the first commit (one ``git
+        rev-parse``, without GitPython: every command asks it)."""
+        proc = subprocess.run(["git", "--git-dir", str(self.repo.git_dir), "rev-parse",
+                               "--verify", "-q", "HEAD"], capture_output=True, text=True)
+        head = proc.stdout.strip()
+        return head if proc.returncode == 0 and head else None
 
     def sync(self, *, transaction: Transaction | None = None) -> None:
         """Bring the git-derived tables up to date with the branch.

@@ -31,3 +31,32 @@ def test_top_level_help_imports_neither_rich_nor_pydantic():
     modules = _imported("--help")
     assert "gitnews.cli" in modules
     assert not modules & {"rich", "pydantic", "markdown_it"}, sorted(modules & {"rich", "pydantic"})
+
+
+def test_reading_the_history_does_not_import_gitpython(tmp_path):
+    # log/show/diff/list ask the cache and git plumbing only (gitnews._git.LazyRepo).
+    from datetime import datetime, timezone
+
+    from gitnews.archive import init_archive, open_archive
+    from gitnews.models import Article, Page
+    from gitnews.record import Capture, Recorder
+
+    archive = init_archive(tmp_path / "a")
+    url = "http://example.com/news/one"
+    for i, body in enumerate(["First text.", "Second text, a little longer."]):
+        when = datetime(2024, 5, 1, 12 + i, tzinfo=timezone.utc)
+        text = f"One\n\n{body}\n"
+        with open_archive(archive) as arc:
+            tx = arc.transaction()
+            recorder = Recorder(arc, tx)
+            recorder.record(Capture(
+                requested_url=url, text=text,
+                page=Page(url=url, final_url=url, status=200, body=b"", fetched_at=when),
+                article=Article(headline="One", paragraphs=(body,), extractor="test")))
+            tx.finish()
+            recorder.apply()
+    for args in (["list"], ["log", url], ["show", url], ["diff", url]):
+        modules = _imported(*args, "--archive", str(archive))
+        assert "gitnews.archive" in modules  # the command ran
+        assert not modules & {"git", "gitdb", "trafilatura", "httpx", "lxml"}, (args, sorted(
+            modules & {"git", "gitdb", "trafilatura", "httpx", "lxml"}))
