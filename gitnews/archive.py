@@ -255,6 +255,14 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
     try:
         if not _is_archive(path):
             if not create:
+                others = ([p.name for p in path.iterdir() if p.name not in ("README.md", ".git")]
+                          if path.is_dir() else [])
+                if others or (path.exists() and not path.is_dir()):
+                    raise ArchiveError(
+                        f"no gitnews archive at {path}: it holds other files "
+                        f"({', '.join(sorted(others)[:3]) or path.name}); give the archive's "
+                        "folder with --archive (or GITNEWS_ARCHIVE), or create an archive in an "
+                        "empty or new folder with `gitnews init --archive FOLDER`")
                 raise ArchiveError(f"no gitnews archive at {path}; create one with "
                                    f"`gitnews init --archive {path}` (or `gitnews add URL`)")
             repo = _git_init(path)

@@ -108,3 +108,24 @@ def test_store_refuses_a_detached_head(tmp_path):
             with arc.transaction() as tx:
                 tx.commit({"x.org/a.txt": "A\n"}, message="New: A\n", when=T0)
     assert git(path, "rev-parse", "HEAD") == head
+
+
+def test_a_folder_of_other_files_is_named_as_such_not_offered_to_init(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(ArchiveError) as err:
+        open_archive(tmp_path)
+    message = str(err.value)
+    assert "holds other files (notes.txt)" in message and "empty or new folder" in message
+    with pytest.raises(ArchiveError, match="create one with `gitnews init --archive"):
+        open_archive(tmp_path / "missing")
+
+
+def test_version_option_prints_the_version():
+    import subprocess
+    import sys
+
+    import gitnews
+
+    out = subprocess.run([sys.executable, "-m", "gitnews", "--version"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout == f"gitnews {gitnews.__version__}\n"

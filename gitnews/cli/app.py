@@ -33,6 +33,21 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"gitnews {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print gitnews's version and exit.")] = False) -> None:
+    """Track how news articles change: every article a text file, every edit a git commit."""
+
 ArchiveOption = Annotated[
     Path,
     typer.Option("--archive", "-a", envvar="GITNEWS_ARCHIVE",
