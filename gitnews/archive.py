@@ -10,14 +10,17 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .config import CONFIG_NAME, Config, default_config_text, load_config
 from .errors import ArchiveError, CacheError
-from .lock import ArchiveLock, clear_stale_git_files, wait_for_git_locks
 from .state import State
-from .store import BRANCH, Transaction, sync_worktree
+
+if TYPE_CHECKING:  # imported where used: a read command needs neither (start-up time)
+    from .lock import ArchiveLock
+    from .store import Transaction
 
 __all__ = ["Archive", "init_archive", "open_archive", "archive_readme", "DEFAULT_ARCHIVE"]
 
@@ -103,6 +106,8 @@ class Archive:
 
     def transaction(self) -> Transaction:
         """A fast-import transaction on the archive's branch (see :mod:`gitnews.store`)."""
+        from .store import Transaction
+
         return Transaction(self.repo, author=self.author())
 
     def reload_config(self) -> None:
@@ -164,6 +169,8 @@ def _git_init(path: Path) -> git.Repo:
         path.mkdir(parents=True, exist_ok=True)
         if (path / ".git").exists():
             return git.Repo(path)
+        from .store import BRANCH
+
         return git.Repo.init(path, initial_branch=BRANCH)
     except (git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
         detail = getattr(exc, "stderr", None) or exc
@@ -171,6 +178,8 @@ def _git_init(path: Path) -> git.Repo:
 
 
 def _first_commit(repo: git.Repo, path: Path, now: datetime | None) -> None:
+    from .store import Transaction
+
     config = load_config(path)
     tx = Transaction(repo, author=(config.archive.author_name, config.archive.author_email))
     tx.commit({CONFIG_NAME: default_config_text(), "README.md": archive_readme(),
@@ -181,6 +190,8 @@ def _first_commit(repo: git.Repo, path: Path, now: datetime | None) -> None:
 
 
 def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> ArchiveLock:
+    from .lock import ArchiveLock
+
     lock = ArchiveLock(repo.git_dir, command=command)
     lock.acquire(wait_s=wait_s)
     return lock
@@ -188,6 +199,9 @@ def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> Archive
 
 def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
     """Repairs after a writer died (call with the lock held); returns notices."""
+    from .lock import clear_stale_git_files, wait_for_git_locks
+    from .store import sync_worktree
+
     notices = []
     if lock.taken_over is not None:
         notices.append(f"the previous writer ({lock.taken_over.describe()}) ended without "

@@ -268,7 +268,6 @@ def show_cmd(
 ) -> None:
     """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
     from ..archive import open_archive
-    from ..render import show_json
 
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
@@ -284,6 +283,8 @@ def show_cmd(
         data = tl.data(v)
         info = tl.info(v) if json_out else None
     if json_out:
+        from ..render import show_json
+
         _write_json(show_json(tl, info, data.decode("utf-8", "replace")))
         return
     _write(data)
