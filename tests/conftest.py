@@ -148,3 +148,18 @@ def init_test_archive(archive: Path, *, min_delay_s: float = 0.0, **fetch: objec
     git(archive, "-c", "user.name=test", "-c", "user.email=test@localhost", "commit", "-q",
         "-am", "Test settings")
     return archive
+
+
+@pytest.fixture
+def polite_proxy(monkeypatch):
+    """A :class:`politeserver.PoliteServer` on loopback, set as this test's HTTP proxy
+    (and no other proxy), so that the real host names of its routes work."""
+    from politeserver import PoliteServer
+
+    s = PoliteServer()
+    for key, value in s.env({}).items():
+        monkeypatch.setenv(key, value)
+    for key in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(key, raising=False)
+    yield s
+    s.close()

@@ -8,18 +8,12 @@ import pytest
 
 from gitnews.errors import HTTPStatusError
 from gitnews.fetch import DRAIN_MAX_BYTES, Fetcher
-from politeserver import PoliteServer, Reply
+from politeserver import Reply
 
 
 @pytest.fixture
-def server(monkeypatch):
-    s = PoliteServer()
-    for key, value in s.env({}).items():
-        monkeypatch.setenv(key, value)
-    for key in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(key, raising=False)
-    yield s
-    s.close()
+def server(polite_proxy):
+    return polite_proxy
 
 
 def test_one_connection_for_304s_redirects_errors_and_pages(server):

@@ -15,21 +15,15 @@ from gitnews.archive import open_archive
 from gitnews.models import Outcome
 from gitnews.poll import run
 from gitnews.tracking import add
-from politeserver import PoliteServer, Reply, rss
+from politeserver import Reply, rss
 
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
 CONCURRENCY = 2
 
 
 @pytest.fixture
-def server(monkeypatch):
-    s = PoliteServer()
-    for key, value in s.env({}).items():
-        monkeypatch.setenv(key, value)
-    for key in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(key, raising=False)
-    yield s
-    s.close()
+def server(polite_proxy):
+    return polite_proxy
 
 
 def test_checks_go_on_while_the_recording_thread_is_busy(server, tmp_path):
