@@ -164,8 +164,10 @@ def test_delay_between_requests_and_crawl_delay(server, tmp_path):
         starts = [x["start"] for x in by_start(server.requests_to(host))
                   if x["path"] != "/robots.txt"]
         assert len(starts) == 3
-        # Measured at the server: allow a little for the requests' travel time.
-        assert all(b - a >= gap - 0.05 for a, b in zip(starts, starts[1:])), (host, starts)
+        # Measured at the server: allow for the requests' travel time, which a loaded
+        # machine stretches (0.52 s was seen for 0.6 s). Still well above min_delay_s for
+        # slow.test (the crawl delay counts) and far from 0 for plain.test (spaced out).
+        assert all(b - a >= gap - 0.12 for a, b in zip(starts, starts[1:])), (host, starts)
 
 
 def test_retry_after_seconds_backs_off_that_host_only(server, tmp_path):
