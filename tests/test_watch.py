@@ -168,8 +168,9 @@ def test_watch_sigterm_stops_cleanly_with_status_0(server, tmp_path):
     assert "New: Son-in-law remanded over killing" in git(archive, "log", "--format=%s")
 
 
-@pytest.mark.parametrize("signals", [1, 2], ids=["finish", "abandon"])
-def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, signals):
+def _one_slow_article(server, tmp_path: Path) -> tuple[Path, dict[str, str], str]:  # noqa: ANN001
+    """An archive tracking a feed of one article that takes 2 s to fetch: the
+    archive, the environment to run gitnews in, and the branch's commit."""
     archive = init_test_archive(tmp_path / "a")
     server.route("http://feeds.test/feed.xml", Reply(body=rss(["http://a.test/1"]),
                                                      content_type="application/rss+xml"))
@@ -177,10 +178,14 @@ def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, 
     env = server.env()
     run_gitnews("add", "--feed", "--archive", str(archive), "http://feeds.test/feed.xml",
                 env=env, check=True)
-    head = git(archive, "rev-parse", "HEAD")
-    proc = start_watch(archive, env)
+    return archive, env, git(archive, "rev-parse", "HEAD")
+
+
+def _interrupt_while_fetching(proc: subprocess.Popen, server, signals: int  # noqa: ANN001
+                              ) -> tuple[str, str, subprocess.Popen]:
+    """SIGINT ``signals`` times once the article is being fetched; its output."""
     try:
-        wait_for(lambda: server.in_flight.get("a.test", 0) > 0)  # the article is being fetched
+        wait_for(lambda: server.in_flight.get("a.test", 0) > 0)
         for _ in range(signals):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.2)
@@ -188,6 +193,13 @@ def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, 
     finally:
         if proc.poll() is None:
             proc.kill()
+    return out, err, proc
+
+
+@pytest.mark.parametrize("signals", [1, 2], ids=["finish", "abandon"])
+def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, signals):
+    archive, env, head = _one_slow_article(server, tmp_path)
+    out, err, proc = _interrupt_while_fetching(start_watch(archive, env), server, signals)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     subjects = git(archive, "log", "--format=%s")
@@ -206,26 +218,10 @@ def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, 
 def test_run_sigint_commits_what_was_checked_or_abandons_it(server, tmp_path, signals):
     """Ctrl-C during a plain `gitnews run` behaves as in a watch: the first signal
     commits the checks under way (nothing more starts), a second abandons the run."""
-    archive = init_test_archive(tmp_path / "a")
-    server.route("http://feeds.test/feed.xml", Reply(body=rss(["http://a.test/1"]),
-                                                     content_type="application/rss+xml"))
-    server.route("http://a.test/1", Reply(body=PAGE, delay_s=2.0))
-    env = server.env()
-    run_gitnews("add", "--feed", "--archive", str(archive), "http://feeds.test/feed.xml",
-                env=env, check=True)
-    head = git(archive, "rev-parse", "HEAD")
-    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "run", "--no-progress",
-                             "--archive", str(archive)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(lambda: server.in_flight.get("a.test", 0) > 0)
-        for _ in range(signals):
-            proc.send_signal(signal.SIGINT)
-            time.sleep(0.2)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    archive, env, head = _one_slow_article(server, tmp_path)
+    out, err, proc = _interrupt_while_fetching(subprocess.Popen(
+        [sys.executable, "-m", "gitnews", "run", "--no-progress", "--archive", str(archive)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), server, signals)
     assert "Traceback" not in err
     if signals == 1:
         assert "stopping after the work in flight" in err and "stopped on request" in err, err
