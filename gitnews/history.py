@@ -20,8 +20,7 @@ from .models import Version
 from .trailers import parse_trailers
 
 __all__ = ["LogEntry", "iter_commits", "versions", "version_time", "read_blobs",
-           "read_blobs_batch", "BlobReader", "read_version", "ARTICLE_PREFIXES", "FileVersion",
-           "file_history"]
+           "read_blobs_batch", "BlobReader", "read_version", "ARTICLE_PREFIXES"]
 
 #: Subject prefixes of version commits (``New: <headline>``).
 ARTICLE_PREFIXES = ("New: ", "Changed: ", "Removed: ", "Restored: ", "Reverted: ", "Captured: ")
@@ -243,45 +242,3 @@ def read_version(repo: git.Repo, commit: str, path: str) -> bytes:
     """The file's bytes exactly as stored at ``commit`` (``git cat-file``)."""
     return repo.git.execute(["git", "cat-file", "blob", f"{commit}:{path}"],
                             stdout_as_string=False, strip_newline_in_stdout=False)
-
-
-@dataclass
-class FileVersion:
-    """One version of one article file with its git blob id (None: the removal)."""
-
-    number: int
-    commit: str
-    blob: str | None
-    trailers: dict[str, str]
-
-
-def file_history(repo: git.Repo, path: str) -> list[FileVersion]:
-    """Every version of the file at ``path``, oldest first, with blob ids.
-
-    One ``git log --raw`` process.  Used to recognise a return to an earlier
-    text (``Reverts-To``) and to compare with the previous version's trailers.
-    """
-    args = ["git", "-c", "core.quotePath=false", "log", "--reverse", "--no-renames",
-            "--no-color", "--raw", "--no-abbrev", f"--format={_RS}%H%n%B{_US}", "HEAD",
-            "--", path]
-    try:
-        out = repo.git.execute(args, stdout_as_string=False)
-    except git.GitCommandError:
-        return []  # no commit yet
-    text = out.decode("utf-8", "replace")
-    found: list[FileVersion] = []
-    for rec in text.split(_RS):
-        if not rec.strip():
-            continue
-        head, _, raw = rec.partition(_US)
-        sha, _, message = head.partition("\n")
-        blob: str | None = None
-        for line in raw.strip("\n").split("\n"):
-            if line.startswith(":") and "\t" in line:
-                meta, name = line.split("\t", 1)
-                fields = meta.split()
-                if name == path:
-                    blob = None if fields[4].startswith("D") else fields[3]
-        found.append(FileVersion(number=len(found) + 1, commit=sha, blob=blob,
-                                 trailers=dict(parse_trailers(message.rstrip("\n") + "\n"))))
-    return found

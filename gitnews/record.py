@@ -244,14 +244,15 @@ class Recorder:
                 path = article_path(canonical, hashed=True)
         if path not in self._local:
             record = self._records.pop(path, None) or self.state.get(path)
+            noted = path in self._noted
             self._local[path] = _Local(
                 versions=record.versions if record else 0,
                 blob=record.blob if record else None,
                 removed=bool(record and record.removed),
                 url=record.url if record else None,
-                held=self.state.get_held(path) if path in self._noted else None,
-                gone=self.state.get_gone(path) if path in self._noted else None,
-                alt=self.state.get_alternation(path) if path in self._noted else None,
+                held=self.state.get_held(path) if noted else None,
+                gone=self.state.get_gone(path) if noted else None,
+                alt=self.state.get_alternation(path) if noted else None,
                 latest=_parse_time(record.last_changed) if record else None)
             self._local_folded.add(path.casefold())
         for url in [canonical, *others]:

@@ -232,9 +232,7 @@ class State:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             return
         if head is None:
-            self.db.execute("DELETE FROM articles")
-            self.db.execute("DELETE FROM aliases")
-            self.db.execute("DELETE FROM versions")
+            self._forget_history()
             self.db.execute("DELETE FROM meta WHERE k='head'")
             return
         rev = head  # not "HEAD": a writer may move it while a reader syncs
@@ -247,9 +245,7 @@ class State:
                 known, rewritten = None, True
         with self.batch():
             if known is None:
-                self.db.execute("DELETE FROM articles")
-                self.db.execute("DELETE FROM aliases")
-                self.db.execute("DELETE FROM versions")
+                self._forget_history()
             if rewritten:
                 # The history was rewritten (reset, rebase): the validators may belong
                 # to versions git no longer has, and a 304 would then keep the page's
@@ -259,6 +255,11 @@ class State:
             touched = self._replay(rev)
             self._refresh_blobs(head, touched)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+
+    def _forget_history(self) -> None:
+        """Empty the tables derived from git's history (before a rebuild)."""
+        for table in ("articles", "aliases", "versions"):
+            self.db.execute(f"DELETE FROM {table}")
 
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
