@@ -41,10 +41,10 @@ article's current version (by git blob id) and decides, per capture:
   version with ``Change-Kind: restored``.
 
 Several captures of one article in one run are counted correctly (``Version``
-= the number of gitnews's versions of the file, outside edits not counted).  Cache updates (validators, aliases, held texts,
-pending removals) are kept until :meth:`Recorder.apply`, called after the
-transaction has finished, so that nothing is remembered for a version that
-never reached git.
+= the number of gitnews's versions of the file, outside edits not counted).
+Cache updates (validators, aliases, held texts, pending removals) are kept
+until :meth:`Recorder.apply`, called after the transaction has finished, so
+that nothing is remembered for a version that never reached git.
 """
 
 from __future__ import annotations
@@ -399,22 +399,23 @@ class Recorder:
         headline = text.split("\n", 1)[0] if text else ""
         version = local.versions + 1
         canonical = local.url or url
+        kind = "removed, outside-edit" if local.outside else "removed"
         message = format_message(
             format_subject("Removed", headline or canonical),
             [("Article-Url", canonical), ("Version", version),
              ("Fetched-At", format_time(when)), ("Http-Status", status),
              ("Fetched-Url", url if _key(url) != _key(canonical) else None),
-             ("Change-Kind", "removed, outside-edit" if local.outside else "removed")],
+             ("Change-Kind", kind)],
             summary=f"The article is gone: {detail}.")
         if self.tx is not None:
             self.tx.commit({path: None}, message=message, when=when)
         local.latest = when
-        self._queued(path, local, version, None, {"Change-Kind": "removed"})
+        self._queued(path, local, version, None, {"Change-Kind": kind})
         local.removed, local.outside = True, False
         local.gone = None
         local.dirty.add("gone")
         return ItemResult(url=canonical, outcome=Outcome.REMOVED, path=path, version=version,
-                          headline=headline, message=detail, change_kind="removed")
+                          headline=headline, message=detail, change_kind=kind)
 
     def record(self, capture: Capture) -> ItemResult:
         """Decide what ``capture`` is (see the module docstring); queue a commit if a version."""

@@ -12,10 +12,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conftest import DATA, git, init_test_archive, run_gitnews
 from scenario_checks import assert_versions_consistent, version_commits
 
+from gitnews.history import is_version
 from gitnews.sitelayout import article_page, diff_page
+from gitnews.trailers import TRAILER_KEYS, format_message, parse_trailers
 
 SEED_FEED = "http://www.theguardian.com/society/rss"
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
@@ -86,7 +91,8 @@ def test_hand_edit_is_no_version_and_the_next_check_replaces_it(replay, tmp_path
     listing = _gitnews(archive, env, "list").stdout.splitlines()
     assert listing[1].split()[0] == "1"
     assert _gitnews(archive, env, "list", "--changed").stdout == ""
-    assert json.loads(_gitnews(archive, env, "list", "--json").stdout)["articles"][0]["versions"] == 1
+    listed = json.loads(_gitnews(archive, env, "list", "--json").stdout)["articles"]
+    assert [(a["versions"], a["changes"], a["outside_edit"]) for a in listed] == [(1, 0, True)]
 
     # site and feed: no change to show.
     site = tmp_path / "site"
@@ -196,3 +202,27 @@ def test_one_hand_commit_touching_several_articles(replay, tmp_path):
     assert sorted((c["files"][0], c["trailers"]["Version"], c["trailers"]["Change-Kind"])
                   for c in commits[-2:]) == [(p, "2", "outside-edit") for p in BBC_PATHS]
     assert_versions_consistent(archive)
+
+
+# -- which commits are versions (pure) --------------------------------------------------------
+
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+                 max_size=40)
+_OTHER_KEYS = [k for k in TRAILER_KEYS if k not in ("Article-Url", "Version")]
+
+
+@given(subject=_WORDS, slug=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
+       number=st.integers(1, 10**6),
+       extra=st.lists(st.tuples(st.sampled_from(_OTHER_KEYS), _WORDS), max_size=5))
+def test_a_version_commit_has_article_url_and_version(subject, slug, number, extra):
+    pairs = [("Article-Url", f"http://example.com/{slug}"), ("Version", number), *extra]
+    assert is_version(dict(parse_trailers(format_message(subject, pairs))))
+    for missing in ("Article-Url", "Version"):
+        message = format_message(subject, [p for p in pairs if p[0] != missing])
+        assert not is_version(dict(parse_trailers(message)))
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",),
+                             exclude_characters=":")))
+def test_a_message_without_trailers_is_never_a_version(message):
+    assert not is_version(dict(parse_trailers(message)))

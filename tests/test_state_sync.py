@@ -21,8 +21,8 @@ def _capture(url: str, headline: str, paragraphs: list[str], when: datetime, *,
     article = Article(headline=headline, paragraphs=tuple(paragraphs), byline="A. Writer",
                       published_at="2024-05-01", extractor="trafilatura 2.0.0")
     text = "\n\n".join([headline, *paragraphs]) + "\n"
-    page = Page(url=requested or url, final_url=url, status=200, body=text.encode(), fetched_at=when,
-                etag='"x"')
+    page = Page(url=requested or url, final_url=url, status=200, body=text.encode(),
+                fetched_at=when, etag='"x"')
     return Capture(requested_url=requested or url, page=page, article=article, text=text,
                    feed=feed)
 
