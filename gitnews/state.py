@@ -376,11 +376,14 @@ class State:
         """Store the current blob id of each of ``paths`` (its file at ``head``) and
         its headline: line 1 of its newest version's text, not of an outside edit."""
         current = self._read_current(head, paths)
-        newest = {}
-        for path in paths:
-            row = self.db.execute("SELECT vblob FROM articles WHERE path=?", (path,)).fetchone()
-            if row and row[0] and current.get(path, (None,))[0] != row[0]:
-                newest[path] = row[0]  # the file holds an outside edit (rare)
+        newest = {}  # path -> its newest version's blob, where the file holds an outside edit
+        for i in range(0, len(paths), 500):
+            chunk = paths[i:i + 500]
+            for path, vblob in self.db.execute(
+                    f"SELECT path, vblob FROM articles WHERE path IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                if vblob and current.get(path, (None,))[0] != vblob:
+                    newest[path] = vblob
         lines = self._read_objects(list(newest.values())) if newest else {}
         self.db.executemany(
             "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",

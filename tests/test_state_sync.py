@@ -30,7 +30,7 @@ def _capture(url: str, headline: str, paragraphs: list[str], when: datetime, *,
 def _tables(state: State) -> tuple[list, list]:
     articles = state.db.execute(
         "SELECT path, folded, url, versions, blob, headline, feed, first_seen, last_changed,"
-        " removed FROM articles ORDER BY path").fetchall()
+        " removed, vblob, outside FROM articles ORDER BY path").fetchall()
     aliases = state.db.execute("SELECT key, path FROM aliases ORDER BY key").fetchall()
     versions = state.db.execute("SELECT * FROM versions ORDER BY path, number").fetchall()
     return articles, aliases, versions

@@ -215,8 +215,9 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         out.append(f"{plural(len(tl.outside), 'outside edit')} (a commit made without gitnews, "
                    "marked -): not a version, not counted\n")
     if rec.outside_edit:
-        out.append("The file holds an outside edit: the next check fetches the page in full and "
-                   "commits its text if it differs\n")
+        out.append("The file holds an outside edit, not the latest version's text: the next check "
+                   "(`gitnews run --all` checks it now) fetches the page in full and commits its "
+                   "text if it differs\n")
     out.append(next_check + "\n")
     reverts = sum(1 for i in infos if i.version.trailers.get("Reverts-To"))
     if alternation and alternation.get("returns"):
