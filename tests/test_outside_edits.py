@@ -226,3 +226,43 @@ def test_a_version_commit_has_article_url_and_version(subject, slug, number, ext
                              exclude_characters=":")))
 def test_a_message_without_trailers_is_never_a_version(message):
     assert not is_version(dict(parse_trailers(message)))
+
+
+# -- the decisions of a run after an outside edit (real git, the real Recorder) ---------------
+
+def test_a_page_is_compared_with_the_versions_not_with_the_outside_edit(tmp_path):
+    from datetime import timedelta
+
+    from test_state_sync import T0, _capture, _git, _run
+
+    from gitnews.archive import init_archive, open_archive
+    from gitnews.history import versions
+
+    archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
+    url, path = "http://example.com/news/one", "example.com/news/one.txt"
+    _run(archive, [_capture(url, "One", ["The first text of the story."], T0)])
+    # A long hand-made addition: against it, the page would look like it lost most words.
+    text = (archive / path).read_text(encoding="utf-8")
+    (archive / path).write_text(text + "\n" + " ".join(["word"] * 200) + "\n", encoding="utf-8")
+    _git(archive, "commit", "-q", "-am", "add notes by hand")
+    _run(archive, [_capture(url, "One", ["The first text of the story, corrected."],
+                            T0 + timedelta(hours=1))])
+    with open_archive(archive) as arc:
+        found = versions(arc.repo, path)
+    assert [(v.number, v.trailers.get("Change-Kind")) for v in found] == \
+        [(1, None), (2, "body, outside-edit")]
+
+    # Alternation is capped (changes.max_reverts = 2), but never keeps an outside edit.
+    a, b = ["The first text of the story, corrected."], ["Another text of the story."]
+    _run(archive, [_capture(url, "One", b, T0 + timedelta(hours=2)),
+                   _capture(url, "One", a, T0 + timedelta(hours=3)),
+                   _capture(url, "One", b, T0 + timedelta(hours=4))])
+    (archive / path).write_text("One\n\nVandalised.\n", encoding="utf-8")
+    _git(archive, "commit", "-q", "-am", "vandalise")
+    _run(archive, [_capture(url, "One", a, T0 + timedelta(hours=5))])
+    with open_archive(archive) as arc:
+        found = versions(arc.repo, path)
+    assert [(v.trailers.get("Reverts-To"), v.trailers.get("Change-Kind")) for v in found[2:]] == \
+        [(None, "body"), ("2", "body, revert"), ("3", "body, revert"),
+         ("4", "body, revert, outside-edit")]
+    assert (archive / path).read_text(encoding="utf-8").endswith("corrected.\n")
