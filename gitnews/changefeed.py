@@ -33,7 +33,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from . import __version__
 from .diff import DiffStats, count_words, diff_texts
-from .history import LogEntry, iter_commits, read_blobs, version_time
+from .history import LogEntry, is_version, iter_commits, read_blobs, version_time
 from .models import FEED_LIMIT, Version
 from .normalise import parse_text
 from .render import _env, html_table, human_time, plural, stats_words
@@ -121,7 +121,9 @@ def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
     if not found:
         return []
     previous = _previous_versions(repo, found)
-    blobs = {b for e, _, path, _, _ in found for b in (e.blobs.get(path), e.old_blobs.get(path))
+    blobs = {b for e, _, path, _, _ in found
+             for b in (e.blobs.get(path),
+                       previous[e.commit].blobs.get(path) if e.commit in previous else None)
              if b}
     texts = read_blobs(repo, sorted(blobs))
     views: list[DiffView] = []
@@ -133,10 +135,12 @@ def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
                       subject=entry.message.split("\n", 1)[0], trailers=trailers,
                       removed=status == "D", blob=entry.blobs.get(path))
         prev_status = next((s for s, p in prev_entry.changes if p == path), "M")
+        # The previous version's text, not the text the commit replaced: after an outside
+        # edit the change is still shown against the article's previous version.
         old = Version(path=path, number=number - 1, commit=prev_entry.commit,
                       fetched_at=prev_entry.time, subject=prev_entry.message.split("\n", 1)[0],
                       trailers=prev_entry.trailers, removed=prev_status == "D",
-                      blob=entry.old_blobs.get(path))
+                      blob=prev_entry.blobs.get(path))
         views.append(make_view(old, new, _text(texts, old.blob), _text(texts, new.blob)))
     return views
 
@@ -154,41 +158,50 @@ def _previous_versions(repo: git.Repo,
     changes' ``Article-Url`` trailers: no file comparisons, which git's
     changed-path Bloom filters would speed up for one path only), newest
     first, stopped as soon as every change has met its previous version.  A
-    candidate counts only if its blob is the one the change replaced (so a
-    version whose URL differs, e.g. ``http`` → ``https``, is not skipped
-    over unnoticed); the rare change left without one gets a path-limited
-    ``git log -n1 <change>^ -- <path>``.
+    candidate counts only if it is a version (:func:`gitnews.history.is_version`:
+    an outside edit never is) and its ``Version`` is the change's minus one or
+    its blob is the one the change replaced (so a version whose URL differs,
+    e.g. ``http`` → ``https``, is not skipped over unnoticed); the rare change
+    left without one gets a path-limited ``git log <change>^ -- <path>``
+    stopped at the first version.
     """
-    wanted = {e.commit: (path, e.old_blobs.get(path), status)
-              for e, status, path, _, _ in found}
+    wanted = {e.commit: (path, e.old_blobs.get(path), status, number)
+              for e, status, path, _, number in found}
     urls = sorted({trailers["Article-Url"] for _, _, _, trailers, _ in found})
     waiting: dict[str, str] = {}  # path -> change commit whose previous version comes next
     out: dict[str, LogEntry] = {}
     options = ["-F", *(f"--grep=Article-Url: {url}" for url in urls)]
     for entry in iter_commits(repo, "HEAD", reverse=False, blobs=True, options=options):
+        trailers = entry.trailers
         for status, path in entry.changes:
-            change = waiting.pop(path, None)
-            if change is not None and _replaced(entry, status, path, wanted[change]):
+            change = waiting.pop(path, None) if is_version(trailers) else None
+            if change is not None and _replaced(entry, status, path, wanted[change], trailers):
                 out[change] = entry
             if wanted.get(entry.commit, (None,))[0] == path:
                 waiting[path] = entry.commit
         if len(out) == len(wanted):
             return out
-    for commit, (path, _, _) in wanted.items():
+    for commit, (path, _, _, _) in wanted.items():
         if commit not in out:
             try:
                 for entry in iter_commits(repo, f"{commit}^", paths=[path], reverse=False,
-                                          options=["--max-count=1"]):
-                    out[commit] = entry
+                                          blobs=True):
+                    if is_version(entry.trailers):
+                        out[commit] = entry
+                        break
             except git.GitCommandError:  # a first commit has no parent: no previous version
                 pass
     return out
 
 
 def _replaced(entry: LogEntry, status: str, path: str,
-              change: tuple[str, str | None, str]) -> bool:
-    """Whether ``entry`` wrote the text that ``change`` (path, old blob, status) replaced."""
-    _, old_blob, change_status = change
+              change: tuple[str, str | None, str, int], trailers: dict[str, str]) -> bool:
+    """Whether the version ``entry`` (its ``trailers``) is the one before ``change``
+    (path, old blob, status, number): its ``Version`` is one less, or it wrote the
+    text the change replaced."""
+    _, old_blob, change_status, number = change
+    if trailers.get("Version") == str(number - 1):
+        return True
     if change_status == "A":  # restored: the version before removed the file
         return status == "D"
     return entry.blobs.get(path) == old_blob
@@ -251,9 +264,13 @@ def change_summary(stats: DiffStats | None, *, removed: bool = False,
 
 
 def view_summary(view: DiffView) -> str:
-    """:func:`change_summary` of a view (removal and restoration included)."""
-    return change_summary(view.diff.stats, removed=view.b.version.removed,
+    """:func:`change_summary` of a view (removal and restoration included), plus
+    ``" (replaces an outside edit)"`` when the new version's ``Change-Kind`` says
+    so (the file held a text committed without gitnews, which is never shown)."""
+    what = change_summary(view.diff.stats, removed=view.b.version.removed,
                           restored=view.a.version.removed and not view.b.version.removed)
+    kinds = [k.strip() for k in view.b.version.trailers.get("Change-Kind", "").split(",")]
+    return what + " (replaces an outside edit)" if "outside-edit" in kinds else what
 
 
 def view_headline(view: DiffView) -> str:

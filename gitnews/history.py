@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -19,13 +19,47 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 from .models import Version
 from .trailers import parse_trailers
 
-__all__ = ["LogEntry", "iter_commits", "versions", "version_time", "read_blobs",
-           "read_blobs_batch", "BlobReader", "read_version", "ARTICLE_PREFIXES"]
+__all__ = ["LogEntry", "OutsideEdit", "is_version", "iter_commits", "versions", "file_history",
+           "version_time", "read_blobs", "read_blobs_batch", "BlobReader", "read_version",
+           "ARTICLE_PREFIXES"]
 
 #: Subject prefixes of version commits (``New: <headline>``).
 ARTICLE_PREFIXES = ("New: ", "Changed: ", "Removed: ", "Restored: ", "Reverted: ", "Captured: ")
 
 _RS, _US = "\x1e", "\x1f"
+
+
+def is_version(trailers: Mapping[str, str]) -> bool:
+    """Whether a commit with these trailers is one of gitnews's versions.
+
+    ``trailers``: the commit's trailer block as :func:`gitnews.trailers.parse_trailers`
+    (and ``git interpret-trailers --parse``) reads it, key -> value.  A version
+    commit carries both an ``Article-Url`` and a ``Version`` trailer with a
+    non-empty value (docs/archive-format.md, "Edits made outside gitnews").
+    Any other commit that touches an article's file is an *outside edit*: kept
+    in the history, never numbered or counted as a version.
+    """
+    return bool(trailers.get("Article-Url")) and bool(trailers.get("Version"))
+
+
+@dataclass(frozen=True)
+class OutsideEdit:
+    """A commit without gitnews's trailers that touched an article's file
+    (an edit, ``git revert`` or ``git rm`` made with plain git): not a version.
+
+    ``after``: the number of the article's version it follows (its newest
+    version when the edit was committed).  ``at``: the commit's author date
+    (aware, UTC).  ``removed``: the commit deleted the file.  ``blob``: the
+    file's blob id after the commit (40 hex), None when deleted.
+    """
+
+    path: str
+    commit: str
+    at: datetime
+    subject: str
+    after: int
+    removed: bool = False
+    blob: str | None = None
 
 
 @dataclass
@@ -118,21 +152,37 @@ def _parse_record(rec: str) -> LogEntry:
                     old_blobs=old_blobs)
 
 
-def versions(repo: git.Repo, path: str) -> list[Version]:
-    """Every version of the article at ``path``, oldest first (one ``git log``).
+def file_history(repo: git.Repo, path: str) -> tuple[list[Version], list[OutsideEdit]]:
+    """The versions of the article at ``path`` (numbered from 1, oldest first)
+    and the outside edits of its file (:func:`is_version`), from one ``git log``.
 
     Each :class:`~gitnews.models.Version` has its ``blob`` id (None for a
-    removal), so that :func:`read_blobs` can read the texts without another log.
+    removal), so that :func:`read_blobs` can read the texts without another
+    log.  Commits before gitnews first wrote the file are not the article's.
     """
-    out: list[Version] = []
-    for number, entry in enumerate(iter_commits(repo, "HEAD", paths=[path], blobs=True),
-                                   start=1):
+    found: list[Version] = []
+    outside: list[OutsideEdit] = []
+    for entry in iter_commits(repo, "HEAD", paths=[path], blobs=True):
         status = next((s for s, p in entry.changes if p == path), "M")
-        out.append(Version(path=path, number=number, commit=entry.commit,
-                           fetched_at=entry.time, subject=entry.message.split("\n", 1)[0],
-                           trailers=entry.trailers, removed=status == "D",
-                           blob=entry.blobs.get(path)))
-    return out
+        trailers = entry.trailers
+        subject = entry.message.split("\n", 1)[0]
+        if not is_version(trailers):
+            if found:
+                outside.append(OutsideEdit(path=path, commit=entry.commit, at=entry.time,
+                                           subject=subject, after=len(found),
+                                           removed=status == "D", blob=entry.blobs.get(path)))
+            continue
+        found.append(Version(path=path, number=len(found) + 1, commit=entry.commit,
+                             fetched_at=entry.time, subject=subject, trailers=trailers,
+                             removed=status == "D", blob=entry.blobs.get(path)))
+    return found, outside
+
+
+def versions(repo: git.Repo, path: str) -> list[Version]:
+    """Every version of the article at ``path``, oldest first (one ``git log``):
+    gitnews's version commits only (:func:`is_version`), numbered from 1; see
+    :func:`file_history`."""
+    return file_history(repo, path)[0]
 
 
 def version_time(version: Version) -> datetime:

@@ -14,7 +14,7 @@
 
 The replay is refused, and nothing is pushed or rewritten, when a file was
 changed on both sides (:class:`~gitnews.errors.PushConflictError`): the
-archive's ``Version`` trailers count the commits that touched a file, so a
+archive's ``Version`` trailers count the version commits of a file, so a
 version of one article recorded by two clones cannot be put in one line
 without renumbering history.  The same holds for a file added on both sides,
 ``gitnews.toml`` edited on both sides, and unrelated histories.

@@ -12,12 +12,17 @@ article's current version (by git blob id) and decides, per capture:
   already knows; otherwise a new file at :func:`~gitnews.paths.article_path` of
   the canonical URL (hashed when that path is taken).
 * **unchanged**: the text is the current version's (a held text or a pending
-  removal of the article is then forgotten: the teaser came and went).
+  removal of the article is then forgotten: the teaser came and went), or the
+  text the file holds (also after an outside edit: nothing to commit).
 * **a version**: one commit with the trailers of the archive format plus
   ``Page-Sha256`` (SHA-256 of the page bytes) and, after the first version,
   ``Change-Kind`` (comma-separated: ``headline``, ``byline``, ``body``,
-  ``revert``, ``extraction``, ``removed``, ``restored``) and, for a return to an
-  earlier text, ``Reverts-To: <version>``.
+  ``revert``, ``extraction``, ``removed``, ``restored``, ``outside-edit``) and,
+  for a return to an earlier text, ``Reverts-To: <version>``.  Versions are
+  compared with the article's versions, never with an *outside edit* (a
+  commit made without gitnews, :func:`gitnews.history.is_version`): a version
+  that replaces the text of an outside edit in the file says so
+  (``outside-edit``), and its other kinds compare it with the newest version.
 * **held** (:data:`~gitnews.models.Outcome.HELD`): a *suspicious* text — its
   body lost more than ``changes.suspicious_loss`` of the current version's
   words, or it shrank and reads like a paywall or consent teaser
@@ -36,10 +41,10 @@ article's current version (by git blob id) and decides, per capture:
   version with ``Change-Kind: restored``.
 
 Several captures of one article in one run are counted correctly (``Version``
-= the file's commit count).  Cache updates (validators, aliases, held texts,
-pending removals) are kept until :meth:`Recorder.apply`, called after the
-transaction has finished, so that nothing is remembered for a version that
-never reached git.
+= the number of gitnews's versions of the file, outside edits not counted).
+Cache updates (validators, aliases, held texts, pending removals) are kept
+until :meth:`Recorder.apply`, called after the transaction has finished, so
+that nothing is remembered for a version that never reached git.
 """
 
 from __future__ import annotations
@@ -65,7 +70,8 @@ __all__ = ["Capture", "Recorder", "TEASER_MARKERS", "CHANGE_KINDS", "suspicion",
            "page_sha256"]
 
 #: The values of the ``Change-Kind`` trailer, in the order they are written.
-CHANGE_KINDS = ("headline", "byline", "body", "revert", "extraction", "removed", "restored")
+CHANGE_KINDS = ("headline", "byline", "body", "revert", "extraction", "removed", "restored",
+                "outside-edit")
 
 #: Phrases of paywall, registration and consent teasers (lower case, matched
 #: anywhere in the text).  A new text that contains one the current version does
@@ -169,9 +175,10 @@ class _Local:
     """What this run knows and has queued for one article."""
 
     versions: int
-    blob: str | None
+    blob: str | None  # the file's text (an outside edit's when ``outside``)
     removed: bool
     url: str | None = None
+    outside: bool = False  # the file holds an outside edit, not the newest version's text
     history: list[_Past] | None = None   # loaded on first need
     texts: dict[str, str] = field(default_factory=dict)  # blob id -> text
     held: dict | None = None
@@ -250,6 +257,7 @@ class Recorder:
                 blob=record.blob if record else None,
                 removed=bool(record and record.removed),
                 url=record.url if record else None,
+                outside=bool(record and record.outside_edit),
                 held=self.state.get_held(path) if noted else None,
                 gone=self.state.get_gone(path) if noted else None,
                 alt=self.state.get_alternation(path) if noted else None,
@@ -391,22 +399,23 @@ class Recorder:
         headline = text.split("\n", 1)[0] if text else ""
         version = local.versions + 1
         canonical = local.url or url
+        kind = "removed, outside-edit" if local.outside else "removed"
         message = format_message(
             format_subject("Removed", headline or canonical),
             [("Article-Url", canonical), ("Version", version),
              ("Fetched-At", format_time(when)), ("Http-Status", status),
              ("Fetched-Url", url if _key(url) != _key(canonical) else None),
-             ("Change-Kind", "removed")],
+             ("Change-Kind", kind)],
             summary=f"The article is gone: {detail}.")
         if self.tx is not None:
             self.tx.commit({path: None}, message=message, when=when)
         local.latest = when
-        self._queued(path, local, version, None, {"Change-Kind": "removed"})
-        local.removed = True
+        self._queued(path, local, version, None, {"Change-Kind": kind})
+        local.removed, local.outside = True, False
         local.gone = None
         local.dirty.add("gone")
         return ItemResult(url=canonical, outcome=Outcome.REMOVED, path=path, version=version,
-                          headline=headline, message=detail, change_kind="removed")
+                          headline=headline, message=detail, change_kind=kind)
 
     def record(self, capture: Capture) -> ItemResult:
         """Decide what ``capture`` is (see the module docstring); queue a commit if a version."""
@@ -448,7 +457,9 @@ class Recorder:
         earlier = self._earlier(path, local, blob)
         if earlier is not None:
             return self._revert(path, local, capture.text, info, earlier, when=page.fetched_at)
-        old_text = self._text(local, local.blob)
+        # Suspicious compared with the newest version, not with an outside edit.
+        old_text = self._previous_text(path, local)[0] if local.outside \
+            else self._text(local, local.blob)
         reason = suspicion(old_text, capture.text, max_loss=self.changes.suspicious_loss)
         if reason is not None and self.changes.confirm_checks > 0:
             return self._hold(path, local, capture.text, blob, info, reason, when=page.fetched_at)
@@ -501,7 +512,7 @@ class Recorder:
                 *, when: datetime) -> ItemResult:
         history = self._history(path, local)
         reverts = sum(1 for past in history if past.trailers.get("Reverts-To"))
-        if reverts >= self.changes.max_reverts:
+        if reverts >= self.changes.max_reverts and not local.outside:  # never keep an outside edit
             alt = local.alt or {"returns": 0, "last_seen": None, "seen_blob": None}
             blob = blob_id(text.encode("utf-8"))
             if alt.get("seen_blob") != blob:
@@ -526,12 +537,14 @@ class Recorder:
                restored: bool, reverts_to: int | None) -> list[str]:
         old_text, past = self._previous_text(path, local)
         old_trailers = past.trailers if past else {}
-        kinds: list[str] = []
+        kinds: list[str] = ["outside-edit"] if local.outside else []
         if restored:
             kinds.append("restored")
         elif old_trailers.get("Page-Sha256") and old_trailers["Page-Sha256"] == info["page_sha"] \
                 and reverts_to is None:
-            return ["extraction"]
+            # The same page: only the extraction changed (or only the outside edit is undone).
+            return [k for k in CHANGE_KINDS
+                    if k in kinds or (k == "extraction" and old_text != text)]
         if old_text:
             if old_text.split("\n", 1)[0] != text.split("\n", 1)[0]:
                 kinds.append("headline")
@@ -577,7 +590,7 @@ class Recorder:
         blob = blob_id(data)
         self._queued(path, local, version, blob, {k: str(v) for k, v in trailers
                                                   if v is not None and v != ""})
-        local.blob, local.removed, local.url = blob, False, url
+        local.blob, local.removed, local.url, local.outside = blob, False, url, False
         # Only the newest text stays in memory: git cannot give it back before the
         # transaction ends, and the next capture of this run compares with it.
         local.texts = {blob: text}

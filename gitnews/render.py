@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from .models import DIFF_FORMATS
 from .diff import DiffResult, DiffStats, Row, WordOp, split_edges
+from .history import OutsideEdit
 from .state import ArticleRecord
 from .timeline import DiffView, Timeline, VersionInfo, article_host, gap_words
 from .trailers import format_time
@@ -333,7 +334,7 @@ def article_json(record: ArticleRecord) -> dict:
             "headline": record.headline, "versions": record.versions,
             "changes": max(0, record.versions - 1), "first_seen": record.first_seen,
             "last_changed": record.last_changed, "removed": record.removed,
-            "feed": record.feed}
+            "feed": record.feed, "outside_edit": record.outside_edit}
 
 
 def stats_json(stats: DiffStats | None) -> dict | None:
@@ -380,10 +381,18 @@ def diff_json(view: DiffView) -> dict:
             **diff_result_json(view.diff)}
 
 
+def outside_edit_json(edit: OutsideEdit) -> dict:
+    """The ``outside edit`` object (docs/json-output.md)."""
+    return {"commit": edit.commit, "committed_at": format_time(edit.at),
+            "after_version": edit.after, "removed": edit.removed, "blob": edit.blob,
+            "subject": edit.subject}
+
+
 def log_json(timeline: Timeline, infos: Sequence[VersionInfo]) -> dict:
     """``gitnews log --json`` (schema ``gitnews.log/1``)."""
     return {"schema": "gitnews.log/1", "article": article_json(timeline.record),
-            "versions": [version_json(i) for i in infos]}
+            "versions": [version_json(i) for i in infos],
+            "outside_edits": [outside_edit_json(e) for e in timeline.outside]}
 
 
 def show_json(timeline: Timeline, info: VersionInfo, text: str) -> dict:

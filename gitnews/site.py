@@ -53,7 +53,7 @@ from .changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, host_feed
                          make_view, render_feed, site_diff_url, site_feed_spec, view_headline,
                          view_summary)
 from .errors import SiteError
-from .history import BlobReader, iter_commits, version_time
+from .history import BlobReader, is_version, iter_commits, version_time
 from .models import Version
 from .render import _env, _safe_href, html_table, human_time, plural, stats_words
 from .sitelayout import (FEED, INDEX, MANIFEST, NOJEKYLL, STYLE, article_feed, article_page,
@@ -141,9 +141,11 @@ def read_histories(repo: git.Repo) -> dict[str, list[Version]]:
     """Every article's versions, oldest first, from one ``git log`` of the repository.
 
     ``{archive path: [Version, ...]}``: the commits that touched a ``.txt``
-    file and carry an ``Article-Url`` trailer (as the cache counts them,
-    :mod:`gitnews.state`), numbered from 1, each with its blob id (None for
-    a removal).  {} for an archive without commits.
+    file and are gitnews's versions (:func:`gitnews.history.is_version`, as
+    the cache counts them, :mod:`gitnews.state`), numbered from 1, each with
+    its blob id (None for a removal).  Outside edits (commits made without
+    gitnews) are no versions: the site never shows them as changes.  {} for
+    an archive without commits.
     """
     out: dict[str, list[Version]] = {}
     try:
@@ -157,7 +159,7 @@ def read_histories(repo: git.Repo) -> dict[str, list[Version]]:
                 continue
             if trailers is None:
                 trailers = entry.trailers
-            if "Article-Url" not in trailers:
+            if not is_version(trailers):
                 continue
             versions = out.setdefault(path, [])
             versions.append(Version(

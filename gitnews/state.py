@@ -4,8 +4,12 @@ Kept in ``.git/gitnews/state.sqlite`` (inside ``.git``, so never committed and
 never in the working tree).  Two kinds of data:
 
 * derived from git (articles, their version counts, current blob ids,
-  headlines, aliases found in trailers): rebuilt from ``git log`` whenever
-  the cache's recorded ``head`` is not the branch's current commit;
+  headlines, aliases found in trailers, every version and every outside
+  edit): rebuilt from ``git log`` whenever the cache's recorded ``head`` is
+  not the branch's current commit.  Versions are gitnews's own commits
+  (:func:`gitnews.history.is_version`); a commit made without gitnews's
+  trailers that touches an article's file is an *outside edit*, kept apart
+  and never counted;
 * check state that changes on every run (ETag, Last-Modified, last check,
   failure streak, unchanged checks for the schedule, the backlog of articles
   not fetched yet, robots.txt copies and host back-offs): losing it costs
@@ -29,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from . import _git as git  # GitPython, imported on first use (start-up time)
 
-from .history import iter_commits
+from .history import OutsideEdit, is_version, iter_commits
 from .models import Version
 from .trailers import format_time, parse_trailers
 from .urls import identity_key
@@ -40,15 +44,21 @@ if TYPE_CHECKING:
 __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 
 STATE_DIR = "gitnews"
-# 2: alias keys are identity_key (no www., no trailing /); 4: the versions table.
-_SCHEMA_VERSION = "4"
+# 2: alias keys are identity_key (no www., no trailing /); 4: the versions table;
+# 5: only gitnews's commits are versions, outside edits in their own table.
+_SCHEMA_VERSION = "5"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     path TEXT PRIMARY KEY, folded TEXT NOT NULL, url TEXT NOT NULL,
     versions INTEGER NOT NULL, blob TEXT, headline TEXT, feed TEXT,
-    first_seen TEXT, last_changed TEXT, removed INTEGER NOT NULL DEFAULT 0);
+    first_seen TEXT, last_changed TEXT, removed INTEGER NOT NULL DEFAULT 0,
+    vblob TEXT, outside INTEGER NOT NULL DEFAULT 0);
+-- blob: the file's blob at the branch's head (NULL: no file); vblob: the newest
+-- version's (NULL: a removal); outside: 1 when they differ, i.e. the file holds
+-- an outside edit. versions, first_seen, last_changed, removed, headline: of
+-- gitnews's versions only.
 CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded);
 CREATE TABLE IF NOT EXISTS aliases (key TEXT PRIMARY KEY, path TEXT NOT NULL);
 -- Every version of every article (blob NULL: the removal): commit id, commit time
@@ -59,6 +69,13 @@ CREATE TABLE IF NOT EXISTS versions (
     path TEXT NOT NULL, number INTEGER NOT NULL, commit_id TEXT NOT NULL, at INTEGER NOT NULL,
     blob TEXT, subject TEXT NOT NULL, trailers TEXT NOT NULL,
     PRIMARY KEY (path, number)) WITHOUT ROWID;
+-- Commits without gitnews's trailers that touched an article's file (gitnews.history
+-- .is_version): not versions. after: the number of the version they follow; blob
+-- NULL: the file was deleted. In the order git gave them (rowid).
+CREATE TABLE IF NOT EXISTS outside (
+    path TEXT NOT NULL, commit_id TEXT NOT NULL, at INTEGER NOT NULL, blob TEXT,
+    subject TEXT NOT NULL, after INTEGER NOT NULL, UNIQUE (path, commit_id));
+CREATE INDEX IF NOT EXISTS outside_path ON outside(path);
 CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checks (
     path TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, last_checked TEXT,
@@ -113,6 +130,7 @@ class ArticleRecord:
     last_error: str | None = None
     unchanged: int = 0            # checks that found no change since the last change
     not_before: str | None = None  # the next check is put off until then
+    outside_edit: bool = False    # the file holds an outside edit, not its newest version's text
 
 
 def _safe_key(url: str) -> str | None:
@@ -170,8 +188,8 @@ class State:
     def _reset(self) -> None:
         # The git-derived tables are rebuilt from git by the next sync; a table whose
         # columns changed between schema versions is made anew.
-        self.db.executescript("DELETE FROM articles; DELETE FROM aliases; DROP TABLE versions;"
-                              " DELETE FROM meta;")
+        self.db.executescript("DROP TABLE articles; DELETE FROM aliases; DROP TABLE versions;"
+                              " DROP TABLE outside; DELETE FROM meta;")
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
 
@@ -229,6 +247,7 @@ class State:
                 self.db.executemany(
                     "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
                     ((*(current.get(p) or (None, None)), p) for p in touched))
+                self._mark_outside(touched)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
             return
         if head is None:
@@ -254,11 +273,12 @@ class State:
                 self.db.execute("UPDATE checks SET etag=NULL, last_modified=NULL")
             touched = self._replay(rev)
             self._refresh_blobs(head, touched)
+            self._mark_outside(touched)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
 
     def _forget_history(self) -> None:
         """Empty the tables derived from git's history (before a rebuild)."""
-        for table in ("articles", "aliases", "versions"):
+        for table in ("articles", "aliases", "versions", "outside"):
             self.db.execute(f"DELETE FROM {table}")
 
     def _replay(self, rev: str) -> list[str]:
@@ -278,60 +298,98 @@ class State:
         one SQL statement per article and one per version, not several per
         commit.  Returns the touched paths.
         """
-        rows: dict[str, list] = {}    # path -> [url, new versions, first, last, removed, feed]
+        rows: dict[str, list] = {}    # path -> [url, new versions, first, last, removed, feed,
+        #                                        newest version's blob]
         aliases: dict[str, str] = {}  # url key -> path; the latest commit wins
         versions: list[tuple] = []    # rows of the versions table
-        base: dict[str, int] = {}     # path -> versions before these commits
+        outside: list[tuple] = []     # rows of the outside table
+        base: dict[str, int | None] = {}  # path -> versions before these commits (None: unknown)
+        touched: dict[str, None] = {}  # every article path touched, in order
         for commit, when, message, changes in commits:
             trailers = dict(parse_trailers(message))
-            # A commit without Article-Url was not made by gitnews (an edit with plain
-            # git): it is a version of each article file it touches all the same, as
-            # in git's own history, so that Version stays the file's commit count.
-            url = trailers.get("Article-Url")
-            ts = format_time(when)
+            # Only gitnews's own commits are versions; any other commit that touches an
+            # article's file (an edit made with plain git) is an outside edit: kept, shown
+            # by `gitnews log`, never numbered or counted (docs/archive-format.md).
+            version = is_version(trailers)
+            url = trailers.get("Article-Url") if version else None
             at = int(when.timestamp())
             subject = message.split("\n", 1)[0]
-            trailers_json = json.dumps(trailers, ensure_ascii=False, separators=(",", ":"))
-            feed = trailers.get("Feed")
-            keys = [k for k in (_safe_key(url), _safe_key(trailers["Fetched-Url"])
-                                if trailers.get("Fetched-Url") else None) if k]
+            if version:
+                ts = format_time(when)
+                trailers_json = json.dumps(trailers, ensure_ascii=False, separators=(",", ":"))
+                feed = trailers.get("Feed")
+                keys = [k for k in (_safe_key(url), _safe_key(trailers["Fetched-Url"])
+                                    if trailers.get("Fetched-Url") else None) if k]
             for status, path, blob in changes:
                 if not path.endswith(".txt"):
                     continue
-                row = rows.get(path)
-                if row is None:
-                    found = self.db.execute("SELECT versions, url FROM articles WHERE path=?",
+                if path not in base:
+                    found = self.db.execute("SELECT versions FROM articles WHERE path=?",
                                             (path,)).fetchone()
-                    if url is None and found is None:
+                    base[path] = found[0] if found else None
+                row = rows.get(path)
+                count = (base[path] or 0) + (row[1] if row else 0)
+                if not version:
+                    if base[path] is None and row is None:
                         continue  # a file gitnews never wrote is not an article
-                    row = rows[path] = [url or found[1], 0, ts, ts, False, None]
-                    base[path] = found[0] if found else 0
-                row[0], row[3], row[4] = url or row[0], ts, status == "D"
+                    outside.append((path, commit, at, None if status == "D" else blob,
+                                    subject, count))
+                    touched[path] = None
+                    continue
+                if row is None:
+                    row = rows[path] = [url, 0, ts, ts, False, None, None]
+                row[0], row[3], row[4] = url, ts, status == "D"
                 row[1] += 1
-                versions.append((path, base[path] + row[1], commit, at,
-                                 None if status == "D" else blob, subject, trailers_json))
+                row[6] = None if status == "D" else blob
+                versions.append((path, count + 1, commit, at, row[6], subject, trailers_json))
                 if feed:
                     row[5] = feed
                 for key in keys:
                     aliases[key] = path
+                touched[path] = None
         self.db.executemany(
             "INSERT INTO articles(path, folded, url, versions, feed, first_seen, last_changed,"
-            " removed) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET"
+            " removed, vblob) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET"
             " url=excluded.url, versions=versions+excluded.versions,"
             " last_changed=excluded.last_changed, removed=excluded.removed,"
-            " feed=COALESCE(excluded.feed, feed)",
-            ((path, path.casefold(), url, n, feed, first, last, int(removed))
-             for path, (url, n, first, last, removed, feed) in rows.items()))
+            " feed=COALESCE(excluded.feed, feed), vblob=excluded.vblob",
+            ((path, path.casefold(), url, n, feed, first, last, int(removed), vblob)
+             for path, (url, n, first, last, removed, feed, vblob) in rows.items()))
         self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)", aliases.items())
         self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
-        return list(rows)
+        self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
+        return list(touched)
+
+    def _mark_outside(self, paths: list[str]) -> None:
+        """Flag each of ``paths`` whose file no longer holds its newest version's text
+        (an outside edit), and forget its ETag and Last-Modified: the next check then
+        fetches the page in full, so that a 304 can never keep an outside edit as the
+        article's text (the page's text is committed when it differs from the file)."""
+        self.db.executemany("UPDATE articles SET outside = (blob IS NOT vblob) WHERE path=?",
+                            ((p,) for p in paths))
+        self.db.executemany(
+            "UPDATE checks SET etag=NULL, last_modified=NULL WHERE path=?"
+            " AND EXISTS (SELECT 1 FROM articles a WHERE a.path=checks.path AND a.outside=1)",
+            ((p,) for p in paths))
 
     def _refresh_blobs(self, head: str, paths: list[str]) -> None:
-        """Store the current blob id and headline (line 1) of each of ``paths``."""
+        """Store the current blob id of each of ``paths`` (its file at ``head``) and
+        its headline: line 1 of its newest version's text, not of an outside edit."""
         current = self._read_current(head, paths)
+        newest = {}  # path -> its newest version's blob, where the file holds an outside edit
+        for i in range(0, len(paths), 500):
+            chunk = paths[i:i + 500]
+            for path, vblob in self.db.execute(
+                    f"SELECT path, vblob FROM articles WHERE path IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                if vblob and current.get(path, (None,))[0] != vblob:
+                    newest[path] = vblob
+        lines = self._read_objects(list(newest.values())) if newest else {}
         self.db.executemany(
             "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
-            ((*current.get(path, (None, None)), path) for path in paths))
+            ((current.get(path, (None,))[0],
+              lines.get(newest[path], (None, None))[1] if path in newest
+              else current.get(path, (None, None))[1], path) for path in paths))
 
     def _read_current(self, head: str, paths: list[str]) -> dict[str, tuple[str, str]]:
         """``path -> (blob id, line 1)`` at commit ``head``, for the paths that exist there.
@@ -340,25 +398,31 @@ class State:
         git resolves each path itself, so the cost follows the number of paths
         asked, not the size of the tree.  Archive paths never contain a newline.
         """
-        if not paths:
+        found = self._read_objects([f"{head}:{p}" for p in paths])
+        return {p: found[f"{head}:{p}"] for p in paths if f"{head}:{p}" in found}
+
+    def _read_objects(self, names: list[str]) -> dict[str, tuple[str, str]]:
+        """``name -> (blob id, line 1)`` for each object name (a blob id, or
+        ``<commit>:<path>``) that names a blob; one ``git cat-file --batch``."""
+        if not names:
             return {}
         proc = self.repo.git.execute(["git", "cat-file", "--batch"], as_process=True,
                                      istream=subprocess.PIPE)
         # Feed from a thread so that neither pipe can fill up and block the other.
-        request = "".join(f"{head}:{p}\n" for p in paths).encode("utf-8")
+        request = "".join(f"{n}\n" for n in names).encode("utf-8")
         feeder = threading.Thread(target=lambda: (proc.stdin.write(request), proc.stdin.close()),
                                   daemon=True)
         feeder.start()
         out: dict[str, tuple[str, str]] = {}
         try:
-            for path in paths:
+            for name in names:
                 header = proc.stdout.readline().split()
                 if len(header) == 3 and header[2].isdigit():  # "<id> <type> <size>"
                     data = proc.stdout.read(int(header[2]) + 1)
                     if header[1] == b"blob":
-                        out[path] = (header[0].decode(),
+                        out[name] = (header[0].decode(),
                                      data.split(b"\n", 1)[0].decode("utf-8", "replace"))
-                # else "<name> missing": the file was removed
+                # else "<name> missing": e.g. a file removed at that commit
         finally:
             feeder.join()
             proc.stdout.close()
@@ -368,13 +432,14 @@ class State:
     # -- lookups ----------------------------------------------------------------------
     _COLS = ("a.path, a.url, a.versions, a.blob, a.headline, a.feed, a.first_seen, "
              "a.last_changed, a.removed, c.etag, c.last_modified, c.last_checked, "
-             "COALESCE(c.failures, 0), c.last_error, COALESCE(s.unchanged, 0), s.not_before")
+             "COALESCE(c.failures, 0), c.last_error, COALESCE(s.unchanged, 0), s.not_before, "
+             "a.outside")
     _JOIN = "articles a LEFT JOIN checks c USING(path) LEFT JOIN schedule s USING(path)"
 
     def _record(self, row: tuple | None) -> ArticleRecord | None:
         if row is None:
             return None
-        return ArticleRecord(*row[:8], bool(row[8]), *row[9:])
+        return ArticleRecord(*row[:8], bool(row[8]), *row[9:16], bool(row[16]))
 
     def get(self, path: str) -> ArticleRecord | None:
         """The article stored at ``path``, or None."""
@@ -385,9 +450,10 @@ class State:
         """Every version of the article at ``path``, oldest first, as git has them
         (the same :class:`~gitnews.models.Version` objects as
         :func:`gitnews.history.versions`, blob ids included), from one indexed
-        SQLite query: the cost does not grow with the archive.  Every commit
-        that touched the file after gitnews first wrote it is a version, an edit
-        made with plain git too.  Empty for an unknown path.  :meth:`sync` first.
+        SQLite query: the cost does not grow with the archive.  Only gitnews's
+        own commits are versions (:func:`gitnews.history.is_version`); an edit
+        made with plain git is an outside edit (:meth:`outside_edits`).  Empty
+        for an unknown path.  :meth:`sync` first.
         """
         return [Version(path=path, number=number, commit=commit,
                         fetched_at=datetime.fromtimestamp(at, tz=timezone.utc), subject=subject,
@@ -395,6 +461,18 @@ class State:
                 for number, commit, at, blob, subject, trailers in self.db.execute(
                     "SELECT number, commit_id, at, blob, subject, trailers FROM versions"
                     " WHERE path=? ORDER BY number", (path,))]
+
+    def outside_edits(self, path: str) -> list[OutsideEdit]:
+        """The outside edits of the article at ``path`` (commits without gitnews's
+        trailers that touched its file), oldest first, each with the number of
+        the version it follows: the same as :func:`gitnews.history.file_history`
+        gives.  Empty for an unknown path.  :meth:`sync` first."""
+        return [OutsideEdit(path=path, commit=commit,
+                            at=datetime.fromtimestamp(at, tz=timezone.utc), subject=subject,
+                            after=after, removed=blob is None, blob=blob)
+                for commit, at, blob, subject, after in self.db.execute(
+                    "SELECT commit_id, at, blob, subject, after FROM outside WHERE path=?"
+                    " ORDER BY rowid", (path,))]
 
     def lookup(self, url: str) -> ArticleRecord | None:
         """The article that ``url`` (any alias, any scheme) names, or None."""

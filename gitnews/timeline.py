@@ -1,7 +1,8 @@
 """One article's versions as readers see them: texts, gaps, sizes of change.
 
-:func:`load_timeline` asks git once (:func:`gitnews.history.versions`: one
-``git log --raw`` for the article's path) and reads the texts on demand
+:func:`load_timeline` reads the article's versions from the cache (or asks git
+once, :func:`gitnews.history.file_history`: one ``git log --raw`` for the
+article's path) and reads the texts on demand
 through the repository's persistent ``git cat-file`` process
 (:func:`gitnews.history.read_blobs`).  Nothing here walks the whole history.
 
@@ -20,7 +21,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 import humanize
 
 from .diff import DiffResult, DiffStats, count_words, diff_texts
-from .history import read_blobs, version_time, versions
+from .history import OutsideEdit, file_history, read_blobs, version_time
 from .models import Version
 from .normalise import parse_text
 from .resolve import pick_version
@@ -132,11 +133,16 @@ class DiffView:
 
 @dataclass
 class Timeline:
-    """The versions of one article (oldest first) and lazy access to their texts."""
+    """The versions of one article (oldest first) and lazy access to their texts.
+
+    ``outside``: the outside edits of its file (commits made without gitnews,
+    :func:`gitnews.history.is_version`), oldest first: shown, never versions.
+    """
 
     repo: git.Repo
     record: ArticleRecord
     versions: list[Version]
+    outside: list[OutsideEdit] = field(default_factory=list)
     _texts: dict[str, bytes] = field(default_factory=dict, repr=False)
     _infos: dict[int, VersionInfo] = field(default_factory=dict, repr=False)
     _diffs: dict[tuple[str, str], DiffResult] = field(default_factory=dict, repr=False)
@@ -219,8 +225,13 @@ class Timeline:
 
 def load_timeline(repo: git.Repo, record: ArticleRecord, *, state: State | None = None
                   ) -> Timeline:
-    """The :class:`Timeline` of the article ``record``: its versions from the
-    archive's synced cache ``state`` (no ``git log``; :meth:`State.versions`),
-    or without one (or when the cache has none) from one ``git log``."""
+    """The :class:`Timeline` of the article ``record``: its versions and outside
+    edits from the archive's synced cache ``state`` (no ``git log``;
+    :meth:`State.versions`, :meth:`State.outside_edits`), or without one (or
+    when the cache has none) from one ``git log``."""
     found = state.versions(record.path) if state is not None else []
-    return Timeline(repo=repo, record=record, versions=found or versions(repo, record.path))
+    if found:
+        return Timeline(repo=repo, record=record, versions=found,
+                        outside=state.outside_edits(record.path))
+    found, outside = file_history(repo, record.path)
+    return Timeline(repo=repo, record=record, versions=found, outside=outside)

@@ -47,9 +47,13 @@ def test_transaction_commits_in_one_stream_and_updates_the_tree(tmp_path):
     path = init_archive(tmp_path / "a", now=T0)
     with open_archive(path) as arc:
         with arc.transaction() as tx:
-            tx.commit({"x.org/a.txt": "A\n"}, message="New: A\n\nArticle-Url: http://x.org/a\n", when=T0)
-            tx.commit({"x.org/a.txt": "A2\n"}, message="Changed: A\n\nArticle-Url: http://x.org/a\n", when=T0)
-            tx.commit({"x.org/b c.txt": "B\n"}, message="New: B\n\nArticle-Url: http://x.org/b%20c\n", when=T0)
+            # Version commits (Article-Url and Version trailers, as gitnews writes them).
+            tx.commit({"x.org/a.txt": "A\n"},
+                      message="New: A\n\nArticle-Url: http://x.org/a\nVersion: 1\n", when=T0)
+            tx.commit({"x.org/a.txt": "A2\n"},
+                      message="Changed: A\n\nArticle-Url: http://x.org/a\nVersion: 2\n", when=T0)
+            tx.commit({"x.org/b c.txt": "B\n"},
+                      message="New: B\n\nArticle-Url: http://x.org/b%20c\nVersion: 1\n", when=T0)
         assert len(tx.commits) == 3
         assert git(path, "rev-parse", "HEAD").strip() == tx.commits[-1]
         assert (path / "x.org" / "a.txt").read_text() == "A2\n"

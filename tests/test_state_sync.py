@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from gitnews.archive import init_archive, open_archive
-from gitnews.history import versions
+from gitnews.history import file_history, versions
 from gitnews.models import Article, Page
 from gitnews.record import Capture, Recorder
 from gitnews.state import State
@@ -21,8 +21,8 @@ def _capture(url: str, headline: str, paragraphs: list[str], when: datetime, *,
     article = Article(headline=headline, paragraphs=tuple(paragraphs), byline="A. Writer",
                       published_at="2024-05-01", extractor="trafilatura 2.0.0")
     text = "\n\n".join([headline, *paragraphs]) + "\n"
-    page = Page(url=requested or url, final_url=url, status=200, body=b"", fetched_at=when,
-                etag='"x"')
+    page = Page(url=requested or url, final_url=url, status=200, body=text.encode(),
+                fetched_at=when, etag='"x"')
     return Capture(requested_url=requested or url, page=page, article=article, text=text,
                    feed=feed)
 
@@ -30,7 +30,7 @@ def _capture(url: str, headline: str, paragraphs: list[str], when: datetime, *,
 def _tables(state: State) -> tuple[list, list]:
     articles = state.db.execute(
         "SELECT path, folded, url, versions, blob, headline, feed, first_seen, last_changed,"
-        " removed FROM articles ORDER BY path").fetchall()
+        " removed, vblob, outside FROM articles ORDER BY path").fetchall()
     aliases = state.db.execute("SELECT key, path FROM aliases ORDER BY key").fetchall()
     versions = state.db.execute("SELECT * FROM versions ORDER BY path, number").fetchall()
     return articles, aliases, versions
@@ -92,43 +92,78 @@ def _git(archive, *args: str) -> str:
                           capture_output=True, text=True).stdout
 
 
-def test_an_edit_made_with_plain_git_is_a_version_and_a_rewrite_forgets_validators(tmp_path):
+def _outside_tables(state: State) -> list:
+    return state.db.execute("SELECT path, commit_id, at, blob, subject, after FROM outside"
+                            " ORDER BY rowid").fetchall()
+
+
+def _rebuild(archive) -> None:
+    (archive / ".git" / "gitnews" / "state.sqlite").unlink()
+    for extra in ("-wal", "-shm"):
+        (archive / ".git" / "gitnews" / f"state.sqlite{extra}").unlink(missing_ok=True)
+
+
+def test_an_edit_made_with_plain_git_is_an_outside_edit_and_a_rewrite_forgets_validators(tmp_path):
     archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
     url, path = "http://example.com/news/one", "example.com/news/one.txt"
     _run(archive, [_capture(url, "One", ["First."], T0)])
-    # An edit with plain git: git counts it, so gitnews does (Version = the file's commits).
+    # An edit with plain git (no gitnews trailers): an outside edit, not a version.
     text = (archive / path).read_text(encoding="utf-8")
-    (archive / path).write_text(text.replace("First.", "Edited by hand."), encoding="utf-8")
+    (archive / path).write_text(text.replace("One", "Hand-made headline", 1)
+                                .replace("First.", "Edited by hand."), encoding="utf-8")
     _git(archive, "commit", "-q", "-am", "hand edit")
     with open_archive(archive) as arc:
-        assert arc.state.versions(path) == versions(arc.repo, path)
-        assert [v.subject for v in arc.state.versions(path)] == ["New: One", "hand edit"]
-        assert arc.state.get(path).versions == 2
-        assert arc.state.get(path).etag == '"x"'
+        found, outside = file_history(arc.repo, path)
+        assert arc.state.versions(path) == found == versions(arc.repo, path)
+        assert [v.subject for v in found] == ["New: One"]
+        assert arc.state.outside_edits(path) == outside
+        assert [(e.subject, e.after, e.removed) for e in outside] == [("hand edit", 1, False)]
+        record = arc.state.get(path)
+        assert record.versions == 1 and record.outside_edit
+        assert record.headline == "One"  # the newest version's, not the hand-made one
+        # The next check fetches in full: a 304 must not keep the outside edit for good.
+        assert record.etag is None and record.last_modified is None
     _run(archive, [_capture(url, "One", ["A second text, longer than the hand edit."],
                             T0 + timedelta(hours=1))])
     with open_archive(archive) as arc:
         newest = versions(arc.repo, path)[-1]
-        assert newest.trailers["Version"] == "3" and len(versions(arc.repo, path)) == 3
+        assert newest.trailers["Version"] == "2" and len(versions(arc.repo, path)) == 2
+        assert newest.trailers["Change-Kind"] == "body, outside-edit"
         assert arc.state.versions(path) == versions(arc.repo, path)
+        assert not arc.state.get(path).outside_edit
+        assert arc.state.get(path).etag == '"x"'
     # A rewritten history (reset): validators may name texts git no longer has.
     _git(archive, "reset", "-q", "--hard", "HEAD~2")
     with open_archive(archive) as arc:
         record = arc.state.get(path)
         assert record.versions == 1 and record.etag is None and record.last_modified is None
         assert arc.state.versions(path) == versions(arc.repo, path)
+        assert arc.state.outside_edits(path) == []
 
 
-def test_a_damaged_cache_is_set_aside_and_rebuilt_from_git(tmp_path):
+def test_outside_edits_in_the_cache_equal_the_cache_rebuilt_from_git(tmp_path):
     archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
-    _run(archive, [_capture("http://example.com/news/one", "One", ["First."], T0)])
-    cache = archive / ".git" / "gitnews" / "state.sqlite"
+    one, two = "example.com/news/one.txt", "example.com/news/two.txt"
+    _run(archive, [_capture("http://example.com/news/one", "One", ["First."], T0),
+                   _capture("http://example.com/news/two", "Two", ["Second."], T0)])
+    # One plain commit edits both article files and adds a file gitnews never wrote.
+    for path in (one, two):
+        (archive / path).write_text("Edited\n\nBy hand.\n", encoding="utf-8")
+    (archive / "example.com" / "notes.txt").write_text("not an article\n", encoding="utf-8")
+    _git(archive, "add", "-A")
+    _git(archive, "commit", "-q", "-m", "tidy two articles")
+    _run(archive, [_capture("http://example.com/news/one", "One", ["First, edited."],
+                            T0 + timedelta(hours=1))])
+    _git(archive, "rm", "-q", two)
+    _git(archive, "commit", "-q", "-m", "drop two")
     with open_archive(archive) as arc:
-        before = _tables(arc.state)
-    for extra in ("-wal", "-shm"):
-        Path(f"{cache}{extra}").unlink(missing_ok=True)
-    cache.write_bytes(b"this is not an SQLite database\n" * 100)
+        after = _tables(arc.state), _outside_tables(arc.state)
+        assert [(e.subject, e.after, e.removed) for e in arc.state.outside_edits(two)] == \
+            [("tidy two articles", 1, False), ("drop two", 1, True)]
+        assert [e.after for e in arc.state.outside_edits(one)] == [1]
+        assert [(r.path, r.versions, r.outside_edit) for r in arc.state.articles()] == \
+            [(one, 2, False), (two, 1, True)]
+        assert arc.state.get(two).removed is False  # gitnews never removed it
+    _rebuild(archive)
     with open_archive(archive) as arc:
-        assert _tables(arc.state) == before
-        assert any("damaged" in n for n in arc.notices)
-    assert (cache.parent / "state.sqlite.damaged").read_bytes().startswith(b"this is not")
+        assert (_tables(arc.state), _outside_tables(arc.state)) == after

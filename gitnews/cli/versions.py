@@ -211,6 +211,13 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     changes = max(0, len(infos) - 1)
     out.append(f"The article has changed {plural(changes, 'time')} "
                f"({plural(len(infos), 'version')}); file {rec.path}\n")
+    if tl.outside:
+        out.append(f"{plural(len(tl.outside), 'outside edit')} (a commit made without gitnews, "
+                   "marked -): not a version, not counted\n")
+    if rec.outside_edit:
+        out.append("The file holds an outside edit, not the latest version's text: the next check "
+                   "(`gitnews run --all` checks it now) fetches the page in full and commits its "
+                   "text if it differs\n")
     out.append(next_check + "\n")
     reverts = sum(1 for i in infos if i.version.trailers.get("Reverts-To"))
     if alternation and alternation.get("returns"):
@@ -220,6 +227,9 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
                    f"(last {alternation.get('last_seen') or 'unknown'})\n")
     out.append("\n")
     rows = []
+    outside: dict[int, list] = {}
+    for edit in tl.outside:
+        outside.setdefault(edit.after, []).append(edit)
     for info in infos:
         v = info.version
         if info.gap is None:
@@ -237,7 +247,14 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             size += " (extraction change: page unchanged)"
         elif "restored" in kinds:
             size += " (restored)"
+        if "outside-edit" in kinds:
+            size += " (replaces an outside edit)"
         rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
+        for edit in outside.get(v.number, ()):
+            what = "the file was deleted" if edit.removed else "the file was edited"
+            rows.append(("-", format_time(edit.at), "outside edit",
+                         f"{what} outside gitnews: {_cut(edit.subject, 50)}", edit.commit[:12],
+                         None))
     widths = [max(len(r[k]) for r in rows) for k in range(5)]
     widths = [max(w, len(h)) for w, h in zip(widths, ("VERSION", "TIME", "GAP", "CHANGE", "COMMIT"))]
     out.append(f"{'VERSION':>{widths[0]}}  {'TIME':{widths[1]}}  {'GAP':{widths[2]}}  "
@@ -246,7 +263,7 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         out.append(f"{number:>{widths[0]}}  {time:{widths[1]}}  {gap:{widths[2]}}  "
                    f"{size:{widths[3]}}  ")
         out.append(commit + "\n", "yellow" if color else "")
-        if info.headline_changed:
+        if info is not None and info.headline_changed:
             out.append(f"{'':>{widths[0]}}  headline changed: ")
             out.append(info.previous_headline or "", "red" if color else "")
             out.append(" -> ")

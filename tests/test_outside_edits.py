@@ -1,0 +1,268 @@
+"""Versions are the commits gitnews made (issue 13, item 7): an article file edited and
+committed with plain git is an *outside edit* — shown by ``gitnews log``, never numbered or
+counted, never a change on the site or in the feeds — and the next check fetches the page
+in full (no validators, even where the server would answer 304) and commits the page's text
+when it differs from the file, with ``Change-Kind: outside-edit``.
+
+End to end: the real CLI, real git, real recorded pages (tests/data/scenarios) replayed on
+loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import DATA, git, init_test_archive, run_gitnews
+from scenario_checks import assert_versions_consistent, version_commits
+
+from gitnews.history import is_version
+from gitnews.sitelayout import article_page, diff_page
+from gitnews.trailers import TRAILER_KEYS, format_message, parse_trailers
+
+SEED_FEED = "http://www.theguardian.com/society/rss"
+SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
+            "gaps-remain-in-tackling-child-sexual-exploitation-ofsted")
+SEED_PATH = ("theguardian.com/society/2016/sep/29/"
+             "gaps-remain-in-tackling-child-sexual-exploitation-ofsted.txt")
+BBC_FEED = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
+BBC_PATHS = ("news.bbc.co.uk/1/hi/england/bradford/6072486.txt",
+             "news.bbc.co.uk/1/hi/uk_politics/7984711.txt")
+
+
+def _gitnews(archive: Path, env: dict, *args: str, check: bool = True):
+    return run_gitnews(*args, "--archive", str(archive), env=env, check=check)
+
+
+def _hand_commit(archive: Path, message: str) -> str:
+    """Commit every change of the working tree with plain git; the new commit's id."""
+    git(archive, "add", "-A")
+    git(archive, "-c", "user.name=An Editor", "-c", "user.email=editor@example.com",
+        "commit", "-q", "-m", message)
+    return git(archive, "rev-parse", "HEAD").strip()
+
+
+def _log_json(archive: Path, env: dict, article: str) -> dict:
+    return json.loads(_gitnews(archive, env, "log", article, "--json").stdout)
+
+
+def _requests(server, url: str) -> list[dict]:
+    return [r for r in server.requests() if r["url"] == url]
+
+
+def _seed_archive(replay, tmp_path: Path):
+    server = replay(DATA / "scenarios" / "seed-guardian")
+    env = server.env()
+    archive = init_test_archive(tmp_path / "archive")
+    _gitnews(archive, env, "add", SEED_FEED)
+    first = _gitnews(archive, env, "run")
+    assert "NEW 1, CHANGED 0" in first.stdout
+    return server, env, archive
+
+
+def test_hand_edit_is_no_version_and_the_next_check_replaces_it(replay, tmp_path):
+    server, env, archive = _seed_archive(replay, tmp_path)
+    v1 = (archive / SEED_PATH).read_text(encoding="utf-8")
+    assert "operundi" in v1
+    (archive / SEED_PATH).write_text(
+        v1.replace("Gaps remain", "HAND-MADE headline: gaps remain", 1)
+        .replace("operundi", "operundi [edited by hand]"), encoding="utf-8")
+    hand = _hand_commit(archive, "Fix the article by hand")
+
+    # log: the outside edit is shown and labelled, never numbered or counted.
+    log = _gitnews(archive, env, "log", SEED_URL).stdout
+    assert "The article has changed 0 times (1 version)" in log
+    assert "1 outside edit" in log
+    assert "The file holds an outside edit" in log
+    row = next(line for line in log.splitlines() if hand[:12] in line)
+    assert row.split()[0] == "-" and "outside edit" in row and "Fix the article by hand" in row
+    assert "HAND-MADE" not in log.splitlines()[0]  # the headline is the version's
+    doc = _log_json(archive, env, SEED_URL)
+    assert [v["version"] for v in doc["versions"]] == [1]
+    assert doc["article"]["versions"] == 1 and doc["article"]["changes"] == 0
+    assert doc["article"]["outside_edit"] is True
+    assert doc["article"]["headline"].startswith("Gaps remain")
+    assert [(e["commit"], e["after_version"], e["removed"], e["subject"])
+            for e in doc["outside_edits"]] == [(hand, 1, False, "Fix the article by hand")]
+
+    # list: one version; the article has not changed.
+    listing = _gitnews(archive, env, "list").stdout.splitlines()
+    assert listing[1].split()[0] == "1"
+    assert _gitnews(archive, env, "list", "--changed").stdout == ""
+    listed = json.loads(_gitnews(archive, env, "list", "--json").stdout)["articles"]
+    assert [(a["versions"], a["changes"], a["outside_edit"]) for a in listed] == [(1, 0, True)]
+
+    # site and feed: no change to show.
+    site = tmp_path / "site"
+    _gitnews(archive, env, "site", str(site))
+    page = (site / article_page(SEED_PATH)).read_text(encoding="utf-8")
+    assert "has not changed since it was first seen" in page and "HAND-MADE" not in page
+    assert not (site / diff_page(SEED_PATH, 1, 2)).exists()
+    feed = _gitnews(archive, env, "feed").stdout
+    assert "<entry>" not in feed and "edited by hand" not in feed
+
+    # The next check: in full, without validators, although the unchanged page would be a 304.
+    asked = len(_requests(server, SEED_URL))
+    run = _gitnews(archive, env, "run", "--all")
+    assert "NEW 0, CHANGED 1, UNCHANGED 0, FAILED 0" in run.stdout, run.stdout
+    check = _requests(server, SEED_URL)[asked:]
+    assert [(r["status"], r["if-none-match"], r["if-modified-since"]) for r in check] == \
+        [(200, None, None)]
+    assert (archive / SEED_PATH).read_text(encoding="utf-8") == v1
+    newest = version_commits(archive)[-1]["trailers"]
+    assert newest["Version"] == "2" and newest["Change-Kind"] == "outside-edit"
+    assert_versions_consistent(archive)
+    doc = _log_json(archive, env, SEED_URL)
+    assert [v["version"] for v in doc["versions"]] == [1, 2]
+    assert doc["versions"][1]["stats"]["words_added"] == 0  # compared with version 1
+    assert doc["article"]["outside_edit"] is False and len(doc["outside_edits"]) == 1
+    assert "(replaces an outside edit)" in _gitnews(archive, env, "log", SEED_URL).stdout
+
+    # Validators are used again from now on: the next check is a 304.
+    _gitnews(archive, env, "run", "--all")
+    last = _requests(server, SEED_URL)[-1]
+    assert last["if-none-match"] and last["status"] == 304
+
+
+def test_hand_edit_equal_to_the_page_commits_nothing(replay, tmp_path):
+    server, env, archive = _seed_archive(replay, tmp_path)
+    # The editor anticipates the publisher's fix (version 2 of the scenario).
+    v1 = (archive / SEED_PATH).read_text(encoding="utf-8")
+    (archive / SEED_PATH).write_text(v1.replace("operundi", "operandi"), encoding="utf-8")
+    _hand_commit(archive, "operundi -> operandi")
+    head = git(archive, "rev-parse", "HEAD")
+    server.step(1)
+    run = _gitnews(archive, env, "run", "--all")
+    assert "NEW 0, CHANGED 0, UNCHANGED 1, FAILED 0" in run.stdout, run.stdout
+    last = _requests(server, SEED_URL)[-1]
+    assert (last["status"], last["if-none-match"], last["if-modified-since"]) == (200, None, None)
+    assert git(archive, "rev-parse", "HEAD") == head
+    doc = _log_json(archive, env, SEED_URL)
+    assert [v["version"] for v in doc["versions"]] == [1]
+    assert len(doc["outside_edits"]) == 1
+
+
+def test_hand_edit_after_further_versions(replay, tmp_path):
+    server, env, archive = _seed_archive(replay, tmp_path)
+    server.step(1)
+    assert "CHANGED 1" in _gitnews(archive, env, "run", "--all").stdout
+    v2 = (archive / SEED_PATH).read_text(encoding="utf-8")
+    (archive / SEED_PATH).write_text(v2.replace("operandi", "modus vivendi"), encoding="utf-8")
+    hand = _hand_commit(archive, "Rewrite a sentence")
+    doc = _log_json(archive, env, SEED_URL)
+    assert [v["version"] for v in doc["versions"]] == [1, 2]
+    assert [(e["commit"], e["after_version"]) for e in doc["outside_edits"]] == [(hand, 2)]
+    assert "changed 1 time (2 versions)" in _gitnews(archive, env, "log", SEED_URL).stdout
+    feed = _gitnews(archive, env, "feed").stdout
+    assert feed.count("<entry>") == 1 and "vivendi" not in feed
+
+    server.step(2)
+    run = _gitnews(archive, env, "run", "--all")
+    assert "CHANGED 1" in run.stdout, run.stdout
+    last = _requests(server, SEED_URL)[-1]
+    assert (last["status"], last["if-none-match"], last["if-modified-since"]) == (200, None, None)
+    assert (archive / SEED_PATH).read_text(encoding="utf-8") == v2
+    newest = version_commits(archive)[-1]["trailers"]
+    assert (newest["Version"], newest["Change-Kind"]) == ("3", "outside-edit")
+    assert_versions_consistent(archive)
+    # The feed shows version 3 against version 2 (no words changed), never the hand-made text.
+    feed = _gitnews(archive, env, "feed").stdout
+    assert feed.count("<entry>") == 2 and "vivendi" not in feed
+    assert "No change in the text (replaces an outside edit)" in feed
+    site = tmp_path / "site"
+    _gitnews(archive, env, "site", str(site))
+    assert "vivendi" not in (site / diff_page(SEED_PATH, 2, 3)).read_text(encoding="utf-8")
+
+
+def test_one_hand_commit_touching_several_articles(replay, tmp_path):
+    server = replay(DATA / "scenarios" / "bbc-2009")
+    env = server.env()
+    archive = init_test_archive(tmp_path / "archive")
+    _gitnews(archive, env, "add", BBC_FEED)
+    assert "NEW 2" in _gitnews(archive, env, "run").stdout
+    texts = {p: (archive / p).read_text(encoding="utf-8") for p in BBC_PATHS}
+    for path, text in texts.items():
+        (archive / path).write_text(text + "\nA paragraph added by hand.\n", encoding="utf-8")
+    hand = _hand_commit(archive, "Add a note to two articles")
+    for path in BBC_PATHS:
+        doc = _log_json(archive, env, path)
+        assert [v["version"] for v in doc["versions"]] == [1]
+        assert [e["commit"] for e in doc["outside_edits"]] == [hand]
+    records = json.loads(_gitnews(archive, env, "list", "--json").stdout)["articles"]
+    assert sorted((a["path"], a["versions"], a["outside_edit"]) for a in records) == \
+        [(p, 1, True) for p in BBC_PATHS]
+
+    run = _gitnews(archive, env, "run", "--all")
+    assert "NEW 0, CHANGED 2, UNCHANGED 0, FAILED 0" in run.stdout, run.stdout
+    for path, text in texts.items():
+        assert (archive / path).read_text(encoding="utf-8") == text
+    commits = version_commits(archive)
+    assert sorted((c["files"][0], c["trailers"]["Version"], c["trailers"]["Change-Kind"])
+                  for c in commits[-2:]) == [(p, "2", "outside-edit") for p in BBC_PATHS]
+    assert_versions_consistent(archive)
+
+
+# -- which commits are versions (pure) --------------------------------------------------------
+
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+                 max_size=40)
+_OTHER_KEYS = [k for k in TRAILER_KEYS if k not in ("Article-Url", "Version")]
+
+
+@given(subject=_WORDS, slug=st.from_regex(r"[a-z0-9-]{1,30}", fullmatch=True),
+       number=st.integers(1, 10**6),
+       extra=st.lists(st.tuples(st.sampled_from(_OTHER_KEYS), _WORDS), max_size=5))
+def test_a_version_commit_has_article_url_and_version(subject, slug, number, extra):
+    pairs = [("Article-Url", f"http://example.com/{slug}"), ("Version", number), *extra]
+    assert is_version(dict(parse_trailers(format_message(subject, pairs))))
+    for missing in ("Article-Url", "Version"):
+        message = format_message(subject, [p for p in pairs if p[0] != missing])
+        assert not is_version(dict(parse_trailers(message)))
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",),
+                             exclude_characters=":")))
+def test_a_message_without_trailers_is_never_a_version(message):
+    assert not is_version(dict(parse_trailers(message)))
+
+
+# -- the decisions of a run after an outside edit (real git, the real Recorder) ---------------
+
+def test_a_page_is_compared_with_the_versions_not_with_the_outside_edit(tmp_path):
+    from datetime import timedelta
+
+    from test_state_sync import T0, _capture, _git, _run
+
+    from gitnews.archive import init_archive, open_archive
+    from gitnews.history import versions
+
+    archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
+    url, path = "http://example.com/news/one", "example.com/news/one.txt"
+    _run(archive, [_capture(url, "One", ["The first text of the story."], T0)])
+    # A long hand-made addition: against it, the page would look like it lost most words.
+    text = (archive / path).read_text(encoding="utf-8")
+    (archive / path).write_text(text + "\n" + " ".join(["word"] * 200) + "\n", encoding="utf-8")
+    _git(archive, "commit", "-q", "-am", "add notes by hand")
+    _run(archive, [_capture(url, "One", ["The first text of the story, corrected."],
+                            T0 + timedelta(hours=1))])
+    with open_archive(archive) as arc:
+        found = versions(arc.repo, path)
+    assert [(v.number, v.trailers.get("Change-Kind")) for v in found] == \
+        [(1, None), (2, "body, outside-edit")]
+
+    # Alternation is capped (changes.max_reverts = 2), but never keeps an outside edit.
+    a, b = ["The first text of the story, corrected."], ["Another text of the story."]
+    _run(archive, [_capture(url, "One", b, T0 + timedelta(hours=2)),
+                   _capture(url, "One", a, T0 + timedelta(hours=3)),
+                   _capture(url, "One", b, T0 + timedelta(hours=4))])
+    (archive / path).write_text("One\n\nVandalised.\n", encoding="utf-8")
+    _git(archive, "commit", "-q", "-am", "vandalise")
+    _run(archive, [_capture(url, "One", a, T0 + timedelta(hours=5))])
+    with open_archive(archive) as arc:
+        found = versions(arc.repo, path)
+    assert [(v.trailers.get("Reverts-To"), v.trailers.get("Change-Kind")) for v in found[2:]] == \
+        [(None, "body"), ("2", "body, revert"), ("3", "body, revert"),
+         ("4", "body, revert, outside-edit")]
+    assert (archive / path).read_text(encoding="utf-8").endswith("corrected.\n")
