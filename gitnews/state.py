@@ -423,15 +423,16 @@ class State:
     }
 
     def query_articles(self, *, host: str | None = None, min_versions: int = 1,
-                       changed_since: str | None = None, sort: str = "changed",
-                       limit: int | None = None) -> list[ArticleRecord]:
+                       changed_since: str | None = None, changed_until: str | None = None,
+                       sort: str = "changed", limit: int | None = None) -> list[ArticleRecord]:
         """Tracked articles filtered and sorted in SQL (for ``gitnews list``).
 
         ``host``: only articles whose file's host folder (the URL's host,
         lower-case, without ``www.``, see :mod:`gitnews.paths`) is ``host`` or
         a subdomain of it.  ``min_versions``: at least this many versions.
         ``changed_since``: RFC 3339 UTC string (``2016-09-29T00:00:00Z``); only
-        articles whose last version is at or after it.  ``sort``: a key of
+        articles whose last version is at or after it; ``changed_until``
+        likewise, at or before it.  ``sort``: a key of
         :attr:`SORTS` (ValueError otherwise): ``changed`` newest change first,
         ``versions`` most versions first, ``headline`` A to Z.  ``limit``: at
         most this many (None: all).
@@ -447,6 +448,9 @@ class State:
         if changed_since:
             where.append("a.last_changed >= ?")
             args.append(changed_since)
+        if changed_until:
+            where.append("a.last_changed <= ?")
+            args.append(changed_until)
         sql = (f"SELECT {self._COLS} FROM {self._JOIN} "
                f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")
         if limit is not None:
