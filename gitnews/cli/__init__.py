@@ -17,5 +17,6 @@ from . import publish as _publish  # noqa: E402,F401
 from . import importing as _importing  # noqa: E402,F401
 from . import site as _site  # noqa: E402,F401
 from . import maintenance as _maintenance  # noqa: E402,F401
+from . import status as _status  # noqa: E402,F401
 
 __all__ = ["app", "main"]
