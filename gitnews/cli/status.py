@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import typer
 
@@ -30,15 +31,34 @@ _ENDED = {"ok": "completed, nothing failed", "failures": "completed, some items 
           "abandoned": "abandoned on a second signal (nothing of it was committed)"}
 
 
+def _duration(value: str) -> float:
+    from ..schedule import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @command("status")
-def status_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = False) -> None:
+def status_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    failing_for: Annotated[str, typer.Option(
+        "--failing-for", metavar="DURATION",
+        help="List the feeds and articles failing for this long or longer (e.g. 6h, 1d, 0s "
+             "for every one failing now).")] = "1d",
+    json_out: JsonOption = False,
+) -> None:
     """How the archive is doing: the last run, feeds and articles failing for a day or more,
     what is due next, size, remote and push state, the cache.  Uses no network."""
+    from datetime import timedelta
+
     from ..archive import open_archive
     from ..status import archive_status
 
+    window = timedelta(seconds=_duration(failing_for))
     with open_archive(archive) as arc:
-        st = archive_status(arc)
+        st = archive_status(arc, failing_for=window)
     if json_out:
         from ..render import status_json
         from .versions import _write_json
@@ -63,13 +83,13 @@ def status_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = 
     else:
         lines.append(f"Next due:  {format_time(st.next_due)} ({_ago(now, st.next_due)})")
     if st.failing:
-        lines.append(f"Failing for a day or more: {len(st.failing)}")
+        lines.append(f"Failing for {failing_for} or more: {len(st.failing)}")
         for f in st.failing:
             since = f"since {format_time(f.since)}" if f.since else ""
             tries = f", {f.failures} checks in a row" if f.failures else ""
             lines.append(f"  {f.kind:7} {f.path or f.url}  ({since}{tries}): {f.last_error}")
     else:
-        lines.append("Failing for a day or more: nothing")
+        lines.append(f"Failing for {failing_for} or more: nothing")
     lines.append(f"Size:      {st.articles} article(s), {st.feeds} feed(s), {st.commits} "
                  f"commit(s), {_size(st.git_bytes)} of git objects")
     r = st.remote
