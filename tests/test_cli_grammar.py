@@ -266,7 +266,7 @@ def _readme_section(title: str) -> str:
 
 def test_readme_commands_table_matches_help():
     out = run_gitnews("--help", env=plain_env(COLUMNS="200"), check=True).stdout
-    listed = re.search(r"Commands:\n(.*?)\n\n", out, re.S).group(1)
+    listed = re.search(r"Commands:\n(.*?)(?:\n\n|\Z)", out, re.S).group(1)
     in_help = {line.split()[0] for line in listed.splitlines() if line.strip()}
     table = [line for line in _readme_section("Commands").splitlines()
              if line.startswith("| `gitnews")]
