@@ -84,8 +84,8 @@ def _options(
         return
     takes = {p.name for p in sub.params}
     if "json_out" in given and "json_out" not in takes:
-        raise typer.BadParameter(f"`gitnews {name}` prints no data: it has no --json",
-                                 param_hint="--json")
+        raise typer.BadParameter(f"`gitnews {name}` has no --json output (docs/json-output.md "
+                                 "lists the commands that have one)", param_hint="--json")
     ctx.default_map = {name: {k: v for k, v in given.items() if k in takes}}
 
 
