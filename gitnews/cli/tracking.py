@@ -388,7 +388,7 @@ def _run_once(arc, *, progress: bool, stop: threading.Event,  # noqa: ANN001
 
 
 def _show_text(archive, url: str) -> None:  # noqa: ANN001
-    """``gitnews run --dry-run --show-text URL``: the text that would be stored."""
+    """``gitnews run --show-text URL``: the text that would be stored (never committed)."""
     from ..poll import preview
 
     with open_archive(archive, create=True) as arc:
