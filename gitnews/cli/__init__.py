@@ -3,7 +3,8 @@
 Each command parses its arguments, calls the core, and prints.  Exit status:
 0 success, 1 some items failed (the run completed) or a thing asked for does
 not exist, 2 bad usage or configuration, 75 another gitnews process is writing
-to the archive (try again later, or pass ``--wait``).
+to the archive (try again later, or pass ``--wait``), 130 interrupted
+(:data:`.app.EXIT_STATUSES`, also in ``gitnews --help``).
 """
 
 from __future__ import annotations

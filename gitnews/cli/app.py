@@ -14,7 +14,8 @@ from ..errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError
 
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
            "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "EXIT_INTERRUPTED", "command",
-           "DEFAULT_ARCHIVE", "WaitOption", "JsonOption", "NoColorOption", "EXIT_STATUSES", "open_for_writing", "wait_seconds"]
+           "DEFAULT_ARCHIVE", "WaitOption", "JsonOption", "NoColorOption", "EXIT_STATUSES",
+           "open_for_writing", "wait_seconds"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: Another gitnews process is writing to the archive: try again later
@@ -50,8 +51,6 @@ EXIT_STATUSES = (
     (EXIT_TEMPFAIL, "another gitnews process is writing to the archive (try again, or --wait)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )
-#: Options every command takes, before or after the command's name.
-GLOBAL_OPTIONS = ("archive", "no_color", "json_out")
 
 
 @app.callback(epilog="Global options (--archive, --no-color, --json) go before or after the "
