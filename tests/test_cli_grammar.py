@@ -235,6 +235,7 @@ def test_run_feeds_and_status_print_documented_json_and_status_tells_the_state(r
     now = run_gitnews("status", *a, "--failing-for", "0s", env=env, check=True).stdout
     assert re.search(r"feed +http://missing.example/feed.xml +\(since .*\): .*404", now), now
 
+
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     git(archive, "remote", "add", "origin", str(remote))
@@ -253,6 +254,27 @@ def test_run_feeds_and_status_print_documented_json_and_status_tells_the_state(r
     run_gitnews("push", *a, env=env, check=True)
     assert "origin " + str(remote) + " (main): pushed" in run_gitnews(
         "status", *a, env=env, check=True).stdout
+
+    # The server goes away: the article's check fails too (it has a file: it is listed).
+    server.proc.terminate()
+    server.proc.wait(timeout=10)
+    assert run_gitnews("run", *a, "--all", env=env).returncode == 1
+    doc = json.loads(run_gitnews("status", *a, "--json", "--failing-for", "0s", env=env,
+                                 check=True).stdout)
+    validate(doc, "gitnews.status/1", schema)
+    article = [f for f in doc["failing"] if f["kind"] == "article"]
+    assert len(article) == 1 and article[0]["path"] == SEED_PATH
+    assert article[0]["url"] == SEED_URL and article[0]["failures"] == 1
+    assert article[0]["last_error"] and article[0]["since"]
+    feeds = {f["url"]: f for f in doc["failing"] if f["kind"] == "feed"}
+    assert set(feeds) == {GUARDIAN_FEED, "http://missing.example/feed.xml"}
+    # still failing since its first failed read, with the latest error
+    missing = feeds["http://missing.example/feed.xml"]
+    assert missing["since"] == unpushed["failing"][0]["since"]
+    assert missing["last_error"] != unpushed["failing"][0]["last_error"]
+    assert doc["last_run"]["ended"] == "failures" and doc["last_run"]["counts"]["failed"] == 1
+    assert json.loads(run_gitnews("status", *a, "--json", env=env,
+                                  check=True).stdout)["failing"] == []  # not for a day yet
 
 
 # -- the README's tables match --help -------------------------------------------------------
