@@ -206,7 +206,9 @@ def _read_feed(feed_url: str, stored: dict, fetcher, t: datetime  # noqa: ANN001
         entries = [FeedEntry(feed_url=feed_url, link=link) for link in stored.get("links", [])]
         return entries, ItemResult(url=feed_url, outcome=Outcome.FAILED, kind="feed",
                                    message=message), {**stored, "error": message,
-                                                      "read_at": stamp}
+                                                      "read_at": stamp,
+                                                      "failing_since": stored.get(
+                                                          "failing_since") or stamp}
 
 
 def _feed_entries(archive: Archive, fetcher, result: RunResult, pending: _Pending,  # noqa: ANN001

@@ -30,7 +30,8 @@ from .trailers import format_time
 __all__ = [
     "FORMATS", "fold_rows", "word_text", "side_by_side", "unified", "html_table", "html_page",
     "diff_json", "diff_result_json", "log_json", "show_json", "list_json", "article_json", "version_json",
-    "stats_json", "stats_words", "human_time", "plural",
+    "stats_json", "stats_words", "human_time", "plural", "feeds_json", "run_json", "run_item_json",
+    "import_json", "status_json",
 ]
 
 #: ``gitnews diff --format`` values.
@@ -405,3 +406,73 @@ def list_json(records: Sequence[ArticleRecord]) -> dict:
     """``gitnews list --json`` (schema ``gitnews.list/1``)."""
     return {"schema": "gitnews.list/1", "count": len(records),
             "articles": [article_json(r) for r in records]}
+
+
+def _time(dt: datetime | None) -> str | None:
+    return format_time(dt) if dt is not None else None
+
+
+def feeds_json(feeds: Sequence[tuple[str, dict]], articles: Sequence[str]) -> dict:
+    """``gitnews feeds --json`` (schema ``gitnews.feeds/1``): ``feeds`` pairs each
+    feed URL with what the cache knows of it (:meth:`gitnews.state.State.get_feed`)."""
+    return {"schema": "gitnews.feeds/1",
+            "feeds": [{"url": url, "last_read": data.get("read_at"),
+                       "error": data.get("error"), "failing_since": data.get("failing_since")}
+                      for url, data in feeds],
+            "articles": list(articles)}
+
+
+def run_item_json(item) -> dict:  # noqa: ANN001 - gitnews.models.ItemResult
+    return {"kind": item.kind, "url": item.url, "outcome": item.outcome.value,
+            "path": item.path, "version": item.version, "headline": item.headline,
+            "change_kind": item.change_kind, "message": item.message}
+
+
+def run_json(result, *, next_due: datetime | None = None) -> dict:  # noqa: ANN001 - RunResult
+    """``gitnews run --json`` (schema ``gitnews.run/1``): the summary and every item."""
+    from .models import Outcome
+
+    counts = {o.value.lower(): result.count(o) for o in Outcome}
+    return {"schema": "gitnews.run/1", "started_at": _time(result.started_at),
+            "finished_at": _time(result.finished_at), "dry_run": result.dry_run,
+            "counts": counts,
+            "versions": counts["new"] + counts["changed"] + counts["removed"],
+            "failed_feeds": sum(1 for i in result.failures if i.kind == "feed"),
+            "not_due": result.not_due, "left_over": result.left_over,
+            "next_due": _time(next_due), "items": [run_item_json(i) for i in result.items]}
+
+
+def import_json(result) -> dict:  # noqa: ANN001 - gitnews.importer.ImportResult
+    """``gitnews import --json`` (schema ``gitnews.import/1``)."""
+    from .models import Outcome
+
+    return {"schema": "gitnews.import/1", "records_read": result.records_read,
+            "articles": result.articles, "versions": result.versions_added,
+            "counts": {o.value.lower(): result.count(o) for o in
+                       (Outcome.NEW, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED)},
+            "skipped": dict(result.skipped),
+            "items": [{"outcome": i.outcome.value, "source": i.source, "where": i.where,
+                       "url": i.url, "captured_at": _time(i.captured_at), "reason": i.reason,
+                       "message": i.message, "path": i.path, "version": i.version,
+                       "headline": i.headline} for i in result.items]}
+
+
+def status_json(status) -> dict:  # noqa: ANN001 - gitnews.status.ArchiveStatus
+    """``gitnews status --json`` (schema ``gitnews.status/1``)."""
+    run = status.last_run
+    return {
+        "schema": "gitnews.status/1", "archive": str(status.path), "now": format_time(status.now),
+        "last_run": None if run is None else {
+            "started_at": _time(run.started_at), "finished_at": format_time(run.finished_at),
+            "ended": run.ended, "counts": dict(run.counts), "failed": run.failed},
+        "failing": [{"kind": f.kind, "url": f.url, "path": f.path, "since": _time(f.since),
+                     "failures": f.failures, "last_error": f.last_error}
+                    for f in status.failing],
+        "next_due": _time(status.next_due), "feeds": status.feeds, "articles": status.articles,
+        "commits": status.commits, "git_bytes": status.git_bytes,
+        "remote": {"name": status.remote.name, "branch": status.remote.branch,
+                   "exists": status.remote.exists, "url": status.remote.url,
+                   "pushed": status.remote.pushed},
+        "cache": {"path": str(status.cache.path), "size_bytes": status.cache.size_bytes,
+                  "backlog": status.cache.backlog, "held": status.cache.held},
+    }

@@ -11,7 +11,11 @@ An ``ARTICLE`` argument may be (tried in this order):
    without ``www.`` and a trailing slash, with or without tracking parameters
    (they are dropped by canonicalisation);
 3. a URL that gitnews never saw but whose archive path
-   (:func:`gitnews.paths.article_path`) is an article's file.
+   (:func:`gitnews.paths.article_path`) is an article's file;
+4. when nothing else matches, a piece of the headline (the cached headline of
+   the latest version, compared case-insensitively): the one article whose
+   headline contains the text.  When two or more do, they are listed (up to
+   :data:`MAX_LISTED`) and none is chosen.
 
 When nothing matches, :class:`~gitnews.errors.NotFoundError` says so and
 lists the closest articles: those whose path, URL or headline contains the
@@ -30,10 +34,12 @@ from .models import Version
 from .paths import SUFFIX, article_path
 from .state import ArticleRecord, State
 
-__all__ = ["resolve_article", "pick_version", "url_variants", "MAX_SUGGESTIONS"]
+__all__ = ["resolve_article", "pick_version", "url_variants", "MAX_SUGGESTIONS", "MAX_LISTED"]
 
 #: How many close matches an unknown-article message lists.
 MAX_SUGGESTIONS = 5
+#: How many articles an ambiguous headline piece lists.
+MAX_LISTED = 20
 
 
 def url_variants(text: str) -> list[str]:
@@ -93,7 +99,8 @@ def resolve_article(state: State, text: str, *,
     accept file-system paths of article files.  Raises
     :class:`~gitnews.errors.NotFoundError` (with ``suggestions``: up to
     :data:`MAX_SUGGESTIONS` canonical URLs of close matches) when no article
-    matches.
+    matches, and (with ``suggestions``: the URLs of up to :data:`MAX_LISTED`
+    of them) when the text is a piece of two or more articles' headlines.
     """
     for path in _path_candidates(text, archive_dir):
         record = state.get(path)
@@ -118,7 +125,24 @@ def resolve_article(state: State, text: str, *,
     for path in _path_candidates(text, archive_dir):
         if path.casefold() in folded:
             return folded[path.casefold()]
+    needle = " ".join(text.split()).casefold()
+    if needle:
+        hits = [r for r in records if needle in " ".join((r.headline or "").split()).casefold()]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise _ambiguous(text, hits)
     raise _not_found(text, records)
+
+
+def _ambiguous(text: str, hits: Sequence[ArticleRecord]) -> NotFoundError:
+    hits = sorted(hits, key=lambda r: (r.last_changed or "", r.path), reverse=True)
+    lines = [f"{len(hits)} articles have {text!r} in their headline; name one by its URL, "
+             "its path or a longer piece of its headline:"]
+    lines += [f"  {r.headline}  ({r.path})" for r in hits[:MAX_LISTED]]
+    if len(hits) > MAX_LISTED:
+        lines.append(f"  ... and {len(hits) - MAX_LISTED} more (`gitnews list` lists them all)")
+    return NotFoundError("\n".join(lines), suggestions=[r.url for r in hits[:MAX_LISTED]])
 
 
 def _not_found(text: str, records: Sequence[ArticleRecord]) -> NotFoundError:

@@ -107,6 +107,9 @@ CREATE TABLE IF NOT EXISTS gone (
 CREATE TABLE IF NOT EXISTS alternations (
     path TEXT PRIMARY KEY, returns INTEGER NOT NULL, last_seen TEXT, seen_blob TEXT);
 CREATE TABLE IF NOT EXISTS fetched (path TEXT PRIMARY KEY, url TEXT, fingerprint TEXT);
+-- Since when an article's checks fail (the first failure of the current streak),
+-- for `gitnews status`.
+CREATE TABLE IF NOT EXISTS failing (path TEXT PRIMARY KEY, since TEXT NOT NULL);
 """
 
 
@@ -501,15 +504,16 @@ class State:
     }
 
     def query_articles(self, *, host: str | None = None, min_versions: int = 1,
-                       changed_since: str | None = None, sort: str = "changed",
-                       limit: int | None = None) -> list[ArticleRecord]:
+                       changed_since: str | None = None, changed_until: str | None = None,
+                       sort: str = "changed", limit: int | None = None) -> list[ArticleRecord]:
         """Tracked articles filtered and sorted in SQL (for ``gitnews list``).
 
         ``host``: only articles whose file's host folder (the URL's host,
         lower-case, without ``www.``, see :mod:`gitnews.paths`) is ``host`` or
         a subdomain of it.  ``min_versions``: at least this many versions.
         ``changed_since``: RFC 3339 UTC string (``2016-09-29T00:00:00Z``); only
-        articles whose last version is at or after it.  ``sort``: a key of
+        articles whose last version is at or after it; ``changed_until``
+        likewise, at or before it.  ``sort``: a key of
         :attr:`SORTS` (ValueError otherwise): ``changed`` newest change first,
         ``versions`` most versions first, ``headline`` A to Z.  ``limit``: at
         most this many (None: all).
@@ -525,6 +529,9 @@ class State:
         if changed_since:
             where.append("a.last_changed >= ?")
             args.append(changed_since)
+        if changed_until:
+            where.append("a.last_changed <= ?")
+            args.append(changed_until)
         sql = (f"SELECT {self._COLS} FROM {self._JOIN} "
                f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")
         if limit is not None:
@@ -552,11 +559,26 @@ class State:
                 " last_modified=COALESCE(excluded.last_modified, last_modified),"
                 " last_checked=excluded.last_checked, failures=0, last_error=NULL",
                 (path, etag, last_modified, ts))
+            self.db.execute("DELETE FROM failing WHERE path=?", (path,))
         else:
+            self.db.execute("INSERT OR IGNORE INTO failing VALUES (?, ?)", (path, ts))
             self.db.execute(
                 "INSERT INTO checks(path, last_checked, failures, last_error) VALUES (?,?,1,?)"
                 " ON CONFLICT(path) DO UPDATE SET last_checked=excluded.last_checked,"
                 " failures=failures+1, last_error=excluded.last_error", (path, ts, error))
+
+    def failing_checks(self) -> list[dict]:
+        """Articles whose latest check failed, longest failing first: dicts with
+        ``path``, ``url``, ``since`` (first failure of the streak, RFC 3339 UTC;
+        the latest check's time when the cache predates that record),
+        ``last_checked``, ``failures`` (checks in a row) and ``last_error``."""
+        rows = self.db.execute(
+            "SELECT c.path, a.url, COALESCE(f.since, c.last_checked), c.last_checked,"
+            " c.failures, c.last_error FROM checks c LEFT JOIN failing f ON f.path = c.path"
+            " LEFT JOIN articles a ON a.path = c.path WHERE c.failures > 0"
+            " ORDER BY 3, c.path").fetchall()
+        return [{"path": p, "url": u, "since": s, "last_checked": t, "failures": n,
+                 "last_error": e} for p, u, s, t, n, e in rows]
 
     def get_feed(self, url: str) -> dict:
         """What the last run stored for feed ``url``: ``etag``, ``last_modified``,

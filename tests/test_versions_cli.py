@@ -175,7 +175,7 @@ def test_show_version_numbers(seed, number, expected):
 
 
 def test_show_json(seed):
-    doc = json.loads(run(seed, "show", SEED_URL, "-n", "1", "--json").stdout)
+    doc = json.loads(run(seed, "show", SEED_URL, "--version", "1", "--json").stdout)
     validate(doc, "gitnews.show/1", documented_schema())
     assert doc["text"] == seed_text(1)
     assert doc["version"]["version"] == 1 and doc["version"]["time"] == "2016-09-29T10:02:00Z"
@@ -376,24 +376,26 @@ def test_diff_of_an_article_with_one_version(tmp_path):
 
 # -- list ---------------------------------------------------------------------------------
 
+WIDE = {"COLUMNS": None}  # not a terminal, no COLUMNS: whole lines
+
 def test_list(tmp_path):
     root = seed_archive(tmp_path / "a")
     add_versions(root, [("http://www.bbc.co.uk/news/uk-1", "BBC story\n\nText.\n",
                          datetime(2016, 9, 30, 9, tzinfo=timezone.utc))])
-    out = run(root, "list").stdout.splitlines()
+    out = run(root, "list", env=WIDE).stdout.splitlines()
     assert out[0].split()[:4] == ["VERSIONS", "FIRST", "SEEN", "LAST"]
     assert out[1].split()[0] == "1" and "bbc.co.uk" in out[1] and out[1].endswith("bbc.co.uk/news/uk-1.txt")
     assert out[2].split()[:3] == ["2", "2016-09-29T10:02:00Z", "2016-09-29T17:14:00Z"]
     assert out[2].endswith(SEED_PATH)
-    changed = run(root, "list", "--changed").stdout.splitlines()
+    changed = run(root, "list", "--changed", env=WIDE).stdout.splitlines()
     assert len(changed) == 2 and changed[1].endswith(SEED_PATH)
-    assert len(run(root, "list", "--host", "theguardian.com").stdout.splitlines()) == 2
-    assert len(run(root, "list", "--since", "2016-09-30").stdout.splitlines()) == 2
-    assert run(root, "list", "--sort", "versions", "--limit", "1").stdout.splitlines()[1].endswith(SEED_PATH)
-    doc = json.loads(run(root, "list", "--json", "--sort", "headline").stdout)
+    assert len(run(root, "list", "--host", "theguardian.com", env=WIDE).stdout.splitlines()) == 2
+    assert len(run(root, "list", "--since", "2016-09-30", env=WIDE).stdout.splitlines()) == 2
+    assert run(root, "list", "--sort", "versions", "--limit", "1", env=WIDE).stdout.splitlines()[1].endswith(SEED_PATH)
+    doc = json.loads(run(root, "list", "--json", "--sort", "headline", env=WIDE).stdout)
     validate(doc, "gitnews.list/1", documented_schema())
     assert [a["headline"] for a in doc["articles"]] == [
         "BBC story", "Gaps remain in tackling child sexual exploitation, Ofsted finds"]
     assert doc["articles"][1]["host"] == "theguardian.com"
     bad = run(root, "list", "--since", "yesterday-ish")
-    assert bad.exit_code == 2 and "RFC 3339" in bad.stderr
+    assert bad.exit_code == 2 and "RFC 3339" in bad.stderr and "--since" in bad.stderr

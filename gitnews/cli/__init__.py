@@ -3,7 +3,8 @@
 Each command parses its arguments, calls the core, and prints.  Exit status:
 0 success, 1 some items failed (the run completed) or a thing asked for does
 not exist, 2 bad usage or configuration, 75 another gitnews process is writing
-to the archive (try again later, or pass ``--wait``).
+to the archive (try again later, or pass ``--wait``), 130 interrupted
+(:data:`.app.EXIT_STATUSES`, also in ``gitnews --help``).
 """
 
 from __future__ import annotations
@@ -17,5 +18,6 @@ from . import publish as _publish  # noqa: E402,F401
 from . import importing as _importing  # noqa: E402,F401
 from . import site as _site  # noqa: E402,F401
 from . import maintenance as _maintenance  # noqa: E402,F401
+from . import status as _status  # noqa: E402,F401
 
 __all__ = ["app", "main"]

@@ -14,7 +14,8 @@ from ..errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError
 
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
            "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "EXIT_INTERRUPTED", "command",
-           "DEFAULT_ARCHIVE", "WaitOption", "open_for_writing", "wait_seconds"]
+           "DEFAULT_ARCHIVE", "WaitOption", "JsonOption", "NoColorOption", "EXIT_STATUSES",
+           "open_for_writing", "wait_seconds"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: Another gitnews process is writing to the archive: try again later
@@ -42,17 +43,61 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-@app.callback()
-def _options(version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True,
-        help="Print gitnews's version and exit.")] = False) -> None:
+#: The exit statuses, in ``gitnews --help`` (README.md's table is checked against it).
+EXIT_STATUSES = (
+    (EXIT_OK, "success"),
+    (EXIT_FAILED, "some items failed (the run completed), or a thing asked for does not exist"),
+    (EXIT_USAGE, "bad usage or configuration"),
+    (EXIT_TEMPFAIL, "another gitnews process is writing to the archive (try again, or --wait)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+
+
+@app.callback(epilog="Global options (--archive, --no-color, --json) go before or after the "
+              "command. Exit status: " + "; ".join(f"{code} {what}" for code, what
+                                                    in EXIT_STATUSES) + ".")
+def _options(
+        ctx: typer.Context,
+        version: Annotated[bool, typer.Option(
+            "--version", callback=_print_version, is_eager=True,
+            help="Print gitnews's version and exit.")] = False,
+        archive: Annotated[Optional[Path], typer.Option(
+            "--archive", "-a", envvar="GITNEWS_ARCHIVE", show_default=False,
+            help="The archive folder (a git repository) [default: archive-repo].")] = None,
+        no_color: Annotated[bool, typer.Option(
+            "--no-color", help="Never use colour (colour follows the terminal and "
+                               "NO_COLOR).")] = False,
+        json_out: Annotated[bool, typer.Option(
+            "--json", help="Print JSON, for the commands that print data "
+                           "(docs/json-output.md).")] = False) -> None:
     """Track how news articles change: every article a text file, every edit a git commit."""
+    # A global option given before the command is that command's default (an option
+    # after the command wins); click reads these when it parses the command's options.
+    given = {"archive": archive, "no_color": no_color or None, "json_out": json_out or None}
+    given = {k: v for k, v in given.items() if v is not None}
+    global _NO_COLOR
+    _NO_COLOR = _NO_COLOR or no_color  # also for what prints through console()
+    name = ctx.invoked_subcommand
+    sub = getattr(ctx.command, "commands", {}).get(name) if name else None
+    if sub is None or not given:
+        return
+    takes = {p.name for p in sub.params}
+    if "json_out" in given and "json_out" not in takes:
+        raise typer.BadParameter(f"`gitnews {name}` has no --json output (docs/json-output.md "
+                                 "lists the commands that have one)", param_hint="--json")
+    ctx.default_map = {name: {k: v for k, v in given.items() if k in takes}}
+
 
 ArchiveOption = Annotated[
     Path,
-    typer.Option("--archive", "-a", envvar="GITNEWS_ARCHIVE",
-                 help="The archive folder (a git repository).", show_default=True),
+    # $GITNEWS_ARCHIVE is read by the root's --archive (so that `gitnews --archive X
+    # CMD` beats it), which passes it on as this option's default.
+    typer.Option("--archive", "-a", help="The archive folder (a git repository; default "
+                 "$GITNEWS_ARCHIVE, else archive-repo).", show_default=False),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json-output.md).")]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour "
+                                             "(colour follows the terminal and NO_COLOR).")]
 DEFAULT_ARCHIVE = Path("archive-repo")
 
 WaitOption = Annotated[
@@ -114,8 +159,11 @@ def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
     return arc
 
 
+_NO_COLOR = False  # set by the root's --no-color
+
+
 def _no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR"))
+    return _NO_COLOR or bool(os.environ.get("NO_COLOR"))
 
 
 def console(*, no_color: bool = False):  # noqa: ANN201 - rich.console.Console

@@ -10,22 +10,27 @@ import typer
 
 from ..models import Outcome
 from ..trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, WaitOption,
-                  command, console, err_console, fail, open_for_writing)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, JsonOption,
+                  WaitOption, command, console, err_console, fail, open_for_writing)
 
 #: Skipped "not newer" captures listed one by one without --verbose.
 _LISTED = 10
 
 
 def _bound(value: str | None, option: str, *, end: bool):  # noqa: ANN202 - datetime | None
-    from ..importer import parse_time_bound
-
+    """The command line's one time syntax (gitnews.timespec), and Wayback timestamps."""
     if value is None:
         return None
-    try:
-        return parse_time_bound(value, end=end)
-    except ValueError as exc:
-        fail(f"{option}: {exc}", code=EXIT_USAGE)
+    if value.strip().isdigit() and len(value.strip()) > 4:
+        from ..importer import parse_time_bound
+
+        try:
+            return parse_time_bound(value, end=end)
+        except ValueError as exc:
+            fail(f"{option}: {exc}", code=EXIT_USAGE)
+    from .versions import parse_time_option
+
+    return parse_time_option(value, option, end=end)
 
 
 def _check_sources(sources: list[str], wayback: bool) -> None:
@@ -94,16 +99,19 @@ def import_cmd(
     wayback: Annotated[bool, typer.Option(
         "--wayback", help="Import the Wayback Machine's captures of the URLs given.")] = False,
     since: Annotated[str | None, typer.Option(
-        "--from", help="Only captures from this time on: 2016-09-29, 2016-09, "
-                       "2016-09-29T10:02:00Z or a Wayback timestamp.", show_default=False)] = None,
+        "--from", metavar="TIME", help="Only captures from this time on: 2016-09-29, 2016-09, "
+        "2016-09-29T10:02:00Z, today, yesterday, 3d, or a Wayback timestamp "
+        "(20160929100200).", show_default=False)] = None,
     until: Annotated[str | None, typer.Option(
-        "--to", help="Only captures up to this time (a date includes its whole day).",
+        "--to", metavar="TIME",
+        help="Only captures up to this time (a date includes its whole day).",
         show_default=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="List every skipped record.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
     wait: WaitOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Import versions from web archives: each capture of an article becomes a version
     dated when it was captured.
@@ -144,5 +152,11 @@ def import_cmd(
                 result = do(on_progress)
         else:
             result = do(None)
-    print_import_summary(result, verbose=verbose)
+    if json_out:
+        from ..render import import_json
+        from .versions import _write_json
+
+        _write_json(import_json(result))
+    else:
+        print_import_summary(result, verbose=verbose)
     raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)

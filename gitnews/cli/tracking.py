@@ -12,7 +12,7 @@ import typer
 
 from ..models import Outcome, RunResult
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
-                  ArchiveOption, WaitOption, command, console, err_console, fail,
+                  ArchiveOption, JsonOption, WaitOption, command, console, err_console, fail,
                   open_for_writing, wait_seconds)
 
 
@@ -92,10 +92,17 @@ def remove_cmd(
 
 
 @command("feeds")
-def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
+def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = False) -> None:
     """List the tracked feeds and single articles."""
     with open_archive(archive) as arc:
         cfg = arc.config
+        if json_out:
+            from ..render import feeds_json
+            from .versions import _write_json
+
+            _write_json(feeds_json([(url, arc.state.get_feed(url)) for url in cfg.feeds],
+                                   cfg.articles))
+            return
     for url in cfg.feeds:
         typer.echo(f"feed     {url}")
     for url in cfg.articles:
@@ -207,19 +214,23 @@ def _stop_on_signal() -> Iterator[tuple[threading.Event, threading.Event]]:
 
 def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: ANN001
            max_time_s: float | None, dry_run: bool, push: bool | None = None,
-           on_change: str | None = None) -> None:
+           on_change: str | None = None, json_out: bool = False) -> None:
     """``run --watch``: until SIGINT/SIGTERM; exit status 0."""
     from ..poll import Abandoned, watch
+    from ..status import note_run
 
     def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
         if not result.items and not result.left_over:
             return  # a quiet run: nothing was due
+        if not dry_run:
+            note_run(arc, result, ended="failures" if result.failures else "ok")
         stamp = (result.started_at or wake_at).strftime("%Y-%m-%dT%H:%M:%SZ")
-        print_summary(result, next_due=wake_at, prefix=f"[{stamp}] ")
+        _report(result, next_due=wake_at, json_out=json_out, prefix=f"[{stamp}] ")
         from .publish import after_run
 
-        after_run(arc.path, result, push=push, on_change=on_change,
-                  arc=arc)  # pushes, then hooks, under the watch's lock
+        with _stdout_to_stderr(json_out):
+            after_run(arc.path, result, push=push, on_change=on_change,
+                      arc=arc)  # pushes, then hooks, under the watch's lock
         sys.stdout.flush()
 
     cycles = 0
@@ -260,8 +271,8 @@ def run_cmd(
                                            help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
     show_text: Annotated[str | None, typer.Option(
         "--show-text", metavar="URL",
-        help="With --dry-run: fetch only URL and print the text that would be stored, "
-             "then the paragraphs the boilerplate filters dropped (on stderr).")] = None,
+        help="Fetch only URL and print the text that would be stored, then the paragraphs "
+             "the boilerplate filters dropped (on stderr); commits nothing.")] = None,
     push: Annotated[bool | None, typer.Option(
         "--push/--no-push", help="Push the archive to its git remote afterwards "
         "(default: [publish] push in gitnews.toml).")] = None,
@@ -269,6 +280,9 @@ def run_cmd(
         "--on-change", metavar="COMMAND", help="Shell command run once per new version, with "
         "the change as JSON on stdin (default: [hooks] on_change).")] = None,
     wait: WaitOption = None,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print the summary and every item as JSON (docs/json-output.md; with "
+                       "--watch one document per line and run); the rest goes to stderr.")] = False,
 ) -> None:
     """One polling pass: read the feeds that are due, check the articles that are due
     (most overdue first), commit every changed text.
@@ -280,10 +294,7 @@ def run_cmd(
     """
     from ..poll import next_due_at
 
-    if show_text is not None:
-        if not dry_run:
-            fail("--show-text only previews: use it as `gitnews run --dry-run --show-text URL`",
-                 code=EXIT_USAGE)
+    if show_text is not None:  # a preview: never commits, with or without --dry-run
         _show_text(archive, show_text)
         return
     max_time_s = max_time  # parsed to seconds by the callback
@@ -300,8 +311,9 @@ def run_cmd(
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
         if watch:
             _watch(arc, interval_s=interval, max_articles=max_articles, max_time_s=max_time_s,
-                   dry_run=dry_run, push=push, on_change=on_change)
+                   dry_run=dry_run, push=push, on_change=on_change, json_out=json_out)
         from ..poll import Abandoned
+        from ..status import note_run
 
         with _stop_on_signal() as (stop, abandon):
             try:
@@ -309,17 +321,51 @@ def run_cmd(
                                    dry_run=dry_run, max_articles=max_articles,
                                    max_time_s=max_time_s, stop=stop, abandon=abandon)
             except Abandoned as exc:
+                if not dry_run:
+                    note_run(arc, None, ended="abandoned")
                 typer.echo(f"gitnews: {exc}", err=True)
                 raise typer.Exit(EXIT_INTERRUPTED) from None
+        if not dry_run:
+            note_run(arc, result, ended="stopped" if stop.is_set() else
+                     "failures" if result.failures else "ok")
         if stop.is_set():
             typer.echo("gitnews: stopped on request; what was checked is committed, the "
                        "rest is left for the next run", err=True)
         next_due = next_due_at(arc)
-        print_summary(result, next_due=next_due)
+        _report(result, next_due=next_due, json_out=json_out)
         from .publish import after_run
 
-        published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
+        with _stdout_to_stderr(json_out):
+            published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
+
+
+def _report(result: RunResult, *, next_due=None, json_out: bool = False,  # noqa: ANN001
+            prefix: str = "") -> None:
+    """The run's summary: text (:func:`print_summary`), or one JSON document."""
+    if not json_out:
+        print_summary(result, next_due=next_due, prefix=prefix)
+        return
+    import json
+
+    from ..render import run_json
+
+    doc = json.dumps(run_json(result, next_due=next_due), ensure_ascii=False,
+                     indent=None if prefix else 2)
+    sys.stdout.write(doc + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def _stdout_to_stderr(on: bool) -> Iterator[None]:
+    """With --json, what would be printed on stdout (push, hooks) goes to stderr."""
+    if not on:
+        yield
+        return
+    from contextlib import redirect_stdout
+
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 def _run_once(arc, *, progress: bool, stop: threading.Event,  # noqa: ANN001
@@ -342,7 +388,7 @@ def _run_once(arc, *, progress: bool, stop: threading.Event,  # noqa: ANN001
 
 
 def _show_text(archive, url: str) -> None:  # noqa: ANN001
-    """``gitnews run --dry-run --show-text URL``: the text that would be stored."""
+    """``gitnews run --show-text URL``: the text that would be stored (never committed)."""
     from ..poll import preview
 
     with open_archive(archive, create=True) as arc:

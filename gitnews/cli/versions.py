@@ -14,7 +14,8 @@ import typer
 
 from ..models import DIFF_FORMATS as FORMATS
 from ..trailers import format_time
-from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, command, console, fail
+from .app import (DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColorOption, command,
+                  console, fail)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from ..archive import Archive
@@ -24,9 +25,6 @@ ArticleArg = Annotated[str, typer.Argument(
     metavar="ARTICLE",
     help="The article: its URL (any URL gitnews knows for it, with or without scheme or "
          "www.) or its file's path in the archive.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json-output.md).")]
-NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colour "
-                                             "(colour follows the terminal and NO_COLOR).")]
 
 
 class SortKey(str, enum.Enum):
@@ -106,16 +104,68 @@ def _timeline(arc: Archive, article: str) -> Timeline:
 
 # -- list -----------------------------------------------------------------------------------
 
-def _parse_since(value: str) -> str:
-    raw = value.strip()
+def parse_time_option(value: str, option: str, *, end: bool = False) -> datetime:
+    """A time option's value (gitnews.timespec) -> aware UTC datetime; exit 2 when bad."""
+    from ..timespec import parse_time
+
     try:
-        when = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        return parse_time(value, now=datetime.now(timezone.utc), end=end)
+    except ValueError as exc:
+        fail(f"{option}: {exc}", code=EXIT_USAGE)
+
+
+def _list_width() -> int | None:
+    """The width ``list`` fits: COLUMNS, else the terminal's; None (no limit) in a pipe."""
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
     except ValueError:
-        fail(f"--since {value!r} is not a date: use YYYY-MM-DD or an RFC 3339 date-time "
-             "such as 2016-09-29T10:00:00Z", code=EXIT_USAGE)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return format_time(when)
+        pass
+    if sys.stdout.isatty():
+        import shutil
+
+        return max(40, shutil.get_terminal_size().columns)
+    return None
+
+
+def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
+    """``gitnews list``'s table, fitted to ``width`` characters (None: no limit).
+
+    Columns that do not fit are left out, PATH first, then FIRST SEEN (``--json``
+    has them all); then the headline and the host are cut (``…``), the
+    headline to no less than 20 characters.
+    """
+    from ..timeline import article_host
+
+    hosts = [article_host(r.url) for r in records]
+    heads = [(r.headline or "") + (" (removed)" if r.removed else "") for r in records]
+    host_w = min(24, max(4, *(len(h) for h in hosts)))
+    head_w = min(50, max(8, *(len(h) for h in heads)))
+    path_w = max(4, *(len(r.path) for r in records))
+    show_first, show_path = True, True
+
+    def total() -> int:
+        return (8 + 2 + (22 if show_first else 0) + 20 + 2 + host_w + 2 + head_w
+                + (2 + path_w if show_path else 0))
+
+    if width is not None:
+        if total() > width:
+            show_path = False
+        if total() > width:
+            show_first = False
+        if total() > width:
+            head_w = max(20, head_w - (total() - width))
+        if total() > width:
+            host_w = max(4, host_w - (total() - width))
+    cols = [f"{'VERSIONS':>8}"] + ([f"{'FIRST SEEN':20}"] if show_first else []) + [
+        f"{'LAST CHANGED':20}", f"{'HOST':{host_w}}", f"{'HEADLINE':{head_w}}"] + (
+        ["PATH"] if show_path else [])
+    lines = ["  ".join(cols).rstrip()]
+    for r, host, headline in zip(records, hosts, heads):
+        cols = [f"{r.versions:>8}"] + ([f"{r.first_seen or '':20}"] if show_first else []) + [
+            f"{r.last_changed or '':20}", f"{_cut(host, host_w):{host_w}}",
+            f"{_cut(headline, head_w):{head_w}}"] + ([r.path] if show_path else [])
+        lines.append("  ".join(cols).rstrip())
+    return [line[:width] if width else line for line in lines]
 
 
 def _cut(text: str, width: int) -> str:
@@ -130,20 +180,27 @@ def list_cmd(
     changed: Annotated[bool, typer.Option(
         "--changed", help="Only articles that changed (2 or more versions).")] = False,
     since: Annotated[Optional[str], typer.Option(
-        "--since", metavar="DATE",
-        help="Only articles whose last version is at or after DATE (YYYY-MM-DD or RFC 3339, UTC).")] = None,
+        "--since", metavar="TIME",
+        help="Only articles whose last version is at or after TIME (2016-09-29, 2016-09, "
+             "RFC 3339, today, yesterday, 2h, 3d; UTC).")] = None,
+    until: Annotated[Optional[str], typer.Option(
+        "--until", metavar="TIME",
+        help="Only articles whose last version is at or before TIME (a date includes its "
+             "whole day).")] = None,
     sort: Annotated[SortKey, typer.Option(
         "--sort",
         help="changed: latest change first; versions: most versions first; headline: A to Z.")] = SortKey.changed,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most this many.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=0, metavar="N",
+                                                       help="At most N articles.")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """One row per article: versions, first seen, last changed, host, headline, path."""
+    """One row per article: versions, first seen, last changed, host, headline, path
+    (fitted to the terminal's width: --json has every field in full)."""
     from ..archive import open_archive
     from ..render import list_json
-    from ..timeline import article_host
 
-    since_ts = _parse_since(since) if since else None
+    since_ts = format_time(parse_time_option(since, "--since")) if since else None
+    until_ts = format_time(parse_time_option(until, "--until", end=True)) if until else None
     host_key = None
     if host:
         host_key = host.strip().lower().rstrip(".")
@@ -154,24 +211,17 @@ def list_cmd(
             pass
     with open_archive(archive) as arc:
         records = arc.state.query_articles(host=host_key, min_versions=2 if changed else 1,
-                                           changed_since=since_ts, sort=sort.value, limit=limit)
+                                           changed_since=since_ts, changed_until=until_ts,
+                                           sort=sort.value, limit=limit)
     if json_out:
         _write_json(list_json(records))
         return
     if not records:
-        typer.echo("No articles match." if (host or changed or since) else
+        typer.echo("No articles match." if (host or changed or since or until) else
                    "The archive has no articles yet: `gitnews add URL`, then `gitnews run`.",
                    err=True)
         return
-    host_w = min(24, max(4, *(len(article_host(r.url)) for r in records)))
-    lines = [f"{'VERSIONS':>8}  {'FIRST SEEN':20}  {'LAST CHANGED':20}  {'HOST':{host_w}}  "
-             f"{'HEADLINE':50}  PATH"]
-    for r in records:
-        headline = (r.headline or "") + (" (removed)" if r.removed else "")
-        lines.append(f"{r.versions:>8}  {r.first_seen or '':20}  {r.last_changed or '':20}  "
-                     f"{_cut(article_host(r.url), host_w):{host_w}}  {_cut(headline, 50):50}  "
-                     f"{r.path}")
-    _write("\n".join(lines) + "\n")
+    _write("\n".join(list_lines(records, width=_list_width())) + "\n")
 
 
 # -- log ------------------------------------------------------------------------------------
@@ -277,7 +327,7 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
 def show_cmd(
     article: ArticleArg,
     version: Annotated[int, typer.Option(
-        "--version", "-n", metavar="N",
+        "--version", metavar="N",
         help="Version number: 1 is the first; negative counts back from the latest "
              "(-1 the latest, the default).")] = -1,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
@@ -341,12 +391,14 @@ def diff_cmd(
                                 "or COLUMNS, or 100).")] = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     no_color: NoColorOption = False,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="The same as --format json (docs/json-output.md).")] = False,
 ) -> None:
     """Compare two versions of an article (default: the one before the latest and the latest)."""
     from ..archive import open_archive
     from ..render import diff_json, html_page, side_by_side, unified, word_text
 
-    fmt = fmt.value
+    fmt = "json" if json_out else fmt.value
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         if a is None and len(tl.versions) < 2:

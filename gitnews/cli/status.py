@@ -1,0 +1,108 @@
+"""``gitnews status``: the last run, what fails, what is due, the archive, its remote, its cache."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from ..trailers import format_time
+from .app import DEFAULT_ARCHIVE, ArchiveOption, JsonOption, command
+
+
+def _size(n: int) -> str:
+    from .maintenance import _size as size
+
+    return size(n)
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    import humanize
+
+    delta = now - then
+    if delta.total_seconds() < 0:
+        return "in " + humanize.naturaldelta(-delta, months=False)
+    return humanize.naturaldelta(delta, months=False) + " ago"
+
+
+_ENDED = {"ok": "completed, nothing failed", "failures": "completed, some items failed",
+          "stopped": "stopped on request (what was checked is committed)",
+          "abandoned": "abandoned on a second signal (nothing of it was committed)"}
+
+
+def _duration(value: str) -> float:
+    from ..schedule import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@command("status")
+def status_cmd(
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    failing_for: Annotated[str, typer.Option(
+        "--failing-for", metavar="DURATION",
+        help="List the feeds and articles failing for this long or longer (e.g. 6h, 1d, 0s "
+             "for every one failing now).")] = "1d",
+    json_out: JsonOption = False,
+) -> None:
+    """How the archive is doing: the last run, feeds and articles failing for a day or more,
+    what is due next, size, remote and push state, the cache.  Uses no network."""
+    from datetime import timedelta
+
+    from ..archive import open_archive
+    from ..status import archive_status
+
+    window = timedelta(seconds=_duration(failing_for))
+    with open_archive(archive) as arc:
+        st = archive_status(arc, failing_for=window)
+    if json_out:
+        from ..render import status_json
+        from .versions import _write_json
+
+        _write_json(status_json(st))
+        return
+    now, lines = st.now, [f"Archive {st.path}"]
+    run = st.last_run
+    if run is None:
+        lines.append("Last run:  none recorded (`gitnews run` records one; the cache forgets "
+                     "it when it is rebuilt)")
+    else:
+        counts = ", ".join(f"{k.upper()} {v}" for k, v in run.counts.items() if v)
+        lines.append(f"Last run:  finished {format_time(run.finished_at)} "
+                     f"({_ago(now, run.finished_at)}): {_ENDED.get(run.ended, run.ended)}"
+                     + (f"; {counts}" if counts else "")
+                     + (f"; {run.failed} item(s) failed" if run.failed else ""))
+    if st.next_due is None:
+        lines.append("Next due:  nothing (add a feed with `gitnews add URL`)")
+    elif st.next_due <= now:
+        lines.append("Next due:  now (`gitnews run`)")
+    else:
+        lines.append(f"Next due:  {format_time(st.next_due)} ({_ago(now, st.next_due)})")
+    if st.failing:
+        lines.append(f"Failing for {failing_for} or more: {len(st.failing)}")
+        for f in st.failing:
+            since = f"since {format_time(f.since)}" if f.since else ""
+            tries = f", {f.failures} checks in a row" if f.failures else ""
+            lines.append(f"  {f.kind:7} {f.path or f.url}  ({since}{tries}): {f.last_error}")
+    else:
+        lines.append(f"Failing for {failing_for} or more: nothing")
+    lines.append(f"Size:      {st.articles} article(s), {st.feeds} feed(s), {st.commits} "
+                 f"commit(s), {_size(st.git_bytes)} of git objects")
+    r = st.remote
+    if not r.exists:
+        lines.append(f"Remote:    none named {r.name!r} (`git remote add {r.name} URL`, "
+                     "then `gitnews push`)")
+    else:
+        pushed = ("pushed" if r.pushed else
+                  f"NOT pushed: {r.name}/{r.branch} lacks commits (`gitnews push`)"
+                  if r.pushed is False else "unknown")
+        lines.append(f"Remote:    {r.name} {r.url or ''} ({r.branch}): {pushed}")
+    c = st.cache
+    lines.append(f"Cache:     {c.path} ({_size(c.size_bytes)}), in step with git; "
+                 f"{c.backlog} article(s) waiting to be fetched, {c.held} text(s) held for "
+                 "confirmation")
+    typer.echo("\n".join(lines))
