@@ -189,10 +189,20 @@ def serve_cmd(
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     from ..archive import open_archive
+    from ..readonly import is_read_only
     from ..state import STATE_DIR
 
+    temporary = None
     with open_archive(archive) as arc:
         folder = outdir or Path(arc.repo.git_dir) / STATE_DIR / "site"
+        if outdir is None and is_read_only(folder):
+            # A read-only archive: the site goes to a temporary folder, removed on exit.
+            import tempfile
+
+            folder = temporary = Path(tempfile.mkdtemp(prefix="gitnews-site-"))
+            typer.echo(f"gitnews: note: the archive cannot be written (read-only); the site is "
+                       f"written to the temporary folder {folder}, removed when serve stops "
+                       "(--dir DIR keeps it)", err=True)
         _build(arc, folder, _site_url(arc, site_url))
 
     class Handler(SimpleHTTPRequestHandler):
@@ -219,3 +229,7 @@ def serve_cmd(
         pass
     finally:
         server.server_close()
+        if temporary is not None:
+            import shutil
+
+            shutil.rmtree(temporary, ignore_errors=True)
