@@ -57,6 +57,9 @@ class PushResult:
     pushed: int = 0
     pulled: int = 0
     replayed: int = 0
+    #: True when the remote (a local bare repository) had a HEAD naming a missing
+    #: branch and now names ``branch`` (see :func:`gitnews.store.set_remote_head`).
+    remote_head_set: bool = False
 
     @property
     def up_to_date(self) -> bool:
@@ -150,6 +153,7 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
         tip = store.fetch_branch(repo, remote=remote, branch=branch, timeout_s=timeout_s)
         result = PushResult(remote=remote, branch=branch, commit=tip)
         if tip == local:
+            result.remote_head_set = store.set_remote_head(repo, remote=remote, branch=branch)
             return result
         if tip is None or _is_ancestor(archive, tip, local):
             result.pushed = _count(archive, local if tip is None else f"{tip}..{local}")
@@ -165,6 +169,7 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
         try:
             result.commit = store.push_branch(repo, remote=remote, branch=branch,
                                               timeout_s=timeout_s)
+            result.remote_head_set = store.set_remote_head(repo, remote=remote, branch=branch)
             return result
         except PushError as exc:
             if not exc.behind or attempt == attempts - 1:

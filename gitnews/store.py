@@ -31,6 +31,7 @@ from .errors import PushError, StoreError
 
 __all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH",
            "fetch_branch", "replay_commits", "move_branch", "push_branch", "tracking_ref",
+           "set_remote_head",
            "sync_worktree"]
 
 BRANCH = "main"
@@ -551,6 +552,52 @@ def push_branch(repo: git.Repo, *, remote: str, branch: str,
                         remote=remote, behind=behind)
     _run(repo, ["update-ref", tracking_ref(remote, branch), local])
     return local
+
+
+def _local_bare_remote(repo: git.Repo, remote: str) -> Path | None:
+    """The folder of ``remote`` when it is a bare repository on this machine (a path or a
+    ``file://`` URL), else None (a network remote: its host sets its own HEAD)."""
+    proc = _run(repo, ["remote", "get-url", remote])
+    url = proc.stdout.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not url:
+        return None
+    if url.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        url = unquote(urlsplit(url).path)
+    elif "://" in url or (":" in url.split("/", 1)[0] and not os.path.isabs(url)):
+        return None  # https://, ssh://, or scp-like host:path
+    folder = Path(url)
+    if not folder.is_absolute():
+        folder = Path(repo.working_tree_dir or repo.git_dir) / folder
+    check = subprocess.run(["git", "--git-dir", str(folder), "rev-parse",
+                            "--is-bare-repository"], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+    return folder if check.returncode == 0 and check.stdout.strip() == "true" else None
+
+
+def set_remote_head(repo: git.Repo, *, remote: str, branch: str) -> bool:
+    """Point the HEAD of a local bare ``remote`` at ``branch`` when its HEAD names a
+    branch that does not exist there (``git init --bare`` names ``master``, or
+    ``init.defaultBranch``), so that ``git clone`` of it checks out the archive
+    instead of nothing.  A HEAD naming an existing branch is left alone; network
+    remotes are not touched (GitHub and others make the first pushed branch
+    their default).  Best effort: returns True when HEAD was set, never raises.
+    """
+    folder = _local_bare_remote(repo, remote)
+    if folder is None:
+        return False
+
+    def bare(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "--git-dir", str(folder), *args], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL)
+
+    current = bare("symbolic-ref", "-q", "HEAD").stdout.strip()
+    if current and bare("rev-parse", "--verify", "-q", current).returncode == 0:
+        return False
+    if bare("rev-parse", "--verify", "-q", f"refs/heads/{branch}").returncode != 0:
+        return False
+    return bare("symbolic-ref", "HEAD", f"refs/heads/{branch}").returncode == 0
 
 
 # -- disk full, and catching up after an interrupted run ------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -226,3 +227,28 @@ def test_publish_and_hooks_settings_are_documented_and_checked():
         parse_config('[publish]\npush = "yes"\n')
     with pytest.raises(ConfigError, match="unknown key 'webhook' in hooks"):
         parse_config('[hooks]\nwebhook = "http://x"\n')
+
+
+def test_a_bare_remote_whose_head_names_a_missing_branch_is_cloned_with_its_files(tmp_path):
+    # `git init --bare` names "master" (or init.defaultBranch) as HEAD; gitnews pushes "main".
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "master", str(remote)], check=True)
+    archive = new_archive(tmp_path / "a", remote=remote)
+    add_version(archive, A_PATH, "A\n\nOne.\n", version=1, url=A_URL)
+
+    proc = run_gitnews("push", "--archive", str(archive), env=env(), check=True)
+    assert "HEAD now names 'main'" in proc.stdout
+    assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True,
+                   capture_output=True)
+    assert (clone / A_PATH).read_text() == "A\n\nOne.\n"
+    assert git(clone, "symbolic-ref", "--short", "HEAD").strip() == "main"
+
+    # A HEAD naming a branch that exists is the remote owner's choice: left alone.
+    git(remote, "branch", "other", "main")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/other")
+    add_version(archive, A_PATH, "A\n\nTwo.\n", version=2, url=A_URL, hours=2)
+    proc = run_gitnews("push", "--archive", str(archive), env=env(), check=True)
+    assert "HEAD" not in proc.stdout
+    assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/other"

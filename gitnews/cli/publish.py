@@ -21,8 +21,10 @@ __all__ = ["after_run", "init_github_actions"]
 
 def _describe(result) -> str:  # noqa: ANN001 - gitnews.publish.PushResult
     where = f"{result.remote}/{result.branch}"
+    head_note = (f"; the remote's HEAD now names {result.branch!r} (a clone checks it out)"
+                 if result.remote_head_set else "")
     if result.up_to_date:
-        return f"Push: {where} is up to date"
+        return f"Push: {where} is up to date{head_note}"
     parts = []
     if result.pulled:
         parts.append(f"took in {result.pulled} commit(s) from {where}")
@@ -30,7 +32,7 @@ def _describe(result) -> str:  # noqa: ANN001 - gitnews.publish.PushResult
         parts.append(f"replayed {result.replayed} commit(s) on top of them")
     if result.pushed:
         parts.append(f"pushed {result.pushed} commit(s) to {where}")
-    return "Push: " + ", ".join(parts)
+    return "Push: " + ", ".join(parts) + head_note
 
 
 def _push(arc, *, remote: str | None = None, branch: str | None = None) -> bool:  # noqa: ANN001
