@@ -455,7 +455,10 @@ def _changes(repo: git.Repo, commits: list[str]) -> dict[str, list[tuple[str, st
     return out
 
 
-def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str]:
+def replay_commits(repo: git.Repo, commits: list[str], *, onto: str,
+                   leave_out: frozenset[str] = frozenset(),
+                   then: tuple[Mapping[str, bytes | str], str, tuple[str, str], datetime]
+                   | None = None) -> list[str]:
     """Re-create ``commits`` (oldest first, a chain of one-parent commits) on top of ``onto``.
 
     Each new commit has the same author, committer (both with their dates),
@@ -463,15 +466,27 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
     previous new commit: ``git rebase --committer-date-is-author-date``
     without touching the working tree.  The caller makes sure no replayed
     file was changed on ``onto``'s side (else the replay silently keeps this
-    side's file).  Returns the new commit ids, oldest first; moves no branch
-    (see :func:`move_branch`).  Raises :class:`~gitnews.errors.StoreError`.
+    side's file).
+
+    ``leave_out``: paths whose changes are not replayed (the caller merged
+    them); a commit that changed nothing else is left out.  ``then``: one more
+    commit on top, ``(files {path: content}, message, (author name, e-mail),
+    when)`` (an aware datetime, author and committer date).  Returns the new
+    commit ids, oldest first (the ``then`` commit last); moves no branch (see
+    :func:`move_branch`).  Raises :class:`~gitnews.errors.StoreError`.
     """
-    if not commits:
+    if not commits and then is None:
         return []
-    changes = _changes(repo, commits)
+    changes = _changes(repo, commits) if commits else {}
     out: list[bytes] = []
-    for mark, sha in enumerate(commits, start=1):
+    mark = 0
+    for sha in commits:
+        kept = [c for c in changes.get(sha, [])
+                if c[3].decode("utf-8", "surrogateescape") not in leave_out]
+        if leave_out and changes.get(sha) and not kept:
+            continue  # it only changed what the caller merged
         headers, message = _commit_object(repo, sha)
+        mark += 1
         out += [f"commit {_REPLAY_REF}\nmark :{mark}\n".encode(),
                 b"author " + headers["author"] + b"\n",
                 b"committer " + headers["committer"] + b"\n"]
@@ -480,7 +495,7 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
         out += [b"data %d\n" % len(message), message, b"\n"]
         if mark == 1:
             out.append(f"from {onto}\n".encode())
-        for status, mode, blob, path in changes.get(sha, []):
+        for status, mode, blob, path in kept:
             # C-style quoting, as _quote_path, on the path's raw bytes.
             quoted = b'"' + path.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(
                 b"\n", b"\\n") + b'"'
@@ -488,6 +503,22 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
                 out.append(b"D " + quoted + b"\n")
             else:
                 out.append(f"M {mode} {blob} ".encode() + quoted + b"\n")
+    if then is not None:
+        files, text, (name, email), when = then
+        mark += 1
+        ident = f"{name} <{email}> {int(when.astimezone(timezone.utc).timestamp())} +0000"
+        message = text.encode("utf-8")
+        out += [f"commit {_REPLAY_REF}\nmark :{mark}\n".encode(),
+                f"author {ident}\ncommitter {ident}\n".encode("utf-8"),
+                b"data %d\n" % len(message), message, b"\n"]
+        if mark == 1:
+            out.append(f"from {onto}\n".encode())
+        for path, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            out += [b"M 100644 inline " + _quote_path(path) + b"\n",
+                    b"data %d\n" % len(data), data, b"\n"]
+    if mark == 0:
+        return []
     out.append(b"done\n")
     fd, marks_file = tempfile.mkstemp(prefix="gitnews-replay-", dir=repo.git_dir)
     os.close(fd)
@@ -502,7 +533,7 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
     finally:
         os.unlink(marks_file)
         _run(repo, ["update-ref", "-d", _REPLAY_REF])
-    return [marks[f":{i}"] for i in range(1, len(commits) + 1)]
+    return [marks[f":{i}"] for i in range(1, mark + 1)]
 
 
 def move_branch(repo: git.Repo, *, old: str, new: str, reason: str = "gitnews") -> None:

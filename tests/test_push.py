@@ -252,3 +252,72 @@ def test_a_bare_remote_whose_head_names_a_missing_branch_is_cloned_with_its_file
     proc = run_gitnews("push", "--archive", str(archive), env=env(), check=True)
     assert "HEAD" not in proc.stdout
     assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/other"
+
+
+def _config(repo, rev: str = "main") -> dict:
+    import tomllib
+
+    return tomllib.loads(git(repo, "show", f"{rev}:gitnews.toml"))
+
+
+def test_two_copies_that_both_edited_gitnews_toml_are_merged(tmp_path):
+    f_old, f_gone, f_a, f_b = (f"https://{h}.example.org/feed.xml"
+                               for h in ("old", "gone", "mine", "theirs"))
+    remote = bare_remote(tmp_path / "remote.git")
+    archive = new_archive(tmp_path / "a", remote=remote)
+    run_gitnews("add", "--feed", f_old, f_gone, "--archive", str(archive), env=env(), check=True)
+    add_version(archive, A_PATH, "A\n\nOne.\n", version=1, url=A_URL)
+    run_gitnews("push", "--archive", str(archive), env=env(), check=True)
+
+    # The other copy: a feed added, one removed, a setting edited by hand (on the web).
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True)
+    run_gitnews("add", "--feed", f_b, "--archive", str(other), env=env(), check=True)
+    run_gitnews("remove", f_gone, "--archive", str(other), env=env(), check=True)
+    toml = other / "gitnews.toml"
+    toml.write_text(toml.read_text().replace("concurrency = 8", "concurrency = 4")
+                    .replace("[site]", "# Edited on the web.\n[site]"))
+    git(other, *OTHER, "commit", "-q", "-am", "Fewer fetches at once")
+    run_gitnews("push", "--archive", str(other), env=env(), check=True)
+    theirs = head(remote)
+
+    # This copy, meanwhile: another feed added, another removed, two settings, a version.
+    run_gitnews("add", "--feed", f_a, "--archive", str(archive), env=env(), check=True)
+    run_gitnews("remove", f_old, "--archive", str(archive), env=env(), check=True)
+    toml = archive / "gitnews.toml"
+    toml.write_text(toml.read_text().replace("concurrency = 8", "concurrency = 6")
+                    .replace('url = ""', 'url = "https://me.example.org/news"'))
+    git(archive, *OTHER, "commit", "-q", "-am", "Settings")
+    add_version(archive, A_PATH, "A\n\nOne, edited.\n", version=2, url=A_URL, hours=2)
+
+    proc = run_gitnews("push", "--archive", str(archive), env=env())
+    assert proc.returncode == 0, proc.stderr
+    assert "merged this archive's gitnews.toml edits" in proc.stdout
+    assert ("fetch.concurrency = 6 here and 4 on origin/main; kept origin/main's value"
+            in proc.stderr)
+    assert "Traceback" not in proc.stderr
+    assert head(remote) == head(archive)
+
+    merged = _config(remote)
+    assert merged["feeds"] == [f_b, f_a]  # the union; both removals kept
+    assert merged["fetch"]["concurrency"] == 4  # both changed it: the remote's value
+    assert merged["site"]["url"] == "https://me.example.org/news"  # changed here only
+    assert "# Edited on the web." in git(remote, "show", "main:gitnews.toml")  # comments kept
+    assert (archive / "gitnews.toml").read_text() == git(remote, "show", "main:gitnews.toml")
+    assert git(archive, "status", "--porcelain") == ""
+
+    # One configuration commit on top (not a version); the remote's commits are all kept.
+    log = git(archive, "log", "--format=%s", f"{theirs}..main").splitlines()
+    assert log == ["Merge gitnews.toml with origin/main", "Changed: A"]
+    assert git(archive, "diff-tree", "--no-commit-id", "-r", "--name-only", "main") == \
+        "gitnews.toml\n"
+    message = git(archive, "log", "-1", "--format=%B", "main")
+    assert f"Track: {f_a}" in message and f"Untrack: {f_old}" in message
+    assert "Article-Url" not in message
+    assert_versions_consistent(archive)
+    assert [c["trailers"]["Version"] for c in version_commits(archive)] == ["1", "2"]
+
+    # The other copy takes it all in with its next push.
+    again = run_gitnews("push", "--archive", str(other), env=env(), check=True)
+    assert "took in 2 commit(s)" in again.stdout
+    assert _config(other) == merged
