@@ -285,7 +285,7 @@ def _merge_message(merge: ConfigMerge, where: str) -> str:
     of a version (``Track:``/``Untrack:`` lines as ``gitnews add``/``remove`` write)."""
     body = ([f"Track: {u}" for u in merge.added] + [f"Untrack: {u}" for u in merge.removed]
             + [f"Set: {key} = {_show_value(value)}" for key, value in merge.settings]
-            + [f"Kept {where}'s setting: {describe_conflict(key, mine, theirs, where)}"
+            + [f"Conflict: {describe_conflict(key, mine, theirs, where)}"
                for key, mine, theirs in merge.conflicts])
     text = f"Merge {CONFIG_NAME} with {where}\n"
     if body:

@@ -313,6 +313,9 @@ def test_two_copies_that_both_edited_gitnews_toml_are_merged(tmp_path):
         "gitnews.toml\n"
     message = git(archive, "log", "-1", "--format=%B", "main")
     assert f"Track: {f_a}" in message and f"Untrack: {f_old}" in message
+    assert 'Set: site.url = "https://me.example.org/news"' in message
+    assert ("Conflict: fetch.concurrency = 6 here and 4 on origin/main; kept origin/main's value"
+            in message)
     assert "Article-Url" not in message
     assert_versions_consistent(archive)
     assert [c["trailers"]["Version"] for c in version_commits(archive)] == ["1", "2"]
