@@ -153,13 +153,16 @@ class State:
             raise
 
     def _open_read_only(self) -> sqlite3.Connection:
-        """The cache of an archive that cannot be written.
+        """The cache of an archive that cannot be written: always an in-memory database.
 
-        The file, opened read-only (SQLite's ``mode=ro`` URI; ``immutable=1`` too
-        on a read-only file system, where no one can change it), when its schema
-        and recorded head are current and no write-ahead log holds changes that
-        only a writer could fold in; otherwise an in-memory database that
-        :meth:`sync` fills from git (the cost of a rebuild, on every command).
+        When the file's schema and recorded head are current and no write-ahead
+        log holds changes that only a writer could fold in, the file is opened
+        read-only (SQLite's ``mode=ro`` URI; ``immutable=1`` too on a read-only
+        file system, where no one can change it) and copied into memory (the
+        backup API: about 0.3 s for the 86 MB cache of 100,000 versions);
+        otherwise :meth:`sync` fills the empty in-memory database from git (a
+        rebuild, on every command).  Either way a command that updates the cache
+        (``run --dry-run``) updates only the copy, and nothing is written to disk.
         """
         wal = Path(f"{self.path}-wal")
         if self.path.is_file() and not (wal.exists() and wal.stat().st_size):
@@ -170,7 +173,10 @@ class State:
                                      uri=True, isolation_level=None, timeout=60)
                 meta = dict(db.execute("SELECT k, v FROM meta WHERE k IN ('schema', 'head')"))
                 if meta.get("schema") == _SCHEMA_VERSION and meta.get("head") == self._head():
-                    return db
+                    memory = sqlite3.connect(":memory:", isolation_level=None)
+                    db.backup(memory)
+                    db.close()
+                    return memory
             except sqlite3.Error:
                 pass  # damaged, or not readable: build it in memory
             if db is not None:

@@ -79,6 +79,8 @@ def test_read_commands_work_on_a_read_only_archive(tmp_path, cache):
     elif cache == "missing":
         shutil.rmtree(archive / ".git" / "gitnews")
     b_versions = 2 if cache == "stale" else 1
+    toml = archive / "gitnews.toml"  # the dry run below gives up at once
+    toml.write_text(toml.read_text().replace("retries = 2", "retries = 0"))
     before = _snapshot(archive / ".git")
 
     with read_only_mount(tmp_path / "src", tmp_path / "ro") as ro:
@@ -102,7 +104,14 @@ def test_read_commands_work_on_a_read_only_archive(tmp_path, cache):
         site = run_gitnews("site", str(tmp_path / "site"), "--archive", arc, env=env())
         assert site.returncode == 0, site.stderr
         assert (tmp_path / "site" / "index.html").is_file()
-        for proc in (listed, log, show, diff, site):
+        # A dry run updates the cache (robots.txt, checks): only its copy in memory.  The
+        # proxy is a closed loopback port, so no request leaves the machine.
+        dry = run_gitnews("run", "--dry-run", "--all", "--archive", arc,
+                          env={**env(), "HTTP_PROXY": "http://127.0.0.1:9",
+                               "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""})
+        assert dry.returncode == 1 and "FAILED article" in dry.stdout + dry.stderr, dry.stderr
+        assert "cache" not in dry.stderr
+        for proc in (listed, log, show, diff, site, dry):
             assert "Traceback" not in proc.stderr and "delete" not in proc.stderr
     assert _snapshot(archive / ".git") == before  # nothing was written
 

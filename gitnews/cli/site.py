@@ -217,6 +217,10 @@ def serve_cmd(
         server = ThreadingHTTPServer(("127.0.0.1", port),
                                      functools.partial(Handler, directory=str(folder)))
     except OSError as exc:
+        if temporary is not None:
+            import shutil
+
+            shutil.rmtree(temporary, ignore_errors=True)
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; choose another "
              "--port (0 picks a free one)", code=EXIT_USAGE)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
