@@ -271,7 +271,8 @@ def _merge_config(archive: Archive, *, base: str, local: str, tip: str, remote: 
 
 
 def _show_value(value: object) -> str:
-    return "(not set)" if value is None else json.dumps(value, ensure_ascii=False)
+    return ("(not set)" if value is None
+            else json.dumps(value, ensure_ascii=False, default=str))
 
 
 def describe_conflict(key: str, mine: object, theirs: object, where: str) -> str:
