@@ -324,3 +324,23 @@ def test_two_copies_that_both_edited_gitnews_toml_are_merged(tmp_path):
     again = run_gitnews("push", "--archive", str(other), env=env(), check=True)
     assert "took in 2 commit(s)" in again.stdout
     assert _config(other) == merged
+
+
+def test_the_same_feed_added_in_two_copies_needs_no_merge_commit(tmp_path):
+    feed = "https://both.example.org/feed.xml"
+    remote = bare_remote(tmp_path / "remote.git")
+    archive = new_archive(tmp_path / "a", remote=remote)
+    push(archive)
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True)
+    for copy in (other, archive):
+        run_gitnews("add", "--feed", feed, "--archive", str(copy), env=env(), check=True)
+    run_gitnews("push", "--archive", str(other), env=env(), check=True)
+    theirs = head(remote)
+
+    result = push(archive)
+    assert result.config_merged and not result.config_conflicts
+    assert (result.pulled, result.replayed, result.pushed) == (1, 0, 0)
+    assert head(archive) == head(remote) == theirs
+    assert _config(archive)["feeds"] == [feed]
+    assert git(archive, "status", "--porcelain") == ""
