@@ -251,8 +251,9 @@ def _replay(archive: Archive, *, local: str, tip: str, remote: str,
 
 def _show(archive: Archive, rev: str, path: str) -> str:
     """The text of ``path`` at commit ``rev`` ("" when it has no such file)."""
-    proc = _git(archive, "show", f"{rev}:{path}")
-    return proc.stdout if proc.returncode == 0 else ""
+    proc = subprocess.run(["git", "-C", str(archive.path), "cat-file", "blob", f"{rev}:{path}"],
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
 
 
 def _merge_config(archive: Archive, *, base: str, local: str, tip: str, remote: str,
