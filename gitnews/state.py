@@ -131,8 +131,8 @@ class State:
         folder = Path(repo.git_dir) / STATE_DIR
         self.path = folder / "state.sqlite"
         #: True when the archive cannot be written (read-only file system or folder,
-        #: :mod:`gitnews.readonly`): the cache is then the file opened read-only when it
-        #: is current, else a copy built from git in memory; nothing is written to disk.
+        #: :mod:`gitnews.readonly`): the cache is then in memory, a copy of the file when
+        #: that is current, else built from git; nothing is written to disk.
         self.read_only = is_read_only(folder) or (self.path.exists() and is_read_only(self.path))
         if self.read_only:
             self.db = self._open_read_only()

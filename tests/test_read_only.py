@@ -22,6 +22,8 @@ import pytest
 
 from archive_builders import add_version, head, new_archive
 from conftest import run_gitnews
+from gitnews.archive import open_archive
+from gitnews.state import State
 
 A_URL, A_PATH = "https://news.example.org/a", "news.example.org/a.txt"
 B_URL, B_PATH = "https://news.example.org/b", "news.example.org/b.txt"
@@ -85,6 +87,13 @@ def test_read_commands_work_on_a_read_only_archive(tmp_path, cache):
 
     with read_only_mount(tmp_path / "src", tmp_path / "ro") as ro:
         arc = str(ro / "arc")
+        with open_archive(ro / "arc") as opened:  # a current cache is copied, not rebuilt
+            state = State(opened.repo)
+            try:
+                assert state.read_only
+                assert (state.get_meta("head") == head(archive)) == (cache == "current")
+            finally:
+                state.close()
         listed = run_gitnews("list", "--archive", arc, "--json", env=env())
         assert listed.returncode == 0, listed.stderr
         rows = {row["path"]: row["versions"] for row in json.loads(listed.stdout)["articles"]}
