@@ -169,4 +169,18 @@ def test_serve_on_a_read_only_archive_writes_its_site_to_a_temporary_folder(tmp_
             _, err = server.communicate(timeout=60)
         assert "temporary folder" in err and "Traceback" not in err
         assert not Path(folder).exists()  # removed when serve stopped
+
+        # Stopped with SIGTERM (`kill`) instead of Ctrl-C: removed too.
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gitnews", "serve", "--port", "0", "--archive",
+             str(ro / "arc")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env())
+        try:
+            folder = server.stdout.readline().split()[1]
+            assert Path(folder).is_dir()
+        finally:
+            server.terminate()
+            _, err = server.communicate(timeout=60)
+        assert server.returncode == 0 and "Traceback" not in err, err
+        assert not Path(folder).exists()
     assert not (archive / ".git" / "gitnews" / "site").exists()

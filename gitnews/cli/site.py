@@ -14,8 +14,8 @@ import typer
 from ..errors import SiteError
 from ..models import FEED_LIMIT
 from ..trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, ArchiveOption, command, err_console,
-                  fail)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
+                  err_console, fail)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from ..archive import Archive
@@ -224,10 +224,14 @@ def serve_cmd(
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; choose another "
              "--port (0 picks a free one)", code=EXIT_USAGE)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    typer.echo(f"Serving {folder} at {url} (updated {format_time(datetime.now(timezone.utc))}); "
-               "Ctrl-C stops.")
-    sys.stdout.flush()
     try:
+        if temporary is not None:  # `kill` too removes the temporary folder (finally below)
+            import signal
+
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_OK))
+        typer.echo(f"Serving {folder} at {url} (updated "
+                   f"{format_time(datetime.now(timezone.utc))}); Ctrl-C stops.")
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
