@@ -16,6 +16,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .config import CONFIG_NAME, Config, default_config_text, load_config
 from .errors import ArchiveError, CacheError
+from .readonly import READ_ONLY_ERRNOS, is_read_only, read_only_error
 from .state import State
 
 if TYPE_CHECKING:  # imported where used: a read command needs neither (start-up time)
@@ -157,6 +158,8 @@ def _is_archive(path: Path) -> bool:
 
 def _git_init(path: Path) -> git.Repo:
     """Check that ``path`` may become an archive and make it a git repository."""
+    if is_read_only(path):
+        raise read_only_error(path, creating=True)
     if path.exists():
         if not path.is_dir():
             raise ArchiveError(f"{path} is a file, not a folder; choose another --archive")
@@ -192,8 +195,16 @@ def _first_commit(repo: git.Repo, path: Path, now: datetime | None) -> None:
 def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> ArchiveLock:
     from .lock import ArchiveLock
 
+    where = repo.working_tree_dir or repo.git_dir
+    if is_read_only(repo.git_dir):
+        raise read_only_error(where)
     lock = ArchiveLock(repo.git_dir, command=command)
-    lock.acquire(wait_s=wait_s)
+    try:
+        lock.acquire(wait_s=wait_s)
+    except OSError as exc:
+        if exc.errno in READ_ONLY_ERRNOS:
+            raise read_only_error(where, detail=f"{exc.strerror}: {exc.filename}") from None
+        raise
     return lock
 
 
@@ -227,7 +238,9 @@ def init_archive(path: Path | str, *, now: datetime | None = None,
     ``path`` may not exist yet, or be empty but for a README.md.  Raises
     :class:`~gitnews.errors.ArchiveError` when it already holds an archive or
     other files, :class:`~gitnews.errors.ArchiveLockedError` when another
-    process is writing to it (after ``wait_s`` seconds).
+    process is writing to it (after ``wait_s`` seconds),
+    :class:`~gitnews.errors.ReadOnlyArchiveError` when ``path`` (or the folder
+    it would be made in) cannot be written.
     """
     path = Path(path)
     if _is_archive(path):
@@ -260,7 +273,10 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
 
     Raises :class:`~gitnews.errors.ArchiveError` when ``path`` is not an
     archive, :class:`~gitnews.errors.ArchiveLockedError` when another process
-    holds the lock, :class:`~gitnews.errors.ConfigError` when its gitnews.toml
+    holds the lock, :class:`~gitnews.errors.ReadOnlyArchiveError` when ``lock``
+    (or ``create``) is asked of an archive that cannot be written (read-only
+    file system or folder; opening it without ``lock`` works: see
+    :mod:`gitnews.readonly`), :class:`~gitnews.errors.ConfigError` when its gitnews.toml
     is invalid.
     """
     path = Path(path)

@@ -22,7 +22,8 @@ from .errors import ConfigError
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
            "ScheduleSettings", "SiteSettings", "load_config",
-           "default_config_text", "parse_config", "edit_tracked"]
+           "default_config_text", "parse_config", "edit_tracked", "ConfigMerge", "merge_config",
+           "merge_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
 
@@ -490,3 +491,140 @@ def edit_tracked(text: str, *, add_feeds: list[str] = (), add_articles: list[str
         if key in doc and len(doc[key]) > 1:
             doc[key].multiline(True)
     return tomlkit.dumps(doc), changed
+
+
+# -- three-way merge (two copies of the archive edited gitnews.toml) ---------------------------
+
+#: The lists merged item by item (a set union with removals kept); every other value is
+#: one setting, merged whole.
+TRACKED_LISTS = ("feeds", "articles")
+
+_MISSING = object()
+
+
+def merge_tracked(base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
+    """Three-way merge of one list of tracked URLs.
+
+    An item removed on either side since ``base`` stays removed; an item added on
+    either side is kept, once.  The order is ``theirs``, then the items only
+    ``ours`` added, in their order.
+    """
+    removed = (set(base) - set(ours)) | (set(base) - set(theirs))
+    out: list[str] = []
+    for item in [*theirs, *ours]:
+        if item not in removed and item not in out:
+            out.append(item)
+    return out
+
+
+@dataclass
+class ConfigMerge:
+    """What :func:`merge_config` made of two edits of one ``gitnews.toml``.
+
+    ``text``: the merged file; ``added``/``removed``: URLs that ``ours`` tracked
+    or untracked and the merge carried over to ``theirs``; ``settings``: the
+    ``(key, value)`` settings taken from ``ours``; ``conflicts``: ``(key, ours'
+    value, theirs' value)`` for settings changed differently on both sides (the
+    merge keeps ``theirs``'); a missing key's value is None.  Keys are dotted
+    (``fetch.concurrency``).
+    """
+
+    text: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    settings: list[tuple[str, Any]] = field(default_factory=list)
+    conflicts: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def _leaves(data: dict, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """``{(section, ..., key): value}`` of every value that is not a table."""
+    out: dict[tuple[str, ...], Any] = {}
+    for key, value in data.items():
+        if not prefix and key in TRACKED_LISTS:
+            continue
+        if isinstance(value, dict):
+            out.update(_leaves(value, (*prefix, key)))
+        else:
+            out[(*prefix, key)] = value
+    return out
+
+
+def _dotted(key: tuple[str, ...]) -> str:
+    return ".".join(k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else f'"{k}"' for k in key)
+
+
+def merge_config(base: str, ours: str, theirs: str) -> ConfigMerge:
+    """Three-way merge of ``gitnews.toml`` texts: ``base`` (the common ancestor,
+    "" when the file did not exist), ``ours`` (this archive's) and ``theirs``
+    (the remote's).
+
+    ``feeds`` and ``articles`` are merged with :func:`merge_tracked` (the union,
+    removals kept).  Every other setting changed on one side only takes that
+    side's value; one changed differently on both sides keeps ``theirs``' value
+    and is listed in :attr:`ConfigMerge.conflicts`.  The result is ``theirs``
+    edited with tomlkit, so its comments and layout are kept.  Raises
+    :class:`ConfigError` when a text is not valid TOML, or the merged file is
+    not a valid configuration (it names the problem).
+    """
+    import tomlkit
+
+    values = []
+    for name, text in (("the common ancestor's", base), ("this archive's", ours),
+                       ("the remote's", theirs)):
+        try:
+            values.append(tomllib.loads(text))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{name} {CONFIG_NAME} is not valid TOML ({exc}); "
+                              "fix it and try again") from None
+    b, o, t = values
+    doc = tomlkit.parse(theirs)
+    merge = ConfigMerge(text=theirs)
+    for key in TRACKED_LISTS:
+        lists = [[u for u in side.get(key, []) if isinstance(u, str)]
+                 if isinstance(side.get(key, []), list) else [] for side in (b, o, t)]
+        merged = merge_tracked(*lists)
+        if merged == lists[2]:
+            continue
+        merge.added += [u for u in merged if u not in lists[2]]
+        merge.removed += [u for u in lists[2] if u not in merged]
+        if key not in doc or not isinstance(doc[key], list):
+            doc[key] = tomlkit.array()
+        array = doc[key]
+        for url in [u for u in lists[2] if u not in merged]:
+            while url in array:
+                array.remove(url)
+        for url in merged:
+            if url not in array:
+                array.append(url)
+        if len(array) > 1:
+            array.multiline(True)
+    lb, lo, lt = _leaves(b), _leaves(o), _leaves(t)
+    for key in sorted(set(lb) | set(lo) | set(lt)):
+        vb, vo, vt = (side.get(key, _MISSING) for side in (lb, lo, lt))
+        if vo == vt or vo == vb:
+            continue  # the same on both sides, or changed by theirs only
+        if vt != vb:
+            merge.conflicts.append((_dotted(key), None if vo is _MISSING else vo,
+                                    None if vt is _MISSING else vt))
+            continue
+        table = doc
+        for part in key[:-1]:
+            if part not in table:
+                if vo is _MISSING:
+                    break
+                table[part] = tomlkit.table()
+            table = table[part]
+        else:
+            if vo is _MISSING:
+                if key[-1] in table:
+                    del table[key[-1]]
+            else:
+                table[key[-1]] = vo
+            merge.settings.append((_dotted(key), None if vo is _MISSING else vo))
+    merge.text = tomlkit.dumps(doc)
+    try:
+        parse_config(merge.text)
+    except ConfigError as exc:
+        raise ConfigError(f"the merge of this archive's and the remote's {CONFIG_NAME} is not "
+                          f"valid ({exc}); merge the two by hand") from None
+    return merge

@@ -6,7 +6,8 @@ catch one class.  Each message says what failed and what to do about it::
     GitnewsError
     ├── ConfigError            gitnews.toml is missing, unreadable or invalid
     ├── ArchiveError           the archive is not a usable gitnews repository
-    │   └── ArchiveLockedError another gitnews process holds the archive's lock
+    │   ├── ArchiveLockedError another gitnews process holds the archive's lock
+    │   └── ReadOnlyArchiveError the archive is on a read-only file system (a write command)
     ├── FetchError             an HTTP fetch failed (per item; the run goes on)
     │   ├── BlockedURLError    the URL may not be fetched (scheme, robots.txt)
     │   │   └── RobotsDisallowedError  robots.txt disallows it (reported, not a failure)
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "ArchiveError",
     "ArchiveLockedError",
+    "ReadOnlyArchiveError",
     "FetchError",
     "BlockedURLError",
     "RobotsDisallowedError",
@@ -70,6 +72,19 @@ class ArchiveLockedError(ArchiveError):
     def __init__(self, message: str, *, pid: int | None = None) -> None:
         super().__init__(message)
         self.pid = pid
+
+
+class ReadOnlyArchiveError(ArchiveError):
+    """A command that writes was asked to write to an archive on a read-only file
+    system (a read-only mount, a CI cache) or in a folder this user may not write.
+
+    Attributes: ``path`` (:class:`pathlib.Path`) of the archive.  Read commands
+    work on such an archive (see :mod:`gitnews.readonly`).
+    """
+
+    def __init__(self, message: str, *, path) -> None:  # noqa: ANN001
+        super().__init__(message)
+        self.path = path
 
 
 class FetchError(GitnewsError):

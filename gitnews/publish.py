@@ -16,8 +16,14 @@ The replay is refused, and nothing is pushed or rewritten, when a file was
 changed on both sides (:class:`~gitnews.errors.PushConflictError`): the
 archive's ``Version`` trailers count the version commits of a file, so a
 version of one article recorded by two clones cannot be put in one line
-without renumbering history.  The same holds for a file added on both sides,
-``gitnews.toml`` edited on both sides, and unrelated histories.
+without renumbering history.  The same holds for a file added on both sides
+and unrelated histories.  ``gitnews.toml`` edited on both sides is merged
+instead (:func:`gitnews.config.merge_config`, a three-way merge against the
+common ancestor: the union of feeds and articles, removals kept, a setting
+changed differently on both sides keeps the remote's value and is reported):
+this side's edits of it are left out of the replay and one configuration
+commit on top (``Merge gitnews.toml with <remote>/<branch>``) sets the merged
+file.
 
 Whether a push is still owed is :func:`push_pending`: the archive's branch
 differs from the remote-tracking ref that the last successful push set
@@ -28,15 +34,18 @@ next run without any extra bookkeeping.  Every git write is in
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from . import store
 from .archive import Archive
+from .config import CONFIG_NAME, ConfigMerge, merge_config
 from .errors import ConfigError, PushConflictError, PushError
 
-__all__ = ["PushResult", "push_archive", "push_pending"]
+__all__ = ["PushResult", "push_archive", "push_pending", "describe_conflict"]
 
 _BAD_NAME = re.compile(r"(^-)|[\s~^:?*\[\\]|\.\.|@\{|(\.lock$)|(^/)|(/$)|//")
 
@@ -57,6 +66,15 @@ class PushResult:
     pushed: int = 0
     pulled: int = 0
     replayed: int = 0
+    #: True when the remote (a local bare repository) had a HEAD naming a missing
+    #: branch and now names ``branch`` (see :func:`gitnews.store.set_remote_head`).
+    remote_head_set: bool = False
+    #: True when both sides had edited gitnews.toml and the two were merged
+    #: (:func:`gitnews.config.merge_config`); ``config_conflicts`` then lists the
+    #: settings changed differently on both sides as ``(key, this archive's value,
+    #: the remote's value)``: the remote's value was kept (None: not set).
+    config_merged: bool = False
+    config_conflicts: list[tuple[str, object, object]] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
@@ -150,6 +168,7 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
         tip = store.fetch_branch(repo, remote=remote, branch=branch, timeout_s=timeout_s)
         result = PushResult(remote=remote, branch=branch, commit=tip)
         if tip == local:
+            result.remote_head_set = store.set_remote_head(repo, remote=remote, branch=branch)
             return result
         if tip is None or _is_ancestor(archive, tip, local):
             result.pushed = _count(archive, local if tip is None else f"{tip}..{local}")
@@ -159,12 +178,16 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
                               reason=f"gitnews push: fast-forward to {remote}/{branch}")
             return result
         else:
-            result.pulled, result.replayed = _replay(archive, local=local, tip=tip,
-                                                     remote=remote, branch=branch)
+            result.pulled, result.replayed, merge = _replay(archive, local=local, tip=tip,
+                                                            remote=remote, branch=branch)
             result.pushed = result.replayed
+            if merge is not None:
+                result.config_merged = True
+                result.config_conflicts = merge.conflicts
         try:
             result.commit = store.push_branch(repo, remote=remote, branch=branch,
                                               timeout_s=timeout_s)
+            result.remote_head_set = store.set_remote_head(repo, remote=remote, branch=branch)
             return result
         except PushError as exc:
             if not exc.behind or attempt == attempts - 1:
@@ -173,8 +196,9 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
 
 
 def _replay(archive: Archive, *, local: str, tip: str, remote: str,
-            branch: str) -> tuple[int, int]:
-    """Replay ``base..local`` on ``tip``; returns (remote commits taken, commits replayed)."""
+            branch: str) -> tuple[int, int, ConfigMerge | None]:
+    """Replay ``base..local`` on ``tip``; returns (remote commits taken, commits made on
+    top of them, the gitnews.toml merge or None)."""
     proc = _git(archive, "merge-base", local, tip)
     base = proc.stdout.strip()
     if proc.returncode != 0 or not base:
@@ -190,6 +214,12 @@ def _replay(archive: Archive, *, local: str, tip: str, remote: str,
                         f"commits by hand (`git -C {archive.path} pull --rebase {remote} "
                         f"{branch}`), then push", remote=remote)
     both = sorted(_touched(archive, f"{base}..{local}") & _touched(archive, f"{base}..{tip}"))
+    merge = None
+    if CONFIG_NAME in both:
+        both.remove(CONFIG_NAME)
+        if not both:
+            merge = _merge_config(archive, base=base, local=local, tip=tip, remote=remote,
+                                  branch=branch)
     if both:
         shown = ", ".join(both[:5]) + (f" and {len(both) - 5} more" if len(both) > 5 else "")
         raise PushConflictError(
@@ -201,7 +231,65 @@ def _replay(archive: Archive, *, local: str, tip: str, remote: str,
             f"`git -C {archive.path} push --force {remote} {store.BRANCH}:{branch}`",
             remote=remote, paths=both)
     mine = _git(archive, "rev-list", "--reverse", f"{base}..{local}").stdout.split()
-    new = store.replay_commits(archive.repo, mine, onto=tip)
-    store.move_branch(archive.repo, old=local, new=new[-1],
+    if merge is None:
+        new = store.replay_commits(archive.repo, mine, onto=tip)
+    else:
+        # This side's edits of gitnews.toml are not replayed one by one: one commit on
+        # top sets the merged file (none when the remote's file already is the merge).
+        then = None
+        if merge.text != _show(archive, tip, CONFIG_NAME):
+            then = ({CONFIG_NAME: merge.text}, _merge_message(merge, f"{remote}/{branch}"),
+                    archive.author(), datetime.now(timezone.utc))
+        new = store.replay_commits(archive.repo, mine, onto=tip,
+                                   leave_out=frozenset({CONFIG_NAME}), then=then)
+    store.move_branch(archive.repo, old=local, new=new[-1] if new else tip,
                       reason=f"gitnews push: replay {len(mine)} commit(s) on {remote}/{branch}")
-    return _count(archive, f"{base}..{tip}"), len(mine)
+    if merge is not None:
+        archive.reload_config()
+    return _count(archive, f"{base}..{tip}"), len(new), merge
+
+
+def _show(archive: Archive, rev: str, path: str) -> str:
+    """The text of ``path`` at commit ``rev`` ("" when it has no such file)."""
+    proc = subprocess.run(["git", "-C", str(archive.path), "cat-file", "blob", f"{rev}:{path}"],
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
+
+
+def _merge_config(archive: Archive, *, base: str, local: str, tip: str, remote: str,
+                  branch: str) -> ConfigMerge:
+    """Merge the two sides' gitnews.toml (see :func:`gitnews.config.merge_config`)."""
+    try:
+        return merge_config(_show(archive, base, CONFIG_NAME), _show(archive, local, CONFIG_NAME),
+                            _show(archive, tip, CONFIG_NAME))
+    except ConfigError as exc:
+        raise PushConflictError(
+            f"the remote {remote!r} and this archive both changed {CONFIG_NAME} and the two "
+            f"could not be merged: {exc}; nothing was pushed and the archive's commits are "
+            f"kept. Edit {CONFIG_NAME} to hold both sides' changes, commit it, then "
+            f"`git -C {archive.path} pull --rebase {remote} {branch}` and push again",
+            remote=remote, paths=[CONFIG_NAME]) from None
+
+
+def _show_value(value: object) -> str:
+    return ("(not set)" if value is None
+            else json.dumps(value, ensure_ascii=False, default=str))
+
+
+def describe_conflict(key: str, mine: object, theirs: object, where: str) -> str:
+    """One line for a setting that the two sides changed differently (the remote's kept)."""
+    return (f"{key} = {_show_value(mine)} here and {_show_value(theirs)} on {where}; "
+            f"kept {where}'s value")
+
+
+def _merge_message(merge: ConfigMerge, where: str) -> str:
+    """The commit message of a merged gitnews.toml: a configuration commit, no trailers
+    of a version (``Track:``/``Untrack:`` lines as ``gitnews add``/``remove`` write)."""
+    body = ([f"Track: {u}" for u in merge.added] + [f"Untrack: {u}" for u in merge.removed]
+            + [f"Set: {key} = {_show_value(value)}" for key, value in merge.settings]
+            + [f"Conflict: {describe_conflict(key, mine, theirs, where)}"
+               for key, mine, theirs in merge.conflicts])
+    text = f"Merge {CONFIG_NAME} with {where}\n"
+    if body:
+        text += "\n" + "\n".join(body) + "\n"
+    return text

@@ -35,6 +35,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .history import OutsideEdit, is_version, iter_commits
 from .models import Version
+from .readonly import is_read_only, is_read_only_fs
 from .trailers import format_time, parse_trailers
 from .urls import identity_key
 
@@ -149,8 +150,15 @@ class State:
     def __init__(self, repo: git.Repo) -> None:
         self.repo = repo
         folder = Path(repo.git_dir) / STATE_DIR
-        folder.mkdir(exist_ok=True)
         self.path = folder / "state.sqlite"
+        #: True when the archive cannot be written (read-only file system or folder,
+        #: :mod:`gitnews.readonly`): the cache is then in memory, a copy of the file when
+        #: that is current, else built from git; nothing is written to disk.
+        self.read_only = is_read_only(folder) or (self.path.exists() and is_read_only(self.path))
+        if self.read_only:
+            self.db = self._open_read_only()
+            return
+        folder.mkdir(exist_ok=True)
         # A reader and the writer may use the cache at once: wait for each other.
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
         try:
@@ -164,6 +172,41 @@ class State:
         except BaseException:
             self.db.close()
             raise
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The cache of an archive that cannot be written: always an in-memory database.
+
+        When the file's schema and recorded head are current and no write-ahead
+        log holds changes that only a writer could fold in, the file is opened
+        read-only (SQLite's ``mode=ro`` URI; ``immutable=1`` too on a read-only
+        file system, where no one can change it) and copied into memory (the
+        backup API: about 0.3 s for the 86 MB cache of 100,000 versions);
+        otherwise :meth:`sync` fills the empty in-memory database from git (a
+        rebuild, on every command).  Either way a command that updates the cache
+        (``run --dry-run``) updates only the copy, and nothing is written to disk.
+        """
+        wal = Path(f"{self.path}-wal")
+        if self.path.is_file() and not (wal.exists() and wal.stat().st_size):
+            immutable = "&immutable=1" if is_read_only_fs(self.path) else ""
+            db = None
+            try:
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro{immutable}",
+                                     uri=True, isolation_level=None, timeout=60)
+                meta = dict(db.execute("SELECT k, v FROM meta WHERE k IN ('schema', 'head')"))
+                if meta.get("schema") == _SCHEMA_VERSION and meta.get("head") == self._head():
+                    memory = sqlite3.connect(":memory:", isolation_level=None)
+                    db.backup(memory)
+                    db.close()
+                    return memory
+            except sqlite3.Error:
+                pass  # damaged, or not readable: build it in memory
+            if db is not None:
+                db.close()
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.executescript(_SCHEMA)
+        db.executescript(_NOISE_SCHEMA)
+        db.execute("INSERT INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+        return db
 
     def close(self) -> None:
         self.db.close()

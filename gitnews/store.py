@@ -31,6 +31,7 @@ from .errors import PushError, StoreError
 
 __all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH",
            "fetch_branch", "replay_commits", "move_branch", "push_branch", "tracking_ref",
+           "set_remote_head",
            "sync_worktree"]
 
 BRANCH = "main"
@@ -454,7 +455,10 @@ def _changes(repo: git.Repo, commits: list[str]) -> dict[str, list[tuple[str, st
     return out
 
 
-def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str]:
+def replay_commits(repo: git.Repo, commits: list[str], *, onto: str,
+                   leave_out: frozenset[str] = frozenset(),
+                   then: tuple[Mapping[str, bytes | str], str, tuple[str, str], datetime]
+                   | None = None) -> list[str]:
     """Re-create ``commits`` (oldest first, a chain of one-parent commits) on top of ``onto``.
 
     Each new commit has the same author, committer (both with their dates),
@@ -462,15 +466,27 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
     previous new commit: ``git rebase --committer-date-is-author-date``
     without touching the working tree.  The caller makes sure no replayed
     file was changed on ``onto``'s side (else the replay silently keeps this
-    side's file).  Returns the new commit ids, oldest first; moves no branch
-    (see :func:`move_branch`).  Raises :class:`~gitnews.errors.StoreError`.
+    side's file).
+
+    ``leave_out``: paths whose changes are not replayed (the caller merged
+    them); a commit that changed nothing else is left out.  ``then``: one more
+    commit on top, ``(files {path: content}, message, (author name, e-mail),
+    when)`` (an aware datetime, author and committer date).  Returns the new
+    commit ids, oldest first (the ``then`` commit last); moves no branch (see
+    :func:`move_branch`).  Raises :class:`~gitnews.errors.StoreError`.
     """
-    if not commits:
+    if not commits and then is None:
         return []
-    changes = _changes(repo, commits)
+    changes = _changes(repo, commits) if commits else {}
     out: list[bytes] = []
-    for mark, sha in enumerate(commits, start=1):
+    mark = 0
+    for sha in commits:
+        kept = [c for c in changes.get(sha, [])
+                if c[3].decode("utf-8", "surrogateescape") not in leave_out]
+        if leave_out and changes.get(sha) and not kept:
+            continue  # it only changed what the caller merged
         headers, message = _commit_object(repo, sha)
+        mark += 1
         out += [f"commit {_REPLAY_REF}\nmark :{mark}\n".encode(),
                 b"author " + headers["author"] + b"\n",
                 b"committer " + headers["committer"] + b"\n"]
@@ -479,7 +495,7 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
         out += [b"data %d\n" % len(message), message, b"\n"]
         if mark == 1:
             out.append(f"from {onto}\n".encode())
-        for status, mode, blob, path in changes.get(sha, []):
+        for status, mode, blob, path in kept:
             # C-style quoting, as _quote_path, on the path's raw bytes.
             quoted = b'"' + path.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(
                 b"\n", b"\\n") + b'"'
@@ -487,6 +503,22 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
                 out.append(b"D " + quoted + b"\n")
             else:
                 out.append(f"M {mode} {blob} ".encode() + quoted + b"\n")
+    if then is not None:
+        files, text, (name, email), when = then
+        mark += 1
+        ident = f"{name} <{email}> {int(when.astimezone(timezone.utc).timestamp())} +0000"
+        message = text.encode("utf-8")
+        out += [f"commit {_REPLAY_REF}\nmark :{mark}\n".encode(),
+                f"author {ident}\ncommitter {ident}\n".encode("utf-8"),
+                b"data %d\n" % len(message), message, b"\n"]
+        if mark == 1:
+            out.append(f"from {onto}\n".encode())
+        for path, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            out += [b"M 100644 inline " + _quote_path(path) + b"\n",
+                    b"data %d\n" % len(data), data, b"\n"]
+    if mark == 0:
+        return []
     out.append(b"done\n")
     fd, marks_file = tempfile.mkstemp(prefix="gitnews-replay-", dir=repo.git_dir)
     os.close(fd)
@@ -501,7 +533,7 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str) -> list[str
     finally:
         os.unlink(marks_file)
         _run(repo, ["update-ref", "-d", _REPLAY_REF])
-    return [marks[f":{i}"] for i in range(1, len(commits) + 1)]
+    return [marks[f":{i}"] for i in range(1, mark + 1)]
 
 
 def move_branch(repo: git.Repo, *, old: str, new: str, reason: str = "gitnews") -> None:
@@ -551,6 +583,52 @@ def push_branch(repo: git.Repo, *, remote: str, branch: str,
                         remote=remote, behind=behind)
     _run(repo, ["update-ref", tracking_ref(remote, branch), local])
     return local
+
+
+def _local_bare_remote(repo: git.Repo, remote: str) -> Path | None:
+    """The folder of ``remote`` when it is a bare repository on this machine (a path or a
+    ``file://`` URL), else None (a network remote: its host sets its own HEAD)."""
+    proc = _run(repo, ["remote", "get-url", remote])
+    url = proc.stdout.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not url:
+        return None
+    if url.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        url = unquote(urlsplit(url).path)
+    elif "://" in url or (":" in url.split("/", 1)[0] and not os.path.isabs(url)):
+        return None  # https://, ssh://, or scp-like host:path
+    folder = Path(url)
+    if not folder.is_absolute():
+        folder = Path(repo.working_tree_dir or repo.git_dir) / folder
+    check = subprocess.run(["git", "--git-dir", str(folder), "rev-parse",
+                            "--is-bare-repository"], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+    return folder if check.returncode == 0 and check.stdout.strip() == "true" else None
+
+
+def set_remote_head(repo: git.Repo, *, remote: str, branch: str) -> bool:
+    """Point the HEAD of a local bare ``remote`` at ``branch`` when its HEAD names a
+    branch that does not exist there (``git init --bare`` names ``master``, or
+    ``init.defaultBranch``), so that ``git clone`` of it checks out the archive
+    instead of nothing.  A HEAD naming an existing branch is left alone; network
+    remotes are not touched (GitHub and others make the first pushed branch
+    their default).  Best effort: returns True when HEAD was set, never raises.
+    """
+    folder = _local_bare_remote(repo, remote)
+    if folder is None:
+        return False
+
+    def bare(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "--git-dir", str(folder), *args], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL)
+
+    current = bare("symbolic-ref", "-q", "HEAD").stdout.strip()
+    if current and bare("rev-parse", "--verify", "-q", current).returncode == 0:
+        return False
+    if bare("rev-parse", "--verify", "-q", f"refs/heads/{branch}").returncode != 0:
+        return False
+    return bare("symbolic-ref", "HEAD", f"refs/heads/{branch}").returncode == 0
 
 
 # -- disk full, and catching up after an interrupted run ------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -226,3 +227,120 @@ def test_publish_and_hooks_settings_are_documented_and_checked():
         parse_config('[publish]\npush = "yes"\n')
     with pytest.raises(ConfigError, match="unknown key 'webhook' in hooks"):
         parse_config('[hooks]\nwebhook = "http://x"\n')
+
+
+def test_a_bare_remote_whose_head_names_a_missing_branch_is_cloned_with_its_files(tmp_path):
+    # `git init --bare` names "master" (or init.defaultBranch) as HEAD; gitnews pushes "main".
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "master", str(remote)], check=True)
+    archive = new_archive(tmp_path / "a", remote=remote)
+    add_version(archive, A_PATH, "A\n\nOne.\n", version=1, url=A_URL)
+
+    proc = run_gitnews("push", "--archive", str(archive), env=env(), check=True)
+    assert "HEAD now names 'main'" in proc.stdout
+    assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(remote), str(clone)], check=True,
+                   capture_output=True)
+    assert (clone / A_PATH).read_text() == "A\n\nOne.\n"
+    assert git(clone, "symbolic-ref", "--short", "HEAD").strip() == "main"
+
+    # A HEAD naming a branch that exists is the remote owner's choice: left alone.
+    git(remote, "branch", "other", "main")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/other")
+    add_version(archive, A_PATH, "A\n\nTwo.\n", version=2, url=A_URL, hours=2)
+    proc = run_gitnews("push", "--archive", str(archive), env=env(), check=True)
+    assert "HEAD" not in proc.stdout
+    assert git(remote, "symbolic-ref", "HEAD").strip() == "refs/heads/other"
+
+
+def _config(repo, rev: str = "main") -> dict:
+    import tomllib
+
+    return tomllib.loads(git(repo, "show", f"{rev}:gitnews.toml"))
+
+
+def test_two_copies_that_both_edited_gitnews_toml_are_merged(tmp_path):
+    f_old, f_gone, f_a, f_b = (f"https://{h}.example.org/feed.xml"
+                               for h in ("old", "gone", "mine", "theirs"))
+    remote = bare_remote(tmp_path / "remote.git")
+    archive = new_archive(tmp_path / "a", remote=remote)
+    run_gitnews("add", "--feed", f_old, f_gone, "--archive", str(archive), env=env(), check=True)
+    add_version(archive, A_PATH, "A\n\nOne.\n", version=1, url=A_URL)
+    run_gitnews("push", "--archive", str(archive), env=env(), check=True)
+
+    # The other copy: a feed added, one removed, a setting edited by hand (on the web).
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True)
+    run_gitnews("add", "--feed", f_b, "--archive", str(other), env=env(), check=True)
+    run_gitnews("remove", f_gone, "--archive", str(other), env=env(), check=True)
+    toml = other / "gitnews.toml"
+    toml.write_text(toml.read_text().replace("concurrency = 8", "concurrency = 4")
+                    .replace("[site]", "# Edited on the web.\n[site]"))
+    git(other, *OTHER, "commit", "-q", "-am", "Fewer fetches at once")
+    run_gitnews("push", "--archive", str(other), env=env(), check=True)
+    theirs = head(remote)
+
+    # This copy, meanwhile: another feed added, another removed, two settings, a version.
+    run_gitnews("add", "--feed", f_a, "--archive", str(archive), env=env(), check=True)
+    run_gitnews("remove", f_old, "--archive", str(archive), env=env(), check=True)
+    toml = archive / "gitnews.toml"
+    toml.write_text(toml.read_text().replace("concurrency = 8", "concurrency = 6")
+                    .replace('url = ""', 'url = "https://me.example.org/news"'))
+    git(archive, *OTHER, "commit", "-q", "-am", "Settings")
+    add_version(archive, A_PATH, "A\n\nOne, edited.\n", version=2, url=A_URL, hours=2)
+
+    proc = run_gitnews("push", "--archive", str(archive), env=env())
+    assert proc.returncode == 0, proc.stderr
+    assert "merged this archive's gitnews.toml edits" in proc.stdout
+    assert ("fetch.concurrency = 6 here and 4 on origin/main; kept origin/main's value"
+            in proc.stderr)
+    assert "Traceback" not in proc.stderr
+    assert head(remote) == head(archive)
+
+    merged = _config(remote)
+    assert merged["feeds"] == [f_b, f_a]  # the union; both removals kept
+    assert merged["fetch"]["concurrency"] == 4  # both changed it: the remote's value
+    assert merged["site"]["url"] == "https://me.example.org/news"  # changed here only
+    assert "# Edited on the web." in git(remote, "show", "main:gitnews.toml")  # comments kept
+    assert (archive / "gitnews.toml").read_text() == git(remote, "show", "main:gitnews.toml")
+    assert git(archive, "status", "--porcelain") == ""
+
+    # One configuration commit on top (not a version); the remote's commits are all kept.
+    log = git(archive, "log", "--format=%s", f"{theirs}..main").splitlines()
+    assert log == ["Merge gitnews.toml with origin/main", "Changed: A"]
+    assert git(archive, "diff-tree", "--no-commit-id", "-r", "--name-only", "main") == \
+        "gitnews.toml\n"
+    message = git(archive, "log", "-1", "--format=%B", "main")
+    assert f"Track: {f_a}" in message and f"Untrack: {f_old}" in message
+    assert 'Set: site.url = "https://me.example.org/news"' in message
+    assert ("Conflict: fetch.concurrency = 6 here and 4 on origin/main; kept origin/main's value"
+            in message)
+    assert "Article-Url" not in message
+    assert_versions_consistent(archive)
+    assert [c["trailers"]["Version"] for c in version_commits(archive)] == ["1", "2"]
+
+    # The other copy takes it all in with its next push.
+    again = run_gitnews("push", "--archive", str(other), env=env(), check=True)
+    assert "took in 2 commit(s)" in again.stdout
+    assert _config(other) == merged
+
+
+def test_the_same_feed_added_in_two_copies_needs_no_merge_commit(tmp_path):
+    feed = "https://both.example.org/feed.xml"
+    remote = bare_remote(tmp_path / "remote.git")
+    archive = new_archive(tmp_path / "a", remote=remote)
+    push(archive)
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True)
+    for copy in (other, archive):
+        run_gitnews("add", "--feed", feed, "--archive", str(copy), env=env(), check=True)
+    run_gitnews("push", "--archive", str(other), env=env(), check=True)
+    theirs = head(remote)
+
+    result = push(archive)
+    assert result.config_merged and not result.config_conflicts
+    assert (result.pulled, result.replayed, result.pushed) == (1, 0, 0)
+    assert head(archive) == head(remote) == theirs
+    assert _config(archive)["feeds"] == [feed]
+    assert git(archive, "status", "--porcelain") == ""

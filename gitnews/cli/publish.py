@@ -21,21 +21,25 @@ __all__ = ["after_run", "init_github_actions"]
 
 def _describe(result) -> str:  # noqa: ANN001 - gitnews.publish.PushResult
     where = f"{result.remote}/{result.branch}"
+    head_note = (f"; the remote's HEAD now names {result.branch!r} (a clone checks it out)"
+                 if result.remote_head_set else "")
     if result.up_to_date:
-        return f"Push: {where} is up to date"
+        return f"Push: {where} is up to date{head_note}"
     parts = []
     if result.pulled:
         parts.append(f"took in {result.pulled} commit(s) from {where}")
+    if result.config_merged:
+        parts.append(f"merged this archive's gitnews.toml edits with {where}'s")
     if result.replayed:
         parts.append(f"replayed {result.replayed} commit(s) on top of them")
     if result.pushed:
         parts.append(f"pushed {result.pushed} commit(s) to {where}")
-    return "Push: " + ", ".join(parts)
+    return "Push: " + ", ".join(parts) + head_note
 
 
 def _push(arc, *, remote: str | None = None, branch: str | None = None) -> bool:  # noqa: ANN001
     """Push and print what happened; False when it failed."""
-    from ..publish import push_archive
+    from ..publish import describe_conflict, push_archive
 
     try:
         result = push_archive(arc, remote=remote, branch=branch)
@@ -43,6 +47,10 @@ def _push(arc, *, remote: str | None = None, branch: str | None = None) -> bool:
         typer.echo(f"gitnews: push failed: {exc}", err=True)
         return False
     typer.echo(_describe(result))
+    for key, mine, theirs in result.config_conflicts:
+        typer.echo("gitnews: note: gitnews.toml: "
+                   + describe_conflict(key, mine, theirs, f"{result.remote}/{result.branch}"),
+                   err=True)
     return True
 
 

@@ -14,8 +14,8 @@ import typer
 from ..errors import SiteError
 from ..models import FEED_LIMIT
 from ..trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_USAGE, ArchiveOption, command, err_console,
-                  fail)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
+                  err_console, fail)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from ..archive import Archive
@@ -189,10 +189,20 @@ def serve_cmd(
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     from ..archive import open_archive
+    from ..readonly import is_read_only
     from ..state import STATE_DIR
 
+    temporary = None
     with open_archive(archive) as arc:
         folder = outdir or Path(arc.repo.git_dir) / STATE_DIR / "site"
+        if outdir is None and is_read_only(folder):
+            # A read-only archive: the site goes to a temporary folder, removed on exit.
+            import tempfile
+
+            folder = temporary = Path(tempfile.mkdtemp(prefix="gitnews-site-"))
+            typer.echo(f"gitnews: note: the archive cannot be written (read-only); the site is "
+                       f"written to the temporary folder {folder}, removed when serve stops "
+                       "(--dir DIR keeps it)", err=True)
         _build(arc, folder, _site_url(arc, site_url))
 
     class Handler(SimpleHTTPRequestHandler):
@@ -207,15 +217,27 @@ def serve_cmd(
         server = ThreadingHTTPServer(("127.0.0.1", port),
                                      functools.partial(Handler, directory=str(folder)))
     except OSError as exc:
+        if temporary is not None:
+            import shutil
+
+            shutil.rmtree(temporary, ignore_errors=True)
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; choose another "
              "--port (0 picks a free one)", code=EXIT_USAGE)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    typer.echo(f"Serving {folder} at {url} (updated {format_time(datetime.now(timezone.utc))}); "
-               "Ctrl-C stops.")
-    sys.stdout.flush()
     try:
+        if temporary is not None:  # `kill` too removes the temporary folder (finally below)
+            import signal
+
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_OK))
+        typer.echo(f"Serving {folder} at {url} (updated "
+                   f"{format_time(datetime.now(timezone.utc))}); Ctrl-C stops.")
+        sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        if temporary is not None:
+            import shutil
+
+            shutil.rmtree(temporary, ignore_errors=True)
