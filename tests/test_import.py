@@ -26,6 +26,10 @@ def env() -> dict[str, str]:
 
 
 def gitnews_import(archive: Path, *args: str) -> subprocess.CompletedProcess:
+    """``gitnews import`` into ``archive``, created first with ``gitnews init`` if new
+    (import never creates an archive: only init and add do)."""
+    if not archive.exists():
+        run_gitnews("init", "--archive", str(archive), env=env(), check=True)
     return run_gitnews("import", "--archive", str(archive), *map(str, args), env=env())
 
 
@@ -50,7 +54,7 @@ def test_seed_warc_gives_two_versions_dated_when_captured_and_twice_adds_nothing
                       Rec("request", SEED_URL, SEED_T1),
                       Rec("response", SEED_URL, SEED_T1, SEED_V1)])
     archive = tmp_path / "archive"
-    first = gitnews_import(archive, warc)  # the archive is created, as `run` would
+    first = gitnews_import(archive, warc)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "RECORDS 4, ARTICLES 1, VERSIONS 2 (NEW 1, CHANGED 1), SKIPPED 2, FAILED 0" in first.stdout
     commits = version_commits(archive)
