@@ -296,3 +296,10 @@ def test_changed_keys_of_invalid_toml_counts_it_as_empty():
     from gitnews.config import changed_keys
 
     assert changed_keys("feeds = [\n", 'feeds = ["http://a.example/f"]\n') == ["feeds"]
+
+
+def test_a_feed_of_one_entry_is_described_in_the_singular():
+    from gitnews.feeds import parse_feed
+
+    entries = parse_feed((SEED / "society-rss.xml").read_bytes(), url=FEED)
+    assert entries.describe() == "1 entry"
