@@ -130,7 +130,10 @@ def link_text_share(body: bytes, paragraphs: Iterable[str]) -> float:
     if not total:
         return 0.0
     try:
-        root = html.document_fromstring(decode_html(body))
+        try:
+            root = html.document_fromstring(decode_html(body))
+        except ValueError:  # a str with an XML encoding declaration: lxml wants the bytes
+            root = html.document_fromstring(body)
     except (etree.ParserError, ValueError, TypeError):
         return 0.0
     anchors = {t for t in (_clean(a.text_content()) for a in root.iter("a")) if t}
