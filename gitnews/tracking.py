@@ -184,7 +184,7 @@ def classify(url: str, fetcher) -> AddResult:  # noqa: ANN001 - a gitnews.fetch.
         if ctype and ctype not in HTML_TYPES:
             return AddResult(url, "failed", [],
                              f"{none_of_these}: the server sends {ctype} "
-                             f"({_plural(len(page.body), 'byte')}), not an HTML page or a feed; "
+                             f"({len(page.body):,} bytes), not an HTML page or a feed; "
                              "check the URL" + force)
         found = list(dict.fromkeys(discover_feeds(page.body, url=page.final_url)))
         try:
@@ -414,7 +414,7 @@ def remove(archive: Archive, urls: list[str]) -> TrackingResults:
         if hits:
             message = "" if hits == [given] else f"tracked as {', '.join(hits)}"
         else:
-            message = "not tracked (`gitnews feeds` lists what is tracked)"
+            message = "`gitnews feeds` lists what is tracked"
         done.append(RemoveResult(given, hits, message))
     new_text, removed = edit_tracked(current.text, remove=[u for r in done for u in r.removed])
     if removed:

@@ -107,7 +107,7 @@ def remove_cmd(
         if r.removed:
             typer.echo(f"removed: {r.given}" + (f" ({r.message})" if r.message else ""))
         else:
-            typer.echo(f"not tracked: {r.given}: {r.message}")
+            typer.echo(f"not tracked: {r.given} ({r.message})")
     _say_hand_edits(results.hand_edits)
     raise typer.Exit(EXIT_OK if all(r.removed for r in results) else EXIT_FAILED)
 
