@@ -303,3 +303,21 @@ def test_a_feed_of_one_entry_is_described_in_the_singular():
 
     entries = parse_feed((SEED / "society-rss.xml").read_bytes(), url=FEED)
     assert entries.describe() == "1 entry"
+
+
+def test_an_article_page_that_advertises_a_feed_is_an_article_a_section_front_gives_its_feed(
+        polite_proxy, tmp_path):
+    # The real 2006 BBC story page links its section's RSS feed (<link rel="alternate">).
+    page = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
+    story = "http://news.bbc.co.uk/1/hi/england/bradford/6072486.stm"
+    section = "http://news.bbc.co.uk/"  # the same bytes at a front page's URL
+    section_feed = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/england/bradford/rss.xml"
+    polite_proxy.route(story, Reply(body=page, content_type="text/html"))
+    polite_proxy.route(section, Reply(body=page, content_type="text/html"))
+    archive = init_test_archive(tmp_path / "a")
+    r = run_gitnews("add", "--archive", str(archive), story, section)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"ARTICLE  {story}: an article page: Son-in-law remanded over killing\n" in r.stdout
+    assert f"FEED     {section}: a page with 1 feed: {section_feed}\n" in r.stdout
+    config = tomllib.loads(_head_config(archive))
+    assert config["articles"] == [story] and config["feeds"] == [section_feed]
