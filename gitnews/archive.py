@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # imported where used: a read command needs neither (start-up
     from .lock import ArchiveLock
     from .store import Transaction
 
-__all__ = ["Archive", "init_archive", "open_archive", "archive_readme", "DEFAULT_ARCHIVE"]
+__all__ = ["Archive", "init_archive", "open_archive", "require_archive", "archive_readme",
+           "DEFAULT_ARCHIVE"]
 
 #: The archive folder used when none is given (relative to the current folder).
 DEFAULT_ARCHIVE = "archive-repo"
@@ -156,6 +157,36 @@ def _is_archive(path: Path) -> bool:
         return False
 
 
+def require_archive(path: Path | str) -> Path:
+    """Return ``path`` when it holds a gitnews archive, else raise
+    :class:`~gitnews.errors.ArchiveError` that names the folder looked at (also
+    as an absolute path) and says how to create an archive or find the right one.
+
+    Only ``gitnews init`` and ``gitnews add`` create an archive (issue 14: a
+    command run in the wrong folder, e.g. a cron job missing its ``cd``, must
+    fail, not start an empty archive and report success); every other command
+    calls this first (:func:`open_archive` does, unless ``create``).
+    """
+    path = Path(path)
+    if _is_archive(path):
+        return path
+    where = str(path) if path.is_absolute() else f"{path} ({path.absolute()})"
+    others = ([p.name for p in path.iterdir() if p.name not in ("README.md", ".git")]
+              if path.is_dir() else [])
+    if others or (path.exists() and not path.is_dir()):
+        raise ArchiveError(
+            f"no gitnews archive at {where}: it holds other files "
+            f"({', '.join(sorted(others)[:3]) or path.name}); give the archive's "
+            "folder with --archive (or GITNEWS_ARCHIVE), or create an archive in an "
+            "empty or new folder with `gitnews init --archive FOLDER`")
+    hint = ""
+    if path.absolute() != Path.cwd() and _is_archive(Path(".")):
+        hint = "; the current folder is a gitnews archive: use `--archive .`"
+    raise ArchiveError(f"no gitnews archive at {where}; create one with "
+                       f"`gitnews init --archive {path}` or `gitnews add URL --archive {path}`, "
+                       f"or give the archive's folder with --archive (or GITNEWS_ARCHIVE){hint}")
+
+
 def _git_init(path: Path) -> git.Repo:
     """Check that ``path`` may become an archive and make it a git repository."""
     if is_read_only(path):
@@ -261,7 +292,8 @@ def init_archive(path: Path | str, *, now: datetime | None = None,
 
 def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
                  wait_s: float | None = 0.0, command: str = "gitnews") -> Archive:
-    """Open the archive at ``path`` (creating it first when ``create``).
+    """Open the archive at ``path`` (creating it first when ``create``: only
+    ``gitnews init`` and ``gitnews add`` may, see :func:`require_archive`).
 
     ``lock=True`` opens it for writing: the archive's write lock
     (:mod:`gitnews.lock`) is taken, waiting up to ``wait_s`` seconds (``inf``
@@ -285,16 +317,7 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
     try:
         if not _is_archive(path):
             if not create:
-                others = ([p.name for p in path.iterdir() if p.name not in ("README.md", ".git")]
-                          if path.is_dir() else [])
-                if others or (path.exists() and not path.is_dir()):
-                    raise ArchiveError(
-                        f"no gitnews archive at {path}: it holds other files "
-                        f"({', '.join(sorted(others)[:3]) or path.name}); give the archive's "
-                        "folder with --archive (or GITNEWS_ARCHIVE), or create an archive in an "
-                        "empty or new folder with `gitnews init --archive FOLDER`")
-                raise ArchiveError(f"no gitnews archive at {path}; create one with "
-                                   f"`gitnews init --archive {path}` (or `gitnews add URL`)")
+                require_archive(path)  # raises: says where it looked and what to do
             repo = _git_init(path)
             held = _take_lock(repo, wait_s=wait_s, command=command)
             if not _is_archive(path):  # else another process made it meanwhile

@@ -22,8 +22,8 @@ from .errors import ConfigError
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
            "ScheduleSettings", "SiteSettings", "load_config",
-           "default_config_text", "parse_config", "edit_tracked", "ConfigMerge", "merge_config",
-           "merge_tracked"]
+           "default_config_text", "parse_config", "edit_tracked", "changed_keys", "ConfigMerge",
+           "merge_config", "merge_tracked"]
 
 CONFIG_NAME = "gitnews.toml"
 
@@ -628,3 +628,33 @@ def merge_config(base: str, ours: str, theirs: str) -> ConfigMerge:
         raise ConfigError(f"the merge of this archive's and the remote's {CONFIG_NAME} is not "
                           f"valid ({exc}); merge the two by hand") from None
     return merge
+
+
+def _flatten(data: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(data, dict):
+        if not data and prefix:
+            out[prefix] = {}
+        for key, value in data.items():
+            _flatten(value, f"{prefix}.{key}" if prefix else str(key), out)
+    else:
+        out[prefix] = data
+
+
+def changed_keys(old: str, new: str) -> list[str]:
+    """The dotted keys (``feeds``, ``fetch.timeout_s``, ``filters.hosts.example.com``)
+    whose values differ between two ``gitnews.toml`` texts: set, changed or
+    removed; sorted.  Empty when only comments or layout differ.  A text that is
+    not valid TOML counts as empty.  Pure; never raises.
+    """
+    def flat(text: str) -> dict[str, Any]:
+        try:
+            data = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, TypeError, ValueError):
+            return {}
+        out: dict[str, Any] = {}
+        _flatten(data, "", out)
+        return out
+
+    a, b = flat(old), flat(new)
+    return sorted(k for k in set(a) | set(b)
+                  if k not in a or k not in b or repr(a[k]) != repr(b[k]))  # repr: nan == nan

@@ -49,8 +49,8 @@ class EntryList(list):
     truncated: int = 0
 
     def describe(self) -> str:
-        """``"12 entries"``, plus what was left out and why."""
-        text = f"{len(self)} entries"
+        """``"12 entries"`` (``"1 entry"``), plus what was left out and why."""
+        text = f"{len(self)} {'entry' if len(self) == 1 else 'entries'}"
         if self.skipped:
             text += f"; {self.skipped} without a usable http(s) link or repeated, skipped"
         if self.truncated:

@@ -193,8 +193,9 @@ def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):
     env = {**os.environ, "NO_COLOR": "1"}
     run_gitnews("init", "--archive", str(archive), env=env, check=True)
     fast_fetching(archive)
-    started = time.monotonic()
     reference = tmp_path / "reference"
+    run_gitnews("init", "--archive", str(reference), env=env, check=True)
+    started = time.monotonic()
     run_gitnews("import", "--archive", str(reference), str(warc), env=env, check=True)
     duration = time.monotonic() - started
     assert check_integrity(reference).versions == expected

@@ -25,7 +25,11 @@ def env() -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if "proxy" not in k.lower()}, "NO_COLOR": "1"}
 
 
-def gitnews_import(archive: Path, *args: str) -> subprocess.CompletedProcess:
+def gitnews_import(archive: Path, *args: str, init: bool = True) -> subprocess.CompletedProcess:
+    """``gitnews import`` into ``archive``, created first with ``gitnews init`` if new
+    and ``init`` (import never creates an archive: only init and add do)."""
+    if init and not archive.exists():
+        run_gitnews("init", "--archive", str(archive), env=env(), check=True)
     return run_gitnews("import", "--archive", str(archive), *map(str, args), env=env())
 
 
@@ -50,7 +54,7 @@ def test_seed_warc_gives_two_versions_dated_when_captured_and_twice_adds_nothing
                       Rec("request", SEED_URL, SEED_T1),
                       Rec("response", SEED_URL, SEED_T1, SEED_V1)])
     archive = tmp_path / "archive"
-    first = gitnews_import(archive, warc)  # the archive is created, as `run` would
+    first = gitnews_import(archive, warc)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "RECORDS 4, ARTICLES 1, VERSIONS 2 (NEW 1, CHANGED 1), SKIPPED 2, FAILED 0" in first.stdout
     commits = version_commits(archive)
@@ -165,20 +169,20 @@ def test_a_corrupt_stretch_in_a_warc_loses_only_that_record(tmp_path):
 
 def test_usage_errors_exit_2(tmp_path):
     archive = tmp_path / "archive"
-    assert gitnews_import(archive).returncode == 2
-    missing = gitnews_import(archive, tmp_path / "nope.warc.gz")
+    assert gitnews_import(archive, init=False).returncode == 2
+    missing = gitnews_import(archive, tmp_path / "nope.warc.gz", init=False)
     assert missing.returncode == 2 and "no such WARC file" in missing.stderr
-    url = gitnews_import(archive, SEED_URL)
+    url = gitnews_import(archive, SEED_URL, init=False)
     assert url.returncode == 2 and "use --wayback URL" in url.stderr
-    bad = gitnews_import(archive, "--wayback", "ftp://example.com/x")
+    bad = gitnews_import(archive, "--wayback", "ftp://example.com/x", init=False)
     assert bad.returncode == 2 and "http or https" in bad.stderr
     warc = tmp_path / "seed.warc.gz"
     write_warc(warc, seed_records())
-    date = gitnews_import(archive, "--from", "last tuesday", warc)
+    date = gitnews_import(archive, "--from", "last tuesday", warc, init=False)
     assert date.returncode == 2 and "--from" in date.stderr
-    order = gitnews_import(archive, "--from", "2017", "--to", "2016", warc)
+    order = gitnews_import(archive, "--from", "2017", "--to", "2016", warc, init=False)
     assert order.returncode == 2 and "is after --to" in order.stderr
-    assert not archive.exists()
+    assert not archive.exists()  # usage errors come first; import never creates one
 
 
 def test_from_and_to_limit_the_captures_imported(tmp_path):

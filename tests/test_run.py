@@ -118,14 +118,19 @@ def test_failures_are_reported_per_item_and_exit_1(replay, tmp_path):
     assert len(version_commits(archive)) == 1
 
 
-def test_archive_created_by_run_and_env_variable(tmp_path):
+def test_run_never_creates_an_archive_and_env_variable_names_it(tmp_path):
     archive = tmp_path / "fresh"
     env = {"GITNEWS_ARCHIVE": str(archive), "PATH": "/usr/bin:/bin", "NO_COLOR": "1",
            "HOME": str(tmp_path)}
     import os
     env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")
     r = run_gitnews("run", env={**os.environ, **env})
+    assert r.returncode == 2 and f"no gitnews archive at {archive}" in r.stderr
+    assert not archive.exists()
+    run_gitnews("init", env={**os.environ, **env}, check=True)
+    r = run_gitnews("run", env={**os.environ, **env})
     assert r.returncode == 0, r.stderr
+    assert "Nothing tracked yet" in r.stderr
     assert (archive / "gitnews.toml").exists() and (archive / "README.md").exists()
     assert git(archive, "branch", "--show-current").strip() == "main"
     assert git(archive, "log", "--format=%s").strip() == "Start the gitnews archive"

@@ -129,7 +129,7 @@ def import_cmd(
     if start and end and start > end:
         fail(f"--from {since} is after --to {until}", code=EXIT_USAGE)
     _check_sources(sources, wayback)
-    with open_for_writing(archive, wait=wait, create=True, command="gitnews import") as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews import") as arc:
         def do(callback):  # noqa: ANN001, ANN202
             if wayback:
                 return import_wayback(arc, sources, since=start, until=end, progress=callback)

@@ -59,9 +59,16 @@ def add_cmd(
                                           help="Add as single articles without fetching.")] = False,
     wait: WaitOption = None,
 ) -> None:
-    """Track feeds (RSS, Atom, JSON Feed), homepages (their feeds) or single articles."""
+    """Track feeds (RSS, Atom, JSON Feed), pages' feeds (discovered) or single articles.
+
+    Each URL is fetched once to say what it is: a feed, a page with feeds (those
+    are tracked), an article page, or none of these (refused: exit status 1).
+    The archive is created when there is none (as `gitnews init`).
+    """
     from ..tracking import add
 
+    if feed and article:
+        fail("--feed and --article exclude each other", code=EXIT_USAGE)
     kind = "feed" if feed else "article" if article else "auto"
     with open_for_writing(archive, wait=wait, create=True, command="gitnews add") as arc:
         results = add(arc, urls, kind=kind)
@@ -69,15 +76,25 @@ def add_cmd(
     for r in results:
         if r.kind == "failed":
             failed = True
-            typer.echo(f"FAILED {r.url}: {r.message}", err=True)
+            typer.echo(f"FAILED   {r.url}: {r.message}", err=True)
         else:
             typer.echo(f"{r.kind.upper():8} {r.url}: {r.message}")
+    _say_hand_edits(results.hand_edits)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _say_hand_edits(keys: list[str] | None) -> None:
+    if keys is not None:
+        typer.echo("gitnews: note: gitnews.toml had edits made by hand and not committed ("
+                   + (", ".join(keys) or "comments or layout only")
+                   + "); they are committed with this change", err=True)
 
 
 @command("remove")
 def remove_cmd(
-    urls: Annotated[list[str], typer.Argument(help="Tracked feed or article URLs.")],
+    urls: Annotated[list[str], typer.Argument(
+        help="Tracked feed or article URLs (any spelling: http/https, www., a trailing "
+             "slash; for articles also an alias or the article file's path).")],
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     wait: WaitOption = None,
 ) -> None:
@@ -85,10 +102,14 @@ def remove_cmd(
     from ..tracking import remove
 
     with open_for_writing(archive, wait=wait, command="gitnews remove") as arc:
-        removed = remove(arc, urls)
-    for url in urls:
-        typer.echo(f"{'removed' if url in removed else 'not tracked'}: {url}")
-    raise typer.Exit(EXIT_OK if len(removed) == len(set(urls)) else EXIT_FAILED)
+        results = remove(arc, urls)
+    for r in results:
+        if r.removed:
+            typer.echo(f"removed: {r.given}" + (f" ({r.message})" if r.message else ""))
+        else:
+            typer.echo(f"not tracked: {r.given} ({r.message})")
+    _say_hand_edits(results.hand_edits)
+    raise typer.Exit(EXIT_OK if all(r.removed for r in results) else EXIT_FAILED)
 
 
 @command("feeds")
@@ -304,7 +325,7 @@ def run_cmd(
         raise typer.BadParameter("--all cannot be combined with --watch (it would check "
                                  "everything on every run)", param_hint="--all")
     arc = (open_archive(archive) if dry_run else
-           open_for_writing(archive, wait=wait, create=True,
+           open_for_writing(archive, wait=wait,
                             command="gitnews run --watch" if watch else "gitnews run"))
     with arc:
         if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
@@ -391,7 +412,7 @@ def _show_text(archive, url: str) -> None:  # noqa: ANN001
     """``gitnews run --show-text URL``: the text that would be stored (never committed)."""
     from ..poll import preview
 
-    with open_archive(archive, create=True) as arc:
+    with open_archive(archive) as arc:
         shown = preview(arc, url)
     sys.stdout.write(shown.text)
     sys.stdout.flush()
