@@ -127,6 +127,7 @@ def test_import_takes_the_same_time_syntax(tmp_path):
                       Rec("response", WARC_URL, SEED_T2, SEED_V2)])
     archive = tmp_path / "a"
     env = plain_env()
+    run_gitnews("init", "--archive", str(archive), env=env, check=True)  # import creates none
     # 3 days back from now: both 2016 captures are older, nothing is imported.
     none = run_gitnews("import", str(warc), "--from", "3d", "-a", str(archive), "--json",
                        env=env, check=True)

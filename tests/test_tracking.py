@@ -94,7 +94,7 @@ def test_every_command_but_init_and_add_refuses_a_missing_archive_with_exit_2(tm
                  ["run", "--watch"], ["feeds"], ["remove", FEED], ["list"], ["log", ARTICLE],
                  ["show", ARTICLE], ["diff", ARTICLE], ["import", "crawl.warc.gz"],
                  ["import", "--wayback", ARTICLE], ["feed"], ["site", "out"],
-                 ["serve", "--port", "0"], ["push"], ["gc"]):
+                 ["serve", "--port", "0"], ["push"], ["gc"], ["status"]):
         r = run_gitnews(*args, env=env, cwd=work)
         where = " ".join(args)
         assert r.returncode == 2, f"gitnews {where}: {r.returncode}\n{r.stdout}\n{r.stderr}"
