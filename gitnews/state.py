@@ -32,7 +32,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 from .history import iter_commits
 from .models import Version
 from .trailers import format_time, parse_trailers
-from .urls import identity_key
+from .urls import identity_key, nfc_key
 
 if TYPE_CHECKING:
     from .store import Transaction
@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 
 STATE_DIR = "gitnews"
-# 2: alias keys are identity_key (no www., no trailing /); 4: the versions table.
-_SCHEMA_VERSION = "4"
+# 2: alias keys are identity_key (no www., no trailing /); 4: the versions table;
+# 5: URL keys in Unicode NFC (issue 13; a version-4 cache is re-keyed, see _rekey_nfc).
+_SCHEMA_VERSION = "5"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -138,7 +139,9 @@ class State:
             self.db.executescript(_SCHEMA)
             self.db.executescript(_NOISE_SCHEMA)
             row = self.db.execute("SELECT v FROM meta WHERE k='schema'").fetchone()
-            if row is None or row[0] != _SCHEMA_VERSION:
+            if row is not None and row[0] == "4":
+                self._rekey_nfc()
+            elif row is None or row[0] != _SCHEMA_VERSION:
                 self._reset()
         except BaseException:
             self.db.close()
@@ -174,6 +177,49 @@ class State:
                               " DELETE FROM meta;")
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+
+    def _rekey_nfc(self) -> None:
+        """Bring a version-4 cache to version 5: the alias and backlog keys that
+        hold escaped non-ASCII text are written in NFC, as the URL keys are now
+        (:func:`gitnews.urls.nfc_key`).  Aliases the history does not hold
+        (feed links, entry ids) are kept, which a rebuild would lose.  The files
+        of the archive keep their paths: an article first seen under an NFD URL
+        stays in its file, now found by either spelling.  When two old keys
+        become one (an article already forked into two files by the two
+        spellings), the file changed last wins, as in a rebuild from git."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self.db.execute(
+                "SELECT key, path, (SELECT last_changed FROM articles a WHERE a.path = aliases.path)"
+                " FROM aliases WHERE instr(key, '%') > 0").fetchall()
+            best: dict[str, tuple[str, str]] = {}
+            for key, path, changed in rows:
+                new = nfc_key(key)
+                if new == key:
+                    continue
+                self.db.execute("DELETE FROM aliases WHERE key=?", (key,))
+                held = best.get(new)
+                if held is None:
+                    old = self.db.execute(
+                        "SELECT a.path, (SELECT last_changed FROM articles b WHERE b.path = a.path)"
+                        " FROM aliases a WHERE a.key=?", (new,)).fetchone()
+                    held = (old[1] or "", old[0]) if old else None
+                if held is None or (changed or "") > held[0]:
+                    held = (changed or "", path)
+                best[new] = held
+            self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)",
+                                ((key, path) for key, (_, path) in best.items()))
+            for key, in self.db.execute(
+                    "SELECT key FROM backlog WHERE instr(key, '%') > 0").fetchall():
+                new = nfc_key(key)
+                if new != key:
+                    self.db.execute("UPDATE OR IGNORE backlog SET key=? WHERE key=?", (new, key))
+                    self.db.execute("DELETE FROM backlog WHERE key=?", (key,))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     # -- sync with git ----------------------------------------------------------------
     def _head(self) -> str | None:
