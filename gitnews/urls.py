@@ -32,7 +32,8 @@ look articles up (also without a leading ``www.``, since the archive path
 drops it too).
 
 Which URL names an article (:func:`article_url`): the final URL after
-redirects, unless the page's own ``rel=canonical``/``og:url`` is a better name
+redirects, unless the page's own ``rel=canonical`` (or, without one, its
+``og:url`` or JSON-LD url) is a better name
 (absolute or resolvable, http(s), on the same site, not the site's root or a
 section front); only that one hop is taken.  :func:`is_front_page` tells a
 redirect to the front page or a section front (a "soft 404") apart.
@@ -433,8 +434,9 @@ def is_front_page(url: str, *, article: str | None = None) -> bool:
 def article_url(final_url: str, declared: str | None = None) -> str:
     """The canonical URL that names the article of a page fetched from ``final_url``.
 
-    ``declared`` is the page's own ``rel=canonical``/``og:url`` (as extraction
-    found it, possibly relative).  It is used, canonicalised, when it resolves
+    ``declared`` is the URL the page declares for itself (as extraction found it,
+    possibly relative: :func:`gitnews.declared.declared_url`, ``rel=canonical``
+    first, ``og:url`` only without one, then JSON-LD).  It is used, canonicalised, when it resolves
     against ``final_url`` to an http(s) URL on the same site (:func:`same_site`)
     that is neither the site's root nor a section front
     (:func:`is_section_front`); otherwise the canonical form of ``final_url`` is.
