@@ -378,8 +378,8 @@ class Fetcher:
                         raise HostBackoffError(f"not fetched {url}: gitnews is stopping",
                                                url=original)
                 with self._lock:
-                    if h.backoffs == planned:  # no new back-off while this request waited
-                        return h
+                    if h.backoffs == planned or h.backoff_until <= self._now():
+                        return h  # no back-off came while this request waited, or it is over
                 self._global.release()
         except BaseException:
             h.sem.release()
