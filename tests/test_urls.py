@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitnews.paths import article_path
-from gitnews.urls import (article_url, canonical_url, identity_key, is_front_page,
+from gitnews.urls import (article_url, canonical_url, identity_key, is_front_page, nfc_key,
                           is_section_front, same_site, site_of)
 
 ARTICLE = "https://www.theguardian.com/world/2020/jan/20/some-story-slug"
@@ -199,3 +199,21 @@ def test_nfc_keeps_escaped_delimiters_and_invalid_bytes():
     assert canonical_url("http://x.org/%e9%cc%81") == "http://x.org/%E9%CC%81"  # not UTF-8: kept
     assert canonical_url("http://x.org/%3C%CC%B8") == "http://x.org/%E2%89%AE"  # NFC composes <
     assert canonical_url("http://x.org/x?q=e%CC%81&p=1") == "http://x.org/x?q=%C3%A9&p=1"
+
+
+_letters = st.text(alphabet=st.sampled_from("aeiouyncszAEIOU\u00e9\u00fc\u00c5\u00f1\u0301\u0308\u0327\u030a"
+                                            "\u1112\u1161\u11ab-"), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[a-z0-9]{1,10}\.(com|org|co\.uk)", fullmatch=True),
+       st.lists(_letters, min_size=1, max_size=3))
+def test_nfc_key_brings_a_key_of_an_older_cache_up_to_date(host_, segs):
+    """A key an older cache holds for an NFD URL (its escapes as they came) becomes the key
+    the NFC URL has now; keys made now do not change."""
+    nfd_key = host_ + "/" + "/".join("x-" + quote(unicodedata.normalize("NFD", s), safe="")
+                                    for s in segs)
+    nfc_url = f"http://{host_}/" + "/".join("x-" + quote(unicodedata.normalize("NFC", s), safe="")
+                                           for s in segs)
+    assert nfc_key(nfd_key) == identity_key(nfc_url)
+    assert nfc_key(identity_key(nfc_url)) == identity_key(nfc_url)
