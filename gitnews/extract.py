@@ -49,7 +49,9 @@ import threading
 
 import trafilatura
 from lxml import etree
+from trafilatura.utils import load_html
 
+from gitnews.declared import declared_url
 from gitnews.errors import ExtractionError
 from gitnews.models import Article
 
@@ -210,7 +212,9 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
     main-content tree (module docstring), ``headline`` its metadata title (which
     falls back to ``<title>``/h1 itself; else the first paragraph, shortened),
     ``byline`` its author, ``published_at`` its date (``"YYYY-MM-DD"``),
-    ``canonical_url`` its URL (``rel=canonical``, ``og:url``, JSON-LD),
+    ``canonical_url`` the URL the page declares (:func:`gitnews.declared.declared_url`:
+    ``rel=canonical``, else ``og:url``, else JSON-LD; not trafilatura's, which
+    prefers ``og:url``),
     ``extractor`` :data:`EXTRACTOR`.  Equal bytes give equal Articles.
 
     Raises :class:`ExtractionError` if the body is empty, binary or has no
@@ -229,7 +233,11 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
     options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
     with _TRAFILATURA_LOCK:  # one extraction at a time: see _TRAFILATURA_LOCK
         try:
-            doc = trafilatura.bare_extraction(text, **options)
+            # One parse: the page's own URL is read from the tree, which trafilatura
+            # then extracts (from a copy; the same result as from the text).
+            tree = load_html(text)
+            declared = declared_url(tree) if tree is not None else None
+            doc = trafilatura.bare_extraction(tree if tree is not None else text, **options)
         except Exception as err:  # a parser bug on hostile input must stay a per-page failure
             raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "
                                   f"{err!r}; check that the URL serves an HTML article") from err
@@ -245,6 +253,6 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
         paragraphs=tuple(paragraphs),
         byline=_one_line(doc.author),
         published_at=_one_line(doc.date),
-        canonical_url=_one_line(doc.url),
+        canonical_url=_one_line(declared),
         extractor=EXTRACTOR,
     )

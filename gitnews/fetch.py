@@ -30,7 +30,9 @@ Politeness (``docs/polite-fetching.md``):
   starts at least ``max(min_delay_s, Crawl-delay)`` apart; at most
   ``concurrency`` requests at once in all.
 * 429, and 503 with ``Retry-After`` (delta-seconds, decimals allowed, or an
-  HTTP-date: RFC 9110 §10.2.3): that host alone is backed off until then;
+  HTTP-date: RFC 9110 §10.2.3): that host alone is backed off until then,
+  and no request to it starts before that time, in any thread, also one that
+  was already waiting for its slot when the answer came (it waits again);
   within ``max_wait_s`` the fetch waits and asks again, otherwise it raises
   :class:`~gitnews.errors.HostBackoffError` (and so does any fetch for that
   host until the time has passed), which is neither the article's failure
@@ -147,6 +149,7 @@ class _Host:
     sem: threading.BoundedSemaphore
     next_slot: float = 0.0             # monotonic time the next request may start
     backoff_until: datetime | None = None
+    backoffs: int = 0                  # times backoff_until was moved later (see _reserve)
     last_request: datetime | None = None
     crawl_delay_s: float = 0.0
     dirty: bool = False
@@ -289,6 +292,7 @@ class Fetcher:
                 until = _parse_time(row.get("backoff_until"))
                 if until and (h.backoff_until is None or until > h.backoff_until):
                     h.backoff_until = until
+                    h.backoffs += 1
                 last = _parse_time(row.get("last_request"))
                 if last and (h.last_request is None or last > h.last_request):
                     h.last_request = last
@@ -335,8 +339,15 @@ class Fetcher:
             return max(wait, 0.0)
 
     def _reserve(self, url: str, original: str) -> _Host:
-        """Take a request slot on ``url``'s host, waiting for it when that is
-        within ``max_wait_s``; the caller releases ``host.sem``."""
+        """Take a request slot on ``url``'s host and one of the ``concurrency``
+        slots, waiting for them when that is within ``max_wait_s``; the request
+        may then be sent at once.  The caller releases ``host.sem`` and
+        ``self._global``.
+
+        A back-off that the host asked for while this request waited (a 429 or
+        503 with ``Retry-After`` to another request) holds for it too: the slot
+        is planned again after it, so no request starts before the time a
+        ``Retry-After`` gave (issue 13)."""
         key = host_key(url)
         with self._lock:
             h = self._host(key)
@@ -344,26 +355,35 @@ class Fetcher:
             if self._cancel.is_set():
                 raise HostBackoffError(f"not fetched {url}: gitnews is stopping", url=original)
         try:
-            with self._lock:
-                mono, now = time.monotonic(), self._now()
-                start = max(mono, h.next_slot)
-                if h.backoff_until is not None and h.backoff_until > now:
-                    start = max(start, mono + (h.backoff_until - now).total_seconds())
-                if start - mono > self.max_wait_s:
-                    retry_at = now + timedelta(seconds=start - mono)
-                    raise HostBackoffError(
-                        f"{key} may not be asked before {_rfc3339(retry_at)[:19]}Z (it asked "
-                        f"to wait, or its crawl delay leaves no slot within fetch.max_wait_s="
-                        f"{self.max_wait_s:g} s); {url} is left for a later run",
-                        url=original, retry_at=retry_at)
-                h.next_slot = start + self._delay(h)
-                h.last_request = now + timedelta(seconds=start - mono)
-                h.dirty = True
-            self._pause(start - mono, original)
+            while True:
+                with self._lock:
+                    mono, now = time.monotonic(), self._now()
+                    start = max(mono, h.next_slot)
+                    if h.backoff_until is not None and h.backoff_until > now:
+                        start = max(start, mono + (h.backoff_until - now).total_seconds())
+                    if start - mono > self.max_wait_s:
+                        retry_at = now + timedelta(seconds=start - mono)
+                        raise HostBackoffError(
+                            f"{key} may not be asked before {_rfc3339(retry_at)[:19]}Z (it asked "
+                            f"to wait, or its crawl delay leaves no slot within fetch.max_wait_s="
+                            f"{self.max_wait_s:g} s); {url} is left for a later run",
+                            url=original, retry_at=retry_at)
+                    h.next_slot = start + self._delay(h)
+                    h.last_request = now + timedelta(seconds=start - mono)
+                    h.dirty = True
+                    planned = h.backoffs
+                self._pause(start - mono, original)
+                while not self._global.acquire(timeout=0.2):
+                    if self._cancel.is_set():
+                        raise HostBackoffError(f"not fetched {url}: gitnews is stopping",
+                                               url=original)
+                with self._lock:
+                    if h.backoffs == planned or h.backoff_until <= self._now():
+                        return h  # no back-off came while this request waited, or it is over
+                self._global.release()
         except BaseException:
             h.sem.release()
             raise
-        return h
 
     def _back_off(self, url: str, seconds: float) -> datetime:
         with self._lock:
@@ -371,6 +391,7 @@ class Fetcher:
             until = self._now() + timedelta(seconds=seconds)
             if h.backoff_until is None or until > h.backoff_until:
                 h.backoff_until = until
+                h.backoffs += 1
                 h.dirty = True
             return h.backoff_until
 
@@ -414,9 +435,11 @@ class Fetcher:
         while True:
             h = self._reserve(url, original)
             try:
-                with self._global:
+                try:
                     resp = self._exchange(url, headers, original=original,
                                           max_bytes=max_bytes or self.max_bytes, truncate=truncate)
+                finally:
+                    self._global.release()
             except FetchError as exc:
                 if exc.transient and attempt < self.retries:
                     attempt += 1

@@ -66,7 +66,8 @@ class Article:
     ``paragraphs`` are the body's blocks in reading order (paragraphs, headings,
     list items, quotes), each one line of text. ``published_at`` is an RFC 3339
     date or date-time string exactly as precise as the page gives it, or None.
-    ``canonical_url`` is the page's own ``rel=canonical``/``og:url`` (unvalidated).
+    ``canonical_url`` is the URL the page declares: its ``rel=canonical``, else
+    ``og:url``, else JSON-LD url (unvalidated; :mod:`gitnews.declared`).
     ``extractor`` names the extractor and version, e.g. ``"trafilatura 2.3.1"``.
     """
 

@@ -4,12 +4,13 @@ An ``ARTICLE`` argument may be (tried in this order):
 
 1. the article file's path in the archive (``theguardian.com/society/....txt``,
    with or without ``.txt``, or a file-system path to the file inside the
-   archive's folder), also compared case-insensitively;
+   archive's folder), also in NFD and compared case-insensitively;
 2. any URL gitnews knows for the article: the canonical URL or an alias
    (feed link, redirect, entry id), with or without the scheme (``http`` and
    ``https`` name the same article, :func:`gitnews.urls.url_key`), with or
    without ``www.`` and a trailing slash, with or without tracking parameters
-   (they are dropped by canonicalisation);
+   (they are dropped by canonicalisation), its text in Unicode NFC or NFD
+   (canonical URLs are NFC, :func:`gitnews.urls.canonical_url`);
 3. a URL that gitnews never saw but whose archive path
    (:func:`gitnews.paths.article_path`) is an article's file;
 4. when nothing else matches, a piece of the headline (the cached headline of
@@ -25,6 +26,7 @@ text, then :func:`difflib.get_close_matches` on paths and URLs.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -88,6 +90,8 @@ def _path_candidates(text: str, archive_dir: Path | None) -> list[str]:
     out.append(plain)
     if not plain.endswith(SUFFIX):
         out.append(plain.rstrip("/") + SUFFIX)
+    # Archive paths are NFC; a path typed or pasted in NFD (macOS) names the same file.
+    out += [unicodedata.normalize("NFC", p) for p in out]
     return list(dict.fromkeys(p for p in out if p))
 
 

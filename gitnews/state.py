@@ -47,7 +47,9 @@ __all__ = ["State", "ArticleRecord", "STATE_DIR"]
 STATE_DIR = "gitnews"
 # 2: alias keys are identity_key (no www., no trailing /); 4: the versions table;
 # 5: only gitnews's commits are versions, outside edits in their own table.
-_SCHEMA_VERSION = "5"
+# 6: both (5 was never released): URL keys in Unicode NFC (issue 13) and outside edits;
+# an older cache is rebuilt from git, as at every schema change.
+_SCHEMA_VERSION = "6"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);

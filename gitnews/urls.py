@@ -9,6 +9,11 @@ Rules (RFC 3986 section 6 normalisation, plus the news field's conventions):
 * percent-encoding normalised: unreserved characters decoded, other escapes
   upper-cased (RFC 3986 §6.2.2.2), dot segments removed (§5.2.4), an empty
   path becomes ``/``;
+* Unicode text in Normalization Form C (:func:`_nfc_escapes`): the
+  percent-encoded path and query are read as UTF-8, normalised to NFC and
+  encoded again, so that ``Cafe%CC%81`` (NFD, as macOS and some CMSs write it)
+  and ``Caf%C3%A9`` (NFC) are one article (RFC 3987 §5.3.2.2 recommends NFC;
+  issue 13);
 * tracking parameters (:data:`TRACKING_PARAMS`, :data:`TRACKING_PREFIXES`)
   removed; the remaining query parameters, which identify the article, are
   kept in their order;
@@ -27,7 +32,8 @@ look articles up (also without a leading ``www.``, since the archive path
 drops it too).
 
 Which URL names an article (:func:`article_url`): the final URL after
-redirects, unless the page's own ``rel=canonical``/``og:url`` is a better name
+redirects, unless the page's own ``rel=canonical`` (or, without one, its
+``og:url`` or JSON-LD url) is a better name
 (absolute or resolvable, http(s), on the same site, not the site's root or a
 section front); only that one hop is taken.  :func:`is_front_page` tells a
 redirect to the front page or a section front (a "soft 404") apart.
@@ -36,6 +42,7 @@ redirect to the front page or a section front (a "soft 404") apart.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -88,6 +95,11 @@ VARIANT_HOST_LABELS = frozenset({"m", "mobile", "amp", "mobil"})
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HIGH_ESCAPE = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")  # a byte of a UTF-8 sequence
+_UTF8_SEQUENCE = {n: re.compile(r"%[C-F][0-9A-F]" + r"%[89AB][0-9A-F]" * (n - 1))
+                  for n in (2, 3, 4)}
+# What _normalise_escapes leaves unescaped, for re-encoding text after NFC.
+_REENCODE_SAFE = "/:@!$&'()*+,;=~-._?"
 
 
 def is_fetchable(url: str) -> bool:
@@ -106,6 +118,86 @@ def _normalise_escapes(text: str) -> str:
     # Quote characters that must be escaped, keep existing escapes and delimiters.
     text = quote(text, safe="/:@!$&'()*+,;=%~-._?=")
     return _ESCAPE.sub(fix, text)
+
+
+def _utf8_tokens(text: str) -> list[tuple[str | None, str]]:
+    """``text`` as ``(character, spelling)`` pairs: a literal character, an
+    escaped ASCII character (``("/", "%2F")``), an escaped UTF-8 sequence
+    (``("é", "%C3%A9")``), or ``(None, "%E9")`` for a byte that is not part of
+    valid UTF-8."""
+    tokens: list[tuple[str | None, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        m = _ESCAPE.match(text, i)
+        if m is None:
+            tokens.append((text[i], text[i]))
+            i += 1
+            continue
+        lead = int(m.group(1), 16)
+        if lead < 0x80:
+            tokens.append((chr(lead), m.group(0)))
+            i = m.end()
+            continue
+        size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else \
+            4 if 0xF0 <= lead <= 0xF4 else 0
+        raw = text[i:i + 3 * size]
+        char = None
+        if size and _UTF8_SEQUENCE[size].fullmatch(raw):
+            try:
+                char = bytes.fromhex(raw.replace("%", "")).decode("utf-8")
+            except UnicodeDecodeError:
+                char = None
+        if char is None:
+            tokens.append((None, m.group(0)))
+            i = m.end()
+        else:
+            tokens.append((char, raw))
+            i += len(raw)
+    return tokens
+
+
+def _nfc_escapes(text: str) -> str:
+    """``text`` (a path or query after :func:`_normalise_escapes`: escapes
+    upper-case, every non-ASCII character escaped) with its text in Unicode
+    Normalization Form C, escaped again as UTF-8.
+
+    The escapes are read as UTF-8 (``Cafe%CC%81`` is ``Cafe`` + U+0301) and
+    each stretch from one ASCII character to the next is normalised: ASCII
+    characters are never composed with what comes before them, so this is the
+    NFC of the whole decoded text.  A stretch NFC leaves as it is keeps its
+    spelling, so an escaped ASCII character (``%2F``, ``%3D``) stays escaped
+    unless NFC composes it with a following mark (``%3C`` + U+0338 is ``≮``).
+    Bytes that are not valid UTF-8 are kept and composed with nothing.
+    Idempotent; text without escaped non-ASCII bytes is returned unchanged.
+    """
+    if not _HIGH_ESCAPE.search(text):
+        return text
+    out: list[str] = []
+    stretch: list[tuple[str | None, str]] = []
+
+    def flush() -> None:
+        if not stretch:
+            return
+        chars = "".join(c for c, _ in stretch)
+        nfc = unicodedata.normalize("NFC", chars)
+        if nfc == chars:
+            out.extend(spelling for _, spelling in stretch)
+        elif stretch[0][0].isascii() and nfc[0] == stretch[0][0]:
+            out.append(stretch[0][1] + quote(nfc[1:], safe=_REENCODE_SAFE))
+        else:
+            out.append(quote(nfc, safe=_REENCODE_SAFE))
+        stretch.clear()
+
+    for char, spelling in _utf8_tokens(text):
+        if char is None:  # not UTF-8: a stretch of its own
+            flush()
+            out.append(spelling)
+        else:
+            if char.isascii():
+                flush()
+            stretch.append((char, spelling))
+    flush()
+    return "".join(out)
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -222,7 +314,7 @@ def canonical_url(url: str, *, _resolve: bool = True) -> str:
     except UnicodeError:
         raise BlockedURLError(f"URL has an invalid host name: {raw!r}", url=raw) from None
     netloc = host.lower()
-    path = _remove_dot_segments(_normalise_escapes(parts.path or "/"))
+    path = _remove_dot_segments(_nfc_escapes(_normalise_escapes(parts.path or "/")))
     if _resolve:
         target = _amp_cache_target(netloc, path, parts.query)
         if target is not None:
@@ -235,7 +327,8 @@ def canonical_url(url: str, *, _resolve: bool = True) -> str:
         netloc += f":{port}"
     pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not _is_tracking(k, v)]
-    query = _normalise_escapes(urlencode(pairs, quote_via=quote, safe="/:@!$'()*+,;~")) if pairs else ""
+    query = _nfc_escapes(_normalise_escapes(
+        urlencode(pairs, quote_via=quote, safe="/:@!$'()*+,;~"))) if pairs else ""
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
@@ -334,8 +427,9 @@ def is_front_page(url: str, *, article: str | None = None) -> bool:
 def article_url(final_url: str, declared: str | None = None) -> str:
     """The canonical URL that names the article of a page fetched from ``final_url``.
 
-    ``declared`` is the page's own ``rel=canonical``/``og:url`` (as extraction
-    found it, possibly relative).  It is used, canonicalised, when it resolves
+    ``declared`` is the URL the page declares for itself (as extraction found it,
+    possibly relative: :func:`gitnews.declared.declared_url`, ``rel=canonical``
+    first, ``og:url`` only without one, then JSON-LD).  It is used, canonicalised, when it resolves
     against ``final_url`` to an http(s) URL on the same site (:func:`same_site`)
     that is neither the site's root nor a section front
     (:func:`is_section_front`); otherwise the canonical form of ``final_url`` is.
