@@ -273,3 +273,22 @@ def test_imported_history_reads_with_capture_gaps_and_is_not_rechecked_when_old(
     assert again.returncode == 0, again.stdout + again.stderr
     assert [r["status"] for r in server.requests() if r["url"] == SEED_URL] == [200]
     assert len(version_commits(archive)) == 2
+
+
+def test_a_wrong_content_length_in_an_uncompressed_warc_fails_one_record_only(tmp_path):
+    import re
+
+    warc = tmp_path / "crawl.warc"
+    write_warc(warc, [Rec("warcinfo"), Rec("response", SEED_URL, "2016-09-29T09:00:00Z", SEED_V2),
+                      Rec("response", SEED_URL, SEED_T1, SEED_V1),
+                      Rec("response", SEED_URL, SEED_T2, SEED_V2)], gz=False)
+    data = warc.read_bytes()
+    m = re.compile(rb"Content-Length: (\d+)\r\n").search(data, data.index(b"WARC-Type: response"))
+    warc.write_bytes(data[:m.start()] + b"Content-Length: %d\r\n" % (int(m.group(1)) + 50_000)
+                     + data[m.end():])
+    proc = gitnews_import(tmp_path / "a", warc)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "VERSIONS 2 (NEW 1, CHANGED 1)" in proc.stdout and "FAILED 1" in proc.stdout, proc.stdout
+    assert "reading goes on at the next record" in proc.stderr
+    assert git(tmp_path / "a", "log", "--format=%(trailers:key=Captured-At,valueonly,separator=)",
+               "--", SEED_PATH).split() == [SEED_T2, SEED_T1]
