@@ -248,6 +248,17 @@ class WarcFiles:
         when the file cannot be opened at all.
         """
         path = str(path)
+        found = False
+        for info in self._scan(path):
+            found = True
+            yield info
+        if not found:
+            size = os.path.getsize(path)
+            yield WarcRecordInfo(file=path, offset=0, record_type=None, problem=(
+                ("the file is empty" if size == 0 else "the file holds no WARC record")
+                + ": nothing to import; check that the crawl or the download finished"))
+
+    def _scan(self, path: str) -> Iterator[WarcRecordInfo]:
         fh = self._fh(path)
         head = fh.read(4)
         fh.seek(0)
@@ -327,7 +338,7 @@ class WarcFiles:
             # Keep what could be decompressed: a truncated download still has records.
             if not plain.exists():
                 raise WarcError(f"cannot decompress {path}: {exc}") from None
-        yield from self.scan(plain)
+        yield from self._scan(str(plain))
 
     def _info(self, path: str, offset: int, rec) -> WarcRecordInfo:  # noqa: ANN001
         headers = rec.rec_headers

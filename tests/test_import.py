@@ -292,3 +292,21 @@ def test_a_wrong_content_length_in_an_uncompressed_warc_fails_one_record_only(tm
     assert "reading goes on at the next record" in proc.stderr
     assert git(tmp_path / "a", "log", "--format=%(trailers:key=Captured-At,valueonly,separator=)",
                "--", SEED_PATH).split() == [SEED_T2, SEED_T1]
+
+
+def test_import_of_a_folder_or_an_empty_warc_says_what_is_wrong(tmp_path):
+    folder = tmp_path / "crawls"
+    folder.mkdir()
+    proc = gitnews_import(tmp_path / "a", folder)
+    assert proc.returncode == 2 and "no such" not in proc.stderr, proc.stderr
+    assert f"{folder} is a folder, not a WARC file" in proc.stderr, proc.stderr
+    import gzip
+
+    for name, data in (("empty.warc", b""), ("empty.warc.gz", b""),
+                       ("nothing.warc.gz", gzip.compress(b""))):
+        (folder / name).write_bytes(data)
+        proc = gitnews_import(tmp_path / "a", folder / name)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert f"FAILED {name}" in proc.stderr and ("the file is empty" in proc.stderr
+                                                    or "no WARC record" in proc.stderr), proc.stderr
+        assert "Traceback" not in proc.stderr

@@ -38,6 +38,9 @@ def _check_sources(sources: list[str], wayback: bool) -> None:
                      code=EXIT_USAGE)
         else:
             path = Path(source)
+            if path.is_dir():
+                fail(f"{source} is a folder, not a WARC file; name the WARC files in it "
+                     f"(e.g. {Path(source) / '*.warc.gz'})", code=EXIT_USAGE)
             if not path.is_file():
                 hint = ("; to import from the Wayback Machine, use --wayback URL"
                         if "://" in source else "")
