@@ -125,7 +125,8 @@ def test_a_file_that_is_no_warc_says_so(tmp_path):
     assert info.record_type is None and info.problem.startswith("not a WARC file")
     empty = tmp_path / "empty.warc"
     empty.write_bytes(b"")
-    assert scan(empty) == []
+    (info,) = scan(empty)  # an empty file is reported, never silently nothing
+    assert info.record_type is None and info.problem.startswith("the file is empty")
 
 
 def test_revisit_records_are_indexed_with_their_original(tmp_path):
