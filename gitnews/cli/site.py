@@ -62,8 +62,10 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
         _write(data)  # stdout as bytes; a closed pipe ends quietly
         return
     tmp = output.with_name(output.name + ".gitnews-tmp")
+    if not output.parent.is_dir():  # refuse, as the shell's `>` would: no folders are made
+        fail(f"could not write {output}: the folder {output.parent} does not exist; create it "
+             "first or choose another --output")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, output)
     except OSError as exc:
