@@ -217,9 +217,15 @@ class _Writer:
         self.written.append(rel)
 
     def put_atomic(self, rel: str, text: str) -> None:
-        """Write ``rel`` (not part of the site's files: the manifest) in one step."""
+        """Write ``rel`` (not part of the site's files: the manifest) in one step,
+        unless it already holds ``text`` (a run that changes nothing writes nothing)."""
         target = self.outdir / rel
         tmp = target.with_name(target.name + ".gitnews-tmp")
+        try:
+            if target.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, ValueError):
+            pass
         try:
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, target)
