@@ -208,7 +208,8 @@ def _stop_on_signal() -> Iterator[tuple[threading.Event, threading.Event]]:
 def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: ANN001
            max_time_s: float | None, dry_run: bool, push: bool | None = None,
            on_change: str | None = None) -> None:
-    """``run --watch``: until SIGINT/SIGTERM; exit status 0."""
+    """``run --watch``: until SIGINT/SIGTERM; exit status 0, or 130 when the stop
+    cut a run short (due articles unchecked, or the work in flight abandoned)."""
     from ..poll import Abandoned, watch
 
     def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
@@ -222,16 +223,28 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
                   arc=arc)  # pushes, then hooks, under the watch's lock
         sys.stdout.flush()
 
+    last: list[RunResult | None] = [None]
+
+    def seen(result: RunResult, wake_at) -> None:  # noqa: ANN001
+        last[0] = result
+        on_cycle(result, wake_at)
+
     cycles = 0
+    undone = False
     with _stop_on_signal() as (stop, abandon):
         try:
             cycles = watch(arc, stop=stop, abandon=abandon, interval_s=interval_s,
-                           on_cycle=on_cycle, max_articles=max_articles,
+                           on_cycle=seen, max_articles=max_articles,
                            max_time_s=max_time_s, dry_run=dry_run)
         except Abandoned as exc:
             typer.echo(f"gitnews: {exc}", err=True)
-    typer.echo(f"gitnews: watch stopped after {cycles} run(s)", err=True)
-    raise typer.Exit(EXIT_OK)
+            undone = True
+    undone = undone or bool(last[0] is not None and last[0].interrupted)
+    typer.echo(f"gitnews: watch stopped after {cycles} run(s)"
+               + ("; the last run's unchecked articles are left for the next run"
+                  if undone else ""), err=True)
+    # The rule of every long command: work left undone (a run cut short) -> 130.
+    raise typer.Exit(EXIT_INTERRUPTED if undone else EXIT_OK)
 
 
 @command("run")
@@ -312,13 +325,16 @@ def run_cmd(
                 typer.echo(f"gitnews: {exc}", err=True)
                 raise typer.Exit(EXIT_INTERRUPTED) from None
         if stop.is_set():
-            typer.echo("gitnews: stopped on request; what was checked is committed, the "
-                       "rest is left for the next run", err=True)
+            typer.echo("gitnews: stopped on request; what was checked is committed, "
+                       + (f"{result.left_over} due article(s) are left for the next run"
+                          if result.interrupted else "nothing was left undone"), err=True)
         next_due = next_due_at(arc)
         print_summary(result, next_due=next_due)
         from .publish import after_run
 
         published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
+    if result.interrupted:  # the rule of every long command: work left undone -> 130
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
 
 
