@@ -310,3 +310,46 @@ def test_import_of_a_folder_or_an_empty_warc_says_what_is_wrong(tmp_path):
         assert f"FAILED {name}" in proc.stderr and ("the file is empty" in proc.stderr
                                                     or "no WARC record" in proc.stderr), proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_sigint_commits_what_was_imported_prints_the_summary_and_exits_130(tmp_path):
+    """The rule of every long command: Ctrl-C while captures are being recorded
+    commits those recorded, prints the summary and exits 130; importing the same
+    file again adds the rest."""
+    import signal
+    import sys
+    import time
+
+    pages = DATA / "scenarios" / "bbc-2009"
+    a, b = (pages / "7984711-A.stm.html").read_bytes(), (pages / "7984711-B.stm.html").read_bytes()
+    urls = [f"http://news.bbc.co.uk/1/hi/test/{i}.stm" for i in range(80)]
+    warc = tmp_path / "big.warc.gz"
+    write_warc(warc, [Rec("response", u, "2009-04-05T10:00:00Z", a) for u in urls]
+               + [Rec("response", u, "2009-04-05T18:00:00Z", b) for u in urls])
+    archive = tmp_path / "a"
+    run_gitnews("init", "--archive", str(archive), check=True)
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "import", "--no-progress",
+                             "--archive", str(archive), str(warc)], env=env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        # fast-import's marks file appears with the first version written.
+        while not list((archive / ".git").glob("gitnews-marks-*")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err and "stopping after the work in flight" in err, err
+    assert "RECORDS 160, ARTICLES" in out and "stopped on request" in err, out + err
+    first = len(version_commits(archive))
+    assert 0 < first < 160 and f"VERSIONS {first} " in out, (first, out)
+    assert git(archive, "status", "--porcelain") == ""
+    assert_versions_consistent(archive)
+    again = gitnews_import(archive, warc)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(version_commits(archive)) == 160
+    assert_versions_consistent(archive)
