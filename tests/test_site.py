@@ -455,3 +455,46 @@ def test_a_revert_is_labelled_back_to_version_n_as_the_cli_says(tmp_path):
     assert "back to version 1" in summary, summary
     latest = text(page(out / "index.html").find(".//table[@class='list changes']"))
     assert "back to version 1" in latest, latest
+
+
+def test_sigint_keeps_the_pages_written_exits_130_and_the_next_run_finishes(tmp_path):
+    """The rule of every long command: Ctrl-C keeps (and lists) what was written, says
+    so, exits 130; the folder stays a gitnews site that the next run completes, to the
+    same bytes as a run never interrupted."""
+    from conftest import run_gitnews
+
+    root = make_archive(tmp_path / "a")
+    t = SEED_V2_AT
+    add_versions(root, [(f"http://example.com/news/{i}", f"Story {i}\n\nIts text, {i}.\n", t)
+                        for i in range(700)]
+                 + [(f"http://example.com/news/{i}", f"Story {i}\n\nIts new text, {i}.\n",
+                     t + timedelta(hours=1)) for i in range(0, 700, 7)])
+    out = tmp_path / "site"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "site", "--archive", str(root),
+                             str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        import time
+
+        deadline = time.monotonic() + 120
+        while not (out / "articles").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopped on request after" in err and "Traceback" not in err, err
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["files"] and all((out / f).is_file() for f in manifest["files"])
+    again = run_gitnews("site", "--archive", str(root), str(out), env=env)
+    assert again.returncode == 0, again.stderr
+    clean = tmp_path / "clean"
+    run_gitnews("site", "--archive", str(root), str(clean), env=env, check=True)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(clean).as_posix() for p in clean.rglob("*")
+                           if p.is_file())
+    assert all((out / f).read_bytes() == (clean / f).read_bytes() for f in files)
