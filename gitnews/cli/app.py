@@ -157,6 +157,11 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 return func(*a, **kw)
             except GitnewsError as exc:
                 fail(str(exc), code=exit_code_for(exc))
+            except KeyboardInterrupt:
+                # Commands with work to keep stop on SIGINT themselves (run, import, site);
+                # elsewhere it cuts the command short: say so (typer alone exits silently).
+                fail("interrupted; what was under way was not finished: run the command "
+                     "again", code=EXIT_INTERRUPTED)
             except Exception as exc:
                 # The cache (written after the commits: git is safe).  sqlite3 is not
                 # imported for start-up; an error of its can only come once it is.
