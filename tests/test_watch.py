@@ -266,3 +266,17 @@ def test_sigint_commits_what_finished_prints_the_summary_and_exits_130_with_work
     # The next run checks what was left.
     again = run_gitnews("run", "--no-progress", "--archive", str(archive), env=env)
     assert again.returncode == 0 and "NEW 1" in again.stdout, again.stdout + again.stderr
+
+
+def test_sigint_in_a_short_command_says_interrupted_and_exits_130(server, tmp_path):
+    """Commands without work to keep (here `add`, checking a slow URL) say so on Ctrl-C
+    instead of exiting silently."""
+    archive = init_test_archive(tmp_path / "a")
+    server.route("http://a.test/slow", Reply(body=PAGE, delay_s=5.0))
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "add", "--archive", str(archive),
+                             "http://a.test/slow"], env=server.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err, proc = _interrupt_while_fetching(proc, server, 1)
+    assert proc.returncode == 130, err
+    assert "gitnews: interrupted" in err and "Traceback" not in err, err
+    assert git(archive, "status", "--porcelain") == ""

@@ -117,7 +117,8 @@ def import_cmd(
     Wayback Machine for every capture of the URLs.  Captures not newer than an
     article's newest version are skipped: history is only ever appended to, so
     importing the same captures again adds nothing.  Exit status: 0 when every
-    record was imported or deliberately skipped, 1 when some failed, 2 for bad usage.
+    record was imported or deliberately skipped, 1 when some failed, 2 for bad usage,
+    130 when Ctrl-C stopped it (the captures recorded until then are committed).
     """
     from ..importer import import_warcs, import_wayback
     from ..poll import Abandoned

@@ -177,7 +177,10 @@ def site_cmd(
     site_url: SiteUrlOption = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
 ) -> None:
-    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links)."""
+    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links).
+
+    Ctrl-C: the pages written so far are kept; exit status 130; the next run finishes.
+    """
     from ..archive import open_archive
 
     with open_archive(archive) as arc:

@@ -289,7 +289,9 @@ def run_cmd(
     Holds the archive's write lock until its push and hooks are done (with
     --watch: as long as it watches): exits with 75 at once when another
     gitnews process is writing to the archive, or waits with --wait.  A
-    --dry-run does not need the lock.
+    --dry-run does not need the lock.  Ctrl-C or SIGTERM: the checks under way
+    are committed, the summary printed; exit status 130 when due articles were
+    left unchecked (a second signal abandons the checks under way).
     """
     from ..poll import next_due_at
 
