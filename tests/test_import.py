@@ -328,16 +328,19 @@ def test_sigint_commits_what_was_imported_prints_the_summary_and_exits_130(tmp_p
                + [Rec("response", u, "2009-04-05T18:00:00Z", b) for u in urls])
     archive = tmp_path / "a"
     run_gitnews("init", "--archive", str(archive), check=True)
+    # Its own process group, signalled as a whole: what Ctrl-C at a terminal does (git
+    # fast-import, the extraction workers... get the signal too).
     proc = subprocess.Popen([sys.executable, "-m", "gitnews", "import", "--no-progress",
                              "--archive", str(archive), str(warc)], env=env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         # fast-import's marks file appears with the first version written.
         while not list((archive / ".git").glob("gitnews-marks-*")):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:

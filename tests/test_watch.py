@@ -253,10 +253,18 @@ def test_sigint_commits_what_finished_prints_the_summary_and_exits_130_with_work
     env = server.env()
     run_gitnews("add", "--feed", "--archive", str(archive), "http://feeds.test/feed.xml",
                 env=env, check=True)
-    proc = (start_watch(archive, env) if watching else subprocess.Popen(
-        [sys.executable, "-m", "gitnews", "run", "--no-progress", "--archive", str(archive)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    out, err, proc = _interrupt_while_fetching(proc, server, 1)
+    command = ["run", "--watch", "--interval", "1s"] if watching else ["run", "--no-progress"]
+    # Its own process group, signalled as a whole, as Ctrl-C at a terminal does.
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", *command, "--archive", str(archive)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        wait_for(lambda: server.in_flight.get("a.test", 0) > 0)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err
     assert "NEW 1, CHANGED 0, UNCHANGED 0, FAILED 0" in out, out
