@@ -336,10 +336,12 @@ def test_sigint_commits_what_was_imported_prints_the_summary_and_exits_130(tmp_p
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        # fast-import's marks file appears with the first version written.
+        # fast-import's marks file appears as the first version is written (just before
+        # git fast-import starts: give it time to be under way, in its own process group).
         while not list((archive / ".git").glob("gitnews-marks-*")):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.02)
+        time.sleep(0.5)
         os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
