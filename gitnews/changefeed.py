@@ -240,19 +240,22 @@ def make_view(old: Version, new: Version, old_text: str, new_text: str, *,
 # -- describing a change ---------------------------------------------------------------------
 
 def change_summary(stats: DiffStats | None, *, removed: bool = False,
-                   restored: bool = False) -> str:
+                   restored: bool = False, reverts_to: int | None = None) -> str:
     """What changed, in a few words: ``"Headline changed, 2 paragraphs changed"``.
 
     ``"Removed"`` when the version removed the article's file, ``"Restored"``
     when the one before had; ``"No change in the text"`` when the texts have
-    the same words (only white space differs).
+    the same words (only white space differs).  ``reverts_to``: the version a
+    revert went back to (its ``Reverts-To`` trailer), added as
+    ``", back to version N"``, the words ``gitnews log`` uses.
     """
     if removed:
         return "Removed"
     if restored:
         return "Restored"
+    back = f", back to version {reverts_to}" if reverts_to is not None else ""
     if stats is None or not stats.changed:
-        return "No change in the text"
+        return "No change in the text" + back
     parts = ["Headline changed"] if stats.headline_changed else []
     for n, what in ((stats.paragraphs_changed, "changed"), (stats.paragraphs_added, "added"),
                     (stats.paragraphs_removed, "removed")):
@@ -260,15 +263,23 @@ def change_summary(stats: DiffStats | None, *, removed: bool = False,
             parts.append(f"{plural(n, 'paragraph')} {what}")
     if not parts:  # words moved between paragraphs without a paragraph changing
         parts.append(f"{plural(stats.words_added + stats.words_removed, 'word')} changed")
-    return ", ".join(parts)
+    return ", ".join(parts) + back
 
 
 def view_summary(view: DiffView) -> str:
-    """:func:`change_summary` of a view (removal and restoration included), plus
-    ``" (replaces an outside edit)"`` when the new version's ``Change-Kind`` says
-    so (the file held a text committed without gitnews, which is never shown)."""
+    """:func:`change_summary` of a view (removal, restoration and, between
+    consecutive versions, a revert included), plus ``" (replaces an outside edit)"``
+    when the new version's ``Change-Kind`` says so (the file held a text committed
+    without gitnews, which is never shown)."""
+    reverts_to = None
+    if view.b.number == view.a.number + 1:
+        try:
+            reverts_to = int(view.b.version.trailers.get("Reverts-To") or "")
+        except ValueError:
+            reverts_to = None
     what = change_summary(view.diff.stats, removed=view.b.version.removed,
-                          restored=view.a.version.removed and not view.b.version.removed)
+                          restored=view.a.version.removed and not view.b.version.removed,
+                          reverts_to=reverts_to)
     kinds = [k.strip() for k in view.b.version.trailers.get("Change-Kind", "").split(",")]
     return what + " (replaces an outside edit)" if "outside-edit" in kinds else what
 

@@ -41,6 +41,7 @@ record never stops the import.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,12 @@ class ImportResult:
     sources: int = 0
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    #: True when a stop request (SIGINT/SIGTERM) ended the import early; the
+    #: captures recorded before it are committed.
+    interrupted: bool = False
+    #: Captures found but not imported because of the stop (records not read yet
+    #: are not counted); importing the same files again adds them.
+    left_undone: int = 0
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for i in self.items if i.outcome is outcome)
@@ -236,10 +243,30 @@ def _extract_here(p: _Planned, loaded: _Loaded) -> Article:
     return extract_article(loaded.body, url=loaded.final_url)
 
 
+def _stopping(result: ImportResult, stop: threading.Event | None,
+              abandon: threading.Event | None, undone: int) -> bool:
+    """True (and ``result`` marked interrupted) when a stop was requested;
+    raises :class:`~gitnews.poll.Abandoned` when abandoning was."""
+    if abandon is not None and abandon.is_set():
+        from .poll import Abandoned
+
+        raise Abandoned("the import was abandoned on request; nothing of it was committed")
+    if stop is None or not stop.is_set():
+        return False
+    result.interrupted, result.left_undone = True, undone
+    return True
+
+
 def _import_planned(archive: Archive, planned: list[_Planned],
                     load: Callable[[_Planned], _Loaded], result: ImportResult,
-                    progress: ProgressCallback | None, *, read_ahead: bool = False) -> None:
+                    progress: ProgressCallback | None, *, read_ahead: bool = False,
+                    stop: threading.Event | None = None,
+                    abandon: threading.Event | None = None) -> None:
     """Record ``planned`` in capture order, in one transaction.
+
+    ``stop`` set: no further capture is recorded, those recorded are committed
+    (``result.interrupted``, ``result.left_undone``); ``abandon`` set: raises
+    :class:`~gitnews.poll.Abandoned` after aborting the transaction.
 
     ``read_ahead``: ``load`` is cheap and side-effect free (a local file), so
     upcoming captures may be read before their turn and extracted in worker
@@ -266,6 +293,8 @@ def _import_planned(archive: Archive, planned: list[_Planned],
         last: dict[str, tuple[str, str]] = {}
         try:
             for n, p in enumerate(planned):
+                if _stopping(result, stop, abandon, len(planned) - n):
+                    break
                 if ahead is not None:
                     ahead.advance(n)
                 result.items.append(_import_one(p, read, extract, recorder, seen, last,
@@ -451,7 +480,9 @@ def _skip(item: ImportItem, reason: str, message: str | None = None) -> ImportIt
 # -- WARC files ---------------------------------------------------------------------------------
 def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: datetime | None = None,
                  until: datetime | None = None,
-                 progress: ProgressCallback | None = None) -> ImportResult:
+                 progress: ProgressCallback | None = None,
+                 stop: threading.Event | None = None,
+                 abandon: threading.Event | None = None) -> ImportResult:
     """Import every HTML capture of the WARC ``files`` into ``archive``.
 
     Takes ``response`` records with status 200 and an HTML payload, and
@@ -460,7 +491,10 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
     capture times.  ``Source-Archive`` is the file's name.  Never raises for a
     bad file or record (see :class:`ImportItem`); raises
     :class:`~gitnews.errors.StoreError` when git cannot record the versions
-    (then nothing of the import is recorded).
+    (then nothing of the import is recorded).  ``stop`` set while the files are
+    read: nothing is imported; while captures are recorded: the ones recorded
+    are committed (``ImportResult.interrupted``); ``abandon``: see
+    :func:`_import_planned`.
     """
     from .warc import CAPTURE_TYPES, WarcError, WarcFiles
 
@@ -473,8 +507,12 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
         for n, file in enumerate(files, 1):
             name = Path(file).name
             before = sum(sizes[:n - 1])
+            if _stopping(result, stop, abandon, 0):
+                break
             try:
                 for info in warcs.scan(file):
+                    if _stopping(result, stop, abandon, 0):
+                        break
                     result.records_read += 1
                     if progress and result.records_read % 100 == 0:
                         progress(ImportProgress("reading", before + min(info.offset, sizes[n - 1]),
@@ -545,7 +583,11 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
                            content_type=response.content_type, body=response.body,
                            source=p.source)
 
-        _import_planned(archive, planned, load, result, progress, read_ahead=True)
+        if result.interrupted:  # stopped while reading: nothing was imported
+            result.left_undone = len(planned) + len(revisits)
+        else:
+            _import_planned(archive, planned, load, result, progress, read_ahead=True,
+                            stop=stop, abandon=abandon)
     result.finished_at = datetime.now(timezone.utc)
     return result
 
@@ -560,7 +602,9 @@ def _size(path: str | Path) -> int:
 # -- the Wayback Machine -----------------------------------------------------------------------
 def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | None = None,
                    until: datetime | None = None,
-                   progress: ProgressCallback | None = None) -> ImportResult:
+                   progress: ProgressCallback | None = None,
+                   stop: threading.Event | None = None,
+                   abandon: threading.Event | None = None) -> ImportResult:
     """Import the Wayback Machine's captures of ``urls`` into ``archive``.
 
     Lists each URL's status-200 captures with the CDX API (one per distinct
@@ -570,6 +614,7 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
     retries).  ``Source-Archive`` is the capture's Wayback address.  Never
     raises for one URL or capture; raises
     :class:`~gitnews.errors.StoreError` when git cannot record the versions.
+    ``stop``/``abandon``: as for :func:`import_warcs`.
     """
     from .fetch import Fetcher
     from .wayback import CdxProblem, WaybackClient, cdx_query_url, playback_url
@@ -594,6 +639,8 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
                                max_retries=wb.max_retries, max_wait_s=wb.max_wait_s,
                                on_wait=on_wait)
         for n, url in enumerate(urls, 1):
+            if _stopping(result, stop, abandon, 0):
+                break
             listing = cdx_query_url(wb.base_url, url, since=since, until=until)
             try:
                 for entry in client.captures(url, since=since, until=until):
@@ -633,6 +680,10 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
                            status=got.status, content_type=got.content_type, body=got.body,
                            source=got.playback_url)
 
-        _import_planned(archive, planned, load, result, progress)
+        if result.interrupted:  # stopped while listing: nothing was imported
+            result.left_undone = len(planned)
+        else:
+            _import_planned(archive, planned, load, result, progress, stop=stop,
+                            abandon=abandon)
     result.finished_at = datetime.now(timezone.utc)
     return result

@@ -147,6 +147,9 @@ class RunResult:
     not_due: int = 0
     #: Due articles left for the next run by ``--max-articles``/``--max-time``/a stop.
     left_over: int = 0
+    #: True when a stop request (SIGINT/SIGTERM) left due work undone: checks that
+    #: never started (counted in ``left_over``).  The checks that ended are committed.
+    interrupted: bool = False
 
     def count(self, outcome: Outcome) -> int:
         """Number of article items with ``outcome`` (feeds are not counted)."""

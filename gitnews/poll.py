@@ -575,6 +575,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         _refetch_changed_extraction(archive, work, drop)
         recorder.prime(w.record for w in work if w.record is not None)
         total = len(result.items) + len(work)
+        bounded = len(leftover)  # left over by --max-articles, not by a stop
         try:
             checks = _checks(work, fetcher, drop, concurrency=cfg.fetch.concurrency,
                              per_host=cfg.fetch.per_host, deadline=deadline, stop=stop,
@@ -603,6 +604,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
                 tx.abort()
             raise
         result.left_over = len(leftover)
+        result.interrupted = stop is not None and stop.is_set() and len(leftover) > bounded
         pending.backlog_keep += [_backlog_row(w) for w in leftover if w.key]
         if tx is not None:
             tx.finish(graph_in_background=True)  # the commit-graph layer runs beside apply()

@@ -62,7 +62,7 @@ from .models import Article, ItemResult, Outcome, Page
 from .paths import article_path
 from .state import ArticleRecord
 from .store import Transaction, blob_id
-from .trailers import format_message, format_subject, format_time
+from .trailers import clean_value, format_message, format_subject, format_time
 from .trailers import parse_time as _parse_time
 from .urls import article_url, identity_key, url_key
 
@@ -188,6 +188,21 @@ class _Local:
     latest: datetime | None = None  # when the newest version was fetched or captured
 
 
+def _message(prefix: str, headline: str, trailers: list[tuple[str, object]], *,
+             summary: str | None = None) -> str:
+    """A version's commit message: ``<prefix>: <headline>`` as the subject (cut to
+    :data:`~gitnews.trailers.MAX_SUBJECT_CHARS` characters), the trailers, and,
+    when the subject had to be cut, the uncut subject as the body's first
+    paragraph, so that the full headline is always in the message
+    (docs/archive-format.md, "The commits")."""
+    subject = format_subject(prefix, headline)
+    message = format_message(subject, trailers, summary=summary)
+    full = clean_value(f"{prefix}: {clean_value(headline, max_chars=len(headline) + 1)}",
+                       max_chars=len(prefix) + len(headline) + 3)
+    if full == subject:
+        return message
+    rest = message[len(subject):].lstrip("\n")
+    return f"{subject}\n\n{full}\n\n{rest}" if rest else f"{subject}\n\n{full}\n"
 
 
 class Recorder:
@@ -400,8 +415,8 @@ class Recorder:
         version = local.versions + 1
         canonical = local.url or url
         kind = "removed, outside-edit" if local.outside else "removed"
-        message = format_message(
-            format_subject("Removed", headline or canonical),
+        message = _message(
+            "Removed", headline or canonical,
             [("Article-Url", canonical), ("Version", version),
              ("Fetched-At", format_time(when)), ("Http-Status", status),
              ("Fetched-Url", url if _key(url) != _key(canonical) else None),
@@ -582,7 +597,7 @@ class Recorder:
             ("Change-Kind", ", ".join(kinds) if kinds else None),
             ("Reverts-To", reverts_to),
         ]
-        message = format_message(format_subject(prefix, headline), trailers, summary=summary)
+        message = _message(prefix, headline, trailers, summary=summary)
         data = text.encode("utf-8")
         if self.tx is not None:
             self.tx.commit({path: data}, message=message, when=when)

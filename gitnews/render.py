@@ -103,12 +103,17 @@ def _pieces(ops: Iterable[WordOp], side: str) -> list[tuple[str, str]]:
     """``(kind, text)`` pieces of one paragraph: kind ``""``, ``"del"`` or ``"ins"``.
 
     ``side`` is ``"old"`` (A's text), ``"new"`` (B's) or ``"both"`` (inline).
-    White space at the edge of a change is kept outside the mark.
+    White space at the edge of a change is kept outside the mark.  Inline, an
+    unchanged run before a deletion keeps A's white space, so that deleted
+    punctuation sits where it was (``judge[-,-] Colleen``, as git writes it).
     """
     out: list[tuple[str, str]] = []
-    for op in ops:
+    ops = list(ops)
+    for n, op in enumerate(ops):
         if op.op == "equal":
-            out.append(("", op.old if side == "old" else op.new))
+            before_delete = n + 1 < len(ops) and ops[n + 1].op == "delete"
+            out.append(("", op.old if side == "old" or (side == "both" and before_delete)
+                        else op.new))
             continue
         lo, co, to = split_edges(op.old)
         ln, cn, tn = split_edges(op.new)

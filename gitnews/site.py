@@ -39,6 +39,7 @@ import hashlib
 import heapq
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -102,6 +103,15 @@ class SiteResult:
     files: int
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: True when a stop request ended the run early: the pages written are kept
+    #: (and listed in the manifest), nothing was removed; the next run finishes.
+    interrupted: bool = False
+    #: Articles whose pages were brought up to date (all of them unless interrupted).
+    articles_done: int = 0
+
+
+class _Stopped(Exception):
+    """A stop was requested between two batches of articles."""
 
 
 @dataclass
@@ -219,9 +229,15 @@ class _Writer:
         self.written.append(rel)
 
     def put_atomic(self, rel: str, text: str) -> None:
-        """Write ``rel`` (not part of the site's files: the manifest) in one step."""
+        """Write ``rel`` (not part of the site's files: the manifest) in one step,
+        unless it already holds ``text`` (a run that changes nothing writes nothing)."""
         target = self.outdir / rel
         tmp = target.with_name(target.name + ".gitnews-tmp")
+        try:
+            if target.read_text(encoding="utf-8") == text:
+                return
+        except (OSError, ValueError):
+            pass
         try:
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, target)
@@ -399,7 +415,8 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                feed_limit: int = DEFAULT_LIMIT, now: datetime | None = None,
                schedule_note: ScheduleNote | None = None,
-               progress: Callable[[int, int], None] | None = None) -> SiteResult:
+               progress: Callable[[int, int], None] | None = None,
+               stop: threading.Event | None = None) -> SiteResult:
     """Write (or bring up to date) the static site of ``arc`` in ``outdir``.
 
     ``site_url``: the site's public base URL (``https://me.github.io/news``),
@@ -408,7 +425,9 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     per feed.  ``now`` (aware, default the current time) and
     ``schedule_note`` (:data:`ScheduleNote`): the optional sentence about
     an article's checking schedule.  ``progress(done, total)`` is called as
-    articles are done.
+    articles are done.  ``stop`` set (between two batches of articles): the
+    pages written so far are kept and listed in the manifest, nothing is
+    removed, and the result says ``interrupted``; the next run finishes.
 
     Raises :class:`~gitnews.errors.SiteError` when ``outdir`` is a file or a
     folder holding other files than a gitnews site (``usage`` set), or a file
@@ -437,8 +456,21 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     writer = _Writer(outdir, _load_manifest(outdir))
     with BlobReader(repo) as reader:
         ctx = _Context(writer=writer, views=_Views(repo, reader), glob=glob, site_url=site_url,
-                       archive=archive, author=author, feed_limit=feed_limit)
-        changes = ctx.pages(articles, now=now, schedule_note=schedule_note, progress=progress)
+                       archive=archive, author=author, feed_limit=feed_limit, stop=stop)
+        try:
+            changes = ctx.pages(articles, now=now, schedule_note=schedule_note,
+                                progress=progress)
+        except _Stopped:
+            # Keep what was written: the old entries of the files not reached yet, the new
+            # ones of those done (a later run re-renders whatever is out of date).
+            files = {**writer.old, **writer.new}
+            manifest = {"format": SITE_FORMAT, "generator": _GENERATOR, "archive": archive,
+                        "files": dict(sorted(files.items()))}
+            writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
+                                                   separators=(",", ":")) + "\n")
+            return SiteResult(outdir=outdir, articles=len(articles), changes=0,
+                              files=len(files), written=writer.written, interrupted=True,
+                              articles_done=ctx.done)
     if writer.needs(STYLE, glob):
         writer.put(STYLE, _env().get_template("site/style.css.j2").render())
     if writer.needs(NOJEKYLL, "1"):
@@ -449,7 +481,8 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                            separators=(",", ":")) + "\n")
     return SiteResult(outdir=outdir, articles=len(articles), changes=changes,
-                      files=len(writer.new), written=writer.written, removed=removed)
+                      files=len(writer.new), written=writer.written, removed=removed,
+                      articles_done=len(articles))
 
 
 @dataclass
@@ -478,6 +511,8 @@ class _Context:
     author: str
     feed_limit: int
     entries: dict[str, str] = field(default_factory=dict)
+    stop: threading.Event | None = None
+    done: int = 0  # articles done
 
     # -- the whole site, host by host ------------------------------------------------------
     def pages(self, articles: list[_Article], *, now: datetime,
@@ -509,6 +544,9 @@ class _Context:
             host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
             views.keep |= host_keep
             for chunk in _chunks(arts, BATCH_ARTICLES):
+                if self.stop is not None and self.stop.is_set():
+                    self.done = done
+                    raise _Stopped
                 plans = [(art, note, self.plan(art, note)) for art in chunk
                          for note in [schedule_note(art.record, now) if schedule_note else None]]
                 todo = [(art, note, plan) for art, note, plan in plans if plan.any]

@@ -129,11 +129,15 @@ class Transaction:
             os.close(fd)
             # stderr goes to a file, so that a chatty git can never block on a full pipe.
             self._stderr = tempfile.TemporaryFile()
+            # In a process group of its own: a Ctrl-C at the terminal goes to gitnews's
+            # group, which stops after the work in flight and still needs this stream to
+            # commit it (gitnews ending the stream without `done` aborts it).
             self._proc = subprocess.Popen(
                 ["git", "fast-import", "--quiet", "--done", "--date-format=raw",
                  f"--export-marks={self._marks_file}"],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr,
-                env={**os.environ, "GIT_DIR": str(self.repo.git_dir)})
+                env={**os.environ, "GIT_DIR": str(self.repo.git_dir)},
+                **({"process_group": 0} if os.name == "posix" else {}))
         return self._proc
 
     def _check_head(self) -> None:

@@ -22,7 +22,10 @@ the rest of the file is still read:
   match its bytes (checked by warcio);
 * bytes that are not a WARC record (corrupt gzip member, broken header): the
   reader skips to the next record start (next gzip member that decompresses
-  to ``WARC/``, or next ``WARC/1.`` line) and goes on;
+  to ``WARC/``, or next ``WARC/1.`` line) and goes on; in an uncompressed
+  file, a record cut short or failing its digest (a wrong ``Content-Length``
+  runs over the records after it) is reported and reading goes on at the next
+  ``WARC/1.`` line after its start, so only that record is lost;
 * a capture (response or revisit) without ``WARC-Date``, with an unparseable
   one, or without ``WARC-Target-URI``.
 
@@ -40,7 +43,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -161,6 +164,11 @@ def _drain(stream) -> None:  # noqa: ANN001
         pass
 
 
+#: How the problems of a record's framing begin (:func:`_read_payload`): its length or
+#: bytes are wrong, so the next record may not start where it says it ends.
+_FRAMING = ("the record is", "the record's bytes")
+
+
 def _read_payload(rec, *, keep: bool) -> tuple[bytes, str | None]:  # noqa: ANN001
     """Read a record to its end; returns (payload or its first bytes, problem).
 
@@ -240,6 +248,17 @@ class WarcFiles:
         when the file cannot be opened at all.
         """
         path = str(path)
+        found = False
+        for info in self._scan(path):
+            found = True
+            yield info
+        if not found:
+            size = os.path.getsize(path)
+            yield WarcRecordInfo(file=path, offset=0, record_type=None, problem=(
+                ("the file is empty" if size == 0 else "the file holds no WARC record")
+                + ": nothing to import; check that the crawl or the download finished"))
+
+    def _scan(self, path: str) -> Iterator[WarcRecordInfo]:
         fh = self._fh(path)
         head = fh.read(4)
         fh.seek(0)
@@ -278,10 +297,23 @@ class WarcFiles:
                 if held is not None:
                     yield held
                     held = None
+                if not gz and info.problem and info.problem.startswith(_FRAMING):
+                    # A wrong Content-Length may have run over the next records (or left
+                    # bytes of this one behind): go on at the next `WARC/1.` line instead.
+                    nxt = self._next_start(fh, last + 1, gz)
+                    if nxt is not None:
+                        info = replace(info, problem=f"{info.problem}; reading goes on at the "
+                                                     f"next record (byte {nxt:,})")
+                    yield info
+                    failed = None
+                    pos = nxt
+                    break
                 if gz and pos == 0 and last == 0:
                     held = info
                 else:
                     yield info
+            if failed is None:
+                continue
             at, why = failed
             pos = self._next_start(fh, at + 1, gz)
             span = f"bytes {at:,} to {pos - 1:,}" if pos is not None else f"byte {at:,} to the end"
@@ -306,7 +338,7 @@ class WarcFiles:
             # Keep what could be decompressed: a truncated download still has records.
             if not plain.exists():
                 raise WarcError(f"cannot decompress {path}: {exc}") from None
-        yield from self.scan(plain)
+        yield from self._scan(str(plain))
 
     def _info(self, path: str, offset: int, rec) -> WarcRecordInfo:  # noqa: ANN001
         headers = rec.rec_headers

@@ -190,10 +190,21 @@ def test_feed_reads_git_log_twice_at_most(busy, tmp_path):
 
 
 def test_output_file(seed, tmp_path):
-    out = tmp_path / "feeds" / "changes.atom"
+    out = tmp_path / "changes.atom"
     result = run(seed, "feed", "--output", str(out))
     assert result.exit_code == 0 and result.stdout == ""
     assert len(parse(out.read_bytes()).entries) == 1
+
+
+def test_output_into_a_missing_folder_is_refused_as_the_shell_would(seed, tmp_path):
+    from conftest import run_gitnews
+
+    out = tmp_path / "missing" / "dir" / "changes.atom"
+    proc = run_gitnews("feed", "--archive", str(seed), "-o", str(out))
+    assert proc.returncode == 1 and proc.stdout == "", proc.stderr
+    assert f"could not write {out}: the folder {out.parent} does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "missing").exists()
 
 
 # -- odd content ----------------------------------------------------------------------------

@@ -138,3 +138,34 @@ def test_count_words_counts_the_word_tokens(text):
     assert count_words(text) == sum(1 for t, _, _ in tokens if any(c.isalnum() or c == "_" for c in t))
     if tokens:
         assert "".join(text[s:e] for _, s, e in tokens) == text
+
+
+# -- the inline word format (gitnews diff -f word, as git diff --word-diff) ----------------------
+def _inline(old: str, new: str) -> str:
+    from gitnews.render import _rich_cell
+
+    return _rich_cell(word_ops(old, new), "both", color=False).plain
+
+
+def test_inline_marks_put_deleted_punctuation_where_git_does():
+    # git diff --word-diff writes "judge[-,-] Colleen", never a space before the mark.
+    assert _inline("told the judge, Colleen Harris said", "told the judge Colleen Harris said") \
+        == "told the judge[-,-] Colleen Harris said"
+    assert _inline("told the judge Colleen Harris said", "told the judge, Colleen Harris said") \
+        == "told the judge{+,+} Colleen Harris said"
+    assert _inline("a big dog", "a dog") == "a [-big-] dog"
+    assert _inline("a dog", "a big dog") == "a {+big+} dog"
+    assert _inline("the judge, Colleen", "the judge; Colleen") == "the judge[-,-]{+;+} Colleen"
+
+
+@settings(max_examples=150, deadline=None)
+@given(_para, _para)
+def test_inline_marks_read_as_either_version(old, new):
+    import re
+
+    shown = _inline(old, new)
+    as_old = re.sub(r"\{\+.*?\+\}", "", shown).replace("[-", "").replace("-]", "")
+    as_new = re.sub(r"\[-.*?-\]", "", shown).replace("{+", "").replace("+}", "")
+    # Word for word and space for space, up to the width of the spaces (a deleted comma
+    # never gets a space before it).
+    assert as_old.split() == old.split() and as_new.split() == new.split(), shown

@@ -277,3 +277,88 @@ def test_imported_history_reads_with_capture_gaps_and_is_not_rechecked_when_old(
     assert again.returncode == 0, again.stdout + again.stderr
     assert [r["status"] for r in server.requests() if r["url"] == SEED_URL] == [200]
     assert len(version_commits(archive)) == 2
+
+
+def test_a_wrong_content_length_in_an_uncompressed_warc_fails_one_record_only(tmp_path):
+    import re
+
+    warc = tmp_path / "crawl.warc"
+    write_warc(warc, [Rec("warcinfo"), Rec("response", SEED_URL, "2016-09-29T09:00:00Z", SEED_V2),
+                      Rec("response", SEED_URL, SEED_T1, SEED_V1),
+                      Rec("response", SEED_URL, SEED_T2, SEED_V2)], gz=False)
+    data = warc.read_bytes()
+    m = re.compile(rb"Content-Length: (\d+)\r\n").search(data, data.index(b"WARC-Type: response"))
+    warc.write_bytes(data[:m.start()] + b"Content-Length: %d\r\n" % (int(m.group(1)) + 50_000)
+                     + data[m.end():])
+    proc = gitnews_import(tmp_path / "a", warc)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "VERSIONS 2 (NEW 1, CHANGED 1)" in proc.stdout and "FAILED 1" in proc.stdout, proc.stdout
+    assert "reading goes on at the next record" in proc.stderr
+    assert git(tmp_path / "a", "log", "--format=%(trailers:key=Captured-At,valueonly,separator=)",
+               "--", SEED_PATH).split() == [SEED_T2, SEED_T1]
+
+
+def test_import_of_a_folder_or_an_empty_warc_says_what_is_wrong(tmp_path):
+    folder = tmp_path / "crawls"
+    folder.mkdir()
+    proc = gitnews_import(tmp_path / "a", folder)
+    assert proc.returncode == 2 and "no such" not in proc.stderr, proc.stderr
+    assert f"{folder} is a folder, not a WARC file" in proc.stderr, proc.stderr
+    import gzip
+
+    for name, data in (("empty.warc", b""), ("empty.warc.gz", b""),
+                       ("nothing.warc.gz", gzip.compress(b""))):
+        (folder / name).write_bytes(data)
+        proc = gitnews_import(tmp_path / "a", folder / name)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert f"FAILED {name}" in proc.stderr and ("the file is empty" in proc.stderr
+                                                    or "no WARC record" in proc.stderr), proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_sigint_commits_what_was_imported_prints_the_summary_and_exits_130(tmp_path):
+    """The rule of every long command: Ctrl-C while captures are being recorded
+    commits those recorded, prints the summary and exits 130; importing the same
+    file again adds the rest."""
+    import signal
+    import sys
+    import time
+
+    pages = DATA / "scenarios" / "bbc-2009"
+    a, b = (pages / "7984711-A.stm.html").read_bytes(), (pages / "7984711-B.stm.html").read_bytes()
+    urls = [f"http://news.bbc.co.uk/1/hi/test/{i}.stm" for i in range(80)]
+    warc = tmp_path / "big.warc.gz"
+    write_warc(warc, [Rec("response", u, "2009-04-05T10:00:00Z", a) for u in urls]
+               + [Rec("response", u, "2009-04-05T18:00:00Z", b) for u in urls])
+    archive = tmp_path / "a"
+    run_gitnews("init", "--archive", str(archive), check=True)
+    # Its own process group, signalled as a whole: what Ctrl-C at a terminal does (git
+    # fast-import, the extraction workers... get the signal too).
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "import", "--no-progress",
+                             "--archive", str(archive), str(warc)], env=env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        # fast-import's marks file appears as the first version is written (just before
+        # git fast-import starts: give it time to be under way, in its own process group).
+        while not list((archive / ".git").glob("gitnews-marks-*")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err and "stopping after the work in flight" in err, err
+    assert "RECORDS 160, ARTICLES" in out and "stopped on request" in err, out + err
+    first = len(version_commits(archive))
+    assert 0 < first < 160 and f"VERSIONS {first} " in out, (first, out)
+    assert git(archive, "status", "--porcelain") == ""
+    assert_versions_consistent(archive)
+    again = gitnews_import(archive, warc)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(version_commits(archive)) == 160
+    assert_versions_consistent(archive)

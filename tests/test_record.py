@@ -297,3 +297,25 @@ def test_a_404_at_a_canonical_url_the_page_never_served_is_not_a_removal(archive
     live = dataclasses.replace(capture(PAGE_A, at=T0, url=served), fingerprint="x")
     run(archive, live)
     assert archive.state.get_fetched(path) == (served, "x")
+
+
+def test_a_subject_cut_at_72_characters_has_the_full_headline_in_the_body(archive):
+    long = ("Son-in-law remanded over killing of grandmother, 83, found dead at her home "
+            "in Bradford on Friday")
+    first = capture(PAGE_A, at=T0)
+    first = dataclasses.replace(first, text=long + first.text[first.text.index("\n"):])
+    gone = lambda rec: rec.gone(URL, path=PATH, status=404, when=T0 + timedelta(hours=2),  # noqa: E731
+                                detail="HTTP 404")
+    run(archive, first)
+    run(archive, gone, changes=ChangeSettings(confirm_checks=0, removal_confirm_s=0.0))
+    for rev, prefix in (("HEAD~1", "New"), ("HEAD", "Removed")):
+        message = git(archive.path, "log", "-1", "--format=%B", rev)
+        subject, body = message.split("\n\n", 1)
+        assert len(subject) <= 72 and subject.endswith("…") and subject.startswith(prefix)
+        # The paragraph after the subject gives it in full; the trailers are unchanged.
+        assert body.split("\n\n")[0] == f"{prefix}: {long}", message
+        assert trailers(archive, rev)["Article-Url"] == URL
+    # A subject that fits has no such paragraph.
+    short = capture(PAGE_A, at=T0 + timedelta(hours=3))
+    run(archive, short)
+    assert git(archive.path, "log", "-1", "--format=%b").startswith("Article-Url: ")

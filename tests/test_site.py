@@ -391,3 +391,110 @@ def test_blob_reader_reads_exact_bytes_and_refuses_unknown_ids(tmp_path):
         with pytest.raises(ValueError, match="no blob"):
             reader.read(["0" * 40])
     repo.close()
+
+
+# -- small visible faults -----------------------------------------------------------------------
+
+def test_number_columns_have_their_headers_aligned_with_them(seed_site):
+    """In every table of the site, a column whose cells are numbers (right-aligned)
+    has a right-aligned header too (the Sources table's headers sat over nothing)."""
+    _, out = seed_site
+    css = (out / "style.css").read_text(encoding="utf-8")
+    assert re.search(r"table\.list th\.num[^{]*\{[^}]*text-align: right", css), css
+    tables = 0
+    for html in out.rglob("*.html"):
+        for table in page(html).iter("table"):
+            if "list" not in (table.get("class") or ""):
+                continue
+            heads = table.findall("./thead/tr/th")
+            for tr in table.findall("./tbody/tr"):
+                tds = tr.findall("td")
+                assert len(tds) == len(heads), html
+                for th, td in zip(heads, tds):
+                    assert ("num" in (th.get("class") or "").split()) == \
+                        ("num" in (td.get("class") or "").split()), (html, text(th))
+                tables += 1
+    assert tables >= 3
+    sources = page(out / "index.html").find(".//table[@class='list hosts']")
+    assert [th.get("class") for th in sources.findall("./thead/tr/th")] == [None, "num", "num"]
+
+
+def test_a_second_site_run_that_changes_nothing_leaves_the_manifest_alone(seed_site, tmp_path):
+    root, _ = seed_site
+    out = tmp_path / "site"
+    assert run(root, "site", str(out)).exit_code == 0
+    manifest = out / MANIFEST
+    os.utime(manifest, ns=(1_000_000_000, 1_000_000_000))  # as if written long ago
+    assert run(root, "site", str(out)).exit_code == 0
+    assert manifest.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_a_revert_is_labelled_back_to_version_n_as_the_cli_says(tmp_path):
+    """An import of three real captures: a headline edit, then a return to version 1."""
+    from conftest import run_gitnews
+    from warcs import SEED_T1, SEED_T2, SEED_V1, Rec, write_warc
+
+    old, new = b"Gaps remain in tackling child sexual exploitation", b"Gaps remain in child safety"
+    assert old in SEED_V1
+    warc = tmp_path / "seed.warc.gz"
+    write_warc(warc, [Rec("response", SEED_URL, SEED_T1, SEED_V1),
+                      Rec("response", SEED_URL, SEED_T2, SEED_V1.replace(old, new)),
+                      Rec("response", SEED_URL, "2016-09-30T08:00:00Z", SEED_V1)])
+    archive = tmp_path / "a"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    run_gitnews("import", "--archive", str(archive), str(warc), env=env, check=True)
+    log = run_gitnews("log", "--archive", str(archive), SEED_URL, env=env, check=True).stdout
+    assert "back to version 1" in log, log
+    out = tmp_path / "site"
+    run_gitnews("site", "--archive", str(archive), str(out), env=env, check=True)
+    doc = page(out / SEED_DIR / "index.html")
+    rows = [[text(td) for td in tr.findall("td")] for tr in doc.findall(".//table/tbody/tr")]
+    assert rows[1][3].startswith("Headline changed") and "back to version" not in rows[1][3]
+    assert "back to version 1" in rows[2][3], rows
+    summary = text(page(out / SEED_DIR / "2-3.html").find(".//p[@class='summary']"))
+    assert "back to version 1" in summary, summary
+    latest = text(page(out / "index.html").find(".//table[@class='list changes']"))
+    assert "back to version 1" in latest, latest
+
+
+def test_sigint_keeps_the_pages_written_exits_130_and_the_next_run_finishes(tmp_path):
+    """The rule of every long command: Ctrl-C keeps (and lists) what was written, says
+    so, exits 130; the folder stays a gitnews site that the next run completes, to the
+    same bytes as a run never interrupted."""
+    from conftest import run_gitnews
+
+    root = make_archive(tmp_path / "a")
+    t = SEED_V2_AT
+    add_versions(root, [(f"http://example.com/news/{i}", f"Story {i}\n\nIts text, {i}.\n", t)
+                        for i in range(700)]
+                 + [(f"http://example.com/news/{i}", f"Story {i}\n\nIts new text, {i}.\n",
+                     t + timedelta(hours=1)) for i in range(0, 700, 7)])
+    out = tmp_path / "site"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "site", "--archive", str(root),
+                             str(out)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        import time
+
+        deadline = time.monotonic() + 120
+        while not (out / "articles").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopped on request after" in err and "Traceback" not in err, err
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["files"] and all((out / f).is_file() for f in manifest["files"])
+    again = run_gitnews("site", "--archive", str(root), str(out), env=env)
+    assert again.returncode == 0, again.stderr
+    clean = tmp_path / "clean"
+    run_gitnews("site", "--archive", str(root), str(clean), env=env, check=True)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(clean).as_posix() for p in clean.rglob("*")
+                           if p.is_file())
+    assert all((out / f).read_bytes() == (clean / f).read_bytes() for f in files)

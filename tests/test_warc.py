@@ -125,7 +125,8 @@ def test_a_file_that_is_no_warc_says_so(tmp_path):
     assert info.record_type is None and info.problem.startswith("not a WARC file")
     empty = tmp_path / "empty.warc"
     empty.write_bytes(b"")
-    assert scan(empty) == []
+    (info,) = scan(empty)  # an empty file is reported, never silently nothing
+    assert info.record_type is None and info.problem.startswith("the file is empty")
 
 
 def test_revisit_records_are_indexed_with_their_original(tmp_path):
@@ -169,3 +170,38 @@ def test_warc_date_never_crashes_on_garbage(text):
 ])
 def test_is_html(content_type, head, expected):
     assert is_html(content_type, head) is expected
+
+
+@pytest.mark.parametrize("delta", [+5_000, +10_000_000, -300], ids=["longer", "past-the-end",
+                                                                     "shorter"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_wrong_content_length_loses_only_its_record(tmp_path, delta, gz):
+    """One record whose Content-Length is wrong: reading resynchronises at the next
+    record (the next `WARC/1.x` line, or gzip member), so every later record is kept."""
+    import re
+
+    other = SEED_URL + "-other"
+    path = tmp_path / ("cl.warc.gz" if gz else "cl.warc")
+    records = seed_records() + [Rec("response", other, "2016-09-30T08:00:00Z", SEED_V1)]
+    write_warc(path, records, gz=False)
+    data = path.read_bytes()
+    first = data.index(b"WARC-Type: response")
+    m = re.compile(rb"Content-Length: (\d+)\r\n").search(data, first)
+    wrong = b"Content-Length: %d\r\n" % (int(m.group(1)) + delta)
+    data = data[:m.start()] + wrong + data[m.end():]
+    if gz:  # one gzip member per record, as crawlers write
+        starts = [i for i in range(len(data)) if data.startswith(b"WARC/1.", i)
+                  and (i == 0 or data[i - 1:i] == b"\n")]
+        data = b"".join(gzip.compress(data[a:b]) for a, b in zip(starts, starts[1:] + [len(data)]))
+    path.write_bytes(data)
+    infos = scan(path)
+    good = [(i.url, i.captured_at.isoformat()) for i in infos
+            if i.record_type == "response" and i.problem is None]
+    assert good == [(SEED_URL, "2016-09-29T17:14:00+00:00"),
+                    (other, "2016-09-30T08:00:00+00:00")], infos
+    problems = [i for i in infos if i.problem]
+    assert problems and (gz or problems[0].url == SEED_URL), infos
+    assert all(i.offset < infos[-2].offset for i in problems), infos
+    with WarcFiles() as warcs:
+        later = [i for i in infos if i.problem is None and i.record_type == "response"]
+        assert [warcs.read(i).body for i in later] == [SEED_V2, SEED_V1]

@@ -200,7 +200,8 @@ def _interrupt_while_fetching(proc: subprocess.Popen, server, signals: int  # no
 def test_watch_sigint_finishes_or_abandons_the_work_in_flight(server, tmp_path, signals):
     archive, env, head = _one_slow_article(server, tmp_path)
     out, err, proc = _interrupt_while_fetching(start_watch(archive, env), server, signals)
-    assert proc.returncode == 0, err
+    # The rule of every long command: 130 when work was left undone (here: abandoned).
+    assert proc.returncode == (0 if signals == 1 else 130), err
     assert "Traceback" not in err
     subjects = git(archive, "log", "--format=%s")
     if signals == 1:   # the check under way was finished and committed
@@ -227,9 +228,63 @@ def test_run_sigint_commits_what_was_checked_or_abandons_it(server, tmp_path, si
         assert "stopping after the work in flight" in err and "stopped on request" in err, err
         assert "New: Son-in-law remanded over killing" in git(archive, "log", "--format=%s")
         assert "NEW 1" in out, out
+        assert proc.returncode == 0, err  # the one check finished: nothing was left undone
     else:
         assert proc.returncode == 130, err
         assert "abandoning the work in flight" in err and "nothing of it was committed" in err
         assert git(archive, "rev-parse", "HEAD") == head
     assert git(archive, "status", "--porcelain") == ""
     git(archive, "fsck", "--no-progress")
+
+
+OTHER_PAGE = (DATA / "scenarios" / "bbc-2009" / "7984711-A.stm.html").read_bytes()
+
+
+@pytest.mark.parametrize("watching", [False, True], ids=["run", "watch"])
+def test_sigint_commits_what_finished_prints_the_summary_and_exits_130_with_work_undone(
+        server, tmp_path, watching):
+    """One rule for every long command: the check under way is committed, the summary
+    printed, and since an article was left unchecked, the exit status is 130."""
+    archive = init_test_archive(tmp_path / "a", concurrency=1)
+    server.route("http://feeds.test/feed.xml", Reply(
+        body=rss(["http://a.test/1", "http://a.test/2"]), content_type="application/rss+xml"))
+    server.route("http://a.test/1", Reply(body=PAGE, delay_s=2.0))
+    server.route("http://a.test/2", Reply(body=OTHER_PAGE, delay_s=2.0))
+    env = server.env()
+    run_gitnews("add", "--feed", "--archive", str(archive), "http://feeds.test/feed.xml",
+                env=env, check=True)
+    command = ["run", "--watch", "--interval", "1s"] if watching else ["run", "--no-progress"]
+    # Its own process group, signalled as a whole, as Ctrl-C at a terminal does.
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", *command, "--archive", str(archive)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        wait_for(lambda: server.in_flight.get("a.test", 0) > 0)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    assert "NEW 1, CHANGED 0, UNCHANGED 0, FAILED 0" in out, out
+    assert "1 due article(s) left for the next run" in out, out
+    assert len(git(archive, "log", "--format=%s", "--grep=^New: ").splitlines()) == 1
+    assert git(archive, "status", "--porcelain") == ""
+    # The next run checks what was left.
+    again = run_gitnews("run", "--no-progress", "--archive", str(archive), env=env)
+    assert again.returncode == 0 and "NEW 1" in again.stdout, again.stdout + again.stderr
+
+
+def test_sigint_in_a_short_command_says_interrupted_and_exits_130(server, tmp_path):
+    """Commands without work to keep (here `add`, checking a slow URL) say so on Ctrl-C
+    instead of exiting silently."""
+    archive = init_test_archive(tmp_path / "a")
+    server.route("http://a.test/slow", Reply(body=PAGE, delay_s=5.0))
+    proc = subprocess.Popen([sys.executable, "-m", "gitnews", "add", "--archive", str(archive),
+                             "http://a.test/slow"], env=server.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err, proc = _interrupt_while_fetching(proc, server, 1)
+    assert proc.returncode == 130, err
+    assert "gitnews: interrupted" in err and "Traceback" not in err, err
+    assert git(archive, "status", "--porcelain") == ""

@@ -46,10 +46,11 @@ def _print_version(value: bool) -> None:
 #: The exit statuses, in ``gitnews --help`` (README.md's table is checked against it).
 EXIT_STATUSES = (
     (EXIT_OK, "success"),
-    (EXIT_FAILED, "some items failed (the run completed), or a thing asked for does not exist"),
-    (EXIT_USAGE, "bad usage or configuration"),
+    (EXIT_FAILED, "some items failed (the command completed and lists them), or a thing asked "
+                  "for does not exist"),
+    (EXIT_USAGE, "bad usage or configuration, or no archive where the command looked"),
     (EXIT_TEMPFAIL, "another gitnews process is writing to the archive (try again, or --wait)"),
-    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C or SIGTERM) with work left undone"),
 )
 
 
@@ -205,6 +206,11 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 return func(*a, **kw)
             except GitnewsError as exc:
                 fail(str(exc), code=exit_code_for(exc))
+            except KeyboardInterrupt:
+                # Commands with work to keep stop on SIGINT themselves (run, import, site);
+                # elsewhere it cuts the command short: say so (typer alone exits silently).
+                fail("interrupted; what was under way was not finished: run the command "
+                     "again", code=EXIT_INTERRUPTED)
             except Exception as exc:
                 # The cache (written after the commits: git is safe).  sqlite3 is not
                 # imported for start-up; an error of its can only come once it is.

@@ -10,8 +10,9 @@ import typer
 
 from ..models import Outcome
 from ..trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, JsonOption,
-                  WaitOption, command, console, err_console, fail, open_for_writing)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+                  ArchiveOption, JsonOption, WaitOption, command, console, err_console, fail,
+                  open_for_writing)
 
 #: Skipped "not newer" captures listed one by one without --verbose.
 _LISTED = 10
@@ -43,6 +44,9 @@ def _check_sources(sources: list[str], wayback: bool) -> None:
                      code=EXIT_USAGE)
         else:
             path = Path(source)
+            if path.is_dir():
+                fail(f"{source} is a folder, not a WARC file; name the WARC files in it "
+                     f"(e.g. {Path(source) / '*.warc.gz'})", code=EXIT_USAGE)
             if not path.is_file():
                 hint = ("; to import from the Wayback Machine, use --wayback URL"
                         if "://" in source else "")
@@ -121,19 +125,26 @@ def import_cmd(
     Wayback Machine for every capture of the URLs.  Captures not newer than an
     article's newest version are skipped: history is only ever appended to, so
     importing the same captures again adds nothing.  Exit status: 0 when every
-    record was imported or deliberately skipped, 1 when some failed, 2 for bad usage.
+    record was imported or deliberately skipped, 1 when some failed, 2 for bad usage,
+    130 when Ctrl-C stopped it (the captures recorded until then are committed).
     """
     from ..importer import import_warcs, import_wayback
+    from ..poll import Abandoned
+    from .tracking import _stop_on_signal
 
     start, end = _bound(since, "--from", end=False), _bound(until, "--to", end=True)
     if start and end and start > end:
         fail(f"--from {since} is after --to {until}", code=EXIT_USAGE)
     _check_sources(sources, wayback)
-    with open_for_writing(archive, wait=wait, command="gitnews import") as arc:
+    with open_for_writing(archive, wait=wait, command="gitnews import") as arc, \
+            _stop_on_signal() as (stop, abandon):
         def do(callback):  # noqa: ANN001, ANN202
-            if wayback:
-                return import_wayback(arc, sources, since=start, until=end, progress=callback)
-            return import_warcs(arc, sources, since=start, until=end, progress=callback)
+            run = import_wayback if wayback else import_warcs
+            try:
+                return run(arc, sources, since=start, until=end, progress=callback, stop=stop,
+                           abandon=abandon)
+            except Abandoned as exc:
+                fail(str(exc), code=EXIT_INTERRUPTED)
 
         if progress:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
@@ -159,4 +170,11 @@ def import_cmd(
         _write_json(import_json(result))
     else:
         print_import_summary(result, verbose=verbose)
+    if result.interrupted:  # the rule of every long command: work left undone -> 130
+        typer.echo("gitnews: stopped on request; the versions listed are committed"
+                   + (f", {result.left_undone} capture(s) were not imported" if result.left_undone
+                      else ", the rest of the input was not read")
+                   + "; import the same input again to add the rest (what is already in the "
+                     "archive is skipped)", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)

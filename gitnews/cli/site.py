@@ -14,8 +14,8 @@ import typer
 from ..errors import SiteError
 from ..models import FEED_LIMIT
 from ..trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ArchiveOption, command,
-                  err_console, fail)
+from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+                  ArchiveOption, command, err_console, fail)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from ..archive import Archive
@@ -62,8 +62,10 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
         _write(data)  # stdout as bytes; a closed pipe ends quietly
         return
     tmp = output.with_name(output.name + ".gitnews-tmp")
+    if not output.parent.is_dir():  # refuse, as the shell's `>` would: no folders are made
+        fail(f"could not write {output}: the folder {output.parent} does not exist; create it "
+             "first or choose another --output")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, output)
     except OSError as exc:
@@ -131,23 +133,34 @@ def _build(arc: Archive, outdir: Path, base: str | None) -> None:
     from ..schedule import Policy, stopped_note
     from ..site import build_site
 
+    from .tracking import _stop_on_signal
+
     note = stopped_note(Policy.from_settings(arc.config.schedule))
     console = err_console()
     try:
-        if console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        with _stop_on_signal() as (stop, _abandon):  # a second signal: see below
+            if console.is_terminal:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            with Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
-                          console=console, transient=True) as bar:
-                task = bar.add_task("articles", total=None)
-                result = build_site(arc, outdir, site_url=base, schedule_note=note,
-                                    progress=lambda done, total:
-                                    bar.update(task, completed=done, total=total))
-        else:
-            result = build_site(arc, outdir, site_url=base, schedule_note=note)
+                with Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
+                              console=console, transient=True) as bar:
+                    task = bar.add_task("articles", total=None)
+                    result = build_site(arc, outdir, site_url=base, schedule_note=note,
+                                        progress=lambda done, total:
+                                        bar.update(task, completed=done, total=total),
+                                        stop=stop)
+            else:
+                result = build_site(arc, outdir, site_url=base, schedule_note=note, stop=stop)
     except SiteError as exc:
         fail(str(exc), code=EXIT_USAGE if exc.usage else EXIT_FAILED)
     seconds = time.monotonic() - started
+    if result.interrupted:  # the rule of every long command: work left undone -> 130
+        typer.echo(
+            f"Site in {outdir}: stopped on request after {result.articles_done:,} of "
+            f"{result.articles:,} article(s); wrote {len(result.written):,} file(s) in "
+            f"{seconds:.1f} s, kept and listed; the front page and feeds were not updated. "
+            "Run `gitnews site` again to finish.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     typer.echo(
         f"Site in {outdir}: {result.articles:,} article(s), {result.changes:,} change(s), "
         f"{result.files:,} files; wrote {len(result.written):,}"
@@ -164,7 +177,10 @@ def site_cmd(
     site_url: SiteUrlOption = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
 ) -> None:
-    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links)."""
+    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links).
+
+    Ctrl-C: the pages written so far are kept; exit status 130; the next run finishes.
+    """
     from ..archive import open_archive
 
     with open_archive(archive) as arc:

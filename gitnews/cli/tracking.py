@@ -236,7 +236,8 @@ def _stop_on_signal() -> Iterator[tuple[threading.Event, threading.Event]]:
 def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: ANN001
            max_time_s: float | None, dry_run: bool, push: bool | None = None,
            on_change: str | None = None, json_out: bool = False) -> None:
-    """``run --watch``: until SIGINT/SIGTERM; exit status 0."""
+    """``run --watch``: until SIGINT/SIGTERM; exit status 0, or 130 when the stop
+    cut a run short (due articles unchecked, or the work in flight abandoned)."""
     from ..poll import Abandoned, watch
     from ..status import note_run
 
@@ -254,16 +255,28 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
                       arc=arc)  # pushes, then hooks, under the watch's lock
         sys.stdout.flush()
 
+    last: list[RunResult | None] = [None]
+
+    def seen(result: RunResult, wake_at) -> None:  # noqa: ANN001
+        last[0] = result
+        on_cycle(result, wake_at)
+
     cycles = 0
+    undone = False
     with _stop_on_signal() as (stop, abandon):
         try:
             cycles = watch(arc, stop=stop, abandon=abandon, interval_s=interval_s,
-                           on_cycle=on_cycle, max_articles=max_articles,
+                           on_cycle=seen, max_articles=max_articles,
                            max_time_s=max_time_s, dry_run=dry_run)
         except Abandoned as exc:
             typer.echo(f"gitnews: {exc}", err=True)
-    typer.echo(f"gitnews: watch stopped after {cycles} run(s)", err=True)
-    raise typer.Exit(EXIT_OK)
+            undone = True
+    undone = undone or bool(last[0] is not None and last[0].interrupted)
+    typer.echo(f"gitnews: watch stopped after {cycles} run(s)"
+               + ("; the last run's unchecked articles are left for the next run"
+                  if undone else ""), err=True)
+    # The rule of every long command: work left undone (a run cut short) -> 130.
+    raise typer.Exit(EXIT_INTERRUPTED if undone else EXIT_OK)
 
 
 @command("run")
@@ -311,7 +324,9 @@ def run_cmd(
     Holds the archive's write lock until its push and hooks are done (with
     --watch: as long as it watches): exits with 75 at once when another
     gitnews process is writing to the archive, or waits with --wait.  A
-    --dry-run does not need the lock.
+    --dry-run does not need the lock.  Ctrl-C or SIGTERM: the checks under way
+    are committed, the summary printed; exit status 130 when due articles were
+    left unchecked (a second signal abandons the checks under way).
     """
     from ..poll import next_due_at
 
@@ -350,14 +365,17 @@ def run_cmd(
             note_run(arc, result, ended="stopped" if stop.is_set() else
                      "failures" if result.failures else "ok")
         if stop.is_set():
-            typer.echo("gitnews: stopped on request; what was checked is committed, the "
-                       "rest is left for the next run", err=True)
+            typer.echo("gitnews: stopped on request; what was checked is committed, "
+                       + (f"{result.left_over} due article(s) are left for the next run"
+                          if result.interrupted else "nothing was left undone"), err=True)
         next_due = next_due_at(arc)
         _report(result, next_due=next_due, json_out=json_out)
         from .publish import after_run
 
         with _stdout_to_stderr(json_out):
             published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
+    if result.interrupted:  # the rule of every long command: work left undone -> 130
+        raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
 
 
