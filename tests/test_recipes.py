@@ -56,6 +56,7 @@ def archive(tmp_path_factory) -> Path:
                       Rec("response", SEED_URL, SEED_T2, SEED_V2),
                       Rec("response", SEED_URL, SEED_T3, SEED_V1)])
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    run_gitnews("init", "--archive", str(folder / "a"), env=env, check=True)
     run_gitnews("import", "--archive", str(folder / "a"), str(warc), env=env, check=True)
     return folder / "a"
 

@@ -442,6 +442,7 @@ def test_a_revert_is_labelled_back_to_version_n_as_the_cli_says(tmp_path):
                       Rec("response", SEED_URL, "2016-09-30T08:00:00Z", SEED_V1)])
     archive = tmp_path / "a"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    run_gitnews("init", "--archive", str(archive), env=env, check=True)
     run_gitnews("import", "--archive", str(archive), str(warc), env=env, check=True)
     log = run_gitnews("log", "--archive", str(archive), SEED_URL, env=env, check=True).stdout
     assert "back to version 1" in log, log
