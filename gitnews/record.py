@@ -50,10 +50,9 @@ that nothing is remembered for a version that never reached git.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from .archive import Archive
 from .config import ChangeSettings

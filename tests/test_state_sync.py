@@ -5,7 +5,6 @@ change nothing (real git repositories, the real Recorder and Transaction)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from gitnews.archive import init_archive, open_archive
 from gitnews.history import file_history, versions
