@@ -68,6 +68,10 @@ class Article:
     date or date-time string exactly as precise as the page gives it, or None.
     ``canonical_url`` is the page's own ``rel=canonical``/``og:url`` (unvalidated).
     ``extractor`` names the extractor and version, e.g. ``"trafilatura 2.3.1"``.
+    ``headline`` is the visible headline (:mod:`gitnews.headline`).
+    ``social_title`` (``og:title``, else ``twitter:title``) and ``seo_title``
+    (``<title>``) are those titles as the page gives them (one line), or None
+    when missing or when their words, site name removed, are the headline's.
     """
 
     headline: str
@@ -76,6 +80,8 @@ class Article:
     published_at: str | None = None
     canonical_url: str | None = None
     extractor: str = ""
+    social_title: str | None = None
+    seo_title: str | None = None
 
 
 @dataclass(frozen=True)
