@@ -13,7 +13,8 @@ article's current version (by git blob id) and decides, per capture:
   the canonical URL (hashed when that path is taken).
 * **unchanged**: the text is the current version's (a held text or a pending
   removal of the article is then forgotten: the teaser came and went).
-* **a version**: one commit with the trailers of the archive format plus
+* **a version**: one commit with the trailers of the archive format (the
+  page's ``Social-Title`` and ``Seo-Title`` where they are not line 1) plus
   ``Page-Sha256`` (SHA-256 of the page bytes) and, after the first version,
   ``Change-Kind`` (comma-separated: ``headline``, ``byline``, ``body``,
   ``revert``, ``extraction``, ``removed``, ``restored``) and, for a return to an
@@ -54,6 +55,7 @@ from .archive import Archive
 from .config import ChangeSettings
 from .history import BlobReader
 from .models import Article, ItemResult, Outcome, Page
+from .normalise import normalise_line
 from .paths import article_path
 from .state import ArticleRecord
 from .store import Transaction, blob_id
@@ -438,6 +440,7 @@ class Recorder:
         info = {"url": canonical, "requested": capture.requested_url, "status": page.status,
                 "extractor": capture.article.extractor, "feed": capture.feed,
                 "published_at": capture.article.published_at, "byline": capture.article.byline,
+                "social_title": capture.article.social_title, "seo_title": capture.article.seo_title,
                 "page_sha": sha, "extra": [[k, v] for k, v in capture.extra_trailers]}
         if local.versions == 0:
             return self._commit(path, local, capture.text, info, when=page.fetched_at,
@@ -564,6 +567,8 @@ class Recorder:
             ("Feed", info.get("feed")),
             ("Published-At", info.get("published_at")),
             ("Byline", info.get("byline")),
+            ("Social-Title", _other_title(info.get("social_title"), headline)),
+            ("Seo-Title", _other_title(info.get("seo_title"), headline)),
             *[(k, v) for k, v in info.get("extra", [])],
             ("Page-Sha256", info.get("page_sha")),
             ("Change-Kind", ", ".join(kinds) if kinds else None),
@@ -632,6 +637,14 @@ def _clean(value: object) -> str:
     from .trailers import clean_value
 
     return clean_value(value) if value else ""
+
+
+def _other_title(title: str | None, headline: str) -> str | None:
+    """A social or SEO title for its trailer: None when it is line 1 itself.
+    (Extraction already leaves out titles whose words are the headline's.)"""
+    if not title or normalise_line(title) == headline:
+        return None
+    return title
 
 
 def _ikey(url: str) -> str:
