@@ -71,8 +71,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["AGREES", "PageTitles", "page_titles", "strip_site_name", "is_site_name",
+__all__ = ["AGREES", "RULES", "PageTitles", "page_titles", "strip_site_name", "is_site_name",
            "similarity", "same_words", "visible_text", "clean_line"]
+
+#: The version of these rules.  It is part of the fingerprint of every extracted
+#: text (:mod:`gitnews.poll`), so that after a change to them each page is fetched
+#: in full once (not answered 304) and a new line 1 of an unchanged page is
+#: committed as ``Change-Kind: extraction``, not mistaken for a headline edit later.
+RULES = "headline 1"
 
 #: Similarity (:func:`similarity`) from which an ``<h1>`` agrees with a title.
 AGREES = 0.5

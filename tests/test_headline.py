@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from pathlib import Path
 
 import lxml.html
@@ -19,7 +20,8 @@ from hypothesis import strategies as st
 
 from conftest import DATA, git, init_test_archive, run_gitnews
 from gitnews.extract import extract_article
-from gitnews.headline import is_site_name, page_titles, same_words, similarity, strip_site_name
+from gitnews.headline import (RULES, is_site_name, page_titles, same_words, similarity,
+                              strip_site_name)
 from gitnews.normalise import normalise_line
 from gitnews.trailers import TRAILER_KEYS
 from scenario_checks import assert_versions_consistent, version_commits
@@ -182,7 +184,8 @@ def _scenario(folder: Path, url: str, bodies: list[bytes]) -> Path:
     return folder
 
 
-def _run_steps(replay, tmp_path, url: str, bodies: list[bytes]) -> tuple[Path, list[str]]:
+def _run_steps(replay, tmp_path, url: str, bodies: list[bytes]):
+    """Run ``gitnews run --all`` once per step: (archive, each run's summary line, server)."""
     server = replay(_scenario(tmp_path / "scenario", url, bodies))
     archive = init_test_archive(tmp_path / "archive")
     env = server.env()
@@ -193,7 +196,7 @@ def _run_steps(replay, tmp_path, url: str, bodies: list[bytes]) -> tuple[Path, l
         r = run_gitnews("run", "--archive", str(archive), "--no-progress", "--all", env=env)
         assert r.returncode == 0, r.stdout + r.stderr
         outs.append([line for line in r.stdout.splitlines() if line.startswith("NEW ")][-1])
-    return archive, outs
+    return archive, outs, server
 
 
 def test_rewritten_visible_headline_makes_a_version(replay, tmp_path):
@@ -207,7 +210,7 @@ def test_rewritten_visible_headline_makes_a_version(replay, tmp_path):
                     (f"{INTERCEPT_HEAD}        </h1>", f"{new}        </h1>"))
     v3 = substitute(v2, (f'<meta property="og:title" content="{INTERCEPT_HEAD}" />',
                          f'<meta property="og:title" content="{new}" />'))
-    archive, outs = _run_steps(replay, tmp_path, INTERCEPT_URL, [v1, v2, v3])
+    archive, outs, _ = _run_steps(replay, tmp_path, INTERCEPT_URL, [v1, v2, v3])
     assert outs[0].startswith("NEW 1, CHANGED 0")
     assert outs[1].startswith("NEW 0, CHANGED 1"), outs[1]
     assert outs[2].startswith("NEW 0, CHANGED 0, UNCHANGED 1"), outs[2]
@@ -242,7 +245,7 @@ def test_site_name_added_to_og_title_makes_no_version(replay, tmp_path, h1):
         later = substitute(later, (f"<h1>{JAPANTIMES_HEAD}</h1>", ""))
     earlier = substitute(later, (f'content="{JAPANTIMES_HEAD} | The Japan Times"',
                                  f'content="{JAPANTIMES_HEAD}"'))
-    archive, outs = _run_steps(replay, tmp_path, JAPANTIMES_URL, [earlier, later])
+    archive, outs, _ = _run_steps(replay, tmp_path, JAPANTIMES_URL, [earlier, later])
     assert outs[0].startswith("NEW 1, CHANGED 0")
     assert outs[1].startswith("NEW 0, CHANGED 0, UNCHANGED 1"), outs[1]
     commits = version_commits(archive)
@@ -250,3 +253,21 @@ def test_site_name_added_to_og_title_makes_no_version(replay, tmp_path, h1):
     text = (archive / commits[0]["files"][0]).read_text(encoding="utf-8")
     assert text.startswith(JAPANTIMES_HEAD + "\n\n")
     assert "Social-Title" not in commits[0]["trailers"] and "Seo-Title" not in commits[0]["trailers"]
+
+
+def test_pages_are_read_again_after_the_headline_rules_change(replay, tmp_path):
+    """A text read by other headline rules (an archive made before this change) is not
+    trusted to a 304: the next check fetches the page in full, so that a new line 1 of
+    an unchanged page is an ``extraction`` version now, not a false headline edit later."""
+    archive, _, server = _run_steps(replay, tmp_path, JAPANTIMES_URL, [page(JAPANTIMES)])
+    state = archive / ".git" / "gitnews" / "state.sqlite"
+    with sqlite3.connect(state) as db:  # what an archive of the old rules holds
+        (old,) = db.execute("SELECT fingerprint FROM fetched").fetchone()
+        assert f"; {RULES}; " in old
+        db.execute("UPDATE fetched SET fingerprint = ?", (old.replace(f"; {RULES}", ""),))
+    for expect_conditional in (False, True):
+        r = run_gitnews("run", "--archive", str(archive), "--no-progress", "--all", env=server.env())
+        assert r.returncode == 0 and "UNCHANGED 1" in r.stdout, r.stdout + r.stderr
+        last = [q for q in server.requests() if q["url"] == JAPANTIMES_URL][-1]
+        assert bool(last["if-none-match"]) is expect_conditional, last
+        assert last["status"] == (304 if expect_conditional else 200)
