@@ -205,9 +205,9 @@ def _titles(text: str | bytes) -> PageTitles:
     read from a tree of its own (trafilatura changes the tree it extracts from)."""
     try:
         tree = trafilatura.utils.load_html(text)
-    except Exception:  # noqa: BLE001 - a page lxml cannot parse has no titles
-        tree = None
-    return page_titles(tree) if tree is not None else PageTitles(None, None)
+        return page_titles(tree) if tree is not None else PageTitles(None, None)
+    except Exception:  # noqa: BLE001 - odd markup must not fail the page: trafilatura's title then
+        return PageTitles(None, None)
 
 
 def extract_article(body: bytes, *, url: str | None = None) -> Article:
@@ -218,8 +218,10 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
     error messages (the Article depends on the bytes alone).
 
     Returns an :class:`Article`: ``paragraphs`` are the blocks of trafilatura's
-    main-content tree (module docstring), ``headline`` its metadata title (which
-    falls back to ``<title>``/h1 itself; else the first paragraph, shortened),
+    main-content tree (module docstring), ``headline`` the visible headline
+    (:func:`gitnews.headline.page_titles`; else trafilatura's metadata title;
+    else the first paragraph, shortened), ``social_title``/``seo_title`` the
+    page's ``og:title``/``<title>`` where they are not the headline (same),
     ``byline`` its author, ``published_at`` its date (``"YYYY-MM-DD"``),
     ``canonical_url`` its URL (``rel=canonical``, ``og:url``, JSON-LD),
     ``extractor`` :data:`EXTRACTOR`.  Equal bytes give equal Articles.

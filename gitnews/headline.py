@@ -12,8 +12,8 @@ Rules, and where they come from:
 * **Sources.**  Every visible ``<h1>``; the ``headline`` of the page's JSON-LD
   article (schema.org ``Article``, ``NewsArticle``, ``BlogPosting``, ... ; in a
   list or an ``@graph`` too; when several, the one nearest to the other
-  titles); ``<meta name="headline">`` / ``itemprop="headline"`` (schema.org
-  microdata, old BBC pages); ``og:title`` (Open Graph protocol);
+  titles); ``<meta name="headline">`` (old BBC pages); ``og:title`` (Open
+  Graph protocol);
   ``twitter:title`` (Twitter/X cards); ``<title>`` (HTML).
 * **Site names** (:func:`strip_site_name`): ``og:site_name``, the JSON-LD
   ``publisher`` name and ``Organization``/``WebSite`` names,
@@ -26,35 +26,38 @@ Rules, and where they come from:
   it equals a site name, contains one with at most 4 more characters ("The
   Japan Times" for ``japantimes``, "SpaceNews.com") or is a part of one at
   least half as long ("日本経済新聞" of "日本経済新聞 電子版").  Segments are
-  separated by ``|``, ``–``, ``—``, ``-``, ``·``, ``•``, ``»`` (with spaces
-  around), ``｜``, or a colon (``:`` then a space, ``：``); the site's name is
-  removed from either end (a colon only ends a title: "Brexit: ..." is not
-  a site name), never leaving nothing.
+  separated by ``-``, ``–``, ``—``, ``·``, ``•``, ``»`` (with spaces around),
+  ``|``, ``｜``, ``::``, or a colon (``:`` then a space, ``：``); the site's
+  name is removed from either end (a colon only ends a title: "Brexit: ..."
+  is not a site name), never leaving nothing.
 * **Agreement** (:func:`similarity`): the Dice coefficient of the two word sets
   (words casefolded, NFKC; each Han, kana or Hangul character a word of its
   own, as those scripts do not separate words).  An ``<h1>`` *agrees* with the
   titles when its similarity with one of them (site names removed) is at least
   :data:`AGREES`.
-* **Which ``<h1>``.**  Never one that is hidden (``hidden``, ``display:none``,
-  screen-reader-only classes; ``aria-hidden`` hides from screen readers only) or *the site's logo*: inside
-  an element whose class or id names a logo, brand, masthead or site
-  title, whose text is a site name, or whose only link goes to the site's
-  front page.  Of the others: the agreeing ones first, preferring one that is
-  not in a page header, navigation, sidebar, footer or teaser block, then the
-  most similar, inside the article (``<article>``, ``<main>``, schema.org
-  ``articleBody``), marked as the headline, first in the page.  An ``<h1>``
+* **Which ``<h1>``.**  Never one that is hidden (``hidden``,
+  ``display:none``, screen-reader-only classes; ``aria-hidden`` hides from
+  screen readers only) or *the site's logo*: inside an element whose class or
+  id names a logo, brand, masthead or site title, whose text is a site name,
+  or whose only link goes to the site's front page.  Of the others: the
+  agreeing ones first, preferring one that is not in a page header,
+  navigation, sidebar, footer or teaser block, then the most similar, inside
+  the article (``<article>``, ``<main>``, schema.org ``articleBody``), marked
+  as the headline, first in the page.  An ``<h1>``
   that agrees with no title is taken only when the page has no title sources,
   or it is outside those blocks and is not a label (one or two words sharing
   none with the titles): the newsroom's visible headline differs from its SEO
   title, as it often does.
 * **Text of an ``<h1>``** (:func:`visible_text`): what is displayed, block
-  elements and ``<br>`` separated by a space; scripts, styles, hidden
-  elements, buttons and in-page links (``href="#..."``, "Add to ...") left
-  out.  A kicker inside the ``<h1>`` (tagesschau.de, Tagesspiegel, The
-  Economist) is part of the headline a reader sees, so it is part of line 1.
-* **Fallbacks** without a usable ``<h1>``: JSON-LD ``headline``, the meta or
-  microdata headline, ``og:title``, ``twitter:title``, ``<title>``, each with
-  the site's name removed.
+  elements, ``<br>`` and kicker elements (class ``overline``, ``kicker``,
+  ``dachzeile``, ``eyebrow``, ...) separated by a space; scripts, styles,
+  ruby readings (``<rt>``), hidden elements, buttons and in-page links
+  (``href="#..."``, "Add to ...") left out.  A kicker inside the ``<h1>``
+  (tagesschau.de, Tagesspiegel, The Economist) is part of the headline a
+  reader sees, so it is part of line 1.
+* **Fallbacks** without a usable ``<h1>``: JSON-LD ``headline``,
+  ``<meta name="headline">``, ``og:title``, ``twitter:title``, ``<title>``,
+  each with the site's name removed.
 * **Social and SEO titles** (:attr:`PageTitles.social_title`,
   :attr:`PageTitles.seo_title`): ``og:title`` (else ``twitter:title``) and
   ``<title>`` as the page gives them (one line), kept only when their words
@@ -310,7 +313,10 @@ def visible_text(elem) -> str:  # noqa: ANN001 - lxml element
     """The text of ``elem`` (an ``<h1>``) as displayed, one clean line (rules
     in the module docstring); ``""`` when nothing shows."""
     out: list[str] = []
-    _walk_text(elem, out, top=True)
+    try:
+        _walk_text(elem, out, top=True)
+    except RecursionError:  # a hostile nesting depth: the plain text
+        out = [" ".join(elem.itertext())]
     return clean_line("".join(out))
 
 
