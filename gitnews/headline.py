@@ -60,9 +60,10 @@ Rules, and where they come from:
   each with the site's name removed.
 * **Social and SEO titles** (:attr:`PageTitles.social_title`,
   :attr:`PageTitles.seo_title`): ``og:title`` (else ``twitter:title``) and
-  ``<title>`` as the page gives them (one line), kept only when their words
-  (site name removed, compared as in :func:`same_words`) differ from the
-  headline's.
+  ``<title>`` as the page gives them (one line), kept only when they are
+  not the headline with labels (:func:`is_decorated`: site name removed, the
+  words compared as in :func:`same_words`, section names around them
+  ignored): only a title worded otherwise is a title of its own.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["AGREES", "RULES", "PageTitles", "page_titles", "strip_site_name", "is_site_name",
-           "similarity", "same_words", "visible_text", "clean_line"]
+           "similarity", "same_words", "is_decorated", "visible_text", "clean_line"]
 
 #: The version of these rules.  It is part of the fingerprint of every extracted
 #: text (:mod:`gitnews.poll`), so that after a change to them each page is fetched
@@ -199,6 +200,41 @@ def is_site_name(segment: str, site_names: Iterable[str]) -> bool:
     return False
 
 
+def _segments(title: str) -> tuple[list[str], list[str], list[bool]]:
+    """``title`` split at its separators: (texts, separators between them, whether
+    each separator is a colon)."""
+    parts: list[str] = []
+    colon: list[bool] = []
+    pos = 0
+    for m in _SEP.finditer(title):
+        if m.start() == 0 or m.end() == len(title):
+            continue
+        parts.append(title[pos:m.start()])
+        parts.append(m.group(0))
+        colon.append(m.group(1) is not None)
+        pos = m.end()
+    parts.append(title[pos:])
+    return parts[0::2], parts[1::2], colon
+
+
+def is_decorated(title: str, headline: str) -> bool:
+    """Whether ``title`` is ``headline`` (:func:`same_words`), or some of its
+    separated segments in a row are ("Gaps remain ... | Society | The Guardian"
+    for "Gaps remain ..."): the headline with labels such as section and site
+    names, not a title of its own."""
+    if same_words(title, headline):
+        return True
+    texts, seps, _ = _segments(title.strip())
+    for i in range(len(texts)):
+        run = texts[i]
+        for j in range(i + 1, len(texts) + 1):
+            if j > i + 1:
+                run += seps[j - 2] + texts[j - 1]
+            if same_words(run, headline):
+                return True
+    return False
+
+
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     """``title`` without the site's name at its start or end (repeatedly).
 
@@ -211,20 +247,7 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
     title = title.strip()
     if not names or not title:
         return title
-    # parts: text, sep, text, sep, ..., text; sep kinds noted for the colon rule
-    parts: list[str] = []
-    colon: list[bool] = []
-    pos = 0
-    for m in _SEP.finditer(title):
-        if m.start() == 0 or m.end() == len(title):
-            continue
-        parts.append(title[pos:m.start()])
-        parts.append(m.group(0))
-        colon.append(m.group(1) is not None)
-        pos = m.end()
-    parts.append(title[pos:])
-    texts = parts[0::2]
-    seps = parts[1::2]
+    texts, seps, colon = _segments(title)
     lo, hi = 0, len(texts)  # the kept segments: texts[lo:hi]
     changed = True
     while changed and hi - lo > 1:
@@ -513,7 +536,7 @@ def page_titles(tree) -> PageTitles:  # noqa: ANN001 - lxml.html element (the wh
         headline, source = None, None
 
     def other(title: str) -> str | None:
-        if not title or (headline and same_words(strip_site_name(title, site_names), headline)):
+        if not title or (headline and is_decorated(strip_site_name(title, site_names), headline)):
             return None
         return title
 

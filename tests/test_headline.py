@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from conftest import DATA, git, init_test_archive, run_gitnews
 from gitnews.extract import extract_article
-from gitnews.headline import (RULES, is_site_name, page_titles, same_words, similarity,
-                              strip_site_name)
+from gitnews.headline import (RULES, is_decorated, is_site_name, page_titles, same_words,
+                              similarity, strip_site_name)
 from gitnews.normalise import normalise_line
 from gitnews.trailers import TRAILER_KEYS
 from scenario_checks import assert_versions_consistent, version_commits
@@ -151,20 +151,29 @@ def test_similarity_is_a_symmetric_share(a, b):
     assert same_words(a, a.upper().lower()) == same_words(a.casefold(), a.lower().casefold())
 
 
+@given(head=_headline_words, labels=st.lists(_letters, max_size=3), sep=_separator,
+       other=_headline_words)
+@settings(max_examples=200, deadline=None)
+def test_a_title_is_the_headline_with_labels_or_its_own(head, labels, sep, other):
+    assert is_decorated(sep.join([head, *labels]), head)
+    assert is_decorated(sep.join([*labels, head]), head)
+    assert is_decorated(other, head) == same_words(other, head)  # no labels: the words decide
+
+
 @given(head=_headline_words, social=_headline_words, site=_letters,
        noise=st.sampled_from(["", "<h1 class='site-logo'><a href='/'>{site}</a></h1>",
                               "<aside><h1>More stories</h1></aside>"]))
 @settings(max_examples=150, deadline=None)
 def test_page_titles_prefers_the_visible_h1(head, social, site, noise):
     assume(similarity(head, site) == 0 and not is_site_name(head, [site]))
-    doc = (f"<html><head><title>{head} | {site}</title>"
+    doc = (f"<html><head><title>{head} | Section | {site}</title>"
            f"<meta property='og:title' content='{social}'>"
            f"<meta property='og:site_name' content='{site}'></head>"
            f"<body>{noise.format(site=site)}<article><h1>{head}</h1><p>Text.</p></article>"
            "</body></html>")
     titles = page_titles(lxml.html.document_fromstring(doc))
     assert titles.headline == normalise_line(head) and titles.source == "h1"
-    assert titles.seo_title is None  # "<head> | <site>" is the headline and the site's name
+    assert titles.seo_title is None  # the headline, a section and the site's name
     assert titles.social_title == (None if same_words(social, head) else normalise_line(social))
 
 
