@@ -13,8 +13,7 @@ article's current version (by git blob id) and decides, per capture:
   the canonical URL (hashed when that path is taken).
 * **unchanged**: the text is the current version's (a held text or a pending
   removal of the article is then forgotten: the teaser came and went).
-* **a version**: one commit with the trailers of the archive format (the
-  page's ``Social-Title`` and ``Seo-Title`` where they are not line 1) plus
+* **a version**: one commit with the trailers of the archive format plus
   ``Page-Sha256`` (SHA-256 of the page bytes) and, after the first version,
   ``Change-Kind`` (comma-separated: ``headline``, ``byline``, ``body``,
   ``revert``, ``extraction``, ``removed``, ``restored``) and, for a return to an
@@ -35,6 +34,10 @@ article's current version (by git blob id) and decides, per capture:
   later (or by a later ``--all`` run), commits the deletion of the file (a
   version of its own, ``Change-Kind: removed``); a text seen after that is a
   version with ``Change-Kind: restored``.
+
+The page's social and SEO titles (``Article.social_title``/``seo_title``) go
+into the ``Social-Title``/``Seo-Title`` trailers where they are not line 1;
+only the text decides what is a version, so they never make one on their own.
 
 Several captures of one article in one run are counted correctly (``Version``
 = the file's commit count).  Cache updates (validators, aliases, held texts,
