@@ -80,8 +80,9 @@ __all__ = ["AGREES", "RULES", "PageTitles", "page_titles", "strip_site_name", "i
 
 #: The version of these rules.  It is part of the fingerprint of every extracted
 #: text (:mod:`gitnews.poll`), so that after a change to them each page is fetched
-#: in full once (not answered 304) and a new line 1 of an unchanged page is
-#: committed as ``Change-Kind: extraction``, not mistaken for a headline edit later.
+#: in full once (not answered 304): a new line 1 of a page whose bytes did not
+#: change is committed then as ``Change-Kind: extraction``, not later beside a
+#: real edit as if the newsroom had changed the headline.
 RULES = "headline 1"
 
 #: Similarity (:func:`similarity`) from which an ``<h1>`` agrees with a title.
