@@ -53,6 +53,7 @@ from trafilatura.utils import load_html
 
 from gitnews.declared import declared_url
 from gitnews.errors import ExtractionError
+from gitnews.headline import PageTitles, page_titles
 from gitnews.models import Article
 
 __all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
@@ -201,6 +202,16 @@ def _headline_from(paragraph: str, limit: int = 100) -> str:
     return paragraph[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
+def _titles(text: str | bytes) -> PageTitles:
+    """The headline, social and SEO titles of the page (:mod:`gitnews.headline`),
+    read from a tree of its own (trafilatura changes the tree it extracts from)."""
+    try:
+        tree = trafilatura.utils.load_html(text)
+        return page_titles(tree) if tree is not None else PageTitles(None, None)
+    except Exception:  # noqa: BLE001 - odd markup must not fail the page: trafilatura's title then
+        return PageTitles(None, None)
+
+
 def extract_article(body: bytes, *, url: str | None = None) -> Article:
     """Extract the article of one page, with one ``trafilatura.bare_extraction`` call.
 
@@ -209,8 +220,10 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
     error messages (the Article depends on the bytes alone).
 
     Returns an :class:`Article`: ``paragraphs`` are the blocks of trafilatura's
-    main-content tree (module docstring), ``headline`` its metadata title (which
-    falls back to ``<title>``/h1 itself; else the first paragraph, shortened),
+    main-content tree (module docstring), ``headline`` the visible headline
+    (:func:`gitnews.headline.page_titles`; else trafilatura's metadata title;
+    else the first paragraph, shortened), ``social_title``/``seo_title`` the
+    page's ``og:title``/``<title>`` where they are not the headline (same),
     ``byline`` its author, ``published_at`` its date (``"YYYY-MM-DD"``),
     ``canonical_url`` the URL the page declares (:func:`gitnews.declared.declared_url`:
     ``rel=canonical``, else ``og:url``, else JSON-LD; not trafilatura's, which
@@ -244,15 +257,18 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
         paragraphs: list[str] = []
         if doc is not None and doc.body is not None:
             _blocks(doc.body, paragraphs)
+            titles = _titles(text)
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
                               "the URL serves an HTML article, not an index page, a paywall or a non-HTML file")
     return Article(
-        headline=_one_line(doc.title) or _headline_from(paragraphs[0]),
+        headline=titles.headline or _one_line(doc.title) or _headline_from(paragraphs[0]),
         paragraphs=tuple(paragraphs),
         byline=_one_line(doc.author),
         published_at=_one_line(doc.date),
         canonical_url=_one_line(declared),
         extractor=EXTRACTOR,
+        social_title=titles.social_title,
+        seo_title=titles.seo_title,
     )

@@ -69,6 +69,10 @@ class Article:
     ``canonical_url`` is the URL the page declares: its ``rel=canonical``, else
     ``og:url``, else JSON-LD url (unvalidated; :mod:`gitnews.declared`).
     ``extractor`` names the extractor and version, e.g. ``"trafilatura 2.3.1"``.
+    ``headline`` is the visible headline (:mod:`gitnews.headline`).
+    ``social_title`` (``og:title``, else ``twitter:title``) and ``seo_title``
+    (``<title>``) are those titles as the page gives them (one line), or None
+    when missing or when their words, site name removed, are the headline's.
     """
 
     headline: str
@@ -77,6 +81,8 @@ class Article:
     published_at: str | None = None
     canonical_url: str | None = None
     extractor: str = ""
+    social_title: str | None = None
+    seo_title: str | None = None
 
 
 @dataclass(frozen=True)

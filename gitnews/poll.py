@@ -40,6 +40,7 @@ from . import maintenance
 from .archive import Archive
 from .errors import (ExtractionError, GitnewsError, HostBackoffError, HTTPStatusError,
                      RobotsDisallowedError)
+from .headline import RULES as HEADLINE_RULES
 from .models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
 from .record import Capture, Recorder, page_sha256
 from .schedule import Policy, next_check, wait_s
@@ -96,7 +97,7 @@ class CheckOutcome:
     text: str | None = None
     error: GitnewsError | None = None
     page_sha: str | None = None       # SHA-256 of the page bytes
-    fingerprint: str | None = None    # extractor and filters that made ``text``
+    fingerprint: str | None = None    # extractor, headline rules and filters that made ``text``
     soft404: str | None = None        # the redirect to a front page that says it is gone
 
 
@@ -116,7 +117,7 @@ def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa
 
     filters = filterset.for_url(page.final_url)
     text = render_text(article.headline, filters.apply(article.paragraphs))
-    return text, f"{article.extractor}; filters {filters.digest}"
+    return text, f"{article.extractor}; {HEADLINE_RULES}; filters {filters.digest}"
 
 
 def _soft404(work: _Work, page: Page) -> str | None:
@@ -749,7 +750,8 @@ def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) 
         record = state.get(w.path)
         if (record is not None and record.removed) or (
                 fingerprint is not None
-                and fingerprint != f"{EXTRACTOR}; filters {filterset.for_url(w.url).digest}"):
+                and fingerprint != f"{EXTRACTOR}; {HEADLINE_RULES}; "
+                                   f"filters {filterset.for_url(w.url).digest}"):
             w.etag = w.last_modified = None
 
 
@@ -800,7 +802,7 @@ def preview(archive: Archive, url: str) -> Preview:
     try:
         item = recorder.record(Capture(
             requested_url=url, page=page, article=article, text=text, path=path,
-            fingerprint=f"{article.extractor}; filters {filters.digest}"))
+            fingerprint=f"{article.extractor}; {HEADLINE_RULES}; filters {filters.digest}"))
     finally:
         recorder.close()
     return Preview(url=url, page=page, article=article, text=text,

@@ -40,6 +40,10 @@ article's current version (by git blob id) and decides, per capture:
   version of its own, ``Change-Kind: removed``); a text seen after that is a
   version with ``Change-Kind: restored``.
 
+The page's social and SEO titles (``Article.social_title``/``seo_title``) go
+into the ``Social-Title``/``Seo-Title`` trailers where they are not line 1;
+only the text decides what is a version, so they never make one on their own.
+
 Several captures of one article in one run are counted correctly (``Version``
 = the number of gitnews's versions of the file, outside edits not counted).
 Cache updates (validators, aliases, held texts, pending removals) are kept
@@ -58,6 +62,7 @@ from .archive import Archive
 from .config import ChangeSettings
 from .history import BlobReader
 from .models import Article, ItemResult, Outcome, Page
+from .normalise import normalise_line
 from .paths import article_path
 from .state import ArticleRecord
 from .store import Transaction, blob_id
@@ -461,6 +466,7 @@ class Recorder:
         info = {"url": canonical, "requested": capture.requested_url, "status": page.status,
                 "extractor": capture.article.extractor, "feed": capture.feed,
                 "published_at": capture.article.published_at, "byline": capture.article.byline,
+                "social_title": capture.article.social_title, "seo_title": capture.article.seo_title,
                 "page_sha": sha, "extra": [[k, v] for k, v in capture.extra_trailers]}
         if local.versions == 0:
             return self._commit(path, local, capture.text, info, when=page.fetched_at,
@@ -591,6 +597,8 @@ class Recorder:
             ("Feed", info.get("feed")),
             ("Published-At", info.get("published_at")),
             ("Byline", info.get("byline")),
+            ("Social-Title", _other_title(info.get("social_title"), headline)),
+            ("Seo-Title", _other_title(info.get("seo_title"), headline)),
             *[(k, v) for k, v in info.get("extra", [])],
             ("Page-Sha256", info.get("page_sha")),
             ("Change-Kind", ", ".join(kinds) if kinds else None),
@@ -659,6 +667,14 @@ def _clean(value: object) -> str:
     from .trailers import clean_value
 
     return clean_value(value) if value else ""
+
+
+def _other_title(title: str | None, headline: str) -> str | None:
+    """A social or SEO title for its trailer: None when it is line 1 itself.
+    (Extraction already leaves out titles whose words are the headline's.)"""
+    if not title or normalise_line(title) == headline:
+        return None
+    return title
 
 
 def _ikey(url: str) -> str:

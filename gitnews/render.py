@@ -364,7 +364,9 @@ def version_json(info: VersionInfo) -> dict:
             "headline_changed": info.headline_changed,
             "previous_headline": info.previous_headline,
             "paragraphs": info.paragraphs, "words": info.words,
-            "stats": stats_json(info.stats), "subject": v.subject, "trailers": dict(v.trailers)}
+            "stats": stats_json(info.stats), "subject": v.subject,
+            "social_title": v.trailers.get("Social-Title"), "seo_title": v.trailers.get("Seo-Title"),
+            "trailers": dict(v.trailers)}
 
 
 def _row_json(row: Row) -> dict:

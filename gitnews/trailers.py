@@ -36,7 +36,7 @@ __all__ = [
 #: The trailer keys gitnews writes, in the order it writes them.
 TRAILER_KEYS = (
     "Article-Url", "Version", "Fetched-At", "Http-Status", "Extractor",
-    "Fetched-Url", "Feed", "Published-At", "Byline",
+    "Fetched-Url", "Feed", "Published-At", "Byline", "Social-Title", "Seo-Title",
     "Captured-At", "Source-Archive", "Page-Sha256", "Change-Kind", "Reverts-To",
 )
 MAX_SUBJECT_CHARS = 72
