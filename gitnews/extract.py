@@ -202,11 +202,11 @@ def _headline_from(paragraph: str, limit: int = 100) -> str:
     return paragraph[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def _titles(text: str | bytes) -> PageTitles:
+def _titles(tree: object) -> PageTitles:
     """The headline, social and SEO titles of the page (:mod:`gitnews.headline`),
-    read from a tree of its own (trafilatura changes the tree it extracts from)."""
+    read from the page's tree as parsed (``bare_extraction`` works on a copy of a
+    tree it is given, so this one is unchanged)."""
     try:
-        tree = trafilatura.utils.load_html(text)
         return page_titles(tree) if tree is not None else PageTitles(None, None)
     except Exception:  # noqa: BLE001 - odd markup must not fail the page: trafilatura's title then
         return PageTitles(None, None)
@@ -257,7 +257,7 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
         paragraphs: list[str] = []
         if doc is not None and doc.body is not None:
             _blocks(doc.body, paragraphs)
-            titles = _titles(text)
+            titles = _titles(tree)
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
