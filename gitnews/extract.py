@@ -50,8 +50,10 @@ import threading
 import trafilatura
 from lxml import etree
 
+from gitnews import prune
 from gitnews.errors import ExtractionError
 from gitnews.models import Article
+from gitnews.siterules import SiteRules, select
 
 __all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
 
@@ -83,7 +85,13 @@ TRAFILATURA_OPTIONS = MappingProxyType({
 
 # Tags that never start a paragraph: trafilatura's inline output elements, plus
 # HTML inline tags a fallback extractor (readability, justext) may leave.
-_INLINE = frozenset("hi ref del lb graphic a b i u s em strong span small sub sup font abbr br img".split())
+_INLINE = frozenset("hi ref del lb graphic a b i u s em strong span small sub sup font abbr br img "
+                    "time mark q cite label".split())
+# Dropped from the elements a site's ``body`` selector picks (never text of the article).
+_NOT_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "button", "form", "select", "input")
+#: Share of the extracted text (0-1) found in reader-comment threads
+#: (:func:`gitnews.prune.thread_text`) above which a page is refused.
+COMMENT_LIMIT = 0.5
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([a-z0-9][a-z0-9._:-]*)""", re.IGNORECASE)
@@ -199,7 +207,74 @@ def _headline_from(paragraph: str, limit: int = 100) -> str:
     return paragraph[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def extract_article(body: bytes, *, url: str | None = None) -> Article:
+def _prepare(text: str | bytes, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned]
+             ) -> tuple[etree._Element | None, str | None, list[etree._Element] | None, str]:
+    """Parse and prune the page (caller holds the lock).
+
+    Returns ``(tree, site headline, site body elements, comment-thread text)``;
+    the tree is None when trafilatura's parser refuses the page (then it is
+    given the text, unpruned).  Appends unmatched selectors to ``notes``.
+    """
+    tree = trafilatura.utils.load_html(text)
+    if tree is None:
+        return None, None, None, ""
+    headline = body = None
+    if site is not None:
+        for selector in site.remove:
+            found = select(tree, selector)
+            if not found:
+                notes.append(f"site rule remove {selector!r} of [sites.\"{site.host}\"] matched nothing")
+            pruned.extend(prune.prune_selected(tree, found, f"site rule remove {selector!r}"))
+    pruned.extend(prune.prune_page(tree))
+    if site is not None:
+        for selector in site.headline:
+            found = [t for t in (_clean("".join(e.itertext())) for e in select(tree, selector)) if t]
+            if found:
+                headline = found[0]
+                break
+            notes.append(f"site rule headline {selector!r} of [sites.\"{site.host}\"] matched nothing; "
+                         "the generic headline is used")
+        picked: list[etree._Element] = []
+        for selector in site.body:
+            found = select(tree, selector)
+            if not found:
+                notes.append(f"site rule body {selector!r} of [sites.\"{site.host}\"] matched nothing")
+            picked.extend(e for e in found if not any(e is p or any(a is p for a in e.iterancestors())
+                                                      for p in picked))
+        if picked:
+            body = []
+            for elem in picked:
+                copy = copy_tree(elem)
+                prune.prune_selected(copy, [*copy.iter(*_NOT_TEXT), *copy.iter(etree.Comment)], "")
+                body.append(copy)
+        elif site.body:
+            notes.append("generic extraction used for the body")
+    return tree, headline, body, prune.thread_text(tree)
+
+
+def copy_tree(elem: etree._Element) -> etree._Element:
+    """A deep copy of ``elem`` without its tail."""
+    import copy
+
+    dup = copy.deepcopy(elem)
+    dup.tail = None
+    return dup
+
+
+def _refuse_comments(paragraphs: list[str], threads: str, where: str) -> None:
+    """Raise ExtractionError when most of the text is in reader-comment threads."""
+    total = sum(len(p) for p in paragraphs)
+    inside = sum(len(p) for p in paragraphs if len(p) >= 20 and p[:80] in threads)
+    if total and inside / total > COMMENT_LIMIT:
+        raise ExtractionError(
+            f"the text found in the page{where} is mostly reader comments ({inside * 100 // total} % of "
+            "its characters lie in a comment thread), not the article; nothing is stored. Give the "
+            "site a body selector in gitnews.toml ([sites.\"host\"] body = \"...\") and try it with "
+            "`gitnews run --dry-run --show-text URL`")
+
+
+def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | None = None,
+                    pruned: list[prune.Pruned] | None = None) -> Article:
     """Extract the article of one page, with one ``trafilatura.bare_extraction`` call.
 
     ``body``: the response body exactly as fetched (bytes, never decoded; see
@@ -213,8 +288,18 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
     ``canonical_url`` its URL (``rel=canonical``, ``og:url``, JSON-LD),
     ``extractor`` :data:`EXTRACTOR`.  Equal bytes give equal Articles.
 
+    Before extraction the page's tree is pruned (:mod:`gitnews.prune`:
+    comment sections, link blocks, and the ``remove`` selectors of ``site``,
+    the :class:`~gitnews.siterules.SiteRules` of the page's host); each
+    removed part is appended to ``pruned`` when a list is given (for
+    ``--show-text``).  ``site``'s ``headline`` and ``body`` selectors, when
+    they match, give the headline and the paragraphs; a selector that matches
+    nothing is named in the Article's ``notes`` and generic extraction is used.
+
     Raises :class:`ExtractionError` if the body is empty, binary or has no
-    markup at all, if trafilatura fails, or if the page yields no article text.
+    markup at all, if trafilatura fails, if the page yields no article text,
+    or if more than :data:`COMMENT_LIMIT` of that text lies in reader-comment
+    threads that pruning did not recognise (:func:`gitnews.prune.thread_text`).
     """
     where = f" of {url}" if url else ""
     if not body or not body.strip():
@@ -227,24 +312,33 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
         raise ExtractionError(f"the response body{where} is {kind}, not an HTML page; "
                               "remove this URL or point it at the article's web page")
     options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
+    notes: list[str] = []
     with _TRAFILATURA_LOCK:  # one extraction at a time: see _TRAFILATURA_LOCK
         try:
-            doc = trafilatura.bare_extraction(text, **options)
+            tree, site_headline, site_body, threads = _prepare(text, site, notes,
+                                                                 [] if pruned is None else pruned)
+            doc = trafilatura.bare_extraction(text if tree is None else tree, **options)
         except Exception as err:  # a parser bug on hostile input must stay a per-page failure
             raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "
                                   f"{err!r}; check that the URL serves an HTML article") from err
         paragraphs: list[str] = []
-        if doc is not None and doc.body is not None:
+        if site_body is not None:
+            for elem in site_body:
+                _blocks(elem, paragraphs)
+        elif doc is not None and doc.body is not None:
             _blocks(doc.body, paragraphs)
     paragraphs = [p for p in paragraphs if p]
+    if threads and paragraphs and site_body is None:
+        _refuse_comments(paragraphs, threads, where)
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
                               "the URL serves an HTML article, not an index page, a paywall or a non-HTML file")
     return Article(
-        headline=_one_line(doc.title) or _headline_from(paragraphs[0]),
+        headline=site_headline or _one_line(doc.title) or _headline_from(paragraphs[0]),
         paragraphs=tuple(paragraphs),
         byline=_one_line(doc.author),
         published_at=_one_line(doc.date),
         canonical_url=_one_line(doc.url),
         extractor=EXTRACTOR,
+        notes=tuple(notes),
     )

@@ -68,6 +68,8 @@ class Article:
     date or date-time string exactly as precise as the page gives it, or None.
     ``canonical_url`` is the page's own ``rel=canonical``/``og:url`` (unvalidated).
     ``extractor`` names the extractor and version, e.g. ``"trafilatura 2.3.1"``.
+    ``notes``: what the extraction wants the user to know about this page
+    (a site rule that matched nothing), one sentence each.
     """
 
     headline: str
@@ -76,6 +78,7 @@ class Article:
     published_at: str | None = None
     canonical_url: str | None = None
     extractor: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,332 @@
+"""Pre-extraction pruning of a parsed HTML page (pure; no I/O).
+
+Reader comments and blocks of links to other stories are never article text,
+but a main-content extractor keeps them now and then: a long comment thread
+can outweigh a short article (trafilatura picked the thread of a taz.de
+opinion piece and lost the article; the class of failure of
+adbar/trafilatura#850), and trafilatura deliberately keeps a list whose links
+each stand alone in a paragraph (``is_paragraph_listing`` in its
+``htmlprocessing``), the usual shape of a "Related stories" block.  Each new
+comment or rotated link would then be a new version.  So the page's tree is
+pruned here, before extraction, by *structure*, not by words:
+
+* **Comment sections** (:func:`prune_comments`): elements whose ``id`` or
+  ``class`` names a comment section in the usual languages (a word of
+  :data:`COMMENT_WORDS`, e.g. ``comments``, ``kommentare``, ``commentaires``,
+  ``comentarios``, ``reactions``, ``discussion``; "commentary" and
+  "commentator", which name opinion pieces, do not count), the Disqus, Coral,
+  Viafoura and OpenWeb (Spot.IM) embeds, schema.org ``Comment`` /
+  ``UserComments`` markup (``itemtype``, ``itemprop="comment"``), and a
+  ``<section>``/``<ol>``/``<ul>``/``<div>`` of ``<article>`` or ``<li>``
+  items right after a heading that is a comment count ("12 comments",
+  "12 Kommentare").  An element that holds the page's ``<h1>``, is marked as
+  the article (schema.org ``*Article``/``BlogPosting``, ``articleBody``) or
+  is ``<body>``/``<main>`` is never pruned.
+* **Link blocks** (:func:`prune_link_blocks`): a run of at least
+  :data:`MIN_LINK_RUN` sibling blocks (``p``, ``li``, ``h2``-``h6``, ``div``)
+  whose text is at least :data:`LINK_SHARE` link text, each link going to
+  another page, is removed with the short heading just before it; so is a
+  list (``ul``/``ol``) whose items all are such blocks.  This is the
+  link-density rule of readability (``_getLinkDensity``) and trafilatura
+  (``link_density_test``) applied to runs of paragraphs, which they do not
+  judge together.
+* **Site rules** (:func:`prune_selected`): the elements that a site's
+  ``remove`` selectors match (:mod:`gitnews.siterules`).
+
+Each pruning returns what it removed as :class:`Pruned` records (the rule
+and the text), for ``gitnews run --dry-run --show-text``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+
+__all__ = ["Pruned", "COMMENT_WORDS", "LINK_SHARE", "MIN_LINK_RUN", "is_comment_name",
+           "prune_comments", "prune_link_blocks", "prune_selected", "prune_page",
+           "link_share", "thread_text"]
+
+#: Words that name a comment section in an ``id``/``class`` (a name part
+#: starting with one of them counts: ``comment-list``, ``commentlinks``,
+#: ``kommentarbereich``), in English, German, French, Spanish, Italian,
+#: Portuguese, Dutch and Polish.
+COMMENT_WORDS = ("comment", "kommentar", "commentaire", "comentario", "commento", "comentário",
+                 "reacties", "komentarz", "reactions", "discussion", "leserbrief", "disqus",
+                 "viafoura", "spotim", "openweb", "coral")
+#: Name parts that start like a comment word but name an opinion piece or its author.
+_NOT_COMMENT = re.compile(r"commentar(y|ies)|commentator|commentisfree")
+_NAME_PARTS = re.compile(r"[\s_:.-]+|(?<=[a-z])(?=[A-Z])")
+_EMBED_IDS = re.compile(r"disqus_thread|coral_thread|coral-container|spot-im|spotim|openweb|viafoura|"
+                        r"vf-conversations|vf3-comments", re.IGNORECASE)
+_COUNT_HEADING = re.compile(r"^\s*\(?\d[\d.,]*\)?\s*(comments?|kommentare?|commentaires?|comentarios?|"
+                            r"commenti|comentários|reacties|komentarz[ey]?|reactions?|leserkommentare?)\b",
+                            re.IGNORECASE)
+_ARTICLE_TYPES = re.compile(r"schema\.org/(News|Blog|Report|Scholarly|Tech)?Article|schema\.org/BlogPosting",
+                            re.IGNORECASE)
+
+#: Share of a block's text that must be link text for it to count as a link (0-1).
+LINK_SHARE = 0.8
+#: Fewest link blocks in a row that make a link block.
+MIN_LINK_RUN = 3
+_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
+_RUN_TAGS = frozenset(("p", "li", "div", "h2", "h3", "h4", "h5", "h6", "dt", "dd"))
+_HEAD_WORDS = 8  # a heading this short before a link run goes with it
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """One element removed before extraction: ``rule`` (why) and ``text`` (its
+    text, white space collapsed, at most 300 characters)."""
+
+    rule: str
+    text: str
+
+
+def _text(elem: etree._Element) -> str:
+    return " ".join("".join(elem.itertext()).split())
+
+
+def _record(elem: etree._Element, rule: str, out: list[Pruned]) -> None:
+    text = _text(elem)
+    if text:
+        out.append(Pruned(rule, text if len(text) <= 300 else text[:299] + "…"))
+
+
+def _drop(elem: etree._Element) -> None:
+    """Remove ``elem`` but keep its tail text in the tree."""
+    parent = elem.getparent()
+    if parent is None:
+        return
+    if elem.tail and elem.tail.strip():
+        prev = elem.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + elem.tail
+        else:
+            parent.text = (parent.text or "") + elem.tail
+    parent.remove(elem)
+
+
+def is_comment_name(value: str) -> bool:
+    """True if an ``id``/``class`` value names a comment section (see :data:`COMMENT_WORDS`).
+
+    ``"comments-area"``, ``"sect_commentlinks"``, ``"kommentare"``,
+    ``"article-comment-count"`` (a counter goes too) are; ``"commentary"``,
+    ``"recommend"`` are not.
+    """
+    for part in _NAME_PARTS.split(value or ""):
+        word = part.lower()
+        if word.startswith(COMMENT_WORDS) and not _NOT_COMMENT.match(word):
+            return True
+    return False
+
+
+def _protected(elem: etree._Element) -> bool:
+    """Never pruned: the document's frame, the article itself, anything holding the ``<h1>``."""
+    if elem.tag in ("html", "body", "main", "head"):
+        return True
+    if _ARTICLE_TYPES.search(elem.get("itemtype") or "") or elem.get("itemprop") == "articleBody":
+        return True
+    return next(elem.iter("h1"), None) is not None
+
+
+def _comment_reason(elem: etree._Element) -> str | None:
+    itemtype = elem.get("itemtype") or ""
+    if re.search(r"schema\.org/(Comment|UserComments)\b", itemtype) or elem.get("itemprop") in ("comment", "comments"):
+        return "comments: schema.org Comment markup"
+    ident, cls = elem.get("id") or "", elem.get("class") or ""
+    if _EMBED_IDS.search(ident) or _EMBED_IDS.search(cls) or any(
+            k.startswith(("data-spotim", "data-spot-im", "data-openweb", "data-vf-")) for k in elem.attrib):
+        return "comments: comment embed (Disqus, Coral, Viafoura, OpenWeb)"
+    if is_comment_name(ident) or is_comment_name(cls):
+        return f"comments: id/class {(ident + ' ' + cls).strip()[:60]!r}"
+    return None
+
+
+def prune_comments(root: etree._Element) -> list[Pruned]:
+    """Remove the comment sections of the tree ``root`` in place (module docstring).
+
+    Returns what was removed, in document order.
+    """
+    out: list[Pruned] = []
+    doomed: list[tuple[etree._Element, str]] = []
+    for elem in root.iter():
+        if not isinstance(elem.tag, str) or any(elem is d or _is_inside(elem, d) for d, _ in doomed[-1:]):
+            continue
+        reason = _comment_reason(elem)
+        if reason is None and elem.tag in _HEADINGS | {"header", "p", "span", "div"} and len(elem) <= 3:
+            text = _text(elem)
+            if len(text) < 60 and _COUNT_HEADING.match(text):
+                thread = _thread_after(elem)
+                if thread is not None and not _protected(thread):
+                    doomed.append((elem, "comments: heading of a comment count"))
+                    doomed.append((thread, "comments: thread under a comment count heading"))
+                continue
+        if reason is not None and not _protected(elem):
+            doomed.append((elem, reason))
+    for elem, reason in doomed:
+        if elem.getparent() is not None:
+            _record(elem, reason, out)
+            _drop(elem)
+    return out
+
+
+def _is_inside(elem: etree._Element, ancestor: etree._Element) -> bool:
+    return any(a is ancestor for a in elem.iterancestors())
+
+
+def _thread_after(heading: etree._Element) -> etree._Element | None:
+    """The ``<section>``/``<ol>``/``<ul>``/``<div>`` of at least two ``<article>``/``<li>``
+    items that follows ``heading`` (as its next element, or its parent's)."""
+    for start in (heading, heading.getparent()):
+        if start is None:
+            continue
+        nxt = start.getnext()
+        while nxt is not None and not isinstance(nxt.tag, str):
+            nxt = nxt.getnext()
+        if nxt is not None and nxt.tag in ("section", "ol", "ul", "div"):
+            items = [c for c in nxt.iter("article", "li") if c is not nxt]
+            if len(items) >= 2:
+                return nxt
+    return None
+
+
+# -- link blocks ------------------------------------------------------------------------------------
+
+def _is_other_page(href: str | None) -> bool:
+    href = (href or "").strip()
+    return bool(href) and not href.startswith(("#", "javascript:", "mailto:", "tel:"))
+
+
+def link_share(elem: etree._Element) -> float:
+    """Share (0-1) of the text of ``elem`` that is the text of links to other pages
+    (``<a href>``, not ``#fragment``/``mailto:``/``javascript:``); 0 for an element without text."""
+    total = len(_text(elem))
+    if not total:
+        return 0.0
+    linked = sum(len(_text(a)) for a in elem.iter("a") if _is_other_page(a.get("href")))
+    return min(1.0, linked / total)
+
+
+def _link_block(elem: etree._Element) -> bool:
+    """A block that is (nearly) all one or more links to other pages, and not a layout container."""
+    if elem.tag not in _RUN_TAGS or not _text(elem):
+        return False
+    if elem.tag == "div" and sum(1 for c in elem if isinstance(c.tag, str) and c.tag in ("p", "div", "ul", "ol", "table", "section")) > 1:
+        return False
+    return link_share(elem) >= LINK_SHARE
+
+
+def _heading_before(first: etree._Element) -> etree._Element | None:
+    prev = first.getprevious()
+    while prev is not None and (not isinstance(prev.tag, str) or (not _text(prev) and prev.tag not in ("img", "figure"))):
+        if isinstance(prev.tag, str) and prev.tag in ("br", "hr"):
+            prev = prev.getprevious()
+            continue
+        if not isinstance(prev.tag, str):
+            prev = prev.getprevious()
+            continue
+        prev = prev.getprevious()
+    if prev is None and first.getparent() is not None and first.getparent().tag in ("ul", "ol"):
+        return _heading_before(first.getparent())
+    if prev is None or not isinstance(prev.tag, str) or prev.tag not in _HEADINGS | {"p", "strong", "b", "div", "span"}:
+        return None
+    text = _text(prev)
+    if not text or len(text.split()) > _HEAD_WORDS or link_share(prev) > 0 or len(prev) > 3:
+        return None
+    return prev
+
+
+def prune_link_blocks(root: etree._Element) -> list[Pruned]:
+    """Remove runs of link blocks (module docstring) from ``root`` in place.
+
+    Returns what was removed, in document order.
+    """
+    out: list[Pruned] = []
+    runs: list[list[etree._Element]] = []
+    for parent in root.iter():
+        if not isinstance(parent.tag, str) or parent.tag in ("head", "script", "style", "nav", "table", "tr"):
+            continue
+        run: list[etree._Element] = []
+        for child in list(parent) + [None]:
+            if child is not None and not isinstance(child.tag, str):
+                continue
+            if child is not None and child.tag in ("br", "hr"):
+                continue
+            if child is not None and _link_block(child) and not (run and (run[-1].tail or "").strip()):
+                run.append(child)
+                continue
+            if len(run) >= MIN_LINK_RUN and len({_targets(e) for e in run}) >= MIN_LINK_RUN:
+                runs.append(run)
+            run = [child] if child is not None and _link_block(child) else []
+    for run in runs:
+        if any(_protected(e) for e in run) or run[0].getparent() is None:
+            continue
+        parent = run[0].getparent()
+        whole = parent.tag in ("ul", "ol") and len(run) == sum(1 for c in parent if isinstance(c.tag, str))
+        head = _heading_before(parent if whole else run[0])
+        if head is not None and not _protected(head):
+            _record(head, "link block: its heading", out)
+            _drop(head)
+        if whole and not _protected(parent) and parent.getparent() is not None:
+            _record(parent, f"link block: a list of {len(run)} links", out)
+            _drop(parent)
+            continue
+        for elem in run:
+            _record(elem, f"link block: {len(run)} link paragraphs in a row", out)
+            _drop(elem)
+    return out
+
+
+def _targets(elem: etree._Element) -> tuple[str, ...]:
+    return tuple(sorted({(a.get("href") or "").strip() for a in elem.iter("a") if _is_other_page(a.get("href"))}))
+
+
+# -- site rules and the whole pass --------------------------------------------------------------
+
+def prune_selected(root: etree._Element, matches: Iterable[etree._Element], rule: str) -> list[Pruned]:
+    """Remove the elements ``matches`` (found in ``root`` by a selector) in place."""
+    out: list[Pruned] = []
+    for elem in list(matches):
+        if elem is not root and elem.getparent() is not None:
+            _record(elem, rule, out)
+            _drop(elem)
+    return out
+
+
+def prune_page(root: etree._Element) -> list[Pruned]:
+    """Both generic prunings on ``root`` in place: comments, then link blocks."""
+    return prune_comments(root) + prune_link_blocks(root)
+
+
+# -- what a comment thread left behind ------------------------------------------------------------
+
+def thread_text(root: etree._Element) -> str:
+    """The text of the reader-comment-like threads that pruning did not recognise.
+
+    A thread is recognised by its shape, in any language: at least two
+    sibling items (``li``, ``article``, ``div``) of the same tag and class,
+    one of which holds a nested list of items of that same tag and class
+    (replies).  Returns their text joined with newlines ("" when none).
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    for elem in root.iter("li", "article", "div"):
+        key = (elem.tag, elem.get("class") or "")
+        if not key[1] or id(elem) in seen:
+            continue
+        nested = [d for d in elem.iterdescendants(elem.tag) if (d.tag, d.get("class") or "") == key]
+        if not nested:
+            continue
+        parent = elem.getparent()
+        siblings = [s for s in parent if (s.tag, s.get("class") or "") == key] if parent is not None else []
+        if len(siblings) < 2:
+            continue
+        for s in siblings:
+            if id(s) not in seen:
+                seen.add(id(s))
+                seen.update(id(d) for d in s.iterdescendants())
+                parts.append(_text(s))
+    return "\n".join(parts)
