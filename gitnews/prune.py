@@ -308,8 +308,10 @@ def thread_text(root: etree._Element) -> str:
 
     A thread is recognised by its shape, in any language: at least two
     sibling items (``li``, ``article``, ``div``) of the same tag and class,
-    one of which holds a nested list of items of that same tag and class
-    (replies).  Returns their text joined with newlines ("" when none).
+    one of which holds a nested item of that same tag and class (a reply),
+    and every one of which is mostly text, not links, and carries a time
+    (a ``<time>`` element or a clock time such as ``13:47``).  Returns their
+    text joined with newlines ("" when none).
     """
     parts: list[str] = []
     seen: set[int] = set()
@@ -317,16 +319,23 @@ def thread_text(root: etree._Element) -> str:
         key = (elem.tag, elem.get("class") or "")
         if not key[1] or id(elem) in seen:
             continue
-        nested = [d for d in elem.iterdescendants(elem.tag) if (d.tag, d.get("class") or "") == key]
-        if not nested:
+        if not any((d.tag, d.get("class") or "") == key for d in elem.iterdescendants(elem.tag)):
             continue
         parent = elem.getparent()
         siblings = [s for s in parent if (s.tag, s.get("class") or "") == key] if parent is not None else []
-        if len(siblings) < 2:
+        if len(siblings) < 2 or not all(_comment_item(s) for s in siblings):
             continue
         for s in siblings:
-            if id(s) not in seen:
-                seen.add(id(s))
-                seen.update(id(d) for d in s.iterdescendants())
-                parts.append(_text(s))
+            seen.add(id(s))
+            seen.update(id(d) for d in s.iterdescendants())
+            parts.append(_text(s))
     return "\n".join(parts)
+
+
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+
+
+def _comment_item(elem: etree._Element) -> bool:
+    if link_share(elem) >= 0.5:
+        return False
+    return next(elem.iter("time"), None) is not None or bool(_CLOCK.search(_text(elem)[:400]))
