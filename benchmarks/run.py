@@ -473,7 +473,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
             import gitnews.extract as gx
             real_extract = gx.extract_article
 
-            def memo_extract(body: bytes, *, url: str | None = None):  # noqa: ANN202
+            def memo_extract(body: bytes, *, url: str | None = None, site=None):  # noqa: ANN001, ANN202
                 """The extraction (case 3's work) taken from the memo."""
                 out = memo.get(hashlib_sha1(body))
                 if out is None:

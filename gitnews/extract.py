@@ -248,7 +248,7 @@ def _prepare(text: str | bytes, site: SiteRules | None, notes: list[str], pruned
                 prune.prune_selected(copy, [*copy.iter(*_NOT_TEXT), *copy.iter(etree.Comment)], "")
                 body.append(copy)
         elif site.body:
-            notes.append("generic extraction used for the body")
+            notes[-1] += "; generic extraction is used for the body"
     return tree, headline, body, prune.thread_text(tree)
 
 

@@ -89,8 +89,8 @@ def _text(elem: etree._Element) -> str:
     return " ".join("".join(elem.itertext()).split())
 
 
-def _record(elem: etree._Element, rule: str, out: list[Pruned]) -> None:
-    text = _text(elem)
+def _record(elem: etree._Element, rule: str, out: list[Pruned], *, empty: str | None = None) -> None:
+    text = _text(elem) or empty
     if text:
         out.append(Pruned(rule, text if len(text) <= 300 else text[:299] + "…"))
 
@@ -291,7 +291,7 @@ def prune_selected(root: etree._Element, matches: Iterable[etree._Element], rule
     out: list[Pruned] = []
     for elem in list(matches):
         if elem is not root and elem.getparent() is not None:
-            _record(elem, rule, out)
+            _record(elem, rule, out, empty=f"(<{elem.tag}> without text)" if isinstance(elem.tag, str) else None)
             _drop(elem)
     return out
 

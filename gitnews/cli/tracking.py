@@ -356,6 +356,10 @@ def _show_text(archive, url: str) -> None:  # noqa: ANN001
               f"{len(shown.text.encode('utf-8'))} bytes)", markup=False, highlight=False)
     if item.message:
         err.print(f"--- {item.message}", markup=False, highlight=False)
+    err.print(f"--- {len(shown.pruned)} part(s) of the page pruned before extraction"
+              + (":" if shown.pruned else ""), markup=False, highlight=False)
+    for part in shown.pruned:
+        err.print(f"  [{part.rule}] {part.text}", markup=False, highlight=False)
     err.print(f"--- {len(shown.dropped)} paragraph(s) dropped by the boilerplate filters"
               + (":" if shown.dropped else ""), markup=False, highlight=False)
     for paragraph, rule in shown.dropped:
