@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 __all__ = ["Pruned", "COMMENT_WORDS", "LINK_SHARE", "MIN_LINK_RUN", "is_comment_name",
-           "prune_comments", "prune_link_blocks", "prune_selected", "prune_page",
+           "prune_comments", "prune_link_blocks", "prune_link_containers", "prune_selected", "prune_page",
            "link_share", "thread_text"]
 
 #: Words that name a comment section in an ``id``/``class`` (a name part
@@ -156,7 +156,7 @@ def prune_comments(root: etree._Element) -> list[Pruned]:
         if not isinstance(elem.tag, str) or any(elem is d or _is_inside(elem, d) for d, _ in doomed[-1:]):
             continue
         reason = _comment_reason(elem)
-        if reason is None and elem.tag in _HEADINGS | {"header", "p", "span", "div"} and len(elem) <= 3:
+        if reason is None and elem.tag in _HEADINGS | {"header"} and len(elem) <= 3:
             text = _text(elem)
             if len(text) < 60 and _COUNT_HEADING.match(text):
                 thread = _thread_after(elem)
@@ -166,8 +166,9 @@ def prune_comments(root: etree._Element) -> list[Pruned]:
                 continue
         if reason is not None and not _protected(elem):
             doomed.append((elem, reason))
+    ids = {id(e) for e, _ in doomed}
     for elem, reason in doomed:
-        if elem.getparent() is not None:
+        if elem.getparent() is not None and not any(id(a) in ids for a in elem.iterancestors()):
             _record(elem, reason, out)
             _drop(elem)
     return out
@@ -178,18 +179,19 @@ def _is_inside(elem: etree._Element, ancestor: etree._Element) -> bool:
 
 
 def _thread_after(heading: etree._Element) -> etree._Element | None:
-    """The ``<section>``/``<ol>``/``<ul>``/``<div>`` of at least two ``<article>``/``<li>``
-    items that follows ``heading`` (as its next element, or its parent's)."""
+    """The ``<section>``/``<ol>``/``<ul>``/``<div>`` whose children (or its list's children)
+    are at least two ``<article>``/``<li>`` items, right after ``heading`` (or after its parent)."""
     for start in (heading, heading.getparent()):
         if start is None:
             continue
         nxt = start.getnext()
         while nxt is not None and not isinstance(nxt.tag, str):
             nxt = nxt.getnext()
-        if nxt is not None and nxt.tag in ("section", "ol", "ul", "div"):
-            items = [c for c in nxt.iter("article", "li") if c is not nxt]
-            if len(items) >= 2:
-                return nxt
+        if nxt is None or nxt.tag not in ("section", "ol", "ul", "div"):
+            continue
+        lists = [nxt, *(c for c in nxt if c.tag in ("ol", "ul"))]
+        if any(sum(1 for c in lst if c.tag in ("article", "li")) >= 2 for lst in lists):
+            return nxt
     return None
 
 
@@ -220,21 +222,18 @@ def _link_block(elem: etree._Element) -> bool:
 
 
 def _heading_before(first: etree._Element) -> etree._Element | None:
+    """The short, link-free heading just before ``first`` (or before its list), or None."""
     prev = first.getprevious()
-    while prev is not None and (not isinstance(prev.tag, str) or (not _text(prev) and prev.tag not in ("img", "figure"))):
-        if isinstance(prev.tag, str) and prev.tag in ("br", "hr"):
-            prev = prev.getprevious()
-            continue
-        if not isinstance(prev.tag, str):
-            prev = prev.getprevious()
-            continue
+    while prev is not None and (not isinstance(prev.tag, str) or prev.tag in ("br", "hr")
+                                or (not _text(prev) and prev.tag not in ("img", "figure"))):
         prev = prev.getprevious()
-    if prev is None and first.getparent() is not None and first.getparent().tag in ("ul", "ol"):
-        return _heading_before(first.getparent())
-    if prev is None or not isinstance(prev.tag, str) or prev.tag not in _HEADINGS | {"p", "strong", "b", "div", "span"}:
+    if prev is None:
+        parent = first.getparent()
+        return _heading_before(parent) if parent is not None and parent.tag in ("ul", "ol") else None
+    if prev.tag not in _HEADINGS | {"p", "strong", "b", "div", "span"} or len(prev) > 3:
         return None
     text = _text(prev)
-    if not text or len(text.split()) > _HEAD_WORDS or link_share(prev) > 0 or len(prev) > 3:
+    if not text or len(text.split()) > _HEAD_WORDS or link_share(prev) > 0:
         return None
     return prev
 
@@ -280,6 +279,54 @@ def prune_link_blocks(root: etree._Element) -> list[Pruned]:
     return out
 
 
+#: A container with at least this many links to distinct other pages ...
+MIN_CONTAINER_LINKS = 10
+#: ... whose text is at least this share link text (readability's threshold for heavy
+#: containers), and with no run of this many characters of text outside links, is a link block.
+CONTAINER_LINK_SHARE = 0.5
+PROSE_CHARS = 150
+_CONTAINERS = ("div", "td", "aside", "section", "ul", "ol", "table", "footer", "header")
+_OWN_TEXT = etree.XPath("text() | *[self::b or self::i or self::em or self::strong or self::span or "
+                        "self::font or self::small or self::q or self::u or self::sup or self::sub]//text()")
+
+
+def _has_prose(elem: etree._Element) -> bool:
+    """True if some block in ``elem`` has :data:`PROSE_CHARS` characters of its own text outside links."""
+    for block in elem.iter(*_CONTAINERS, "p", "li", "blockquote", "dd", "article", "main"):
+        if len(" ".join("".join(_OWN_TEXT(block)).split())) >= PROSE_CHARS:
+            return True
+    return False
+
+
+def _link_container(elem: etree._Element) -> bool:
+    if elem.tag not in _CONTAINERS:
+        return False
+    targets = {(a.get("href") or "").strip() for a in elem.iter("a") if _is_other_page(a.get("href"))}
+    return (len(targets) >= MIN_CONTAINER_LINKS and link_share(elem) >= CONTAINER_LINK_SHARE
+            and not _protected(elem) and not _has_prose(elem))
+
+
+def prune_link_containers(root: etree._Element) -> list[Pruned]:
+    """Remove, from ``root`` in place, the outermost containers (``div``, ``td``, ``aside``,
+    ``section``, lists, tables...) that hold at least :data:`MIN_CONTAINER_LINKS` links to other
+    pages, are at least :data:`CONTAINER_LINK_SHARE` link text, and have no prose
+    (:data:`PROSE_CHARS` characters of text outside links in one block): sidebars, menus and
+    teaser boxes (readability's ``_cleanConditionally`` rule for link-heavy containers)."""
+    out: list[Pruned] = []
+    doomed: list[etree._Element] = []  # kept alive: their ids stay theirs (lxml proxies)
+    ids: set[int] = set()
+    for elem in root.iter(*_CONTAINERS):
+        if any(id(a) in ids for a in elem.iterancestors()):
+            continue
+        if _link_container(elem):
+            doomed.append(elem)
+            ids.add(id(elem))
+    for elem in doomed:
+        _record(elem, "link block: a container of links", out)
+        _drop(elem)
+    return out
+
+
 def _targets(elem: etree._Element) -> tuple[str, ...]:
     return tuple(sorted({(a.get("href") or "").strip() for a in elem.iter("a") if _is_other_page(a.get("href"))}))
 
@@ -297,8 +344,8 @@ def prune_selected(root: etree._Element, matches: Iterable[etree._Element], rule
 
 
 def prune_page(root: etree._Element) -> list[Pruned]:
-    """Both generic prunings on ``root`` in place: comments, then link blocks."""
-    return prune_comments(root) + prune_link_blocks(root)
+    """The generic prunings on ``root`` in place: comments, then link blocks (containers, then runs)."""
+    return prune_comments(root) + prune_link_containers(root) + prune_link_blocks(root)
 
 
 # -- what a comment thread left behind ------------------------------------------------------------
@@ -314,10 +361,11 @@ def thread_text(root: etree._Element) -> str:
     text joined with newlines ("" when none).
     """
     parts: list[str] = []
-    seen: set[int] = set()
+    taken: list[etree._Element] = []  # kept alive: their ids stay theirs (lxml proxies)
+    ids: set[int] = set()
     for elem in root.iter("li", "article", "div"):
         key = (elem.tag, elem.get("class") or "")
-        if not key[1] or id(elem) in seen:
+        if not key[1] or id(elem) in ids or any(id(a) in ids for a in elem.iterancestors()):
             continue
         if not any((d.tag, d.get("class") or "") == key for d in elem.iterdescendants(elem.tag)):
             continue
@@ -326,8 +374,8 @@ def thread_text(root: etree._Element) -> str:
         if len(siblings) < 2 or not all(_comment_item(s) for s in siblings):
             continue
         for s in siblings:
-            seen.add(id(s))
-            seen.update(id(d) for d in s.iterdescendants())
+            taken.append(s)
+            ids.add(id(s))
             parts.append(_text(s))
     return "\n".join(parts)
 
