@@ -39,6 +39,7 @@ Rules, and where they come from:
 from __future__ import annotations
 
 import codecs
+import copy
 import html
 import re
 import unicodedata
@@ -244,21 +245,13 @@ def _prepare(text: str | bytes, site: SiteRules | None, notes: list[str], pruned
         if picked:
             body = []
             for elem in picked:
-                copy = copy_tree(elem)
-                prune.prune_selected(copy, [*copy.iter(*_NOT_TEXT), *copy.iter(etree.Comment)], "")
-                body.append(copy)
+                dup = copy.deepcopy(elem)
+                dup.tail = None
+                prune.prune_selected(dup, [*dup.iter(*_NOT_TEXT), *dup.iter(etree.Comment)], "")
+                body.append(dup)
         elif site.body:
             notes[-1] += "; generic extraction is used for the body"
     return tree, headline, body, prune.thread_text(tree)
-
-
-def copy_tree(elem: etree._Element) -> etree._Element:
-    """A deep copy of ``elem`` without its tail."""
-    import copy
-
-    dup = copy.deepcopy(elem)
-    dup.tail = None
-    return dup
 
 
 def _refuse_comments(paragraphs: list[str], threads: str, where: str) -> None:
