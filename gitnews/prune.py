@@ -138,23 +138,37 @@ def _comment_reason(elem: etree._Element) -> str | None:
         return "comments: schema.org Comment markup"
     ident, cls = elem.get("id") or "", elem.get("class") or ""
     if _EMBED_IDS.search(ident) or _EMBED_IDS.search(cls) or any(
-            k.startswith(("data-spotim", "data-spot-im", "data-openweb", "data-vf-")) for k in elem.attrib):
+            elem.get(k) is not None for k in ("data-spotim-module", "data-spot-im-module",
+                                               "data-openweb-module", "data-vf-widget")):
         return "comments: comment embed (Disqus, Coral, Viafoura, OpenWeb)"
     if is_comment_name(ident) or is_comment_name(cls):
         return f"comments: id/class {(ident + ' ' + cls).strip()[:60]!r}"
     return None
 
 
+#: Parts of the comment words and embed names that survive capitalisation: an element whose
+#: id or class holds one gets the close look (:func:`is_comment_name`).
+_QUICK = re.compile(r"omment|oment|eacti|iscuss|eserbrief|isqus|iafoura|pot-?im|penweb|oral|vf-|vf3")
+_NAMED = etree.XPath("//*[@class or @id]")
+#: Elements marked up as comments, and embeds known by their attributes.
+_MARKED = etree.XPath("//*[@itemtype or @itemprop='comment' or @itemprop='comments' or "
+                      "@data-spotim-module or @data-spot-im-module or @data-openweb-module or @data-vf-widget]")
+
+
+def _candidates(root: etree._Element) -> list[etree._Element]:
+    """The elements worth a close look: headings, comment-like names, markup, embeds."""
+    named = [e for e in _NAMED(root) if _QUICK.search(f"{e.get('id')} {e.get('class')}")]
+    return [*root.iter(*_HEADINGS, "header"), *named, *_MARKED(root)]
+
+
 def prune_comments(root: etree._Element) -> list[Pruned]:
     """Remove the comment sections of the tree ``root`` in place (module docstring).
 
-    Returns what was removed, in document order.
+    Returns what was removed.
     """
     out: list[Pruned] = []
     doomed: list[tuple[etree._Element, str]] = []
-    for elem in root.iter():
-        if not isinstance(elem.tag, str) or any(elem is d or _is_inside(elem, d) for d, _ in doomed[-1:]):
-            continue
+    for elem in _candidates(root):
         reason = _comment_reason(elem)
         if reason is None and elem.tag in _HEADINGS | {"header"} and len(elem) <= 3:
             text = _text(elem)
@@ -172,10 +186,6 @@ def prune_comments(root: etree._Element) -> list[Pruned]:
             _record(elem, reason, out)
             _drop(elem)
     return out
-
-
-def _is_inside(elem: etree._Element, ancestor: etree._Element) -> bool:
-    return any(a is ancestor for a in elem.iterancestors())
 
 
 def _thread_after(heading: etree._Element) -> etree._Element | None:
@@ -202,6 +212,50 @@ def _is_other_page(href: str | None) -> bool:
     return bool(href) and not href.startswith(("#", "javascript:", "mailto:", "tel:"))
 
 
+def _length(text: str | None) -> int:
+    return len(" ".join(text.split())) if text else 0
+
+
+class _Lengths:
+    """Text length, link text length and link count of every element of a tree, measured
+    in one bottom-up pass (white space collapsed per text node).  Holds the elements, so
+    that their ids stay theirs (lxml makes a new proxy for a node nobody holds)."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self._keep = list(root.iter())
+        text: dict[int, int] = {}
+        link: dict[int, int] = {}
+        count: dict[int, int] = {}
+        for elem in reversed(self._keep):  # children before their parents
+            if not isinstance(elem.tag, str):
+                continue
+            t, n, c = _length(elem.text), 0, 0
+            for child in elem:
+                key = id(child)
+                t += text.get(key, 0) + _length(child.tail)
+                n += link.get(key, 0)
+                c += count.get(key, 0)
+            if elem.tag == "a" and _is_other_page(elem.get("href")):
+                n, c = t, c + 1
+            key = id(elem)
+            text[key], link[key], count[key] = t, n, c
+        self.text, self.link, self.count = text, link, count
+
+    def forget(self, elem: etree._Element) -> None:
+        """Take ``elem`` (about to be removed) out of its ancestors' figures."""
+        key = id(elem)
+        t, n, c = self.text.get(key, 0), self.link.get(key, 0), self.count.get(key, 0)
+        for a in elem.iterancestors():
+            k = id(a)
+            self.text[k] -= t
+            self.link[k] -= n
+            self.count[k] -= c
+
+    def share(self, elem: etree._Element) -> float:
+        total = self.text.get(id(elem), 0)
+        return min(1.0, self.link.get(id(elem), 0) / total) if total else 0.0
+
+
 def link_share(elem: etree._Element) -> float:
     """Share (0-1) of the text of ``elem`` that is the text of links to other pages
     (``<a href>``, not ``#fragment``/``mailto:``/``javascript:``); 0 for an element without text."""
@@ -212,13 +266,13 @@ def link_share(elem: etree._Element) -> float:
     return min(1.0, linked / total)
 
 
-def _link_block(elem: etree._Element) -> bool:
+def _link_block(elem: etree._Element, lengths: _Lengths) -> bool:
     """A block that is (nearly) all one or more links to other pages, and not a layout container."""
-    if elem.tag not in _RUN_TAGS or not _text(elem):
+    if elem.tag not in _RUN_TAGS or not lengths.count.get(id(elem)):
         return False
     if elem.tag == "div" and sum(1 for c in elem if isinstance(c.tag, str) and c.tag in ("p", "div", "ul", "ol", "table", "section")) > 1:
         return False
-    return link_share(elem) >= LINK_SHARE
+    return lengths.share(elem) >= LINK_SHARE
 
 
 def _heading_before(first: etree._Element) -> etree._Element | None:
@@ -243,10 +297,15 @@ def prune_link_blocks(root: etree._Element) -> list[Pruned]:
 
     Returns what was removed, in document order.
     """
+    return _prune_runs(root, _Lengths(root))
+
+
+def _prune_runs(root: etree._Element, lengths: _Lengths) -> list[Pruned]:
     out: list[Pruned] = []
     runs: list[list[etree._Element]] = []
     for parent in root.iter():
-        if not isinstance(parent.tag, str) or parent.tag in ("head", "script", "style", "nav", "table", "tr"):
+        if (not isinstance(parent.tag, str) or parent.tag in ("head", "script", "style", "nav", "table", "tr")
+                or lengths.count.get(id(parent), 0) < MIN_LINK_RUN):
             continue
         run: list[etree._Element] = []
         for child in list(parent) + [None]:
@@ -254,12 +313,13 @@ def prune_link_blocks(root: etree._Element) -> list[Pruned]:
                 continue
             if child is not None and child.tag in ("br", "hr"):
                 continue
-            if child is not None and _link_block(child) and not (run and (run[-1].tail or "").strip()):
+            block = child is not None and _link_block(child, lengths)
+            if block and not (run and (run[-1].tail or "").strip()):
                 run.append(child)
                 continue
             if len(run) >= MIN_LINK_RUN and len({_targets(e) for e in run}) >= MIN_LINK_RUN:
                 runs.append(run)
-            run = [child] if child is not None and _link_block(child) else []
+            run = [child] if block else []
     for run in runs:
         if any(_protected(e) for e in run) or run[0].getparent() is None:
             continue
@@ -298,12 +358,11 @@ def _has_prose(elem: etree._Element) -> bool:
     return False
 
 
-def _link_container(elem: etree._Element) -> bool:
-    if elem.tag not in _CONTAINERS:
+def _link_container(elem: etree._Element, lengths: _Lengths) -> bool:
+    if elem.tag not in _CONTAINERS or lengths.count.get(id(elem), 0) < MIN_CONTAINER_LINKS \
+            or lengths.share(elem) < CONTAINER_LINK_SHARE:
         return False
-    targets = {(a.get("href") or "").strip() for a in elem.iter("a") if _is_other_page(a.get("href"))}
-    return (len(targets) >= MIN_CONTAINER_LINKS and link_share(elem) >= CONTAINER_LINK_SHARE
-            and not _protected(elem) and not _has_prose(elem))
+    return len(_targets(elem)) >= MIN_CONTAINER_LINKS and not _protected(elem) and not _has_prose(elem)
 
 
 def prune_link_containers(root: etree._Element) -> list[Pruned]:
@@ -312,17 +371,20 @@ def prune_link_containers(root: etree._Element) -> list[Pruned]:
     pages, are at least :data:`CONTAINER_LINK_SHARE` link text, and have no prose
     (:data:`PROSE_CHARS` characters of text outside links in one block): sidebars, menus and
     teaser boxes (readability's ``_cleanConditionally`` rule for link-heavy containers)."""
+    return _prune_containers(root, _Lengths(root))
+
+
+def _prune_containers(root: etree._Element, lengths: _Lengths) -> list[Pruned]:
     out: list[Pruned] = []
     doomed: list[etree._Element] = []  # kept alive: their ids stay theirs (lxml proxies)
     ids: set[int] = set()
     for elem in root.iter(*_CONTAINERS):
-        if any(id(a) in ids for a in elem.iterancestors()):
-            continue
-        if _link_container(elem):
+        if _link_container(elem, lengths) and not any(id(a) in ids for a in elem.iterancestors()):
             doomed.append(elem)
             ids.add(id(elem))
     for elem in doomed:
         _record(elem, "link block: a container of links", out)
+        lengths.forget(elem)
         _drop(elem)
     return out
 
@@ -345,7 +407,9 @@ def prune_selected(root: etree._Element, matches: Iterable[etree._Element], rule
 
 def prune_page(root: etree._Element) -> list[Pruned]:
     """The generic prunings on ``root`` in place: comments, then link blocks (containers, then runs)."""
-    return prune_comments(root) + prune_link_containers(root) + prune_link_blocks(root)
+    out = prune_comments(root)
+    lengths = _Lengths(root)  # measured once for both link prunings
+    return out + _prune_containers(root, lengths) + _prune_runs(root, lengths)
 
 
 # -- what a comment thread left behind ------------------------------------------------------------
@@ -360,26 +424,34 @@ def thread_text(root: etree._Element) -> str:
     (a ``<time>`` element or a clock time such as ``13:47``).  Returns their
     text joined with newlines ("" when none).
     """
+    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    for elem in _CLASSED_ITEMS(root):
+        groups.setdefault((elem.tag, elem.get("class")), []).append(elem)
     parts: list[str] = []
     taken: list[etree._Element] = []  # kept alive: their ids stay theirs (lxml proxies)
     ids: set[int] = set()
-    for elem in root.iter("li", "article", "div"):
-        key = (elem.tag, elem.get("class") or "")
-        if not key[1] or id(elem) in ids or any(id(a) in ids for a in elem.iterancestors()):
+    for key, items in groups.items():
+        if len(items) < 3:  # two siblings and a reply at least
             continue
-        if not any((d.tag, d.get("class") or "") == key for d in elem.iterdescendants(elem.tag)):
+        members = {id(e) for e in items}
+        replies = {id(e) for e in items if any(id(a) in members for a in e.iterancestors(key[0]))}
+        if not replies:
             continue
-        parent = elem.getparent()
-        siblings = [s for s in parent if (s.tag, s.get("class") or "") == key] if parent is not None else []
-        if len(siblings) < 2 or not all(_comment_item(s) for s in siblings):
-            continue
-        for s in siblings:
-            taken.append(s)
-            ids.add(id(s))
-            parts.append(_text(s))
+        for parent in {id(p): p for p in (e.getparent() for e in items if id(e) not in replies)
+                       if p is not None}.values():
+            if id(parent) in ids or any(id(a) in ids for a in parent.iterancestors()):
+                continue
+            siblings = [c for c in parent if id(c) in members]
+            if len(siblings) < 2 or not all(_comment_item(c) for c in siblings):
+                continue
+            for c in siblings:
+                taken.append(c)
+                ids.add(id(c))
+                parts.append(_text(c))
     return "\n".join(parts)
 
 
+_CLASSED_ITEMS = etree.XPath("//li[@class] | //article[@class] | //div[@class]")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 
