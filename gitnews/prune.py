@@ -22,14 +22,21 @@ pruned here, before extraction, by *structure*, not by words:
   "12 Kommentare").  An element that holds the page's ``<h1>``, is marked as
   the article (schema.org ``*Article``/``BlogPosting``, ``articleBody``) or
   is ``<body>``/``<main>`` is never pruned.
-* **Link blocks** (:func:`prune_link_blocks`): a run of at least
+* **Link blocks**: a container (``div``, ``td``, ``aside``, ``section``,
+  lists, tables...) with at least :data:`MIN_CONTAINER_LINKS` links to other
+  pages, at least :data:`CONTAINER_LINK_SHARE` of its text link text and no
+  prose (:data:`PROSE_CHARS` characters outside links in one block) goes
+  whole (:func:`prune_link_containers`: sidebars, menus, teaser boxes;
+  readability's ``_cleanConditionally``); then a run of at least
   :data:`MIN_LINK_RUN` sibling blocks (``p``, ``li``, ``h2``-``h6``, ``div``)
-  whose text is at least :data:`LINK_SHARE` link text, each link going to
-  another page, is removed with the short heading just before it; so is a
-  list (``ul``/``ol``) whose items all are such blocks.  This is the
-  link-density rule of readability (``_getLinkDensity``) and trafilatura
-  (``link_density_test``) applied to runs of paragraphs, which they do not
-  judge together.
+  whose text is at least :data:`LINK_SHARE` link text, to at least that many
+  other pages, is removed with the short heading just before it, and so is a
+  list (``ul``/``ol``) whose items all are such blocks
+  (:func:`prune_link_blocks`).  This is the link-density rule of readability
+  (``_getLinkDensity``) and trafilatura (``link_density_test``), also applied
+  to runs of paragraphs, which they do not judge together (trafilatura keeps
+  a list whose links each stand alone in a paragraph on purpose).  Links to
+  ``#fragments`` (a table of contents) do not count.
 * **Site rules** (:func:`prune_selected`): the elements that a site's
   ``remove`` selectors match (:mod:`gitnews.siterules`).
 
