@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lhtml
 
-from conftest import DATA, init_test_archive, run_gitnews
+from conftest import DATA, git, init_test_archive, run_gitnews
 from gitnews import prune
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError, ExtractionError
@@ -172,6 +172,7 @@ def test_show_text_shows_each_rule_and_reports_a_selector_matching_nothing(repla
     config = archive / "gitnews.toml"
     config.write_text(config.read_text(encoding="utf-8") + '\n[sites."automobilwoche.de"]\n'
                       'remove = ["div.sharing_box", "aside.no-such-thing"]\n', encoding="utf-8")
+    git(archive, "commit", "-qam", "site rules")
     r = run_gitnews("run", "--archive", str(archive), "--dry-run", "--show-text", AW_URL, env=env)
     assert r.returncode == 0, r.stderr
     assert "Der Haussegen bei Volkswagen" in r.stdout and "Turbulente Woche" not in r.stdout
@@ -180,6 +181,12 @@ def test_show_text_shows_each_rule_and_reports_a_selector_matching_nothing(repla
     assert "[link block: 5 link paragraphs in a row] Turbulente Woche für VW-Chef Diess" in r.stderr
     assert "site rule remove 'aside.no-such-thing' of [sites.\"automobilwoche.de\"] matched nothing" \
         in r.stderr
+    # a real run reports it in the article's line too
+    run_gitnews("add", "--archive", str(archive), "--article", AW_URL, env=env, check=True)
+    r = run_gitnews("run", "--archive", str(archive), "--no-progress", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "site rule remove 'aside.no-such-thing' of [sites.\"automobilwoche.de\"] matched nothing" \
+        in r.stdout, r.stdout
 
 
 # -- properties of the pure functions ---------------------------------------------------------------

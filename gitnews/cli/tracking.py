@@ -142,6 +142,8 @@ def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None
             kind = f" ({item.change_kind})" if item.change_kind else ""
             out.print(f"{prefix}{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
                       f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
+            if item.message and item.kind == "article":  # e.g. a site rule that matched nothing
+                out.print(f"{prefix}{'':9} {item.message}", markup=False, highlight=False)
         elif item.outcome is Outcome.HELD or (item.message and item.kind == "article"
                                               and item.outcome is Outcome.UNCHANGED):
             out.print(f"{prefix}{item.outcome.value:9} {item.path or item.url}: {item.message}",
