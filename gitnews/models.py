@@ -119,7 +119,8 @@ class ItemResult:
     """The outcome for one article (or one feed) in a run.
 
     ``message`` says what failed and what to do, for FAILED and SKIPPED items,
-    and why an item is HELD (or an UNCHANGED one alternating).
+    and why an item is HELD (or an UNCHANGED one alternating); for other
+    items it carries the extraction's notes (a site rule that matched nothing).
     ``version`` is the new version number for NEW, CHANGED and REMOVED items.
     """
 
