@@ -11,7 +11,9 @@ Cases (issue 7): ``store`` (commit throughput vs one raw ``git fast-import``),
 ``extract`` (extract + normalise vs bare ``trafilatura.bare_extraction``),
 ``history`` (``gitnews log/show/diff`` vs ``git log -- <path>``, and start-up),
 ``memory`` (peak RSS of a run over 10,000 articles, small vs large archive),
-``import`` (``gitnews import`` of a WARC of 20,000 captures).
+``import`` (``gitnews import`` of a WARC of 20,000 captures), ``quality`` (the
+stored text of the corpus pages with ground truth: precision, recall, F1 and
+headline agreement vs bare ``trafilatura.bare_extraction``; ``benchmarks/quality.py``).
 
 Every input is built here, in a temporary folder (deleted at the end unless
 ``--keep``): synthetic articles with real-looking URLs and ~5 KB texts
@@ -473,7 +475,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
             import gitnews.extract as gx
             real_extract = gx.extract_article
 
-            def memo_extract(body: bytes, *, url: str | None = None):  # noqa: ANN202
+            def memo_extract(body: bytes, *, url: str | None = None, site=None):  # noqa: ANN001, ANN202
                 """The extraction (case 3's work) taken from the memo."""
                 out = memo.get(hashlib_sha1(body))
                 if out is None:
@@ -868,6 +870,38 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     return res
 
 
+# -- case 7: extraction quality -------------------------------------------------------------
+
+def case_quality(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """The stored text of the corpus pages with ground truth vs bare trafilatura (quality.py)."""
+    res = CaseResult("quality")
+    corpus = SHARED / "corpus"
+    if not (corpus / "html_pages" / "aeb" / "ground-truth.json").exists():
+        res.note = f"not available: needs {corpus} (the team's shared corpus)"
+        say(f"quality: {res.note}")
+        return res
+    import quality
+
+    t0 = time.perf_counter()
+    figures = quality.score(corpus, {"gitnews": quality.gitnews_extractor(),
+                                     "bare trafilatura": quality.bare_extractor()})
+    for name, f in figures.items():
+        say(f"  {name:17} aeb ({f['aeb']['pages']} pages): P {f['aeb']['precision']:.3f} "
+            f"R {f['aeb']['recall']:.3f} F1 {f['aeb']['f1']:.3f};  trafilatura_eval "
+            f"({f['trafilatura_eval']['snippets']} snippets): P {f['trafilatura_eval']['precision']:.3f} "
+            f"R {f['trafilatura_eval']['recall']:.3f} F1 {f['trafilatura_eval']['f1']:.3f};  "
+            f"headline = the one <h1>: {f['headline_h1']['agree']}/{f['headline_h1']['pages']}")
+    say(f"  ({time.perf_counter() - t0:.0f} s)")
+    ours, bare = figures["gitnews"], figures["bare trafilatura"]
+    res.figures = figures
+    for kind in ("aeb", "trafilatura_eval"):
+        res.checks.append(Check(f"body F1 on {kind} × bare trafilatura's",
+                                ours[kind]["f1"] / bare[kind]["f1"], 1.0, ">="))
+    res.checks.append(Check("headlines equal to the page's one <h1>",
+                            100 * (ours["headline_h1"]["share"] or 0), 95, ">=", unit=" %"))
+    return res
+
+
 # -- main -------------------------------------------------------------------------------------
 
 CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
@@ -877,6 +911,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "history": case_history,
     "memory": case_memory,
     "import": case_import,
+    "quality": case_quality,
 }
 
 

@@ -198,7 +198,8 @@ class Config:
     """The whole of ``gitnews.toml``.
 
     ``feeds``: feed URLs (RSS, Atom, JSON Feed) read on every run;
-    ``articles``: single article URLs tracked without a feed.
+    ``articles``: single article URLs tracked without a feed;
+    ``sites``: ``{host: {"headline"|"body"|"remove": selector(s)}}``.
     """
 
     feeds: list[str] = field(default_factory=list)
@@ -212,6 +213,13 @@ class Config:
     wayback: WaybackSettings = field(default_factory=WaybackSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    #: ``[sites."host"]``: per-site extraction rules (:mod:`gitnews.siterules`).
+    sites: dict[str, dict] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .siterules import parse_sites
+
+        parse_sites(self.sites)  # raises ConfigError for a bad key or selector
 
 
 DEFAULT_TEXT = '''\
@@ -336,6 +344,16 @@ max_wait_s = 300.0
 # The public address of the site that `gitnews site` writes (e.g.
 # "https://me.github.io/news"), so that feeds can link to its diff pages.
 url = ""
+
+# Per-site rules, for pages where generic extraction fails: CSS selectors (or
+# XPath, starting with "/") for the headline, the body, and parts to remove
+# before extraction. A key covers its subdomains. A selector that matches
+# nothing is reported for that article and generic extraction is used.
+# Try them with `gitnews run --dry-run --show-text URL`.
+# [sites."example.com"]
+# headline = "h1.headline"
+# body = ["div.article-body"]
+# remove = [".newsletter-signup", "//aside"]
 '''
 
 

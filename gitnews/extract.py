@@ -39,6 +39,7 @@ Rules, and where they come from:
 from __future__ import annotations
 
 import codecs
+import copy
 import html
 import re
 import unicodedata
@@ -51,10 +52,12 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
+from gitnews import prune
 from gitnews.declared import declared_url
 from gitnews.errors import ExtractionError
 from gitnews.headline import PageTitles, page_titles
 from gitnews.models import Article
+from gitnews.siterules import SiteRules, select
 
 __all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
 
@@ -86,7 +89,13 @@ TRAFILATURA_OPTIONS = MappingProxyType({
 
 # Tags that never start a paragraph: trafilatura's inline output elements, plus
 # HTML inline tags a fallback extractor (readability, justext) may leave.
-_INLINE = frozenset("hi ref del lb graphic a b i u s em strong span small sub sup font abbr br img".split())
+_INLINE = frozenset("hi ref del lb graphic a b i u s em strong span small sub sup font abbr br img "
+                    "time mark q cite label".split())
+# Dropped from the elements a site's ``body`` selector picks (never text of the article).
+_NOT_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "button", "form", "select", "input")
+#: Share of the extracted text (0-1) found in reader-comment threads
+#: (:func:`gitnews.prune.thread_text`) above which a page is refused.
+COMMENT_LIMIT = 0.5
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([a-z0-9][a-z0-9._:-]*)""", re.IGNORECASE)
@@ -212,7 +221,62 @@ def _titles(tree: object) -> PageTitles:
         return PageTitles(None, None)
 
 
-def extract_article(body: bytes, *, url: str | None = None) -> Article:
+def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned]
+             ) -> tuple[str | None, list[etree._Element] | None, str]:
+    """Prune the parsed page in place (caller holds the lock).
+
+    Returns ``(site headline, site body elements, comment-thread text)``.
+    Appends unmatched selectors to ``notes``.
+    """
+    headline = body = None
+    if site is not None:
+        for selector in site.remove:
+            found = select(tree, selector)
+            if not found:
+                notes.append(f"site rule remove {selector!r} of [sites.\"{site.host}\"] matched nothing")
+            pruned.extend(prune.prune_selected(tree, found, f"site rule remove {selector!r}"))
+    pruned.extend(prune.prune_page(tree))
+    if site is not None:
+        for selector in site.headline:
+            found = [t for t in (_clean("".join(e.itertext())) for e in select(tree, selector)) if t]
+            if found:
+                headline = found[0]
+                break
+            notes.append(f"site rule headline {selector!r} of [sites.\"{site.host}\"] matched nothing; "
+                         "the generic headline is used")
+        picked: list[etree._Element] = []
+        for selector in site.body:
+            found = select(tree, selector)
+            if not found:
+                notes.append(f"site rule body {selector!r} of [sites.\"{site.host}\"] matched nothing")
+            picked.extend(e for e in found if not any(e is p or any(a is p for a in e.iterancestors())
+                                                      for p in picked))
+        if picked:
+            body = []
+            for elem in picked:
+                dup = copy.deepcopy(elem)
+                dup.tail = None
+                prune.prune_selected(dup, [*dup.iter(*_NOT_TEXT), *dup.iter(etree.Comment)], "")
+                body.append(dup)
+        elif site.body:
+            notes[-1] += "; generic extraction is used for the body"
+    return headline, body, prune.thread_text(tree)
+
+
+def _refuse_comments(paragraphs: list[str], threads: str, where: str) -> None:
+    """Raise ExtractionError when most of the text is in reader-comment threads."""
+    total = sum(len(p) for p in paragraphs)
+    inside = sum(len(p) for p in paragraphs if len(p) >= 20 and p[:80] in threads)
+    if total and inside / total > COMMENT_LIMIT:
+        raise ExtractionError(
+            f"the text found in the page{where} is mostly reader comments ({inside * 100 // total} % of "
+            "its characters lie in a comment thread), not the article; nothing is stored. Give the "
+            "site a body selector in gitnews.toml ([sites.\"host\"] body = \"...\") and try it with "
+            "`gitnews run --dry-run --show-text URL`")
+
+
+def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | None = None,
+                    pruned: list[prune.Pruned] | None = None) -> Article:
     """Extract the article of one page, with one ``trafilatura.bare_extraction`` call.
 
     ``body``: the response body exactly as fetched (bytes, never decoded; see
@@ -230,8 +294,18 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
     prefers ``og:url``),
     ``extractor`` :data:`EXTRACTOR`.  Equal bytes give equal Articles.
 
+    Before extraction the page's tree is pruned (:mod:`gitnews.prune`:
+    comment sections, link blocks, and the ``remove`` selectors of ``site``,
+    the :class:`~gitnews.siterules.SiteRules` of the page's host); each
+    removed part is appended to ``pruned`` when a list is given (for
+    ``--show-text``).  ``site``'s ``headline`` and ``body`` selectors, when
+    they match, give the headline and the paragraphs; a selector that matches
+    nothing is named in the Article's ``notes`` and generic extraction is used.
+
     Raises :class:`ExtractionError` if the body is empty, binary or has no
-    markup at all, if trafilatura fails, or if the page yields no article text.
+    markup at all, if trafilatura fails, if the page yields no article text,
+    or if more than :data:`COMMENT_LIMIT` of that text lies in reader-comment
+    threads that pruning did not recognise (:func:`gitnews.prune.thread_text`).
     """
     where = f" of {url}" if url else ""
     if not body or not body.strip():
@@ -244,31 +318,41 @@ def extract_article(body: bytes, *, url: str | None = None) -> Article:
         raise ExtractionError(f"the response body{where} is {kind}, not an HTML page; "
                               "remove this URL or point it at the article's web page")
     options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
+    notes: list[str] = []
     with _TRAFILATURA_LOCK:  # one extraction at a time: see _TRAFILATURA_LOCK
         try:
-            # One parse: the page's own URL is read from the tree, which trafilatura
-            # then extracts (from a copy; the same result as from the text).
+            # One parse: the page's own URL and titles are read from the tree as
+            # served, then it is pruned and trafilatura extracts it (from a copy).
             tree = load_html(text)
             declared = declared_url(tree) if tree is not None else None
-            doc = trafilatura.bare_extraction(tree if tree is not None else text, **options)
+            titles = _titles(tree)
+            site_headline, site_body, threads = (None, None, "") if tree is None else _prepare(
+                tree, site, notes, [] if pruned is None else pruned)
+            doc = trafilatura.bare_extraction(text if tree is None else tree, **options)
         except Exception as err:  # a parser bug on hostile input must stay a per-page failure
             raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "
                                   f"{err!r}; check that the URL serves an HTML article") from err
         paragraphs: list[str] = []
-        if doc is not None and doc.body is not None:
+        if site_body is not None:
+            for elem in site_body:
+                _blocks(elem, paragraphs)
+        elif doc is not None and doc.body is not None:
             _blocks(doc.body, paragraphs)
-            titles = _titles(tree)
     paragraphs = [p for p in paragraphs if p]
+    if threads and paragraphs and site_body is None:
+        _refuse_comments(paragraphs, threads, where)
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
                               "the URL serves an HTML article, not an index page, a paywall or a non-HTML file")
     return Article(
-        headline=titles.headline or _one_line(doc.title) or _headline_from(paragraphs[0]),
+        headline=(site_headline or titles.headline or _one_line(getattr(doc, "title", None))
+                  or _headline_from(paragraphs[0])),
         paragraphs=tuple(paragraphs),
-        byline=_one_line(doc.author),
-        published_at=_one_line(doc.date),
+        byline=_one_line(getattr(doc, "author", None)),  # doc is None only with a site body rule
+        published_at=_one_line(getattr(doc, "date", None)),
         canonical_url=_one_line(declared),
         extractor=EXTRACTOR,
         social_title=titles.social_title,
         seo_title=titles.seo_title,
+        notes=tuple(notes),
     )

@@ -46,7 +46,7 @@ __all__ = ["Filters", "FilterSet", "Rule", "BUILTIN_RULES", "BUILTIN_HOST_RULES"
            "BLOCK_STARTS", "MAX_BACKWARD", "RIM", "RULES_VERSION"]
 
 #: Bumped whenever the built-in rules change (part of :attr:`Filters.digest`).
-RULES_VERSION = "1"
+RULES_VERSION = "2"  # 2: comment sections and link blocks pruned before extraction (gitnews.prune)
 
 #: Rules marked ``rim`` (bare numbers: counters) apply only to this many
 #: paragraphs at the start and at the end (inside, numbers are table cells).
@@ -269,11 +269,22 @@ class FilterSet:
 
     builtin: bool = True
     hosts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: ``[sites]`` of gitnews.toml (:func:`gitnews.siterules.parse_sites` input).
+    sites: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from .siterules import parse_sites
+
         self._compiled = {host: _compile_host_patterns(host, pats)
                           for host, pats in dict(self.hosts).items()}
         self._by_host: dict[str, Filters] = {}
+        self._sites = parse_sites(self.sites)
+
+    def site_for_url(self, url: str):  # noqa: ANN201 - gitnews.siterules.SiteRules | None
+        """The site rules (``[sites."host"]``) for ``url``'s host, or None."""
+        from .siterules import rules_for_url
+
+        return rules_for_url(self._sites, url)
 
     def for_host(self, host: str) -> Filters:
         host = (host or "").lower().rstrip(".")
@@ -290,6 +301,11 @@ class FilterSet:
             if _host_matches(key, host):
                 rules.extend(self._compiled[key])
                 patterns.extend(r.pattern.pattern for r in self._compiled[key])
+        from .siterules import rules_for_url
+
+        site = rules_for_url(self._sites, f"http://{host}/") if host else None
+        if site is not None:  # site rules change the text: part of the fingerprint
+            patterns.append(f"site {site.digest}")
         digest = _digest(self.builtin, tuple(patterns), host if self.builtin else "")
         found = Filters(rules=tuple(rules), blocks=BLOCK_STARTS if self.builtin else (),
                         digest=digest)

@@ -73,6 +73,8 @@ class Article:
     ``social_title`` (``og:title``, else ``twitter:title``) and ``seo_title``
     (``<title>``) are those titles as the page gives them (one line), or None
     when missing or when their words, site name removed, are the headline's.
+    ``notes``: what the extraction wants the user to know about this page
+    (a site rule that matched nothing), one sentence each.
     """
 
     headline: str
@@ -83,6 +85,7 @@ class Article:
     extractor: str = ""
     social_title: str | None = None
     seo_title: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ class ItemResult:
     """The outcome for one article (or one feed) in a run.
 
     ``message`` says what failed and what to do, for FAILED and SKIPPED items,
-    and why an item is HELD (or an UNCHANGED one alternating).
+    and why an item is HELD (or an UNCHANGED one alternating); for other
+    items it carries the extraction's notes (a site rule that matched nothing).
     ``version`` is the new version number for NEW, CHANGED and REMOVED items.
     """
 

@@ -151,7 +151,8 @@ def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
         gone = _soft404(work, page)
         if gone is not None:
             return CheckOutcome(work, page=page, soft404=gone)
-        article = (extract or extract_article)(page.body, url=page.final_url)
+        article = (extract or extract_article)(page.body, url=page.final_url,
+                                               site=filterset.site_for_url(page.final_url))
         text, fingerprint = _render(article, page, filterset)
         return CheckOutcome(work, page=page, article=article, text=text,
                             page_sha=page_sha256(page.body), fingerprint=fingerprint)
@@ -513,10 +514,18 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: _Pending, *, t: 
             return item
         return recorder.failed(work.url, f"{outcome.soft404}: not an article; check the link",
                                path=work.path, when=page.fetched_at)
-    return recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
+    item = recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
                                    text=outcome.text, feed=work.feed, path=work.path,
                                    aliases=work.aliases, page_sha=outcome.page_sha,
                                    fingerprint=outcome.fingerprint))
+    return _with_notes(item, outcome.article)
+
+
+def _with_notes(item: ItemResult, article: Article | None) -> ItemResult:
+    """``item`` with the extraction's notes (a site rule that matched nothing) in its message."""
+    if article is not None and article.notes:
+        item.message = "; ".join(filter(None, (item.message, *article.notes)))
+    return item
 
 
 def _backlog_row(w: _Work) -> dict:
@@ -723,7 +732,7 @@ def filter_set(archive: Archive):  # noqa: ANN201 - gitnews.filters.FilterSet
     from .filters import FilterSet
 
     settings = archive.config.filters
-    return FilterSet(builtin=settings.builtin, hosts=settings.hosts)
+    return FilterSet(builtin=settings.builtin, hosts=settings.hosts, sites=archive.config.sites)
 
 
 def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) -> None:  # noqa: ANN001
@@ -762,7 +771,9 @@ class Preview:
     """What ``gitnews run --dry-run --show-text URL`` shows for one URL.
 
     ``text``: the file text that would be stored; ``dropped``: the paragraphs the
-    boilerplate filters removed, with the rule that removed each; ``path``: the
+    boilerplate filters removed, with the rule that removed each; ``pruned``:
+    the parts of the page removed before extraction (:class:`gitnews.prune.Pruned`:
+    comment sections, link blocks, site ``remove`` rules); ``path``: the
     article's file (existing or new); ``item``: what a run would do (NEW,
     CHANGED, UNCHANGED, HELD ...); ``canonical``: the URL that names the article.
     """
@@ -775,6 +786,7 @@ class Preview:
     item: ItemResult
     path: str | None
     canonical: str
+    pruned: list = field(default_factory=list)
 
 
 def preview(archive: Archive, url: str) -> Preview:
@@ -793,7 +805,9 @@ def preview(archive: Archive, url: str) -> Preview:
     with make_fetcher(archive.config.fetch) as fetcher:
         fetcher.load_state(robots=archive.state.robots_rows(), hosts=archive.state.host_rows())
         page = fetcher.fetch(url)
-    article = extract_article(page.body, url=page.final_url)
+    pruned: list = []
+    article = extract_article(page.body, url=page.final_url, site=filterset.site_for_url(page.final_url),
+                              pruned=pruned)
     filters = filterset.for_url(page.final_url)
     explained = filters.explain(article.paragraphs)
     text = render_text(article.headline, [p for p, why in explained if why is None])
@@ -807,5 +821,5 @@ def preview(archive: Archive, url: str) -> Preview:
         recorder.close()
     return Preview(url=url, page=page, article=article, text=text,
                    dropped=[(p, why) for p, why in explained if why is not None],
-                   item=item, path=item.path,
-                   canonical=article_url(page.final_url, article.canonical_url))
+                   item=_with_notes(item, article), path=item.path,
+                   canonical=article_url(page.final_url, article.canonical_url), pruned=pruned)

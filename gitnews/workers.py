@@ -116,12 +116,12 @@ def _work(body: bytes, url: str | None, drop: Sequence[re.Pattern[str]]) -> tupl
     return ("ok", article, text)
 
 
-def _work_article(body: bytes, url: str | None) -> tuple:
+def _work_article(body: bytes, url: str | None, site=None) -> tuple:  # noqa: ANN001
     """Run in a worker: ``("ok", article)`` or ``("error", message)``."""
     from .extract import extract_article
 
     try:
-        return ("ok", extract_article(body, url=url))
+        return ("ok", extract_article(body, url=url, site=site))
     except GitnewsError as exc:
         return ("error", str(exc))
     except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
@@ -226,7 +226,7 @@ class ExtractionPool:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def extract_article(self, body: bytes, *, url: str | None = None) -> Article:
+    def extract_article(self, body: bytes, *, url: str | None = None, site=None) -> Article:  # noqa: ANN001
         """:func:`gitnews.extract.extract_article` in a worker process (the run's
         boilerplate filters and rendering stay in the calling thread).
 
@@ -238,8 +238,8 @@ class ExtractionPool:
         if pool is None:
             from .extract import extract_article
 
-            return extract_article(body, url=url)
-        result = self._run(pool, _work_article, body, url)
+            return extract_article(body, url=url, site=site)
+        result = self._run(pool, _work_article, body, url, site)
         if result[0] == "error":
             raise ExtractionError(result[1])
         return result[1]

@@ -170,6 +170,8 @@ def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None
             kind = f" ({item.change_kind})" if item.change_kind else ""
             out.print(f"{prefix}{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
                       f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
+            if item.message and item.kind == "article":  # e.g. a site rule that matched nothing
+                out.print(f"{prefix}{'':9} {item.message}", markup=False, highlight=False)
         elif item.outcome is Outcome.HELD or (item.message and item.kind == "article"
                                               and item.outcome is Outcome.UNCHANGED):
             out.print(f"{prefix}{item.outcome.value:9} {item.path or item.url}: {item.message}",
@@ -441,6 +443,10 @@ def _show_text(archive, url: str) -> None:  # noqa: ANN001
               f"{len(shown.text.encode('utf-8'))} bytes)", markup=False, highlight=False)
     if item.message:
         err.print(f"--- {item.message}", markup=False, highlight=False)
+    err.print(f"--- {len(shown.pruned)} part(s) of the page pruned before extraction"
+              + (":" if shown.pruned else ""), markup=False, highlight=False)
+    for part in shown.pruned:
+        err.print(f"  [{part.rule}] {part.text}", markup=False, highlight=False)
     err.print(f"--- {len(shown.dropped)} paragraph(s) dropped by the boilerplate filters"
               + (":" if shown.dropped else ""), markup=False, highlight=False)
     for paragraph, rule in shown.dropped:
