@@ -57,6 +57,7 @@ from .trailers import format_time
 from .urls import url_key
 
 if TYPE_CHECKING:
+    from .filters import FilterSet
     from .workers import ExtractionPool, PendingArticle
 
 __all__ = ["ImportItem", "ImportResult", "ImportProgress", "import_warcs", "import_wayback",
@@ -237,10 +238,12 @@ AHEAD_PER_PROCESS = 4
 _ExtractFunc = Callable[[_Planned, _Loaded], Article]
 
 
-def _extract_here(p: _Planned, loaded: _Loaded) -> Article:
+def _extract_here(p: _Planned, loaded: _Loaded, filterset: FilterSet) -> Article:
+    """The capture's article, with the site rules of its host (``[sites]``), as `run` does."""
     from .extract import extract_article
 
-    return extract_article(loaded.body, url=loaded.final_url)
+    return extract_article(loaded.body, url=loaded.final_url,
+                           site=filterset.site_for_url(loaded.final_url))
 
 
 def _stopping(result: ImportResult, stop: threading.Event | None,
@@ -278,17 +281,18 @@ def _import_planned(archive: Archive, planned: list[_Planned],
     from .filters import FilterSet
     from .workers import ExtractionPool, processes_for
 
-    settings = archive.config.filters  # the same boilerplate filters as `gitnews run`
-    filterset = FilterSet(builtin=settings.builtin, hosts=settings.hosts)
+    settings = archive.config.filters  # the same boilerplate filters and site rules as `gitnews run`
+    filterset = FilterSet(builtin=settings.builtin, hosts=settings.hosts, sites=archive.config.sites)
     processes = processes_for(len(planned)) if read_ahead else 0
     # The workers start before the transaction, so that they never hold fast-import's pipe.
     pool = ExtractionPool(processes, die_with_parent=True) if processes else None
     try:
         tx = archive.transaction()
         recorder = Recorder(archive, tx)
-        ahead = (_ReadAhead(planned, load, pool, window=AHEAD_PER_PROCESS * processes)
+        ahead = (_ReadAhead(planned, load, pool, filterset, window=AHEAD_PER_PROCESS * processes)
                  if pool is not None else None)
-        read, extract = (ahead.read, ahead.extract) if ahead is not None else (load, _extract_here)
+        read, extract = ((ahead.read, ahead.extract) if ahead is not None
+                         else (load, lambda p, loaded: _extract_here(p, loaded, filterset)))
         seen: set[tuple] = set()
         last: dict[str, tuple[str, str]] = {}
         try:
@@ -327,8 +331,9 @@ class _ReadAhead:
     """
 
     def __init__(self, planned: list[_Planned], load: Callable[[_Planned], _Loaded],
-                 pool: ExtractionPool, *, window: int) -> None:
+                 pool: ExtractionPool, filterset: FilterSet, *, window: int) -> None:
         self._planned, self._load, self._pool = planned, load, pool
+        self._filterset = filterset
         self._window = max(1, window)
         self._next = 0        # the next position to consider reading
         self._now = 0         # the position being recorded
@@ -369,7 +374,8 @@ class _ReadAhead:
             return exc, None
         if not _extractable(p, loaded):
             return loaded, None
-        return loaded, self._pool.submit_article(loaded.body, url=loaded.final_url)
+        return loaded, self._pool.submit_article(
+            loaded.body, url=loaded.final_url, site=self._filterset.site_for_url(loaded.final_url))
 
     def read(self, p: _Planned) -> _Loaded:
         """The bytes of the capture being recorded (read ahead, else now)."""
@@ -385,7 +391,7 @@ class _ReadAhead:
         """Its article: from the worker it was queued in, else extracted now, here."""
         taken, self._taken = self._taken, None
         if taken is None:
-            return _extract_here(p, loaded)
+            return _extract_here(p, loaded, self._filterset)
         return taken.result()
 
 

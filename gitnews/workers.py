@@ -244,7 +244,8 @@ class ExtractionPool:
             raise ExtractionError(result[1])
         return result[1]
 
-    def submit_article(self, body: bytes, *, url: str | None = None) -> PendingArticle:
+    def submit_article(self, body: bytes, *, url: str | None = None,
+                       site=None) -> PendingArticle:  # noqa: ANN001 - siterules.SiteRules
         """Start :meth:`extract_article` of one page and return at once.
 
         The page waits in the pool's queue until a worker is free; the caller
@@ -254,13 +255,13 @@ class ExtractionPool:
         """
         pool = self._pool
         if pool is None:
-            return PendingArticle(self, None, body, url)
+            return PendingArticle(self, None, body, url, site)
         try:
-            future = pool.submit(_work_article, body, url)
+            future = pool.submit(_work_article, body, url, site)
         except BrokenProcessPool:
             self._broken(pool)
-            return PendingArticle(self, None, body, url)
-        return PendingArticle(self, future, None, url)
+            return PendingArticle(self, None, body, url, site)
+        return PendingArticle(self, future, None, url, site)
 
     def _broken(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -325,8 +326,9 @@ class PendingArticle:
     """The extraction of one page started by :meth:`ExtractionPool.submit_article`."""
 
     def __init__(self, owner: ExtractionPool, future: Future | None, body: bytes | None,
-                 url: str | None) -> None:
+                 url: str | None, site=None) -> None:  # noqa: ANN001 - siterules.SiteRules
         self._owner, self._future, self._body, self._url = owner, future, body, url
+        self._site = site
 
     def result(self) -> Article:
         """Wait for the page's :class:`~gitnews.models.Article`.
@@ -338,7 +340,7 @@ class PendingArticle:
         """
         future = self._future
         if future is None:
-            result = _work_article(self._body, self._url)
+            result = _work_article(self._body, self._url, self._site)
         else:
             try:
                 result = future.result()

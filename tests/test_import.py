@@ -362,3 +362,28 @@ def test_sigint_commits_what_was_imported_prints_the_summary_and_exits_130(tmp_p
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(version_commits(archive)) == 160
     assert_versions_consistent(archive)
+
+
+@pytest.mark.parametrize("processes", ["0", "2"])
+def test_import_applies_the_site_rules_as_run_does(tmp_path, processes):
+    """``[sites."host"] remove`` prunes the captured page before extraction in an import too
+    (in this process and in extraction worker processes), so that a later `gitnews run` of the
+    same page finds the same text, not a false version."""
+    warc = tmp_path / "seed.warc.gz"
+    write_warc(warc, [Rec("response", SEED_URL, SEED_T1, SEED_V1)])
+    plain, ruled = tmp_path / "plain", tmp_path / "ruled"
+    environ = {**env(), "GITNEWS_EXTRACT_PROCESSES": processes}
+    for archive in (plain, ruled):
+        run_gitnews("init", "--archive", str(archive), env=environ, check=True)
+    text = (plain / "gitnews.toml").read_text()
+    assert run_gitnews("import", "--archive", str(plain), str(warc), env=environ).returncode == 0
+    paragraphs = (plain / SEED_PATH).read_text().split("\n\n")[1:]
+    target = paragraphs[1]
+    words = " ".join(target.split()[:6]).replace("'", "")
+    (ruled / "gitnews.toml").write_text(
+        text + f'\n[sites."theguardian.com"]\nremove = ["//p[contains(., \'{words}\')]"]\n')
+    git(ruled, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "rule")
+    r = run_gitnews("import", "--archive", str(ruled), str(warc), env=environ)
+    assert r.returncode == 0, r.stdout + r.stderr
+    stored = (ruled / SEED_PATH).read_text().split("\n\n")[1:]
+    assert target not in stored and stored == [p for p in paragraphs if p != target]
