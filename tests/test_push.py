@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -335,6 +336,10 @@ def test_the_same_feed_added_in_two_copies_needs_no_merge_commit(tmp_path):
     subprocess.run(["git", "clone", "-q", str(remote), str(other)], check=True)
     for copy in (other, archive):
         run_gitnews("add", "--feed", feed, "--archive", str(copy), env=env(), check=True)
+        # Two commits of one second with the same parent, tree and message are one commit:
+        # a second later, the copies' commits differ, as they do when made on two machines.
+        time.sleep(1.1)
+    assert head(other) != head(archive)
     run_gitnews("push", "--archive", str(other), env=env(), check=True)
     theirs = head(remote)
 
