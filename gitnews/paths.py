@@ -114,6 +114,7 @@ def article_path(url: str, *, hashed: bool = False) -> str:
     lossy = hashed
 
     raw_segments = [s for s in parts.path.split("/")]
+    lossy |= "//" in parts.path  # empty segments are dropped: `/` and `//` would share a file
     if raw_segments and raw_segments[0] == "":
         raw_segments = raw_segments[1:]
     while raw_segments and raw_segments[-1] == "":

@@ -27,11 +27,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from .errors import ConfigError
+
+if TYPE_CHECKING:  # lxml is imported where a selector is compiled: reading commands need none
+    from lxml import etree
 
 __all__ = ["SiteRules", "parse_sites", "rules_for_url", "select"]
 
@@ -58,6 +60,8 @@ class SiteRules:
 @lru_cache(maxsize=512)
 def _compiled(selector: str) -> etree.XPath:
     """The XPath of ``selector``; raises ValueError with the reason when invalid."""
+    from lxml import etree
+
     text = selector.strip()
     if not text:
         raise ValueError("an empty selector")
@@ -77,6 +81,8 @@ def _compiled(selector: str) -> etree.XPath:
 def select(root: etree._Element, selector: str) -> list[etree._Element]:
     """The elements of the tree ``root`` that ``selector`` (CSS or XPath) matches,
     in document order (text or attribute results of an XPath are ignored)."""
+    from lxml import etree
+
     found = _compiled(selector)(root)
     if not isinstance(found, list):
         return []

@@ -12,6 +12,7 @@ from conftest import DATA, git
 from gitnews.archive import init_archive, open_archive
 from gitnews.errors import GitnewsError
 from gitnews.extract import extract_article
+from gitnews.filters import FilterSet
 from gitnews.importer import _Loaded, _Planned, _ReadAhead, import_warcs
 from gitnews.models import Outcome
 from gitnews.workers import ENV_PROCESSES, ExtractionPool
@@ -135,7 +136,7 @@ def test_read_ahead_holds_at_most_its_window_and_drops_what_is_skipped():
                        content_type="text/html", body=pages[p.order % 3], source=p.source)
 
     with ExtractionPool(1) as pool:
-        ahead = _ReadAhead(planned, load, pool, window=3)
+        ahead = _ReadAhead(planned, load, pool, FilterSet(), window=3)
         got, last = {}, {}
         for n, p in enumerate(planned):
             ahead.advance(n)

@@ -92,6 +92,9 @@ def test_first_version_and_an_edit_carry_page_hash_and_change_kind(archive):
                       b"<title>BBC NEWS | England | Bradford | Man remanded over killing", page_b)
     headline = headline.replace(b'content="Son-in-law remanded over killing"',
                                 b'content="Man remanded over killing"')
+    # ... and the headline a reader sees (this page has no <h1>: its <div class="sh">).
+    headline = edited(b"\t\t\t\t\tSon-in-law remanded over killing\n",
+                      b"\t\t\t\t\tMan remanded over killing\n", headline)
     (item,) = run(archive, capture(headline, at=T0 + timedelta(hours=2), byline="A Reporter"))
     assert item.change_kind == "headline"
 
