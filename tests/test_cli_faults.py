@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_gitnews
-from versions_support import SEED_URL, add_versions, seed_archive
+from versions_support import add_versions, seed_archive
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SEED_HEADLINE = "Gaps remain in tackling child sexual exploitation, Ofsted finds"
