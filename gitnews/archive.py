@@ -173,10 +173,15 @@ def require_archive(path: Path | str) -> Path:
     where = str(path) if path.is_absolute() else f"{path} ({path.absolute()})"
     others = ([p.name for p in path.iterdir() if p.name not in ("README.md", ".git")]
               if path.is_dir() else [])
-    if others or (path.exists() and not path.is_dir()):
+    if path.exists() and not path.is_dir():
+        raise ArchiveError(
+            f"no gitnews archive at {where}: it is a file, not a folder; give the archive's "
+            "folder with --archive (or GITNEWS_ARCHIVE), or create an archive in an "
+            "empty or new folder with `gitnews init --archive FOLDER`")
+    if others:
         raise ArchiveError(
             f"no gitnews archive at {where}: it holds other files "
-            f"({', '.join(sorted(others)[:3]) or path.name}); give the archive's "
+            f"({', '.join(sorted(others)[:3])}); give the archive's "
             "folder with --archive (or GITNEWS_ARCHIVE), or create an archive in an "
             "empty or new folder with `gitnews init --archive FOLDER`")
     hint = ""

@@ -14,8 +14,8 @@ An ``ARTICLE`` argument may be (tried in this order):
 3. a URL that gitnews never saw but whose archive path
    (:func:`gitnews.paths.article_path`) is an article's file;
 4. when nothing else matches, a piece of the headline (the cached headline of
-   the latest version, compared case-insensitively): the one article whose
-   headline contains the text.  When two or more do, they are listed (up to
+   the latest version, compared case-insensitively, both in Unicode NFC): the
+   one article whose headline contains the text.  When two or more do, they are listed (up to
    :data:`MAX_LISTED`) and none is chosen.
 
 When nothing matches, :class:`~gitnews.errors.NotFoundError` says so and
@@ -129,14 +129,22 @@ def resolve_article(state: State, text: str, *,
     for path in _path_candidates(text, archive_dir):
         if path.casefold() in folded:
             return folded[path.casefold()]
-    needle = " ".join(text.split()).casefold()
+    needle = _fold(text)
     if needle:
-        hits = [r for r in records if needle in " ".join((r.headline or "").split()).casefold()]
+        hits = [r for r in records if needle in _fold(r.headline or "")]
         if len(hits) == 1:
             return hits[0]
         if hits:
             raise _ambiguous(text, hits)
     raise _not_found(text, records)
+
+
+def _fold(text: str) -> str:
+    """``text`` for a caseless headline match: runs of white space made one space, Unicode
+    NFC (a piece typed in NFD, as macOS may, matches the NFC headline), case folded and
+    NFC again (folding can decompose: Unicode's canonical caseless match, section 3.13)."""
+    nfc = unicodedata.normalize("NFC", " ".join(text.split()))
+    return unicodedata.normalize("NFC", nfc.casefold())
 
 
 def _ambiguous(text: str, hits: Sequence[ArticleRecord]) -> NotFoundError:

@@ -303,9 +303,12 @@ def canonical_url(url: str, *, _resolve: bool = True) -> str:
         raise BlockedURLError(f"not a valid URL: {raw!r} ({exc})", url=raw) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
+        hint = ""  # `theguardian.com/x` typed without its scheme: say what was meant
+        if not scheme and "." in raw.split("/", 1)[0].strip(".") and not raw.startswith("."):
+            hint = f"; did you mean 'https://{raw}'?"
         raise BlockedURLError(
-            f"only http and https URLs are fetched, not {scheme or 'a relative URL'!s}: {raw!r}",
-            url=raw)
+            f"only http and https URLs are fetched, not {scheme or 'a relative URL'!s}: {raw!r}"
+            + hint, url=raw)
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise BlockedURLError(f"URL has no host: {raw!r}", url=raw)

@@ -77,7 +77,8 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
 @command("feed")
 def feed_cmd(
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", help="Write the feed to FILE (default: standard output).",
+        "--output", "-o", metavar="FILE",
+        help="Write the feed to FILE (default, or `-`: standard output).",
         dir_okay=False)] = None,
     host: Annotated[Optional[str], typer.Option(
         "--host", metavar="HOST",
@@ -99,6 +100,8 @@ def feed_cmd(
 
     if host and article:
         fail("give --host or --article, not both", code=EXIT_USAGE)
+    if output is not None and str(output) == "-":  # `-o -`: standard output, as usual
+        output = None
     with open_archive(archive) as arc:
         base = _site_url(arc, site_url)
         name, author = archive_id(arc.repo), arc.config.archive.author_name or "gitnews"

@@ -132,14 +132,20 @@ def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
 
     Columns that do not fit are left out, PATH first, then FIRST SEEN (``--json``
     has them all); then the headline and the host are cut (``…``), the
-    headline to no less than 20 characters.
+    headline to no less than 20 characters. A headline takes whatever room is left;
+    with ``width`` None nothing is cut.
     """
     from ..timeline import article_host
 
     hosts = [article_host(r.url) for r in records]
     heads = [(r.headline or "") + (" (removed)" if r.removed else "") for r in records]
-    host_w = min(24, max(4, *(len(h) for h in hosts)))
-    head_w = min(50, max(8, *(len(h) for h in heads)))
+    host_full = max(4, *(len(h) for h in hosts))
+    head_full = max(8, *(len(h) for h in heads))
+    # Without a width (a pipe) every column is whole; with one, the host and headline
+    # start at 24 and 50 characters (to decide which columns fit) and the headline then
+    # takes the room left over.
+    host_w = host_full if width is None else min(24, host_full)
+    head_w = head_full if width is None else min(50, head_full)
     path_w = max(4, *(len(r.path) for r in records))
     show_first, show_path = True, True
 
@@ -156,6 +162,8 @@ def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
             head_w = max(20, head_w - (total() - width))
         if total() > width:
             host_w = max(4, host_w - (total() - width))
+        if total() < width:
+            head_w = min(head_full, head_w + (width - total()))
     cols = [f"{'VERSIONS':>8}"] + ([f"{'FIRST SEEN':20}"] if show_first else []) + [
         f"{'LAST CHANGED':20}", f"{'HOST':{host_w}}", f"{'HEADLINE':{head_w}}"] + (
         ["PATH"] if show_path else [])
@@ -217,6 +225,8 @@ def list_cmd(
         _write_json(list_json(records))
         return
     if not records:
+        if limit == 0:  # asked for none: there is nothing to say about the archive
+            return
         typer.echo("No articles match." if (host or changed or since or until) else
                    "The archive has no articles yet: `gitnews add URL`, then `gitnews run`.",
                    err=True)
@@ -359,18 +369,29 @@ def show_cmd(
 
 # -- diff -----------------------------------------------------------------------------------
 
+def _no_unknown_option(ctx: typer.Context, *values: str | None) -> None:
+    """``diff`` lets unknown options through (so that ``-2`` is a version number): an
+    argument that starts with ``-`` and is not a whole number is an option it does not
+    have, refused as click refuses one ("No such option", status 2) in other commands."""
+    for value in values:
+        if value is not None and value.startswith("-") and len(value) > 1:
+            try:
+                int(value)
+            except ValueError:
+                ctx.fail(f"No such option: {value.split('=', 1)[0]}")
+
+
 def _version_number(value: str, what: str) -> int:
     try:
         return int(value)
     except ValueError:
-        if value.startswith("-"):
-            fail(f"no such option: {value} (see `gitnews diff --help`)", code=EXIT_USAGE)
         fail(f"{what} must be a version number (1, 2, ... or -1 for the latest), not {value!r}",
              code=EXIT_USAGE)
 
 
 @command("diff", context_settings={"ignore_unknown_options": True})
 def diff_cmd(
+    ctx: typer.Context,
     article: ArticleArg,
     a: Annotated[Optional[str], typer.Argument(
         metavar="A", help="Old version (default: the one before the latest; negative counts "
@@ -398,6 +419,10 @@ def diff_cmd(
     from ..archive import open_archive
     from ..render import diff_json, html_page, side_by_side, unified, word_text
 
+    _no_unknown_option(ctx, article, a, b)
+    if json_out and fmt.value != "json" and ctx.get_parameter_source("fmt").name != "DEFAULT":
+        ctx.fail(f"--json and --format {fmt.value} conflict: --json is --format json; give "
+                 "one of them")
     fmt = "json" if json_out else fmt.value
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
