@@ -221,9 +221,10 @@ def _titles(tree: object) -> PageTitles:
         return PageTitles(None, None)
 
 
-def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned]
-             ) -> tuple[str | None, list[etree._Element] | None, str]:
-    """Prune the parsed page in place (caller holds the lock).
+def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned],
+             *, generic: bool = True) -> tuple[str | None, list[etree._Element] | None, str]:
+    """Prune the parsed page in place (caller holds the lock); ``generic``: also
+    the generic prunings (:func:`gitnews.prune.prune_page`).
 
     Returns ``(site headline, site body elements, comment-thread text)``.
     Appends unmatched selectors to ``notes``.
@@ -235,7 +236,8 @@ def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pru
             if not found:
                 notes.append(f"site rule remove {selector!r} of [sites.\"{site.host}\"] matched nothing")
             pruned.extend(prune.prune_selected(tree, found, f"site rule remove {selector!r}"))
-    pruned.extend(prune.prune_page(tree))
+    if generic:
+        pruned.extend(prune.prune_page(tree))
     if site is not None:
         for selector in site.headline:
             found = [t for t in (_clean("".join(e.itertext())) for e in select(tree, selector)) if t]
@@ -276,7 +278,7 @@ def _refuse_comments(paragraphs: list[str], threads: str, where: str) -> None:
 
 
 def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | None = None,
-                    pruned: list[prune.Pruned] | None = None) -> Article:
+                    pruned: list[prune.Pruned] | None = None, generic_pruning: bool = True) -> Article:
     """Extract the article of one page, with one ``trafilatura.bare_extraction`` call.
 
     ``body``: the response body exactly as fetched (bytes, never decoded; see
@@ -298,7 +300,9 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
     comment sections, link blocks, and the ``remove`` selectors of ``site``,
     the :class:`~gitnews.siterules.SiteRules` of the page's host); each
     removed part is appended to ``pruned`` when a list is given (for
-    ``--show-text``).  ``site``'s ``headline`` and ``body`` selectors, when
+    ``--show-text``).  ``generic_pruning=False`` skips the generic prunings
+    (comments, link blocks; site rules still apply): ``gitnews add`` measures
+    how much of such a page is links (:func:`gitnews.tracking.link_text_share`).  ``site``'s ``headline`` and ``body`` selectors, when
     they match, give the headline and the paragraphs; a selector that matches
     nothing is named in the Article's ``notes`` and generic extraction is used.
 
@@ -327,7 +331,7 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
             declared = declared_url(tree) if tree is not None else None
             titles = _titles(tree)
             site_headline, site_body, threads = (None, None, "") if tree is None else _prepare(
-                tree, site, notes, [] if pruned is None else pruned)
+                tree, site, notes, [] if pruned is None else pruned, generic=generic_pruning)
             doc = trafilatura.bare_extraction(text if tree is None else tree, **options)
         except Exception as err:  # a parser bug on hostile input must stay a per-page failure
             raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "

@@ -47,7 +47,7 @@ from .schedule import Policy, next_check, wait_s
 from .state import ArticleRecord
 from .trailers import format_time
 from .trailers import parse_time as _parse_time
-from .urls import is_front_page, is_section_front, url_key
+from .urls import is_front_page, is_section_front, is_site_root, url_key
 
 __all__ = ["run", "watch", "next_due_at", "preview", "Preview", "filter_set", "CheckOutcome",
            "ProgressCallback", "Abandoned", "MIN_SLEEP_S", "GONE_STATUSES"]
@@ -121,8 +121,16 @@ def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa
 
 
 def _soft404(work: _Work, page: Page) -> str | None:
-    """Why a redirected ``page`` means the article is gone, or None."""
-    if not page.redirects or is_section_front(work.url):  # a front page tracked on purpose
+    """Why a redirected ``page`` means the article is gone, or None: a redirect to
+    the site's front page (:func:`~gitnews.urls.is_site_root`) always does, unless
+    the tracked URL is itself a front page; a redirect to a section front or an
+    ancestor (:func:`~gitnews.urls.is_front_page`) does unless the tracked URL is
+    a section front itself (tracked on purpose)."""
+    if not page.redirects or is_site_root(work.url):  # a front page tracked on purpose
+        return None
+    if is_site_root(page.final_url):
+        return f"{work.url} now redirects to {page.final_url}, the site's front page"
+    if is_section_front(work.url):  # a section front tracked on purpose
         return None
     if is_front_page(page.final_url, article=work.url):
         return f"{work.url} now redirects to {page.final_url}, the site's front page or a section front"

@@ -49,7 +49,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 from .errors import BlockedURLError
 
 __all__ = ["TRACKING_PARAMS", "TRACKING_PREFIXES", "canonical_url", "url_key", "is_fetchable",
-           "identity_key", "same_site", "site_of", "is_front_page", "is_section_front",
+           "identity_key", "same_site", "site_of", "is_front_page", "is_section_front", "is_site_root",
            "article_url"]
 
 #: Query parameters that track a click and never identify an article
@@ -375,21 +375,59 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
+#: Words that name sections on news sites (``/uk_politics/``, ``/world-news/``): a path
+#: segment of several words is a section name only when all of them are such words.
+SECTION_WORDS = frozenset("""
+    news world uk us usa europe asia africa americas america australia middle east west north
+    south latin canada china india local national international politics political business
+    economy economics money finance markets tech technology science health education
+    environment climate sport sports football soccer culture arts art entertainment music film
+    films movies tv television books life lifestyle style fashion food travel opinion opinions
+    comment editorial editorials analysis features feature society media law crime weather
+    obituaries religion faith family home homepage latest top breaking live video videos
+    audio photos pictures blog blogs magazine english edition hi lo regional england scotland
+    wales ireland northern region regions city metro global
+""".split())
+
+_WORD_SPLIT = re.compile(r"[-_+\s]+")
+
+
 def _section_like(segment: str) -> bool:
     """A path segment that names a section, not an article: no id (3+ digits),
-    at most three words, no file extension."""
+    no file extension, and either a single word (``news``, ``europe``, ``hi``, ``1``)
+    or words that all name sections (:data:`SECTION_WORDS`: ``uk_politics``,
+    ``world-news``).  A slug of other words (``feed-link``, ``bitcoin-crash``,
+    ``the-week``) is an article's."""
     text = unquote(segment)
     if _LONG_NUMBER.search(text) or "." in text:
         return False
-    return len([w for w in re.split(r"[-_+\s]+", text) if w]) <= 3
+    words = [w for w in _WORD_SPLIT.split(text) if w]
+    return len(words) == 1 or (0 < len(words) <= 3
+                               and all(w.lower() in SECTION_WORDS for w in words))
+
+
+def is_site_root(url: str) -> bool:
+    """True if ``url`` is a site's front page: the root (``/``) or a home page
+    name (``/index.html``, ``/home``, ``/default.aspx``), without query.  False
+    for URLs that cannot be parsed."""
+    try:
+        parts = urlsplit(canonical_url(url))
+    except Exception:  # noqa: BLE001
+        return False
+    return (parts.path in ("", "/") or bool(_HOME_NAMES.match(parts.path))) and not parts.query
 
 
 def is_section_front(url: str) -> bool:
     """True if ``url`` looks like a site's root or a section front: the root
     (``/``, ``/index.html``, ``/home``) or a path without query of at most three
-    segments that each look like section names (``/news``, ``/world/europe/``,
-    ``/1/hi/uk_politics/``), not an article (an id of 3+ digits, four or more
-    words in a slug, a file name)."""
+    segments that each look like section names (:func:`_section_like`: ``/news``,
+    ``/world/europe/``, ``/1/hi/uk_politics/``), not an article (an id of 3+
+    digits, a file name, a slug of words that are not section words:
+    ``/news/feed-link``, ``/story/bitcoin-crash/``, ``/p/the-week``, ``/café-story``).
+
+    The rule is a guess from the URL alone, so it leans towards "an article": a
+    single-word article slug under few segments (``/news/bitcoin``) still looks
+    like a section."""
     try:
         parts = urlsplit(canonical_url(url))
     except Exception:  # noqa: BLE001

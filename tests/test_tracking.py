@@ -160,6 +160,41 @@ def test_add_says_what_each_url_is_and_refuses_what_is_none(polite_proxy, tmp_pa
         "http://www.christiandailyreporter.com/"
 
 
+def test_add_refuses_a_near_empty_page_and_a_link_list_at_any_path_and_finds_feeds_anywhere(
+        polite_proxy, tmp_path):
+    # Trial issue 4: the real link-list homepage at a section-like path (its link
+    # blocks are pruned before extraction, which hid its links), a page that is only
+    # <p>Hi</p>, and both with a <link rel=alternate> feed at an article-like path.
+    home = HOMEPAGE.read_bytes()
+    feed_link = b'<link rel="alternate" type="application/rss+xml" href="/cdr/feed.xml">'
+    with_feed = home.replace(b"</head>", feed_link + b"\n</head>", 1)
+    assert with_feed != home
+    hi = b"<html><head><title>Hi</title></head><body><p>Hi</p></body></html>"
+    hi_feed = hi.replace(b"</head>", feed_link + b"</head>")
+    site = "http://www.christiandailyreporter.com"
+    polite_proxy.route(f"{site}/world/europe/", Reply(body=home))
+    polite_proxy.route(f"{site}/cdr-feed.html", Reply(body=with_feed))
+    polite_proxy.route("http://hi.example/hi.html", Reply(body=hi))
+    polite_proxy.route("http://hi.example/story/hi-feed.html", Reply(body=hi_feed))
+    archive = init_test_archive(tmp_path / "a")
+    r = run_gitnews("add", "--archive", str(archive), f"{site}/world/europe/",
+                    "http://hi.example/hi.html", f"{site}/cdr-feed.html",
+                    "http://hi.example/story/hi-feed.html")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "ARTICLE" not in r.stdout, r.stdout
+    failed = {line.split(": ", 1)[0].removeprefix("FAILED").strip(): line.split(": ", 1)[1]
+              for line in r.stderr.splitlines() if line.startswith("FAILED")}
+    assert set(failed) == {f"{site}/world/europe/", "http://hi.example/hi.html"}, r.stderr
+    assert "an index page" in failed[f"{site}/world/europe/"]
+    assert "almost no text (2 characters" in failed["http://hi.example/hi.html"]
+    assert f"FEED     {site}/cdr-feed.html: a page with 1 feed: {site}/cdr/feed.xml\n" in r.stdout
+    assert ("FEED     http://hi.example/story/hi-feed.html: a page with 1 feed: "
+            "http://hi.example/cdr/feed.xml\n") in r.stdout
+    config = tomllib.loads(_head_config(archive))
+    assert config["articles"] == [] and config["feeds"] == [f"{site}/cdr/feed.xml",
+                                                             "http://hi.example/cdr/feed.xml"]
+
+
 def test_a_failed_robots_txt_at_add_does_not_promise_a_retry(polite_proxy, tmp_path):
     polite_proxy.route("http://flaky.example/robots.txt", Reply(500, b"oops\n",
                                                                 content_type="text/plain"))
@@ -229,7 +264,11 @@ def test_link_text_share_tells_the_real_homepage_from_the_real_article():
 
     home = HOMEPAGE.read_bytes()
     page = (SEED / "pages" / "gaps-remain-v1.html").read_bytes()
-    assert link_text_share(home, extract_article(home).paragraphs) >= INDEX_LINK_SHARE
+    # measured on the text extracted without the generic pruning, which removes the
+    # homepage's link blocks (and so hid its links: 0.54 after pruning)
+    assert link_text_share(home, extract_article(home, generic_pruning=False).paragraphs) \
+        >= INDEX_LINK_SHARE
+    assert link_text_share(page, extract_article(page, generic_pruning=False).paragraphs) < 0.2
     assert link_text_share(page, extract_article(page).paragraphs) < 0.2
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gitnews.paths import article_path
 from gitnews.urls import (article_url, canonical_url, identity_key, is_front_page,
-                          is_section_front, same_site, site_of)
+                          is_section_front, is_site_root, same_site, site_of)
 
 ARTICLE = "https://www.theguardian.com/world/2020/jan/20/some-story-slug"
 
@@ -79,12 +79,20 @@ def test_same_site_uses_the_public_suffix_list():
     ("http://x.org/2016/sep/29/gaps-remain", False),
     ("http://x.org/news/world-us-canada-33646875", False),
     ("http://x.org/a-story-slug-with-many-words", False),
+    # short article slugs (trial issue 1): a slug of words that are not section words
+    ("http://a.test/news/feed-link", False), ("http://c.test/caf%C3%A9-story", False),
+    ("https://www.wired.com/story/bitcoin-crash/", False), ("https://x.substack.com/p/the-week", False),
+    ("http://x.org/world-news/", True), ("http://x.org/uk-politics", True),
 ])
 def test_section_fronts(url, front):
     assert is_section_front(url) is front
 
 
 def test_soft_404_is_a_redirect_to_the_root_or_an_ancestor():
+    # the root is a front page whatever the article's path, short slugs included
+    assert is_front_page("http://c.test/", article="http://c.test/caf\u00e9-story")
+    assert is_site_root("http://c.test/") and is_site_root("http://c.test/index.html")
+    assert not is_site_root("http://c.test/news/") and not is_site_root("http://c.test/?p=1")
     art = "http://news.bbc.co.uk/1/hi/uk_politics/7984711.stm"
     assert is_front_page("http://news.bbc.co.uk/", article=art)
     assert is_front_page("http://news.bbc.co.uk/1/hi/uk_politics/", article=art)
@@ -112,6 +120,9 @@ def test_rel_canonical_is_one_validated_hop():
     # a Wayback capture names the original page: not the same site, so not followed
     wb = "http://web.archive.org/web/20190101000000/http://example.com/a/story-123"
     assert article_url(wb, "http://example.com/a/story-123") == wb
+    # a short slug is an article, not a section front: its canonical link is taken
+    assert article_url("http://a.test/news/feed-link", "http://a.test/news/canonical-story") == \
+        "http://a.test/news/canonical-story"
     # tracking parameters on the canonical link are removed too
     assert article_url(page, good + "?utm_source=x") == good
 
@@ -205,3 +216,20 @@ _letters = st.text(alphabet=st.sampled_from("aeiouyncszAEIOU\u00e9\u00fc\u00c5\u
                                             "\u1112\u1161\u11ab-"), min_size=1, max_size=12)
 
 
+
+
+_slug_word = st.from_regex(r"[a-z]{2,9}", fullmatch=True)
+
+
+@given(host=st.sampled_from(["a.test", "www.wired.com", "x.substack.com"]),
+       head=st.lists(_slug_word, max_size=2),
+       slug=st.lists(_slug_word, min_size=2, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_a_slug_of_other_than_section_words_is_never_a_section_front(host, head, slug):
+    from gitnews.urls import SECTION_WORDS
+
+    url = f"http://{host}/" + "".join(f"{h}/" for h in head) + "-".join(slug)
+    assert is_section_front(url) is all(w in SECTION_WORDS for w in slug)
+    assert not is_site_root(url)
+    root = f"http://{host}/"
+    assert is_site_root(root) and is_section_front(root) and is_front_page(root, article=url)
