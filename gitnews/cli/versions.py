@@ -161,8 +161,8 @@ def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
         ["PATH"] if show_path else [])
     lines = ["  ".join(cols).rstrip()]
     for r, host, headline in zip(records, hosts, heads):
-        cols = [f"{r.versions:>8}"] + ([f"{r.first_seen or '':20}"] if show_first else []) + [
-            f"{r.last_changed or '':20}", f"{_cut(host, host_w):{host_w}}",
+        cols = [f"{r.changes + 1:>8}"] + ([f"{r.first_seen or '':20}"] if show_first else []) + [
+            f"{r.last_edited or '':20}", f"{_cut(host, host_w):{host_w}}",
             f"{_cut(headline, head_w):{head_w}}"] + ([r.path] if show_path else [])
         lines.append("  ".join(cols).rstrip())
     return [line[:width] if width else line for line in lines]
@@ -258,9 +258,14 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     out = Text()
     out.append(headline + "\n", "bold" if color else "")
     out.append(rec.url + "\n")
-    changes = max(0, len(infos) - 1)
+    changes = tl.changes
+    same = len(infos) - 1 - changes
+    # A version that only put the text back after an outside edit is no change: not counted.
+    counted = plural(changes + 1, 'version') + (
+        f", and {same} that only {'restores' if same == 1 else 'restore'} the text after an "
+        "outside edit" if same else "")
     out.append(f"The article has changed {plural(changes, 'time')} "
-               f"({plural(len(infos), 'version')}); file {rec.path}\n")
+               f"({counted}); file {rec.path}\n")
     if tl.outside:
         out.append(f"{plural(len(tl.outside), 'outside edit')} (a commit made without gitnews, "
                    "marked -): not a version, not counted\n")
@@ -297,7 +302,9 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             size += " (extraction change: page unchanged)"
         elif "restored" in kinds:
             size += " (restored)"
-        if "outside-edit" in kinds:
+        if info.same_text:
+            size = "no change: restores the text after an outside edit (not counted)"
+        elif "outside-edit" in kinds:
             size += " (replaces an outside edit)"
         rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
         for edit in outside.get(v.number, ()):
