@@ -328,6 +328,36 @@ def test_a_message_without_trailers_is_never_a_version(message):
     assert not is_version(dict(parse_trailers(message)))
 
 
+_BLOBS = st.lists(st.one_of(st.none(), st.sampled_from(["a" * 40, "b" * 40, "c" * 40])),
+                  min_size=1, max_size=12)
+
+
+def _versions_of(blobs: list) -> list:
+    from datetime import datetime, timezone
+
+    from gitnews.models import Version
+
+    when = datetime(2016, 9, 29, tzinfo=timezone.utc)
+    return [Version(path="x.test/a.txt", number=i + 1, commit=f"{i:040x}", fetched_at=when,
+                    subject="s", trailers={}, removed=b is None, blob=b)
+            for i, b in enumerate(blobs)]
+
+
+@given(_BLOBS)
+def test_only_a_repeated_text_is_no_change(blobs):
+    from gitnews.history import same_text, text_changes
+
+    found = _versions_of(blobs)
+    assert not same_text(None, found[0])
+    repeats = [same_text(p, v) for p, v in zip(found, found[1:])]
+    # A repeat is exactly a text (not a removal) equal to the version before it.
+    assert repeats == [b is not None and a == b for a, b in zip(blobs, blobs[1:])]
+    assert text_changes(found) == len(found) - 1 - sum(repeats)
+    # Removals and restorations always count.
+    assert text_changes(found) >= sum(1 for a, b in zip(blobs, blobs[1:])
+                                      if (a is None) != (b is None))
+
+
 # -- the decisions of a run after an outside edit (real git, the real Recorder) ---------------
 
 def test_a_page_is_compared_with_the_versions_not_with_the_outside_edit(tmp_path):
