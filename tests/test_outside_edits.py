@@ -269,7 +269,11 @@ def test_a_version_that_only_restores_the_text_is_no_change(replay, tmp_path):
     _hand_commit(archive, "fix typo by hand")
     run = _gitnews(archive, env, "run", "--all", "--on-change", on_change)
     assert "CHANGED 1" in run.stdout, run.stdout
+    assert "(outside-edit: the text put back, no change)" in run.stdout
     check_no_change(3)
+    # `diff` without versions shows the latest change (1 -> 3), not an empty 2 -> 3.
+    diff = _gitnews(archive, env, "diff", SEED_URL, "-f", "json").stdout
+    assert [json.loads(diff)[k]["version"] for k in ("a", "b")] == [1, 3]
 
     # The same after `git rm` of the article's file.
     git(archive, "rm", "-q", SEED_PATH)

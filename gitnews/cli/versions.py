@@ -380,7 +380,7 @@ def _version_number(value: str, what: str) -> int:
 def diff_cmd(
     article: ArticleArg,
     a: Annotated[Optional[str], typer.Argument(
-        metavar="A", help="Old version (default: the one before the latest; negative counts "
+        metavar="A", help="Old version (default: the one before the latest change; negative counts "
                             "back from the latest).", show_default=False)] = None,
     b: Annotated[Optional[str], typer.Argument(
         metavar="B", help="New version (default: the latest).", show_default=False)] = None,
@@ -401,8 +401,10 @@ def diff_cmd(
     json_out: Annotated[bool, typer.Option(
         "--json", help="The same as --format json (docs/json-output.md).")] = False,
 ) -> None:
-    """Compare two versions of an article (default: the one before the latest and the latest)."""
+    """Compare two versions of an article (default: the latest change, from the version
+    before it to the latest)."""
     from ..archive import open_archive
+    from ..history import same_text
     from ..render import diff_json, html_page, side_by_side, unified, word_text
 
     fmt = "json" if json_out else fmt.value
@@ -413,6 +415,13 @@ def diff_cmd(
                  f"nothing to compare yet; `gitnews show {article}` prints it")
         va = tl.pick(_version_number(a, "A") if a is not None else -2)
         vb = tl.pick(_version_number(b, "B") if b is not None else -1)
+        if a is None and b is None:
+            # The latest change, not a version that only put the text back after an
+            # outside edit (history.same_text): from the version before it to the latest.
+            changed = [i for i in range(1, len(tl.versions))
+                       if not same_text(tl.versions[i - 1], tl.versions[i])]
+            if changed:
+                va = tl.versions[changed[-1] - 1]
         view = tl.diff(va, vb)
     if fmt == "json":
         _write_json(diff_json(view))
