@@ -754,7 +754,7 @@ class _Context:
                                     key=lambda a: (a.changes, a.last_change_time, a.path))
             hosts = [{"host": h, "href": href(INDEX, host_page(h)), "articles": len(arts),
                       "changes": sum(a.changes for a in arts)} for h, arts in sorted(by_host.items())]
-            n_versions = sum(len(a.versions) for a in articles)
+            n_versions = sum(a.changes + 1 for a in articles)  # no mere restorations
             totals = {"articles_text": plural(len(articles), "article"),
                       "hosts_text": plural(len(by_host), "source"),
                       "versions_text": plural(n_versions, "version"),
