@@ -33,7 +33,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from . import __version__
 from .diff import DiffStats, count_words, diff_texts
-from .history import LogEntry, is_version, iter_commits, read_blobs, version_time
+from .history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
 from .models import FEED_LIMIT, Version
 from .normalise import parse_text
 from .render import _env, html_table, human_time, plural, stats_words
@@ -99,25 +99,41 @@ def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
     pathspecs: an article's file, or a host folder such as ``theguardian.com``);
     None means the whole archive.  Versions are numbered by their ``Version``
     trailer.  A change whose previous version git cannot find (a history that
-    does not follow the archive format) is left out.  The views' ``record``
+    does not follow the archive format) is left out, and so is a version that
+    only put back the text of the version before it after an outside edit
+    (:func:`gitnews.history.same_text`): it is no change.  The views' ``record``
     is built from the commit (``versions`` = the new version's number).
     """
     if limit <= 0:
         return []
-    grep = [f"--max-count={limit}", "-E", f"--grep={CHANGE_GREP}"]
+    grep = ["-E", f"--grep={CHANGE_GREP}"]
     found: list[tuple[LogEntry, str, str, dict[str, str], int]] = []
-    for entry in iter_commits(repo, "HEAD", paths=list(paths) if paths else None,
-                              reverse=False, blobs=True, options=grep):
-        change = _article_change(entry)
-        trailers = entry.trailers
+    # Versions after an outside edit may be no change (same_text, known once their
+    # previous versions are found): read on until ``limit`` others are found.
+    others = 0
+    walk = iter_commits(repo, "HEAD", paths=list(paths) if paths else None,
+                        reverse=False, blobs=True, options=grep)
+    try:
+        for entry in walk:
+            change = _article_change(entry)
+            trailers = entry.trailers
+            try:
+                number = int(trailers.get("Version", ""))
+            except ValueError:
+                continue
+            if change is None or "Article-Url" not in trailers or number < 2:
+                continue
+            status, path = change
+            found.append((entry, status, path, trailers, number))
+            if "outside-edit" not in trailers.get("Change-Kind", ""):
+                others += 1
+                if others >= limit:
+                    break
+    finally:
         try:
-            number = int(trailers.get("Version", ""))
-        except ValueError:
-            continue
-        if change is None or "Article-Url" not in trailers or number < 2:
-            continue
-        status, path = change
-        found.append((entry, status, path, trailers, number))
+            walk.close()
+        except git.GitCommandError:
+            pass  # git log stopped early by a closed pipe (SIGPIPE): expected
     if not found:
         return []
     previous = _previous_versions(repo, found)
@@ -141,8 +157,10 @@ def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
                       fetched_at=prev_entry.time, subject=prev_entry.message.split("\n", 1)[0],
                       trailers=prev_entry.trailers, removed=prev_status == "D",
                       blob=prev_entry.blobs.get(path))
+        if same_text(old, new):
+            continue
         views.append(make_view(old, new, _text(texts, old.blob), _text(texts, new.blob)))
-    return views
+    return views[:limit]
 
 
 def _text(texts: dict[str, bytes], blob: str | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -19,7 +19,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 from .models import Version
 from .trailers import parse_trailers
 
-__all__ = ["LogEntry", "OutsideEdit", "is_version", "iter_commits", "versions", "file_history",
+__all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits", "versions", "file_history",
            "version_time", "read_blobs", "read_blobs_batch", "BlobReader", "read_version",
            "ARTICLE_PREFIXES"]
 
@@ -40,6 +40,28 @@ def is_version(trailers: Mapping[str, str]) -> bool:
     in the history, never numbered or counted as a version.
     """
     return bool(trailers.get("Article-Url")) and bool(trailers.get("Version"))
+
+
+def same_text(previous: Version | None, version: Version) -> bool:
+    """Whether ``version`` holds exactly the text of ``previous``, the article's
+    version before it (the same git blob id; neither a removal).
+
+    gitnews commits a text equal to its newest version's only after an *outside
+    edit* (docs/archive-format.md, "Edits made outside gitnews"): the check
+    puts the page's text back into the file (``Change-Kind: outside-edit``).
+    Such a version keeps its ``Version`` number but is not a change: ``gitnews
+    log``/``list``, the site, the feeds and the hooks do not count or show it as
+    one.  False for a first version (``previous`` None).
+    """
+    return (previous is not None and not previous.removed and not version.removed
+            and previous.blob is not None and previous.blob == version.blob)
+
+
+def text_changes(found: Sequence[Version]) -> int:
+    """How many times an article changed: its versions (oldest first, numbered
+    1, 2, ...) after the first, less those that only put back the text of the
+    version before them (:func:`same_text`)."""
+    return sum(1 for prev, v in zip(found, found[1:]) if not same_text(prev, v))
 
 
 @dataclass(frozen=True)

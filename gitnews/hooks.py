@@ -28,7 +28,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .archive import Archive
 from .errors import GitnewsError, HookError
-from .history import iter_commits, read_version
+from .history import file_history, iter_commits, read_version, same_text
 from .models import Outcome, RunResult, Version
 from .trailers import format_time
 
@@ -155,6 +155,16 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
     return found
 
 
+def _same_text(repo: git.Repo, version: Version) -> bool:
+    """Whether ``version`` only put back the text of the version before it (only a
+    version committed after an outside edit can: one ``git log`` of its file then)."""
+    if version.number < 2 or "outside-edit" not in version.trailers.get("Change-Kind", ""):
+        return False
+    found = file_history(repo, version.path)[0]
+    return len(found) >= version.number and \
+        same_text(found[version.number - 2], found[version.number - 1])
+
+
 def _tail(data: bytes) -> str:
     text = data.decode("utf-8", "replace").strip()
     return ("…" + text[-_TAIL_CHARS:]) if len(text) > _TAIL_CHARS else text
@@ -244,7 +254,9 @@ def notify_changes(archive: Archive, result: RunResult, *, command: str | None =
     Call it after the run (and after a push, so that ``commit`` is the id the
     remote has).  A dry run, or no hook, does nothing.  A version that cannot
     be found in git any more (the branch was reset meanwhile) is a failure of
-    the report.
+    the report.  A version that only put back the text of the version before it
+    after an outside edit (:func:`gitnews.history.same_text`) is no change: no
+    hook runs for it.
     """
     report = HookReport()
     if result.dry_run or not (command or webhook_url):
@@ -253,9 +265,10 @@ def notify_changes(archive: Archive, result: RunResult, *, command: str | None =
               if i.kind == "article" and i.outcome in (Outcome.NEW, Outcome.CHANGED)
               and i.path and i.version]
     versions = find_versions(archive.repo, wanted)
+    found = {(v.path, v.number) for v in versions}
+    versions = [v for v in versions if not _same_text(archive.repo, v)]
     report = notify_versions(archive, versions, command=command, webhook_url=webhook_url,
                              timeout_s=timeout_s)
-    found = {(v.path, v.number) for v in versions}
     for path, number in wanted:
         if (path, number) not in found:
             report.failures.append(HookFailure(

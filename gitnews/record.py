@@ -487,8 +487,12 @@ class Recorder:
 
     # -- decisions -------------------------------------------------------------------------
     def _earlier(self, path: str, local: _Local, blob: str) -> _Past | None:
-        """The latest earlier version (not the current one) whose text is ``blob``."""
+        """The latest earlier version (not the current one) whose text is ``blob``;
+        None when the current version's text is ``blob`` (the page's text put back
+        after an outside edit, which is not a revert)."""
         history = self._history(path, local)
+        if history and history[-1].blob == blob:
+            return None
         for past in reversed(history[:-1]):
             if past.blob == blob:
                 return past

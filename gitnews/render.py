@@ -338,8 +338,8 @@ def article_json(record: ArticleRecord) -> dict:
     """The ``article`` object (docs/json-output.md)."""
     return {"path": record.path, "url": record.url, "host": article_host(record.url),
             "headline": record.headline, "versions": record.versions,
-            "changes": max(0, record.versions - 1), "first_seen": record.first_seen,
-            "last_changed": record.last_changed, "removed": record.removed,
+            "changes": record.changes, "first_seen": record.first_seen,
+            "last_changed": record.last_edited, "removed": record.removed,
             "feed": record.feed, "outside_edit": record.outside_edit}
 
 
@@ -364,7 +364,8 @@ def version_json(info: VersionInfo) -> dict:
             "headline_changed": info.headline_changed,
             "previous_headline": info.previous_headline,
             "paragraphs": info.paragraphs, "words": info.words,
-            "stats": stats_json(info.stats), "subject": v.subject,
+            "stats": stats_json(info.stats), "same_text": info.same_text,
+            "subject": v.subject,
             "social_title": v.trailers.get("Social-Title"), "seo_title": v.trailers.get("Seo-Title"),
             "trailers": dict(v.trailers)}
 

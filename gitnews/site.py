@@ -54,7 +54,7 @@ from .changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, host_feed
                          make_view, render_feed, site_diff_url, site_feed_spec, view_headline,
                          view_summary)
 from .errors import SiteError
-from .history import BlobReader, is_version, iter_commits, version_time
+from .history import BlobReader, is_version, iter_commits, same_text, version_time
 from .models import Version
 from .render import _env, _safe_href, html_table, human_time, plural, stats_words
 from .sitelayout import (FEED, INDEX, MANIFEST, NOJEKYLL, STYLE, article_feed, article_page,
@@ -123,8 +123,23 @@ class _Article:
     record: ArticleRecord
 
     @property
+    def change_numbers(self) -> list[int]:
+        """The numbers of the versions that are changes, oldest first: every version
+        after the first but those that only put back the text of the version before
+        (after an outside edit, :func:`gitnews.history.same_text`): no diff page,
+        no feed entry, not counted."""
+        return [n for n in range(2, len(self.versions) + 1)
+                if not same_text(self.versions[n - 2], self.versions[n - 1])]
+
+    @property
     def changes(self) -> int:
-        return len(self.versions) - 1
+        return len(self.change_numbers)
+
+    @property
+    def last_change_time(self) -> datetime:
+        """When the article last changed (its first version's time if never)."""
+        numbers = self.change_numbers
+        return self.times[numbers[-1] - 1] if numbers else self.times[0]
 
     @property
     def last_commit(self) -> str:
@@ -524,8 +539,8 @@ class _Context:
         by_host: dict[str, list[_Article]] = {}
         for art in articles:
             by_host.setdefault(art.host, []).append(art)
-        all_changes = [(art.times[i], art.path, i + 1, art) for art in articles
-                       for i in range(1, len(art.versions))]
+        all_changes = [(art.times[n - 1], art.path, n, art) for art in articles
+                       for n in art.change_numbers]
         site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), all_changes,
                                   key=lambda c: (c[0], c[1], c[2]))
         site_keep = {(c[1], c[2]) for c in site_top[:self.feed_limit]}
@@ -538,8 +553,8 @@ class _Context:
             arts = by_host[host]
             host_changes = heapq.nlargest(
                 max(self.feed_limit, HOST_LATEST_LIMIT),
-                ((art.times[i], art.path, i + 1, art) for art in arts
-                 for i in range(1, len(art.versions))),
+                ((art.times[n - 1], art.path, n, art) for art in arts
+                 for n in art.change_numbers),
                 key=lambda c: (c[0], c[1], c[2]))
             host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
             views.keep |= host_keep
@@ -588,7 +603,8 @@ class _Context:
                  "href": href(page, article_page(a.path)), "host": a.host,
                  "host_href": href(page, host_page(a.host)), "changes": a.changes,
                  "first": format_time(a.times[0]), "first_text": human_time(a.times[0]),
-                 "last": format_time(a.times[-1]), "last_text": human_time(a.times[-1]),
+                 "last": format_time(a.last_change_time),
+                 "last_text": human_time(a.last_change_time),
                  "removed": a.versions[-1].removed} for a in arts]
 
     def _feed(self, rel: str, spec, views: list[DiffView], updated: datetime) -> None:  # noqa: ANN001
@@ -604,7 +620,7 @@ class _Context:
             page=w.needs(article_page(art.path), _key(self.glob, "article", note or "", *commits)),
             feed=w.needs(article_feed(art.path),
                          _key(self.glob, "article-feed", *commits[-self.feed_limit - 1:])),
-            diffs=[n for n in range(2, len(commits) + 1)
+            diffs=[n for n in art.change_numbers
                    if w.needs(diff_page(art.path, n - 1, n),
                               _key(self.glob, "diff", commits[n - 2], commits[n - 1]))])
 
@@ -616,7 +632,7 @@ class _Context:
         if plan.page:
             self._article_page(art, tl, note)
         if plan.feed:
-            numbers = list(range(len(art.versions), 1, -1))[:self.feed_limit]
+            numbers = art.change_numbers[::-1][:self.feed_limit]
             spec = article_feed_spec(self.archive, art.record, site_url=self.site_url,
                                      author=self.author)
             self._feed(article_feed(art.path), spec, [self.views.view(art, n) for n in numbers],
@@ -633,6 +649,9 @@ class _Context:
             if i == 0:
                 what, gap = "First version", "first seen"
                 size = f"{plural(info.paragraphs, 'paragraph')}, {plural(info.words, 'word')}"
+            elif info.same_text:  # no change: no diff page, not counted
+                what, gap, size = ("No change: the text put back after an outside edit "
+                                   "(not counted)"), gap_words(info.gap), None
             else:
                 what = self.views.summary(art, i + 1).what
                 gap = gap_words(info.gap)
@@ -643,7 +662,8 @@ class _Context:
                          "size": size, "removed": v.removed,
                          "previous_headline": info.previous_headline,
                          "headline": info.headline,
-                         "diff_href": href(page, diff_page(art.path, i, i + 1)) if i else None})
+                         "diff_href": href(page, diff_page(art.path, i, i + 1))
+                         if i and not info.same_text else None})
         changes = art.changes
         changes_text = (f"The article has changed {plural(changes, 'time')}."
                         if changes else "The article has not changed since it was first seen.")
@@ -659,8 +679,8 @@ class _Context:
                     {"href": None, "label": headline}],
             headline=headline, url=url, href=_safe_href(url), host=art.host,
             host_href=href(page, host_page(art.host)), first_text=_on(art.times[0]),
-            last_text=_on(art.times[-1]),
-            last_gap=gap_words(art.times[-1] - art.times[0]).replace(
+            last_text=_on(art.last_change_time),  # a removal is a change
+            last_gap=gap_words(art.last_change_time - art.times[0]).replace(
                 "later", "after it was first seen").replace(
                 "earlier", "before it was first seen"),
             removed=art.versions[-1].removed, note=note, changes=changes,
@@ -673,6 +693,7 @@ class _Context:
         page = diff_page(art.path, a, b)
         url = view.b.version.trailers.get("Article-Url") or view.record.url
         headline = view_headline(view)
+        previous = max((n for n in art.change_numbers if n <= a), default=None)
         html = self._render(
             "diff.html.j2", page,
             title=f"{headline} – version {a} and version {b}",
@@ -685,7 +706,8 @@ class _Context:
             headline=headline, url=url, href=_safe_href(url), host=art.host,
             host_href=href(page, host_page(art.host)),
             article_href=href(page, article_page(art.path)),
-            previous_href=href(page, diff_page(art.path, a - 1, a)) if a > 1 else None,
+            previous_href=href(page, diff_page(art.path, previous - 1, previous))
+            if previous else None,
             a=a, b=b, a_text=human_time(view.a.time), b_text=human_time(view.b.time),
             gap=view.gap_words, stats=stats_words(view.diff.stats), what=view_summary(view),
             table=html_table(view))
@@ -700,7 +722,7 @@ class _Context:
         need_page, need_feed = w.needs(page, key), w.needs(feed, key)
         if need_page:
             self.views.ensure(changes[:HOST_LATEST_LIMIT], views=False)
-            ordered = sorted(arts, key=lambda a: (-a.times[-1].timestamp(), a.path))
+            ordered = sorted(arts, key=lambda a: (-a.last_change_time.timestamp(), a.path))
             n_changes = sum(a.changes for a in arts)
             html = self._render(
                 "host.html.j2", page, title=f"Articles from {host}",
@@ -729,10 +751,10 @@ class _Context:
         if w.needs(INDEX, key):
             self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
-                                    key=lambda a: (a.changes, a.times[-1], a.path))
+                                    key=lambda a: (a.changes, a.last_change_time, a.path))
             hosts = [{"host": h, "href": href(INDEX, host_page(h)), "articles": len(arts),
                       "changes": sum(a.changes for a in arts)} for h, arts in sorted(by_host.items())]
-            n_versions = sum(len(a.versions) for a in articles)
+            n_versions = sum(a.changes + 1 for a in articles)  # no mere restorations
             totals = {"articles_text": plural(len(articles), "article"),
                       "hosts_text": plural(len(by_host), "source"),
                       "versions_text": plural(n_versions, "version"),

@@ -49,7 +49,9 @@ STATE_DIR = "gitnews"
 # 5: only gitnews's commits are versions, outside edits in their own table.
 # 6: both (5 was never released): URL keys in Unicode NFC (issue 13) and outside edits;
 # an older cache is rebuilt from git, as at every schema change.
-_SCHEMA_VERSION = "6"
+# 7: repeats and edited (versions that only put back the text after an outside edit
+# are not changes).
+_SCHEMA_VERSION = "7"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -57,11 +59,14 @@ CREATE TABLE IF NOT EXISTS articles (
     path TEXT PRIMARY KEY, folded TEXT NOT NULL, url TEXT NOT NULL,
     versions INTEGER NOT NULL, blob TEXT, headline TEXT, feed TEXT,
     first_seen TEXT, last_changed TEXT, removed INTEGER NOT NULL DEFAULT 0,
-    vblob TEXT, outside INTEGER NOT NULL DEFAULT 0);
+    vblob TEXT, outside INTEGER NOT NULL DEFAULT 0,
+    repeats INTEGER NOT NULL DEFAULT 0, edited TEXT);
 -- blob: the file's blob at the branch's head (NULL: no file); vblob: the newest
 -- version's (NULL: a removal); outside: 1 when they differ, i.e. the file holds
 -- an outside edit. versions, first_seen, last_changed, removed, headline: of
--- gitnews's versions only.
+-- gitnews's versions only. repeats: versions whose text is the one of the version
+-- before them (committed after an outside edit, gitnews.history.same_text): not
+-- changes; edited: the time of the newest version that is not one of those.
 CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded);
 CREATE TABLE IF NOT EXISTS aliases (key TEXT PRIMARY KEY, path TEXT NOT NULL);
 -- Every version of every article (blob NULL: the removal): commit id, commit time
@@ -137,6 +142,21 @@ class ArticleRecord:
     unchanged: int = 0            # checks that found no change since the last change
     not_before: str | None = None  # the next check is put off until then
     outside_edit: bool = False    # the file holds an outside edit, not its newest version's text
+    repeats: int = 0              # versions that only put back the text of the version before
+    edited: str | None = None     # newest version that changed the text (None: last_changed)
+
+    @property
+    def changes(self) -> int:
+        """How many times the article changed: its versions after the first, less
+        those that only put back the previous version's text after an outside edit
+        (:func:`gitnews.history.same_text`)."""
+        return max(0, self.versions - 1 - self.repeats)
+
+    @property
+    def last_edited(self) -> str | None:
+        """When the article last changed (RFC 3339 UTC): its newest version that
+        is not a mere restoration of the text after an outside edit."""
+        return self.edited or self.last_changed
 
 
 def _safe_key(url: str) -> str | None:
@@ -347,11 +367,12 @@ class State:
         commit.  Returns the touched paths.
         """
         rows: dict[str, list] = {}    # path -> [url, new versions, first, last, removed, feed,
-        #                                        newest version's blob]
+        #                                        newest version's blob, repeats, edited]
         aliases: dict[str, str] = {}  # url key -> path; the latest commit wins
         versions: list[tuple] = []    # rows of the versions table
         outside: list[tuple] = []     # rows of the outside table
         base: dict[str, int | None] = {}  # path -> versions before these commits (None: unknown)
+        base_blob: dict[str, str | None] = {}  # path -> its newest version's blob before them
         touched: dict[str, None] = {}  # every article path touched, in order
         for commit, when, message, changes in commits:
             trailers = dict(parse_trailers(message))
@@ -372,9 +393,10 @@ class State:
                 if not path.endswith(".txt"):
                     continue
                 if path not in base:
-                    found = self.db.execute("SELECT versions FROM articles WHERE path=?",
+                    found = self.db.execute("SELECT versions, vblob FROM articles WHERE path=?",
                                             (path,)).fetchone()
                     base[path] = found[0] if found else None
+                    base_blob[path] = found[1] if found else None
                 row = rows.get(path)
                 count = (base[path] or 0) + (row[1] if row else 0)
                 if not version:
@@ -384,11 +406,16 @@ class State:
                                     subject, count))
                     touched[path] = None
                     continue
+                previous_blob = row[6] if row is not None else base_blob[path]
                 if row is None:
-                    row = rows[path] = [url, 0, ts, ts, False, None, None]
+                    row = rows[path] = [url, 0, ts, ts, False, None, None, 0, None]
                 row[0], row[3], row[4] = url, ts, status == "D"
                 row[1] += 1
                 row[6] = None if status == "D" else blob
+                if row[6] is not None and row[6] == previous_blob:  # history.same_text
+                    row[7] += 1
+                else:
+                    row[8] = ts
                 versions.append((path, count + 1, commit, at, row[6], subject, trailers_json))
                 if feed:
                     row[5] = feed
@@ -397,12 +424,16 @@ class State:
                 touched[path] = None
         self.db.executemany(
             "INSERT INTO articles(path, folded, url, versions, feed, first_seen, last_changed,"
-            " removed, vblob) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET"
+            " removed, vblob, repeats, edited) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(path) DO UPDATE SET"
             " url=excluded.url, versions=versions+excluded.versions,"
             " last_changed=excluded.last_changed, removed=excluded.removed,"
-            " feed=COALESCE(excluded.feed, feed), vblob=excluded.vblob",
-            ((path, path.casefold(), url, n, feed, first, last, int(removed), vblob)
-             for path, (url, n, first, last, removed, feed, vblob) in rows.items()))
+            " feed=COALESCE(excluded.feed, feed), vblob=excluded.vblob,"
+            " repeats=repeats+excluded.repeats, edited=COALESCE(excluded.edited, edited)",
+            ((path, path.casefold(), url, n, feed, first, last, int(removed), vblob, repeats,
+              edited)
+             for path, (url, n, first, last, removed, feed, vblob, repeats, edited)
+             in rows.items()))
         self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)", aliases.items())
         self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
         self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
@@ -481,13 +512,13 @@ class State:
     _COLS = ("a.path, a.url, a.versions, a.blob, a.headline, a.feed, a.first_seen, "
              "a.last_changed, a.removed, c.etag, c.last_modified, c.last_checked, "
              "COALESCE(c.failures, 0), c.last_error, COALESCE(s.unchanged, 0), s.not_before, "
-             "a.outside")
+             "a.outside, a.repeats, a.edited")
     _JOIN = "articles a LEFT JOIN checks c USING(path) LEFT JOIN schedule s USING(path)"
 
     def _record(self, row: tuple | None) -> ArticleRecord | None:
         if row is None:
             return None
-        return ArticleRecord(*row[:8], bool(row[8]), *row[9:16], bool(row[16]))
+        return ArticleRecord(*row[:8], bool(row[8]), *row[9:16], bool(row[16]), row[17], row[18])
 
     def get(self, path: str) -> ArticleRecord | None:
         """The article stored at ``path``, or None."""
@@ -543,8 +574,9 @@ class State:
 
     #: ``sort`` values of :meth:`query_articles` -> SQL ORDER BY.
     SORTS = {
-        "changed": "a.last_changed DESC, a.path",
-        "versions": "a.versions DESC, a.last_changed DESC, a.path",
+        "changed": "COALESCE(a.edited, a.last_changed) DESC, a.path",
+        "versions": "a.versions - a.repeats DESC, COALESCE(a.edited, a.last_changed) DESC,"
+                    " a.path",
         "headline": "a.headline COLLATE NOCASE, a.path",
     }
 
@@ -555,9 +587,10 @@ class State:
 
         ``host``: only articles whose file's host folder (the URL's host,
         lower-case, without ``www.``, see :mod:`gitnews.paths`) is ``host`` or
-        a subdomain of it.  ``min_versions``: at least this many versions.
+        a subdomain of it.  ``min_versions``: at least this many versions
+        that changed the text (:attr:`ArticleRecord.changes` + 1).
         ``changed_since``: RFC 3339 UTC string (``2016-09-29T00:00:00Z``); only
-        articles whose last version is at or after it; ``changed_until``
+        articles whose last change (:attr:`ArticleRecord.last_edited`) is at or after it; ``changed_until``
         likewise, at or before it.  ``sort``: a key of
         :attr:`SORTS` (ValueError otherwise): ``changed`` newest change first,
         ``versions`` most versions first, ``headline`` A to Z.  ``limit``: at
@@ -565,17 +598,17 @@ class State:
         """
         if sort not in self.SORTS:
             raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(self.SORTS)}")
-        where, args = ["a.versions >= ?"], [min_versions]
+        where, args = ["a.versions - a.repeats >= ?"], [min_versions]
         if host:
             where.append("(substr(a.path, 1, instr(a.path, '/') - 1) = ?"
                          " OR substr(a.path, 1, instr(a.path, '/') - 1) LIKE ? ESCAPE '!')")
             escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
             args += [host, "%." + escaped]
         if changed_since:
-            where.append("a.last_changed >= ?")
+            where.append("COALESCE(a.edited, a.last_changed) >= ?")
             args.append(changed_since)
         if changed_until:
-            where.append("a.last_changed <= ?")
+            where.append("COALESCE(a.edited, a.last_changed) <= ?")
             args.append(changed_until)
         sql = (f"SELECT {self._COLS} FROM {self._JOIN} "
                f"WHERE {' AND '.join(where)} ORDER BY {self.SORTS[sort]}")

@@ -21,7 +21,7 @@ from . import _git as git  # GitPython, imported on first use (start-up time)
 import humanize
 
 from .diff import DiffResult, DiffStats, count_words, diff_texts
-from .history import OutsideEdit, file_history, read_blobs, version_time
+from .history import OutsideEdit, file_history, read_blobs, same_text, text_changes, version_time
 from .models import Version
 from .normalise import parse_text
 from .resolve import pick_version
@@ -76,6 +76,8 @@ class VersionInfo:
     ``previous_headline``: the previous version's, when both have text and
     the headlines differ (else None).
     ``paragraphs`` / ``words``: the size of its body and whole text.
+    ``same_text``: its text is the previous version's (it only put the text
+    back after an outside edit, :func:`gitnews.history.same_text`): not a change.
     """
 
     version: Version
@@ -86,6 +88,7 @@ class VersionInfo:
     previous_headline: str | None
     paragraphs: int
     words: int
+    same_text: bool = False
 
     @property
     def number(self) -> int:
@@ -102,7 +105,9 @@ class DiffView:
 
     ``a``/``b`` are the two versions (A older in the usual case; any order is
     allowed); ``old_text``/``new_text`` their texts exactly as stored (``""``
-    for a removal); ``versions`` how many versions the article has.
+    for a removal); ``versions`` how many versions the article has;
+    ``repeats`` how many of them only put back the text of the version before
+    (:func:`gitnews.history.same_text`, not changes).
     """
 
     record: ArticleRecord
@@ -112,11 +117,12 @@ class DiffView:
     old_text: str
     new_text: str
     diff: DiffResult
+    repeats: int = 0
 
     @property
     def changes(self) -> int:
-        """How many times the article changed: versions - 1."""
-        return max(0, self.versions - 1)
+        """How many times the article changed: versions - 1 - repeats."""
+        return max(0, self.versions - 1 - self.repeats)
 
     @property
     def gap(self) -> timedelta:
@@ -199,9 +205,15 @@ class Timeline:
                 previous_headline = prev_head
         info = VersionInfo(version=version, time=time, gap=gap, stats=stats, headline=head,
                            previous_headline=previous_headline, paragraphs=len(body),
-                           words=count_words(text))
+                           words=count_words(text), same_text=same_text(prev, version))
         self._infos[version.number] = info
         return info
+
+    @property
+    def changes(self) -> int:
+        """How many times the article changed (:func:`gitnews.history.text_changes`):
+        a version that only put back the text after an outside edit is no change."""
+        return text_changes(self.versions)
 
     def infos(self) -> list[VersionInfo]:
         """:meth:`info` of every version, oldest first."""
@@ -213,7 +225,8 @@ class Timeline:
         self.prefetch([a, b])
         old, new = self.text(a), self.text(b)
         return DiffView(record=self.record, versions=len(self.versions), a=self.info(a),
-                        b=self.info(b), old_text=old, new_text=new, diff=self._diff_texts(a, b))
+                        b=self.info(b), old_text=old, new_text=new, diff=self._diff_texts(a, b),
+                        repeats=len(self.versions) - 1 - self.changes)
 
     def _diff_texts(self, a: Version, b: Version) -> DiffResult:
         """:func:`diff_texts` of two versions, computed once per pair."""

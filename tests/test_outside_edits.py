@@ -118,7 +118,10 @@ def test_hand_edit_is_no_version_and_the_next_check_replaces_it(replay, tmp_path
     assert [v["version"] for v in doc["versions"]] == [1, 2]
     assert doc["versions"][1]["stats"]["words_added"] == 0  # compared with version 1
     assert doc["article"]["outside_edit"] is False and len(doc["outside_edits"]) == 1
-    assert "(replaces an outside edit)" in _gitnews(archive, env, "log", SEED_URL).stdout
+    # Version 2 has version 1's text: no change (issue 3 of the trial), not counted.
+    log = _gitnews(archive, env, "log", SEED_URL).stdout
+    assert "restores the text after an outside edit (not counted)" in log
+    assert "The article has changed 0 times (1 version, and 1 that only restores" in log
 
     # Validators are used again from now on: the next check is a 304.
     _gitnews(archive, env, "run", "--all")
@@ -167,13 +170,15 @@ def test_hand_edit_after_further_versions(replay, tmp_path):
     newest = version_commits(archive)[-1]["trailers"]
     assert (newest["Version"], newest["Change-Kind"]) == ("3", "outside-edit")
     assert_versions_consistent(archive)
-    # The feed shows version 3 against version 2 (no words changed), never the hand-made text.
+    # Version 3 has version 2's text: no change, so no feed entry and no diff page; the
+    # hand-made text is never shown.
     feed = _gitnews(archive, env, "feed").stdout
-    assert feed.count("<entry>") == 2 and "vivendi" not in feed
-    assert "No change in the text (replaces an outside edit)" in feed
+    assert feed.count("<entry>") == 1 and "vivendi" not in feed
+    assert "No change in the text" not in feed
     site = tmp_path / "site"
     _gitnews(archive, env, "site", str(site))
-    assert "vivendi" not in (site / diff_page(SEED_PATH, 2, 3)).read_text(encoding="utf-8")
+    assert not (site / diff_page(SEED_PATH, 2, 3)).exists()
+    assert "vivendi" not in (site / article_page(SEED_PATH)).read_text(encoding="utf-8")
 
 
 def test_one_hand_commit_touching_several_articles(replay, tmp_path):
@@ -204,6 +209,105 @@ def test_one_hand_commit_touching_several_articles(replay, tmp_path):
     assert_versions_consistent(archive)
 
 
+def _hook_versions(log: Path) -> list[str]:
+    return log.read_text(encoding="utf-8").split() if log.exists() else []
+
+
+def test_a_version_that_only_restores_the_text_is_no_change(replay, tmp_path):
+    """Issue 3 of the trial: after an outside edit (a hand edit, a `git rm`), the page
+    unchanged, the next check commits the text of the previous version again.  That
+    version keeps its number but is no change: not counted by log/list/site, no diff
+    page, no feed entry, no hook; LAST CHANGED stays the publisher's last change."""
+    server, env, archive = _seed_archive(replay, tmp_path)
+    server.step(1)
+    assert "CHANGED 1" in _gitnews(archive, env, "run", "--all").stdout
+    v2 = (archive / SEED_PATH).read_text(encoding="utf-8")
+    v2_time = _log_json(archive, env, SEED_URL)["versions"][1]["time"]
+    hooks = tmp_path / "hooks.txt"
+    on_change = f'echo "$GITNEWS_VERSION" >> "{hooks}"'
+
+    def check_no_change(number: int) -> None:
+        assert (archive / SEED_PATH).read_text(encoding="utf-8") == v2
+        newest = version_commits(archive)[-1]["trailers"]
+        assert (newest["Version"], newest["Change-Kind"]) == (str(number), "outside-edit")
+        assert_versions_consistent(archive)
+        assert str(number) not in _hook_versions(hooks)
+        # log: the row is shown, labelled, not counted.
+        log = _gitnews(archive, env, "log", SEED_URL).stdout
+        assert "The article has changed 1 time (2 versions, and " in log, log
+        row = next(line for line in log.splitlines() if line.split()[:1] == [str(number)])
+        assert "restores the text after an outside edit (not counted)" in row
+        doc = _log_json(archive, env, SEED_URL)
+        assert [v["version"] for v in doc["versions"]] == list(range(1, number + 1))
+        assert [v["same_text"] for v in doc["versions"]] == [False, False] + [True] * (number - 2)
+        assert (doc["article"]["versions"], doc["article"]["changes"]) == (number, 1)
+        assert doc["article"]["last_changed"] == v2_time
+        # list: the versions that changed the text; LAST CHANGED is version 2's time.
+        listing = _gitnews(archive, env, "list").stdout.splitlines()
+        assert listing[1].split()[:3] == ["2", doc["article"]["first_seen"], v2_time], listing
+        (listed,) = json.loads(_gitnews(archive, env, "list", "--json").stdout)["articles"]
+        assert (listed["versions"], listed["changes"], listed["last_changed"]) == \
+            (number, 1, v2_time)
+        # feed: one entry (version 2), nothing about the restoration.
+        feed = _gitnews(archive, env, "feed").stdout
+        assert feed.count("<entry>") == 1 and "No change in the text" not in feed
+        # site: counts without it, no empty diff page.
+        site = tmp_path / f"site{number}"
+        _gitnews(archive, env, "site", str(site))
+        page = (site / article_page(SEED_PATH)).read_text(encoding="utf-8")
+        assert "The article has changed 1 time." in page
+        assert "restores" not in page or "(not counted)" in page
+        for n in range(3, number + 1):
+            assert not (site / diff_page(SEED_PATH, n - 1, n)).exists()
+            assert diff_page(SEED_PATH, n - 1, n).rsplit("/", 1)[-1] not in page
+        assert (site / diff_page(SEED_PATH, 1, 2)).exists()
+        index = (site / "index.html").read_text(encoding="utf-8")
+        assert "1 change" in index and "2 changes" not in index
+
+    # A hand edit, committed with plain git; the page has not changed.
+    (archive / SEED_PATH).write_text(v2.replace("operandi", "operandi [sic]"), encoding="utf-8")
+    _hand_commit(archive, "fix typo by hand")
+    run = _gitnews(archive, env, "run", "--all", "--on-change", on_change)
+    assert "CHANGED 1" in run.stdout, run.stdout
+    assert "(outside-edit: the text put back, no change)" in run.stdout
+    check_no_change(3)
+    # `diff` without versions shows the latest change (1 -> 3), not an empty 2 -> 3.
+    diff = _gitnews(archive, env, "diff", SEED_URL, "-f", "json").stdout
+    assert [json.loads(diff)[k]["version"] for k in ("a", "b")] == [1, 3]
+
+    # The same after `git rm` of the article's file.
+    git(archive, "rm", "-q", SEED_PATH)
+    _hand_commit(archive, "remove the article by hand")
+    run = _gitnews(archive, env, "run", "--all", "--on-change", on_change)
+    assert "CHANGED 1" in run.stdout, run.stdout
+    check_no_change(4)
+
+    # A text that differs from the previous version after an outside edit is a change.
+    (archive / SEED_PATH).write_text(v2 + "\nA note by hand.\n", encoding="utf-8")
+    _hand_commit(archive, "add a note by hand")
+    server.step(0)  # the page goes back to its first text
+    run = _gitnews(archive, env, "run", "--all", "--on-change", on_change)
+    assert "CHANGED 1" in run.stdout, run.stdout
+    newest = version_commits(archive)[-1]["trailers"]
+    assert newest["Version"] == "5" and newest["Change-Kind"].endswith(", outside-edit")
+    assert "body" in newest["Change-Kind"]
+    assert _hook_versions(hooks) == ["5"]
+    doc = _log_json(archive, env, SEED_URL)
+    assert (doc["article"]["versions"], doc["article"]["changes"]) == (5, 2)
+    assert doc["article"]["last_changed"] == doc["versions"][4]["time"]
+    assert "The article has changed 2 times (3 versions, and 2 that only restore" in \
+        _gitnews(archive, env, "log", SEED_URL).stdout
+    feed = _gitnews(archive, env, "feed").stdout
+    assert feed.count("<entry>") == 2
+    site = tmp_path / "site5"
+    _gitnews(archive, env, "site", str(site))
+    assert (site / diff_page(SEED_PATH, 4, 5)).exists()
+    diff5 = (site / diff_page(SEED_PATH, 4, 5)).read_text(encoding="utf-8")
+    assert diff_page(SEED_PATH, 3, 4).rsplit("/", 1)[-1] not in diff5  # no link to a missing page
+    assert "The article has changed 2 times." in \
+        (site / article_page(SEED_PATH)).read_text(encoding="utf-8")
+
+
 # -- which commits are versions (pure) --------------------------------------------------------
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
@@ -226,6 +330,36 @@ def test_a_version_commit_has_article_url_and_version(subject, slug, number, ext
                              exclude_characters=":")))
 def test_a_message_without_trailers_is_never_a_version(message):
     assert not is_version(dict(parse_trailers(message)))
+
+
+_BLOBS = st.lists(st.one_of(st.none(), st.sampled_from(["a" * 40, "b" * 40, "c" * 40])),
+                  min_size=1, max_size=12)
+
+
+def _versions_of(blobs: list) -> list:
+    from datetime import datetime, timezone
+
+    from gitnews.models import Version
+
+    when = datetime(2016, 9, 29, tzinfo=timezone.utc)
+    return [Version(path="x.test/a.txt", number=i + 1, commit=f"{i:040x}", fetched_at=when,
+                    subject="s", trailers={}, removed=b is None, blob=b)
+            for i, b in enumerate(blobs)]
+
+
+@given(_BLOBS)
+def test_only_a_repeated_text_is_no_change(blobs):
+    from gitnews.history import same_text, text_changes
+
+    found = _versions_of(blobs)
+    assert not same_text(None, found[0])
+    repeats = [same_text(p, v) for p, v in zip(found, found[1:])]
+    # A repeat is exactly a text (not a removal) equal to the version before it.
+    assert repeats == [b is not None and a == b for a, b in zip(blobs, blobs[1:])]
+    assert text_changes(found) == len(found) - 1 - sum(repeats)
+    # Removals and restorations always count.
+    assert text_changes(found) >= sum(1 for a, b in zip(blobs, blobs[1:])
+                                      if (a is None) != (b is None))
 
 
 # -- the decisions of a run after an outside edit (real git, the real Recorder) ---------------

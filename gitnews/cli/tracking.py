@@ -168,6 +168,8 @@ def print_summary(result: RunResult, *, next_due=None, prefix: str = "") -> None
     for item in result.items:
         if item.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.REMOVED):
             kind = f" ({item.change_kind})" if item.change_kind else ""
+            if item.change_kind == "outside-edit":  # the previous version's text put back
+                kind = " (outside-edit: the text put back, no change)"
             out.print(f"{prefix}{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
                       f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
             if item.message and item.kind == "article":  # e.g. a site rule that matched nothing

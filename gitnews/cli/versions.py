@@ -169,8 +169,8 @@ def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
         ["PATH"] if show_path else [])
     lines = ["  ".join(cols).rstrip()]
     for r, host, headline in zip(records, hosts, heads):
-        cols = [f"{r.versions:>8}"] + ([f"{r.first_seen or '':20}"] if show_first else []) + [
-            f"{r.last_changed or '':20}", f"{_cut(host, host_w):{host_w}}",
+        cols = [f"{r.changes + 1:>8}"] + ([f"{r.first_seen or '':20}"] if show_first else []) + [
+            f"{r.last_edited or '':20}", f"{_cut(host, host_w):{host_w}}",
             f"{_cut(headline, head_w):{head_w}}"] + ([r.path] if show_path else [])
         lines.append("  ".join(cols).rstrip())
     return [line[:width] if width else line for line in lines]
@@ -268,9 +268,14 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     out = Text()
     out.append(headline + "\n", "bold" if color else "")
     out.append(rec.url + "\n")
-    changes = max(0, len(infos) - 1)
+    changes = tl.changes
+    same = len(infos) - 1 - changes
+    # A version that only put the text back after an outside edit is no change: not counted.
+    counted = plural(changes + 1, 'version') + (
+        f", and {same} that only {'restores' if same == 1 else 'restore'} the text after an "
+        "outside edit" if same else "")
     out.append(f"The article has changed {plural(changes, 'time')} "
-               f"({plural(len(infos), 'version')}); file {rec.path}\n")
+               f"({counted}); file {rec.path}\n")
     if tl.outside:
         out.append(f"{plural(len(tl.outside), 'outside edit')} (a commit made without gitnews, "
                    "marked -): not a version, not counted\n")
@@ -307,7 +312,9 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             size += " (extraction change: page unchanged)"
         elif "restored" in kinds:
             size += " (restored)"
-        if "outside-edit" in kinds:
+        if info.same_text:
+            size = "no change: restores the text after an outside edit (not counted)"
+        elif "outside-edit" in kinds:
             size += " (replaces an outside edit)"
         rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
         for edit in outside.get(v.number, ()):
@@ -394,7 +401,7 @@ def diff_cmd(
     ctx: typer.Context,
     article: ArticleArg,
     a: Annotated[Optional[str], typer.Argument(
-        metavar="A", help="Old version (default: the one before the latest; negative counts "
+        metavar="A", help="Old version (default: the one before the latest change; negative counts "
                             "back from the latest).", show_default=False)] = None,
     b: Annotated[Optional[str], typer.Argument(
         metavar="B", help="New version (default: the latest).", show_default=False)] = None,
@@ -415,8 +422,10 @@ def diff_cmd(
     json_out: Annotated[bool, typer.Option(
         "--json", help="The same as --format json (docs/json-output.md).")] = False,
 ) -> None:
-    """Compare two versions of an article (default: the one before the latest and the latest)."""
+    """Compare two versions of an article (default: the latest change, from the version
+    before it to the latest)."""
     from ..archive import open_archive
+    from ..history import same_text
     from ..render import diff_json, html_page, side_by_side, unified, word_text
 
     _no_unknown_option(ctx, article, a, b)
@@ -431,6 +440,13 @@ def diff_cmd(
                  f"nothing to compare yet; `gitnews show {article}` prints it")
         va = tl.pick(_version_number(a, "A") if a is not None else -2)
         vb = tl.pick(_version_number(b, "B") if b is not None else -1)
+        if a is None and b is None:
+            # The latest change, not a version that only put the text back after an
+            # outside edit (history.same_text): from the version before it to the latest.
+            changed = [i for i in range(1, len(tl.versions))
+                       if not same_text(tl.versions[i - 1], tl.versions[i])]
+            if changed:
+                va = tl.versions[changed[-1] - 1]
         view = tl.diff(va, vb)
     if fmt == "json":
         _write_json(diff_json(view))
