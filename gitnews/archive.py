@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,9 @@ class Archive:
     _state: State | None = field(default=None, repr=False)
     lock: ArchiveLock | None = field(default=None, repr=False)
     notices: list[str] = field(default_factory=list)
+    #: Called with each notice added while the archive is open (see :meth:`notify`),
+    #: e.g. the CLI's printer; None: they are only collected in ``notices``.
+    on_notice: Callable[[str], None] | None = field(default=None, repr=False)
 
     @property
     def state(self) -> State:
@@ -103,6 +107,13 @@ class Archive:
                 pass
         return where
 
+    def notify(self, notice: str) -> None:
+        """Add ``notice`` (str, for the user) to :attr:`notices` and pass it to
+        :attr:`on_notice` when set."""
+        self.notices.append(notice)
+        if self.on_notice is not None:
+            self.on_notice(notice)
+
     def author(self) -> tuple[str, str]:
         return (self.config.archive.author_name, self.config.archive.author_email)
 
@@ -110,7 +121,7 @@ class Archive:
         """A fast-import transaction on the archive's branch (see :mod:`gitnews.store`)."""
         from .store import Transaction
 
-        return Transaction(self.repo, author=self.author())
+        return Transaction(self.repo, author=self.author(), notify=self.notify)
 
     def reload_config(self) -> None:
         self.config = load_config(self.path)

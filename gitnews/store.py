@@ -21,7 +21,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -85,16 +85,22 @@ def start_commit_graph(repo: git.Repo) -> subprocess.Popen | None:
 class Transaction:
     """One fast-import stream on ``refs/heads/main`` of ``repo``.
 
-    ``author`` is ``(name, email)``, used as author and committer.  Commits are
+    ``author`` is ``(name, email)``, used as author and committer; ``notify``
+    (called with a str) receives notices about the working tree (see
+    :meth:`finish`).  Commits are
     written with :meth:`commit`; leaving the ``with`` block normally ends the
     stream, moves the branch and updates the working tree; leaving it with an
     exception (or calling :meth:`abort`) discards everything: the branch stays
     where it was.  Raises :class:`~gitnews.errors.StoreError` when git fails.
     """
 
-    def __init__(self, repo: git.Repo, *, author: tuple[str, str]) -> None:
+    def __init__(self, repo: git.Repo, *, author: tuple[str, str],
+                 notify: Callable[[str], None] | None = None) -> None:
         self.repo = repo
         self.author = author
+        #: Called with a notice (str, for the user) about the working tree: a local
+        #: edit of a file this transaction committed kept, an interrupted run repaired.
+        self._notify = notify or (lambda notice: None)
         self.commits: list[str] = []
         self._marks = 0
         self._proc: subprocess.Popen | None = None
@@ -274,6 +280,12 @@ class Transaction:
         waiting for it (it then runs while the caller updates its cache); call
         :meth:`wait_commit_graph` before relying on it.  Returns the new commit
         ids in order (empty when nothing was committed).
+
+        The index always ends at the new commit.  A file this transaction
+        committed that held an uncommitted edit keeps that edit in the working
+        tree (it is never overwritten), while its index entry takes the new
+        version, so that a plain ``git commit`` cannot undo the new version;
+        ``notify`` is told, naming the file and what to do.
         """
         if self._proc is None:
             return []
@@ -313,12 +325,18 @@ class Transaction:
                 # Files whose stat data changed (archive copied or restored, files touched)
                 # look modified to read-tree until the index is refreshed (git-update-index(1)).
                 self.repo.git.update_index("-q", "--refresh", with_exceptions=False)
+                kept = self._stage_over_local_edits(new)
                 self._read_tree(new)
+                for notice in _kept_edit_notices(self.repo, kept):
+                    self._notify(notice)
         except git.GitCommandError as exc:
             # E.g. the index still at an older commit after an interrupted run:
             # sync_worktree knows how to catch up safely, or says why not.
             try:
-                if sync_worktree(self.repo) is not None or _index_matches_head(self.repo):
+                note = sync_worktree(self.repo)
+                if note is not None:
+                    self._notify(note)
+                if note is not None or _index_matches_head(self.repo):
                     return
             except git.GitCommandError:
                 pass
@@ -326,6 +344,41 @@ class Transaction:
                 f"the versions were committed, but the working tree could not be updated "
                 f"({_explain(exc.stderr.strip())}); run `git -C {self.repo.working_dir} "
                 "reset --hard` to bring the files up to date") from None
+
+    def _stage_over_local_edits(self, new: str) -> list[str]:
+        """Give the new version's index entry (or none, for a removal) to every file
+        that this transaction changed and that holds an uncommitted edit (in the
+        working tree or staged); their working-tree files are left as they are.
+        Returns those paths, sorted.  ``read-tree -m -u`` then keeps those entries
+        (index equal to the new tree) and updates every other file."""
+        if not self._old_head:
+            return []
+        old = self._old_head
+        changed = set(_nul_list(self.repo, "diff-tree", "-r", "--name-only", "-z", old, new))
+        if not changed:
+            return []
+        edited = set(_nul_list(self.repo, "diff-files", "--name-only", "-z"))
+        edited |= set(_nul_list(self.repo, "diff-index", "--cached", "--name-only", "-z", old))
+        kept = sorted(changed & edited)
+        if not kept:
+            return []
+        listing = self.repo.git.execute(
+            ["git", "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", new, "--",
+             *kept], stdout_as_string=False)
+        entries: dict[str, bytes] = {}
+        for rec in listing.split(b"\0"):
+            if rec:  # "<mode> <type> <object>\t<path>"
+                meta, _, name = rec.partition(b"\t")
+                mode, _, obj = meta.split()
+                entries[name.decode("utf-8", "surrogateescape")] = mode + b" " + obj
+        info = b"".join(
+            entries.get(p, b"0 " + b"0" * 40) + b"\t"
+            + p.encode("utf-8", "surrogateescape") + b"\0" for p in kept)
+        proc = _run(self.repo, ["update-index", "-z", "--index-info"], stdin=info)
+        if proc.returncode != 0:
+            raise git.GitCommandError(["git", "update-index", "--index-info"],
+                                      proc.returncode, proc.stderr)
+        return kept
 
     def _read_tree(self, new: str) -> None:
         if self._old_head:
@@ -658,6 +711,38 @@ def _index_matches_head(repo: git.Repo) -> bool:
         return head is not None and repo.git.write_tree() == head
     except git.GitCommandError:
         return False
+
+
+def _kept_edit_notices(repo: git.Repo, paths: list[str]) -> list[str]:
+    """What to tell the user about files whose uncommitted edit was kept while
+    gitnews committed a new version of them (one notice a file)."""
+    import shlex
+
+    where = shlex.quote(str(repo.working_dir))
+    notices = []
+    for path in paths:
+        q = shlex.quote(path)
+        exists = os.path.lexists(os.path.join(repo.working_dir, path))
+        indexed = bool(_nul_list(repo, "--literal-pathspecs", "ls-files", "-z", "--", path))
+        if exists and indexed:
+            notices.append(
+                f"{path} had an uncommitted edit when gitnews committed a new version of it: "
+                f"your edit was kept in the file, on top of the earlier version, and the index "
+                f"now holds the new version, as the branch does (committing the file as it is "
+                f"would undo the new version). See the difference with "
+                f"`git -C {where} diff -- {q}`; take the new version and drop your edit with "
+                f"`git -C {where} checkout -- {q}`")
+        elif exists:
+            notices.append(
+                f"{path} had an uncommitted edit when gitnews committed its removal: your "
+                f"file was kept (now untracked); delete it, or add it back with "
+                f"`git -C {where} add -- {q}` if you want it in the archive")
+        else:
+            notices.append(
+                f"{path} was deleted by hand (not committed) when gitnews committed a new "
+                f"version of it: it stays deleted and the index holds the new version; get it "
+                f"back with `git -C {where} checkout -- {q}`")
+    return notices
 
 
 def _nul_list(repo: git.Repo, *args: str) -> list[str]:
