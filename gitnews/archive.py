@@ -198,8 +198,13 @@ def require_archive(path: Path | str) -> Path:
                        f"or give the archive's folder with --archive (or GITNEWS_ARCHIVE){hint}")
 
 
-def _git_init(path: Path) -> git.Repo:
-    """Check that ``path`` may become an archive and make it a git repository."""
+def _git_init(path: Path, notices: list[str]) -> git.Repo:
+    """Check that ``path`` may become an archive and make it a git repository.
+
+    An existing repository whose HEAD is on another branch that has no commit
+    yet (``git init`` with ``init.defaultBranch`` master) is switched to the
+    archive's branch (``git symbolic-ref HEAD refs/heads/main``); ``notices``
+    gets a line saying so."""
     if is_read_only(path):
         raise read_only_error(path, creating=True)
     if path.exists():
@@ -212,9 +217,18 @@ def _git_init(path: Path) -> git.Repo:
                 "choose an empty or new folder for the archive")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        from .store import BRANCH, switch_unborn_head
+
         if (path / ".git").exists():
-            return git.Repo(path)
-        from .store import BRANCH
+            repo = git.Repo(path)
+            try:
+                note = switch_unborn_head(repo)
+            except BaseException:
+                repo.close()
+                raise
+            if note:
+                notices.append(note)
+            return repo
 
         return git.Repo.init(path, initial_branch=BRANCH)
     except (git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
@@ -274,10 +288,13 @@ def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
 
 
 def init_archive(path: Path | str, *, now: datetime | None = None,
-                 wait_s: float | None = 0.0) -> Path:
+                 wait_s: float | None = 0.0, notices: list[str] | None = None) -> Path:
     """Create an archive at ``path`` with one initial commit; returns its path.
 
-    ``path`` may not exist yet, or be empty but for a README.md.  Raises
+    ``path`` may not exist yet, or be empty but for a README.md (and a
+    ``.git``: an existing repository; one whose HEAD is on another branch
+    with no commit yet is switched to ``main``, and ``notices``, when given,
+    gets a line (str) saying so).  Raises
     :class:`~gitnews.errors.ArchiveError` when it already holds an archive or
     other files, :class:`~gitnews.errors.ArchiveLockedError` when another
     process is writing to it (after ``wait_s`` seconds),
@@ -287,7 +304,7 @@ def init_archive(path: Path | str, *, now: datetime | None = None,
     path = Path(path)
     if _is_archive(path):
         raise ArchiveError(f"{path} is already a gitnews archive; use it as it is")
-    repo = _git_init(path)
+    repo = _git_init(path, notices if notices is not None else [])
     try:
         lock = _take_lock(repo, wait_s=wait_s, command="gitnews init")
         try:
@@ -329,11 +346,12 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
         if not _is_archive(path):
             if not create:
                 require_archive(path)  # raises: says where it looked and what to do
-            repo = _git_init(path)
+            created: list[str] = []
+            repo = _git_init(path, created)
             held = _take_lock(repo, wait_s=wait_s, command=command)
             if not _is_archive(path):  # else another process made it meanwhile
                 _first_commit(repo, path, None)
-            notices = _recover(repo, held)
+            notices = created + _recover(repo, held)
             if not lock:
                 held.release()
                 held = None

@@ -32,7 +32,7 @@ from .errors import PushError, StoreError
 __all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH",
            "fetch_branch", "replay_commits", "move_branch", "push_branch", "tracking_ref",
            "set_remote_head",
-           "sync_worktree"]
+           "sync_worktree", "switch_unborn_head", "head_advice"]
 
 BRANCH = "main"
 
@@ -158,10 +158,8 @@ class Transaction:
             head_ref = None
         if head_ref != f"refs/heads/{BRANCH}":
             where = f"on {head_ref}" if head_ref else "detached"
-            raise StoreError(
-                f"the archive's HEAD is {where}, not on branch {BRANCH}; run "
-                f"`git -C {self.repo.working_dir or self.repo.git_dir} checkout {BRANCH}` "
-                f"(or `checkout -B {BRANCH} <remote>/{BRANCH}`) and try again")
+            raise StoreError(f"the archive's HEAD is {where}, not on branch {BRANCH}; "
+                             f"{head_advice(self.repo, head_ref)}")
 
     def _write(self, data: bytes) -> None:
         proc = self._start()
@@ -689,6 +687,54 @@ def set_remote_head(repo: git.Repo, *, remote: str, branch: str) -> bool:
 
 
 # -- disk full, and catching up after an interrupted run ------------------------------------
+
+def switch_unborn_head(repo: git.Repo) -> str | None:
+    """Point HEAD at the archive's branch when it is on another branch that has
+    no commit yet and the archive's branch does not exist either (a repository
+    just made by ``git init`` with ``init.defaultBranch`` master): nothing is
+    lost, no file changes (``git symbolic-ref HEAD refs/heads/main``,
+    git-symbolic-ref(1)).  Returns a notice saying so, or None when nothing was
+    done.  Raises :class:`git.GitCommandError` when git fails."""
+    head_ref = _symbolic_head(repo)
+    if head_ref is None or head_ref == f"refs/heads/{BRANCH}":
+        return None
+    if _rev(repo, head_ref) is not None or _rev(repo, f"refs/heads/{BRANCH}") is not None:
+        return None
+    repo.git.symbolic_ref("HEAD", f"refs/heads/{BRANCH}")
+    short = head_ref.removeprefix("refs/heads/")
+    return (f"the repository's HEAD was on {short!r}, which had no commit yet; it was "
+            f"switched to {BRANCH!r}, the archive's branch (nothing else changed)")
+
+
+def _symbolic_head(repo: git.Repo) -> str | None:
+    try:
+        return repo.git.symbolic_ref("-q", "HEAD") or None
+    except git.GitCommandError:
+        return None
+
+
+def head_advice(repo: git.Repo, head_ref: str | None) -> str:
+    """What to run so that HEAD is on the archive's branch (str, one sentence
+    with git commands that work in this repository's state).
+
+    ``head_ref``: where HEAD points (``refs/heads/X``), None when detached."""
+    where = repo.working_dir or repo.git_dir
+    git_c = f"git -C {where}"
+    if _rev(repo, f"refs/heads/{BRANCH}") is not None:
+        return (f"run `{git_c} checkout {BRANCH}` (commit or undo your local edits first) "
+                "and try again")
+    if head_ref is None:
+        return (f"there is no branch {BRANCH!r}: make one where HEAD is with "
+                f"`{git_c} checkout -b {BRANCH}` (or from a remote with "
+                f"`{git_c} checkout -B {BRANCH} <remote>/{BRANCH}`) and try again")
+    short = head_ref.removeprefix("refs/heads/")
+    if _rev(repo, head_ref) is None:
+        return (f"the branch {short!r} has no commit yet: switch to {BRANCH!r} with "
+                f"`{git_c} symbolic-ref HEAD refs/heads/{BRANCH}` and try again")
+    return (f"there is no branch {BRANCH!r}: rename {short!r} to it with "
+            f"`{git_c} branch -m {short} {BRANCH}` (its commits stay), or make a new "
+            f"{BRANCH!r} from it with `{git_c} checkout -b {BRANCH}`, and try again")
+
 
 def _explain(err: str) -> str:
     """git's error text, with what to do when it is a full disk."""
