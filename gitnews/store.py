@@ -791,6 +791,19 @@ def _kept_edit_notices(repo: git.Repo, paths: list[str]) -> list[str]:
     return notices
 
 
+def _is_earlier_tree(repo: git.Repo, tree: str) -> bool:
+    """Whether ``tree`` is the tree of a commit of the branch (newest first, read
+    as a stream; only called when the index differs from HEAD)."""
+    proc = subprocess.Popen(["git", "-C", str(repo.working_dir), "log", "--format=%T", "HEAD"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        return any(line.strip() == tree for line in proc.stdout)
+    finally:
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+
+
 def _nul_list(repo: git.Repo, *args: str) -> list[str]:
     out = repo.git.execute(["git", "-c", "core.quotePath=false", *args], stdout_as_string=False)
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
@@ -819,7 +832,10 @@ def sync_worktree(repo: git.Repo) -> str | None:
     if index == head:
         return None
     where = repo.working_dir
-    if index is not None:
+    if index is not None and _is_earlier_tree(repo, index):
+        # The index is at an earlier commit of the branch: a run was interrupted after
+        # committing.  (An index tree the branch never had holds staged edits: those are
+        # the user's, and the checks below leave them alone.)
         try:
             repo.git.read_tree("-m", "-u", index, head)
             return ("brought the archive's files up to date with its branch "

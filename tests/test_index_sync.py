@@ -5,6 +5,8 @@ on stderr with what to do.  Real CLI, real git, the recorded seed-guardian pages
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import DATA, git, init_test_archive, run_gitnews
 
 SEED_FEED = "http://www.theguardian.com/society/rss"
@@ -12,7 +14,8 @@ SEED_PATH = ("theguardian.com/society/2016/sep/29/"
              "gaps-remain-in-tackling-child-sexual-exploitation-ofsted.txt")
 
 
-def test_uncommitted_edit_kept_and_index_holds_the_new_version(replay, tmp_path):
+@pytest.mark.parametrize("staged", [False, True], ids=["unstaged", "staged"])
+def test_uncommitted_edit_kept_and_index_holds_the_new_version(replay, tmp_path, staged):
     server = replay(DATA / "scenarios" / "seed-guardian")
     env = server.env()
     archive = init_test_archive(tmp_path / "archive")
@@ -21,6 +24,8 @@ def test_uncommitted_edit_kept_and_index_holds_the_new_version(replay, tmp_path)
     file = archive / SEED_PATH
     v1 = file.read_text(encoding="utf-8")
     file.write_text(v1 + "my note\n", encoding="utf-8")
+    if staged:
+        git(archive, "add", SEED_PATH)
 
     server.step(1)
     run = run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
