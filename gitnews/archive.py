@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,9 @@ class Archive:
     _state: State | None = field(default=None, repr=False)
     lock: ArchiveLock | None = field(default=None, repr=False)
     notices: list[str] = field(default_factory=list)
+    #: Called with each notice added while the archive is open (see :meth:`notify`),
+    #: e.g. the CLI's printer; None: they are only collected in ``notices``.
+    on_notice: Callable[[str], None] | None = field(default=None, repr=False)
 
     @property
     def state(self) -> State:
@@ -103,6 +107,13 @@ class Archive:
                 pass
         return where
 
+    def notify(self, notice: str) -> None:
+        """Add ``notice`` (str, for the user) to :attr:`notices` and pass it to
+        :attr:`on_notice` when set."""
+        self.notices.append(notice)
+        if self.on_notice is not None:
+            self.on_notice(notice)
+
     def author(self) -> tuple[str, str]:
         return (self.config.archive.author_name, self.config.archive.author_email)
 
@@ -110,7 +121,7 @@ class Archive:
         """A fast-import transaction on the archive's branch (see :mod:`gitnews.store`)."""
         from .store import Transaction
 
-        return Transaction(self.repo, author=self.author())
+        return Transaction(self.repo, author=self.author(), notify=self.notify)
 
     def reload_config(self) -> None:
         self.config = load_config(self.path)
@@ -192,8 +203,13 @@ def require_archive(path: Path | str) -> Path:
                        f"or give the archive's folder with --archive (or GITNEWS_ARCHIVE){hint}")
 
 
-def _git_init(path: Path) -> git.Repo:
-    """Check that ``path`` may become an archive and make it a git repository."""
+def _git_init(path: Path, notices: list[str]) -> git.Repo:
+    """Check that ``path`` may become an archive and make it a git repository.
+
+    An existing repository whose HEAD is on another branch that has no commit
+    yet (``git init`` with ``init.defaultBranch`` master) is switched to the
+    archive's branch (``git symbolic-ref HEAD refs/heads/main``); ``notices``
+    gets a line saying so."""
     if is_read_only(path):
         raise read_only_error(path, creating=True)
     if path.exists():
@@ -206,9 +222,18 @@ def _git_init(path: Path) -> git.Repo:
                 "choose an empty or new folder for the archive")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        from .store import BRANCH, switch_unborn_head
+
         if (path / ".git").exists():
-            return git.Repo(path)
-        from .store import BRANCH
+            repo = git.Repo(path)
+            try:
+                note = switch_unborn_head(repo)
+            except BaseException:
+                repo.close()
+                raise
+            if note:
+                notices.append(note)
+            return repo
 
         return git.Repo.init(path, initial_branch=BRANCH)
     except (git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
@@ -268,10 +293,13 @@ def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
 
 
 def init_archive(path: Path | str, *, now: datetime | None = None,
-                 wait_s: float | None = 0.0) -> Path:
+                 wait_s: float | None = 0.0, notices: list[str] | None = None) -> Path:
     """Create an archive at ``path`` with one initial commit; returns its path.
 
-    ``path`` may not exist yet, or be empty but for a README.md.  Raises
+    ``path`` may not exist yet, or be empty but for a README.md (and a
+    ``.git``: an existing repository; one whose HEAD is on another branch
+    with no commit yet is switched to ``main``, and ``notices``, when given,
+    gets a line (str) saying so).  Raises
     :class:`~gitnews.errors.ArchiveError` when it already holds an archive or
     other files, :class:`~gitnews.errors.ArchiveLockedError` when another
     process is writing to it (after ``wait_s`` seconds),
@@ -281,7 +309,7 @@ def init_archive(path: Path | str, *, now: datetime | None = None,
     path = Path(path)
     if _is_archive(path):
         raise ArchiveError(f"{path} is already a gitnews archive; use it as it is")
-    repo = _git_init(path)
+    repo = _git_init(path, notices if notices is not None else [])
     try:
         lock = _take_lock(repo, wait_s=wait_s, command="gitnews init")
         try:
@@ -323,11 +351,12 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
         if not _is_archive(path):
             if not create:
                 require_archive(path)  # raises: says where it looked and what to do
-            repo = _git_init(path)
+            created: list[str] = []
+            repo = _git_init(path, created)
             held = _take_lock(repo, wait_s=wait_s, command=command)
             if not _is_archive(path):  # else another process made it meanwhile
                 _first_commit(repo, path, None)
-            notices = _recover(repo, held)
+            notices = created + _recover(repo, held)
             if not lock:
                 held.release()
                 held = None

@@ -21,7 +21,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from .errors import PushError, StoreError
 __all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH",
            "fetch_branch", "replay_commits", "move_branch", "push_branch", "tracking_ref",
            "set_remote_head",
-           "sync_worktree"]
+           "sync_worktree", "switch_unborn_head", "head_advice"]
 
 BRANCH = "main"
 
@@ -85,16 +85,22 @@ def start_commit_graph(repo: git.Repo) -> subprocess.Popen | None:
 class Transaction:
     """One fast-import stream on ``refs/heads/main`` of ``repo``.
 
-    ``author`` is ``(name, email)``, used as author and committer.  Commits are
+    ``author`` is ``(name, email)``, used as author and committer; ``notify``
+    (called with a str) receives notices about the working tree (see
+    :meth:`finish`).  Commits are
     written with :meth:`commit`; leaving the ``with`` block normally ends the
     stream, moves the branch and updates the working tree; leaving it with an
     exception (or calling :meth:`abort`) discards everything: the branch stays
     where it was.  Raises :class:`~gitnews.errors.StoreError` when git fails.
     """
 
-    def __init__(self, repo: git.Repo, *, author: tuple[str, str]) -> None:
+    def __init__(self, repo: git.Repo, *, author: tuple[str, str],
+                 notify: Callable[[str], None] | None = None) -> None:
         self.repo = repo
         self.author = author
+        #: Called with a notice (str, for the user) about the working tree: a local
+        #: edit of a file this transaction committed kept, an interrupted run repaired.
+        self._notify = notify or (lambda notice: None)
         self.commits: list[str] = []
         self._marks = 0
         self._proc: subprocess.Popen | None = None
@@ -152,10 +158,8 @@ class Transaction:
             head_ref = None
         if head_ref != f"refs/heads/{BRANCH}":
             where = f"on {head_ref}" if head_ref else "detached"
-            raise StoreError(
-                f"the archive's HEAD is {where}, not on branch {BRANCH}; run "
-                f"`git -C {self.repo.working_dir or self.repo.git_dir} checkout {BRANCH}` "
-                f"(or `checkout -B {BRANCH} <remote>/{BRANCH}`) and try again")
+            raise StoreError(f"the archive's HEAD is {where}, not on branch {BRANCH}; "
+                             f"{head_advice(self.repo, head_ref)}")
 
     def _write(self, data: bytes) -> None:
         proc = self._start()
@@ -274,6 +278,12 @@ class Transaction:
         waiting for it (it then runs while the caller updates its cache); call
         :meth:`wait_commit_graph` before relying on it.  Returns the new commit
         ids in order (empty when nothing was committed).
+
+        The index always ends at the new commit.  A file this transaction
+        committed that held an uncommitted edit keeps that edit in the working
+        tree (it is never overwritten), while its index entry takes the new
+        version, so that a plain ``git commit`` cannot undo the new version;
+        ``notify`` is told, naming the file and what to do.
         """
         if self._proc is None:
             return []
@@ -313,12 +323,18 @@ class Transaction:
                 # Files whose stat data changed (archive copied or restored, files touched)
                 # look modified to read-tree until the index is refreshed (git-update-index(1)).
                 self.repo.git.update_index("-q", "--refresh", with_exceptions=False)
+                kept = self._stage_over_local_edits(new)
                 self._read_tree(new)
+                for notice in _kept_edit_notices(self.repo, kept):
+                    self._notify(notice)
         except git.GitCommandError as exc:
             # E.g. the index still at an older commit after an interrupted run:
             # sync_worktree knows how to catch up safely, or says why not.
             try:
-                if sync_worktree(self.repo) is not None or _index_matches_head(self.repo):
+                note = sync_worktree(self.repo)
+                if note is not None:
+                    self._notify(note)
+                if note is not None or _index_matches_head(self.repo):
                     return
             except git.GitCommandError:
                 pass
@@ -326,6 +342,41 @@ class Transaction:
                 f"the versions were committed, but the working tree could not be updated "
                 f"({_explain(exc.stderr.strip())}); run `git -C {self.repo.working_dir} "
                 "reset --hard` to bring the files up to date") from None
+
+    def _stage_over_local_edits(self, new: str) -> list[str]:
+        """Give the new version's index entry (or none, for a removal) to every file
+        that this transaction changed and that holds an uncommitted edit (in the
+        working tree or staged); their working-tree files are left as they are.
+        Returns those paths, sorted.  ``read-tree -m -u`` then keeps those entries
+        (index equal to the new tree) and updates every other file."""
+        if not self._old_head:
+            return []
+        old = self._old_head
+        changed = set(_nul_list(self.repo, "diff-tree", "-r", "--name-only", "-z", old, new))
+        if not changed:
+            return []
+        edited = set(_nul_list(self.repo, "diff-files", "--name-only", "-z"))
+        edited |= set(_nul_list(self.repo, "diff-index", "--cached", "--name-only", "-z", old))
+        kept = sorted(changed & edited)
+        if not kept:
+            return []
+        listing = self.repo.git.execute(
+            ["git", "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", new, "--",
+             *kept], stdout_as_string=False)
+        entries: dict[str, bytes] = {}
+        for rec in listing.split(b"\0"):
+            if rec:  # "<mode> <type> <object>\t<path>"
+                meta, _, name = rec.partition(b"\t")
+                mode, _, obj = meta.split()
+                entries[name.decode("utf-8", "surrogateescape")] = mode + b" " + obj
+        info = b"".join(
+            entries.get(p, b"0 " + b"0" * 40) + b"\t"
+            + p.encode("utf-8", "surrogateescape") + b"\0" for p in kept)
+        proc = _run(self.repo, ["update-index", "-z", "--index-info"], stdin=info)
+        if proc.returncode != 0:
+            raise git.GitCommandError(["git", "update-index", "--index-info"],
+                                      proc.returncode, proc.stderr)
+        return kept
 
     def _read_tree(self, new: str) -> None:
         if self._old_head:
@@ -637,6 +688,54 @@ def set_remote_head(repo: git.Repo, *, remote: str, branch: str) -> bool:
 
 # -- disk full, and catching up after an interrupted run ------------------------------------
 
+def switch_unborn_head(repo: git.Repo) -> str | None:
+    """Point HEAD at the archive's branch when it is on another branch that has
+    no commit yet and the archive's branch does not exist either (a repository
+    just made by ``git init`` with ``init.defaultBranch`` master): nothing is
+    lost, no file changes (``git symbolic-ref HEAD refs/heads/main``,
+    git-symbolic-ref(1)).  Returns a notice saying so, or None when nothing was
+    done.  Raises :class:`git.GitCommandError` when git fails."""
+    head_ref = _symbolic_head(repo)
+    if head_ref is None or head_ref == f"refs/heads/{BRANCH}":
+        return None
+    if _rev(repo, head_ref) is not None or _rev(repo, f"refs/heads/{BRANCH}") is not None:
+        return None
+    repo.git.symbolic_ref("HEAD", f"refs/heads/{BRANCH}")
+    short = head_ref.removeprefix("refs/heads/")
+    return (f"the repository's HEAD was on {short!r}, which had no commit yet; it was "
+            f"switched to {BRANCH!r}, the archive's branch (nothing else changed)")
+
+
+def _symbolic_head(repo: git.Repo) -> str | None:
+    try:
+        return repo.git.symbolic_ref("-q", "HEAD") or None
+    except git.GitCommandError:
+        return None
+
+
+def head_advice(repo: git.Repo, head_ref: str | None) -> str:
+    """What to run so that HEAD is on the archive's branch (str, one sentence
+    with git commands that work in this repository's state).
+
+    ``head_ref``: where HEAD points (``refs/heads/X``), None when detached."""
+    where = repo.working_dir or repo.git_dir
+    git_c = f"git -C {where}"
+    if _rev(repo, f"refs/heads/{BRANCH}") is not None:
+        return (f"run `{git_c} checkout {BRANCH}` (commit or undo your local edits first) "
+                "and try again")
+    if head_ref is None:
+        return (f"there is no branch {BRANCH!r}: make one where HEAD is with "
+                f"`{git_c} checkout -b {BRANCH}` (or from a remote with "
+                f"`{git_c} checkout -B {BRANCH} <remote>/{BRANCH}`) and try again")
+    short = head_ref.removeprefix("refs/heads/")
+    if _rev(repo, head_ref) is None:
+        return (f"the branch {short!r} has no commit yet: switch to {BRANCH!r} with "
+                f"`{git_c} symbolic-ref HEAD refs/heads/{BRANCH}` and try again")
+    return (f"there is no branch {BRANCH!r}: rename {short!r} to it with "
+            f"`{git_c} branch -m {short} {BRANCH}` (its commits stay), or make a new "
+            f"{BRANCH!r} from it with `{git_c} checkout -b {BRANCH}`, and try again")
+
+
 def _explain(err: str) -> str:
     """git's error text, with what to do when it is a full disk."""
     low = err.lower()
@@ -658,6 +757,51 @@ def _index_matches_head(repo: git.Repo) -> bool:
         return head is not None and repo.git.write_tree() == head
     except git.GitCommandError:
         return False
+
+
+def _kept_edit_notices(repo: git.Repo, paths: list[str]) -> list[str]:
+    """What to tell the user about files whose uncommitted edit was kept while
+    gitnews committed a new version of them (one notice a file)."""
+    import shlex
+
+    where = shlex.quote(str(repo.working_dir))
+    notices = []
+    for path in paths:
+        q = shlex.quote(path)
+        exists = os.path.lexists(os.path.join(repo.working_dir, path))
+        indexed = bool(_nul_list(repo, "--literal-pathspecs", "ls-files", "-z", "--", path))
+        if exists and indexed:
+            notices.append(
+                f"{path} had an uncommitted edit when gitnews committed a new version of it: "
+                f"your edit was kept in the file, on top of the earlier version, and the index "
+                f"now holds the new version, as the branch does (committing the file as it is "
+                f"would undo the new version). See the difference with "
+                f"`git -C {where} diff -- {q}`; take the new version and drop your edit with "
+                f"`git -C {where} checkout -- {q}`")
+        elif exists:
+            notices.append(
+                f"{path} had an uncommitted edit when gitnews committed its removal: your "
+                f"file was kept (now untracked); delete it, or add it back with "
+                f"`git -C {where} add -- {q}` if you want it in the archive")
+        else:
+            notices.append(
+                f"{path} was deleted by hand (not committed) when gitnews committed a new "
+                f"version of it: it stays deleted and the index holds the new version; get it "
+                f"back with `git -C {where} checkout -- {q}`")
+    return notices
+
+
+def _is_earlier_tree(repo: git.Repo, tree: str) -> bool:
+    """Whether ``tree`` is the tree of a commit of the branch (newest first, read
+    as a stream; only called when the index differs from HEAD)."""
+    proc = subprocess.Popen(["git", "-C", str(repo.working_dir), "log", "--format=%T", "HEAD"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        return any(line.strip() == tree for line in proc.stdout)
+    finally:
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
 
 
 def _nul_list(repo: git.Repo, *args: str) -> list[str]:
@@ -688,7 +832,10 @@ def sync_worktree(repo: git.Repo) -> str | None:
     if index == head:
         return None
     where = repo.working_dir
-    if index is not None:
+    if index is not None and _is_earlier_tree(repo, index):
+        # The index is at an earlier commit of the branch: a run was interrupted after
+        # committing.  (An index tree the branch never had holds staged edits: those are
+        # the user's, and the checks below leave them alone.)
         try:
             repo.git.read_tree("-m", "-u", index, head)
             return ("brought the archive's files up to date with its branch "

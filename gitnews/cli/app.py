@@ -157,6 +157,7 @@ def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
                        command=command)
     for notice in arc.notices:
         typer.echo(f"gitnews: note: {notice}", err=True)
+    arc.on_notice = lambda notice: typer.echo(f"gitnews: note: {notice}", err=True)
     return arc
 
 

@@ -126,7 +126,10 @@ def init_github_actions(archive: Path, *, force: bool = False, wait: str | None 
     from ..workflows import add_github_workflow
 
     if not ((archive / ".git").exists() and (archive / "gitnews.toml").exists()):
-        init_archive(archive, wait_s=wait_seconds(wait))
+        notices: list[str] = []
+        init_archive(archive, wait_s=wait_seconds(wait), notices=notices)
+        for notice in notices:
+            typer.echo(f"gitnews: note: {notice}", err=True)
         typer.echo(f"Created a gitnews archive in {archive}")
     with open_for_writing(archive, wait=wait, command="gitnews init --github-actions") as arc:
         result = add_github_workflow(arc, force=force)

@@ -45,7 +45,10 @@ def init_cmd(
 
         init_github_actions(archive, force=force, wait=wait)
         return
-    path = init_archive(archive, wait_s=wait_seconds(wait))
+    notices: list[str] = []
+    path = init_archive(archive, wait_s=wait_seconds(wait), notices=notices)
+    for notice in notices:
+        typer.echo(f"gitnews: note: {notice}", err=True)
     typer.echo(f"Created a gitnews archive in {path}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path}")
 
