@@ -554,14 +554,19 @@ class ConfigMerge:
     conflicts: list[tuple[str, Any, Any]] = field(default_factory=list)
 
 
-def _leaves(data: dict, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
-    """``{(section, ..., key): value}`` of every value that is not a table."""
+def _leaves(data: dict, prefix: tuple[str, ...] = (), *, tracked: bool = False,
+            empty_tables: bool = False) -> dict[tuple[str, ...], Any]:
+    """``{(section, ..., key): value}`` of every value that is not a table; the
+    top-level ``feeds``/``articles`` lists only when ``tracked``, and an empty
+    table as the value ``{}`` when ``empty_tables``."""
     out: dict[tuple[str, ...], Any] = {}
+    if empty_tables and not data and prefix:
+        out[prefix] = {}
     for key, value in data.items():
-        if not prefix and key in TRACKED_LISTS:
+        if not prefix and key in TRACKED_LISTS and not tracked:
             continue
         if isinstance(value, dict):
-            out.update(_leaves(value, (*prefix, key)))
+            out.update(_leaves(value, (*prefix, key), tracked=tracked, empty_tables=empty_tables))
         else:
             out[(*prefix, key)] = value
     return out
@@ -648,16 +653,6 @@ def merge_config(base: str, ours: str, theirs: str) -> ConfigMerge:
     return merge
 
 
-def _flatten(data: Any, prefix: str, out: dict[str, Any]) -> None:
-    if isinstance(data, dict):
-        if not data and prefix:
-            out[prefix] = {}
-        for key, value in data.items():
-            _flatten(value, f"{prefix}.{key}" if prefix else str(key), out)
-    else:
-        out[prefix] = data
-
-
 def changed_keys(old: str, new: str) -> list[str]:
     """The dotted keys (``feeds``, ``fetch.timeout_s``, ``filters.hosts.example.com``)
     whose values differ between two ``gitnews.toml`` texts: set, changed or
@@ -669,9 +664,8 @@ def changed_keys(old: str, new: str) -> list[str]:
             data = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, TypeError, ValueError):
             return {}
-        out: dict[str, Any] = {}
-        _flatten(data, "", out)
-        return out
+        return {".".join(key): value
+                for key, value in _leaves(data, tracked=True, empty_tables=True).items()}
 
     a, b = flat(old), flat(new)
     return sorted(k for k in set(a) | set(b)
