@@ -40,9 +40,7 @@ from __future__ import annotations
 
 import codecs
 import copy
-import html
 import re
-import unicodedata
 from datetime import datetime
 from types import MappingProxyType
 
@@ -55,7 +53,7 @@ from trafilatura.utils import load_html
 from gitnews import prune
 from gitnews.declared import declared_url
 from gitnews.errors import ExtractionError
-from gitnews.headline import PageTitles, page_titles
+from gitnews.headline import PageTitles, clean_line, page_titles
 from gitnews.models import Article
 from gitnews.siterules import SiteRules, select
 
@@ -147,16 +145,6 @@ def decode_html(body: bytes) -> str | bytes:
     return body
 
 
-def _clean(text: str) -> str:
-    """One line: white space collapsed, stray entities unescaped, NFC."""
-    text = " ".join(text.split())
-    if "&" in text:
-        text = " ".join(html.unescape(text).split())
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return text
-
-
 def _inline_text(elem: etree._Element, out: list[str]) -> None:
     """Append the text of inline ``elem`` (without its tail) to ``out``."""
     if elem.tag in ("lb", "br"):
@@ -190,18 +178,18 @@ def _blocks(elem: etree._Element, paragraphs: list[str]) -> None:
             _inline_text(child, run)
         else:
             if run:
-                paragraphs.append(_clean("".join(run)))
+                paragraphs.append(clean_line("".join(run)))
                 run = []
             _blocks(child, paragraphs)
         if child.tail:
             run.append(child.tail)
     if run:
-        paragraphs.append(_clean("".join(run)))
+        paragraphs.append(clean_line("".join(run)))
 
 
 def _one_line(value: object) -> str | None:
     """A metadata string as one line, or None when missing or blank."""
-    return (_clean(value) or None) if isinstance(value, str) else None
+    return (clean_line(value) or None) if isinstance(value, str) else None
 
 
 def _headline_from(paragraph: str, limit: int = 100) -> str:
@@ -240,7 +228,7 @@ def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pru
         pruned.extend(prune.prune_page(tree))
     if site is not None:
         for selector in site.headline:
-            found = [t for t in (_clean("".join(e.itertext())) for e in select(tree, selector)) if t]
+            found = [t for t in (clean_line("".join(e.itertext())) for e in select(tree, selector)) if t]
             if found:
                 headline = found[0]
                 break
