@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from . import _git as git  # GitPython, imported on first use (start-up time)
 
 from .models import Version
-from .trailers import parse_trailers
+from .trailers import parse_time, parse_trailers
 
 __all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits", "versions", "file_history",
            "version_time", "read_blobs", "read_blobs_batch", "BlobReader", "read_version",
@@ -214,17 +214,11 @@ def version_time(version: Version) -> datetime:
     an earlier capture (e.g. a WARC record's date), else the commit's author
     date, which :mod:`gitnews.store` sets to the fetch time.
     """
-    value = version.trailers.get("Captured-At")
-    if value:
-        try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            return when.astimezone(timezone.utc)
-    return version.fetched_at
+    try:
+        when = parse_time(version.trailers.get("Captured-At"))
+    except ValueError:
+        when = None
+    return when.astimezone(timezone.utc) if when is not None else version.fetched_at
 
 
 def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:

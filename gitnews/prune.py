@@ -26,13 +26,13 @@ pruned here, before extraction, by *structure*, not by words:
   lists, tables...) with at least :data:`MIN_CONTAINER_LINKS` links to other
   pages, at least :data:`CONTAINER_LINK_SHARE` of its text link text and no
   prose (:data:`PROSE_CHARS` characters outside links in one block) goes
-  whole (:func:`prune_link_containers`: sidebars, menus, teaser boxes;
+  whole (sidebars, menus, teaser boxes;
   readability's ``_cleanConditionally``); then a run of at least
   :data:`MIN_LINK_RUN` sibling blocks (``p``, ``li``, ``h2``-``h6``, ``div``)
   whose text is at least :data:`LINK_SHARE` link text, to at least that many
   other pages, is removed with the short heading just before it, and so is a
   list (``ul``/``ol``) whose items all are such blocks
-  (:func:`prune_link_blocks`).  This is the link-density rule of readability
+  (both in :func:`prune_page`).  This is the link-density rule of readability
   (``_getLinkDensity``) and trafilatura (``link_density_test``), also applied
   to runs of paragraphs, which they do not judge together (trafilatura keeps
   a list whose links each stand alone in a paragraph on purpose).  Links to
@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 __all__ = ["Pruned", "COMMENT_WORDS", "LINK_SHARE", "MIN_LINK_RUN", "is_comment_name",
-           "prune_comments", "prune_link_blocks", "prune_link_containers", "prune_selected", "prune_page",
+           "prune_comments", "prune_selected", "prune_page",
            "link_share", "thread_text"]
 
 #: Words that name a comment section in an ``id``/``class`` (a name part
@@ -299,14 +299,6 @@ def _heading_before(first: etree._Element) -> etree._Element | None:
     return prev
 
 
-def prune_link_blocks(root: etree._Element) -> list[Pruned]:
-    """Remove runs of link blocks (module docstring) from ``root`` in place.
-
-    Returns what was removed, in document order.
-    """
-    return _prune_runs(root, _Lengths(root))
-
-
 def _prune_runs(root: etree._Element, lengths: _Lengths) -> list[Pruned]:
     out: list[Pruned] = []
     runs: list[list[etree._Element]] = []
@@ -370,15 +362,6 @@ def _link_container(elem: etree._Element, lengths: _Lengths) -> bool:
             or lengths.share(elem) < CONTAINER_LINK_SHARE:
         return False
     return len(_targets(elem)) >= MIN_CONTAINER_LINKS and not _protected(elem) and not _has_prose(elem)
-
-
-def prune_link_containers(root: etree._Element) -> list[Pruned]:
-    """Remove, from ``root`` in place, the outermost containers (``div``, ``td``, ``aside``,
-    ``section``, lists, tables...) that hold at least :data:`MIN_CONTAINER_LINKS` links to other
-    pages, are at least :data:`CONTAINER_LINK_SHARE` link text, and have no prose
-    (:data:`PROSE_CHARS` characters of text outside links in one block): sidebars, menus and
-    teaser boxes (readability's ``_cleanConditionally`` rule for link-heavy containers)."""
-    return _prune_containers(root, _Lengths(root))
 
 
 def _prune_containers(root: etree._Element, lengths: _Lengths) -> list[Pruned]:

@@ -207,12 +207,13 @@ def classify(url: str, fetcher) -> AddResult:  # noqa: ANN001 - a gitnews.fetch.
         except ExtractionError as exc:
             article, share, why = None, 1.0, str(exc)
         else:
-            share = _index_share(page.body, page.final_url, article.paragraphs)
             chars = sum(len(" ".join(p.split())) for p in article.paragraphs)
-            if chars < MIN_ARTICLE_CHARS:
-                article, why = None, (f"a page with almost no text ({_plural(chars, 'character')}; "
-                                      f"an article has at least {MIN_ARTICLE_CHARS})")
+            if chars < MIN_ARTICLE_CHARS:  # no second extraction for the link share then
+                article, share = None, 1.0
+                why = (f"a page with almost no text ({_plural(chars, 'character')}; "
+                       f"an article has at least {MIN_ARTICLE_CHARS})")
             else:
+                share = _index_share(page.body, page.final_url, article.paragraphs)
                 why = (f"an index page (a homepage or section front: {share:.0%} of its text "
                        "is links) that advertises no feeds; add the site's feed URL instead")
     except GitnewsError as exc:

@@ -9,12 +9,9 @@ import typer
 
 from ..trailers import format_time
 from .app import DEFAULT_ARCHIVE, ArchiveOption, JsonOption, command
+from .maintenance import _size
 
 
-def _size(n: int) -> str:
-    from .maintenance import _size as size
-
-    return size(n)
 
 
 def _ago(now: datetime, then: datetime) -> str:
