@@ -49,6 +49,7 @@ class PoliteServer:
         self.max_total_in_flight = 0
         self._total = 0
         self.lock = threading.Lock()
+        self._idle = threading.Condition(self.lock)
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -89,9 +90,15 @@ class PoliteServer:
             self.served[url] = 0
 
     def requests_to(self, host: str | None = None, path: str | None = None) -> list[dict]:
-        with self.lock:
-            return [r for r in self.records if (host is None or r["host"] == host)
-                    and (path is None or r["path"] == path)]
+        """The requests recorded so far, in the order they arrived.
+
+        A request is recorded once its answer is written, which can be just after the client
+        has read it (or given up on its body), so this waits up to 5 s for the requests in
+        flight to finish before it reads the record."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._total == 0, timeout=5)
+            return sorted((r for r in self.records if (host is None or r["host"] == host)
+                           and (path is None or r["path"] == path)), key=lambda r: r["start"])
 
     def _handle(self, h: http.server.BaseHTTPRequestHandler) -> None:
         url = h.path if h.path.startswith("http") else f"http://{h.headers.get('Host')}{h.path}"
@@ -138,6 +145,7 @@ class PoliteServer:
                     "status": status, "user-agent": h.headers.get("User-Agent"),
                     "if-none-match": h.headers.get("If-None-Match"),
                     "if-modified-since": h.headers.get("If-Modified-Since")})
+                self._idle.notify_all()
 
 
 def rss(links: list[str], title: str = "Test feed") -> bytes:

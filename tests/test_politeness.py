@@ -68,11 +68,11 @@ def test_user_agent_robots_once_a_day_and_conditional_rechecks(server, proxied, 
     track(archive, env, "http://a.test/feed.xml")
     first = run_gitnews("run", "--archive", str(archive), env=env, check=True)
     assert "NEW 2, CHANGED 0, UNCHANGED 0, FAILED 0" in first.stdout
-    mark = len(server.records)
+    mark = len(server.requests_to())
     second = run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
     assert "NEW 0, CHANGED 0, UNCHANGED 2, FAILED 0" in second.stdout
 
-    assert {r["user-agent"] for r in server.records} == \
+    assert {r["user-agent"] for r in server.requests_to()} == \
         {f"gitnews/{__version__} (+mailto:news@example.org)"}
     # One robots.txt per host over both runs, each before anything else on its host.
     assert sorted(r["host"] for r in server.requests_to(path="/robots.txt")) == \
@@ -80,20 +80,20 @@ def test_user_agent_robots_once_a_day_and_conditional_rechecks(server, proxied, 
     for host in ("a.test", "b.test"):
         assert by_start(server.requests_to(host))[0]["path"] == "/robots.txt"
     # Every re-check (feed and articles) was conditional and answered 304.
-    again = server.records[mark:]
+    again = server.requests_to()[mark:]
     assert len(again) == 3
     assert all(r["if-none-match"] and r["if-modified-since"] and r["status"] == 304
                for r in again)
 
     # A day later (the clock is injected) robots.txt is read again, once per host,
     # and the schedule's own re-checks are conditional too.
-    mark = len(server.records)
+    mark = len(server.requests_to())
     later = datetime.now(timezone.utc) + timedelta(hours=25)
     with open_archive(archive) as arc:
         result = run(arc, now=lambda: later)
     assert [i.outcome.value for i in result.items if i.kind == "article"] == \
         ["UNCHANGED", "UNCHANGED"]
-    day2 = server.records[mark:]
+    day2 = server.requests_to()[mark:]
     assert sorted(r["host"] for r in day2 if r["path"] == "/robots.txt") == ["a.test", "b.test"]
     assert all(r["if-none-match"] and r["status"] == 304 for r in day2
                if r["path"] != "/robots.txt")
