@@ -6,9 +6,9 @@
 
 Reads the real pages of ``../shared/corpus/html_pages`` (aeb, trafilatura_eval,
 readability, newspaper; skipped when absent), extracts each with
-:func:`gitnews.extract.extract_article` and, for the pages with exactly one
+:func:`gitnews.pagetext.extract.extract_article` and, for the pages with exactly one
 ``<h1>`` that has text, counts those whose headline equals that ``<h1>``'s text
-(both as :func:`gitnews.normalise.normalise_line` gives them).  ``--out`` keeps
+(both as :func:`gitnews.format.normalise.normalise_line` gives them).  ``--out`` keeps
 every page's headline, so that two checkouts can be compared (``--compare``):
 the pages whose headline changed are listed for judging by eye.
 """
@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gitnews.errors import ExtractionError  # noqa: E402
-from gitnews.extract import decode_html, extract_article  # noqa: E402
-from gitnews.normalise import normalise_line  # noqa: E402
+from gitnews.pagetext.extract import decode_html, extract_article  # noqa: E402
+from gitnews.format.normalise import normalise_line  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "html_pages"
 
@@ -52,7 +52,7 @@ _BREAKS = ("br", "div", "p", "h2", "h3", "h4", "h5", "h6", "li", "section", "hea
 def visible_h1s(body: bytes) -> list[str]:
     """The text of each ``<h1>`` with text as a browser lays it out: scripts and
     styles left out, ``<br>`` and block elements inside it separate words.
-    (Independent of gitnews.headline: a plain reading of the markup.)"""
+    (Independent of gitnews.pagetext.headline: a plain reading of the markup.)"""
     text = decode_html(body)
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")

@@ -263,7 +263,7 @@ def version_message(spec_url: str, headline: str, version: int, when: datetime, 
                     byline: str | None = None, published: str | None = None,
                     extractor: str = "trafilatura 2.0.0", removed: bool = False) -> bytes:
     """The commit message gitnews writes for a version (same subject and trailers)."""
-    from gitnews.trailers import format_message, format_subject, format_time
+    from gitnews.format.trailers import format_message, format_subject, format_time
 
     prefix = "Removed" if removed else "New" if version == 1 else "Changed"
     return format_message(format_subject(prefix, headline), [
@@ -322,7 +322,7 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
     last ``removed`` articles get a final ``Removed`` commit deleting the file.
     ``text_for(spec, version)`` gives the stored text (default: ``spec.text``).
     """
-    from gitnews.paths import article_path
+    from gitnews.format.paths import article_path
 
     text_for = text_for or (lambda s, v: s.text(v))
     n = len(site) - start
@@ -365,7 +365,7 @@ def fast_import_archive(path: Path, commits: Iterable[CommitSpec], *, checkout: 
                         sync_cache: bool = True) -> Path:
     """Create a gitnews archive at ``path`` and append ``commits`` with raw fast-import;
     then check the files out and (``sync_cache``) build gitnews's cache."""
-    from gitnews.archive import init_archive, open_archive
+    from gitnews.archive.repo import init_archive, open_archive
 
     init_archive(path, now=BASE_TIME - timedelta(days=1))
     raw_fast_import(path / ".git", fast_import_stream(commits, parent=head(path)))

@@ -60,7 +60,7 @@ def f1(p: float, r: float) -> float:
 def _one_h1(body: bytes) -> str | None:
     from lxml import html as lhtml
 
-    from gitnews.extract import decode_html
+    from gitnews.pagetext.extract import decode_html
 
     try:
         root = lhtml.document_fromstring(decode_html(body))
@@ -93,8 +93,8 @@ def pages(corpus: Path) -> Iterator[tuple[str, str, bytes, object]]:
 def gitnews_extractor() -> Callable[[bytes, str | None], tuple[str, str]]:
     """``(headline, body)`` as gitnews stores them (built-in filters)."""
     from gitnews.errors import ExtractionError
-    from gitnews.extract import extract_article
-    from gitnews.filters import FilterSet
+    from gitnews.pagetext.extract import extract_article
+    from gitnews.pagetext.filters import FilterSet
 
     filters = FilterSet()
 

@@ -136,11 +136,11 @@ def _store_captures(site: Site, start: int, versions: int) -> tuple[list, list]:
     and the same commits as raw fast-import :class:`inputs.CommitSpec` (the baseline)."""
     import random
 
-    from gitnews.extract import EXTRACTOR
+    from gitnews.pagetext.extract import EXTRACTOR
     from gitnews.models import Article, Page
-    from gitnews.paths import article_path
-    from gitnews.record import Capture
-    from gitnews.urls import canonical_url
+    from gitnews.format.paths import article_path
+    from gitnews.versions.record import Capture
+    from gitnews.format.urls import canonical_url
 
     n = len(site) - start
     rng = random.Random("store-order")
@@ -172,9 +172,9 @@ def _store_captures(site: Site, start: int, versions: int) -> tuple[list, list]:
 
 
 def _store_gitnews(archive: Path, captures: list) -> dict[str, float]:
-    from gitnews import maintenance
-    from gitnews.archive import open_archive
-    from gitnews.record import Recorder
+    from gitnews.archive import maintenance
+    from gitnews.archive.repo import open_archive
+    from gitnews.versions.record import Recorder
 
     with open_archive(archive) as arc:
         arc.state  # noqa: B018 - the cache is synced before the clock starts
@@ -184,7 +184,7 @@ def _store_gitnews(archive: Path, captures: list) -> dict[str, float]:
         for cap in captures:
             rec.record(cap)
         t1 = time.perf_counter()
-        tx.finish(graph_in_background=True)  # as gitnews.poll.run does
+        tx.finish(graph_in_background=True)  # as gitnews.ops.run.run does
         t2 = time.perf_counter()
         rec.apply()
         t3 = time.perf_counter()
@@ -206,7 +206,7 @@ def case_store(args: argparse.Namespace, tmp: Path) -> CaseResult:
     say(f"  inputs: {mb:.1f} MB of text")
 
     empty = tmp / "store-empty"
-    from gitnews.archive import init_archive
+    from gitnews.archive.repo import init_archive
     init_archive(empty, now=BASE_TIME)
     t, _ = timed(lambda: inputs.fast_import_archive(
         tmp / "store-big", inputs.history_commits(Site(big_articles, seed="store"),
@@ -262,8 +262,8 @@ def case_extract(args: argparse.Namespace, tmp: Path) -> CaseResult:
     import trafilatura
 
     from gitnews.errors import ExtractionError
-    from gitnews.extract import TRAFILATURA_OPTIONS
-    from gitnews.workers import ExtractionPool, cpu_count, extract_page
+    from gitnews.pagetext.extract import TRAFILATURA_OPTIONS
+    from gitnews.pagetext.pool import ExtractionPool, cpu_count, extract_page
 
     pages = json.loads((corpus / "pages.json").read_text())
     bodies = [(corpus / p["file"]).read_bytes() for p in pages]
@@ -350,9 +350,9 @@ def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None
                   removed: int = 0, name: str = "archive", text_for=None) -> Path:  # noqa: ANN001
     """An archive tracking ``site`` (feeds per host) whose cache holds the validators
     the loopback server expects, built with raw fast-import."""
-    from gitnews.archive import open_archive
-    from gitnews.paths import article_path
-    from gitnews.tracking import add
+    from gitnews.archive.repo import open_archive
+    from gitnews.format.paths import article_path
+    from gitnews.ops.tracking import add
 
     live = len(site) - removed
     path = inputs.fast_import_archive(
@@ -392,10 +392,10 @@ def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None
 
 
 def _run_gitnews(archive: Path) -> tuple[float, dict[str, int]]:
-    """One ``gitnews.poll.run`` (open, run, close); returns seconds and outcome counts."""
-    from gitnews.archive import open_archive
+    """One ``gitnews.ops.run.run`` (open, run, close); returns seconds and outcome counts."""
+    from gitnews.archive.repo import open_archive
     from gitnews.models import Outcome
-    from gitnews.poll import run
+    from gitnews.ops.run import run
 
     t0 = time.perf_counter()
     with open_archive(archive) as arc:
@@ -412,7 +412,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
 
     from gitnews.config import load_config
     from gitnews.errors import ExtractionError
-    from gitnews.workers import ENV_PROCESSES, ExtractionPool, cpu_count, extract_page
+    from gitnews.pagetext.pool import ENV_PROCESSES, ExtractionPool, cpu_count, extract_page
 
     res = CaseResult("poll")
     n = 500 if args.quick else 2000
@@ -472,7 +472,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
                 cpu_used["baseline"] = min(cpu_used.get("baseline", 1e9), time.process_time() - c0)
                 return time.perf_counter() - t0
 
-            import gitnews.extract as gx
+            import gitnews.pagetext.extract as gx
             real_extract = gx.extract_article
 
             def memo_extract(body: bytes, *, url: str | None = None, site=None):  # noqa: ANN001, ANN202
@@ -572,11 +572,11 @@ def memory_child(archive: Path) -> None:
     """Run in a child process: one run over ``archive``; print its figures as JSON.
 
     No thread of our own here: the extraction pool forks only from a
-    single-threaded process (gitnews.workers), so the workers' peaks are
+    single-threaded process (gitnews.pagetext.pool), so the workers' peaks are
     sampled from outside, by :func:`_run_measured`."""
-    from gitnews.archive import open_archive
+    from gitnews.archive.repo import open_archive
     from gitnews.models import Outcome
-    from gitnews.poll import run
+    from gitnews.ops.run import run
 
     t0 = time.perf_counter()
     with open_archive(archive) as arc:
@@ -722,7 +722,7 @@ def case_history(args: argparse.Namespace, tmp: Path) -> CaseResult:
     t, archive = timed(lambda: inputs.fast_import_archive(
         tmp / "archive", inputs.history_commits(site, commits=n_commits, text_for=SHORT)))
     say(f"  built {n_articles} articles / {n_commits} commits in {t:.0f} s")
-    from gitnews.paths import article_path
+    from gitnews.format.paths import article_path
 
     counts: dict[str, int] = {}
     for line in git(archive, "log", "--format=", "--name-only", "-n", "3000").splitlines():
@@ -778,7 +778,7 @@ def _write_warc(path: Path, site: Site, captures_per_article: int) -> int:
 def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     res = CaseResult("import")
     try:
-        import gitnews.importer  # noqa: F401
+        import gitnews.ops.importing  # noqa: F401
         import warcio  # noqa: F401
     except ImportError as exc:
         res.note = f"not available on this branch (issue 4): {exc}"
@@ -801,14 +801,14 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     # In this process, so that the time spent in each part can be measured by wrapping it.
     from typer.testing import CliRunner
 
-    import gitnews.extract as gx
-    import gitnews.importer as gi
-    import gitnews.normalise as gn
+    import gitnews.pagetext.extract as gx
+    import gitnews.ops.importing as gi
+    import gitnews.format.normalise as gn
     from gitnews.cli import app
-    from gitnews.record import Recorder
-    from gitnews.store import Transaction
-    from gitnews.warc import WarcFiles
-    from gitnews.workers import PendingArticle, processes_for
+    from gitnews.versions.record import Recorder
+    from gitnews.archive.store import Transaction
+    from gitnews.sources.warc import WarcFiles
+    from gitnews.pagetext.pool import PendingArticle, processes_for
 
     spent = {"store": 0.0, "extract_here": 0.0, "extract_wait": 0.0, "read": 0.0,
              "render": 0.0, "captures": 0.0}

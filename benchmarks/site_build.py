@@ -3,7 +3,7 @@
     python benchmarks/site_build.py OUT_DIR [--commits 40000] [--articles 20000]
 
 Builds (once) an archive of COMMITS version commits over ARTICLES articles
-(``versions_log.build``: through gitnews.store.Transaction, real trailers),
+(``versions_log.build``: through gitnews.archive.store.Transaction, real trailers),
 then times: the first ``gitnews site`` (every page written), a second run
 with nothing new (nothing written), a run after 20 changes and 5 new
 articles (only their pages, their hosts' pages, the index and the feeds
@@ -26,9 +26,9 @@ import git
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from versions_log import build  # noqa: E402
 
-from gitnews.paths import article_path  # noqa: E402
-from gitnews.store import Transaction  # noqa: E402
-from gitnews.trailers import format_message, format_subject, format_time  # noqa: E402
+from gitnews.format.paths import article_path  # noqa: E402
+from gitnews.archive.store import Transaction  # noqa: E402
+from gitnews.format.trailers import format_message, format_subject, format_time  # noqa: E402
 
 
 def timed(what: str, args: list[str]) -> None:

@@ -3,7 +3,7 @@
     python benchmarks/versions_log.py OUT_DIR [--commits 100000] [--articles 20000]
 
 Builds (once) an archive of COMMITS version commits spread over ARTICLES
-articles (through gitnews.store.Transaction, so with the real trailers), then
+articles (through gitnews.archive.store.Transaction, so with the real trailers), then
 times each read command on the article with the most versions.  Prints one
 line per measurement: ``<what> <seconds>``.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 import git
 
 from gitnews.config import CONFIG_NAME, default_config_text
-from gitnews.paths import article_path
-from gitnews.store import Transaction
-from gitnews.trailers import format_message, format_subject, format_time
+from gitnews.format.paths import article_path
+from gitnews.archive.store import Transaction
+from gitnews.format.trailers import format_message, format_subject, format_time
 
 
 def build(root: Path, commits: int, articles: int) -> str:

@@ -1,9 +1,9 @@
 """gitnews: track how news articles change, with every version a git commit.
 
 The core is a library; the ``gitnews`` command (:mod:`gitnews.cli`) is a thin
-layer over it.  Pipeline stages, one module each: :mod:`~gitnews.feeds` →
-:mod:`~gitnews.fetch` → :mod:`~gitnews.extract` → :mod:`~gitnews.normalise` →
-:mod:`~gitnews.store` → :mod:`~gitnews.history`; :mod:`~gitnews.poll` runs
+layer over it.  Pipeline stages, one module each: :mod:`~gitnews.sources.feeds` →
+:mod:`~gitnews.sources.http` → :mod:`~gitnews.pagetext.extract` → :mod:`~gitnews.format.normalise` →
+:mod:`~gitnews.archive.store` → :mod:`~gitnews.archive.history`; :mod:`~gitnews.ops.run` runs
 one pass.
 """
 

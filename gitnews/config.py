@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from .errors import ConfigError
+from gitnews.errors import ConfigError
 
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
@@ -71,7 +71,7 @@ class ScheduleSettings:
     """``[schedule]``: when articles are re-checked and feeds re-read.
 
     Durations are strings like "90s", "10m", "2h", "1d", "1w" (see
-    :mod:`gitnews.schedule` for the rule); ``stop_after = "never"`` never stops.
+    :mod:`gitnews.versions.schedule` for the rule); ``stop_after = "never"`` never stops.
     """
 
     after_change: str = "30m"
@@ -83,7 +83,7 @@ class ScheduleSettings:
     feed_interval: str = "10m"
 
     def __post_init__(self) -> None:
-        from .schedule import Policy
+        from gitnews.versions.schedule import Policy
 
         try:
             Policy.from_settings(self)
@@ -93,7 +93,7 @@ class ScheduleSettings:
 
 @dataclass
 class FilterSettings:
-    """``[filters]``: boilerplate filters (see :mod:`gitnews.filters`).
+    """``[filters]``: boilerplate filters (see :mod:`gitnews.pagetext.filters`).
 
     ``builtin``: use the built-in rules; ``hosts``: ``{host: [pattern, ...]}``,
     Python regular expressions that drop a paragraph they match in full, for
@@ -106,7 +106,7 @@ class FilterSettings:
 
 @dataclass
 class ChangeSettings:
-    """``[changes]``: which new texts are versions (see :mod:`gitnews.record`).
+    """``[changes]``: which new texts are versions (see :mod:`gitnews.versions.record`).
 
     ``suspicious_loss``: a text whose body has fewer than ``1 - suspicious_loss``
     of the current version's words is held (0.5: it lost more than half);
@@ -213,11 +213,11 @@ class Config:
     wayback: WaybackSettings = field(default_factory=WaybackSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
-    #: ``[sites."host"]``: per-site extraction rules (:mod:`gitnews.siterules`).
+    #: ``[sites."host"]``: per-site extraction rules (:mod:`gitnews.pagetext.siterules`).
     sites: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .siterules import parse_sites
+        from gitnews.pagetext.siterules import parse_sites
 
         parse_sites(self.sites)  # raises ConfigError for a bad key or selector
 

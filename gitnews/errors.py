@@ -79,7 +79,7 @@ class ReadOnlyArchiveError(ArchiveError):
     system (a read-only mount, a CI cache) or in a folder this user may not write.
 
     Attributes: ``path`` (:class:`pathlib.Path`) of the archive.  Read commands
-    work on such an archive (see :mod:`gitnews.readonly`).
+    work on such an archive (see :mod:`gitnews.archive.readonly`).
     """
 
     def __init__(self, message: str, *, path) -> None:  # noqa: ANN001

@@ -14,9 +14,9 @@ from datetime import datetime
 __all__ = ["FeedEntry", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult",
            "DIFF_FORMATS", "FEED_LIMIT"]
 
-#: ``gitnews diff --format`` values (:mod:`gitnews.render` writes each).
+#: ``gitnews diff --format`` values (:mod:`gitnews.output.render` writes each).
 DIFF_FORMATS = ("word", "side-by-side", "unified", "html", "json")
-#: Changes (entries) in a feed of changes by default (:mod:`gitnews.changefeed`).
+#: Changes (entries) in a feed of changes by default (:mod:`gitnews.output.changefeed`).
 FEED_LIMIT = 50
 
 
@@ -67,9 +67,9 @@ class Article:
     list items, quotes), each one line of text. ``published_at`` is an RFC 3339
     date or date-time string exactly as precise as the page gives it, or None.
     ``canonical_url`` is the URL the page declares: its ``rel=canonical``, else
-    ``og:url``, else JSON-LD url (unvalidated; :mod:`gitnews.declared`).
+    ``og:url``, else JSON-LD url (unvalidated; :mod:`gitnews.pagetext.declared`).
     ``extractor`` names the extractor and version, e.g. ``"trafilatura 2.3.1"``.
-    ``headline`` is the visible headline (:mod:`gitnews.headline`).
+    ``headline`` is the visible headline (:mod:`gitnews.pagetext.headline`).
     ``social_title`` (``og:title``, else ``twitter:title``) and ``seo_title``
     (``<title>``) are those titles as the page gives them (one line), or None
     when missing or when their words, site name removed, are the headline's.

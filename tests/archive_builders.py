@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from conftest import git
-from gitnews.archive import init_archive, open_archive
-from gitnews.trailers import format_message, format_subject, format_time
+from gitnews.archive.repo import init_archive, open_archive
+from gitnews.format.trailers import format_message, format_subject, format_time
 
 T0 = datetime(2016, 9, 29, 10, 2, tzinfo=timezone.utc)
 OTHER = ["-c", "user.name=Other clone", "-c", "user.email=other@example.org"]

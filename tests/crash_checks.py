@@ -250,7 +250,7 @@ def check_integrity(archive: Path) -> History:
 
 def check_cache(archive: Path, history: History) -> None:
     """The cache, synced as the next command would, agrees with git."""
-    from gitnews.archive import open_archive
+    from gitnews.archive.repo import open_archive
 
     with open_archive(archive) as arc:
         cached = {r.path: (r.versions, r.blob) for r in arc.state.articles()}
@@ -262,9 +262,9 @@ def page_text(body: bytes, url: str) -> str:
     """The file text gitnews makes of a page: extraction, the default boilerplate
     filters (``[filters]`` of a new gitnews.toml), rendering."""
     from gitnews.config import Config
-    from gitnews.extract import extract_article
-    from gitnews.filters import FilterSet
-    from gitnews.normalise import render_text
+    from gitnews.pagetext.extract import extract_article
+    from gitnews.pagetext.filters import FilterSet
+    from gitnews.format.normalise import render_text
 
     settings = Config().filters
     filters = FilterSet(builtin=settings.builtin, hosts=settings.hosts).for_url(url)
@@ -284,7 +284,7 @@ class Expected:
         self._by_step: list[dict[str, list[str]]] = []
 
     def _blob(self, variant: str, i: int) -> str:
-        from gitnews.store import blob_id
+        from gitnews.archive.store import blob_id
 
         key = (variant, i)
         if key not in self._blobs:
@@ -294,7 +294,7 @@ class Expected:
 
     def versions(self, step: int) -> dict[str, list[str]]:
         """path -> blob ids, oldest first, after a complete run at every step up to ``step``."""
-        from gitnews.paths import article_path
+        from gitnews.format.paths import article_path
 
         while len(self._by_step) <= step:
             s = len(self._by_step)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import git
-from gitnews.archive import archive_readme, init_archive, open_archive
+from gitnews.archive.repo import archive_readme, init_archive, open_archive
 from gitnews.errors import ArchiveError, StoreError
-from gitnews.store import blob_id
+from gitnews.archive.store import blob_id
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2016, 9, 29, 10, 2, tzinfo=timezone.utc)

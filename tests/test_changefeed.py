@@ -19,9 +19,9 @@ import html5lib
 import pytest
 from typer.testing import CliRunner
 
-from gitnews.changefeed import change_summary, latest_changes, render_feed, site_feed_spec
+from gitnews.output.changefeed import change_summary, latest_changes, render_feed, site_feed_spec
 from gitnews.cli import app
-from gitnews.diff import DiffStats
+from gitnews.versions.diff import DiffStats
 from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"

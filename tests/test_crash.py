@@ -169,8 +169,8 @@ def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):
     from warcs import Rec, write_warc
 
     from crash_checks import page_text
-    from gitnews.paths import article_path
-    from gitnews.store import blob_id
+    from gitnews.format.paths import article_path
+    from gitnews.archive.store import blob_id
 
     seed = int(os.environ.get("GITNEWS_CRASH_SEED", random.randrange(2**32)))
     rng = random.Random(seed)

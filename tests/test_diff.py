@@ -1,13 +1,13 @@
-"""gitnews.diff: paragraph alignment and word operations (pure)."""
+"""gitnews.versions.diff: paragraph alignment and word operations (pure)."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitnews.diff import (DiffStats, count_words, diff_paragraphs, diff_texts, split_edges,
+from gitnews.versions.diff import (DiffStats, count_words, diff_paragraphs, diff_texts, split_edges,
                           tokenize, word_ops)
-from gitnews.normalise import render_text
+from gitnews.format.normalise import render_text
 from versions_support import seed_text
 
 
@@ -142,7 +142,7 @@ def test_count_words_counts_the_word_tokens(text):
 
 # -- the inline word format (gitnews diff -f word, as git diff --word-diff) ----------------------
 def _inline(old: str, new: str) -> str:
-    from gitnews.render import _rich_cell
+    from gitnews.output.render import _rich_cell
 
     return _rich_cell(word_ops(old, new), "both", color=False).plain
 

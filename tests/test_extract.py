@@ -1,4 +1,4 @@
-"""Tests of gitnews.extract on real pages.
+"""Tests of gitnews.pagetext.extract on real pages.
 
 The basic tests use the copies in tests/data/scenarios (see its README.md); the
 scenario tests read ../shared (beside the project checkout) and are skipped
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gitnews import extract
+from gitnews.pagetext import extract
 from gitnews.errors import ExtractionError
-from gitnews.extract import decode_html, extract_article
+from gitnews.pagetext.extract import decode_html, extract_article
 from gitnews.models import Article
 
 DATA = Path(__file__).parent / "data" / "scenarios"
@@ -101,7 +101,7 @@ def test_bbc_b_only_lacks_two_paragraphs(bbc):
 
 def test_bbc_boilerplate_is_left_for_the_normalise_stage(bbc):
     a, _ = bbc
-    # (link lists and sidebars are pruned by their structure before extraction: gitnews.prune)
+    # (link lists and sidebars are pruned by their structure before extraction: gitnews.pagetext.prune)
     for junk in ("Site Version", "SEE ALSO", "RELATED INTERNET LINKS", "KEY STORIES"):
         assert junk not in a.paragraphs
     assert any(p.startswith("Page last updated at 19:26 GMT, Sunday, 5 April 2009") for p in a.paragraphs)
@@ -160,7 +160,7 @@ def test_seed_matches_shared_expected():
 # --- determinism ------------------------------------------------------------------------------
 
 def test_same_bytes_same_article_across_processes(seed, bbc):
-    code = ("import sys; from pathlib import Path; from gitnews.extract import extract_article; "
+    code = ("import sys; from pathlib import Path; from gitnews.pagetext.extract import extract_article; "
             "print(repr([extract_article(Path(f).read_bytes()) for f in sys.argv[1:]]))")
     files = [str(FILES[n]) for n in ("7984711-A.stm.html", "gaps-remain-v1.html")]
     outputs = set()

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import DATA
 from gitnews.errors import FeedError
-from gitnews.feeds import discover_feeds, looks_like_feed, parse_feed
+from gitnews.sources.feeds import discover_feeds, looks_like_feed, parse_feed
 
 
 def read(name: str) -> bytes:

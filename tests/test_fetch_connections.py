@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from gitnews.errors import HTTPStatusError
-from gitnews.fetch import DRAIN_MAX_BYTES, Fetcher
+from gitnews.sources.http import DRAIN_MAX_BYTES, Fetcher
 from politeserver import Reply
 
 

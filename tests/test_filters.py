@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from conftest import DATA
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError
-from gitnews.extract import extract_article
-from gitnews.filters import FilterSet
-from gitnews.normalise import normalise_line
+from gitnews.pagetext.extract import extract_article
+from gitnews.pagetext.filters import FilterSet
+from gitnews.format.normalise import normalise_line
 
 BBC = DATA / "scenarios" / "bbc-2009"
 
@@ -30,7 +30,7 @@ def test_bbc_2009_junk_rows_and_sidebars_are_dropped():
     rows = {p for p, _ in dropped}
     assert {"Page last updated at 19:26 GMT, Sunday, 5 April 2009 20:26 UK",
             "Trying to discover the reality of life in Qatar"} <= rows
-    # link lists and sidebars are pruned by their structure before extraction (gitnews.prune),
+    # link lists and sidebars are pruned by their structure before extraction (gitnews.pagetext.prune),
     # the rest by the filters: none of it is kept
     assert not {"-----------------", "Site Version", "KEY STORIES", "SEE ALSO", "MPs' EXPENSES",
                 "Q&A: MP expenses"} & set(kept)
@@ -44,7 +44,7 @@ def test_bbc_2009_junk_rows_and_sidebars_are_dropped():
 def test_bbc_2006_page_keeps_all_five_paragraphs():
     kept, _ = _kept_and_dropped(BBC / "6072486-A.stm.html",
                                 "http://news.bbc.co.uk/1/hi/england/bradford/6072486.stm")
-    # (the repeated headline is dropped when the text is rendered: gitnews.normalise.render_text)
+    # (the repeated headline is dropped when the text is rendered: gitnews.format.normalise.render_text)
     assert kept == ["Son-in-law remanded over killing",
         "The son-in-law of a 73-year-old Castleford widow has been charged with her murder.",
         "Molly Wright was found with head injuries at her home in Redhill Gardens, Redhill, on 27 September.",

@@ -1,6 +1,6 @@
 """The headline is what a reader sees (issue 13, items 1 and 2).
 
-:mod:`gitnews.headline` on real pages (tests/data/headlines, see its README), its
+:mod:`gitnews.pagetext.headline` on real pages (tests/data/headlines, see its README), its
 pure functions (hypothesis), and the real ``gitnews`` command over those pages
 served by the loopback replay proxy, in versions made by the byte substitutions
 written below.
@@ -19,11 +19,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, git, init_test_archive, run_gitnews
-from gitnews.extract import extract_article
-from gitnews.headline import (RULES, is_decorated, is_site_name, page_titles, same_words,
+from gitnews.pagetext.extract import extract_article
+from gitnews.pagetext.headline import (RULES, is_decorated, is_site_name, page_titles, same_words,
                               similarity, strip_site_name)
-from gitnews.normalise import normalise_line
-from gitnews.trailers import TRAILER_KEYS
+from gitnews.format.normalise import normalise_line
+from gitnews.format.trailers import TRAILER_KEYS
 from scenario_checks import assert_versions_consistent, version_commits
 
 PAGES = DATA / "headlines"

@@ -15,10 +15,10 @@ import pytest
 
 from archive_builders import add_version, bare_remote, head, new_archive, other_clone_commits
 from conftest import DATA, git, run_gitnews
-from gitnews.archive import open_archive
+from gitnews.archive.repo import open_archive
 from gitnews.errors import HookError
-from gitnews.history import versions
-from gitnews.hooks import (change_event, find_versions, notify_changes, notify_versions,
+from gitnews.archive.history import versions
+from gitnews.output.hooks import (change_event, find_versions, notify_changes, notify_versions,
                            run_command)
 from gitnews.models import ItemResult, Outcome, RunResult
 

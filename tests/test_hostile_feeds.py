@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitnews.errors import FeedError
-from gitnews.feeds import MAX_ENTRIES, parse_feed
+from gitnews.sources.feeds import MAX_ENTRIES, parse_feed
 
 URL = "http://feeds.example.com/news.xml"
 

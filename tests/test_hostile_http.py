@@ -15,8 +15,8 @@ import tomlkit
 from conftest import git, run_gitnews
 from crash_checks import check_integrity
 from gitnews.errors import ExtractionError, FetchError
-from gitnews.extract import extract_article
-from gitnews.fetch import Fetcher
+from gitnews.pagetext.extract import extract_article
+from gitnews.sources.http import Fetcher
 from hostile_server import MAX_BYTES, ROUTES, TIMEOUT_S, HostileServer
 
 

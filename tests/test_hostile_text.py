@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import run_gitnews
-from gitnews.archive import init_archive, open_archive
+from gitnews.archive.repo import init_archive, open_archive
 from gitnews.config import load_config
 from gitnews.errors import BlockedURLError, ConfigError
-from gitnews.urls import canonical_url
+from gitnews.format.urls import canonical_url
 from gitnews.models import Article, Page
-from gitnews.normalise import render_article
-from gitnews.record import Capture, Recorder
+from gitnews.format.normalise import render_article
+from gitnews.versions.record import Capture, Recorder
 
 NASTY = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200),

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitnews.errors import BlockedURLError, GitnewsError
-from gitnews.paths import MAX_COMPONENT_BYTES, MAX_PATH_BYTES, article_path
-from gitnews.urls import canonical_url, is_fetchable, url_key
+from gitnews.format.paths import MAX_COMPONENT_BYTES, MAX_PATH_BYTES, article_path
+from gitnews.format.urls import canonical_url, is_fetchable, url_key
 
 FORBIDDEN = set('\\:*?"<>|')
 

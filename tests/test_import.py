@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, git, run_gitnews, shared_path
-from gitnews.archive import open_archive
-from gitnews.importer import (NOT_200, NOT_CAPTURE, NOT_HTML, NOT_NEWER, REPEATED,
+from gitnews.archive.repo import open_archive
+from gitnews.ops.importing import (NOT_200, NOT_CAPTURE, NOT_HTML, NOT_NEWER, REPEATED,
                               UNRESOLVED_REVISIT, import_warcs)
 from scenario_checks import assert_versions_consistent, load_json, run_steps, version_commits
 from warcs import (SEED_PATH, SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records,

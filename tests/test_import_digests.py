@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from conftest import DATA
 
-from gitnews.archive import open_archive
-from gitnews.importer import REPEATED, import_warcs
+from gitnews.archive.repo import open_archive
+from gitnews.ops.importing import REPEATED, import_warcs
 from gitnews.models import Outcome
 from warcs import Rec, write_warc
 

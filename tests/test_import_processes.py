@@ -9,13 +9,13 @@ from datetime import datetime, timezone
 
 from conftest import DATA, git
 
-from gitnews.archive import init_archive, open_archive
+from gitnews.archive.repo import init_archive, open_archive
 from gitnews.errors import GitnewsError
-from gitnews.extract import extract_article
-from gitnews.filters import FilterSet
-from gitnews.importer import _Loaded, _Planned, _ReadAhead, import_warcs
+from gitnews.pagetext.extract import extract_article
+from gitnews.pagetext.filters import FilterSet
+from gitnews.ops.importing import _Loaded, _Planned, _ReadAhead, import_warcs
 from gitnews.models import Outcome
-from gitnews.workers import ENV_PROCESSES, ExtractionPool
+from gitnews.pagetext.pool import ENV_PROCESSES, ExtractionPool
 from warcs import Rec, write_warc
 
 BBC = DATA / "scenarios" / "bbc-2009"

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from conftest import git, run_gitnews
-from gitnews.archive import init_archive, open_archive
+from gitnews.archive.repo import init_archive, open_archive
 from gitnews.errors import ArchiveLockedError
-from gitnews.lock import ArchiveLock, clear_stale_git_files
-from gitnews.store import Transaction
+from gitnews.archive.lock import ArchiveLock, clear_stale_git_files
+from gitnews.archive.store import Transaction
 
 HOLDER = """
 import sys
-from gitnews.lock import ArchiveLock
+from gitnews.archive.lock import ArchiveLock
 lock = ArchiveLock(sys.argv[1], command="gitnews run")
 lock.acquire()
 print("held", flush=True)

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 from conftest import DATA, git, run_gitnews
 
-from gitnews import maintenance
-from gitnews.archive import init_archive, open_archive
+from gitnews.archive import maintenance
+from gitnews.archive.repo import init_archive, open_archive
 
 SEED_FEED = "http://www.theguardian.com/society/rss"
 

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitnews.normalise import NO_HEADLINE, normalise_line, parse_text, render_text
+from gitnews.format.normalise import NO_HEADLINE, normalise_line, parse_text, render_text
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
 
@@ -48,7 +48,7 @@ def _reference_normalise_line(text: str) -> str:
     """normalise_line as first written (one character at a time): the fast version must agree."""
     import re
 
-    from gitnews.normalise import _INVISIBLE, _char_map
+    from gitnews.format.normalise import _INVISIBLE, _char_map
 
     text = text.translate(_INVISIBLE)
     if not text.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in text):

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from conftest import DATA, git, init_test_archive, run_gitnews
 from scenario_checks import assert_versions_consistent, version_commits
 
-from gitnews.history import is_version
-from gitnews.sitelayout import article_page, diff_page
-from gitnews.trailers import TRAILER_KEYS, format_message, parse_trailers
+from gitnews.archive.history import is_version
+from gitnews.output.sitelayout import article_page, diff_page
+from gitnews.format.trailers import TRAILER_KEYS, format_message, parse_trailers
 
 SEED_FEED = "http://www.theguardian.com/society/rss"
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
@@ -349,7 +349,7 @@ def _versions_of(blobs: list) -> list:
 
 @given(_BLOBS)
 def test_only_a_repeated_text_is_no_change(blobs):
-    from gitnews.history import same_text, text_changes
+    from gitnews.archive.history import same_text, text_changes
 
     found = _versions_of(blobs)
     assert not same_text(None, found[0])
@@ -369,8 +369,8 @@ def test_a_page_is_compared_with_the_versions_not_with_the_outside_edit(tmp_path
 
     from test_state_sync import T0, _capture, _git, _run
 
-    from gitnews.archive import init_archive, open_archive
-    from gitnews.history import versions
+    from gitnews.archive.repo import init_archive, open_archive
+    from gitnews.archive.history import versions
 
     archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
     url, path = "http://example.com/news/one", "example.com/news/one.txt"

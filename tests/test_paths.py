@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitnews.errors import BlockedURLError
-from gitnews.paths import MAX_COMPONENT_BYTES, MAX_PATH_BYTES, article_path
+from gitnews.format.paths import MAX_COMPONENT_BYTES, MAX_PATH_BYTES, article_path
 
 EXAMPLES = {
     "https://www.theguardian.com/society/2016/sep/29/gaps-remain-in-tackling-child-sexual-exploitation-ofsted":
@@ -95,7 +95,7 @@ def test_paths_are_portable(url):
 @settings(max_examples=300, deadline=None)
 @given(urls, urls)
 def test_different_articles_never_share_a_path(a, b):
-    from gitnews.urls import url_key
+    from gitnews.format.urls import url_key
     if url_key(a) != url_key(b):
         pa, pb = article_path(a), article_path(b)
         # Equal readable paths are possible only for spellings the format merges

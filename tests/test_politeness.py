@@ -16,8 +16,8 @@ import pytest
 
 from conftest import DATA, git, init_test_archive, run_gitnews
 from gitnews import __version__
-from gitnews.archive import open_archive
-from gitnews.poll import run
+from gitnews.archive.repo import open_archive
+from gitnews.ops.run import run
 from politeserver import PoliteServer, Reply, rss
 
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
@@ -244,7 +244,7 @@ def test_caps_on_every_fetch(server, proxied):
     import gzip
 
     from gitnews.errors import BlockedURLError, FetchError, TooLargeError
-    from gitnews.fetch import Fetcher
+    from gitnews.sources.http import Fetcher
 
     bomb = gzip.compress(b"<p>" + b"x" * 50_000 + b"</p>")  # small on the wire, big inside
     server.route("http://a.test/bomb", Reply(body=bomb, headers={"Content-Encoding": "gzip"}))

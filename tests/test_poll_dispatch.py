@@ -1,5 +1,5 @@
 """The checks of a run go on while the thread that records their outcomes is
-busy: the worker threads take their next article themselves (gitnews.poll._checks),
+busy: the worker threads take their next article themselves (gitnews.ops.run._checks),
 within the per-host and memory limits.  Real loopback server (tests/politeserver.py),
 real recorded page (tests/data/scenarios/bbc-2009, see its README), real git archive."""
 
@@ -11,10 +11,10 @@ import time
 import pytest
 
 from conftest import DATA, init_test_archive
-from gitnews.archive import open_archive
+from gitnews.archive.repo import open_archive
 from gitnews.models import Outcome
-from gitnews.poll import run
-from gitnews.tracking import add
+from gitnews.ops.run import run
+from gitnews.ops.tracking import add
 from politeserver import Reply, rss
 
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from lxml import html as lhtml
 
 from conftest import DATA, git, init_test_archive, run_gitnews
-from gitnews import prune
+from gitnews.pagetext import prune
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError, ExtractionError
-from gitnews.extract import extract_article
-from gitnews.filters import FilterSet
-from gitnews.siterules import SiteRules, parse_sites, rules_for_url
+from gitnews.pagetext.extract import extract_article
+from gitnews.pagetext.filters import FilterSet
+from gitnews.pagetext.siterules import SiteRules, parse_sites, rules_for_url
 
 SCENARIO = DATA / "scenarios" / "comments-and-links"
 PAGES = SCENARIO / "pages"

@@ -13,9 +13,9 @@ import pytest
 from archive_builders import (OTHER, add_version, bare_remote, head, new_archive,
                               other_clone_commits)
 from conftest import git, run_gitnews
-from gitnews.archive import open_archive
+from gitnews.archive.repo import open_archive
 from gitnews.errors import ConfigError, PushConflictError, PushError, StoreError
-from gitnews.publish import push_archive, push_pending
+from gitnews.ops.push import push_archive, push_pending
 from scenario_checks import assert_versions_consistent, version_commits
 
 A_URL, A_PATH = "https://news.example.org/a", "news.example.org/a.txt"

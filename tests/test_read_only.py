@@ -22,8 +22,8 @@ import pytest
 
 from archive_builders import add_version, head, new_archive
 from conftest import run_gitnews
-from gitnews.archive import open_archive
-from gitnews.state import State
+from gitnews.archive.repo import open_archive
+from gitnews.archive.cache import State
 
 A_URL, A_PATH = "https://news.example.org/a", "news.example.org/a.txt"
 B_URL, B_PATH = "https://news.example.org/b", "news.example.org/b.txt"

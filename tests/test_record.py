@@ -10,13 +10,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import DATA, git
-from gitnews.archive import init_archive, open_archive
+from gitnews.archive.repo import init_archive, open_archive
 from gitnews.config import ChangeSettings
-from gitnews.extract import extract_article
-from gitnews.filters import FilterSet
+from gitnews.pagetext.extract import extract_article
+from gitnews.pagetext.filters import FilterSet
 from gitnews.models import Outcome, Page
-from gitnews.normalise import render_text
-from gitnews.record import Capture, Recorder, suspicion
+from gitnews.format.normalise import render_text
+from gitnews.versions.record import Capture, Recorder, suspicion
 
 URL = "http://news.bbc.co.uk/1/hi/england/bradford/6072486.stm"
 PATH = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"
@@ -238,8 +238,8 @@ def test_reverts_then_alternation_is_only_counted(archive):
 
 def test_server_errors_and_timeouts_are_never_removals(archive):
     from gitnews.errors import FetchError, HTTPStatusError
-    from gitnews.poll import CheckOutcome, _Pending, _record, _Work
-    from gitnews.schedule import Policy
+    from gitnews.ops.run import CheckOutcome, _Pending, _record, _Work
+    from gitnews.versions.schedule import Policy
 
     def check(outcome, rec):
         return _record(outcome, rec, _Pending(), t=T0 + timedelta(hours=1),

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA
-from gitnews.archive import init_archive, open_archive
-from gitnews.poll import run
-from gitnews.tracking import add
+from gitnews.archive.repo import init_archive, open_archive
+from gitnews.ops.run import run
+from gitnews.ops.tracking import add
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="counts through /proc")
 

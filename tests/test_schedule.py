@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError
-from gitnews.fetch import MAX_RETRY_AFTER_S, parse_retry_after
-from gitnews.schedule import (MIN_WAIT_S, Policy, describe_next_check, format_duration,
+from gitnews.sources.http import MAX_RETRY_AFTER_S, parse_retry_after
+from gitnews.versions.schedule import (MIN_WAIT_S, Policy, describe_next_check, format_duration,
                               is_stopped, next_check, parse_duration, wait_s)
-from gitnews.trailers import format_time
+from gitnews.format.trailers import format_time
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -1,7 +1,7 @@
 """The schedule in real runs: due articles only, the 60-days-old article,
 --max-articles / --max-time and the backlog (leftovers first next time).
 
-The clock is injected (``gitnews.poll.run(now=...)``) where time must pass.
+The clock is injected (``gitnews.ops.run.run(now=...)``) where time must pass.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import DATA, init_test_archive, run_gitnews
-from gitnews.archive import open_archive
-from gitnews.poll import run
-from gitnews.schedule import describe_next_check
+from gitnews.archive.repo import open_archive
+from gitnews.ops.run import run
+from gitnews.versions.schedule import describe_next_check
 from politeserver import PoliteServer, Reply, rss
 
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"

@@ -30,13 +30,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from gitnews.archive import open_archive
+from gitnews.archive.repo import open_archive
 from gitnews.cli import app
-from gitnews.history import BlobReader, read_blobs
-from gitnews.site import build_site
-from gitnews.sitelayout import MANIFEST, article_page, diff_page, href
-from gitnews.paths import article_path
-from gitnews.urls import canonical_url
+from gitnews.archive.history import BlobReader, read_blobs
+from gitnews.output.site import build_site
+from gitnews.output.sitelayout import MANIFEST, article_page, diff_page, href
+from gitnews.format.paths import article_path
+from gitnews.format.urls import canonical_url
 from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive, seed_text
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"
@@ -54,7 +54,7 @@ def run(archive: Path, *args: str):
 
 def build(archive: Path, out: Path, **kw):
     """build_site as `gitnews site` calls it (with the schedule's stopped-note)."""
-    from gitnews.schedule import Policy, stopped_note
+    from gitnews.versions.schedule import Policy, stopped_note
 
     with open_archive(archive) as arc:
         kw.setdefault("schedule_note", stopped_note(Policy.from_settings(arc.config.schedule)))

@@ -34,12 +34,12 @@ def test_top_level_help_imports_neither_rich_nor_pydantic():
 
 
 def test_reading_the_history_does_not_import_gitpython(tmp_path):
-    # log/show/diff/list ask the cache and git plumbing only (gitnews._git.LazyRepo).
+    # log/show/diff/list ask the cache and git plumbing only (gitnews.archive.lazygit.LazyRepo).
     from datetime import datetime, timezone
 
-    from gitnews.archive import init_archive, open_archive
+    from gitnews.archive.repo import init_archive, open_archive
     from gitnews.models import Article, Page
-    from gitnews.record import Capture, Recorder
+    from gitnews.versions.record import Capture, Recorder
 
     archive = init_archive(tmp_path / "a")
     url = "http://example.com/news/one"
@@ -57,6 +57,6 @@ def test_reading_the_history_does_not_import_gitpython(tmp_path):
             recorder.apply()
     for args in (["list"], ["log", url], ["show", url], ["diff", url]):
         modules = _imported(*args, "--archive", str(archive))
-        assert "gitnews.archive" in modules  # the command ran
+        assert "gitnews.archive.repo" in modules  # the command ran
         assert not modules & {"git", "gitdb", "trafilatura", "httpx", "lxml"}, (args, sorted(
             modules & {"git", "gitdb", "trafilatura", "httpx", "lxml"}))

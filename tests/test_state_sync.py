@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from gitnews.archive import init_archive, open_archive
-from gitnews.history import file_history, versions
+from gitnews.archive.repo import init_archive, open_archive
+from gitnews.archive.history import file_history, versions
 from gitnews.models import Article, Page
-from gitnews.record import Capture, Recorder
-from gitnews.state import State
+from gitnews.versions.record import Capture, Recorder
+from gitnews.archive.cache import State
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

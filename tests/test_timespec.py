@@ -1,4 +1,4 @@
-"""gitnews.timespec: the one time syntax of --since/--until/--from/--to."""
+"""gitnews.versions.timespec: the one time syntax of --since/--until/--from/--to."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitnews.timespec import parse_time
-from gitnews.trailers import format_time
+from gitnews.versions.timespec import parse_time
+from gitnews.format.trailers import format_time
 
 NOW = datetime(2024, 5, 1, 12, 30, 15, tzinfo=timezone.utc)
 moments = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(9998, 12, 31),

@@ -259,8 +259,8 @@ def test_remove_takes_an_article_by_its_file_path_as_log_does(polite_proxy, tmp_
 # -- pure functions -----------------------------------------------------------------------------
 
 def test_link_text_share_tells_the_real_homepage_from_the_real_article():
-    from gitnews.extract import extract_article
-    from gitnews.tracking import INDEX_LINK_SHARE, link_text_share
+    from gitnews.pagetext.extract import extract_article
+    from gitnews.ops.tracking import INDEX_LINK_SHARE, link_text_share
 
     home = HOMEPAGE.read_bytes()
     page = (SEED / "pages" / "gaps-remain-v1.html").read_bytes()
@@ -278,7 +278,7 @@ _words = st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), min_si
 @given(linked=st.lists(_words, max_size=6), plain=st.lists(_words, max_size=6))
 @settings(max_examples=60, deadline=None)
 def test_link_text_share_counts_the_words_of_link_paragraphs(linked, plain):
-    from gitnews.tracking import link_text_share
+    from gitnews.ops.tracking import link_text_share
 
     if not linked and not plain:
         assert link_text_share(b"<html><body><a href='/'>x</a></body></html>", []) == 0.0
@@ -338,7 +338,7 @@ def test_changed_keys_of_invalid_toml_counts_it_as_empty():
 
 
 def test_a_feed_of_one_entry_is_described_in_the_singular():
-    from gitnews.feeds import parse_feed
+    from gitnews.sources.feeds import parse_feed
 
     entries = parse_feed((SEED / "society-rss.xml").read_bytes(), url=FEED)
     assert entries.describe() == "1 entry"

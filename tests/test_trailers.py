@@ -7,7 +7,7 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitnews.trailers import MAX_SUBJECT_CHARS, format_message, format_subject, parse_trailers
+from gitnews.format.trailers import MAX_SUBJECT_CHARS, format_message, format_subject, parse_trailers
 
 nasty = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120) | \
     st.sampled_from(["---", "--- a", "Key: value", "Foo: bar\nBaz: qux", "\n\n---\nX: y",

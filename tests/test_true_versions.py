@@ -142,7 +142,7 @@ def test_one_story_through_four_urls(replay, tmp_path):
     assert (archive / ARS_PATH).read_text(encoding="utf-8").startswith(
         "Ward Christensen, inventor of the BBS, dies at age 78\n")
     # every URL the story was seen under names the one file
-    from gitnews.archive import open_archive
+    from gitnews.archive.repo import open_archive
 
     with open_archive(archive) as arc:
         for url in ["http://arstechnica.com/?p=648287", ARS_URL, ARS_MOVED,

@@ -17,9 +17,9 @@ from lxml import html as lxml_html
 
 from archive_builders import add_version
 from conftest import DATA, git, init_test_archive, run_gitnews
-from gitnews.declared import declared_url
-from gitnews.extract import extract_article
-from gitnews.normalise import render_article
+from gitnews.pagetext.declared import declared_url
+from gitnews.pagetext.extract import extract_article
+from gitnews.format.normalise import render_article
 from politeserver import PoliteServer, Reply, rss
 
 PAGES = DATA / "url-identity"

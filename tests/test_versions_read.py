@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitnews.archive import open_archive
+from gitnews.archive.repo import open_archive
 from gitnews.errors import NotFoundError
-from gitnews.history import version_time, versions
-from gitnews.resolve import pick_version, resolve_article, url_variants
-from gitnews.timeline import gap_words, load_timeline
+from gitnews.archive.history import version_time, versions
+from gitnews.versions.resolve import pick_version, resolve_article, url_variants
+from gitnews.versions.timeline import gap_words, load_timeline
 from versions_support import (SEED_URL, SEED_V1_AT, SEED_V2_AT, add_versions, make_archive,
                               seed_archive, seed_text)
 

@@ -1,4 +1,4 @@
-"""Reading WARC files (gitnews.warc): real files written with warcio, damaged on purpose."""
+"""Reading WARC files (gitnews.sources.warc): real files written with warcio, damaged on purpose."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitnews.warc import WarcFiles, is_html, parse_warc_date
+from gitnews.sources.warc import WarcFiles, is_html, parse_warc_date
 from warcs import SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records, write_warc
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))

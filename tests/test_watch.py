@@ -1,7 +1,7 @@
 """``gitnews run --watch``: a long-running loop that stays flat, and stops
 cleanly on SIGINT/SIGTERM with exit status 0.
 
-The 1,000-cycle test runs the core loop (:func:`gitnews.poll.watch`) with an
+The 1,000-cycle test runs the core loop (:func:`gitnews.ops.run.watch`) with an
 injected clock and sleep against the real replay server (a separate process,
 so that its memory and files are not counted): time passes in leaps, feeds
 and articles come due, the story changes every 100 cycles (so commits, and
@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, git, init_test_archive, run_gitnews
-from gitnews.archive import open_archive
-from gitnews.poll import watch
+from gitnews.archive.repo import open_archive
+from gitnews.ops.run import watch
 from politeserver import PoliteServer, Reply, rss
 
 BBC_FEED = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
@@ -108,7 +108,7 @@ def test_watch_1000_cycles_stays_flat(replay, tmp_path, monkeypatch):
                     on_cycle=on_cycle, max_cycles=1000)
     assert ran == 1000 and cycles["n"] == 1000
     # Real work was done: the first version, the change and two reverts; after that the
-    # back-and-forth is only counted (an alternating article, see gitnews.record).
+    # back-and-forth is only counted (an alternating article, see gitnews.versions.record).
     assert cycles["items"] > 50 and cycles["versions"] >= 4, cycles
     before, after = samples[100], samples[1000]
     print("watch samples", cycles, samples)

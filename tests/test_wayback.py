@@ -16,12 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import DATA, git, run_gitnews
-from gitnews.archive import open_archive
+from gitnews.archive.repo import open_archive
 from gitnews.config import WaybackSettings
 from gitnews.errors import FetchError
-from gitnews.fetch import Fetcher
-from gitnews.importer import NOT_NEWER, OUT_OF_RANGE, import_wayback, parse_time_bound
-from gitnews.wayback import (CdxError, CdxProblem, CdxRecord, WaybackClient, cdx_query_url,
+from gitnews.sources.http import Fetcher
+from gitnews.ops.importing import NOT_NEWER, OUT_OF_RANGE, import_wayback, parse_time_bound
+from gitnews.sources.wayback import (CdxError, CdxProblem, CdxRecord, WaybackClient, cdx_query_url,
                              format_timestamp, parse_capture_url, parse_cdx, parse_timestamp,
                              retry_after_s)
 from scenario_checks import assert_versions_consistent, version_commits
@@ -141,7 +141,7 @@ def test_wayback_import_gives_the_seed_article_its_two_versions(wayback, tmp_pat
     archive = tmp_path / "archive"
     # The 429 was waited out and retried: two requests for the same first listing.
     assert [q["url"][0] for _, q in wayback.log[:2]] == [SEED_URL, SEED_URL]
-    # (the wait itself is the fetcher's: gitnews.fetch honours Retry-After per host)
+    # (the wait itself is the fetcher's: gitnews.sources.http honours Retry-After per host)
     assert result.records_read == 3
     assert result.versions_added == 2
     commits = version_commits(archive)

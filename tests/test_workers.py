@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, git, run_gitnews
 
 from gitnews.errors import ConfigError, ExtractionError
-from gitnews.workers import (ENV_PROCESSES, MIN_ITEMS, ExtractionPool, extract_page, extraction,
+from gitnews.pagetext.pool import (ENV_PROCESSES, MIN_ITEMS, ExtractionPool, extract_page, extraction,
                              processes_for)
 
 PAGES = [DATA / "scenarios" / "bbc-2009" / name
@@ -94,7 +94,7 @@ def test_run_with_worker_processes_stores_the_same_texts(replay, tmp_path):
 
 
 def test_pool_extract_article_is_the_thread_s_article():
-    from gitnews.extract import extract_article
+    from gitnews.pagetext.extract import extract_article
 
     with ExtractionPool(2) as pool:
         for path in PAGES:
@@ -125,7 +125,7 @@ def test_die_with_parent_workers_ignore_sigint_and_end_with_a_killed_parent(tmp_
     script = tmp_path / "pool.py"
     script.write_text(
         "import sys, time\n"
-        "from gitnews.workers import ExtractionPool\n"
+        "from gitnews.pagetext.pool import ExtractionPool\n"
         "pool = ExtractionPool(2, die_with_parent=sys.argv[1] == '1')\n"
         "print(*pool._pool._processes, flush=True)\n"
         "time.sleep(60)\n")

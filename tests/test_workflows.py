@@ -10,7 +10,7 @@ import yaml  # PyYAML, a test dependency (pyproject.toml [test])
 
 from archive_builders import head, new_archive
 from conftest import git, run_gitnews
-from gitnews.workflows import GITHUB_WORKFLOW_PATH, github_workflow
+from gitnews.ops.workflows import GITHUB_WORKFLOW_PATH, github_workflow
 
 
 def env() -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 The archive is made like ``gitnews init`` + ``gitnews run`` make it: a git
 repository on ``main`` with ``gitnews.toml``, and one commit per version written
-through :class:`gitnews.store.Transaction`, with the trailers poll.py writes,
+through :class:`gitnews.archive.store.Transaction`, with the trailers poll.py writes,
 at chosen times (``when``).
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 import git
 
 from gitnews.config import CONFIG_NAME, default_config_text
-from gitnews.paths import article_path
-from gitnews.store import Transaction
-from gitnews.trailers import format_message, format_subject, format_time
-from gitnews.urls import canonical_url
+from gitnews.format.paths import article_path
+from gitnews.archive.store import Transaction
+from gitnews.format.trailers import format_message, format_subject, format_time
+from gitnews.format.urls import canonical_url
 
 DATA = Path(__file__).resolve().parent / "data" / "versions"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

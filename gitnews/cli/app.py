@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from ..errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
+from gitnews.errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
 
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
            "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "EXIT_INTERRUPTED", "command",
@@ -37,7 +37,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from gitnews import __version__
 
         typer.echo(f"gitnews {__version__}")
         raise typer.Exit(EXIT_OK)
@@ -149,9 +149,9 @@ def normalise_argv(argv: list[str]) -> list[str]:
 
 
 def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
-                     command: str = "gitnews"):  # noqa: ANN201 - gitnews.archive.Archive
+                     command: str = "gitnews"):  # noqa: ANN201 - gitnews.archive.repo.Archive
     """Open ``archive`` holding its write lock; print what was repaired on stderr."""
-    from ..archive import open_archive
+    from gitnews.archive.repo import open_archive
 
     arc = open_archive(archive, create=create, lock=True, wait_s=wait_seconds(wait),
                        command=command)

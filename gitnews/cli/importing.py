@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..models import Outcome
-from ..trailers import format_time
+from gitnews.models import Outcome
+from gitnews.format.trailers import format_time
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                   ArchiveOption, JsonOption, WaitOption, command, console, err_console, fail,
                   open_for_writing)
@@ -19,11 +19,11 @@ _LISTED = 10
 
 
 def _bound(value: str | None, option: str, *, end: bool):  # noqa: ANN202 - datetime | None
-    """The command line's one time syntax (gitnews.timespec), and Wayback timestamps."""
+    """The command line's one time syntax (gitnews.versions.timespec), and Wayback timestamps."""
     if value is None:
         return None
     if value.strip().isdigit() and len(value.strip()) > 4:
-        from ..importer import parse_time_bound
+        from gitnews.ops.importing import parse_time_bound
 
         try:
             return parse_time_bound(value, end=end)
@@ -35,7 +35,7 @@ def _bound(value: str | None, option: str, *, end: bool):  # noqa: ANN202 - date
 
 
 def _check_sources(sources: list[str], wayback: bool) -> None:
-    from ..urls import is_fetchable
+    from gitnews.format.urls import is_fetchable
 
     for source in sources:
         if wayback:
@@ -55,7 +55,7 @@ def _check_sources(sources: list[str], wayback: bool) -> None:
 
 def print_import_summary(result, *, verbose: bool = False) -> None:  # noqa: ANN001 - ImportResult
     """Versions added, skipped records (why), failures (stderr), and the counts line."""
-    from ..importer import NOT_NEWER
+    from gitnews.ops.importing import NOT_NEWER
 
     out = console()
     for item in result.items:
@@ -128,8 +128,8 @@ def import_cmd(
     record was imported or deliberately skipped, 1 when some failed, 2 for bad usage,
     130 when Ctrl-C stopped it (the captures recorded until then are committed).
     """
-    from ..importer import import_warcs, import_wayback
-    from ..poll import Abandoned
+    from gitnews.ops.importing import import_warcs, import_wayback
+    from gitnews.ops.run import Abandoned
     from .tracking import _stop_on_signal
 
     start, end = _bound(since, "--from", end=False), _bound(until, "--to", end=True)
@@ -164,7 +164,7 @@ def import_cmd(
         else:
             result = do(None)
     if json_out:
-        from ..render import import_json
+        from gitnews.output.render import import_json
         from .versions import _write_json
 
         _write_json(import_json(result))

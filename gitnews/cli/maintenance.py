@@ -32,7 +32,7 @@ def gc_cmd(
     commits already adds to the commit-graph and packs when git says it is due;
     run this after a big import, or from time to time.  History is not changed.
     """
-    from ..maintenance import gc
+    from gitnews.archive.maintenance import gc
 
     with open_for_writing(archive, wait=wait, command="gitnews gc") as arc:
         report = gc(arc, aggressive=aggressive)

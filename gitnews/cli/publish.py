@@ -11,15 +11,15 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ConfigError, PushError, StoreError
-from ..models import RunResult
+from gitnews.errors import ConfigError, PushError, StoreError
+from gitnews.models import RunResult
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, WaitOption, command,
                   err_console, open_for_writing, wait_seconds)
 
 __all__ = ["after_run", "init_github_actions"]
 
 
-def _describe(result) -> str:  # noqa: ANN001 - gitnews.publish.PushResult
+def _describe(result) -> str:  # noqa: ANN001 - gitnews.ops.push.PushResult
     where = f"{result.remote}/{result.branch}"
     head_note = (f"; the remote's HEAD now names {result.branch!r} (a clone checks it out)"
                  if result.remote_head_set else "")
@@ -39,7 +39,7 @@ def _describe(result) -> str:  # noqa: ANN001 - gitnews.publish.PushResult
 
 def _push(arc, *, remote: str | None = None, branch: str | None = None) -> bool:  # noqa: ANN001
     """Push and print what happened; False when it failed."""
-    from ..publish import describe_conflict, push_archive
+    from gitnews.ops.push import describe_conflict, push_archive
 
     try:
         result = push_archive(arc, remote=remote, branch=branch)
@@ -84,8 +84,8 @@ def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
     """
     if result.dry_run:
         return True
-    from ..hooks import notify_changes
-    from ..publish import push_pending
+    from gitnews.output.hooks import notify_changes
+    from gitnews.ops.push import push_pending
 
     ok = True
     opened = nullcontext(arc) if arc is not None else open_for_writing(
@@ -122,8 +122,8 @@ def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
 
 def init_github_actions(archive: Path, *, force: bool = False, wait: str | None = None) -> None:
     """``gitnews init --github-actions``: create the archive if needed, commit the workflow."""
-    from ..archive import init_archive
-    from ..workflows import add_github_workflow
+    from gitnews.archive.repo import init_archive
+    from gitnews.ops.workflows import add_github_workflow
 
     if not ((archive / ".git").exists() and (archive / "gitnews.toml").exists()):
         notices: list[str] = []

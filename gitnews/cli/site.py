@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..errors import SiteError
-from ..models import FEED_LIMIT
-from ..trailers import format_time
+from gitnews.errors import SiteError
+from gitnews.models import FEED_LIMIT
+from gitnews.format.trailers import format_time
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                   ArchiveOption, command, err_console, fail)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
-    from ..archive import Archive
+    from gitnews.archive.repo import Archive
 
 SiteUrlOption = Annotated[Optional[str], typer.Option(
     "--site-url", metavar="BASE",
@@ -93,10 +93,10 @@ def feed_cmd(
     archive: ArchiveOption = DEFAULT_ARCHIVE,
 ) -> None:
     """A feed (Atom, or RSS 2.0) of the latest changes, with the changed words marked."""
-    from ..archive import open_archive
-    from ..changefeed import (archive_id, article_feed_spec, host_feed_spec, host_folders,
+    from gitnews.archive.repo import open_archive
+    from gitnews.output.changefeed import (archive_id, article_feed_spec, host_feed_spec, host_folders,
                               latest_changes, render_feed, site_diff_url, site_feed_spec)
-    from ..resolve import resolve_article
+    from gitnews.versions.resolve import resolve_article
 
     if host and article:
         fail("give --host or --article, not both", code=EXIT_USAGE)
@@ -133,8 +133,8 @@ def feed_cmd(
 
 def _build(arc: Archive, outdir: Path, base: str | None) -> None:
     started = time.monotonic()
-    from ..schedule import Policy, stopped_note
-    from ..site import build_site
+    from gitnews.versions.schedule import Policy, stopped_note
+    from gitnews.output.site import build_site
 
     from .tracking import _stop_on_signal
 
@@ -184,7 +184,7 @@ def site_cmd(
 
     Ctrl-C: the pages written so far are kept; exit status 130; the next run finishes.
     """
-    from ..archive import open_archive
+    from gitnews.archive.repo import open_archive
 
     with open_archive(archive) as arc:
         _build(arc, outdir, _site_url(arc, site_url))
@@ -207,9 +207,9 @@ def serve_cmd(
     import functools
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    from ..archive import open_archive
-    from ..readonly import is_read_only
-    from ..state import STATE_DIR
+    from gitnews.archive.repo import open_archive
+    from gitnews.archive.readonly import is_read_only
+    from gitnews.archive.cache import STATE_DIR
 
     temporary = None
     with open_archive(archive) as arc:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..trailers import format_time
+from gitnews.format.trailers import format_time
 from .app import DEFAULT_ARCHIVE, ArchiveOption, JsonOption, command
 from .maintenance import _size
 
@@ -29,7 +29,7 @@ _ENDED = {"ok": "completed, nothing failed", "failures": "completed, some items 
 
 
 def _duration(value: str) -> float:
-    from ..schedule import parse_duration
+    from gitnews.versions.schedule import parse_duration
 
     try:
         return parse_duration(value)
@@ -50,14 +50,14 @@ def status_cmd(
     what is due next, size, remote and push state, the cache.  Uses no network."""
     from datetime import timedelta
 
-    from ..archive import open_archive
-    from ..status import archive_status
+    from gitnews.archive.repo import open_archive
+    from gitnews.ops.status import archive_status
 
     window = timedelta(seconds=_duration(failing_for))
     with open_archive(archive) as arc:
         st = archive_status(arc, failing_for=window)
     if json_out:
-        from ..render import status_json
+        from gitnews.output.render import status_json
         from .versions import _write_json
 
         _write_json(status_json(st))

@@ -10,20 +10,20 @@ from typing import Annotated
 
 import typer
 
-from ..models import Outcome, RunResult
+from gitnews.models import Outcome, RunResult
 from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                   ArchiveOption, JsonOption, WaitOption, command, console, err_console, fail,
                   open_for_writing, wait_seconds)
 
 
-# gitnews.archive loads GitPython: import it when a command runs, never for `--help`.
+# gitnews.archive.repo loads GitPython: import it when a command runs, never for `--help`.
 def init_archive(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-    from ..archive import init_archive
+    from gitnews.archive.repo import init_archive
     return init_archive(*args, **kwargs)
 
 
 def open_archive(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
-    from ..archive import open_archive
+    from gitnews.archive.repo import open_archive
     return open_archive(*args, **kwargs)
 
 
@@ -68,7 +68,7 @@ def add_cmd(
     are tracked), an article page, or none of these (refused: exit status 1).
     The archive is created when there is none (as `gitnews init`).
     """
-    from ..tracking import add
+    from gitnews.ops.tracking import add
 
     if feed and article:
         fail("--feed and --article exclude each other", code=EXIT_USAGE)
@@ -102,7 +102,7 @@ def remove_cmd(
     wait: WaitOption = None,
 ) -> None:
     """Stop tracking feeds or articles (their history stays in the archive)."""
-    from ..tracking import remove
+    from gitnews.ops.tracking import remove
 
     with open_for_writing(archive, wait=wait, command="gitnews remove") as arc:
         results = remove(arc, urls)
@@ -121,7 +121,7 @@ def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = F
     with open_archive(archive) as arc:
         cfg = arc.config
         if json_out:
-            from ..render import feeds_json
+            from gitnews.output.render import feeds_json
             from .versions import _write_json
 
             _write_json(feeds_json([(url, arc.state.get_feed(url)) for url in cfg.feeds],
@@ -139,7 +139,7 @@ def _duration(value: str | None) -> float | None:
     """Typer callback: "10m", "2h", "1d", "1h30m", "90s" or seconds -> seconds."""
     if value is None:
         return None
-    from ..schedule import parse_duration
+    from gitnews.versions.schedule import parse_duration
 
     try:
         return parse_duration(value)
@@ -245,8 +245,8 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
            on_change: str | None = None, json_out: bool = False) -> None:
     """``run --watch``: until SIGINT/SIGTERM; exit status 0, or 130 when the stop
     cut a run short (due articles unchecked, or the work in flight abandoned)."""
-    from ..poll import Abandoned, watch
-    from ..status import note_run
+    from gitnews.ops.run import Abandoned, watch
+    from gitnews.ops.status import note_run
 
     def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
         if not result.items and not result.left_over:
@@ -335,7 +335,7 @@ def run_cmd(
     are committed, the summary printed; exit status 130 when due articles were
     left unchecked (a second signal abandons the checks under way).
     """
-    from ..poll import next_due_at
+    from gitnews.ops.run import next_due_at
 
     if show_text is not None:  # a preview: never commits, with or without --dry-run
         _show_text(archive, show_text)
@@ -355,8 +355,8 @@ def run_cmd(
         if watch:
             _watch(arc, interval_s=interval, max_articles=max_articles, max_time_s=max_time_s,
                    dry_run=dry_run, push=push, on_change=on_change, json_out=json_out)
-        from ..poll import Abandoned
-        from ..status import note_run
+        from gitnews.ops.run import Abandoned
+        from gitnews.ops.status import note_run
 
         with _stop_on_signal() as (stop, abandon):
             try:
@@ -394,7 +394,7 @@ def _report(result: RunResult, *, next_due=None, json_out: bool = False,  # noqa
         return
     import json
 
-    from ..render import run_json
+    from gitnews.output.render import run_json
 
     doc = json.dumps(run_json(result, next_due=next_due), ensure_ascii=False,
                      indent=None if prefix else 2)
@@ -417,7 +417,7 @@ def _stdout_to_stderr(on: bool) -> Iterator[None]:
 def _run_once(arc, *, progress: bool, stop: threading.Event,  # noqa: ANN001
               abandon: threading.Event, **options: object) -> RunResult:
     """One run, with a progress bar on a terminal."""
-    from ..poll import run
+    from gitnews.ops.run import run
 
     if progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -435,7 +435,7 @@ def _run_once(arc, *, progress: bool, stop: threading.Event,  # noqa: ANN001
 
 def _show_text(archive, url: str) -> None:  # noqa: ANN001
     """``gitnews run --show-text URL``: the text that would be stored (never committed)."""
-    from ..poll import preview
+    from gitnews.ops.run import preview
 
     with open_archive(archive) as arc:
         shown = preview(arc, url)

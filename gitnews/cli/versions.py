@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..models import DIFF_FORMATS as FORMATS
-from ..trailers import format_time
+from gitnews.models import DIFF_FORMATS as FORMATS
+from gitnews.format.trailers import format_time
 from .app import (DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColorOption, command,
                   console, fail)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
-    from ..archive import Archive
-    from ..timeline import Timeline
+    from gitnews.archive.repo import Archive
+    from gitnews.versions.timeline import Timeline
 
 ArticleArg = Annotated[str, typer.Argument(
     metavar="ARTICLE",
@@ -95,8 +95,8 @@ def _plain_width() -> int:
 
 
 def _timeline(arc: Archive, article: str) -> Timeline:
-    from ..resolve import resolve_article
-    from ..timeline import load_timeline
+    from gitnews.versions.resolve import resolve_article
+    from gitnews.versions.timeline import load_timeline
 
     record = resolve_article(arc.state, article, archive_dir=arc.path)
     return load_timeline(arc.repo, record, state=arc.state)
@@ -105,8 +105,8 @@ def _timeline(arc: Archive, article: str) -> Timeline:
 # -- list -----------------------------------------------------------------------------------
 
 def parse_time_option(value: str, option: str, *, end: bool = False) -> datetime:
-    """A time option's value (gitnews.timespec) -> aware UTC datetime; exit 2 when bad."""
-    from ..timespec import parse_time
+    """A time option's value (gitnews.versions.timespec) -> aware UTC datetime; exit 2 when bad."""
+    from gitnews.versions.timespec import parse_time
 
     try:
         return parse_time(value, now=datetime.now(timezone.utc), end=end)
@@ -135,7 +135,7 @@ def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
     headline to no less than 20 characters. A headline takes whatever room is left;
     with ``width`` None nothing is cut.
     """
-    from ..timeline import article_host
+    from gitnews.versions.timeline import article_host
 
     hosts = [article_host(r.url) for r in records]
     heads = [(r.headline or "") + (" (removed)" if r.removed else "") for r in records]
@@ -204,8 +204,8 @@ def list_cmd(
 ) -> None:
     """One row per article: versions, first seen, last changed, host, headline, path
     (fitted to the terminal's width: --json has every field in full)."""
-    from ..archive import open_archive
-    from ..render import list_json
+    from gitnews.archive.repo import open_archive
+    from gitnews.output.render import list_json
 
     since_ts = format_time(parse_time_option(since, "--since")) if since else None
     until_ts = format_time(parse_time_option(until, "--until", end=True)) if until else None
@@ -240,9 +240,9 @@ def list_cmd(
 def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             json_out: JsonOption = False, no_color: NoColorOption = False) -> None:
     """The article's versions, oldest first: time, gap, size of change, headline changes."""
-    from ..archive import open_archive
-    from ..render import log_json, plural, stats_words
-    from ..timeline import gap_words
+    from gitnews.archive.repo import open_archive
+    from gitnews.output.render import log_json, plural, stats_words
+    from gitnews.versions.timeline import gap_words
 
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
@@ -250,7 +250,7 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         alternation = arc.state.get_alternation(tl.record.path)
         from datetime import datetime, timezone
 
-        from ..schedule import Policy, describe_next_check
+        from gitnews.versions.schedule import Policy, describe_next_check
 
         record = arc.state.get(tl.record.path) or tl.record
         next_check = describe_next_check(record, datetime.now(timezone.utc),
@@ -351,7 +351,7 @@ def show_cmd(
     json_out: JsonOption = False,
 ) -> None:
     """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
-    from ..archive import open_archive
+    from gitnews.archive.repo import open_archive
 
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
@@ -367,7 +367,7 @@ def show_cmd(
         data = tl.data(v)
         info = tl.info(v) if json_out else None
     if json_out:
-        from ..render import show_json
+        from gitnews.output.render import show_json
 
         _write_json(show_json(tl, info, data.decode("utf-8", "replace")))
         return
@@ -424,9 +424,9 @@ def diff_cmd(
 ) -> None:
     """Compare two versions of an article (default: the latest change, from the version
     before it to the latest)."""
-    from ..archive import open_archive
-    from ..history import same_text
-    from ..render import diff_json, html_page, side_by_side, unified, word_text
+    from gitnews.archive.repo import open_archive
+    from gitnews.archive.history import same_text
+    from gitnews.output.render import diff_json, html_page, side_by_side, unified, word_text
 
     _no_unknown_option(ctx, article, a, b)
     if json_out and fmt.value != "json" and ctx.get_parameter_source("fmt").name != "DEFAULT":

@@ -1,0 +1,310 @@
+"""Reading versions back from git: one ``git log`` per question.
+
+Every read asks git once (``git log --format=... -- <path>``, ``git show``),
+reusing the :class:`git.Repo` (and its persistent ``cat-file`` processes);
+nothing loops over the commits of the whole repository in Python except
+:func:`iter_commits`, which streams one ``git log`` for rebuilding the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
+
+from gitnews.models import Version
+from gitnews.format.trailers import parse_time, parse_trailers
+
+__all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits", "versions", "file_history",
+           "version_time", "read_blobs", "read_blobs_batch", "BlobReader", "read_version",
+           "ARTICLE_PREFIXES"]
+
+#: Subject prefixes of version commits (``New: <headline>``).
+ARTICLE_PREFIXES = ("New: ", "Changed: ", "Removed: ", "Restored: ", "Reverted: ", "Captured: ")
+
+_RS, _US = "\x1e", "\x1f"
+
+
+def is_version(trailers: Mapping[str, str]) -> bool:
+    """Whether a commit with these trailers is one of gitnews's versions.
+
+    ``trailers``: the commit's trailer block as :func:`gitnews.format.trailers.parse_trailers`
+    (and ``git interpret-trailers --parse``) reads it, key -> value.  A version
+    commit carries both an ``Article-Url`` and a ``Version`` trailer with a
+    non-empty value (docs/archive-format.md, "Edits made outside gitnews").
+    Any other commit that touches an article's file is an *outside edit*: kept
+    in the history, never numbered or counted as a version.
+    """
+    return bool(trailers.get("Article-Url")) and bool(trailers.get("Version"))
+
+
+def same_text(previous: Version | None, version: Version) -> bool:
+    """Whether ``version`` holds exactly the text of ``previous``, the article's
+    version before it (the same git blob id; neither a removal).
+
+    gitnews commits a text equal to its newest version's only after an *outside
+    edit* (docs/archive-format.md, "Edits made outside gitnews"): the check
+    puts the page's text back into the file (``Change-Kind: outside-edit``).
+    Such a version keeps its ``Version`` number but is not a change: ``gitnews
+    log``/``list``, the site, the feeds and the hooks do not count or show it as
+    one.  False for a first version (``previous`` None).
+    """
+    return (previous is not None and not previous.removed and not version.removed
+            and previous.blob is not None and previous.blob == version.blob)
+
+
+def text_changes(found: Sequence[Version]) -> int:
+    """How many times an article changed: its versions (oldest first, numbered
+    1, 2, ...) after the first, less those that only put back the text of the
+    version before them (:func:`same_text`)."""
+    return sum(1 for prev, v in zip(found, found[1:]) if not same_text(prev, v))
+
+
+@dataclass(frozen=True)
+class OutsideEdit:
+    """A commit without gitnews's trailers that touched an article's file
+    (an edit, ``git revert`` or ``git rm`` made with plain git): not a version.
+
+    ``after``: the number of the article's version it follows (its newest
+    version when the edit was committed).  ``at``: the commit's author date
+    (aware, UTC).  ``removed``: the commit deleted the file.  ``blob``: the
+    file's blob id after the commit (40 hex), None when deleted.
+    """
+
+    path: str
+    commit: str
+    at: datetime
+    subject: str
+    after: int
+    removed: bool = False
+    blob: str | None = None
+
+
+@dataclass
+class LogEntry:
+    """One commit as :func:`iter_commits` streams it.
+
+    ``changes`` are ``(status, path)`` pairs: status ``A``, ``M`` or ``D``.
+    ``blobs`` maps each changed path to its new blob id (40 hex; absent for a
+    deletion); ``old_blobs`` to its blob id before the commit (absent for an
+    addition); both filled only when :func:`iter_commits` was called with
+    ``blobs=True``.
+    """
+
+    commit: str
+    time: datetime
+    message: str
+    changes: list[tuple[str, str]]
+    blobs: dict[str, str] = field(default_factory=dict)
+    old_blobs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def trailers(self) -> dict[str, str]:
+        return dict(parse_trailers(self.message))
+
+
+def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
+                 paths: list[str] | None = None, reverse: bool = True,
+                 blobs: bool = False, options: Iterable[str] = ()) -> Iterator[LogEntry]:
+    """Stream the commits of ``rev_range`` (oldest first when ``reverse``).
+
+    One ``git log --name-status`` process (``--raw --no-abbrev`` when ``blobs``,
+    which also gives each changed file's blob ids before and after); memory
+    stays flat.  ``paths`` are literal paths (``--literal-pathspecs``: no glob
+    magic).  ``options`` are more ``git log`` options, e.g. ``-n50`` or
+    ``--grep=...`` (git-log(1)); stopping the iteration early ends the process.
+    """
+    args = ["-c", "core.quotePath=false", "--literal-pathspecs", "log", "--no-renames",
+            "--no-color", f"--format={_RS}%H%n%at%n%B{_US}"]
+    args += ["--raw", "--no-abbrev"] if blobs else ["--name-status"]
+    if reverse:
+        args.append("--reverse")
+    args += list(options)
+    args.append(rev_range)
+    if paths:
+        args += ["--", *paths]
+    proc = repo.git.execute(["git", *args], as_process=True, stdout_as_string=False)
+    buf = b""
+    try:
+        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+            buf += chunk
+            *records, buf = buf.split(_RS.encode())
+            for rec in records:
+                if rec.strip():
+                    yield _parse_record(rec.decode("utf-8", "replace"))
+        if buf.strip():
+            yield _parse_record(buf.decode("utf-8", "replace"))
+    finally:
+        # The caller may stop early: end git quietly instead of letting it die of SIGPIPE.
+        finished = proc.poll() is not None
+        if not finished:
+            proc.kill()
+        proc.stdout.close()
+        try:
+            proc.wait()
+        except git.GitCommandError:
+            if finished:
+                raise
+
+
+def _parse_record(rec: str) -> LogEntry:
+    head, _, names = rec.partition(_US)
+    sha, ts, message = head.split("\n", 2)
+    changes = []
+    blobs: dict[str, str] = {}
+    old_blobs: dict[str, str] = {}
+    for line in names.strip("\n").split("\n"):
+        if "\t" in line:
+            status, path = line.split("\t", 1)
+            if status.startswith(":"):
+                # --raw: ":<old mode> <new mode> <old blob> <new blob> <status>\t<path>"
+                fields = status.split()
+                status = fields[4]
+                if status[:1] != "D":
+                    blobs[path] = fields[3]
+                if status[:1] != "A":
+                    old_blobs[path] = fields[2]
+            changes.append((status[:1], path))
+    return LogEntry(commit=sha, time=datetime.fromtimestamp(int(ts), tz=timezone.utc),
+                    message=message.rstrip("\n") + "\n", changes=changes, blobs=blobs,
+                    old_blobs=old_blobs)
+
+
+def file_history(repo: git.Repo, path: str) -> tuple[list[Version], list[OutsideEdit]]:
+    """The versions of the article at ``path`` (numbered from 1, oldest first)
+    and the outside edits of its file (:func:`is_version`), from one ``git log``.
+
+    Each :class:`~gitnews.models.Version` has its ``blob`` id (None for a
+    removal), so that :func:`read_blobs` can read the texts without another
+    log.  Commits before gitnews first wrote the file are not the article's.
+    """
+    found: list[Version] = []
+    outside: list[OutsideEdit] = []
+    for entry in iter_commits(repo, "HEAD", paths=[path], blobs=True):
+        status = next((s for s, p in entry.changes if p == path), "M")
+        trailers = entry.trailers
+        subject = entry.message.split("\n", 1)[0]
+        if not is_version(trailers):
+            if found:
+                outside.append(OutsideEdit(path=path, commit=entry.commit, at=entry.time,
+                                           subject=subject, after=len(found),
+                                           removed=status == "D", blob=entry.blobs.get(path)))
+            continue
+        found.append(Version(path=path, number=len(found) + 1, commit=entry.commit,
+                             fetched_at=entry.time, subject=subject, trailers=trailers,
+                             removed=status == "D", blob=entry.blobs.get(path)))
+    return found, outside
+
+
+def versions(repo: git.Repo, path: str) -> list[Version]:
+    """Every version of the article at ``path``, oldest first (one ``git log``):
+    gitnews's version commits only (:func:`is_version`), numbered from 1; see
+    :func:`file_history`."""
+    return file_history(repo, path)[0]
+
+
+def version_time(version: Version) -> datetime:
+    """When ``version``'s text was captured (aware, UTC).
+
+    The ``Captured-At`` trailer (RFC 3339) when the version was imported from
+    an earlier capture (e.g. a WARC record's date), else the commit's author
+    date, which :mod:`gitnews.archive.store` sets to the fetch time.
+    """
+    try:
+        when = parse_time(version.trailers.get("Captured-At"))
+    except ValueError:
+        when = None
+    return when.astimezone(timezone.utc) if when is not None else version.fetched_at
+
+
+def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of each blob (40 hex id -> bytes, exactly as stored).
+
+    Reads through GitPython's persistent ``git cat-file --batch`` process
+    (``repo.odb``): one process for every read of the repository object; for
+    a :class:`gitnews.archive.lazygit.LazyRepo` not opened by GitPython yet, through one
+    :class:`BlobReader` for this call.
+    Raises :class:`ValueError` for an id that is not 40 hex digits and
+    :class:`git.BadName`/:class:`ValueError` for a blob git does not have.
+    """
+    if getattr(repo, "materialised", True) is False:
+        # A repository GitPython has not opened yet (gitnews.archive.lazygit.LazyRepo): one
+        # plain `git cat-file --batch` instead of importing GitPython for this.
+        return read_blobs_batch(repo, blob_ids)
+    out: dict[str, bytes] = {}
+    for blob in blob_ids:
+        if blob not in out:
+            out[blob] = repo.odb.stream(bytes.fromhex(blob)).read()
+    return out
+
+
+class BlobReader:
+    """One ``git cat-file --batch`` process that reads many blobs per round trip.
+
+    :meth:`read` writes a group of ids, then reads their contents: one
+    round trip per group instead of one per blob (GitPython's persistent
+    process asks for one object at a time, about a millisecond each on a
+    busy machine).  Keep one reader for a whole job: git's cache of delta
+    bases stays warm between groups (a new process pays again for the
+    delta chains of the first blobs it reads).  Use as a context manager,
+    or call :meth:`close`.
+    """
+
+    #: Ids written at once: well under a pipe's 64 KiB, so writing never
+    #: waits for git to read while git waits for us to read its answers.
+    GROUP = 1000
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.git_dir,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      env={**os.environ, "GIT_DIR": str(repo.git_dir)})
+
+    def read(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of each blob (40 hex id -> bytes, exactly as stored).
+
+        Raises :class:`ValueError` for an id git does not have as a blob.
+        """
+        wanted = list(dict.fromkeys(blob_ids))
+        out: dict[str, bytes] = {}
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        for i in range(0, len(wanted), self.GROUP):
+            group = wanted[i:i + self.GROUP]
+            stdin.write("".join(b + "\n" for b in group).encode())
+            stdin.flush()
+            for blob in group:
+                header = stdout.readline().split()
+                if len(header) < 3 or header[1] != b"blob":
+                    self.close()
+                    raise ValueError(f"git has no blob {blob} in {self.repo.git_dir}")
+                out[blob] = stdout.read(int(header[2]))
+                stdout.read(1)  # the LF after the contents
+        return out
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait()
+        self._proc.stdout.close()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_blobs_batch(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
+    """:func:`read_blobs` for many blobs at once, through one :class:`BlobReader`."""
+    with BlobReader(repo) as reader:
+        return reader.read(blob_ids)
+
+
+def read_version(repo: git.Repo, commit: str, path: str) -> bytes:
+    """The file's bytes exactly as stored at ``commit`` (``git cat-file``)."""
+    return repo.git.execute(["git", "cat-file", "blob", f"{commit}:{path}"],
+                            stdout_as_string=False, strip_newline_in_stdout=False)

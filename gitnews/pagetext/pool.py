@@ -1,0 +1,377 @@
+"""Extraction on every core: page bytes -> (Article, file text) in worker processes.
+
+Extraction (:func:`gitnews.pagetext.extract.extract_article`, trafilatura + lxml) is
+CPU-bound Python: threads cannot run it in parallel (the GIL), so a run with
+many pages to read would use one core.  :class:`ExtractionPool` sends the
+bodies to a :class:`concurrent.futures.ProcessPoolExecutor`; fetching stays
+in threads (it waits on the network), and each fetching thread waits for its
+page's extraction, so at most ``concurrency`` bodies are in flight.
+
+The result is the same as in the calling thread (the same function runs, on
+the same bytes: extraction is deterministic).  On Linux the workers are
+forked, once, when the pool is made (from a process with a single thread),
+after trafilatura has been imported, so that they start in milliseconds;
+elsewhere they come from a ``forkserver`` or are spawned (see
+:func:`_context`), which costs about a second.  The pool is used only when
+there is enough work (:func:`processes_for`).  If a worker dies (a crash in a C
+library), the page fails with :class:`~gitnews.errors.ExtractionError` and
+the pool falls back to extracting in the calling thread.
+
+The environment variable ``GITNEWS_EXTRACT_PROCESSES`` overrides the choice:
+``0`` extracts in the calling threads, ``N`` uses N processes whatever the
+amount of work.
+
+A caller that wants to go on working while a page is extracted (an import
+reading the next captures) uses :meth:`ExtractionPool.submit_article`, which
+returns a :class:`PendingArticle` at once.  ``ExtractionPool(n,
+die_with_parent=True)`` makes workers that ignore Ctrl-C (SIGINT: the calling
+process handles it and closes the pool) and end when the calling process ends,
+even by SIGKILL, so that no orphaned worker keeps the archive's write lock
+(``flock``, shared with forked children) or an output pipe open.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+
+from gitnews.errors import ConfigError, ExtractionError, GitnewsError
+from gitnews.models import Article
+
+__all__ = ["ENV_PROCESSES", "MIN_ITEMS", "ExtractFunc", "ExtractionPool", "PendingArticle",
+           "cpu_count", "extract_page", "extraction", "processes_for"]
+
+#: Environment variable overriding the number of extraction processes (0: none).
+ENV_PROCESSES = "GITNEWS_EXTRACT_PROCESSES"
+
+#: Fewest items of work for which a pool is started (it costs ~1 s to start).
+MIN_ITEMS = 32
+
+#: ``(body, *, url, drop) -> (article, text)``; raises ExtractionError.
+ExtractFunc = Callable[..., tuple[Article, str]]
+
+
+def cpu_count() -> int:
+    """The cores this process may run on (``os.sched_getaffinity`` where it exists)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def processes_for(items: int) -> int:
+    """How many extraction processes to use for ``items`` pages (0: none, extract in threads).
+
+    :data:`ENV_PROCESSES` when set (a number >= 0); otherwise every core when
+    there are at least two and ``items >= MIN_ITEMS``, else 0.  Raises
+    :class:`~gitnews.errors.ConfigError` when :data:`ENV_PROCESSES` is not a
+    number >= 0.
+    """
+    value = os.environ.get(ENV_PROCESSES, "").strip()
+    if value:
+        if not value.isdigit():
+            raise ConfigError(f"{ENV_PROCESSES}={value!r} is not a number of processes; "
+                             "set it to 0 (extract in threads) or a positive number")
+        return int(value)
+    cores = cpu_count()
+    return cores if cores >= 2 and items >= MIN_ITEMS else 0
+
+
+def extract_page(body: bytes, *, url: str | None = None,
+                 drop: Sequence[re.Pattern[str]] = ()) -> tuple[Article, str]:
+    """Extract and render one page in the calling thread.
+
+    :func:`gitnews.pagetext.extract.extract_article` then
+    :func:`gitnews.format.normalise.render_article` with ``drop`` (boilerplate
+    patterns).  Raises :class:`~gitnews.errors.ExtractionError`.
+    """
+    from gitnews.pagetext.extract import extract_article
+    from gitnews.format.normalise import render_article
+
+    article = extract_article(body, url=url)
+    return article, render_article(article, drop=drop)
+
+
+def _work(body: bytes, url: str | None, drop: Sequence[re.Pattern[str]]) -> tuple:
+    """Run in a worker: ``("ok", article, text)`` or ``("error", message)``.
+
+    Errors travel as messages, so that nothing depends on pickling exceptions.
+    """
+    try:
+        article, text = extract_page(body, url=url, drop=drop)
+    except GitnewsError as exc:
+        return ("error", str(exc))
+    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
+        return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
+                         f"{exc}; please report this page")
+    return ("ok", article, text)
+
+
+def _work_article(body: bytes, url: str | None, site=None) -> tuple:  # noqa: ANN001
+    """Run in a worker: ``("ok", article)`` or ``("error", message)``."""
+    from gitnews.pagetext.extract import extract_article
+
+    try:
+        return ("ok", extract_article(body, url=url, site=site))
+    except GitnewsError as exc:
+        return ("error", str(exc))
+    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
+        return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
+                         f"{exc}; please report this page")
+
+
+#: How often a worker without ``prctl`` looks whether its parent is still there (seconds).
+_PARENT_CHECK_S = 0.5
+
+
+def _bind_to_parent(parent_pid: int | None) -> None:
+    """Worker initializer for ``die_with_parent``: ignore SIGINT; end with the parent.
+
+    On Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the kernel kill the worker
+    when its parent ends; elsewhere a daemon thread polls ``os.getppid()``.
+    ``parent_pid``: the pool's process when the worker was forked from it (then a
+    parent gone before this ran is noticed too).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    first_parent = os.getppid()
+    bound = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            bound = libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            bound = False
+    if (parent_pid is not None and os.getppid() != parent_pid) or os.getppid() != first_parent:
+        os._exit(1)  # the parent is already gone
+    if not bound:
+        def watch() -> None:
+            while os.getppid() == first_parent:
+                time.sleep(_PARENT_CHECK_S)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="gitnews-parent-watch", daemon=True).start()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """How to start workers (see the module docstring).
+
+    On Linux, from a process with one thread: ``fork``, after importing the
+    extractor here, so that a worker costs a fork and nothing is imported
+    twice.  Forking is unsafe when other threads may hold locks, so otherwise
+    (and on other systems): ``forkserver`` with the extractor preloaded, else
+    ``spawn``; these start workers from a fresh interpreter, which imports the
+    caller's ``__main__`` module again (the usual ``if __name__ == "__main__":``
+    guard is needed, as for every multiprocessing program).
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        import gitnews.pagetext.extract  # noqa: F401 - loaded once, inherited by every worker
+
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["gitnews.pagetext.extract"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class ExtractionPool:
+    """``processes`` worker processes that extract pages; thread-safe.
+
+    Call :meth:`extract` from any thread (it blocks that thread until its page
+    is done); use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, processes: int, *, die_with_parent: bool = False) -> None:
+        """``die_with_parent``: workers ignore SIGINT and end when this process ends
+        (see the module docstring); off by default."""
+        if processes < 1:
+            raise ValueError("an extraction pool needs at least one process")
+        self.processes = processes
+        ctx = _context()
+        extra: dict = {}
+        if die_with_parent:
+            forked = ctx.get_start_method() == "fork"
+            extra = {"initializer": _bind_to_parent,
+                     "initargs": (os.getpid() if forked else None,)}
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=processes, mp_context=ctx, **extra)
+        self._lock = threading.Lock()
+        if ctx.get_start_method() == "fork":
+            # With fork, the executor starts every worker at the first submit: do it now,
+            # from this thread, before the caller starts any other thread.
+            self._pool.submit(int).result()
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (waits for the pages in progress)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def extract_article(self, body: bytes, *, url: str | None = None, site=None) -> Article:  # noqa: ANN001
+        """:func:`gitnews.pagetext.extract.extract_article` in a worker process (the run's
+        boilerplate filters and rendering stay in the calling thread).
+
+        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
+        article, and when the worker died on it (then later pages are
+        extracted in the calling thread).
+        """
+        pool = self._pool
+        if pool is None:
+            from gitnews.pagetext.extract import extract_article
+
+            return extract_article(body, url=url, site=site)
+        result = self._run(pool, _work_article, body, url, site)
+        if result[0] == "error":
+            raise ExtractionError(result[1])
+        return result[1]
+
+    def submit_article(self, body: bytes, *, url: str | None = None,
+                       site=None) -> PendingArticle:  # noqa: ANN001 - siterules.SiteRules
+        """Start :meth:`extract_article` of one page and return at once.
+
+        The page waits in the pool's queue until a worker is free; the caller
+        bounds how many it submits (each holds its body until a worker takes
+        it).  When the pool is closed or broken, the page is extracted in the
+        thread that asks for the result.
+        """
+        pool = self._pool
+        if pool is None:
+            return PendingArticle(self, None, body, url, site)
+        try:
+            future = pool.submit(_work_article, body, url, site)
+        except BrokenProcessPool:
+            self._broken(pool)
+            return PendingArticle(self, None, body, url, site)
+        return PendingArticle(self, future, None, url, site)
+
+    def _broken(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, pool: ProcessPoolExecutor, func: Callable, *args: object) -> tuple:
+        try:
+            return pool.submit(func, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ExtractionError(
+                f"the extraction worker process died while reading {args[1] or 'a page'} "
+                "(a crash in the HTML parser?); the page will be read again on the next run, "
+                "please report it if this repeats") from None
+
+    def extract(self, body: bytes, *, url: str | None = None,
+                drop: Sequence[re.Pattern[str]] = ()) -> tuple[Article, str]:
+        """Like :func:`extract_page`, in a worker process.
+
+        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
+        article, and when the worker died on it (then later pages are
+        extracted in the calling thread).
+        """
+        pool = self._pool
+        if pool is None:
+            return extract_page(body, url=url, drop=drop)
+        try:
+            result = pool.submit(_work, body, url, tuple(drop)).result()
+        except BrokenProcessPool:
+            with self._lock:
+                self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ExtractionError(
+                f"the extraction worker process died while reading {url or 'a page'} "
+                "(a crash in the HTML parser?); the page will be read again on the next run, "
+                "please report it if this repeats") from None
+        if result[0] == "error":
+            raise ExtractionError(result[1])
+        return result[1], result[2]
+
+    def map(self, bodies: Sequence[bytes], *, urls: Sequence[str | None] | None = None,
+            drop: Sequence[re.Pattern[str]] = ()) -> Iterator[tuple[Article, str] | ExtractionError]:
+        """Extract many pages, in order: each result is ``(article, text)`` or the
+        :class:`~gitnews.errors.ExtractionError` of that page (never raised)."""
+        pool = self._pool
+        urls = urls if urls is not None else [None] * len(bodies)
+        if pool is None:
+            results = (_work(b, u, tuple(drop)) for b, u in zip(bodies, urls))
+        else:
+            chunk = max(1, min(16, len(bodies) // (4 * self.processes) or 1))
+            results = pool.map(_work, bodies, urls, [tuple(drop)] * len(bodies),
+                               chunksize=chunk)
+        for result in results:
+            yield ExtractionError(result[1]) if result[0] == "error" else (result[1], result[2])
+
+
+class PendingArticle:
+    """The extraction of one page started by :meth:`ExtractionPool.submit_article`."""
+
+    def __init__(self, owner: ExtractionPool, future: Future | None, body: bytes | None,
+                 url: str | None, site=None) -> None:  # noqa: ANN001 - siterules.SiteRules
+        self._owner, self._future, self._body, self._url = owner, future, body, url
+        self._site = site
+
+    def result(self) -> Article:
+        """Wait for the page's :class:`~gitnews.models.Article`.
+
+        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
+        article, an unexpected error in the extractor (the message says so), or
+        a worker that died (then the pool extracts later pages in the calling
+        thread).
+        """
+        future = self._future
+        if future is None:
+            result = _work_article(self._body, self._url, self._site)
+        else:
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                pool = self._owner._pool
+                if pool is not None:
+                    self._owner._broken(pool)
+                raise ExtractionError(
+                    f"the extraction worker process died while reading {self._url or 'a page'} "
+                    "(a crash in the HTML parser?); please report it if this repeats") from None
+        if result[0] == "error":
+            raise ExtractionError(result[1])
+        return result[1]
+
+    def cancel(self) -> None:
+        """Not needed after all: drop it (a page already being extracted is let finish)."""
+        if self._future is not None:
+            self._future.cancel()
+        self._body = None
+
+
+@contextmanager
+def extraction(items: int) -> Iterator[Callable[..., Article] | None]:
+    """The ``extract_article(body, *, url)`` to use for ``items`` pages: a
+    pool's :meth:`~ExtractionPool.extract_article` when :func:`processes_for`
+    says so (the pool is closed when the ``with`` block ends), else None
+    (extract in the calling thread).  Its workers die with the calling process
+    (``die_with_parent``): a killed run leaves none holding the write lock."""
+    processes = processes_for(items)
+    if processes < 1:
+        yield None
+        return
+    with ExtractionPool(processes, die_with_parent=True) as pool:
+        yield pool.extract_article
