@@ -28,17 +28,62 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "ARTICLE_URL", "VERSION", "FETCHED_AT", "HTTP_STATUS", "EXTRACTOR", "FETCHED_URL", "FEED",
+    "PUBLISHED_AT", "BYLINE", "SOCIAL_TITLE", "SEO_TITLE", "CAPTURED_AT", "SOURCE_ARCHIVE",
+    "PAGE_SHA256", "CHANGE_KIND", "REVERTS_TO", "KIND_HEADLINE", "KIND_BYLINE", "KIND_BODY",
+    "KIND_REVERT", "KIND_EXTRACTION", "KIND_REMOVED", "KIND_RESTORED", "KIND_OUTSIDE_EDIT",
+    "CHANGE_KINDS", "SUBJECT_NEW", "SUBJECT_CHANGED",
+    "SUBJECT_RESTORED", "SUBJECT_REVERTED", "SUBJECT_REMOVED",
     "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
     "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
     "parse_time",
 ]
 
+# The trailer keys (docs/archive-format.md, "Trailers"): every module names them by these
+# constants, never by the literal.
+ARTICLE_URL = "Article-Url"
+VERSION = "Version"
+FETCHED_AT = "Fetched-At"
+HTTP_STATUS = "Http-Status"
+EXTRACTOR = "Extractor"
+FETCHED_URL = "Fetched-Url"
+FEED = "Feed"
+PUBLISHED_AT = "Published-At"
+BYLINE = "Byline"
+SOCIAL_TITLE = "Social-Title"
+SEO_TITLE = "Seo-Title"
+CAPTURED_AT = "Captured-At"
+SOURCE_ARCHIVE = "Source-Archive"
+PAGE_SHA256 = "Page-Sha256"
+CHANGE_KIND = "Change-Kind"
+REVERTS_TO = "Reverts-To"
+
 #: The trailer keys gitnews writes, in the order it writes them.
 TRAILER_KEYS = (
-    "Article-Url", "Version", "Fetched-At", "Http-Status", "Extractor",
-    "Fetched-Url", "Feed", "Published-At", "Byline", "Social-Title", "Seo-Title",
-    "Captured-At", "Source-Archive", "Page-Sha256", "Change-Kind", "Reverts-To",
+    ARTICLE_URL, VERSION, FETCHED_AT, HTTP_STATUS, EXTRACTOR,
+    FETCHED_URL, FEED, PUBLISHED_AT, BYLINE, SOCIAL_TITLE, SEO_TITLE,
+    CAPTURED_AT, SOURCE_ARCHIVE, PAGE_SHA256, CHANGE_KIND, REVERTS_TO,
 )
+
+# The values of Change-Kind (comma-separated in one trailer).
+KIND_HEADLINE = "headline"
+KIND_BYLINE = "byline"
+KIND_BODY = "body"
+KIND_REVERT = "revert"
+KIND_EXTRACTION = "extraction"
+KIND_REMOVED = "removed"
+KIND_RESTORED = "restored"
+KIND_OUTSIDE_EDIT = "outside-edit"
+#: The values of Change-Kind, in the order they are written.
+CHANGE_KINDS = (KIND_HEADLINE, KIND_BYLINE, KIND_BODY, KIND_REVERT, KIND_EXTRACTION,
+                KIND_REMOVED, KIND_RESTORED, KIND_OUTSIDE_EDIT)
+
+# The subject prefixes of version commits: "<prefix>: <headline>".
+SUBJECT_NEW = "New"
+SUBJECT_CHANGED = "Changed"
+SUBJECT_RESTORED = "Restored"
+SUBJECT_REVERTED = "Reverted"
+SUBJECT_REMOVED = "Removed"
 MAX_SUBJECT_CHARS = 72
 MAX_VALUE_CHARS = 1000
 
