@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gitnews.errors import ExtractionError  # noqa: E402
-from gitnews.pagetext.extract import decode_html, extract_article  # noqa: E402
 from gitnews.format.normalise import normalise_line  # noqa: E402
+from gitnews.pagetext.extract import decode_html, extract_article  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "html_pages"
 
@@ -59,7 +59,7 @@ def visible_h1s(body: bytes) -> list[str]:
     try:
         tree = lxml.html.document_fromstring(text.encode("utf-8"),
                                              parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except Exception:  # noqa: BLE001 - an unparseable page has no h1 to count
+    except Exception:
         return []
     out = []
     for h1 in tree.iter("h1"):

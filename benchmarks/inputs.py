@@ -30,8 +30,8 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from pathlib import Path
 
 _WORDS = """
@@ -88,7 +88,7 @@ _SECTIONS = ["world", "uk-news", "politics", "business", "technology", "science"
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _FIRST = "Anna Ben Carla David Emma Farid Grace Hugo Ines Jonas Kemal Lena Marta Nils Olga Pavel".split()
 _LAST = "Adams Becker Costa Dubois Evans Fischer Garcia Hansen Ivanova Jensen Kowalski Larsen".split()
-BASE_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
+BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=1)
@@ -234,7 +234,7 @@ def page_html(spec: ArticleSpec, version: int) -> bytes:
 <ul><li><a href="/about">About us</a></li><li><a href="/privacy">Privacy</a></li>
 <li><a href="/terms">Terms</a></li><li><a href="/contact">Contact</a></li></ul></footer>
 </body></html>
-""".encode("utf-8")
+""".encode()
 
 
 def feed_xml(host: str, specs: Iterable[ArticleSpec]) -> bytes:
@@ -244,7 +244,7 @@ def feed_xml(host: str, specs: Iterable[ArticleSpec]) -> bytes:
                     f"<guid>{e(s.url)}</guid></item>\n" for s in specs)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
             f"<title>{host}</title><link>http://{host}/</link><description>news</description>\n"
-            f"{items}</channel></rss>\n").encode("utf-8")
+            f"{items}</channel></rss>\n").encode()
 
 
 # -- archives -------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def head(repo: Path) -> str:
 
 
 def history_commits(site: Site, *, commits: int, start: int = 0,
-                    removed: int = 0, text_for=None) -> Iterator[CommitSpec]:  # noqa: ANN001
+                    removed: int = 0, text_for=None) -> Iterator[CommitSpec]:
     """``commits`` version commits over articles ``start .. start+len(site)``.
 
     Every article gets version 1 first (in index order); the remaining commits
@@ -347,7 +347,7 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
         yield CommitSpec(path=article_path(spec.url),
                          data=text_for(spec, versions[i]).encode("utf-8"),
                          message=version_message(spec.url, spec.headline, versions[i],
-                                                 datetime.fromtimestamp(when, timezone.utc),
+                                                 datetime.fromtimestamp(when, UTC),
                                                  byline=spec.byline, published=spec.published),
                          when=when)
     for k, i in enumerate(range(len(site) - removed, len(site))):
@@ -356,7 +356,7 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
         when = t + 60 * (len(order) + k)
         yield CommitSpec(path=article_path(spec.url), data=None,
                          message=version_message(spec.url, spec.headline, versions[i],
-                                                 datetime.fromtimestamp(when, timezone.utc),
+                                                 datetime.fromtimestamp(when, UTC),
                                                  removed=True),
                          when=when)
 
@@ -420,11 +420,11 @@ def serve(n: int, seed: str, port_file: Path, mix: str = "poll") -> None:
     for s in site:
         feeds.setdefault(s.host, []).append(s.index)
 
-    @lru_cache(maxsize=None)
+    @cache
     def body(i: int, version: int) -> bytes:
         return page_html(site.article(i), version)
 
-    @lru_cache(maxsize=None)
+    @cache
     def feed(host: str) -> bytes:
         return feed_xml(host, (site.article(i) for i in feeds[host]))
 
@@ -447,7 +447,7 @@ def serve(n: int, seed: str, port_file: Path, mix: str = "poll") -> None:
             if data:
                 self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             url = self.path if self.path.startswith("http") else \
                 f"http://{self.headers.get('Host', '')}{self.path}"
             parts = urlsplit(url)

@@ -64,7 +64,7 @@ def _one_h1(body: bytes) -> str | None:
 
     try:
         root = lhtml.document_fromstring(decode_html(body))
-    except Exception:  # noqa: BLE001 - an unparsable page simply has no h1
+    except Exception:
         return None
     h1s = root.findall(".//h1")
     if len(h1s) != 1:
@@ -113,7 +113,7 @@ def bare_extractor() -> Callable[[bytes, str | None], tuple[str, str]]:
     def run(body: bytes, url: str | None) -> tuple[str, str]:
         try:
             doc = trafilatura.bare_extraction(body, with_metadata=True)  # for its title
-        except Exception:  # noqa: BLE001
+        except Exception:
             return "", ""
         if doc is None:
             return "", ""

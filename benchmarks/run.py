@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -136,11 +136,11 @@ def _store_captures(site: Site, start: int, versions: int) -> tuple[list, list]:
     and the same commits as raw fast-import :class:`inputs.CommitSpec` (the baseline)."""
     import random
 
-    from gitnews.pagetext.extract import EXTRACTOR
-    from gitnews.models import Article, Page
     from gitnews.format.paths import article_path
-    from gitnews.versions.record import Capture
     from gitnews.format.urls import canonical_url
+    from gitnews.models import Article, Page
+    from gitnews.pagetext.extract import EXTRACTOR
+    from gitnews.versions.record import Capture
 
     n = len(site) - start
     rng = random.Random("store-order")
@@ -347,7 +347,7 @@ def _restore_env(old: dict[str, str | None]) -> None:
 
 
 def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None,
-                  removed: int = 0, name: str = "archive", text_for=None) -> Path:  # noqa: ANN001
+                  removed: int = 0, name: str = "archive", text_for=None) -> Path:
     """An archive tracking ``site`` (feeds per host) whose cache holds the validators
     the loopback server expects, built with raw fast-import."""
     from gitnews.archive.repo import open_archive
@@ -365,7 +365,7 @@ def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None
             hosts.setdefault(spec.host, []).append(spec.url)
         add(arc, [f"http://{h}/feed.xml" for h in hosts], kind="feed")
         state = arc.state
-        now = datetime.now(timezone.utc) - timedelta(days=1)
+        now = datetime.now(UTC) - timedelta(days=1)
         with state.batch():
             for i in range(live):
                 if inputs.behaviour(i, mix) != "same":
@@ -475,7 +475,7 @@ def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
             import gitnews.pagetext.extract as gx
             real_extract = gx.extract_article
 
-            def memo_extract(body: bytes, *, url: str | None = None, site=None):  # noqa: ANN001, ANN202
+            def memo_extract(body: bytes, *, url: str | None = None, site=None):
                 """The extraction (case 3's work) taken from the memo."""
                 out = memo.get(hashlib_sha1(body))
                 if out is None:
@@ -778,8 +778,9 @@ def _write_warc(path: Path, site: Site, captures_per_article: int) -> int:
 def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     res = CaseResult("import")
     try:
-        import gitnews.ops.importing  # noqa: F401
         import warcio  # noqa: F401
+
+        import gitnews.ops.importing
     except ImportError as exc:
         res.note = f"not available on this branch (issue 4): {exc}"
         say(f"import: {res.note}")
@@ -801,14 +802,14 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     # In this process, so that the time spent in each part can be measured by wrapping it.
     from typer.testing import CliRunner
 
-    import gitnews.pagetext.extract as gx
-    import gitnews.ops.importing as gi
     import gitnews.format.normalise as gn
-    from gitnews.cli import app
-    from gitnews.versions.record import Recorder
+    import gitnews.ops.importing as gi
+    import gitnews.pagetext.extract as gx
     from gitnews.archive.store import Transaction
-    from gitnews.sources.warc import WarcFiles
+    from gitnews.cli import app
     from gitnews.pagetext.pool import PendingArticle, processes_for
+    from gitnews.sources.warc import WarcFiles
+    from gitnews.versions.record import Recorder
 
     spent = {"store": 0.0, "extract_here": 0.0, "extract_wait": 0.0, "read": 0.0,
              "render": 0.0, "captures": 0.0}

@@ -18,17 +18,17 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import git
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from versions_log import build  # noqa: E402
+from versions_log import build
 
-from gitnews.format.paths import article_path  # noqa: E402
-from gitnews.archive.store import Transaction  # noqa: E402
-from gitnews.format.trailers import format_message, format_subject, format_time  # noqa: E402
+from gitnews.archive.store import Transaction
+from gitnews.format.paths import article_path
+from gitnews.format.trailers import format_message, format_subject, format_time
 
 
 def timed(what: str, args: list[str]) -> None:
@@ -46,7 +46,7 @@ def add_changes(root: Path, articles: int) -> None:
     """20 changes of existing articles and 5 new articles, one transaction."""
     repo = git.Repo(root)
     rnd = random.Random(7)
-    when = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2030, 1, 1, tzinfo=UTC)
     with Transaction(repo, author=("gitnews", "gitnews@localhost")) as tx:
         for k in range(25):
             if k < 20:

@@ -15,14 +15,14 @@ import random
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import git
 
+from gitnews.archive.store import Transaction
 from gitnews.config import CONFIG_NAME, default_config_text
 from gitnews.format.paths import article_path
-from gitnews.archive.store import Transaction
 from gitnews.format.trailers import format_message, format_subject, format_time
 
 
@@ -30,7 +30,7 @@ def build(root: Path, commits: int, articles: int) -> str:
     root.mkdir(parents=True)
     repo = git.Repo.init(root, initial_branch="main")
     rnd = random.Random(1)
-    t0 = datetime(2016, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2016, 1, 1, tzinfo=UTC)
     words = "the minister said on tuesday that a report into the matter would be published".split()
     urls = [f"http://www.example{i % 50}.com/news/{2016 + i % 5}/section{i % 30}/story-{i}"
             for i in range(articles)]

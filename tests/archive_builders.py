@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import git
+
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.format.trailers import format_message, format_subject, format_time
 
-T0 = datetime(2016, 9, 29, 10, 2, tzinfo=timezone.utc)
+T0 = datetime(2016, 9, 29, 10, 2, tzinfo=UTC)
 OTHER = ["-c", "user.name=Other clone", "-c", "user.email=other@example.org"]
 
 

@@ -262,9 +262,9 @@ def page_text(body: bytes, url: str) -> str:
     """The file text gitnews makes of a page: extraction, the default boilerplate
     filters (``[filters]`` of a new gitnews.toml), rendering."""
     from gitnews.config import Config
+    from gitnews.format.normalise import render_text
     from gitnews.pagetext.extract import extract_article
     from gitnews.pagetext.filters import FilterSet
-    from gitnews.format.normalise import render_text
 
     settings = Config().filters
     filters = FilterSet(builtin=settings.builtin, hosts=settings.hosts).for_url(url)

@@ -65,16 +65,16 @@ def response(status: str = "200 OK", headers: list[tuple[str, str]] | None = Non
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + body
 
 
-def html(headers=None, body=PAGE):  # noqa: ANN001, ANN201
+def html(headers=None, body=PAGE):
     return lambda h: h.send(response("200 OK", headers or [("Content-Type", "text/html")], body))
 
 
-def redirect(location: str):  # noqa: ANN201
+def redirect(location: str):
     return lambda h: h.send(response("302 Found", [("Location", location),
                                                    ("Content-Type", "text/html")], b"moved"))
 
 
-def _trickle_body(h) -> None:  # noqa: ANN001
+def _trickle_body(h) -> None:
     h.send(response("200 OK", [("Content-Type", "text/html"), ("Content-Length", "100000")],
                     length=False))
     for i in range(100000):
@@ -83,18 +83,18 @@ def _trickle_body(h) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
-def _trickle_headers(h) -> None:  # noqa: ANN001
+def _trickle_headers(h) -> None:
     for b in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"a" * 10000:
         if not h.send(bytes([b])):
             return
         time.sleep(0.05)
 
 
-def _stall(h) -> None:  # noqa: ANN001
+def _stall(h) -> None:
     time.sleep(TIMEOUT_S * 3)
 
 
-def _endless_chunked(h) -> None:  # noqa: ANN001
+def _endless_chunked(h) -> None:
     h.send(response("200 OK", [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],
                     length=False))
     chunk = b"<p>" + b"x" * 65000 + b"</p>"
@@ -102,28 +102,28 @@ def _endless_chunked(h) -> None:  # noqa: ANN001
         pass
 
 
-def _declared_big(h) -> None:  # noqa: ANN001
+def _declared_big(h) -> None:
     h.send(response("200 OK", [("Content-Type", "text/html"),
                                ("Content-Length", str(MAX_BYTES * 10))], length=False))
     h.send(PAGE)
 
 
-def _half_body(h) -> None:  # noqa: ANN001
+def _half_body(h) -> None:
     h.send(response("200 OK", [("Content-Type", "text/html"), ("Content-Length", "50000")],
                     length=False) + PAGE[:1000])
 
 
-def _encoded(kind: str, coding: str):  # noqa: ANN201
+def _encoded(kind: str, coding: str):
     return lambda h: h.send(response("200 OK", [("Content-Type", "text/html"),
                                                 ("Content-Encoding", coding)], bomb(kind)))
 
 
-def _gzipped_page(h) -> None:  # noqa: ANN001
+def _gzipped_page(h) -> None:
     body = gzip.compress(PAGE[:30000]) + gzip.compress(PAGE[30000:])  # two members
     h.send(response("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], body))
 
 
-def _raw_deflate_page(h) -> None:  # noqa: ANN001
+def _raw_deflate_page(h) -> None:
     c = zlib.compressobj(6, zlib.DEFLATED, -15)
     h.send(response("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "deflate")],
                     c.compress(PAGE) + c.flush()))

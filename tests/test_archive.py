@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import git
+
 from gitnews.archive.repo import archive_readme, init_archive, open_archive
-from gitnews.errors import ArchiveError, StoreError
 from gitnews.archive.store import blob_id
+from gitnews.errors import ArchiveError, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
-T0 = datetime(2016, 9, 29, 10, 2, tzinfo=timezone.utc)
+T0 = datetime(2016, 9, 29, 10, 2, tzinfo=UTC)
 
 
 def test_format_doc_copies_are_identical():

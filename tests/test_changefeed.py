@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -18,16 +18,16 @@ import git
 import html5lib
 import pytest
 from typer.testing import CliRunner
-
-from gitnews.output.changefeed import change_summary, latest_changes, render_feed, site_feed_spec
-from gitnews.cli import app
-from gitnews.versions.diff import DiffStats
 from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive
+
+from gitnews.cli import app
+from gitnews.output.changefeed import change_summary, latest_changes, render_feed, site_feed_spec
+from gitnews.versions.diff import DiffStats
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"
              "gaps-remain-in-tackling-child-sexual-exploitation-ofsted.txt")
 HEADLINE = "Gaps remain in tackling child sexual exploitation, Ofsted finds"
-T0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
+T0 = datetime(2020, 5, 1, 8, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_render_feed_library_call(seed):
     repo = git.Repo(seed)
     views = latest_changes(repo, limit=5, paths=[SEED_PATH])
     assert [(v.a.number, v.b.number, v.gap_words) for v in views] == [(1, 2, "about 7 hours later")]
-    data = render_feed(views, site_feed_spec("x"), updated=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    data = render_feed(views, site_feed_spec("x"), updated=datetime(2020, 1, 1, tzinfo=UTC))
     assert parse(data).entries[0].title.endswith("1 paragraph changed")
     repo.close()
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import run_gitnews
 from versions_support import add_versions, seed_archive
 
@@ -31,7 +30,7 @@ def plain_env(**extra: str) -> dict[str, str]:
 def seed(tmp_path_factory):
     root = seed_archive(tmp_path_factory.mktemp("faults") / "archive")
     add_versions(root, [(MAORI_URL, MAORI_HEADLINE + "\n\nKia ora.\n",
-                         datetime(2016, 9, 30, 9, tzinfo=timezone.utc))])
+                         datetime(2016, 9, 30, 9, tzinfo=UTC))])
     return root
 
 

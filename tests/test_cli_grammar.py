@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, git, init_test_archive, run_gitnews
 from scenario_checks import version_commits
 from test_versions_cli import documented_schema, validate
@@ -37,9 +36,9 @@ def seed(tmp_path_factory):
     root = seed_archive(tmp_path_factory.mktemp("grammar") / "archive")
     add_versions(root, [
         ("http://www.bbc.co.uk/news/uk-1", "Ofsted report on children's services\n\nText.\n",
-         datetime(2016, 9, 30, 9, tzinfo=timezone.utc)),
+         datetime(2016, 9, 30, 9, tzinfo=UTC)),
         ("http://www.bbc.co.uk/news/uk-2", "Another Ofsted report\n\nMore text.\n",
-         datetime(2016, 10, 2, 9, tzinfo=timezone.utc))])
+         datetime(2016, 10, 2, 9, tzinfo=UTC))])
     return root
 
 
@@ -120,7 +119,8 @@ def test_one_time_syntax_for_since_and_until(seed):
 
 
 def test_import_takes_the_same_time_syntax(tmp_path):
-    from warcs import SEED_T1, SEED_T2, SEED_URL as WARC_URL, SEED_V1, SEED_V2, Rec, write_warc
+    from warcs import SEED_T1, SEED_T2, SEED_V1, SEED_V2, Rec, write_warc
+    from warcs import SEED_URL as WARC_URL
 
     warc = tmp_path / "seed.warc.gz"
     write_warc(warc, [Rec("warcinfo"), Rec("response", WARC_URL, SEED_T1, SEED_V1),

@@ -24,10 +24,17 @@ import time
 from collections import Counter
 
 import pytest
-
 from conftest import git, run_gitnews
-from crash_checks import (FEED_URL, Expected, build_scenario, check_cache, check_integrity,
-                          fast_fetching, kill_when, start_gitnews)
+from crash_checks import (
+    FEED_URL,
+    Expected,
+    build_scenario,
+    check_cache,
+    check_integrity,
+    fast_fetching,
+    kill_when,
+    start_gitnews,
+)
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"),
                                 reason="the crash tests watch processes through /proc")
@@ -166,11 +173,11 @@ def test_sigkill_during_an_import_loses_and_corrupts_nothing(tmp_path):
     other attempt extracts in worker processes (forked, so they share the write
     lock and the output pipes: they must end with the killed import, or the
     next import would find the archive locked and this test would hang)."""
+    from crash_checks import page_text
     from warcs import Rec, write_warc
 
-    from crash_checks import page_text
-    from gitnews.format.paths import article_path
     from gitnews.archive.store import blob_id
+    from gitnews.format.paths import article_path
 
     seed = int(os.environ.get("GITNEWS_CRASH_SEED", random.randrange(2**32)))
     rng = random.Random(seed)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from gitnews.versions.diff import (DiffStats, count_words, diff_paragraphs, diff_texts, split_edges,
-                          tokenize, word_ops)
-from gitnews.format.normalise import render_text
 from versions_support import seed_text
+
+from gitnews.format.normalise import render_text
+from gitnews.versions.diff import (
+    DiffStats,
+    count_words,
+    diff_paragraphs,
+    diff_texts,
+    split_edges,
+    tokenize,
+    word_ops,
+)
 
 
 def _changes(result):

@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import DATA, git
 from crash_checks import check_integrity
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from gitnews.pagetext import extract
 from gitnews.errors import ExtractionError
-from gitnews.pagetext.extract import decode_html, extract_article
 from gitnews.models import Article
+from gitnews.pagetext import extract
+from gitnews.pagetext.extract import decode_html, extract_article
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 # The pages these tests read, in the project's copies of the scenarios (see their README).

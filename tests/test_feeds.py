@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import DATA
+
 from gitnews.errors import FeedError
 from gitnews.sources.feeds import discover_feeds, looks_like_feed, parse_feed
 

@@ -5,10 +5,10 @@ redirects, errors, robots.txt 404), against a real loopback server
 from __future__ import annotations
 
 import pytest
+from politeserver import Reply
 
 from gitnews.errors import HTTPStatusError
 from gitnews.sources.http import DRAIN_MAX_BYTES, Fetcher
-from politeserver import Reply
 
 
 @pytest.fixture

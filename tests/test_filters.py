@@ -4,15 +4,15 @@ tuned on, plus properties (hypothesis)."""
 from __future__ import annotations
 
 import pytest
+from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError
+from gitnews.format.normalise import normalise_line
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
-from gitnews.format.normalise import normalise_line
 
 BBC = DATA / "scenarios" / "bbc-2009"
 

@@ -15,16 +15,23 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from conftest import DATA, git, init_test_archive, run_gitnews
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scenario_checks import assert_versions_consistent, version_commits
 
-from conftest import DATA, git, init_test_archive, run_gitnews
-from gitnews.pagetext.extract import extract_article
-from gitnews.pagetext.headline import (RULES, is_decorated, is_site_name, page_titles, same_words,
-                              similarity, strip_site_name)
 from gitnews.format.normalise import normalise_line
 from gitnews.format.trailers import TRAILER_KEYS
-from scenario_checks import assert_versions_consistent, version_commits
+from gitnews.pagetext.extract import extract_article
+from gitnews.pagetext.headline import (
+    RULES,
+    is_decorated,
+    is_site_name,
+    page_titles,
+    same_words,
+    similarity,
+    strip_site_name,
+)
 
 PAGES = DATA / "headlines"
 

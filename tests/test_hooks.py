@@ -8,19 +8,18 @@ import json
 import shlex
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from archive_builders import add_version, bare_remote, head, new_archive, other_clone_commits
 from conftest import DATA, git, run_gitnews
+
+from gitnews.archive.history import versions
 from gitnews.archive.repo import open_archive
 from gitnews.errors import HookError
-from gitnews.archive.history import versions
-from gitnews.output.hooks import (change_event, find_versions, notify_changes, notify_versions,
-                           run_command)
 from gitnews.models import ItemResult, Outcome, RunResult
+from gitnews.output.hooks import change_event, find_versions, notify_changes, notify_versions, run_command
 
 A_URL, A_PATH = "https://news.example.org/a", "news.example.org/a.txt"
 B_URL, B_PATH = "https://news.example.org/b", "news.example.org/b.txt"
@@ -54,14 +53,14 @@ def recorder(tmp_path):
 
 
 class _Hook(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append((self.headers["Content-Type"], json.loads(body)))
         self.send_response(self.server.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
@@ -123,7 +122,7 @@ def test_removed_version_event_names_the_last_headline(tmp_path):
         with arc.transaction() as tx:
             tx.commit({A_PATH: None}, message=f"Removed: Minister resigns after vote\n\n"
                       f"Article-Url: {A_URL}\nVersion: 3\n",
-                      when=datetime(2016, 9, 30, tzinfo=timezone.utc))
+                      when=datetime(2016, 9, 30, tzinfo=UTC))
         (found,) = find_versions(arc.repo, [(A_PATH, 3)])
         event = change_event(arc.repo, found)
     assert found.removed and event["kind"] == "removed" and event["version"] == 3

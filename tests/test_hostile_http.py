@@ -11,13 +11,13 @@ import sys
 
 import pytest
 import tomlkit
-
 from conftest import git, run_gitnews
 from crash_checks import check_integrity
+from hostile_server import MAX_BYTES, ROUTES, TIMEOUT_S, HostileServer
+
 from gitnews.errors import ExtractionError, FetchError
 from gitnews.pagetext.extract import extract_article
 from gitnews.sources.http import Fetcher
-from hostile_server import MAX_BYTES, ROUTES, TIMEOUT_S, HostileServer
 
 
 @pytest.fixture(scope="module")

@@ -7,20 +7,20 @@ problem, never a traceback."""
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import count
 
 import pytest
+from conftest import run_gitnews
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_gitnews
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.config import load_config
 from gitnews.errors import BlockedURLError, ConfigError
+from gitnews.format.normalise import render_article
 from gitnews.format.urls import canonical_url
 from gitnews.models import Article, Page
-from gitnews.format.normalise import render_article
 from gitnews.versions.record import Capture, Recorder
 
 NASTY = st.one_of(
@@ -56,7 +56,7 @@ def test_nothing_in_a_page_breaks_a_version_commit(archive, headline, byline, pu
                       byline=byline or None, published_at=published or None,
                       extractor="trafilatura 2.3.1")
     page = Page(url=url, final_url=url, status=200, body=b"<html/>",
-                fetched_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+                fetched_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC))
     with archive.transaction() as tx:
         recorder = Recorder(archive, tx)
         result = recorder.record(Capture(requested_url=url, page=page, article=article,

@@ -8,14 +8,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, git, run_gitnews, shared_path
-from gitnews.archive.repo import open_archive
-from gitnews.ops.importing import (NOT_200, NOT_CAPTURE, NOT_HTML, NOT_NEWER, REPEATED,
-                              UNRESOLVED_REVISIT, import_warcs)
 from scenario_checks import assert_versions_consistent, load_json, run_steps, version_commits
-from warcs import (SEED_PATH, SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records,
-                   write_warc)
+from warcs import SEED_PATH, SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records, write_warc
+
+from gitnews.archive.repo import open_archive
+from gitnews.ops.importing import (
+    NOT_200,
+    NOT_CAPTURE,
+    NOT_HTML,
+    NOT_NEWER,
+    REPEATED,
+    UNRESOLVED_REVISIT,
+    import_warcs,
+)
 
 BBC_STORY = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"
 BBC_OTHER = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"

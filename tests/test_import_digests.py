@@ -4,11 +4,11 @@ not hide a version: real WARCs of recorded real pages, real git archives."""
 from __future__ import annotations
 
 from conftest import DATA
+from warcs import Rec, write_warc
 
 from gitnews.archive.repo import open_archive
-from gitnews.ops.importing import REPEATED, import_warcs
 from gitnews.models import Outcome
-from warcs import Rec, write_warc
+from gitnews.ops.importing import REPEATED, import_warcs
 
 TRUE = DATA / "scenarios" / "true-versions" / "pages"
 URL = "http://news.example/a/story.html"

@@ -5,18 +5,18 @@ WARCs of recorded real pages, real git archives, real worker processes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from conftest import DATA, git
+from warcs import Rec, write_warc
 
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.errors import GitnewsError
+from gitnews.models import Outcome
+from gitnews.ops.importing import _Loaded, _Planned, _ReadAhead, import_warcs
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
-from gitnews.ops.importing import _Loaded, _Planned, _ReadAhead, import_warcs
-from gitnews.models import Outcome
 from gitnews.pagetext.pool import ENV_PROCESSES, ExtractionPool
-from warcs import Rec, write_warc
 
 BBC = DATA / "scenarios" / "bbc-2009"
 TRUE = DATA / "scenarios" / "true-versions" / "pages"
@@ -33,7 +33,7 @@ ARTICLES = {
     + [SEED / "gaps-remain-v2.html"] * 4,
     "http://news.example/a/four.html": [BBC / "6072486-A.stm.html", BBC / "7984711-B.stm.html"] * 4,
 }
-NOW = datetime(2020, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def crawl() -> list[Rec]:
@@ -65,7 +65,7 @@ def _import(tmp_path, name: str, warc, monkeypatch, processes: str, calls: list 
     if calls is not None:  # count what goes to the worker processes (the real method runs)
         real = ExtractionPool.submit_article
 
-        def counted(self, body, **kw):  # noqa: ANN001, ANN202
+        def counted(self, body, **kw):
             calls.append(kw.get("url"))
             return real(self, body, **kw)
 
@@ -113,7 +113,7 @@ def test_an_import_in_processes_makes_the_same_commits_as_one_in_the_thread(tmp_
 
 
 def _planned(n: int, digests: list[str | None]) -> list[_Planned]:
-    when = datetime(2019, 5, 1, 10, tzinfo=timezone.utc)
+    when = datetime(2019, 5, 1, 10, tzinfo=UTC)
     return [_Planned(url=f"http://news.example/a/{i % n}.html",
                      captured_at=when.replace(minute=i), order=i, source="t.warc", where=None,
                      digest=digests[i], ref=i) for i in range(len(digests))]
@@ -140,8 +140,8 @@ def test_read_ahead_holds_at_most_its_window_and_drops_what_is_skipped():
         got, last = {}, {}
         for n, p in enumerate(planned):
             ahead.advance(n)
-            assert len(ahead._held) <= 3  # noqa: SLF001 - the bound is the point of the test
-            assert all(i >= n for i in ahead._held)  # noqa: SLF001
+            assert len(ahead._held) <= 3
+            assert all(i >= n for i in ahead._held)
             if n % 5 == 0:
                 continue  # the loop skips this capture (not newer...): dropped, never read
             if p.digest and last.get(p.url) == p.digest:

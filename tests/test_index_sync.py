@@ -6,7 +6,6 @@ on stderr with what to do.  Real CLI, real git, the recorded seed-guardian pages
 from __future__ import annotations
 
 import pytest
-
 from conftest import DATA, git, init_test_archive, run_gitnews
 
 SEED_FEED = "http://www.theguardian.com/society/rss"

@@ -8,16 +8,16 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import git, run_gitnews
-from gitnews.archive.repo import init_archive, open_archive
-from gitnews.errors import ArchiveLockedError
+
 from gitnews.archive.lock import ArchiveLock, clear_stale_git_files
+from gitnews.archive.repo import init_archive, open_archive
 from gitnews.archive.store import Transaction
+from gitnews.errors import ArchiveLockedError
 
 HOLDER = """
 import sys
@@ -94,7 +94,7 @@ def test_waiting_writer_gets_the_lock_when_the_holder_lets_go(archive):
             lock = ArchiveLock(archive / ".git")
             lock.acquire(wait_s=float("inf"))
             got.append(lock)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             got.append(exc)
 
     waiter = threading.Thread(target=wait_for_it)
@@ -184,7 +184,7 @@ def _commit_behind_the_files(archive: Path, path: str, text: str) -> str:
         tx = Transaction(repo, author=("gitnews", "gitnews@localhost"))
         tx._update_worktree = lambda: None  # the process "dies" right after fast-import
         tx.commit({path: text}, message="New: x\n\nArticle-Url: http://example.com/x\n"
-                  "Version: 1\n", when=datetime(2020, 1, 1, tzinfo=timezone.utc))
+                  "Version: 1\n", when=datetime(2020, 1, 1, tzinfo=UTC))
         tx.finish()
     finally:
         repo.close()

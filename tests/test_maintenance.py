@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from conftest import DATA, git, run_gitnews
 
@@ -22,7 +22,7 @@ def _small_runs(archive, n: int) -> None:
         for i in range(n):
             with arc.transaction() as tx:
                 tx.commit({f"example.com/{i}.txt": f"Headline {i}\n\nText {i}.\n"},
-                          message=f"New: Headline {i}\n", when=datetime.now(timezone.utc))
+                          message=f"New: Headline {i}\n", when=datetime.now(UTC))
 
 
 def _unreachable_object(repo) -> str:
@@ -94,7 +94,7 @@ def test_transactions_keep_the_commit_graph_and_after_run_packs_when_due(tmp_pat
 
         tx = arc.transaction()
         tx.commit({"example.com/late.txt": "Late\n\nText.\n"}, message="New: Late\n",
-                  when=datetime.now(timezone.utc))
+                  when=datetime.now(UTC))
         tx.finish(graph_in_background=True)
         assert maintenance.after_run(arc, tx) is None  # waits for the layer; packing is due
     assert maintenance.object_stats(archive).packs == 1
@@ -112,7 +112,7 @@ def test_after_run_reports_instead_of_raising(tmp_path):
     with open_archive(archive) as arc:
         tx = arc.transaction()
         tx.commit({"example.com/a.txt": "A\n\nText.\n"}, message="New: A\n",
-                  when=datetime.now(timezone.utc))
+                  when=datetime.now(UTC))
         tx.finish()
         shutil.rmtree(archive / ".git" / "objects")  # git cannot work here any more
         message = maintenance.after_run(arc, tx)

@@ -10,17 +10,17 @@ loopback."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
+from conftest import DATA, git, init_test_archive, run_gitnews
 from hypothesis import given
 from hypothesis import strategies as st
-
-from conftest import DATA, git, init_test_archive, run_gitnews
 from scenario_checks import assert_versions_consistent, version_commits
 
 from gitnews.archive.history import is_version
-from gitnews.output.sitelayout import article_page, diff_page
 from gitnews.format.trailers import TRAILER_KEYS, format_message, parse_trailers
+from gitnews.output.sitelayout import article_page, diff_page
 
 SEED_FEED = "http://www.theguardian.com/society/rss"
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
@@ -337,11 +337,11 @@ _BLOBS = st.lists(st.one_of(st.none(), st.sampled_from(["a" * 40, "b" * 40, "c" 
 
 
 def _versions_of(blobs: list) -> list:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from gitnews.models import Version
 
-    when = datetime(2016, 9, 29, tzinfo=timezone.utc)
+    when = datetime(2016, 9, 29, tzinfo=UTC)
     return [Version(path="x.test/a.txt", number=i + 1, commit=f"{i:040x}", fetched_at=when,
                     subject="s", trailers={}, removed=b is None, blob=b)
             for i, b in enumerate(blobs)]
@@ -369,8 +369,8 @@ def test_a_page_is_compared_with_the_versions_not_with_the_outside_edit(tmp_path
 
     from test_state_sync import T0, _capture, _git, _run
 
-    from gitnews.archive.repo import init_archive, open_archive
     from gitnews.archive.history import versions
+    from gitnews.archive.repo import init_archive, open_archive
 
     archive = init_archive(tmp_path / "a", now=T0 - timedelta(days=1))
     url, path = "http://example.com/news/one", "example.com/news/one.txt"

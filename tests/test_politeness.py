@@ -10,15 +10,15 @@ README); feeds are small generated RSS documents listing them.
 from __future__ import annotations
 
 import email.utils
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import DATA, git, init_test_archive, run_gitnews
+from politeserver import PoliteServer, Reply, rss
+
 from gitnews import __version__
 from gitnews.archive.repo import open_archive
 from gitnews.ops.run import run
-from politeserver import PoliteServer, Reply, rss
 
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
 PAGE_V2 = (DATA / "scenarios" / "bbc-2009" / "7984711-A.stm.html").read_bytes()
@@ -88,7 +88,7 @@ def test_user_agent_robots_once_a_day_and_conditional_rechecks(server, proxied, 
     # A day later (the clock is injected) robots.txt is read again, once per host,
     # and the schedule's own re-checks are conditional too.
     mark = len(server.requests_to())
-    later = datetime.now(timezone.utc) + timedelta(hours=25)
+    later = datetime.now(UTC) + timedelta(hours=25)
     with open_archive(archive) as arc:
         result = run(arc, now=lambda: later)
     assert [i.outcome.value for i in result.items if i.kind == "article"] == \
@@ -197,7 +197,7 @@ def test_retry_after_seconds_backs_off_that_host_only(server, tmp_path):
 
 def test_retry_after_http_date_leaves_the_host_for_later_runs(server, tmp_path):
     archive = init_test_archive(tmp_path / "a")
-    later = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(hours=1),
+    later = email.utils.format_datetime(datetime.now(UTC) + timedelta(hours=1),
                                         usegmt=True)
     server.route("http://feeds.test/feed.xml", feed(["http://busy.test/1", "http://calm.test/1"]))
     server.route("http://busy.test/1", Reply(status=503, headers={"Retry-After": later}))

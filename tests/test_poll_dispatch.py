@@ -9,13 +9,13 @@ import threading
 import time
 
 import pytest
-
 from conftest import DATA, init_test_archive
+from politeserver import Reply, rss
+
 from gitnews.archive.repo import open_archive
 from gitnews.models import Outcome
 from gitnews.ops.run import run
 from gitnews.ops.tracking import add
-from politeserver import Reply, rss
 
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
 CONCURRENCY = 2
@@ -44,7 +44,7 @@ def test_checks_go_on_while_the_recording_thread_is_busy(server, tmp_path):
     before = article_requests()
     held: list[int] = []
 
-    def progress(done: int, total: int, item) -> None:  # noqa: ANN001
+    def progress(done: int, total: int, item) -> None:
         if item.kind != "article" or held:
             return
         # The recording thread is held here, after its first article; the workers

@@ -9,14 +9,14 @@ auch:" list of links to other stories, which used to give a version when it rota
 from __future__ import annotations
 
 import pytest
+from conftest import DATA, git, init_test_archive, run_gitnews
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lhtml
 
-from conftest import DATA, git, init_test_archive, run_gitnews
-from gitnews.pagetext import prune
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError, ExtractionError
+from gitnews.pagetext import prune
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
 from gitnews.pagetext.siterules import SiteRules, parse_sites, rules_for_url

@@ -9,14 +9,13 @@ import subprocess
 import time
 
 import pytest
-
-from archive_builders import (OTHER, add_version, bare_remote, head, new_archive,
-                              other_clone_commits)
+from archive_builders import OTHER, add_version, bare_remote, head, new_archive, other_clone_commits
 from conftest import git, run_gitnews
+from scenario_checks import assert_versions_consistent, version_commits
+
 from gitnews.archive.repo import open_archive
 from gitnews.errors import ConfigError, PushConflictError, PushError, StoreError
 from gitnews.ops.push import push_archive, push_pending
-from scenario_checks import assert_versions_consistent, version_commits
 
 A_URL, A_PATH = "https://news.example.org/a", "news.example.org/a.txt"
 B_URL, B_PATH = "https://news.example.org/b", "news.example.org/b.txt"
@@ -214,8 +213,7 @@ def test_local_edits_in_the_way_stop_the_update_and_are_kept(tmp_path):
 
 
 def test_publish_and_hooks_settings_are_documented_and_checked():
-    from gitnews.config import Config, HookSettings, PublishSettings, default_config_text, \
-        parse_config
+    from gitnews.config import Config, HookSettings, PublishSettings, default_config_text, parse_config
 
     text = default_config_text()
     assert parse_config(text) == Config()

@@ -19,11 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from archive_builders import add_version, head, new_archive
 from conftest import run_gitnews
-from gitnews.archive.repo import open_archive
+
 from gitnews.archive.cache import State
+from gitnews.archive.repo import open_archive
 
 A_URL, A_PATH = "https://news.example.org/a", "news.example.org/a.txt"
 B_URL, B_PATH = "https://news.example.org/b", "news.example.org/b.txt"

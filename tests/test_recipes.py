@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import git, run_gitnews
 from warcs import SEED_PATH, SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, write_warc
 

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import DATA, git
+
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.config import ChangeSettings
+from gitnews.format.normalise import render_text
+from gitnews.models import Outcome, Page
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
-from gitnews.models import Outcome, Page
-from gitnews.format.normalise import render_text
 from gitnews.versions.record import Capture, Recorder, suspicion
 
 URL = "http://news.bbc.co.uk/1/hi/england/bradford/6072486.stm"
 PATH = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"
 PAGE_A = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
-T0 = datetime(2006, 10, 21, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2006, 10, 21, 15, 0, tzinfo=UTC)
 
 
 def capture(body: bytes, *, at: datetime, url: str = URL, final: str | None = None,

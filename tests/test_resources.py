@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA
+
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.ops.run import run
 from gitnews.ops.tracking import add

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -12,12 +12,20 @@ from hypothesis import strategies as st
 
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError
-from gitnews.sources.http import MAX_RETRY_AFTER_S, parse_retry_after
-from gitnews.versions.schedule import (MIN_WAIT_S, Policy, describe_next_check, format_duration,
-                              is_stopped, next_check, parse_duration, wait_s)
 from gitnews.format.trailers import format_time
+from gitnews.sources.http import MAX_RETRY_AFTER_S, parse_retry_after
+from gitnews.versions.schedule import (
+    MIN_WAIT_S,
+    Policy,
+    describe_next_check,
+    format_duration,
+    is_stopped,
+    next_check,
+    parse_duration,
+    wait_s,
+)
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -7,15 +7,15 @@ The clock is injected (``gitnews.ops.run.run(now=...)``) where time must pass.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import DATA, init_test_archive, run_gitnews
+from politeserver import PoliteServer, Reply, rss
+
 from gitnews.archive.repo import open_archive
 from gitnews.ops.run import run
 from gitnews.versions.schedule import describe_next_check
-from politeserver import PoliteServer, Reply, rss
 
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
             "gaps-remain-in-tackling-child-sexual-exploitation-ofsted")
@@ -39,14 +39,14 @@ def test_article_last_changed_60_days_ago_is_checked_by_run_all_only(replay, tmp
     env = server.env()
     archive = init_test_archive(tmp_path / "a")
     run_gitnews("add", "--feed", "--archive", str(archive), SEED_FEED, env=env, check=True)
-    sixty_days_ago = datetime.now(timezone.utc) - timedelta(days=60)
+    sixty_days_ago = datetime.now(UTC) - timedelta(days=60)
     with open_archive(archive) as arc:
         first = run(arc, now=lambda: sixty_days_ago)
         assert [(i.outcome.value, i.path) for i in first.items if i.kind == "article"] == \
             [("NEW", SEED_PATH)]
         record = arc.state.get(SEED_PATH)
         assert record.last_changed.startswith(sixty_days_ago.strftime("%Y-%m-%d"))
-        assert describe_next_check(record, datetime.now(timezone.utc)) == \
+        assert describe_next_check(record, datetime.now(UTC)) == \
             "It last changed over 40 days ago and won't be checked again for changes."
     asked = len([r for r in server.requests() if r["url"] == SEED_URL])
     assert asked == 1
@@ -81,9 +81,9 @@ def test_only_due_articles_most_overdue_first_and_leftovers_first_next_time(serv
         server.route(link, Reply(body=PAGE))
     run_gitnews("add", "--feed", "--archive", str(archive), "http://feeds.test/feed.xml",
                 env=server.env(), check=True)
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
 
-    def paths(result) -> list[str]:  # noqa: ANN001
+    def paths(result) -> list[str]:
         return sorted(i.path for i in result.items if i.kind == "article")  # completion order
 
     with open_archive(archive) as arc:

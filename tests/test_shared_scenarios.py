@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import git, shared_path
 from scenario_checks import assert_versions_consistent, load_json, run_steps, version_commits
 

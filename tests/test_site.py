@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -29,15 +29,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
+from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive, seed_text
 
+from gitnews.archive.history import BlobReader, read_blobs
 from gitnews.archive.repo import open_archive
 from gitnews.cli import app
-from gitnews.archive.history import BlobReader, read_blobs
-from gitnews.output.site import build_site
-from gitnews.output.sitelayout import MANIFEST, article_page, diff_page, href
 from gitnews.format.paths import article_path
 from gitnews.format.urls import canonical_url
-from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive, seed_text
+from gitnews.output.site import build_site
+from gitnews.output.sitelayout import MANIFEST, article_page, diff_page, href
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"
              "gaps-remain-in-tackling-child-sexual-exploitation-ofsted.txt")
@@ -184,7 +184,7 @@ def test_same_archive_same_bytes(seed_site, tmp_path):
 
 def test_markup_in_articles_shows_as_text(tmp_path):
     root = make_archive(tmp_path / "a")
-    t0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
+    t0 = datetime(2020, 5, 1, 8, tzinfo=UTC)
     evil = '<script>alert("x")</script> & <b>bold</b>'
     url = "http://example.com/odd path/ü%23%3F%25/evil"  # path: "odd path/ü#_%/evil~….txt"
     add_versions(root, [(url, f"Title {evil}\n\nSafe text of the article.\n", t0),
@@ -244,7 +244,7 @@ def test_foreign_files_are_kept_and_stale_pages_removed(tmp_path):
     (out / "CNAME").write_text("news.example.org\n")
     other = make_archive(tmp_path / "b")
     add_versions(other, [("http://example.com/x", "X\n\nText.\n",
-                          datetime(2020, 1, 1, tzinfo=timezone.utc))])
+                          datetime(2020, 1, 1, tzinfo=UTC))])
     result = build(other, out)
     assert f"{SEED_DIR}/1-2.html" in result.removed and not (out / "articles/theguardian.com").exists()
     assert (out / "CNAME").read_text() == "news.example.org\n"
@@ -272,7 +272,7 @@ def test_schedule_note_hook(tmp_path):
         seen.append((record.path, now))
         return "It won't be checked again for changes."
 
-    now = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2020, 1, 1, tzinfo=UTC)
     build(root, out, schedule_note=note, now=now)
     assert seen == [(SEED_PATH, now)]
     about = text(page(out / SEED_DIR / "index.html").find(".//p[@class='about']"))

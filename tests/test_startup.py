@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC
 
 HEAVY = {"trafilatura", "httpx", "feedparser", "lxml", "htmldate", "courlan", "git", "gitdb",
          "jinja2", "warcio", "sqlite3"}
@@ -35,7 +36,7 @@ def test_top_level_help_imports_neither_rich_nor_pydantic():
 
 def test_reading_the_history_does_not_import_gitpython(tmp_path):
     # log/show/diff/list ask the cache and git plumbing only (gitnews.archive.lazygit.LazyRepo).
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from gitnews.archive.repo import init_archive, open_archive
     from gitnews.models import Article, Page
@@ -44,7 +45,7 @@ def test_reading_the_history_does_not_import_gitpython(tmp_path):
     archive = init_archive(tmp_path / "a")
     url = "http://example.com/news/one"
     for i, body in enumerate(["First text.", "Second text, a little longer."]):
-        when = datetime(2024, 5, 1, 12 + i, tzinfo=timezone.utc)
+        when = datetime(2024, 5, 1, 12 + i, tzinfo=UTC)
         text = f"One\n\n{body}\n"
         with open_archive(archive) as arc:
             tx = arc.transaction()

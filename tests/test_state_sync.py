@@ -4,15 +4,15 @@ change nothing (real git repositories, the real Recorder and Transaction)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from gitnews.archive.repo import init_archive, open_archive
+from gitnews.archive.cache import State
 from gitnews.archive.history import file_history, versions
+from gitnews.archive.repo import init_archive, open_archive
 from gitnews.models import Article, Page
 from gitnews.versions.record import Capture, Recorder
-from gitnews.archive.cache import State
 
-T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def _capture(url: str, headline: str, paragraphs: list[str], when: datetime, *,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitnews.versions.timespec import parse_time
 from gitnews.format.trailers import format_time
+from gitnews.versions.timespec import parse_time
 
-NOW = datetime(2024, 5, 1, 12, 30, 15, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, 30, 15, tzinfo=UTC)
 moments = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(9998, 12, 31),
-                       timezones=st.just(timezone.utc)).map(lambda d: d.replace(microsecond=0))
+                       timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=0))
 offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
     lambda m: timezone(timedelta(minutes=m)))
 
@@ -36,7 +36,7 @@ def test_a_date_is_its_day(when):
     start, end = parse_time(text, now=NOW), parse_time(text, now=NOW, end=True)
     assert start <= when <= end
     assert end - start == timedelta(days=1) - timedelta(seconds=1)
-    assert start.tzinfo == timezone.utc and start.time().isoformat() == "00:00:00"
+    assert start.tzinfo == UTC and start.time().isoformat() == "00:00:00"
 
 
 @given(moments)
@@ -51,7 +51,7 @@ def test_a_year_month_is_its_month(when):
 @given(st.integers(min_value=1, max_value=10_000), st.sampled_from("smhdw"), moments)
 def test_relative_times_count_back_from_now(n, unit, now):
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit] * n
-    if now - datetime(1, 1, 2, tzinfo=timezone.utc) < timedelta(seconds=seconds):
+    if now - datetime(1, 1, 2, tzinfo=UTC) < timedelta(seconds=seconds):
         return
     for text in (f"{n}{unit}", f"{n}{unit} ago"):
         assert parse_time(text, now=now) == now - timedelta(seconds=seconds)

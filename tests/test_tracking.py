@@ -9,10 +9,9 @@ import os
 import random
 import tomllib
 
+from conftest import DATA, git, init_test_archive, run_gitnews
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import DATA, git, init_test_archive, run_gitnews
 from politeserver import Reply
 
 FEED = "http://www.theguardian.com/society/rss"
@@ -259,8 +258,8 @@ def test_remove_takes_an_article_by_its_file_path_as_log_does(polite_proxy, tmp_
 # -- pure functions -----------------------------------------------------------------------------
 
 def test_link_text_share_tells_the_real_homepage_from_the_real_article():
-    from gitnews.pagetext.extract import extract_article
     from gitnews.ops.tracking import INDEX_LINK_SHARE, link_text_share
+    from gitnews.pagetext.extract import extract_article
 
     home = HOMEPAGE.read_bytes()
     page = (SEED / "pages" / "gaps-remain-v1.html").read_bytes()

@@ -11,16 +11,16 @@ import sqlite3
 import unicodedata
 
 import pytest
+from archive_builders import add_version
+from conftest import DATA, git, init_test_archive, run_gitnews
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
+from politeserver import PoliteServer, Reply, rss
 
-from archive_builders import add_version
-from conftest import DATA, git, init_test_archive, run_gitnews
+from gitnews.format.normalise import render_article
 from gitnews.pagetext.declared import declared_url
 from gitnews.pagetext.extract import extract_article
-from gitnews.format.normalise import render_article
-from politeserver import PoliteServer, Reply, rss
 
 PAGES = DATA / "url-identity"
 AUTO = (PAGES / "auto-presse.de-minisuv.html").read_bytes()  # no rel=canonical, no og:url

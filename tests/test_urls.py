@@ -10,8 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitnews.format.paths import article_path
-from gitnews.format.urls import (article_url, canonical_url, identity_key, is_front_page,
-                          is_section_front, is_site_root, same_site, site_of)
+from gitnews.format.urls import (
+    article_url,
+    canonical_url,
+    identity_key,
+    is_front_page,
+    is_section_front,
+    is_site_root,
+    same_site,
+    site_of,
+)
 
 ARTICLE = "https://www.theguardian.com/world/2020/jan/20/some-story-slug"
 

@@ -13,16 +13,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import git
 import html5lib
 import pytest
 from typer.testing import CliRunner
+from versions_support import SEED_URL, add_versions, make_archive, seed_archive, seed_text
 
 from gitnews.cli import app
-from versions_support import (SEED_URL, add_versions, make_archive, seed_archive, seed_text)
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"
              "gaps-remain-in-tackling-child-sexual-exploitation-ofsted.txt")
@@ -145,7 +145,7 @@ def test_log_json_matches_the_documented_schema(seed):
 
 def test_log_shows_a_headline_change(tmp_path):
     root = make_archive(tmp_path / "a")
-    t0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
+    t0 = datetime(2020, 5, 1, 8, tzinfo=UTC)
     add_versions(root, [("http://example.com/a", "Old title\n\nBody.\n", t0),
                         ("http://example.com/a", "New title\n\nBody.\n", t0 + timedelta(days=2))])
     out = run(root, "log", "example.com/a").stdout
@@ -261,7 +261,7 @@ def test_diff_unified_applies_with_git_apply(seed, tmp_path):
 
 def test_unified_patch_for_a_path_with_a_space_applies(tmp_path):
     root = make_archive(tmp_path / "a")
-    t0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
+    t0 = datetime(2020, 5, 1, 8, tzinfo=UTC)
     add_versions(root, [("http://example.com/news/a%20b", "T\n\nOne.\n\nTwo.", t0),
                         ("http://example.com/news/a%20b", "T\n\nOne!\n\nTwo.\n", t0)])
     patch = run(root, "diff", "example.com/news/a b.txt", "-f", "unified").stdout
@@ -302,7 +302,7 @@ def test_diff_html_page(seed):
 
 def test_diff_html_escapes_article_text(tmp_path):
     root = make_archive(tmp_path / "a")
-    t0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
+    t0 = datetime(2020, 5, 1, 8, tzinfo=UTC)
     evil = '<script>alert("x")</script> & <b>bold</b>'
     add_versions(root, [("http://example.com/evil", f"Title {evil}\n\nSafe.\n", t0),
                         ("http://example.com/evil", f"Title\n\nSafe. {evil}\n", t0 + timedelta(hours=1))])
@@ -369,7 +369,7 @@ def test_diff_explicit_versions(seed):
 def test_diff_of_an_article_with_one_version(tmp_path):
     root = make_archive(tmp_path / "a")
     add_versions(root, [("http://example.com/one", "Only\n\nOnce.\n",
-                         datetime(2020, 1, 1, tzinfo=timezone.utc))])
+                         datetime(2020, 1, 1, tzinfo=UTC))])
     result = run(root, "diff", "example.com/one")
     assert result.exit_code == 1 and "only 1 version" in result.stderr
 
@@ -381,7 +381,7 @@ WIDE = {"COLUMNS": None}  # not a terminal, no COLUMNS: whole lines
 def test_list(tmp_path):
     root = seed_archive(tmp_path / "a")
     add_versions(root, [("http://www.bbc.co.uk/news/uk-1", "BBC story\n\nText.\n",
-                         datetime(2016, 9, 30, 9, tzinfo=timezone.utc))])
+                         datetime(2016, 9, 30, 9, tzinfo=UTC))])
     out = run(root, "list", env=WIDE).stdout.splitlines()
     assert out[0].split()[:4] == ["VERSIONS", "FIRST", "SEEN", "LAST"]
     assert out[1].split()[0] == "1" and "bbc.co.uk" in out[1] and out[1].endswith("bbc.co.uk/news/uk-1.txt")

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from versions_support import SEED_URL, SHARED, make_archive, seed_text
 
 SCENARIO = SHARED / "scenarios" / "seed-guardian"

@@ -7,20 +7,27 @@ import json
 import os
 import re
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import git
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from versions_support import (
+    SEED_URL,
+    SEED_V1_AT,
+    SEED_V2_AT,
+    add_versions,
+    make_archive,
+    seed_archive,
+    seed_text,
+)
 
+from gitnews.archive.history import version_time, versions
 from gitnews.archive.repo import open_archive
 from gitnews.errors import NotFoundError
-from gitnews.archive.history import version_time, versions
 from gitnews.versions.resolve import pick_version, resolve_article, url_variants
 from gitnews.versions.timeline import gap_words, load_timeline
-from versions_support import (SEED_URL, SEED_V1_AT, SEED_V2_AT, add_versions, make_archive,
-                              seed_archive, seed_text)
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"
              "gaps-remain-in-tackling-child-sexual-exploitation-ofsted.txt")
@@ -85,7 +92,7 @@ def test_timeline_infos(seed):
 
 def test_captured_at_trailer_wins_over_commit_time(tmp_path):
     root = make_archive(tmp_path / "a")
-    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
     add_versions(root, [("http://example.com/a", "A\n\nOne.\n", now)],
                  extra={"Captured-At": "2016-09-29T10:02:00Z"})
     repo = git.Repo(root)
@@ -99,7 +106,7 @@ def test_captured_at_trailer_wins_over_commit_time(tmp_path):
 
 def test_removal_and_headline_change(tmp_path):
     root = make_archive(tmp_path / "a")
-    t0 = datetime(2020, 5, 1, 8, tzinfo=timezone.utc)
+    t0 = datetime(2020, 5, 1, 8, tzinfo=UTC)
     add_versions(root, [("http://example.com/a", "Old title\n\nBody.\n", t0),
                         ("http://example.com/a", "New title\n\nBody.\n", t0 + timedelta(days=2)),
                         ("http://example.com/a", None, t0 + timedelta(days=3))])
@@ -189,7 +196,7 @@ def test_pick_version_out_of_range_names_the_range(seed, number):
 
 def test_query_articles_filters_and_sorts(tmp_path):
     root = make_archive(tmp_path / "a")
-    t0 = datetime(2021, 3, 1, tzinfo=timezone.utc)
+    t0 = datetime(2021, 3, 1, tzinfo=UTC)
     add_versions(root, [
         ("http://www.example.com/one", "Zebra one\n\nA.\n", t0),
         ("http://news.example.com/two", "Apple two\n\nB.\n", t0 + timedelta(days=1)),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from warcs import SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records, write_warc
 
 from gitnews.sources.warc import WarcFiles, is_html, parse_warc_date
-from warcs import SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records, write_warc
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
@@ -39,13 +39,13 @@ def test_scan_indexes_every_record_and_read_returns_the_exact_payload(tmp_path):
         assert all(i.problem is None for i in infos)
         v1, png, redirect, v2 = infos[2:]
         assert (v1.url, v1.captured_at, v1.status, v1.html) == (
-            SEED_URL, datetime(2016, 9, 29, 10, 2, tzinfo=timezone.utc), 200, True)
+            SEED_URL, datetime(2016, 9, 29, 10, 2, tzinfo=UTC), 200, True)
         assert v1.content_type == "text/html; charset=UTF-8"
         assert v1.payload_digest == written[2]["WARC-Payload-Digest"]
         assert (png.html, redirect.status) == (False, 302)
         # No Content-Type: sniffed from the first bytes (an HTML page).
         assert v2.content_type is None and v2.html
-        assert v2.captured_at == datetime(2016, 9, 29, 17, 14, 0, 250000, tzinfo=timezone.utc)
+        assert v2.captured_at == datetime(2016, 9, 29, 17, 14, 0, 250000, tzinfo=UTC)
         # Offsets are real: reading seeks there, also out of file order.
         assert warcs.read(v2).body == SEED_V2
         got = warcs.read(v1)
@@ -145,7 +145,7 @@ def test_revisit_records_are_indexed_with_their_original(tmp_path):
 
 @given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)))
 def test_warc_date_round_trips(dt):
-    aware = dt.replace(tzinfo=timezone.utc)
+    aware = dt.replace(tzinfo=UTC)
     assert parse_warc_date(aware.strftime("%Y-%m-%dT%H:%M:%S.%fZ")) == aware
     assert parse_warc_date(aware.strftime("%Y-%m-%dT%H:%M:%SZ")) == aware.replace(microsecond=0)
 

@@ -18,15 +18,15 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, git, init_test_archive, run_gitnews
+from politeserver import PoliteServer, Reply, rss
+
 from gitnews.archive.repo import open_archive
 from gitnews.ops.run import watch
-from politeserver import PoliteServer, Reply, rss
 
 BBC_FEED = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()
@@ -82,12 +82,12 @@ def test_watch_1000_cycles_stays_flat(replay, tmp_path, monkeypatch):
     archive = init_test_archive(tmp_path / "a")
     run_gitnews("add", "--feed", "--archive", str(archive), BBC_FEED, env=server.env(),
                 check=True)
-    clock = Clock(datetime.now(timezone.utc))
+    clock = Clock(datetime.now(UTC))
     samples: dict[int, dict] = {}
     cycles = {"n": 0, "items": 0, "versions": 0}
     stop = threading.Event()
 
-    def on_cycle(result, wake_at) -> None:  # noqa: ANN001
+    def on_cycle(result, wake_at) -> None:
         cycles["n"] += 1
         cycles["items"] += sum(1 for i in result.items if i.kind == "article")
         cycles["versions"] += sum(1 for i in result.items if i.version)
@@ -119,7 +119,7 @@ def test_watch_1000_cycles_stays_flat(replay, tmp_path, monkeypatch):
     assert after["objects"] - before["objects"] < 500, samples
     assert after["rss_kib"] - before["rss_kib"] < 20_000, samples
     assert git(archive, "status", "--porcelain") == ""
-    assert clock.t - datetime.now(timezone.utc) > timedelta(days=1)  # time did pass
+    assert clock.t - datetime.now(UTC) > timedelta(days=1)  # time did pass
 
 
 # -- the command, with signals -----------------------------------------------------------------
@@ -136,7 +136,7 @@ def start_watch(archive: Path, env: dict[str, str], *extra: str) -> subprocess.P
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(predicate, timeout_s: float = 60.0) -> None:  # noqa: ANN001
+def wait_for(predicate, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > deadline:
@@ -168,7 +168,7 @@ def test_watch_sigterm_stops_cleanly_with_status_0(server, tmp_path):
     assert "New: Son-in-law remanded over killing" in git(archive, "log", "--format=%s")
 
 
-def _one_slow_article(server, tmp_path: Path) -> tuple[Path, dict[str, str], str]:  # noqa: ANN001
+def _one_slow_article(server, tmp_path: Path) -> tuple[Path, dict[str, str], str]:
     """An archive tracking a feed of one article that takes 2 s to fetch: the
     archive, the environment to run gitnews in, and the branch's commit."""
     archive = init_test_archive(tmp_path / "a")
@@ -181,7 +181,7 @@ def _one_slow_article(server, tmp_path: Path) -> tuple[Path, dict[str, str], str
     return archive, env, git(archive, "rev-parse", "HEAD")
 
 
-def _interrupt_while_fetching(proc: subprocess.Popen, server, signals: int  # noqa: ANN001
+def _interrupt_while_fetching(proc: subprocess.Popen, server, signals: int
                               ) -> tuple[str, str, subprocess.Popen]:
     """SIGINT ``signals`` times once the article is being fetched; its output."""
     try:

@@ -6,26 +6,35 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import DATA, git, run_gitnews
 from hypothesis import given
 from hypothesis import strategies as st
+from scenario_checks import assert_versions_consistent, version_commits
+from warcs import SEED_PATH, SEED_URL, SEED_V1, SEED_V2
 
-from conftest import DATA, git, run_gitnews
 from gitnews.archive.repo import open_archive
 from gitnews.config import WaybackSettings
 from gitnews.errors import FetchError
-from gitnews.sources.http import Fetcher
 from gitnews.ops.importing import NOT_NEWER, OUT_OF_RANGE, import_wayback, parse_time_bound
-from gitnews.sources.wayback import (CdxError, CdxProblem, CdxRecord, WaybackClient, cdx_query_url,
-                             format_timestamp, parse_capture_url, parse_cdx, parse_timestamp,
-                             retry_after_s)
-from scenario_checks import assert_versions_consistent, version_commits
-from warcs import SEED_PATH, SEED_URL, SEED_V1, SEED_V2
+from gitnews.sources.http import Fetcher
+from gitnews.sources.wayback import (
+    CdxError,
+    CdxProblem,
+    CdxRecord,
+    WaybackClient,
+    cdx_query_url,
+    format_timestamp,
+    parse_capture_url,
+    parse_cdx,
+    parse_timestamp,
+    retry_after_s,
+)
 
 WAYBACK = DATA / "wayback"
 CNN_PAGES = [WAYBACK / f"cdx_cnn.com_2001-04_2001-05_{n:02d}.txt" for n in range(15)]
@@ -49,7 +58,7 @@ class WaybackServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 if parts.path == "/robots.txt":  # gitnews asks first; everything is allowed
                     return self.answer(200, b"User-agent: *\nAllow: /\n", {})
@@ -230,7 +239,7 @@ def test_real_cdx_pages_are_followed_by_their_resume_keys(wayback):
     assert not [e for e in entries if isinstance(e, CdxProblem)]
     records = [e for e in entries if isinstance(e, CdxRecord)]
     assert len(records) == 14 * 25
-    assert records[0].captured_at == datetime(2001, 4, 10, 21, 39, 30, tzinfo=timezone.utc)
+    assert records[0].captured_at == datetime(2001, 4, 10, 21, 39, 30, tzinfo=UTC)
     assert records[0].original == "http://www.cnn.com:80/" and records[0].mimetype == "text/html"
     assert [r.timestamp for r in records] == sorted(r.timestamp for r in records)
     # Each page was asked for with the resume key the real server gave, encoded as the
@@ -286,14 +295,14 @@ def test_pacing_and_retry_after_without_a_clock():
     assert client._get("http://x/", client._cdx, "testing") == "page"
     assert slept == [7.0, 2.0, 2.0]  # now one request per 2 s
     assert retry_after_s("120") == 120.0
-    when = datetime(2020, 1, 1, 0, 1, tzinfo=timezone.utc)
+    when = datetime(2020, 1, 1, 0, 1, tzinfo=UTC)
     assert retry_after_s("Wed, 01 Jan 2020 00:01:30 GMT", now=when) == 30.0
     assert retry_after_s("soon") is None and retry_after_s(None) is None
 
 
 @given(st.datetimes(min_value=datetime(1996, 1, 1), max_value=datetime(2100, 1, 1)))
 def test_timestamps_round_trip(dt):
-    dt = dt.replace(microsecond=0, tzinfo=timezone.utc)
+    dt = dt.replace(microsecond=0, tzinfo=UTC)
     ts = format_timestamp(dt)
     assert len(ts) == 14 and parse_timestamp(ts) == dt
     assert parse_capture_url(f"https://web.archive.org/web/{ts}id_/http://a.b/c?d=1") == (
@@ -326,7 +335,7 @@ def test_cdx_lines_round_trip(rows, resume):
 @given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2099, 12, 30)),
        st.sampled_from([4, 6, 8, 10, 12, 14]))
 def test_time_bounds_enclose_every_time_of_their_period(dt, digits):
-    dt = dt.replace(microsecond=0, tzinfo=timezone.utc)
+    dt = dt.replace(microsecond=0, tzinfo=UTC)
     prefix = format_timestamp(dt)[:digits]
     start, end = parse_time_bound(prefix), parse_time_bound(prefix, end=True)
     assert start <= dt <= end
@@ -339,11 +348,11 @@ def test_time_bounds_enclose_every_time_of_their_period(dt, digits):
 
 def test_time_bound_forms_and_errors():
     assert parse_time_bound("2016-09-29T10:02:00Z") == datetime(2016, 9, 29, 10, 2,
-                                                               tzinfo=timezone.utc)
+                                                               tzinfo=UTC)
     assert parse_time_bound("2016-09-29T12:02:00+02:00") == datetime(2016, 9, 29, 10, 2,
-                                                                    tzinfo=timezone.utc)
+                                                                    tzinfo=UTC)
     assert parse_time_bound("2016-02", end=True) == datetime(2016, 2, 29, 23, 59, 59,
-                                                            tzinfo=timezone.utc)
+                                                            tzinfo=UTC)
     for bad in ("yesterday", "2016-13", "20161301", "16-09-29"):
         with pytest.raises(ValueError):
             parse_time_bound(bad)

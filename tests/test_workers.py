@@ -11,8 +11,14 @@ import pytest
 from conftest import DATA, git, run_gitnews
 
 from gitnews.errors import ConfigError, ExtractionError
-from gitnews.pagetext.pool import (ENV_PROCESSES, MIN_ITEMS, ExtractionPool, extract_page, extraction,
-                             processes_for)
+from gitnews.pagetext.pool import (
+    ENV_PROCESSES,
+    MIN_ITEMS,
+    ExtractionPool,
+    extract_page,
+    extraction,
+    processes_for,
+)
 
 PAGES = [DATA / "scenarios" / "bbc-2009" / name
          for name in ("6072486-A.stm.html", "7984711-A.stm.html", "7984711-B.stm.html")]
@@ -52,7 +58,7 @@ def test_a_dead_worker_fails_its_page_and_the_pool_falls_back_to_threads():
     body = PAGES[0].read_bytes()
     with ExtractionPool(1) as pool:
         expected = pool.extract(body)
-        for pid in list(pool._pool._processes):  # noqa: SLF001 - kill the real worker
+        for pid in list(pool._pool._processes):
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(ExtractionError, match="worker process died"):
             pool.extract(body)

@@ -7,9 +7,9 @@ import shlex
 
 import pytest
 import yaml  # PyYAML, a test dependency (pyproject.toml [test])
-
 from archive_builders import head, new_archive
 from conftest import git, run_gitnews
+
 from gitnews.ops.workflows import GITHUB_WORKFLOW_PATH, github_workflow
 
 

@@ -8,14 +8,14 @@ at chosen times (``when``).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import git
 
+from gitnews.archive.store import Transaction
 from gitnews.config import CONFIG_NAME, default_config_text
 from gitnews.format.paths import article_path
-from gitnews.archive.store import Transaction
 from gitnews.format.trailers import format_message, format_subject, format_time
 from gitnews.format.urls import canonical_url
 
@@ -23,8 +23,8 @@ DATA = Path(__file__).resolve().parent / "data" / "versions"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
             "gaps-remain-in-tackling-child-sexual-exploitation-ofsted")
-SEED_V1_AT = datetime(2016, 9, 29, 10, 2, tzinfo=timezone.utc)
-SEED_V2_AT = datetime(2016, 9, 29, 17, 14, tzinfo=timezone.utc)
+SEED_V1_AT = datetime(2016, 9, 29, 10, 2, tzinfo=UTC)
+SEED_V2_AT = datetime(2016, 9, 29, 17, 14, tzinfo=UTC)
 AUTHOR = ("gitnews", "gitnews@localhost")
 
 
@@ -39,7 +39,7 @@ def make_archive(root: Path) -> Path:
     try:
         with Transaction(repo, author=AUTHOR) as tx:
             tx.commit({CONFIG_NAME: default_config_text()}, message="Start the gitnews archive\n",
-                      when=datetime(2016, 1, 1, tzinfo=timezone.utc))
+                      when=datetime(2016, 1, 1, tzinfo=UTC))
     finally:
         repo.close()
     return root

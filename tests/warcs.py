@@ -8,10 +8,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import DATA
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-
-from conftest import DATA
 
 SEED_URL = ("http://www.theguardian.com/society/2016/sep/29/"
             "gaps-remain-in-tackling-child-sexual-exploitation-ofsted")

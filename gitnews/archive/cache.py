@@ -27,17 +27,16 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
 from gitnews.archive.history import OutsideEdit, is_version, iter_commits
-from gitnews.models import Version
 from gitnews.archive.readonly import is_read_only, is_read_only_fs
 from gitnews.format.trailers import format_time, parse_trailers
 from gitnews.format.urls import identity_key
+from gitnews.models import Version
 
 if TYPE_CHECKING:
     from gitnews.archive.store import Transaction
@@ -162,7 +161,7 @@ class ArticleRecord:
 def _safe_key(url: str) -> str | None:
     try:
         return identity_key(url)
-    except Exception:  # noqa: BLE001 - any unusable URL simply has no alias
+    except Exception:
         return None
 
 
@@ -535,7 +534,7 @@ class State:
         for an unknown path.  :meth:`sync` first.
         """
         return [Version(path=path, number=number, commit=commit,
-                        fetched_at=datetime.fromtimestamp(at, tz=timezone.utc), subject=subject,
+                        fetched_at=datetime.fromtimestamp(at, tz=UTC), subject=subject,
                         trailers=json.loads(trailers), removed=blob is None, blob=blob)
                 for number, commit, at, blob, subject, trailers in self.db.execute(
                     "SELECT number, commit_id, at, blob, subject, trailers FROM versions"
@@ -547,7 +546,7 @@ class State:
         the version it follows: the same as :func:`gitnews.archive.history.file_history`
         gives.  Empty for an unknown path.  :meth:`sync` first."""
         return [OutsideEdit(path=path, commit=commit,
-                            at=datetime.fromtimestamp(at, tz=timezone.utc), subject=subject,
+                            at=datetime.fromtimestamp(at, tz=UTC), subject=subject,
                             after=after, removed=blob is None, blob=blob)
                 for commit, at, blob, subject, after in self.db.execute(
                     "SELECT commit_id, at, blob, subject, after FROM outside WHERE path=?"

@@ -12,12 +12,11 @@ import os
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
-from gitnews.models import Version
 from gitnews.format.trailers import parse_time, parse_trailers
+from gitnews.models import Version
 
 __all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits", "versions", "file_history",
            "version_time", "read_blobs", "read_blobs_batch", "BlobReader", "read_version",
@@ -169,7 +168,7 @@ def _parse_record(rec: str) -> LogEntry:
                 if status[:1] != "A":
                     old_blobs[path] = fields[2]
             changes.append((status[:1], path))
-    return LogEntry(commit=sha, time=datetime.fromtimestamp(int(ts), tz=timezone.utc),
+    return LogEntry(commit=sha, time=datetime.fromtimestamp(int(ts), tz=UTC),
                     message=message.rstrip("\n") + "\n", changes=changes, blobs=blobs,
                     old_blobs=old_blobs)
 
@@ -218,7 +217,7 @@ def version_time(version: Version) -> datetime:
         when = parse_time(version.trailers.get("Captured-At"))
     except ValueError:
         when = None
-    return when.astimezone(timezone.utc) if when is not None else version.fetched_at
+    return when.astimezone(UTC) if when is not None else version.fetched_at
 
 
 def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:

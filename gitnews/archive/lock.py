@@ -30,7 +30,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnews.errors import ArchiveLockedError
@@ -174,7 +174,7 @@ class ArchiveLock:
         self.taken_over = self.holder()
         line = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                            "command": self.command,
-                           "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                           "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
         try:
             os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)
@@ -357,7 +357,7 @@ def clear_stale_git_files(git_dir: Path | str) -> list[str]:
         # Start times are known to 1/CLK_TCK and boot time to 1 s: keep a margin.
         makers = [(pid, comm) for pid, comm, start in live if start <= mtime + 2]
         rel = path.relative_to(git_dir)
-        when = datetime.fromtimestamp(mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if str(path) in open_now or str(path.resolve()) in open_now:
             notices.append(f".git/{rel} (from {when}) is open in a running process; left "
                            "alone. If git then fails with 'File exists', wait and try again.")

@@ -9,16 +9,15 @@ import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
+from gitnews.archive.cache import State
+from gitnews.archive.readonly import READ_ONLY_ERRNOS, is_read_only, read_only_error
 from gitnews.config import CONFIG_NAME, Config, default_config_text, load_config
 from gitnews.errors import ArchiveError, CacheError
-from gitnews.archive.readonly import READ_ONLY_ERRNOS, is_read_only, read_only_error
-from gitnews.archive.cache import State
 
 if TYPE_CHECKING:  # imported where used: a read command needs neither (start-up time)
     from gitnews.archive.lock import ArchiveLock
@@ -249,7 +248,7 @@ def _first_commit(repo: git.Repo, path: Path, now: datetime | None) -> None:
     tx.commit({CONFIG_NAME: default_config_text(), "README.md": archive_readme(),
                ".gitattributes": _GITATTRIBUTES},
               message="Start the gitnews archive\n",
-              when=now or datetime.now(timezone.utc))
+              when=now or datetime.now(UTC))
     tx.finish()
 
 

@@ -22,11 +22,10 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
 from gitnews.errors import PushError, StoreError
 
 __all__ = ["Transaction", "blob_id", "write_commit_graph", "start_commit_graph", "BRANCH",
@@ -197,8 +196,8 @@ class Transaction:
         self._start()
         self._marks += 1
         name, email = self.author
-        ts = int(when.astimezone(timezone.utc).timestamp())
-        ident = f"{name} <{email}> {ts} +0000".encode("utf-8")
+        ts = int(when.astimezone(UTC).timestamp())
+        ident = f"{name} <{email}> {ts} +0000".encode()
         msg = message.encode("utf-8")
         out = [b"commit refs/heads/" + BRANCH.encode() + b"\n",
                b"mark :%d\n" % self._marks,
@@ -561,10 +560,10 @@ def replay_commits(repo: git.Repo, commits: list[str], *, onto: str,
     if then is not None:
         files, text, (name, email), when = then
         mark += 1
-        ident = f"{name} <{email}> {int(when.astimezone(timezone.utc).timestamp())} +0000"
+        ident = f"{name} <{email}> {int(when.astimezone(UTC).timestamp())} +0000"
         message = text.encode("utf-8")
         out += [f"commit {_REPLAY_REF}\nmark :{mark}\n".encode(),
-                f"author {ident}\ncommitter {ident}\n".encode("utf-8"),
+                f"author {ident}\ncommitter {ident}\n".encode(),
                 b"data %d\n" % len(message), message, b"\n"]
         if mark == 1:
             out.append(f"from {onto}\n".encode())

@@ -9,15 +9,15 @@ to the archive (try again later, or pass ``--wait``), 130 interrupted
 
 from __future__ import annotations
 
-from .app import app, main
+from . import importing as _importing  # noqa: F401
+from . import maintenance as _maintenance  # noqa: F401
+from . import publish as _publish  # noqa: F401
+from . import site as _site  # noqa: F401
+from . import status as _status  # noqa: F401
 
 # Commands register themselves on ``app`` when their module is imported.
-from . import tracking as _tracking  # noqa: E402,F401
-from . import versions as _versions  # noqa: E402,F401
-from . import publish as _publish  # noqa: E402,F401
-from . import importing as _importing  # noqa: E402,F401
-from . import site as _site  # noqa: E402,F401
-from . import maintenance as _maintenance  # noqa: E402,F401
-from . import status as _status  # noqa: E402,F401
+from . import tracking as _tracking  # noqa: F401
+from . import versions as _versions  # noqa: F401
+from .app import app, main
 
 __all__ = ["app", "main"]

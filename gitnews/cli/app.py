@@ -6,7 +6,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -62,7 +62,7 @@ def _options(
         version: Annotated[bool, typer.Option(
             "--version", callback=_print_version, is_eager=True,
             help="Print gitnews's version and exit.")] = False,
-        archive: Annotated[Optional[Path], typer.Option(
+        archive: Annotated[Path | None, typer.Option(
             "--archive", "-a", envvar="GITNEWS_ARCHIVE", show_default=False,
             help="The archive folder (a git repository) [default: archive-repo].")] = None,
         no_color: Annotated[bool, typer.Option(
@@ -102,7 +102,7 @@ NoColorOption = Annotated[bool, typer.Option("--no-color", help="Never use colou
 DEFAULT_ARCHIVE = Path("archive-repo")
 
 WaitOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--wait", metavar="[SECONDS]",
                  help="When another gitnews process is writing to the archive, wait for it "
                       "(for ever, or at most SECONDS) instead of exiting with status 75."),
@@ -149,7 +149,7 @@ def normalise_argv(argv: list[str]) -> list[str]:
 
 
 def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
-                     command: str = "gitnews"):  # noqa: ANN201 - gitnews.archive.repo.Archive
+                     command: str = "gitnews"):
     """Open ``archive`` holding its write lock; print what was repaired on stderr."""
     from gitnews.archive.repo import open_archive
 

@@ -8,11 +8,24 @@ from typing import Annotated
 
 import typer
 
-from gitnews.models import Outcome
 from gitnews.format.trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
-                  ArchiveOption, JsonOption, WaitOption, command, console, err_console, fail,
-                  open_for_writing)
+from gitnews.models import Outcome
+
+from .app import (
+    DEFAULT_ARCHIVE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ArchiveOption,
+    JsonOption,
+    WaitOption,
+    command,
+    console,
+    err_console,
+    fail,
+    open_for_writing,
+)
 
 #: Skipped "not newer" captures listed one by one without --verbose.
 _LISTED = 10
@@ -130,6 +143,7 @@ def import_cmd(
     """
     from gitnews.ops.importing import import_warcs, import_wayback
     from gitnews.ops.run import Abandoned
+
     from .tracking import _stop_on_signal
 
     start, end = _bound(since, "--from", end=False), _bound(until, "--to", end=True)
@@ -165,6 +179,7 @@ def import_cmd(
             result = do(None)
     if json_out:
         from gitnews.output.render import import_json
+
         from .versions import _write_json
 
         _write_json(import_json(result))

@@ -13,8 +13,18 @@ import typer
 
 from gitnews.errors import ConfigError, PushError, StoreError
 from gitnews.models import RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_OK, ArchiveOption, WaitOption, command,
-                  err_console, open_for_writing, wait_seconds)
+
+from .app import (
+    DEFAULT_ARCHIVE,
+    EXIT_FAILED,
+    EXIT_OK,
+    ArchiveOption,
+    WaitOption,
+    command,
+    err_console,
+    open_for_writing,
+    wait_seconds,
+)
 
 __all__ = ["after_run", "init_github_actions"]
 
@@ -84,8 +94,8 @@ def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
     """
     if result.dry_run:
         return True
-    from gitnews.output.hooks import notify_changes
     from gitnews.ops.push import push_pending
+    from gitnews.output.hooks import notify_changes
 
     ok = True
     opened = nullcontext(arc) if arc is not None else open_for_writing(

@@ -5,22 +5,32 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gitnews.errors import SiteError
-from gitnews.models import FEED_LIMIT
 from gitnews.format.trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
-                  ArchiveOption, command, err_console, fail)
+from gitnews.models import FEED_LIMIT
+
+from .app import (
+    DEFAULT_ARCHIVE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ArchiveOption,
+    command,
+    err_console,
+    fail,
+)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from gitnews.archive.repo import Archive
 
-SiteUrlOption = Annotated[Optional[str], typer.Option(
+SiteUrlOption = Annotated[str | None, typer.Option(
     "--site-url", metavar="BASE",
     help="The site's public base URL (e.g. https://me.github.io/news), for absolute links "
          "to its diff pages in feeds. Default: the site.url setting of gitnews.toml; "
@@ -50,9 +60,9 @@ def _host_key(host: str) -> str:
 
 def _head_time(arc: Archive) -> datetime:
     try:
-        return arc.repo.head.commit.authored_datetime.astimezone(timezone.utc)
+        return arc.repo.head.commit.authored_datetime.astimezone(UTC)
     except ValueError:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+        return datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _write_bytes(data: bytes, output: Path | None) -> None:
@@ -76,14 +86,14 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
 
 @command("feed")
 def feed_cmd(
-    output: Annotated[Optional[Path], typer.Option(
+    output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write the feed to FILE (default, or `-`: standard output).",
         dir_okay=False)] = None,
-    host: Annotated[Optional[str], typer.Option(
+    host: Annotated[str | None, typer.Option(
         "--host", metavar="HOST",
         help="Only the changes of articles from HOST (and its subdomains), e.g. theguardian.com.")] = None,
-    article: Annotated[Optional[str], typer.Option(
+    article: Annotated[str | None, typer.Option(
         "--article", metavar="ARTICLE",
         help="Only the changes of one article (its URL or its file's path in the archive).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0,
@@ -94,8 +104,16 @@ def feed_cmd(
 ) -> None:
     """A feed (Atom, or RSS 2.0) of the latest changes, with the changed words marked."""
     from gitnews.archive.repo import open_archive
-    from gitnews.output.changefeed import (archive_id, article_feed_spec, host_feed_spec, host_folders,
-                              latest_changes, render_feed, site_diff_url, site_feed_spec)
+    from gitnews.output.changefeed import (
+        archive_id,
+        article_feed_spec,
+        host_feed_spec,
+        host_folders,
+        latest_changes,
+        render_feed,
+        site_diff_url,
+        site_feed_spec,
+    )
     from gitnews.versions.resolve import resolve_article
 
     if host and article:
@@ -133,8 +151,8 @@ def feed_cmd(
 
 def _build(arc: Archive, outdir: Path, base: str | None) -> None:
     started = time.monotonic()
-    from gitnews.versions.schedule import Policy, stopped_note
     from gitnews.output.site import build_site
+    from gitnews.versions.schedule import Policy, stopped_note
 
     from .tracking import _stop_on_signal
 
@@ -196,7 +214,7 @@ def site_cmd(
 def serve_cmd(
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535,
                                       help="TCP port on 127.0.0.1 (0: any free port).")] = 8000,
-    outdir: Annotated[Optional[Path], typer.Option(
+    outdir: Annotated[Path | None, typer.Option(
         "--dir", metavar="DIR", file_okay=False,
         help="Where to write the site (default: inside the archive's .git folder, never "
              "committed).")] = None,
@@ -207,9 +225,9 @@ def serve_cmd(
     import functools
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    from gitnews.archive.repo import open_archive
-    from gitnews.archive.readonly import is_read_only
     from gitnews.archive.cache import STATE_DIR
+    from gitnews.archive.readonly import is_read_only
+    from gitnews.archive.repo import open_archive
 
     temporary = None
     with open_archive(archive) as arc:
@@ -229,7 +247,7 @@ def serve_cmd(
                           ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8",
                           ".css": "text/css; charset=utf-8"}
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     try:
@@ -249,7 +267,7 @@ def serve_cmd(
 
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(EXIT_OK))
         typer.echo(f"Serving {folder} at {url} (updated "
-                   f"{format_time(datetime.now(timezone.utc))}); Ctrl-C stops.")
+                   f"{format_time(datetime.now(UTC))}); Ctrl-C stops.")
         sys.stdout.flush()
         server.serve_forever()
     except KeyboardInterrupt:

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 
 from gitnews.format.trailers import format_time
+
 from .app import DEFAULT_ARCHIVE, ArchiveOption, JsonOption, command
 from .maintenance import _size
-
-
 
 
 def _ago(now: datetime, then: datetime) -> str:
@@ -58,6 +57,7 @@ def status_cmd(
         st = archive_status(arc, failing_for=window)
     if json_out:
         from gitnews.output.render import status_json
+
         from .versions import _write_json
 
         _write_json(status_json(st))

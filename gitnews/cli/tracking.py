@@ -11,9 +11,23 @@ from typing import Annotated
 import typer
 
 from gitnews.models import Outcome, RunResult
-from .app import (DEFAULT_ARCHIVE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
-                  ArchiveOption, JsonOption, WaitOption, command, console, err_console, fail,
-                  open_for_writing, wait_seconds)
+
+from .app import (
+    DEFAULT_ARCHIVE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ArchiveOption,
+    JsonOption,
+    WaitOption,
+    command,
+    console,
+    err_console,
+    fail,
+    open_for_writing,
+    wait_seconds,
+)
 
 
 # gitnews.archive.repo loads GitPython: import it when a command runs, never for `--help`.
@@ -122,6 +136,7 @@ def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = F
         cfg = arc.config
         if json_out:
             from gitnews.output.render import feeds_json
+
             from .versions import _write_json
 
             _write_json(feeds_json([(url, arc.state.get_feed(url)) for url in cfg.feeds],

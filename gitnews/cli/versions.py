@@ -7,15 +7,15 @@ import io
 import json
 import os
 import sys
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, Optional
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitnews.models import DIFF_FORMATS as FORMATS
 from gitnews.format.trailers import format_time
-from .app import (DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColorOption, command,
-                  console, fail)
+from gitnews.models import DIFF_FORMATS as FORMATS
+
+from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColorOption, command, console, fail
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from gitnews.archive.repo import Archive
@@ -109,7 +109,7 @@ def parse_time_option(value: str, option: str, *, end: bool = False) -> datetime
     from gitnews.versions.timespec import parse_time
 
     try:
-        return parse_time(value, now=datetime.now(timezone.utc), end=end)
+        return parse_time(value, now=datetime.now(UTC), end=end)
     except ValueError as exc:
         fail(f"{option}: {exc}", code=EXIT_USAGE)
 
@@ -183,22 +183,22 @@ def _cut(text: str, width: int) -> str:
 @command("list")
 def list_cmd(
     archive: ArchiveOption = DEFAULT_ARCHIVE,
-    host: Annotated[Optional[str], typer.Option(
+    host: Annotated[str | None, typer.Option(
         "--host", help="Only articles of this host (and its subdomains), e.g. theguardian.com.")] = None,
     changed: Annotated[bool, typer.Option(
         "--changed", help="Only articles that changed (2 or more versions).")] = False,
-    since: Annotated[Optional[str], typer.Option(
+    since: Annotated[str | None, typer.Option(
         "--since", metavar="TIME",
         help="Only articles whose last version is at or after TIME (2016-09-29, 2016-09, "
              "RFC 3339, today, yesterday, 2h, 3d; UTC).")] = None,
-    until: Annotated[Optional[str], typer.Option(
+    until: Annotated[str | None, typer.Option(
         "--until", metavar="TIME",
         help="Only articles whose last version is at or before TIME (a date includes its "
              "whole day).")] = None,
     sort: Annotated[SortKey, typer.Option(
         "--sort",
         help="changed: latest change first; versions: most versions first; headline: A to Z.")] = SortKey.changed,
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=0, metavar="N",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=0, metavar="N",
                                                        help="At most N articles.")] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -248,12 +248,12 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         tl = _timeline(arc, article)
         infos = tl.infos()
         alternation = arc.state.get_alternation(tl.record.path)
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         from gitnews.versions.schedule import Policy, describe_next_check
 
         record = arc.state.get(tl.record.path) or tl.record
-        next_check = describe_next_check(record, datetime.now(timezone.utc),
+        next_check = describe_next_check(record, datetime.now(UTC),
                                          Policy.from_settings(arc.config.schedule))
     if json_out:
         doc = log_json(tl, infos)
@@ -400,21 +400,21 @@ def _version_number(value: str, what: str) -> int:
 def diff_cmd(
     ctx: typer.Context,
     article: ArticleArg,
-    a: Annotated[Optional[str], typer.Argument(
+    a: Annotated[str | None, typer.Argument(
         metavar="A", help="Old version (default: the one before the latest change; negative counts "
                             "back from the latest).", show_default=False)] = None,
-    b: Annotated[Optional[str], typer.Argument(
+    b: Annotated[str | None, typer.Argument(
         metavar="B", help="New version (default: the latest).", show_default=False)] = None,
     fmt: Annotated[DiffFormat, typer.Option(
         "--format", "-f",
         help="word: changed words inline; side-by-side: two columns; unified: a patch for "
              "git apply; html: a standalone page; json: aligned paragraphs and word "
              "operations.")] = DiffFormat.word,
-    context: Annotated[Optional[int], typer.Option(
+    context: Annotated[int | None, typer.Option(
         "--context", "-U", min=0, metavar="N",
         help="Unchanged paragraphs kept around each change (word, side-by-side, html; default "
              "all); lines of context for unified (default 3).")] = None,
-    width: Annotated[Optional[int], typer.Option(
+    width: Annotated[int | None, typer.Option(
         "--width", min=40, help="Width of the side-by-side table (default: the terminal's, "
                                 "or COLUMNS, or 100).")] = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
@@ -424,8 +424,8 @@ def diff_cmd(
 ) -> None:
     """Compare two versions of an article (default: the latest change, from the version
     before it to the latest)."""
-    from gitnews.archive.repo import open_archive
     from gitnews.archive.history import same_text
+    from gitnews.archive.repo import open_archive
     from gitnews.output.render import diff_json, html_page, side_by_side, unified, word_text
 
     _no_unknown_option(ctx, article, a, b)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import UTC
 
 __all__ = [
     "ARTICLE_URL", "VERSION", "FETCHED_AT", "HTTP_STATUS", "EXTRACTOR", "FETCHED_URL", "FEED",
@@ -113,20 +114,19 @@ def clean_value(value: object, *, max_chars: int = MAX_VALUE_CHARS) -> str:
 
 def format_time(dt) -> str:  # noqa: ANN001 - datetime
     """RFC 3339 UTC with second precision and ``Z``: ``2016-09-29T17:14:00Z``."""
-    from datetime import timezone
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: str | None):  # noqa: ANN201 - datetime | None
     """The inverse of :func:`format_time`: an RFC 3339 string (``Z`` or an offset;
     no offset means UTC) as an aware datetime, or None for None/empty."""
-    from datetime import datetime, timezone
+    from datetime import datetime
     if not value:
         return None
     dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def format_subject(prefix: str, headline: str) -> str:

@@ -362,7 +362,7 @@ def same_site(a: str, b: str) -> bool:
     :func:`site_of`).  False for URLs that are not http(s)."""
     try:
         ha, hb = urlsplit(canonical_url(a)).hostname, urlsplit(canonical_url(b)).hostname
-    except Exception:  # noqa: BLE001 - unusable URLs are never the same site
+    except Exception:
         return False
     return bool(ha and hb) and site_of(ha) == site_of(hb)
 
@@ -412,7 +412,7 @@ def is_site_root(url: str) -> bool:
     for URLs that cannot be parsed."""
     try:
         parts = urlsplit(canonical_url(url))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return (parts.path in ("", "/") or bool(_HOME_NAMES.match(parts.path))) and not parts.query
 
@@ -430,7 +430,7 @@ def is_section_front(url: str) -> bool:
     like a section."""
     try:
         parts = urlsplit(canonical_url(url))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     if parts.path in ("", "/") or _HOME_NAMES.match(parts.path):
         return not parts.query
@@ -449,7 +449,7 @@ def is_front_page(url: str, *, article: str | None = None) -> bool:
     ``/2016/sep/29/story``; not ``/news/brexit-deal`` for ``/news/brexit-deal-agreed``)."""
     try:
         parts = urlsplit(canonical_url(url))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     if (parts.path in ("", "/") or _HOME_NAMES.match(parts.path)) and not parts.query:
         return True
@@ -457,7 +457,7 @@ def is_front_page(url: str, *, article: str | None = None) -> bool:
         return False
     try:
         art = urlsplit(canonical_url(article))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     mine, theirs = _segments(parts.path), _segments(art.path)
     if parts.query or len(mine) >= len(theirs):

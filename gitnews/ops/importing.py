@@ -45,16 +45,16 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError
-from gitnews.models import Article, Outcome, Page
-from gitnews.versions.record import Capture, Recorder
 from gitnews.format.trailers import format_time
 from gitnews.format.urls import url_key
+from gitnews.models import Article, Outcome, Page
+from gitnews.versions.record import Capture, Recorder
 
 if TYPE_CHECKING:
     from gitnews.pagetext.filters import FilterSet
@@ -206,11 +206,11 @@ def parse_time_bound(text: str, *, end: bool = False) -> datetime:
         except ValueError:
             raise ValueError(f"{text!r} is not a date: use 2016-09-29, 2016-09-29T10:02:00Z, "
                              "2016-09 or a Wayback timestamp such as 20160929100200") from None
-        return (dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None
-                else dt.astimezone(timezone.utc))
+        return (dt.replace(tzinfo=UTC) if dt.tzinfo is None
+                else dt.astimezone(UTC))
     padded = digits + "00000101000000"[len(digits):]
     try:
-        start = datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        start = datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         raise ValueError(f"{text!r} is not a real date") from None
     if not end:
@@ -358,7 +358,7 @@ class _ReadAhead:
     def _needed(self, p: _Planned) -> bool:
         try:
             key = url_key(p.url)
-        except Exception:  # noqa: BLE001 - the loop reports a bad URL; nothing to read ahead
+        except Exception:
             return False
         if not p.digest:
             self._guess_last.pop(key, None)
@@ -457,7 +457,7 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
     except GitnewsError as exc:
         item.message = str(exc)
         return item
-    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the import
+    except Exception as exc:
         # The words of gitnews.pagetext.pool, so that an import in processes says the same.
         item.message = (f"unexpected error while reading {loaded.final_url}: "
                         f"{exc.__class__.__name__}: {exc}; please report this page")
@@ -504,7 +504,7 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
     """
     from gitnews.sources.warc import CAPTURE_TYPES, WarcError, WarcFiles
 
-    result = ImportResult(started_at=datetime.now(timezone.utc), sources=len(files))
+    result = ImportResult(started_at=datetime.now(UTC), sources=len(files))
     planned: list[_Planned] = []
     revisits: list[tuple[str, object]] = []
     by_digest: dict[str, object] = {}
@@ -594,7 +594,7 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
         else:
             _import_planned(archive, planned, load, result, progress, read_ahead=True,
                             stop=stop, abandon=abandon)
-    result.finished_at = datetime.now(timezone.utc)
+    result.finished_at = datetime.now(UTC)
     return result
 
 
@@ -623,11 +623,11 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
     ``stop``/``abandon``: as for :func:`import_warcs`.
     """
     from gitnews.sources.http import Fetcher
-    from gitnews.sources.wayback import CdxProblem, WaybackClient, cdx_query_url, playback_url
     from gitnews.sources.warc import may_be_html
+    from gitnews.sources.wayback import CdxProblem, WaybackClient, cdx_query_url, playback_url
 
     cfg = archive.config
-    result = ImportResult(started_at=datetime.now(timezone.utc), sources=len(urls))
+    result = ImportResult(started_at=datetime.now(UTC), sources=len(urls))
     planned: list[_Planned] = []
     state = {"stage": "listing", "done": 0, "total": len(urls)}
 
@@ -691,5 +691,5 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
         else:
             _import_planned(archive, planned, load, result, progress, stop=stop,
                             abandon=abandon)
-    result.finished_at = datetime.now(timezone.utc)
+    result.finished_at = datetime.now(UTC)
     return result

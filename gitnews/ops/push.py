@@ -38,7 +38,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gitnews.archive import store
 from gitnews.archive.repo import Archive
@@ -239,7 +239,7 @@ def _replay(archive: Archive, *, local: str, tip: str, remote: str,
         then = None
         if merge.text != _show(archive, tip, CONFIG_NAME):
             then = ({CONFIG_NAME: merge.text}, _merge_message(merge, f"{remote}/{branch}"),
-                    archive.author(), datetime.now(timezone.utc))
+                    archive.author(), datetime.now(UTC))
         new = store.replay_commits(archive.repo, mine, onto=tip,
                                    leave_out=frozenset({CONFIG_NAME}), then=then)
     store.move_branch(archive.repo, old=local, new=new[-1] if new else tip,

@@ -34,20 +34,25 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from gitnews.archive import maintenance
-from gitnews.archive.repo import Archive
-from gitnews.errors import (ExtractionError, GitnewsError, HostBackoffError, HTTPStatusError,
-                     RobotsDisallowedError)
-from gitnews.pagetext.headline import RULES as HEADLINE_RULES
-from gitnews.models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
-from gitnews.versions.record import Capture, Recorder, page_sha256
-from gitnews.versions.schedule import Policy, next_check, wait_s
 from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.repo import Archive
+from gitnews.errors import (
+    ExtractionError,
+    GitnewsError,
+    HostBackoffError,
+    HTTPStatusError,
+    RobotsDisallowedError,
+)
 from gitnews.format.trailers import format_time
 from gitnews.format.trailers import parse_time as _parse_time
 from gitnews.format.urls import is_front_page, is_section_front, is_site_root, url_key
+from gitnews.models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
+from gitnews.pagetext.headline import RULES as HEADLINE_RULES
+from gitnews.versions.record import Capture, Recorder, page_sha256
+from gitnews.versions.schedule import Policy, next_check, wait_s
 
 __all__ = ["run", "watch", "next_due_at", "preview", "Preview", "filter_set", "CheckOutcome",
            "ProgressCallback", "Abandoned", "MIN_SLEEP_S", "GONE_STATUSES"]
@@ -63,7 +68,7 @@ MIN_SLEEP_S = 1.0
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 
@@ -166,7 +171,7 @@ def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
                             page_sha=page_sha256(page.body), fingerprint=fingerprint)
     except GitnewsError as exc:
         return CheckOutcome(work, error=exc)
-    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
+    except Exception as exc:
         return CheckOutcome(work, error=ExtractionError(
             f"unexpected error while reading {work.url}: {exc.__class__.__name__}: {exc}; "
             "please report this page"))
@@ -209,7 +214,7 @@ def _read_feed(feed_url: str, stored: dict, fetcher, t: datetime  # noqa: ANN001
         read_at = stamp if isinstance(exc, RobotsDisallowedError) else stored.get("read_at")
         return [], ItemResult(url=feed_url, outcome=Outcome.SKIPPED, kind="feed",
                               message=str(exc)), {**stored, "read_at": read_at}
-    except Exception as exc:  # noqa: BLE001 - one broken feed never stops the run
+    except Exception as exc:
         message = str(exc) if isinstance(exc, GitnewsError) else (
             f"unexpected error while reading feed {feed_url}: {exc.__class__.__name__}: {exc}; "
             "please report this feed")
@@ -424,7 +429,7 @@ class _Dispatch:
         return None
 
 
-_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 _WORKER_DONE = object()
 
 
@@ -804,10 +809,10 @@ def preview(archive: Archive, url: str) -> Preview:
     :class:`~gitnews.errors.FetchError` or :class:`~gitnews.errors.ExtractionError`
     when the page cannot be fetched or has no article text.
     """
-    from gitnews.pagetext.extract import extract_article
-    from gitnews.sources.http import make_fetcher
     from gitnews.format.normalise import render_text
     from gitnews.format.urls import article_url
+    from gitnews.pagetext.extract import extract_article
+    from gitnews.sources.http import make_fetcher
 
     filterset = filter_set(archive)
     with make_fetcher(archive.config.fetch) as fetcher:

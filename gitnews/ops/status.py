@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitnews.models import Outcome, RunResult
 from gitnews.format.trailers import format_time
+from gitnews.models import Outcome, RunResult
 
 if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
@@ -37,7 +37,7 @@ def _parse(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         return None
 
@@ -66,7 +66,7 @@ def note_run(archive: Archive, result: RunResult | None, *, ended: str,
     if ended not in RUN_ENDINGS:
         raise ValueError(f"unknown run ending {ended!r}; one of {', '.join(RUN_ENDINGS)}")
     finished = finished_at or (result.finished_at if result else None) or datetime.now(
-        timezone.utc)
+        UTC)
     doc = {"started_at": format_time(result.started_at) if result and result.started_at else None,
            "finished_at": format_time(finished), "ended": ended,
            "counts": {o.value.lower(): result.count(o) for o in Outcome} if result else {},
@@ -184,7 +184,7 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     from gitnews.archive.maintenance import object_stats
     from gitnews.ops.run import next_due_at
 
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     state = archive.state
     cutoff = now - failing_for
     failing: list[Failing] = []

@@ -35,7 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from gitnews.archive.repo import Archive
 from gitnews.config import CONFIG_NAME, changed_keys, edit_tracked, parse_config
@@ -254,7 +254,7 @@ def _committed_config(archive: Archive) -> str | None:
         return archive.repo.git.execute(
             ["git", "cat-file", "blob", f"HEAD:{CONFIG_NAME}"], stdout_as_string=False,
             strip_newline_in_stdout=False).decode("utf-8")
-    except Exception:  # noqa: BLE001 - no HEAD, no such file, not UTF-8: no committed text
+    except Exception:
         return None
 
 
@@ -298,7 +298,7 @@ def _commit_config(archive: Archive, current: _ConfigText, new_text: str, subjec
                 f"({keys}).", ""] + body
     message = subject + "\n\n" + "\n".join(body) + "\n"
     with archive.transaction() as tx:
-        tx.commit({CONFIG_NAME: new_text}, message=message, when=datetime.now(timezone.utc))
+        tx.commit({CONFIG_NAME: new_text}, message=message, when=datetime.now(UTC))
     _settle_config(archive, current)
     archive.reload_config()
     return tx.commits[-1]

@@ -10,11 +10,10 @@ user who reads or edits it there.  (GitLab CI is shown in the README.)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
+from datetime import UTC, datetime
 
 from gitnews import __version__
+from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.repo import Archive
 from gitnews.errors import ArchiveError
 
@@ -182,6 +181,6 @@ def add_github_workflow(archive: Archive, *, force: bool = False, cron: str = DE
         tx.commit({GITHUB_WORKFLOW_PATH: text},
                   message=("Add" if committed is None else "Replace")
                   + " the GitHub Actions workflow of gitnews\n",
-                  when=now or datetime.now(timezone.utc))
+                  when=now or datetime.now(UTC))
     return WorkflowResult(GITHUB_WORKFLOW_PATH, "added" if committed is None else "replaced",
                           tx.commits[-1])

@@ -26,20 +26,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
 from gitnews import __version__
-from gitnews.versions.diff import DiffStats, count_words, diff_texts
-from gitnews.archive.history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
-from gitnews.models import FEED_LIMIT, Version
-from gitnews.format.normalise import parse_text
-from gitnews.output.render import _env, html_table, human_time, plural, stats_words
-from gitnews.output.sitelayout import (FEED, INDEX, absolute_url, article_feed, article_page, diff_page,
-                         host_feed, host_page)
+from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
+from gitnews.format.normalise import parse_text
+from gitnews.models import FEED_LIMIT, Version
+from gitnews.output.render import _env, html_table, human_time, plural, stats_words
+from gitnews.output.sitelayout import (
+    FEED,
+    INDEX,
+    absolute_url,
+    article_feed,
+    article_page,
+    diff_page,
+    host_feed,
+    host_page,
+)
+from gitnews.versions.diff import DiffStats, count_words, diff_texts
 from gitnews.versions.timeline import DiffView, VersionInfo
 
 __all__ = ["DEFAULT_LIMIT", "FeedSpec", "latest_changes", "make_view", "change_summary",
@@ -432,15 +439,15 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
     elif rss:
         fg.link(href=spec.self_url or spec.feed_id, rel="alternate")
     newest = max((v.b.time for v in views), default=None)
-    when = (newest or updated).astimezone(timezone.utc)
+    when = (newest or updated).astimezone(UTC)
     fg.updated(when)
     fg.lastBuildDate(when)
     for view in views:
         fe = fg.add_entry(order="append")
         fe.id(entry_id(view))
         fe.title(_xml(entry_title(view)))
-        fe.updated(view.b.time.astimezone(timezone.utc))
-        fe.published(view.b.time.astimezone(timezone.utc))
+        fe.updated(view.b.time.astimezone(UTC))
+        fe.published(view.b.time.astimezone(UTC))
         target = diff_url(view) if diff_url else None
         article = view.record.url if view.record.url.lower().startswith(("http://", "https://")) \
             else None

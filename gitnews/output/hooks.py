@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
+from gitnews.archive.history import file_history, iter_commits, read_version, same_text
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
-from gitnews.archive.history import file_history, iter_commits, read_version, same_text
-from gitnews.models import Outcome, RunResult, Version
 from gitnews.format.trailers import format_time
+from gitnews.models import Outcome, RunResult, Version
 
 __all__ = ["EVENT_SCHEMA", "HookFailure", "HookReport", "change_event", "find_versions",
            "run_command", "notify_versions", "notify_changes"]

@@ -16,16 +16,16 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
+from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.history import OutsideEdit
+from gitnews.format.trailers import format_time
 from gitnews.models import DIFF_FORMATS
 from gitnews.versions.diff import DiffResult, DiffStats, Row, WordOp, split_edges
-from gitnews.archive.history import OutsideEdit
-from gitnews.archive.cache import ArticleRecord
 from gitnews.versions.timeline import DiffView, Timeline, VersionInfo, article_host, gap_words
-from gitnews.format.trailers import format_time
 
 __all__ = [
     "FORMATS", "fold_rows", "word_text", "side_by_side", "unified", "html_table", "html_page",
@@ -49,7 +49,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def human_time(dt: datetime) -> str:
     """``"29 September 2016, 10:02 UTC"`` (English month names, whatever the locale)."""
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
 
 

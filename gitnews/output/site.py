@@ -42,26 +42,46 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-
 from gitnews import __version__
-from gitnews.archive.repo import Archive
-from gitnews.output.changefeed import (DEFAULT_LIMIT, archive_id, article_feed_spec, host_feed_spec,
-                         make_view, render_feed, site_diff_url, site_feed_spec, view_headline,
-                         view_summary)
-from gitnews.errors import SiteError
-from gitnews.archive.history import BlobReader, is_version, iter_commits, same_text, version_time
-from gitnews.models import Version
-from gitnews.output.render import _env, _safe_href, html_table, human_time, plural, stats_words
-from gitnews.output.sitelayout import (FEED, INDEX, MANIFEST, NOJEKYLL, STYLE, article_feed, article_page,
-                         diff_page, host_feed, host_page, href, root_prefix)
+from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import ArticleRecord
-from gitnews.versions.timeline import DiffView, Timeline, gap_words
+from gitnews.archive.history import BlobReader, is_version, iter_commits, same_text, version_time
+from gitnews.archive.repo import Archive
+from gitnews.errors import SiteError
 from gitnews.format.trailers import format_time
+from gitnews.models import Version
+from gitnews.output.changefeed import (
+    DEFAULT_LIMIT,
+    archive_id,
+    article_feed_spec,
+    host_feed_spec,
+    make_view,
+    render_feed,
+    site_diff_url,
+    site_feed_spec,
+    view_headline,
+    view_summary,
+)
+from gitnews.output.render import _env, _safe_href, html_table, human_time, plural, stats_words
+from gitnews.output.sitelayout import (
+    FEED,
+    INDEX,
+    MANIFEST,
+    NOJEKYLL,
+    STYLE,
+    article_feed,
+    article_page,
+    diff_page,
+    host_feed,
+    host_page,
+    href,
+    root_prefix,
+)
+from gitnews.versions.timeline import DiffView, Timeline, gap_words
 
 __all__ = ["build_site", "SiteResult", "ScheduleNote", "SITE_FORMAT", "LATEST_LIMIT",
            "MOST_EDITED_LIMIT", "HOST_LATEST_LIMIT", "read_histories"]
@@ -148,7 +168,7 @@ class _Article:
 
 def _on(dt: datetime) -> str:
     """``"29 September 2016 at 10:02 UTC"``."""
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year} at {dt:%H:%M} UTC"
 
 
@@ -450,7 +470,7 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     """
     outdir = Path(outdir)
     _check_outdir(outdir)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     repo = arc.repo
     histories = read_histories(repo)
     records = {r.path: r for r in arc.state.articles()} if histories else {}
@@ -778,6 +798,6 @@ class _Context:
 
 def _head_time(repo: git.Repo) -> datetime:
     try:
-        return repo.head.commit.authored_datetime.astimezone(timezone.utc)
+        return repo.head.commit.authored_datetime.astimezone(UTC)
     except (ValueError, git.GitCommandError):
-        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+        return datetime(1970, 1, 1, tzinfo=UTC)

@@ -41,20 +41,19 @@ from __future__ import annotations
 import codecs
 import copy
 import re
+import threading
 from datetime import datetime
 from types import MappingProxyType
-
-import threading
 
 import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
+from gitnews.errors import ExtractionError
+from gitnews.models import Article
 from gitnews.pagetext import prune
 from gitnews.pagetext.declared import declared_url
-from gitnews.errors import ExtractionError
 from gitnews.pagetext.headline import PageTitles, clean_line, page_titles
-from gitnews.models import Article
 from gitnews.pagetext.siterules import SiteRules, select
 
 __all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
@@ -205,7 +204,7 @@ def _titles(tree: object) -> PageTitles:
     tree it is given, so this one is unchanged)."""
     try:
         return page_titles(tree) if tree is not None else PageTitles(None, None)
-    except Exception:  # noqa: BLE001 - odd markup must not fail the page: trafilatura's title then
+    except Exception:
         return PageTitles(None, None)
 
 

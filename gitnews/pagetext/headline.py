@@ -423,7 +423,7 @@ def _host_brands(urls: Iterable[str]) -> list[str]:
             continue
         try:
             fld = get_fld(url.strip(), fail_silently=True)
-        except Exception:  # noqa: BLE001 - a broken URL names no site
+        except Exception:
             fld = None
         if fld:
             brands.append(fld.split(".", 1)[0])

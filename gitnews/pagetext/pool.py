@@ -94,8 +94,8 @@ def extract_page(body: bytes, *, url: str | None = None,
     :func:`gitnews.format.normalise.render_article` with ``drop`` (boilerplate
     patterns).  Raises :class:`~gitnews.errors.ExtractionError`.
     """
-    from gitnews.pagetext.extract import extract_article
     from gitnews.format.normalise import render_article
+    from gitnews.pagetext.extract import extract_article
 
     article = extract_article(body, url=url)
     return article, render_article(article, drop=drop)
@@ -110,7 +110,7 @@ def _work(body: bytes, url: str | None, drop: Sequence[re.Pattern[str]]) -> tupl
         article, text = extract_page(body, url=url, drop=drop)
     except GitnewsError as exc:
         return ("error", str(exc))
-    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
+    except Exception as exc:
         return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
                          f"{exc}; please report this page")
     return ("ok", article, text)
@@ -124,7 +124,7 @@ def _work_article(body: bytes, url: str | None, site=None) -> tuple:  # noqa: AN
         return ("ok", extract_article(body, url=url, site=site))
     except GitnewsError as exc:
         return ("error", str(exc))
-    except Exception as exc:  # noqa: BLE001 - a broken page must never stop the run
+    except Exception as exc:
         return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
                          f"{exc}; please report this page")
 

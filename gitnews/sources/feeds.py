@@ -23,12 +23,12 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from gitnews.errors import FeedError
-from gitnews.models import FeedEntry
 from gitnews.format.urls import is_fetchable
+from gitnews.models import FeedEntry
 
 __all__ = ["parse_feed", "discover_feeds", "looks_like_feed", "EntryList", "MAX_ENTRIES"]
 
@@ -101,7 +101,7 @@ def _entry_date(entry: dict, now: datetime) -> datetime | None:
         value = dict.get(entry, key)  # plain lookup: no feedparser key aliasing
         if value:
             try:
-                dt = datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+                dt = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
             return dt if dt <= now else None
@@ -131,7 +131,7 @@ def parse_feed(body: bytes, *, url: str) -> list[FeedEntry]:
     if not parsed.get("version") and not parsed.get("entries"):
         raise FeedError(f"{url} is not a feed (no RSS, Atom or JSON Feed found); "
                         "give the feed's own URL, or the homepage to discover feeds")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     raw = [(entry.get("link"), entry.get("id"), entry.get("title"), _entry_date(entry, now))
            for entry in parsed.get("entries", [])]
     return _dedupe(url, raw)
@@ -146,7 +146,7 @@ def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or "jsonfeed.org" not in str(data.get("version", "")):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no version/items); check the URL")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     raw = []
     for item in items:
         if not isinstance(item, dict):
@@ -156,7 +156,7 @@ def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
         if isinstance(published, str):
             try:
                 date = datetime.fromisoformat(published.replace("Z", "+00:00"))
-                date = date.astimezone(timezone.utc) if date.tzinfo else None
+                date = date.astimezone(UTC) if date.tzinfo else None
             except ValueError:
                 date = None
         if date is not None and date > now:

@@ -51,18 +51,24 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from gitnews import __version__
-from gitnews.sources import guard as httpguard
-from gitnews.errors import (BlockedURLError, FetchError, HostBackoffError, HTTPStatusError,
-                     RobotsDisallowedError, TooLargeError)
-from gitnews.models import Page
+from gitnews.errors import (
+    BlockedURLError,
+    FetchError,
+    HostBackoffError,
+    HTTPStatusError,
+    RobotsDisallowedError,
+    TooLargeError,
+)
 from gitnews.format.trailers import parse_time as _parse_time
 from gitnews.format.urls import is_fetchable
+from gitnews.models import Page
+from gitnews.sources import guard as httpguard
 
 __all__ = ["Fetcher", "make_fetcher", "user_agent", "post_json", "parse_retry_after", "ROBOTS_TOKEN",
            "ROBOTS_TTL_S", "ROBOTS_MAX_BYTES", "host_key"]
@@ -91,11 +97,11 @@ def user_agent(contact: str = "") -> str:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _rfc3339(dt: datetime | None) -> str | None:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if dt else None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if dt else None
 
 
 
@@ -120,7 +126,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         if when is None:
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         seconds = (when - now).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
@@ -658,7 +664,7 @@ def _drain(resp: httpx.Response, *, deadline: float) -> None:
 def _crawl_delay(parser: object) -> float:
     try:
         value = parser.crawl_delay(ROBOTS_TOKEN)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a strange robots.txt never breaks fetching
+    except Exception:
         return 0.0
     try:
         return max(float(value), 0.0) if value is not None else 0.0

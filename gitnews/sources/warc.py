@@ -44,7 +44,7 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import WARCIterator
@@ -128,8 +128,8 @@ def parse_warc_date(value: str | None) -> datetime:
     except ValueError:
         raise ValueError(f"WARC-Date {text!r} is not an ISO 8601 date-time") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def is_html(content_type: str | None, head: bytes) -> bool:
@@ -231,7 +231,7 @@ class WarcFiles:
         fh = self._open.get(path)
         if fh is None:
             try:
-                fh = open(path, "rb")  # noqa: SIM115 - kept open until close()
+                fh = open(path, "rb")
             except OSError as exc:
                 raise WarcError(f"cannot read {path}: {exc.strerror or exc}; check the file name "
                                 "and its permissions") from None
@@ -278,7 +278,7 @@ class WarcFiles:
                     if held is not None:
                         yield held
                     return
-                except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on bad bytes
+                except Exception as exc:
                     if isinstance(exc, ArchiveLoadFailed) and "non-chunked gzip" in str(exc):
                         yield from self._scan_whole_gzip(path)
                         return
@@ -291,7 +291,7 @@ class WarcFiles:
                 last = it.offset
                 try:
                     info = self._info(path, last, rec)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     failed = (last, _first_line(exc))
                     break
                 if held is not None:
@@ -405,7 +405,7 @@ class WarcFiles:
         except StopIteration:
             raise WarcError(f"no WARC record in {where}; was the file changed during "
                             "the import? import it again") from None
-        except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on bad bytes
+        except Exception as exc:
             raise WarcError(f"cannot read the record in {where} ({_first_line(exc)}); "
                             "was the file changed during the import? import it again") from None
         if problem:

@@ -36,7 +36,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
@@ -123,7 +123,7 @@ def parse_timestamp(value: str) -> datetime:
     if not _TS.fullmatch(value):
         raise ValueError(f"timestamp {value!r} is not 14 digits (YYYYMMDDhhmmss)")
     try:
-        return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         raise ValueError(f"timestamp {value!r} is not a real date and time") from None
 
@@ -131,7 +131,7 @@ def parse_timestamp(value: str) -> datetime:
 def format_timestamp(when: datetime) -> str:
     """An aware (or UTC naive) datetime -> 14-digit Wayback timestamp (UTC)."""
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
+        when = when.astimezone(UTC)
     return when.strftime("%Y%m%d%H%M%S")
 
 
@@ -233,8 +233,8 @@ def retry_after_s(value: str | None, *, now: datetime | None = None) -> float | 
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class _Pace:
@@ -360,10 +360,10 @@ class WaybackClient:
                 "capture but a page of the Wayback Machine itself (is the URL excluded from "
                 "the Wayback Machine? open the address in a browser to see)")
         if captured.tzinfo is None:
-            captured = captured.replace(tzinfo=timezone.utc)
+            captured = captured.replace(tzinfo=UTC)
         timestamp, original = parse_capture_url(page.final_url) or (record.timestamp,
                                                                     record.original)
-        return FetchedCapture(timestamp=timestamp, captured_at=captured.astimezone(timezone.utc),
+        return FetchedCapture(timestamp=timestamp, captured_at=captured.astimezone(UTC),
                               original=original, status=page.status,
                               content_type=page.content_type, body=page.body,
                               playback_url=playback_url(self.base_url, timestamp, original))

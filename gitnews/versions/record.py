@@ -58,17 +58,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gitnews.archive.repo import Archive
-from gitnews.config import ChangeSettings
+from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.history import BlobReader
-from gitnews.models import Article, ItemResult, Outcome, Page
+from gitnews.archive.repo import Archive
+from gitnews.archive.store import Transaction, blob_id
+from gitnews.config import ChangeSettings
 from gitnews.format.normalise import normalise_line
 from gitnews.format.paths import article_path
-from gitnews.archive.cache import ArticleRecord
-from gitnews.archive.store import Transaction, blob_id
 from gitnews.format.trailers import clean_value, format_message, format_subject, format_time
 from gitnews.format.trailers import parse_time as _parse_time
 from gitnews.format.urls import article_url, identity_key, url_key
+from gitnews.models import Article, ItemResult, Outcome, Page
 
 __all__ = ["Capture", "Recorder", "TEASER_MARKERS", "CHANGE_KINDS", "suspicion",
            "page_sha256"]
@@ -250,7 +250,7 @@ class Recorder:
         for url in urls:
             try:
                 key = identity_key(url)
-            except Exception:  # noqa: BLE001 - an unusable alias names nothing
+            except Exception:
                 continue
             if key in self._keys:
                 return self._keys[key]
@@ -285,7 +285,7 @@ class Recorder:
         for url in [canonical, *others]:
             try:
                 self._keys.setdefault(identity_key(url), path)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
         return path, self._local[path]
 
@@ -663,7 +663,7 @@ class Recorder:
 def _key(url: str) -> str:
     try:
         return url_key(url)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return url
 
 
@@ -684,5 +684,5 @@ def _other_title(title: str | None, headline: str) -> str | None:
 def _ikey(url: str) -> str:
     try:
         return identity_key(url)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return url

@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from gitnews.errors import GitnewsError, NotFoundError
-from gitnews.models import Version
-from gitnews.format.paths import SUFFIX, article_path
 from gitnews.archive.cache import ArticleRecord, State
+from gitnews.errors import GitnewsError, NotFoundError
+from gitnews.format.paths import SUFFIX, article_path
+from gitnews.models import Version
 
 __all__ = ["resolve_article", "pick_version", "url_variants", "MAX_SUGGESTIONS", "MAX_LISTED"]
 

@@ -30,7 +30,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["Policy", "parse_duration", "format_duration", "wait_s", "next_check",
@@ -119,7 +119,7 @@ class Policy:
                 raise ValueError(f"schedule.{key}: {exc}") from None
 
         tiers: list[tuple[float, float]] = []
-        for i, pair in enumerate(getattr(settings, "tiers")):
+        for i, pair in enumerate(settings.tiers):
             if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
                 raise ValueError(f"schedule.tiers[{i}] must be a pair [\"age\", \"longest wait\"], "
                                  f"e.g. [\"1d\", \"1h\"]")
@@ -129,17 +129,17 @@ class Policy:
                 raise ValueError(f"schedule.tiers[{i}]: {exc}") from None
         if [t[0] for t in tiers] != sorted({t[0] for t in tiers}):
             raise ValueError("schedule.tiers must be in increasing order of age, each age once")
-        backoff = getattr(settings, "backoff")
+        backoff = settings.backoff
         if not isinstance(backoff, (int, float)) or not 1.0 <= backoff <= 10.0:
             raise ValueError(f"schedule.backoff must be a number from 1 to 10, not {backoff!r}")
-        stop = getattr(settings, "stop_after")
+        stop = settings.stop_after
         stop_s = None if isinstance(stop, str) and stop.strip().lower() in ("never", "") \
             else dur("stop_after")
         feed = dur("feed_interval")
         if feed < MIN_FEED_INTERVAL_S:
             raise ValueError(f"schedule.feed_interval must be at least "
                              f"{format_duration(MIN_FEED_INTERVAL_S)} (a politeness floor), "
-                             f"not {getattr(settings, 'feed_interval')!r}")
+                             f"not {settings.feed_interval!r}")
         return cls(after_change_s=dur("after_change"), backoff=float(backoff), tiers=tuple(tiers),
                    longest_wait_s=dur("longest_wait"), stop_after_s=stop_s, feed_interval_s=feed)
 
@@ -174,7 +174,7 @@ def _time(value: str | None) -> datetime | None:
     if not value:
         return None
     dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def is_stopped(record: CheckRecord, now: datetime, policy: Policy = DEFAULT_POLICY) -> bool:

@@ -17,15 +17,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 import humanize
 
-from gitnews.versions.diff import DiffResult, DiffStats, count_words, diff_texts
-from gitnews.archive.history import OutsideEdit, file_history, read_blobs, same_text, text_changes, version_time
-from gitnews.models import Version
-from gitnews.format.normalise import parse_text
-from gitnews.versions.resolve import pick_version
+from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import ArticleRecord, State
+from gitnews.archive.history import (
+    OutsideEdit,
+    file_history,
+    read_blobs,
+    same_text,
+    text_changes,
+    version_time,
+)
+from gitnews.format.normalise import parse_text
+from gitnews.models import Version
+from gitnews.versions.diff import DiffResult, DiffStats, count_words, diff_texts
+from gitnews.versions.resolve import pick_version
 
 __all__ = ["Timeline", "VersionInfo", "DiffView", "load_timeline", "gap_words", "article_host"]
 

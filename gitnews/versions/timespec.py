@@ -23,7 +23,7 @@ Pure: the current time is a parameter.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 __all__ = ["parse_time", "TIME_FORMS"]
 
@@ -36,11 +36,11 @@ _SECOND = timedelta(seconds=1)
 
 
 def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _period(year: int, month: int | None, day: int | None, *, end: bool) -> datetime:
-    start = datetime(year, month or 1, day or 1, tzinfo=timezone.utc)
+    start = datetime(year, month or 1, day or 1, tzinfo=UTC)
     if not end:
         return start
     if day is not None:
@@ -49,12 +49,12 @@ def _period(year: int, month: int | None, day: int | None, *, end: bool) -> date
         nxt = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     else:
         nxt = start.replace(year=year + 1) if year < 9999 else datetime.max.replace(
-            tzinfo=timezone.utc) + _SECOND
+            tzinfo=UTC) + _SECOND
     return nxt - _SECOND
 
 
 def _day(day: datetime, *, end: bool) -> datetime:
-    start = datetime.combine(day.date(), time(), tzinfo=timezone.utc)
+    start = datetime.combine(day.date(), time(), tzinfo=UTC)
     return start + timedelta(days=1) - _SECOND if end else start
 
 
@@ -69,7 +69,7 @@ def parse_time(text: str, *, now: datetime, end: bool = False) -> datetime:
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     value = " ".join(text.split())
     low = value.lower()
     if not low:
