@@ -13,7 +13,7 @@ layer over it.  The names in :data:`__all__` are its public face (docs/library.m
 * the archive format's names: :func:`canonical_url`, :func:`article_path`;
 * the errors (:mod:`gitnews.errors`): :class:`GitnewsError` and its subclasses.
 
-The packages follow the pipeline, lowest first; each imports only from those
+The packages follow the pipeline, lowest first; each may import only from those
 before it: :mod:`~gitnews.format` (the archive contract) ->
 :mod:`~gitnews.errors`, :mod:`~gitnews.models` -> :mod:`~gitnews.config` ->
 :mod:`~gitnews.sources`, :mod:`~gitnews.pagetext` -> :mod:`~gitnews.archive` ->

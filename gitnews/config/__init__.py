@@ -15,8 +15,9 @@ errors, the line and column that tomllib reports).
 
 Import the names from here (``from gitnews.config import Config``).
 
-Imports: :mod:`gitnews.format`, :mod:`gitnews.errors` and :mod:`gitnews.models`.  Two checks
-belong to later packages and are imported inside the functions that run them:
+Imports: it may import from :mod:`gitnews.format`, :mod:`gitnews.errors` and
+:mod:`gitnews.models` (today it needs :mod:`gitnews.errors` only).  Two checks belong
+to later packages and are imported inside the functions that run them:
 ``[schedule]`` is checked by building :class:`gitnews.versions.schedule.Policy` from
 it, ``[sites]`` by compiling its selectors (:func:`gitnews.pagetext.siterules.parse_sites`).
 """
