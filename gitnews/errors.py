@@ -27,6 +27,9 @@ catch one class.  Each message says what failed and what to do about it::
 
 from __future__ import annotations
 
+# Defined in format (which imports nothing of gitnews: canonical_url raises BlockedURLError).
+from gitnews.format.exceptions import BlockedURLError, FetchError, GitnewsError
+
 __all__ = [
     "GitnewsError",
     "ConfigError",
@@ -49,10 +52,6 @@ __all__ = [
     "HookError",
     "SiteError",
 ]
-
-
-class GitnewsError(Exception):
-    """Base class of every error raised by gitnews's core."""
 
 
 class ConfigError(GitnewsError):
@@ -85,25 +84,6 @@ class ReadOnlyArchiveError(ArchiveError):
     def __init__(self, message: str, *, path) -> None:  # noqa: ANN001
         super().__init__(message)
         self.path = path
-
-
-class FetchError(GitnewsError):
-    """An HTTP fetch failed.
-
-    Attributes: ``url`` (str), ``status`` (int or None), ``transient`` (bool:
-    a timeout, a connection error or a 5xx, worth retrying later).
-    """
-
-    def __init__(self, message: str, *, url: str, status: int | None = None,
-                 transient: bool = False) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-        self.transient = transient
-
-
-class BlockedURLError(FetchError):
-    """The URL may not be fetched: not http(s), or disallowed by robots.txt."""
 
 
 class RobotsDisallowedError(BlockedURLError):

@@ -1,7 +1,8 @@
 """Plain dataclasses passed between the pipeline stages.
 
 feeds -> :class:`FeedEntry`; fetch -> :class:`Page`; extract -> :class:`Article`;
-store/history -> :class:`Version`; poll -> :class:`ItemResult`, :class:`RunResult`.
+store/history -> :class:`Version` (defined in :mod:`gitnews.format.version`);
+a run -> :class:`ItemResult`, :class:`RunResult`.
 Times are timezone-aware :class:`datetime.datetime` objects in UTC.
 """
 
@@ -10,6 +11,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# The Version value is part of the archive format; it is imported from here as well.
+from gitnews.format.version import Version
 
 __all__ = ["FeedEntry", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult",
            "DIFF_FORMATS", "FEED_LIMIT"]
@@ -86,27 +90,6 @@ class Article:
     social_title: str | None = None
     seo_title: str | None = None
     notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Version:
-    """One version of one article, as recorded in git.
-
-    ``number`` counts from 1; ``commit`` is the full commit id; ``trailers``
-    maps each trailer key to its value (the last one when a key repeats).
-    ``removed`` is True for a removal commit (the file was deleted).
-    ``blob`` is the git blob id (40 hex) of the file's text at this version,
-    None for a removal or when the reader did not ask git for it.
-    """
-
-    path: str
-    number: int
-    commit: str
-    fetched_at: datetime
-    subject: str
-    trailers: dict[str, str] = field(default_factory=dict)
-    removed: bool = False
-    blob: str | None = None
 
 
 class Outcome(str, enum.Enum):

@@ -10,16 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitnews.format.paths import article_path
-from gitnews.format.urls import (
+from gitnews.format.sites import (
     article_url,
-    canonical_url,
-    identity_key,
     is_front_page,
     is_section_front,
     is_site_root,
     same_site,
     site_of,
 )
+from gitnews.format.urls import canonical_url, identity_key
 
 ARTICLE = "https://www.theguardian.com/world/2020/jan/20/some-story-slug"
 
@@ -234,7 +233,7 @@ _slug_word = st.from_regex(r"[a-z]{2,9}", fullmatch=True)
        slug=st.lists(_slug_word, min_size=2, max_size=3))
 @settings(max_examples=200, deadline=None)
 def test_a_slug_of_other_than_section_words_is_never_a_section_front(host, head, slug):
-    from gitnews.format.urls import SECTION_WORDS
+    from gitnews.format.sites import SECTION_WORDS
 
     url = f"http://{host}/" + "".join(f"{h}/" for h in head) + "-".join(slug)
     assert is_section_front(url) is all(w in SECTION_WORDS for w in slug)

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from gitnews.models import Article
-
-__all__ = ["normalise_line", "render_text", "render_article", "parse_text", "NO_HEADLINE"]
+__all__ = ["normalise_line", "render_text", "render_article", "parse_text", "NO_HEADLINE",
+           "ArticleText"]
 
 #: Line 1 of an article whose page has no headline.
 NO_HEADLINE = "(no headline)"
@@ -40,7 +40,7 @@ def _char_map(c: str) -> str:
     return c
 
 
-class _CharMap(dict):
+class _CharMap(dict[str, str]):
     """Character -> what it becomes (``""``: removed): the invisible characters
     removed, then :func:`_char_map`.  Filled as characters are met; at most
     ``_CHAR_MAP_MAX`` entries are kept, so that a page of rare characters cannot
@@ -98,7 +98,18 @@ def render_text(headline: str, paragraphs: Iterable[str],
     return "\n\n".join([head, *body]) + "\n"
 
 
-def render_article(article: Article, *, drop: Sequence[re.Pattern[str]] = ()) -> str:
+class ArticleText(Protocol):
+    """What :func:`render_article` reads of an article: an extracted
+    :class:`~gitnews.models.Article` is one (the format imports nothing of gitnews)."""
+
+    @property
+    def headline(self) -> str: ...
+
+    @property
+    def paragraphs(self) -> Sequence[str]: ...
+
+
+def render_article(article: ArticleText, *, drop: Sequence[re.Pattern[str]] = ()) -> str:
     """:func:`render_text` for an extracted :class:`~gitnews.models.Article`."""
     return render_text(article.headline, article.paragraphs, drop=drop)
 

@@ -159,7 +159,7 @@ def article_path(url: str, *, hashed: bool = False) -> str:
     name = components[-1]
     fixed = sum(len(d.encode("utf-8")) + 1 for d in dirs)
     budget = min(MAX_COMPONENT_BYTES, MAX_PATH_BYTES - fixed) - tail_extra
-    truncated = any(d != c for d, c in zip(dirs, components[:-1]))
+    truncated = any(d != c for d, c in zip(dirs, components[:-1], strict=True))
     if budget < 16:
         # Too deep: keep the host and fold the rest into the last component.
         dirs = dirs[:1]
@@ -171,7 +171,8 @@ def article_path(url: str, *, hashed: bool = False) -> str:
         if not tag:
             tag = "~" + _url_hash(key)
             tail_extra = len((tag + SUFFIX).encode("utf-8"))
-            budget = min(MAX_COMPONENT_BYTES, MAX_PATH_BYTES - sum(len(d.encode()) + 1 for d in dirs)) - tail_extra
+            fixed = sum(len(d.encode()) + 1 for d in dirs)
+            budget = min(MAX_COMPONENT_BYTES, MAX_PATH_BYTES - fixed) - tail_extra
         short = _truncate(name, budget)
     short, _ = _clean_component(short) if short else ("_", True)
     return "/".join([*dirs, short + tag + SUFFIX])

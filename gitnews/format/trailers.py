@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 
 __all__ = [
     "ARTICLE_URL", "VERSION", "FETCHED_AT", "HTTP_STATUS", "EXTRACTOR", "FETCHED_URL", "FEED",
@@ -112,17 +112,16 @@ def clean_value(value: object, *, max_chars: int = MAX_VALUE_CHARS) -> str:
     return text
 
 
-def format_time(dt) -> str:  # noqa: ANN001 - datetime
+def format_time(dt: datetime) -> str:
     """RFC 3339 UTC with second precision and ``Z``: ``2016-09-29T17:14:00Z``."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(value: str | None):  # noqa: ANN201 - datetime | None
+def parse_time(value: str | None) -> datetime | None:
     """The inverse of :func:`format_time`: an RFC 3339 string (``Z`` or an offset;
     no offset means UTC) as an aware datetime, or None for None/empty."""
-    from datetime import datetime
     if not value:
         return None
     dt = datetime.fromisoformat(value.replace("Z", "+00:00"))

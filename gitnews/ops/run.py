@@ -46,9 +46,10 @@ from gitnews.errors import (
     HTTPStatusError,
     RobotsDisallowedError,
 )
+from gitnews.format.sites import is_front_page, is_section_front, is_site_root
 from gitnews.format.trailers import format_time
 from gitnews.format.trailers import parse_time as _parse_time
-from gitnews.format.urls import is_front_page, is_section_front, is_site_root, url_key
+from gitnews.format.urls import url_key
 from gitnews.models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
 from gitnews.pagetext.headline import RULES as HEADLINE_RULES
 from gitnews.versions.record import Capture, Recorder, page_sha256
@@ -810,7 +811,7 @@ def preview(archive: Archive, url: str) -> Preview:
     when the page cannot be fetched or has no article text.
     """
     from gitnews.format.normalise import render_text
-    from gitnews.format.urls import article_url
+    from gitnews.format.sites import article_url
     from gitnews.pagetext.extract import extract_article
     from gitnews.sources.http import make_fetcher
 

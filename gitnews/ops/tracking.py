@@ -40,7 +40,8 @@ from datetime import UTC, datetime
 from gitnews.archive.repo import Archive
 from gitnews.config import CONFIG_NAME, changed_keys, edit_tracked, parse_config
 from gitnews.errors import ExtractionError, FetchError, GitnewsError, NotFoundError
-from gitnews.format.urls import canonical_url, identity_key, is_section_front
+from gitnews.format.sites import is_section_front
+from gitnews.format.urls import canonical_url, identity_key
 
 __all__ = ["AddResult", "RemoveResult", "TrackingResults", "add", "remove", "classify",
            "link_text_share", "INDEX_LINK_SHARE", "MIN_ARTICLE_CHARS", "HTML_TYPES"]

@@ -65,9 +65,10 @@ from gitnews.archive.store import Transaction, blob_id
 from gitnews.config import ChangeSettings
 from gitnews.format.normalise import normalise_line
 from gitnews.format.paths import article_path
+from gitnews.format.sites import article_url
 from gitnews.format.trailers import clean_value, format_message, format_subject, format_time
 from gitnews.format.trailers import parse_time as _parse_time
-from gitnews.format.urls import article_url, identity_key, url_key
+from gitnews.format.urls import identity_key, url_key
 from gitnews.models import Article, ItemResult, Outcome, Page
 
 __all__ = ["Capture", "Recorder", "TEASER_MARKERS", "CHANGE_KINDS", "suspicion",
