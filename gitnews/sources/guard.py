@@ -80,8 +80,9 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
 class _Stream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
-        # httpcore asks it on every pool scan: the inner stream's method, no extra call.
-        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]
+        # httpcore asks it on every pool scan: the inner stream's method, no extra call
+        # (so a bound method of another object replaces this class's method).
+        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]  # see above
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))

@@ -210,8 +210,8 @@ class Fetcher:
                     self._client.stream("GET", url, headers=headers) as resp:
                 body = b""
                 if 200 <= resp.status_code < 300:
-                    body = self._read(resp, url=original, deadline=deadline,
-                                      max_bytes=max_bytes, truncate=truncate)
+                    body = _read(resp, url=original, deadline=deadline, max_bytes=max_bytes,
+                                 truncate=truncate, timeout_s=self.timeout_s)
                 else:
                     _drain(resp, deadline=deadline)
                 return _Response(status=resp.status_code, reason=resp.reason_phrase,
@@ -340,31 +340,35 @@ class Fetcher:
                         redirects=tuple(chain),
                         headers=tuple((k.lower(), v) for k, v in resp.headers.multi_items()))
 
-    def _read(self, resp: httpx.Response, *, url: str, deadline: float, max_bytes: int,
-              truncate: bool) -> bytes:
-        declared = resp.headers.get("content-length")
-        if not truncate and declared and declared.isdigit() \
-                and "content-encoding" not in resp.headers and int(declared) > max_bytes:
-            raise TooLargeError(f"{url} is {int(declared):,} bytes, over the limit of "
-                                f"{max_bytes:,} (fetch.max_bytes)", url=url,
-                                status=resp.status_code)
-        # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
-        decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
-                                           max_bytes=max_bytes, url=url,
-                                           status=resp.status_code, truncate=truncate)
-        for chunk in resp.iter_raw():
-            decoder.feed(chunk)
-            if decoder.full:
-                break
-            if time.monotonic() > deadline:
-                raise FetchError(f"{url} took longer than {self.timeout_s:g} s to send; "
-                                 "it will be retried on the next run", url=url, transient=True)
-        return decoder.finish()
-
 
 #: The most of a body not kept (304, redirect, error page) read so that its
 #: connection can serve the next request; a longer one closes the connection.
 DRAIN_MAX_BYTES = 64 * 1024
+
+
+def _read(resp: httpx.Response, *, url: str, deadline: float, max_bytes: int, truncate: bool,
+          timeout_s: float) -> bytes:
+    """The body of a response that is kept, decoded within ``max_bytes`` (cut there
+    with ``truncate``, else :class:`TooLargeError`) and read by ``deadline``
+    (monotonic seconds; ``timeout_s`` is the limit it came from, for the message)."""
+    declared = resp.headers.get("content-length")
+    if not truncate and declared and declared.isdigit() \
+            and "content-encoding" not in resp.headers and int(declared) > max_bytes:
+        raise TooLargeError(f"{url} is {int(declared):,} bytes, over the limit of "
+                            f"{max_bytes:,} (fetch.max_bytes)", url=url,
+                            status=resp.status_code)
+    # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
+    decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
+                                       max_bytes=max_bytes, url=url,
+                                       status=resp.status_code, truncate=truncate)
+    for chunk in resp.iter_raw():
+        decoder.feed(chunk)
+        if decoder.full:
+            break
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} took longer than {timeout_s:g} s to send; "
+                             "it will be retried on the next run", url=url, transient=True)
+    return decoder.finish()
 
 
 def _drain(resp: httpx.Response, *, deadline: float) -> None:
