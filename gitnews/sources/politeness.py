@@ -53,8 +53,8 @@ class RobotsRow(TypedDict):
     origin: str
     status: int | None
     body: str | None
-    fetched_at: str | None
-    expires_at: str | None
+    fetched_at: str
+    expires_at: str
 
 
 class HostRow(TypedDict):
