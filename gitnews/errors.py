@@ -26,6 +26,7 @@ catch one class.  Each message says what failed and what to do about it::
 
 httpx's exceptions become gitnews errors in one place, :func:`from_httpx`
 (httpx is imported only when it is called: this module is loaded at start-up).
+This module imports nothing of gitnews: every layer above :mod:`gitnews.format` may use it.
 """
 
 from __future__ import annotations
