@@ -23,12 +23,23 @@ catch one class.  Each message says what failed and what to do about it::
     │   └── PushConflictError  the remote and the archive changed the same files
     ├── HookError              an on-change command or webhook failed for a version
     └── SiteError              the static site could not be written where asked
+
+httpx's exceptions become gitnews errors in one place, :func:`from_httpx`
+(httpx is imported only when it is called: this module is loaded at start-up).
+This module imports only :mod:`gitnews.format.exceptions` (the three classes the format
+raises): every layer above :mod:`gitnews.format` may use it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 # Defined in format (which imports nothing of gitnews: canonical_url raises BlockedURLError).
 from gitnews.format.exceptions import BlockedURLError, FetchError, GitnewsError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
 
 __all__ = [
     "GitnewsError",
@@ -51,6 +62,7 @@ __all__ = [
     "PushConflictError",
     "HookError",
     "SiteError",
+    "from_httpx",
 ]
 
 
@@ -81,7 +93,7 @@ class ReadOnlyArchiveError(ArchiveError):
     work on such an archive (see :mod:`gitnews.archive.readonly`).
     """
 
-    def __init__(self, message: str, *, path) -> None:  # noqa: ANN001
+    def __init__(self, message: str, *, path: Path) -> None:
         super().__init__(message)
         self.path = path
 
@@ -101,7 +113,7 @@ class HostBackoffError(FetchError):
     the host may be asked again.  Neither the article's failure nor the run's.
     """
 
-    def __init__(self, message: str, *, url: str, retry_at=None,  # noqa: ANN001
+    def __init__(self, message: str, *, url: str, retry_at: datetime | None = None,
                  status: int | None = None) -> None:
         super().__init__(message, url=url, status=status, transient=True)
         self.retry_at = retry_at
@@ -189,3 +201,37 @@ class SiteError(GitnewsError):
     def __init__(self, message: str, *, usage: bool = False) -> None:
         super().__init__(message)
         self.usage = usage
+
+
+def from_httpx(exc: Exception, *, url: str, reported_url: str, timeout_s: float,
+               doing: Literal["fetch", "post"] = "fetch") -> FetchError:
+    """The gitnews error for an exception httpx raised while asking ``url`` (one
+    request; ``reported_url`` is the URL the error is about, e.g. the first of a
+    redirect chain; ``timeout_s`` the time limit, for the message).
+
+    ``doing`` says what the request was for: ``"fetch"`` (a GET of a page, a feed,
+    a robots.txt) or ``"post"`` (the webhook), for a message that says what to
+    check.  :class:`httpx.InvalidURL` (not an :class:`httpx.HTTPError`; e.g. a
+    redirect's ``Location``) gives :class:`BlockedURLError`, a timeout and any
+    other :class:`httpx.HTTPError` a :class:`FetchError` with ``transient=True``.
+    """
+    import httpx
+
+    if isinstance(exc, httpx.InvalidURL):
+        if doing == "post":
+            return BlockedURLError(f"refusing to POST to {url!r}: not a valid URL ({exc}); fix "
+                                   "[hooks] webhook_url in gitnews.toml", url=reported_url)
+        return BlockedURLError(f"refusing to fetch {url!r} or follow its redirect: "
+                               f"not a valid URL ({exc})", url=reported_url)
+    if isinstance(exc, httpx.TimeoutException):
+        if doing == "post":
+            return FetchError(f"timed out posting to {url} (limit {timeout_s:g} s)",
+                              url=reported_url, transient=True)
+        return FetchError(f"timed out fetching {url} (limit {timeout_s:g} s); "
+                          "it will be retried on the next run", url=reported_url, transient=True)
+    if doing == "post":
+        return FetchError(f"could not post to {url}: {exc.__class__.__name__}: {exc}; check that "
+                          "the webhook's server is up and the URL right", url=reported_url,
+                          transient=True)
+    return FetchError(f"could not fetch {url}: {exc.__class__.__name__}: {exc}; "
+                      "check the network or proxy settings", url=reported_url, transient=True)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError
 from gitnews.format.trailers import format_time
-from gitnews.sources.http import MAX_RETRY_AFTER_S, parse_retry_after
+from gitnews.sources.politeness import MAX_RETRY_AFTER_S, parse_retry_after
 from gitnews.versions.schedule import (
     MIN_WAIT_S,
     Policy,

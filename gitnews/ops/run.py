@@ -332,7 +332,7 @@ class _Dispatch:
     def __init__(self, work: list[_Work], fetcher, *, per_host: int,  # noqa: ANN001
                  deadline: float | None, stop: threading.Event | None,
                  leftover: list[_Work], outcomes: queue.SimpleQueue, max_waiting: int) -> None:
-        from gitnews.sources.http import host_key
+        from gitnews.sources.politeness import host_key
 
         self.queues: dict[str, deque[_Work]] = {}
         for w in work:

@@ -7,7 +7,7 @@ event* per new version (:func:`change_event`, a JSON object) and
   folder, with the event as JSON on its stdin and ``GITNEWS_URL``,
   ``GITNEWS_VERSION``, ``GITNEWS_PATH``, ``GITNEWS_COMMIT``, ``GITNEWS_KIND``
   and ``GITNEWS_ARCHIVE`` in its environment;
-* POSTs the same JSON to the ``webhook_url`` (:func:`gitnews.sources.http.post_json`).
+* POSTs the same JSON to the ``webhook_url`` (:func:`gitnews.sources.webhook.post_json`).
 
 A hook that fails (non-zero exit status, timeout, HTTP error) is reported per
 version in the :class:`HookReport`; it never undoes or blocks a commit.  The
@@ -220,7 +220,7 @@ def notify_versions(archive: Archive, versions: Iterable[Version], *,
     ``timeout_s`` defaults to ``[hooks] timeout_s``.  Never raises for a
     failing hook: each failure is in the report.
     """
-    from gitnews.sources.http import post_json
+    from gitnews.sources.webhook import post_json
 
     timeout_s = archive.config.hooks.timeout_s if timeout_s is None else timeout_s
     report = HookReport()

@@ -24,6 +24,7 @@ import calendar
 import json
 import re
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from gitnews.errors import FeedError
@@ -40,7 +41,7 @@ MAX_FEED_BYTES = 20_000_000
 MAX_ENTRIES = 1000
 
 
-class EntryList(list):
+class EntryList(list[FeedEntry]):
     """The entries :func:`parse_feed` returns (a list of FeedEntry), with what it left out:
     ``skipped`` entries had no usable http(s) link (none, another scheme, or a
     duplicate); ``truncated`` entries came after the first :data:`MAX_ENTRIES`."""
@@ -96,7 +97,11 @@ def looks_like_feed(body: bytes, content_type: str | None = None) -> bool:
     return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
 
 
-def _entry_date(entry: dict, now: datetime) -> datetime | None:
+#: What an entry gives before checks: (link, id, title, published_at).
+_RawEntry = tuple[str | None, str | None, str | None, datetime | None]
+
+
+def _entry_date(entry: dict[str, Any], now: datetime) -> datetime | None:  # a FeedParserDict
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = dict.get(entry, key)  # plain lookup: no feedparser key aliasing
         if value:
@@ -108,7 +113,7 @@ def _entry_date(entry: dict, now: datetime) -> datetime | None:
     return None
 
 
-def parse_feed(body: bytes, *, url: str) -> list[FeedEntry]:
+def parse_feed(body: bytes, *, url: str) -> EntryList:
     """Parse feed ``body`` fetched from ``url`` (its final URL after redirects).
 
     Returns the entries that have an http(s) link, in feed order, without
@@ -132,12 +137,13 @@ def parse_feed(body: bytes, *, url: str) -> list[FeedEntry]:
         raise FeedError(f"{url} is not a feed (no RSS, Atom or JSON Feed found); "
                         "give the feed's own URL, or the homepage to discover feeds")
     now = datetime.now(UTC)
-    raw = [(entry.get("link"), entry.get("id"), entry.get("title"), _entry_date(entry, now))
-           for entry in parsed.get("entries", [])]
+    raw: list[_RawEntry] = [
+        (entry.get("link"), entry.get("id"), entry.get("title"), _entry_date(entry, now))
+        for entry in parsed.get("entries", [])]
     return _dedupe(url, raw)
 
 
-def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
+def _json_feed_items(body: bytes, *, url: str) -> list[_RawEntry]:
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[...
@@ -147,11 +153,11 @@ def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
     if not isinstance(items, list) or "jsonfeed.org" not in str(data.get("version", "")):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no version/items); check the URL")
     now = datetime.now(UTC)
-    raw = []
+    raw: list[_RawEntry] = []
     for item in items:
         if not isinstance(item, dict):
             continue
-        date = None
+        date: datetime | None = None
         published = item.get("date_published") or item.get("date_modified")
         if isinstance(published, str):
             try:
@@ -168,7 +174,7 @@ def _json_feed_items(body: bytes, *, url: str) -> list[tuple]:
     return raw
 
 
-def _dedupe(url: str, raw: list[tuple]) -> EntryList:
+def _dedupe(url: str, raw: list[_RawEntry]) -> EntryList:
     entries = EntryList()
     seen: set[str] = set()
     for link, entry_id, title, published_at in raw:

@@ -30,13 +30,18 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpcore
 
 from gitnews.errors import FetchError, TooLargeError
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 __all__ = ["ACCEPT_ENCODING", "BoundedDecoder", "deadline", "install"]
 
@@ -63,7 +68,7 @@ def deadline(at: float) -> Iterator[None]:
 
 
 def _left(timeout: float | None, error: type[Exception]) -> float | None:
-    at = getattr(_local, "deadline", None)
+    at: float | None = getattr(_local, "deadline", None)
     if at is None:
         return timeout
     left = at - time.monotonic()
@@ -75,8 +80,9 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
 class _Stream(httpcore.NetworkStream):
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
-        # httpcore asks it on every pool scan: the inner stream's method, no extra call.
-        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]
+        # httpcore asks it on every pool scan: the inner stream's method, no extra call
+        # (so a bound method of another object replaces this class's method).
+        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]  # see above
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
@@ -87,12 +93,12 @@ class _Stream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                   timeout: float | None = None) -> httpcore.NetworkStream:
         return _Stream(self._stream.start_tls(ssl_context, server_hostname,
                                               _left(timeout, httpcore.ConnectTimeout)))
 
-    def get_extra_info(self, info: str) -> Any:
+    def get_extra_info(self, info: str) -> object:
         return self._stream.get_extra_info(info)
 
 
@@ -101,12 +107,14 @@ class _Backend(httpcore.NetworkBackend):
         self._backend = backend
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None, socket_options: Any = None) -> _Stream:
+                    local_address: str | None = None,
+                    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> _Stream:
         return _Stream(self._backend.connect_tcp(host, port, _left(timeout, httpcore.ConnectTimeout),
                                                  local_address, socket_options))
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Any = None) -> _Stream:
+                            socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                            ) -> _Stream:
         return _Stream(self._backend.connect_unix_socket(
             path, _left(timeout, httpcore.ConnectTimeout), socket_options))
 
@@ -114,7 +122,7 @@ class _Backend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def install(client: Any) -> int:
+def install(client: httpx.Client) -> int:
     """Make every connection pool of the httpx ``client`` honour :func:`deadline`.
 
     Returns how many pools were wrapped (0 means that httpx's internals
@@ -126,7 +134,7 @@ def install(client: Any) -> int:
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is None:
+        if pool is None or backend is None:
             continue
         if not isinstance(backend, _Backend):
             pool._network_backend = _Backend(backend)
@@ -146,7 +154,7 @@ class _Inflate:
         self._ended = False         # trailing bytes that are no gzip member: ignored
         self._d = self._new()
 
-    def _new(self) -> Any:
+    def _new(self) -> zlib._Decompress:
         # gzip: RFC 1952 members; deflate: the zlib format of RFC 1950 (some
         # servers send raw RFC 1951 data instead: tried when zlib fails at once).
         return zlib.decompressobj(16 + zlib.MAX_WBITS if self.coding != "deflate"

@@ -1,31 +1,30 @@
-"""The only HTTP module: fetch pages and feeds with httpx, politely.
+"""The HTTP client: fetch pages and feeds with httpx, politely.
 
 * Proxies from the environment (``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY``)
   are honoured (httpx ``trust_env``).
 * Redirects are followed by hand, at most ``max_redirects``, so that every hop
   is recorded and checked: only ``http``/``https`` URLs are ever requested,
   and every hop obeys its host's robots.txt and limits.
-* Bodies are read as raw bytes, decompressed by httpx from the transfer
-  ``Content-Encoding`` but never decoded to text (charset detection is the
-  extractor's job).  The decoded size is capped at ``max_bytes`` (a
-  compression bomb stops there) and each response at ``timeout_s`` seconds
-  (a server that trickles bytes cannot hold a fetch forever).
+* Bodies are read as raw bytes, decompressed from the transfer
+  ``Content-Encoding`` (:mod:`gitnews.sources.guard`) but never decoded to text
+  (charset detection is the extractor's job).  The decoded size is capped at
+  ``max_bytes`` (a compression bomb stops there) and each response at
+  ``timeout_s`` seconds (a server that trickles bytes cannot hold a fetch
+  forever).
 * Conditional requests: pass the stored ``etag``/``last_modified`` and a 304
   comes back as a :class:`~gitnews.models.Page` with ``status=304``.
+* httpx's exceptions become gitnews errors in :func:`gitnews.errors.from_httpx`.
 
-Politeness (``docs/polite-fetching.md``):
+Politeness (``docs/polite-fetching.md``; the rules are kept by
+:class:`~gitnews.sources.politeness.Politeness`, which every :class:`Fetcher`
+holds, and :mod:`gitnews.sources.robots`):
 
 * An honest ``User-Agent``: ``gitnews/<version> (+<contact>)``.
-* robots.txt (RFC 9309, parsed by protego) is read before anything else on an
-  origin and kept for :data:`ROBOTS_TTL_S` (a day; callers persist it with
-  :meth:`Fetcher.export_state` / :meth:`Fetcher.load_state`).  A 2xx answer's
-  rules apply (the ``gitnews`` group, else ``*``); a 4xx means no rules
-  (§2.3.1.3); a 5xx or network error means "unreachable": the last copy is
-  used when there is one, otherwise nothing is fetched from that origin
-  (§2.3.1.4).  At most :data:`ROBOTS_MAX_BYTES` are read (§2.5), at most 5
-  redirects followed (§2.3.1.2).  ``Crawl-delay`` raises the host's delay.
-  Disallowed URLs raise :class:`~gitnews.errors.RobotsDisallowedError`
-  without any request; ``ignore_robots_for`` lists hosts exempted by the user.
+* robots.txt (RFC 9309) is read before anything else on an origin and kept for
+  :data:`~gitnews.sources.robots.ROBOTS_TTL_S` (a day; callers persist it with
+  :meth:`Fetcher.export_state` / :meth:`Fetcher.load_state`).  Disallowed URLs
+  raise :class:`~gitnews.errors.RobotsDisallowedError` without any request;
+  ``ignore_robots_for`` lists hosts exempted by the user.
 * Per host (by host name): at most ``per_host`` requests at once, and their
   starts at least ``max(min_delay_s, Crawl-delay)`` apart; at most
   ``concurrency`` requests at once in all.
@@ -43,16 +42,13 @@ Politeness (``docs/polite-fetching.md``):
 
 from __future__ import annotations
 
-import email.utils
-import functools
 import random
-import re
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urljoin, urlsplit
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 import httpx
 
@@ -64,30 +60,26 @@ from gitnews.errors import (
     HTTPStatusError,
     RobotsDisallowedError,
     TooLargeError,
+    from_httpx,
 )
-from gitnews.format.trailers import parse_time as _parse_time
 from gitnews.format.urls import is_fetchable
 from gitnews.models import Page
 from gitnews.sources import guard as httpguard
+from gitnews.sources.politeness import (
+    DEFAULT_BACKOFF_S,
+    HostRow,
+    Politeness,
+    RobotsRow,
+    host_key,
+    parse_retry_after,
+    rfc3339,
+)
+from gitnews.sources.robots import REDIRECT_STATUSES, ROBOTS_MAX_BYTES
 
-__all__ = ["Fetcher", "make_fetcher", "user_agent", "post_json", "parse_retry_after", "ROBOTS_TOKEN",
-           "ROBOTS_TTL_S", "ROBOTS_MAX_BYTES", "host_key"]
+if TYPE_CHECKING:
+    from gitnews.config import FetchSettings
 
-#: The product token matched against robots.txt ``User-agent`` lines.
-ROBOTS_TOKEN = "gitnews"
-#: How long a robots.txt is used before it is read again (seconds): a day.
-ROBOTS_TTL_S = 86400.0
-#: When robots.txt could not be read, how long before trying again (seconds).
-ROBOTS_RETRY_S = 600.0
-#: The most of a robots.txt that is read (RFC 9309 §2.5: at least 500 KiB).
-ROBOTS_MAX_BYTES = 500 * 1024
-#: Back-off after a 429 that gives no usable ``Retry-After`` (seconds).
-DEFAULT_BACKOFF_S = 60.0
-#: A ``Retry-After`` further away than this is cut to it (seconds): a week.
-MAX_RETRY_AFTER_S = 7 * 86400.0
-
-_REDIRECTS = (301, 302, 303, 307, 308)
-_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+__all__ = ["Fetcher", "make_fetcher", "user_agent", "DRAIN_MAX_BYTES"]
 
 
 def user_agent(contact: str = "") -> str:
@@ -100,78 +92,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _rfc3339(dt: datetime | None) -> str | None:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if dt else None
-
-
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header value, or None when unusable.
-
-    Both forms of RFC 9110 §10.2.3: delta-seconds (decimals accepted, as some
-    servers send them) and an HTTP-date (compared with ``now``, an aware UTC
-    datetime).  The result is within ``[0, MAX_RETRY_AFTER_S]``.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if _SECONDS.fullmatch(text):
-        seconds = float(text)
-    else:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - now).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
-
-
-@functools.lru_cache(maxsize=1 << 14)  # pure, and asked several times per request
-def host_key(url: str) -> str:
-    """The host whose limits apply to ``url``: its lower-cased host name."""
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    default = {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
-@dataclass
-class _Host:
-    sem: threading.BoundedSemaphore
-    next_slot: float = 0.0             # monotonic time the next request may start
-    backoff_until: datetime | None = None
-    backoffs: int = 0                  # times backoff_until was moved later (see _reserve)
-    last_request: datetime | None = None
-    crawl_delay_s: float = 0.0
-    dirty: bool = False
-
-
-@dataclass
-class _Robots:
-    status: int | None                 # robots.txt's HTTP status; None: unreachable
-    body: str | None
-    fetched_at: datetime
-    expires_at: datetime
-    parser: object | None = None       # protego.Protego, or None: everything allowed
-    dirty: bool = False
-
-
 @dataclass
 class _Response:
     status: int
@@ -180,7 +100,6 @@ class _Response:
     body: bytes
     fetched_at: datetime
     url: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 class Fetcher:
@@ -210,24 +129,18 @@ class Fetcher:
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
-        self.per_host = max(per_host, 1)
-        self.min_delay_s = max(min_delay_s, 0.0)
         self.retries = max(retries, 0)
         self.retry_base_s = max(retry_base_s, 0.0)
         self.max_wait_s = max(max_wait_s, 0.0)
-        self.obey_robots = obey_robots
-        self.ignore_robots_for = tuple(h.strip().lower().lstrip(".")
-                                       for h in ignore_robots_for if h.strip())
         self.user_agent = user_agent(contact)
         self._now = now
         #: The clock this fetcher uses (aware UTC datetimes).
         self.clock = now
-        self._global = threading.BoundedSemaphore(max(concurrency, 1))
-        self._lock = threading.Lock()
-        self._hosts: dict[str, _Host] = {}
-        self._robots: dict[str, _Robots] = {}
-        self._robots_locks: dict[str, threading.Lock] = {}
-        self._cancel = threading.Event()
+        #: robots.txt, pacing and back-off of every host this fetcher asks.
+        self.politeness = Politeness(concurrency=concurrency, per_host=per_host,
+                                     min_delay_s=min_delay_s, max_wait_s=max_wait_s,
+                                     obey_robots=obey_robots, ignore_robots_for=ignore_robots_for,
+                                     now=now)
         self._random = random.Random()
         self._client = httpx.Client(
             trust_env=True,
@@ -258,153 +171,33 @@ class Fetcher:
     def interrupt(self) -> None:
         """Make every wait (for a host slot, a back-off, a retry) end now with
         :class:`HostBackoffError`; requests already sent finish.  Until :meth:`resume`."""
-        self._cancel.set()
+        self.politeness.interrupt()
 
     def resume(self) -> None:
         """Undo :meth:`interrupt`."""
-        self._cancel.clear()
-
-    def _pause(self, seconds: float, url: str) -> None:
-        if seconds > 0 and self._cancel.wait(seconds):
-            raise HostBackoffError(f"not fetched {url}: gitnews is stopping", url=url)
-        if self._cancel.is_set():
-            raise HostBackoffError(f"not fetched {url}: gitnews is stopping", url=url)
+        self.politeness.resume()
 
     # -- persistence of host knowledge ---------------------------------------------------------
-    def load_state(self, *, robots: Iterable[dict] = (), hosts: Iterable[dict] = ()) -> None:
+    def load_state(self, *, robots: Iterable[RobotsRow] = (), hosts: Iterable[HostRow] = ()) -> None:
         """Take what earlier runs learnt: robots.txt copies (dicts with ``origin``,
         ``status``, ``body``, ``fetched_at``, ``expires_at``) and host back-offs
         (``host``, ``backoff_until``, ``last_request``); times RFC 3339 strings.
         Newer knowledge already in memory wins."""
-        from protego import Protego
+        self.politeness.load_state(robots=robots, hosts=hosts)
 
-        mono, now = time.monotonic(), self._now()
-        with self._lock:
-            for row in robots:
-                fetched = _parse_time(row["fetched_at"])
-                old = self._robots.get(row["origin"])
-                if fetched is None or (old and old.fetched_at >= fetched):
-                    continue
-                body = row.get("body")
-                parser = Protego.parse(body) if row.get("status") and 200 <= row["status"] < 300 \
-                    and body is not None else None
-                self._robots[row["origin"]] = _Robots(
-                    status=row.get("status"), body=body, fetched_at=fetched,
-                    expires_at=_parse_time(row["expires_at"]) or fetched, parser=parser)
-                if parser is not None:
-                    self._host(urlsplit(row["origin"]).hostname or "").crawl_delay_s = \
-                        _crawl_delay(parser)
-            for row in hosts:
-                h = self._host(row["host"])
-                until = _parse_time(row.get("backoff_until"))
-                if until and (h.backoff_until is None or until > h.backoff_until):
-                    h.backoff_until = until
-                    h.backoffs += 1
-                last = _parse_time(row.get("last_request"))
-                if last and (h.last_request is None or last > h.last_request):
-                    h.last_request = last
-                    gap = self._delay(h) - (now - last).total_seconds()
-                    h.next_slot = max(h.next_slot, mono + gap)
-
-    def export_state(self) -> tuple[list[dict], list[dict]]:
+    def export_state(self) -> tuple[list[RobotsRow], list[HostRow]]:
         """What changed since the last export: ``(robots rows, host rows)``,
         the shapes :meth:`load_state` takes."""
-        with self._lock:
-            robots = [{"origin": o, "status": r.status, "body": r.body,
-                       "fetched_at": _rfc3339(r.fetched_at), "expires_at": _rfc3339(r.expires_at)}
-                      for o, r in self._robots.items() if r.dirty]
-            hosts = [{"host": k, "backoff_until": _rfc3339(h.backoff_until),
-                      "last_request": _rfc3339(h.last_request)}
-                     for k, h in self._hosts.items() if h.dirty]
-            for r in self._robots.values():
-                r.dirty = False
-            for h in self._hosts.values():
-                h.dirty = False
-        return robots, hosts
-
-    # -- host limits ---------------------------------------------------------------------
-    def _host(self, key: str) -> _Host:
-        """The limits of host ``key`` (call with ``self._lock`` held)."""
-        h = self._hosts.get(key)
-        if h is None:
-            h = self._hosts[key] = _Host(sem=threading.BoundedSemaphore(self.per_host))
-        return h
-
-    def _delay(self, h: _Host) -> float:
-        return max(self.min_delay_s, h.crawl_delay_s)
+        return self.politeness.export_state()
 
     def host_wait_s(self, url: str) -> float:
         """Seconds before a new request to ``url``'s host could start (0: now):
         its back-off and its delay since the last request."""
-        with self._lock:
-            h = self._hosts.get(host_key(url))
-            if h is None:
-                return 0.0
-            wait = h.next_slot - time.monotonic()
-            if h.backoff_until is not None:
-                wait = max(wait, (h.backoff_until - self._now()).total_seconds())
-            return max(wait, 0.0)
-
-    def _reserve(self, url: str, original: str) -> _Host:
-        """Take a request slot on ``url``'s host and one of the ``concurrency``
-        slots, waiting for them when that is within ``max_wait_s``; the request
-        may then be sent at once.  The caller releases ``host.sem`` and
-        ``self._global``.
-
-        A back-off that the host asked for while this request waited (a 429 or
-        503 with ``Retry-After`` to another request) holds for it too: the slot
-        is planned again after it, so no request starts before the time a
-        ``Retry-After`` gave (issue 13)."""
-        key = host_key(url)
-        with self._lock:
-            h = self._host(key)
-        while not h.sem.acquire(timeout=0.2):
-            if self._cancel.is_set():
-                raise HostBackoffError(f"not fetched {url}: gitnews is stopping", url=original)
-        try:
-            while True:
-                with self._lock:
-                    mono, now = time.monotonic(), self._now()
-                    start = max(mono, h.next_slot)
-                    if h.backoff_until is not None and h.backoff_until > now:
-                        start = max(start, mono + (h.backoff_until - now).total_seconds())
-                    if start - mono > self.max_wait_s:
-                        retry_at = now + timedelta(seconds=start - mono)
-                        raise HostBackoffError(
-                            f"{key} may not be asked before {_rfc3339(retry_at)[:19]}Z (it asked "
-                            f"to wait, or its crawl delay leaves no slot within fetch.max_wait_s="
-                            f"{self.max_wait_s:g} s); {url} is left for a later run",
-                            url=original, retry_at=retry_at)
-                    h.next_slot = start + self._delay(h)
-                    h.last_request = now + timedelta(seconds=start - mono)
-                    h.dirty = True
-                    planned = h.backoffs
-                self._pause(start - mono, original)
-                while not self._global.acquire(timeout=0.2):
-                    if self._cancel.is_set():
-                        raise HostBackoffError(f"not fetched {url}: gitnews is stopping",
-                                               url=original)
-                with self._lock:
-                    if h.backoffs == planned or h.backoff_until <= self._now():
-                        return h  # no back-off came while this request waited, or it is over
-                self._global.release()
-        except BaseException:
-            h.sem.release()
-            raise
-
-    def _back_off(self, url: str, seconds: float) -> datetime:
-        with self._lock:
-            h = self._host(host_key(url))
-            until = self._now() + timedelta(seconds=seconds)
-            if h.backoff_until is None or until > h.backoff_until:
-                h.backoff_until = until
-                h.backoffs += 1
-                h.dirty = True
-            return h.backoff_until
+        return self.politeness.host_wait_s(url)
 
     def _retry_pause(self, attempt: int, url: str) -> None:
         base = self.retry_base_s * 2 ** (attempt - 1)
-        self._pause(base * self._random.uniform(0.5, 1.5), url)
+        self.politeness.pause(base * self._random.uniform(0.5, 1.5), url)
 
     # -- requests ------------------------------------------------------------------------
     def _exchange(self, url: str, headers: dict[str, str], *, original: str, max_bytes: int,
@@ -417,36 +210,28 @@ class Fetcher:
                     self._client.stream("GET", url, headers=headers) as resp:
                 body = b""
                 if 200 <= resp.status_code < 300:
-                    body = self._read(resp, url=original, deadline=deadline,
-                                      max_bytes=max_bytes, truncate=truncate)
+                    body = _read(resp, url=original, deadline=deadline, max_bytes=max_bytes,
+                                 truncate=truncate, timeout_s=self.timeout_s)
                 else:
                     _drain(resp, deadline=deadline)
                 return _Response(status=resp.status_code, reason=resp.reason_phrase,
                                  headers=resp.headers, body=body, fetched_at=fetched_at, url=url)
-        except httpx.InvalidURL as exc:  # e.g. httpx reading a redirect's Location
-            raise BlockedURLError(f"refusing to fetch {url!r} or follow its redirect: "
-                                  f"not a valid URL ({exc})", url=original) from None
-        except httpx.TimeoutException:
-            raise FetchError(f"timed out fetching {url} (limit {self.timeout_s:g} s); "
-                             "it will be retried on the next run", url=original,
-                             transient=True) from None
-        except httpx.HTTPError as exc:
-            raise FetchError(f"could not fetch {url}: {exc.__class__.__name__}: {exc}; "
-                             "check the network or proxy settings", url=original,
-                             transient=True) from None
+        except (httpx.InvalidURL, httpx.HTTPError) as exc:  # InvalidURL: e.g. a redirect's Location
+            raise from_httpx(exc, url=url, reported_url=original,
+                             timeout_s=self.timeout_s) from None
 
     def _request(self, url: str, headers: dict[str, str], *, original: str,
                  max_bytes: int | None = None, truncate: bool = False) -> _Response:
         """One request with the host's limits, back-off and retries."""
         attempt = 0
         while True:
-            h = self._reserve(url, original)
+            h = self.politeness.reserve(url, original)
             try:
                 try:
                     resp = self._exchange(url, headers, original=original,
                                           max_bytes=max_bytes or self.max_bytes, truncate=truncate)
                 finally:
-                    self._global.release()
+                    self.politeness.all_hosts.release()
             except FetchError as exc:
                 if exc.transient and attempt < self.retries:
                     attempt += 1
@@ -462,14 +247,14 @@ class Fetcher:
                 if wait is None:
                     wait = DEFAULT_BACKOFF_S if resp.status == 429 else None
                 if wait is not None:
-                    until = self._back_off(url, wait)
+                    until = self.politeness.back_off(url, wait)
                     if attempt < self.retries and wait <= self.max_wait_s:
                         attempt += 1
                         continue
                     raise HostBackoffError(
                         f"{host_key(url)} answered HTTP {resp.status} {resp.reason} with "
                         f"Retry-After: {retry_after}; it is not asked again before "
-                        f"{_rfc3339(until)[:19]}Z and {original} is left for a later run",
+                        f"{rfc3339(until)[:19]}Z and {original} is left for a later run",
                         url=original, retry_at=until, status=resp.status)
             if resp.status >= 500 and attempt < self.retries:
                 attempt += 1
@@ -478,75 +263,12 @@ class Fetcher:
             return resp
 
     # -- robots.txt ----------------------------------------------------------------------
-    def _exempt(self, host: str) -> bool:
-        return any(host == h or host.endswith("." + h) for h in self.ignore_robots_for)
-
-    def _robots_for(self, url: str, original: str) -> _Robots:
-        from protego import Protego
-
-        origin = _origin(url)
-        with self._lock:
-            lock = self._robots_locks.setdefault(origin, threading.Lock())
-        with lock:
-            now = self._now()
-            old = self._robots.get(origin)
-            if old is not None and now < old.expires_at:
-                return old
-            target, status, body, reason = origin + "/robots.txt", None, None, ""
-            try:
-                for _ in range(6):  # the first request and at most 5 redirects
-                    resp = self._request(target, {}, original=original,
-                                         max_bytes=ROBOTS_MAX_BYTES, truncate=True)
-                    location = resp.headers.get("location")
-                    if resp.status in _REDIRECTS and location:
-                        nxt = urljoin(target, location.strip())
-                        if not is_fetchable(nxt):
-                            break
-                        target = nxt
-                        continue
-                    status, body = resp.status, resp.body.decode("utf-8", "replace")
-                    reason = f"HTTP {resp.status}"
-                    break
-                else:
-                    reason = "too many redirects"
-            except HostBackoffError:
-                raise
-            except FetchError as exc:
-                reason = str(exc)
-            if status is not None and status < 500 and not (300 <= status < 400):
-                parser = Protego.parse(body) if 200 <= status < 300 else None
-                entry = _Robots(status=status, body=body if parser is not None else None,
-                                fetched_at=now, expires_at=now + timedelta(seconds=ROBOTS_TTL_S),
-                                parser=parser, dirty=True)
-            elif old is not None and old.status is not None:
-                # Unreachable now: keep using the last copy (RFC 9309 §2.4), try again later.
-                entry = _Robots(status=old.status, body=old.body, fetched_at=old.fetched_at,
-                                expires_at=now + timedelta(seconds=ROBOTS_RETRY_S),
-                                parser=old.parser, dirty=True)
-            else:
-                entry = _Robots(status=None, body=reason, fetched_at=now,
-                                expires_at=now + timedelta(seconds=ROBOTS_RETRY_S), dirty=True)
-            with self._lock:
-                self._robots[origin] = entry
-                self._host(host_key(url)).crawl_delay_s = \
-                    _crawl_delay(entry.parser) if entry.parser is not None else 0.0
-            return entry
-
     def _check_robots(self, url: str, original: str) -> None:
-        host = host_key(url)
-        if not self.obey_robots or self._exempt(host):
-            return
-        robots = self._robots_for(url, original)
-        if robots.status is None:
-            raise FetchError(
-                f"could not read {_origin(url)}/robots.txt ({robots.body}); nothing is fetched "
-                f"from {host} until it can be read (RFC 9309 §2.3.1.4); it will be retried",
-                url=original, transient=True)
-        if robots.parser is not None and not robots.parser.can_fetch(url, ROBOTS_TOKEN):
-            raise RobotsDisallowedError(
-                f"{_origin(url)}/robots.txt disallows {url} for gitnews, so it was not fetched "
-                "(with the site's permission, add its host to fetch.ignore_robots_for)",
-                url=original)
+        def get(target: str) -> _Response:
+            return self._request(target, {}, original=original, max_bytes=ROBOTS_MAX_BYTES,
+                                 truncate=True)
+
+        self.politeness.check_robots(url, original, get)
 
     def allowed(self, url: str) -> bool:
         """True when robots.txt lets gitnews fetch ``url`` (reads robots.txt when needed).
@@ -587,7 +309,7 @@ class Fetcher:
             self._check_robots(current, url)
             resp = self._request(current, headers, original=url)
             location = resp.headers.get("location")
-            if resp.status in _REDIRECTS and location:
+            if resp.status in REDIRECT_STATUSES and location:
                 chain.append(current)
                 if len(chain) > self.max_redirects:
                     raise FetchError(
@@ -618,31 +340,35 @@ class Fetcher:
                         redirects=tuple(chain),
                         headers=tuple((k.lower(), v) for k, v in resp.headers.multi_items()))
 
-    def _read(self, resp: httpx.Response, *, url: str, deadline: float, max_bytes: int,
-              truncate: bool) -> bytes:
-        declared = resp.headers.get("content-length")
-        if not truncate and declared and declared.isdigit() \
-                and "content-encoding" not in resp.headers and int(declared) > max_bytes:
-            raise TooLargeError(f"{url} is {int(declared):,} bytes, over the limit of "
-                                f"{max_bytes:,} (fetch.max_bytes)", url=url,
-                                status=resp.status_code)
-        # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
-        decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
-                                           max_bytes=max_bytes, url=url,
-                                           status=resp.status_code, truncate=truncate)
-        for chunk in resp.iter_raw():
-            decoder.feed(chunk)
-            if decoder.full:
-                break
-            if time.monotonic() > deadline:
-                raise FetchError(f"{url} took longer than {self.timeout_s:g} s to send; "
-                                 "it will be retried on the next run", url=url, transient=True)
-        return decoder.finish()
-
 
 #: The most of a body not kept (304, redirect, error page) read so that its
 #: connection can serve the next request; a longer one closes the connection.
 DRAIN_MAX_BYTES = 64 * 1024
+
+
+def _read(resp: httpx.Response, *, url: str, deadline: float, max_bytes: int, truncate: bool,
+          timeout_s: float) -> bytes:
+    """The body of a response that is kept, decoded within ``max_bytes`` (cut there
+    with ``truncate``, else :class:`TooLargeError`) and read by ``deadline``
+    (monotonic seconds; ``timeout_s`` is the limit it came from, for the message)."""
+    declared = resp.headers.get("content-length")
+    if not truncate and declared and declared.isdigit() \
+            and "content-encoding" not in resp.headers and int(declared) > max_bytes:
+        raise TooLargeError(f"{url} is {int(declared):,} bytes, over the limit of "
+                            f"{max_bytes:,} (fetch.max_bytes)", url=url,
+                            status=resp.status_code)
+    # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
+    decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
+                                       max_bytes=max_bytes, url=url,
+                                       status=resp.status_code, truncate=truncate)
+    for chunk in resp.iter_raw():
+        decoder.feed(chunk)
+        if decoder.full:
+            break
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} took longer than {timeout_s:g} s to send; "
+                             "it will be retried on the next run", url=url, transient=True)
+    return decoder.finish()
 
 
 def _drain(resp: httpx.Response, *, deadline: float) -> None:
@@ -661,18 +387,7 @@ def _drain(resp: httpx.Response, *, deadline: float) -> None:
         return  # the connection is closed; the answer was already complete enough
 
 
-def _crawl_delay(parser: object) -> float:
-    try:
-        value = parser.crawl_delay(ROBOTS_TOKEN)  # type: ignore[attr-defined]
-    except Exception:
-        return 0.0
-    try:
-        return max(float(value), 0.0) if value is not None else 0.0
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def make_fetcher(settings: object, *, now: Callable[[], datetime] = _utcnow) -> Fetcher:
+def make_fetcher(settings: FetchSettings, *, now: Callable[[], datetime] = _utcnow) -> Fetcher:
     """A :class:`Fetcher` from a :class:`gitnews.config.FetchSettings`."""
     s = settings
     return Fetcher(timeout_s=s.timeout_s, connect_timeout_s=s.connect_timeout_s,
@@ -680,45 +395,3 @@ def make_fetcher(settings: object, *, now: Callable[[], datetime] = _utcnow) -> 
                    concurrency=s.concurrency, per_host=s.per_host, min_delay_s=s.min_delay_s,
                    retries=s.retries, retry_base_s=s.retry_base_s, max_wait_s=s.max_wait_s,
                    contact=s.contact, ignore_robots_for=s.ignore_robots_for, now=now)
-
-
-# -- Webhooks: one JSON POST -----------------------------------------------------------------
-
-def post_json(url: str, payload: object, *, timeout_s: float = 60.0,
-              connect_timeout_s: float = 10.0, contact: str = "") -> int:
-    """POST ``payload`` as JSON (UTF-8, ``Content-Type: application/json``) to ``url``.
-
-    Used for the ``[hooks] webhook_url``.  Proxies come from the environment
-    as for fetches; redirects are *not* followed (RFC 9110 lets a client turn a
-    redirected POST into a GET, which a webhook must not get).  Returns the
-    HTTP status (2xx).  Raises :class:`BlockedURLError` (not http/https),
-    :class:`HTTPStatusError` (3xx, 4xx, 5xx; ``transient`` for 429 and 5xx) and
-    :class:`FetchError` (timeouts and connection errors, ``transient=True``).
-    """
-    import json
-
-    if not is_fetchable(url):
-        raise BlockedURLError(f"refusing to POST to {url!r}: only http and https URLs are "
-                              "used; fix [hooks] webhook_url in gitnews.toml", url=url)
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    try:
-        with httpx.Client(trust_env=True, follow_redirects=False,
-                          timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s)) as client:
-            resp = client.post(url, content=body, headers={
-                "User-Agent": user_agent(contact),
-                "Content-Type": "application/json; charset=utf-8"})
-    except httpx.TimeoutException:
-        raise FetchError(f"timed out posting to {url} (limit {timeout_s:g} s)", url=url,
-                         transient=True) from None
-    except httpx.HTTPError as exc:
-        raise FetchError(f"could not post to {url}: {exc.__class__.__name__}: {exc}; check that "
-                         "the webhook's server is up and the URL right", url=url,
-                         transient=True) from None
-    if not 200 <= resp.status_code < 300:
-        transient = resp.status_code == 429 or resp.status_code >= 500
-        where = resp.headers.get("location")
-        raise HTTPStatusError(
-            f"HTTP {resp.status_code} {resp.reason_phrase} from the webhook {url}"
-            + (f" (redirect to {where}: put that URL in [hooks] webhook_url)" if where else ""),
-            url=url, status=resp.status_code, transient=transient)
-    return resp.status_code

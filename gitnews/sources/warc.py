@@ -1,6 +1,7 @@
 """Read captures from WARC files (ISO 28500: WARC/1.0 and 1.1) with warcio.
 
-The only module that reads WARC files; it uses warcio.  Two passes, so that a
+With :mod:`gitnews.sources.warc_record` (one record: its date, status,
+payload and damage), the only module that reads WARC files; it uses warcio.  Two passes, so that a
 file with tens of thousands of captures never has its bodies in memory at once:
 
 1. :meth:`WarcFiles.scan` reads every record of a file once and yields one
@@ -29,10 +30,8 @@ the rest of the file is still read:
 * a capture (response or revisit) without ``WARC-Date``, with an unparseable
   one, or without ``WARC-Target-URI``.
 
-A page counts as HTML when its HTTP Content-Type is ``text/html`` or
-``application/xhtml+xml``; without a usable Content-Type, when its first bytes
-look like HTML (a simplified WHATWG MIME sniffing: ``<!DOCTYPE HTML``,
-``<html``, ``<head``, ``<body`` ...).
+A page counts as HTML when its HTTP Content-Type says so or, without a usable
+one, its first bytes look like HTML (:func:`~gitnews.sources.warc_record.is_html`).
 """
 
 from __future__ import annotations
@@ -44,13 +43,26 @@ import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from warcio.archiveiterator import WARCIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from gitnews.errors import GitnewsError
+from gitnews.sources.warc_record import (
+    FRAMING_PROBLEMS,
+    READ_CHUNK,
+    is_html,
+    may_be_html,
+    parse_warc_date,
+    read_payload,
+    status_of,
+)
+
+if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecord
 
 __all__ = ["WarcRecordInfo", "ArchivedResponse", "WarcFiles", "WarcError", "is_html", "may_be_html",
            "parse_warc_date", "CAPTURE_TYPES"]
@@ -58,13 +70,6 @@ __all__ = ["WarcRecordInfo", "ArchivedResponse", "WarcFiles", "WarcError", "is_h
 #: WARC record types that hold a capture of a page.
 CAPTURE_TYPES = ("response", "revisit")
 
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_SNIFF_TYPES = ("", "application/octet-stream", "unk", "unknown", "application/unknown",
-                "*/*")
-_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<!--", b"<meta",
-                b"<?xml")
-_SNIFF_BYTES = 1024
-_CHUNK = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
@@ -113,95 +118,6 @@ class ArchivedResponse:
     body: bytes
 
 
-def parse_warc_date(value: str | None) -> datetime:
-    """``WARC-Date`` (W3C/ISO 8601 UTC, e.g. ``2016-09-29T10:02:00Z``, WARC 1.1
-    allows fractions of seconds) -> an aware UTC datetime.
-
-    A value without a UTC offset is read as UTC (the standard requires UTC).
-    Raises ValueError for a missing or unparseable value.
-    """
-    if not value or not value.strip():
-        raise ValueError("no WARC-Date")
-    text = value.strip()
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"WARC-Date {text!r} is not an ISO 8601 date-time") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
-def is_html(content_type: str | None, head: bytes) -> bool:
-    """True when a payload is an HTML page: by its Content-Type, else by its first bytes."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media in _HTML_TYPES:
-        return True
-    if media not in _SNIFF_TYPES:
-        return False
-    start = head.lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x0c").lower()
-    return start.startswith(_HTML_STARTS)
-
-
-def may_be_html(content_type: str | None) -> bool:
-    """True when a page with this Content-Type (or CDX mimetype) is or may be HTML:
-    an HTML type, or none that says otherwise (it is sniffed once read)."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media in _HTML_TYPES or media in _SNIFF_TYPES
-
-
-def _status(rec) -> int | None:  # noqa: ANN001 - warcio ArcWarcRecord
-    if rec.http_headers is None:
-        return None
-    try:
-        return int(rec.http_headers.get_statuscode())
-    except (TypeError, ValueError):
-        return None
-
-
-def _drain(stream) -> None:  # noqa: ANN001
-    while stream.read(_CHUNK):
-        pass
-
-
-#: How the problems of a record's framing begin (:func:`_read_payload`): its length or
-#: bytes are wrong, so the next record may not start where it says it ends.
-_FRAMING = ("the record is", "the record's bytes")
-
-
-def _read_payload(rec, *, keep: bool) -> tuple[bytes, str | None]:  # noqa: ANN001
-    """Read a record to its end; returns (payload or its first bytes, problem).
-
-    The payload is the HTTP body de-chunked and decompressed (warcio's
-    ``content_stream``); the whole record is read so that its length and
-    digests are checked.
-    """
-    problem = None
-    try:
-        stream = rec.content_stream()
-        if keep:
-            body = stream.read()
-        else:
-            body = stream.read(_SNIFF_BYTES)
-            _drain(stream)
-    except (OSError, EOFError, ValueError, zlib.error) as exc:
-        body, problem = b"", (f"the HTTP body could not be decoded "
-                              f"({exc.__class__.__name__}: {exc})")
-    try:
-        _drain(rec.raw_stream)
-    except (OSError, EOFError, ValueError, zlib.error) as exc:
-        return body, f"the record is corrupt ({exc.__class__.__name__}: {exc})"
-    missing = getattr(rec.raw_stream, "limit", 0)
-    if missing:
-        return body, (f"the record is cut short: the file ends {missing:,} bytes before the "
-                      "record's end (a truncated file? download it again)")
-    checker = getattr(rec, "digest_checker", None)
-    if checker is not None and checker.passed is False:
-        return body, (f"the record's bytes do not match its digest ({'; '.join(checker.problems)}): "
-                      "the file is corrupt")
-    return body, problem
-
-
 class WarcFiles:
     """Scan and read WARC files (a context manager; :meth:`close` ends it).
 
@@ -210,8 +126,8 @@ class WarcFiles:
     """
 
     def __init__(self) -> None:
-        self._open: dict[str, object] = {}
-        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._open: dict[str, IO[bytes]] = {}
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> WarcFiles:
         return self
@@ -221,13 +137,13 @@ class WarcFiles:
 
     def close(self) -> None:
         for fh in self._open.values():
-            fh.close()  # type: ignore[attr-defined]
+            fh.close()
         self._open.clear()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
 
-    def _fh(self, path: str):  # noqa: ANN202
+    def _fh(self, path: str) -> IO[bytes]:
         fh = self._open.get(path)
         if fh is None:
             try:
@@ -239,7 +155,7 @@ class WarcFiles:
         return fh
 
     # -- pass 1 ----------------------------------------------------------------------------
-    def scan(self, path: str | os.PathLike) -> Iterator[WarcRecordInfo]:
+    def scan(self, path: str | os.PathLike[str]) -> Iterator[WarcRecordInfo]:
         """Index every record of the WARC file ``path``, in file order.
 
         Yields a :class:`WarcRecordInfo` per record, and one with
@@ -247,14 +163,14 @@ class WarcFiles:
         readable record (reading goes on after it).  Raises :class:`WarcError`
         when the file cannot be opened at all.
         """
-        path = str(path)
+        name = str(path)
         found = False
-        for info in self._scan(path):
+        for info in self._scan(name):
             found = True
             yield info
         if not found:
-            size = os.path.getsize(path)
-            yield WarcRecordInfo(file=path, offset=0, record_type=None, problem=(
+            size = os.path.getsize(name)
+            yield WarcRecordInfo(file=name, offset=0, record_type=None, problem=(
                 ("the file is empty" if size == 0 else "the file holds no WARC record")
                 + ": nothing to import; check that the crawl or the download finished"))
 
@@ -269,6 +185,7 @@ class WarcFiles:
             it = WARCIterator(fh, check_digests=True)
             records = iter(it)
             last: int | None = None
+            failed: tuple[int, str] | None
             # warcio notices a WARC gzipped as a whole only at its second record: hold the first.
             held: WarcRecordInfo | None = None
             while True:
@@ -297,7 +214,7 @@ class WarcFiles:
                 if held is not None:
                     yield held
                     held = None
-                if not gz and info.problem and info.problem.startswith(_FRAMING):
+                if not gz and info.problem and info.problem.startswith(FRAMING_PROBLEMS):
                     # A wrong Content-Length may have run over the next records (or left
                     # bytes of this one behind): go on at the next `WARC/1.` line instead.
                     nxt = self._next_start(fh, last + 1, gz)
@@ -333,14 +250,14 @@ class WarcFiles:
         plain = Path(self._tmp.name) / f"{len(self._open)}-{Path(path).name}.warc"
         try:
             with gzip.open(path, "rb") as src, open(plain, "wb") as dst:
-                shutil.copyfileobj(src, dst, _CHUNK)
+                shutil.copyfileobj(src, dst, READ_CHUNK)
         except (OSError, EOFError, zlib.error) as exc:
             # Keep what could be decompressed: a truncated download still has records.
             if not plain.exists():
                 raise WarcError(f"cannot decompress {path}: {exc}") from None
         yield from self._scan(str(plain))
 
-    def _info(self, path: str, offset: int, rec) -> WarcRecordInfo:  # noqa: ANN001
+    def _info(self, path: str, offset: int, rec: ArcWarcRecord) -> WarcRecordInfo:
         headers = rec.rec_headers
         rtype = rec.rec_type
         url = headers.get_header("WARC-Target-URI")
@@ -355,10 +272,10 @@ class WarcFiles:
             if not url:
                 problem = problem or "no WARC-Target-URI: the captured URL is unknown"
         content_type = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
-        head, damage = _read_payload(rec, keep=False)
+        head, damage = read_payload(rec, keep=False)
         return WarcRecordInfo(
             file=path, offset=offset, record_type=rtype, url=url, captured_at=captured,
-            status=_status(rec), content_type=content_type,
+            status=status_of(rec), content_type=content_type,
             html=rtype in CAPTURE_TYPES and is_html(content_type, head),
             payload_digest=headers.get_header("WARC-Payload-Digest"),
             refers_to_url=headers.get_header("WARC-Refers-To-Target-URI"),
@@ -366,7 +283,7 @@ class WarcFiles:
             problem=damage or problem)
 
     @staticmethod
-    def _next_start(fh, after: int, gz: bool) -> int | None:  # noqa: ANN001
+    def _next_start(fh: IO[bytes], after: int, gz: bool) -> int | None:
         """The offset of the next plausible record start at or after ``after``."""
         needle = _GZIP_MAGIC if gz else b"\nWARC/1."
         fh.seek(after)
@@ -401,7 +318,7 @@ class WarcFiles:
         try:
             it = WARCIterator(fh, check_digests=True)
             rec = next(iter(it))
-            body, problem = _read_payload(rec, keep=True)
+            body, problem = read_payload(rec, keep=True)
         except StopIteration:
             raise WarcError(f"no WARC record in {where}; was the file changed during "
                             "the import? import it again") from None
@@ -411,10 +328,10 @@ class WarcFiles:
         if problem:
             raise WarcError(f"{problem} ({where})")
         content_type = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
-        return ArchivedResponse(status=_status(rec), content_type=content_type, body=body)
+        return ArchivedResponse(status=status_of(rec), content_type=content_type, body=body)
 
 
-def _gzip_member_is_warc(fh, at: int) -> bool:  # noqa: ANN001
+def _gzip_member_is_warc(fh: IO[bytes], at: int) -> bool:
     """True when a gzip member starts at ``at`` and decompresses to a WARC header."""
     fh.seek(at)
     data = fh.read(4096)

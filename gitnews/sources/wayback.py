@@ -38,10 +38,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from gitnews.errors import FetchError, GitnewsError
 from gitnews.format.urls import is_fetchable
+
+if TYPE_CHECKING:
+    from gitnews.models import Page
+    from gitnews.sources.http import Fetcher
 
 __all__ = ["CdxRecord", "CdxProblem", "CdxPage", "CdxError", "FetchedCapture", "WaybackClient",
            "parse_cdx", "parse_timestamp", "format_timestamp", "capture_url", "playback_url",
@@ -213,7 +218,10 @@ def parse_cdx(text: str) -> CdxPage:
         if not line.strip():
             continue
         parsed = _parse_line(n, line)
-        (page.records if isinstance(parsed, CdxRecord) else page.problems).append(parsed)
+        if isinstance(parsed, CdxRecord):
+            page.records.append(parsed)
+        else:
+            page.problems.append(parsed)
     stripped = text.lstrip("\ufeff \t\r\n")
     if not page.records and page.problems and stripped[:1] in ("<", "{", "["):
         raise CdxError(f"the answer is not a CDX listing but starts with {stripped[:40]!r}")
@@ -267,7 +275,7 @@ class WaybackClient:
     Not thread-safe.
     """
 
-    def __init__(self, fetcher, *, base_url: str = "https://web.archive.org",  # noqa: ANN001
+    def __init__(self, fetcher: Fetcher, *, base_url: str = "https://web.archive.org",
                  cdx_requests_per_s: float = 1.0, capture_requests_per_s: float = 4.0,
                  max_retries: int = 5, max_wait_s: float = 300.0, page_size: int = 5000,
                  on_wait: Callable[[str], None] | None = None,
@@ -283,7 +291,7 @@ class WaybackClient:
         self._cdx = _Pace(cdx_requests_per_s, sleep, clock)
         self._captures = _Pace(capture_requests_per_s, sleep, clock)
 
-    def _get(self, url: str, pace: _Pace, what: str):  # noqa: ANN202 - models.Page
+    def _get(self, url: str, pace: _Pace, what: str) -> Page:
         attempt = 0
         while True:
             pace.wait()
