@@ -132,6 +132,16 @@ def _headline(text: str) -> str:
     return text.split("\n", 1)[0]
 
 
+def _info(capture: Capture, canonical: str, page_sha: str) -> CaptureInfo:
+    """What the version commit of ``capture`` needs besides its text."""
+    article = capture.article
+    return {"url": canonical, "requested": capture.requested_url, "status": capture.page.status,
+            "extractor": article.extractor, "feed": capture.feed,
+            "published_at": article.published_at, "byline": article.byline,
+            "social_title": article.social_title, "seo_title": article.seo_title,
+            "page_sha": page_sha, "extra": [[k, v] for k, v in capture.extra_trailers]}
+
+
 class Recorder:
     """Turns captures into version commits on ``tx`` (None: a dry run, nothing written).
 
@@ -289,12 +299,7 @@ class Recorder:
                 local.dirty.add("alt")
             return ItemResult(url=canonical, outcome=Outcome.UNCHANGED, path=path,
                               headline=headline)
-        info: CaptureInfo = {
-            "url": canonical, "requested": capture.requested_url, "status": page.status,
-            "extractor": capture.article.extractor, "feed": capture.feed,
-            "published_at": capture.article.published_at, "byline": capture.article.byline,
-            "social_title": capture.article.social_title, "seo_title": capture.article.seo_title,
-            "page_sha": sha, "extra": [[k, v] for k, v in capture.extra_trailers]}
+        info = _info(capture, canonical, sha)
         when = page.fetched_at
         if local.versions == 0:
             return self._commit(path, local, capture.text, info, when=when, prefix=SUBJECT_NEW)
