@@ -12,6 +12,7 @@ process per run), and appends the versions this run queues.
 The typed rows (:class:`CaptureInfo`, :class:`HeldText`, :class:`PendingRemoval`,
 :class:`Alternation`) are what the noise tables keep; a held text keeps its
 :class:`CaptureInfo` (JSON in the cache) so that its commit can be made later.
+:class:`CheckResult` is what the run writes back for each check.
 """
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["ArticleState", "PastVersion", "ArticleHistory", "CaptureInfo", "HeldData",
-           "HeldText", "PendingRemoval", "Alternation", "noise_rows", "store_noise"]
+           "HeldText", "PendingRemoval", "Alternation", "CheckResult", "noise_rows",
+           "store_noise"]
+
+
+class CheckResult(TypedDict, total=False):
+    """One check's result for the cache (:meth:`~gitnews.archive.cache.State.record_check`)."""
+
+    checked_at: Required[datetime]
+    etag: str | None
+    last_modified: str | None
+    error: str
 
 
 class CaptureInfo(TypedDict, total=False):

@@ -63,7 +63,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Required, TypedDict
 
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.repo import Archive
@@ -80,7 +79,13 @@ from gitnews.format.trailers import (
 )
 from gitnews.format.urls import article_url
 from gitnews.models import Article, ItemResult, Outcome, Page
-from gitnews.versions.article import ArticleHistory, ArticleState, CaptureInfo, store_noise
+from gitnews.versions.article import (
+    ArticleHistory,
+    ArticleState,
+    CaptureInfo,
+    CheckResult,
+    store_noise,
+)
 from gitnews.versions.identity import Identity, identity_key_or_url
 from gitnews.versions.rules import (
     Confirmed,
@@ -161,7 +166,7 @@ class Recorder:
         self.rules = Rules(self.changes, check_all=check_all)
         self.identity = Identity(self.state)
         self.history = ArticleHistory(archive)
-        self._checks: list[tuple[str, _Check]] = []
+        self._checks: list[tuple[str, CheckResult]] = []
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
 
@@ -391,11 +396,3 @@ class Recorder:
             for path, (url, fingerprint) in self._fetched.items():
                 self.state.set_fetched(path, url=url, fingerprint=fingerprint)
 
-
-class _Check(TypedDict, total=False):
-    """One check's result for the cache (:meth:`~gitnews.archive.cache.State.record_check`)."""
-
-    checked_at: Required[datetime]
-    etag: str | None
-    last_modified: str | None
-    error: str
