@@ -16,7 +16,8 @@ from gitnews.format.normalise import render_text
 from gitnews.models import Outcome, Page
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
-from gitnews.versions.record import Capture, Recorder, suspicion
+from gitnews.versions.record import Capture, Recorder
+from gitnews.versions.rules import suspicion
 
 URL = "http://news.bbc.co.uk/1/hi/england/bradford/6072486.stm"
 PATH = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"
@@ -183,7 +184,8 @@ def test_removal_needs_a_confirmation_from_a_later_run(archive):
     t = trailers(archive)
     assert {k: t[k] for k in ("Version", "Http-Status", "Change-Kind")} == \
         {"Version": "2", "Http-Status": "404", "Change-Kind": "removed"}
-    assert git(archive.path, "log", "-1", "--format=%s").strip() == "Removed: Son-in-law remanded over killing"
+    assert git(archive.path, "log", "-1", "--format=%s").strip() == \
+        "Removed: Son-in-law remanded over killing"
     assert git(archive.path, "show", f"HEAD^:{PATH}").startswith("Son-in-law remanded over killing\n")
     # still gone: nothing more; back: restored
     assert run(archive, gone(later + timedelta(hours=5)))[0].outcome is Outcome.UNCHANGED
@@ -251,7 +253,7 @@ def test_server_errors_and_timeouts_are_never_removals(archive):
                 HTTPStatusError("HTTP 500", url=URL, status=500, transient=True),
                 FetchError("timed out", url=URL, transient=True)):
         for check_all in (False, True):
-            (item,) = run(archive, lambda rec: check(CheckOutcome(work, error=err), rec),
+            (item,) = run(archive, lambda rec, err=err: check(CheckOutcome(work, error=err), rec),
                           check_all=check_all)
             assert item.outcome is Outcome.FAILED
     assert archive.state.get_gone(PATH) is None

@@ -215,7 +215,7 @@ def _pair(a: Sequence[int], b: Sequence[int], keys_a: list[list[str]],
     sm = SequenceMatcher(None, autojunk=False)
     if len(a) * len(b) > MAX_PAIRING_WORK:
         out: list[tuple[int | None, int | None]] = []
-        for i, j in zip(a, b):
+        for i, j in zip(a, b, strict=False):  # the rest is paired below
             sm.set_seqs(keys_a[i], keys_b[j])
             if _similar(sm):
                 out.append((i, j))
@@ -232,7 +232,7 @@ def _pair(a: Sequence[int], b: Sequence[int], keys_a: list[list[str]],
     return _pair_scored(a, b, scores)
 
 
-def _similar(sm: SequenceMatcher) -> bool:
+def _similar(sm: SequenceMatcher[str]) -> bool:
     return (sm.real_quick_ratio() >= PAIR_CUTOFF and sm.quick_ratio() >= PAIR_CUTOFF
             and sm.ratio() >= PAIR_CUTOFF)
 
@@ -263,20 +263,24 @@ def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> tuple[Row, ...]:
     keys_b: list[list[str]] = [[]] * len(new)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
-            for i, j in zip(range(i1, i2), range(j1, j2)):
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):  # equal blocks
                 rows.append(Row("equal", old[i], new[j], i, j, word_ops(old[i], new[j])))
             continue
         for i in range(i1, i2):
             keys_a[i] = [t for t, _, _ in tokenize(old[i])]
         for j in range(j1, j2):
             keys_b[j] = [t for t, _, _ in tokenize(new[j])]
-        for i, j in _pair(range(i1, i2), range(j1, j2), keys_a, keys_b):
-            if i is None:
-                rows.append(Row("inserted", None, new[j], None, j, (WordOp("insert", "", new[j]),)))
-            elif j is None:
-                rows.append(Row("deleted", old[i], None, i, None, (WordOp("delete", old[i], ""),)))
+        for a_i, b_j in _pair(range(i1, i2), range(j1, j2), keys_a, keys_b):
+            if a_i is None:
+                assert b_j is not None  # _pair never gives (None, None)
+                rows.append(Row("inserted", None, new[b_j], None, b_j,
+                                (WordOp("insert", "", new[b_j]),)))
+            elif b_j is None:
+                rows.append(Row("deleted", old[a_i], None, a_i, None,
+                                (WordOp("delete", old[a_i], ""),)))
             else:
-                rows.append(Row("changed", old[i], new[j], i, j, word_ops(old[i], new[j])))
+                rows.append(Row("changed", old[a_i], new[b_j], a_i, b_j,
+                                word_ops(old[a_i], new[b_j])))
     return tuple(rows)
 
 

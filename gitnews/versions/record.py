@@ -26,7 +26,7 @@ article's current version (by git blob id) and decides, per capture:
 * **held** (:data:`~gitnews.models.Outcome.HELD`): a *suspicious* text — its
   body lost more than ``changes.suspicious_loss`` of the current version's
   words, or it shrank and reads like a paywall or consent teaser
-  (:data:`TEASER_MARKERS`), or it is a fragment (an empty body, or one
+  (:data:`~gitnews.versions.rules.TEASER_MARKERS`), or it is a fragment (an empty body, or one
   paragraph where there were five or more) — is kept in the cache and
   committed only when ``changes.confirm_checks`` later checks see a suspicious
   text again (and ``changes.confirm_after_s`` seconds passed).  A teaser
@@ -49,7 +49,13 @@ Several captures of one article in one run are counted correctly (``Version``
 Cache updates (validators, aliases, held texts, pending removals) are kept
 until :meth:`Recorder.apply`, called after the transaction has finished, so
 that nothing is remembered for a version that never reached git.
+
+Where the parts live: which file (:mod:`gitnews.versions.identity`), what the run
+knows of an article and its earlier versions (:mod:`gitnews.versions.article`), the
+decision rules (:mod:`gitnews.versions.rules`), the commit messages
+(:mod:`gitnews.format.messages`); this module puts them together.
 """
+
 
 from __future__ import annotations
 
@@ -59,82 +65,43 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gitnews.archive.cache import ArticleRecord
-from gitnews.archive.history import BlobReader
 from gitnews.archive.repo import Archive
 from gitnews.archive.store import Transaction, blob_id
 from gitnews.config import ChangeSettings
-from gitnews.format.normalise import normalise_line
-from gitnews.format.paths import article_path
+from gitnews.format.messages import change_kind_value, removal_message, version_message, version_trailers
+from gitnews.format.trailers import (
+    CHANGE_KIND,
+    FETCHED_URL,
+    SUBJECT_CHANGED,
+    SUBJECT_NEW,
+    SUBJECT_RESTORED,
+    SUBJECT_REVERTED,
+)
 from gitnews.format.sites import article_url
-from gitnews.format.trailers import clean_value, format_message, format_subject, format_time
-from gitnews.format.trailers import parse_time as _parse_time
-from gitnews.format.urls import identity_key, url_key
 from gitnews.models import Article, ItemResult, Outcome, Page
-
-__all__ = ["Capture", "Recorder", "TEASER_MARKERS", "CHANGE_KINDS", "suspicion",
-           "page_sha256"]
-
-#: The values of the ``Change-Kind`` trailer, in the order they are written.
-CHANGE_KINDS = ("headline", "byline", "body", "revert", "extraction", "removed", "restored",
-                "outside-edit")
-
-#: Phrases of paywall, registration and consent teasers (lower case, matched
-#: anywhere in the text).  A new text that contains one the current version does
-#: not, and is shorter, is held for confirmation.
-TEASER_MARKERS = (
-    "subscribe to continue reading", "subscribe to read", "subscribers only",
-    "for subscribers", "already a subscriber", "already subscribed",
-    "to continue reading", "continue reading with", "log in to continue",
-    "sign in to continue", "create a free account", "register to continue",
-    "you have reached your limit", "you've reached your limit", "free articles left",
-    "free article limit", "this article is for paying", "become a member to read",
-    "unlock this article", "start your free trial", "subscribe now", "paywall",
-    "we use cookies", "cookie settings", "manage cookies", "accept all cookies",
-    "consent to the use", "your privacy choices", "we value your privacy",
-    "please enable javascript", "are you a robot", "verify you are human",
-    "jetzt abonnieren", "weiterlesen mit", "bereits abonnent", "zum weiterlesen",
-    "abonnez-vous", "déjà abonné", "suscríbete", "ya eres suscriptor",
+from gitnews.versions.article import (
+    ArticleHistory,
+    ArticleState,
+    CaptureInfo,
+    CheckResult,
+    store_noise,
+)
+from gitnews.versions.identity import Identity, identity_key_or_url
+from gitnews.versions.rules import (
+    Confirmed,
+    Rules,
+    change_kinds,
+    earlier_version,
+    removal_kinds,
+    suspicion,
 )
 
-#: A body of at most this many paragraphs, where the current one has
-#: :data:`_FRAGMENT_FROM` or more, is a fragment.
-_FRAGMENT_MAX = 1
-_FRAGMENT_FROM = 5
+__all__ = ["Capture", "Recorder", "page_sha256"]
 
 
 def page_sha256(body: bytes) -> str:
     """The ``Page-Sha256`` trailer value: SHA-256 hex of the page bytes as fetched."""
     return hashlib.sha256(body).hexdigest()
-
-
-def _body(text: str) -> list[str]:
-    return [p for p in text.split("\n\n")[1:] if p.strip()]
-
-
-def _words(paragraphs: list[str]) -> int:
-    return sum(len(p.split()) for p in paragraphs)
-
-
-def suspicion(old: str, new: str, *, max_loss: float = 0.5) -> str | None:
-    """Why ``new`` (a file text) looks like a damaged version of ``old``, or None.
-
-    ``"lost N% of the words"`` when its body has fewer than ``1 - max_loss`` of
-    the old body's words; ``"teaser: <marker>"`` when it is shorter and contains a
-    :data:`TEASER_MARKERS` phrase that ``old`` does not; ``"fragment"`` when its
-    body is empty or a single paragraph where ``old`` had five or more.
-    """
-    old_body, new_body = _body(old), _body(new)
-    old_words, new_words = _words(old_body), _words(new_body)
-    if old_words and new_words < (1.0 - max_loss) * old_words:
-        return f"lost {round(100 * (1 - new_words / old_words))}% of the words"
-    if new_words < old_words:
-        low_new, low_old = new.lower(), old.lower()
-        for marker in TEASER_MARKERS:
-            if marker in low_new and marker not in low_old:
-                return f"teaser: {marker!r}"
-    if len(old_body) >= _FRAGMENT_FROM and len(new_body) <= _FRAGMENT_MAX:
-        return "fragment"
-    return None
 
 
 @dataclass
@@ -166,48 +133,18 @@ class Capture:
     fingerprint: str | None = None
 
 
-@dataclass
-class _Past:
-    """One version of an article, as far as decisions need it."""
-
-    number: int
-    blob: str | None  # None: the removal
-    trailers: dict[str, str]
+def _headline(text: str) -> str:
+    return text.split("\n", 1)[0]
 
 
-@dataclass
-class _Local:
-    """What this run knows and has queued for one article."""
-
-    versions: int
-    blob: str | None  # the file's text (an outside edit's when ``outside``)
-    removed: bool
-    url: str | None = None
-    outside: bool = False  # the file holds an outside edit, not the newest version's text
-    history: list[_Past] | None = None   # loaded on first need
-    texts: dict[str, str] = field(default_factory=dict)  # blob id -> text
-    held: dict | None = None
-    gone: dict | None = None
-    alt: dict | None = None
-    dirty: set[str] = field(default_factory=set)  # "held", "gone", "alt"
-    latest: datetime | None = None  # when the newest version was fetched or captured
-
-
-def _message(prefix: str, headline: str, trailers: list[tuple[str, object]], *,
-             summary: str | None = None) -> str:
-    """A version's commit message: ``<prefix>: <headline>`` as the subject (cut to
-    :data:`~gitnews.format.trailers.MAX_SUBJECT_CHARS` characters), the trailers, and,
-    when the subject had to be cut, the uncut subject as the body's first
-    paragraph, so that the full headline is always in the message
-    (docs/archive-format.md, "The commits")."""
-    subject = format_subject(prefix, headline)
-    message = format_message(subject, trailers, summary=summary)
-    full = clean_value(f"{prefix}: {clean_value(headline, max_chars=len(headline) + 1)}",
-                       max_chars=len(prefix) + len(headline) + 3)
-    if full == subject:
-        return message
-    rest = message[len(subject):].lstrip("\n")
-    return f"{subject}\n\n{full}\n\n{rest}" if rest else f"{subject}\n\n{full}\n"
+def _info(capture: Capture, canonical: str, page_sha: str) -> CaptureInfo:
+    """What the version commit of ``capture`` needs besides its text."""
+    article = capture.article
+    return {"url": canonical, "requested": capture.requested_url, "status": capture.page.status,
+            "extractor": article.extractor, "feed": capture.feed,
+            "published_at": article.published_at, "byline": article.byline,
+            "social_title": article.social_title, "seo_title": article.seo_title,
+            "page_sha": page_sha, "extra": [[k, v] for k, v in capture.extra_trailers]}
 
 
 class Recorder:
@@ -226,69 +163,19 @@ class Recorder:
         self.tx = tx
         self.check_all = check_all
         self.changes = changes or getattr(archive.config, "changes", None) or ChangeSettings()
-        self._local: dict[str, _Local] = {}
-        self._keys: dict[str, str] = {}  # identity key -> path, for this run's captures
-        self._local_folded: set[str] = set()  # casefolded paths of _local (no scan per capture)
-        self._checks: list[tuple[str, dict]] = []
+        self.rules = Rules(self.changes, check_all=check_all)
+        self.identity = Identity(self.state)
+        self.history = ArticleHistory(archive)
+        self._checks: list[tuple[str, CheckResult]] = []
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
-        self._reader: BlobReader | None = None  # earlier texts, read on first need
-        # Paths the noise tables know (held, gone, alternations), read once: the run
-        # asks about the others without a query (only apply() writes those tables).
-        self._noted = self.state.noted_paths()
-        self._records: dict[str, ArticleRecord] = {}  # given by prime(), used once each
 
     def prime(self, records: Iterable[ArticleRecord]) -> None:
         """Hand over cache records the caller has already read (a run's plan), so
         that the first capture of each article needs no query for it.  Only the
         cache's articles table is read this way; it does not change before
         :meth:`apply`."""
-        self._records.update((r.path, r) for r in records)
-
-    # -- identity ------------------------------------------------------------------------
-    def _find(self, urls: list[str]) -> str | None:
-        """The path of the article any of ``urls`` names (this run first, then the cache)."""
-        for url in urls:
-            try:
-                key = identity_key(url)
-            except Exception:
-                continue
-            if key in self._keys:
-                return self._keys[key]
-        for url in urls:
-            record = self.state.lookup(url)
-            if record is not None:
-                return record.path
-        return None
-
-    def _claim(self, canonical: str, known_path: str | None,
-               others: list[str] = ()) -> tuple[str, _Local]:
-        """The path of the article ``canonical`` (or one of ``others``) names."""
-        path = known_path or self._find([canonical, *others])
-        if path is None:
-            path = article_path(canonical)
-            if self.state.path_taken(path) or path.casefold() in self._local_folded:
-                path = article_path(canonical, hashed=True)
-        if path not in self._local:
-            record = self._records.pop(path, None) or self.state.get(path)
-            noted = path in self._noted
-            self._local[path] = _Local(
-                versions=record.versions if record else 0,
-                blob=record.blob if record else None,
-                removed=bool(record and record.removed),
-                url=record.url if record else None,
-                outside=bool(record and record.outside_edit),
-                held=self.state.get_held(path) if noted else None,
-                gone=self.state.get_gone(path) if noted else None,
-                alt=self.state.get_alternation(path) if noted else None,
-                latest=_parse_time(record.last_changed) if record else None)
-            self._local_folded.add(path.casefold())
-        for url in [canonical, *others]:
-            try:
-                self._keys.setdefault(identity_key(url), path)
-            except Exception:
-                pass
-        return path, self._local[path]
+        self.identity.prime(records)
 
     def newest_version(self, url: str) -> tuple[str, datetime | None]:
         """The file of the article ``url`` names, and when its newest version was
@@ -297,48 +184,17 @@ class Recorder:
 
         Raises :class:`~gitnews.errors.BlockedURLError` for a URL that is not http(s).
         """
-        path, local = self._claim(article_url(url, None), None)
+        path, local = self.identity.claim(article_url(url, None), None)
         return path, local.latest
 
     def path_of(self, url: str) -> str | None:
         """The file of the article ``url`` names, if this run or the cache knows it."""
-        return self._find([url])
-
-    # -- history ---------------------------------------------------------------------------
-    def _history(self, path: str, local: _Local) -> list[_Past]:
-        """The article's versions (from the cache's ``versions`` table: no
-        ``git log``), plus those queued in this run."""
-        if local.history is None:
-            local.history = [_Past(v.number, v.blob, v.trailers)
-                             for v in self.state.versions(path)] if local.versions else []
-        return local.history
-
-    def _text(self, local: _Local, blob: str | None) -> str:
-        """The text of ``blob``: queued in this run, else read from git through one
-        ``git cat-file --batch`` process for the whole run (no process per read)."""
-        if blob is None:
-            return ""
-        text = local.texts.get(blob)
-        if text is None:
-            if self._reader is None:
-                self._reader = BlobReader(self.archive.repo)
-            text = self._reader.read([blob])[blob].decode("utf-8", "replace")
-        return text
+        return self.identity.find([url])
 
     def close(self) -> None:
         """End the ``git cat-file`` process that read earlier texts, if any
         (:meth:`apply` does it too)."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
-    def _previous_text(self, path: str, local: _Local) -> tuple[str, _Past | None]:
-        """The latest text of the article (before a removal, for a removed one)."""
-        history = self._history(path, local)
-        for past in reversed(history):
-            if past.blob is not None:
-                return self._text(local, past.blob), past
-        return "", None
+        self.history.close()
 
     # -- outcomes ------------------------------------------------------------------------
     def failed(self, url: str, message: str, *, path: str | None, when: datetime) -> ItemResult:
@@ -350,16 +206,18 @@ class Recorder:
     def not_modified(self, url: str, page: Page, *, path: str) -> ItemResult:
         """Note a 304 answer: the article is unchanged (a held text is confirmed)."""
         self._checks.append((path, {"checked_at": page.fetched_at}))
-        local = self._local.get(path)
-        if local is None and path in self._noted and self.state.get_held(path) is not None:
+        local = self.identity.articles.get(path)
+        if local is None and path in self.identity.noted and self.state.get_held(path) is not None:
             # Only a held text makes a 304 more than a check (one query, not five).
             record = self.state.get(path)
             if record is not None:
-                _, local = self._claim(record.url, path)
+                _, local = self.identity.claim(record.url, path)
         if local is not None and local.held is not None:  # the held page, unchanged
             local.held["sightings"] += 1
             local.dirty.add("held")
-            return self._confirm_held(path, local, when=page.fetched_at)
+            return self._confirmed(path, local, self.rules.confirm_held(path, local,
+                                                                        when=page.fetched_at),
+                                   when=page.fetched_at)
         return ItemResult(url=url, outcome=Outcome.UNCHANGED, path=path)
 
     def gone(self, url: str, *, path: str | None, status: int | None, when: datetime,
@@ -375,9 +233,9 @@ class Recorder:
         if path is None:
             return None
         record = self.state.get(path)
-        if path not in self._local and record is None:
+        if path not in self.identity.articles and record is None:
             return None
-        path, local = self._claim((record.url if record else url), path)
+        path, local = self.identity.claim((record.url if record else url), path)
         if local.versions == 0:
             return None
         if local.removed:
@@ -386,51 +244,33 @@ class Recorder:
                               message=f"still gone ({detail})")
         served = self._fetched.get(path, (None, None))[0] or self.state.get_fetched(path)[0]
         if served is None:  # the cache does not know where the page was fetched: ask git
-            _, past = self._previous_text(path, local)
-            served = (past.trailers.get("Fetched-Url") if past else None) or local.url
-            if served and _ikey(served) != _ikey(url):
+            _, past = self.history.previous_text(path, local)
+            served = (past.trailers.get(FETCHED_URL) if past else None) or local.url
+            if served and identity_key_or_url(served) != identity_key_or_url(url):
                 self._fetched[path] = (served, None)
                 return self.failed(url, f"{detail} at {url}; the last version was fetched from "
                                    f"{served}, which the next run checks instead", path=path,
                                    when=when)
         self._checks.append((path, {"checked_at": when}))
-        if local.held is not None:
-            local.held = None
-            local.dirty.add("held")
-        pending = local.gone
-        if self.changes.confirm_checks == 0 or (pending is not None and (
-                (self.check_all and not pending.get("this_run")) or (when - _parse_time(pending["first_seen"])).total_seconds()
-                >= self.changes.removal_confirm_s)):
-            return self._remove(path, local, url=url, status=status, when=when, detail=detail)
-        if pending is None:
-            local.gone = {"first_seen": format_time(when), "status": status, "detail": detail,
-                          "this_run": True}
-            local.dirty.add("gone")
-        hours = self.changes.removal_confirm_s / 3600
-        return ItemResult(
-            url=url, outcome=Outcome.HELD, path=path,
-            message=f"{detail}: the article seems to be removed; the removal is committed when "
-                    f"a check at least {hours:g} h after {local.gone['first_seen']} "
-                    "(or a later `gitnews run --all`) finds it gone too")
+        held = self.rules.removal(path, local, url=url, status=status, when=when, detail=detail)
+        if held is not None:
+            return held
+        return self._remove(path, local, url=url, status=status, when=when, detail=detail)
 
-    def _remove(self, path: str, local: _Local, *, url: str, status: int | None,
+    def _remove(self, path: str, local: ArticleState, *, url: str, status: int | None,
                 when: datetime, detail: str) -> ItemResult:
-        text, _ = self._previous_text(path, local)
-        headline = text.split("\n", 1)[0] if text else ""
+        text, _ = self.history.previous_text(path, local)
+        headline = _headline(text) if text else ""
         version = local.versions + 1
         canonical = local.url or url
-        kind = "removed, outside-edit" if local.outside else "removed"
-        message = _message(
-            "Removed", headline or canonical,
-            [("Article-Url", canonical), ("Version", version),
-             ("Fetched-At", format_time(when)), ("Http-Status", status),
-             ("Fetched-Url", url if _key(url) != _key(canonical) else None),
-             ("Change-Kind", kind)],
-            summary=f"The article is gone: {detail}.")
+        kind = removal_kinds(local.outside)
+        message = removal_message(headline=headline, url=canonical, version=version,
+                                  fetched_at=when, status=status, requested=url, kinds=kind,
+                                  detail=detail)
         if self.tx is not None:
             self.tx.commit({path: None}, message=message, when=when)
         local.latest = when
-        self._queued(path, local, version, None, {"Change-Kind": kind})
+        self.history.queue(path, local, version, None, {CHANGE_KIND: kind})
         local.removed, local.outside = True, False
         local.gone = None
         local.dirty.add("gone")
@@ -442,7 +282,7 @@ class Recorder:
         page = capture.page
         canonical = article_url(page.final_url, capture.article.canonical_url)
         others = [page.final_url, capture.requested_url, *page.redirects, *capture.aliases]
-        path, local = self._claim(canonical, capture.path, others)
+        path, local = self.identity.claim(canonical, capture.path, others)
         self._aliases.append((path, [canonical, *others]))
         self._checks.append((path, {"checked_at": page.fetched_at, "etag": page.etag,
                                     "last_modified": page.last_modified}))
@@ -450,7 +290,7 @@ class Recorder:
             self._fetched[path] = (page.final_url, capture.fingerprint)
         data = capture.text.encode("utf-8")
         blob = blob_id(data)
-        headline = capture.text.split("\n", 1)[0]
+        headline = _headline(capture.text)
         sha = capture.page_sha or page_sha256(page.body)
         if local.gone is not None:
             local.gone = None
@@ -464,159 +304,68 @@ class Recorder:
                 local.dirty.add("alt")
             return ItemResult(url=canonical, outcome=Outcome.UNCHANGED, path=path,
                               headline=headline)
-        info = {"url": canonical, "requested": capture.requested_url, "status": page.status,
-                "extractor": capture.article.extractor, "feed": capture.feed,
-                "published_at": capture.article.published_at, "byline": capture.article.byline,
-                "social_title": capture.article.social_title, "seo_title": capture.article.seo_title,
-                "page_sha": sha, "extra": [[k, v] for k, v in capture.extra_trailers]}
+        info = _info(capture, canonical, sha)
+        when = page.fetched_at
         if local.versions == 0:
-            return self._commit(path, local, capture.text, info, when=page.fetched_at,
-                                prefix="New")
+            return self._commit(path, local, capture.text, info, when=when, prefix=SUBJECT_NEW)
         if local.removed:
-            return self._commit(path, local, capture.text, info, when=page.fetched_at,
-                                prefix="Restored", restored=True)
-        earlier = self._earlier(path, local, blob)
+            return self._commit(path, local, capture.text, info, when=when,
+                                prefix=SUBJECT_RESTORED, restored=True)
+        history = self.history.versions(path, local)
+        earlier = earlier_version(history, blob)
         if earlier is not None:
-            return self._revert(path, local, capture.text, info, earlier, when=page.fetched_at)
+            counted = self.rules.alternation(path, local, history, capture.text, info, earlier,
+                                             when=when)
+            if counted is not None:
+                return counted
+            return self._commit(path, local, capture.text, info, when=when,
+                                prefix=SUBJECT_REVERTED, reverts_to=earlier.number)
         # Suspicious compared with the newest version, not with an outside edit.
-        old_text = self._previous_text(path, local)[0] if local.outside \
-            else self._text(local, local.blob)
+        old_text = self.history.previous_text(path, local)[0] if local.outside \
+            else self.history.text(local, local.blob)
         reason = suspicion(old_text, capture.text, max_loss=self.changes.suspicious_loss)
         if reason is not None and self.changes.confirm_checks > 0:
-            return self._hold(path, local, capture.text, blob, info, reason, when=page.fetched_at)
-        return self._commit(path, local, capture.text, info, when=page.fetched_at)
+            return self._confirmed(path, local, self.rules.hold(
+                path, local, capture.text, blob, info, reason, when=when), when=when)
+        return self._commit(path, local, capture.text, info, when=when)
 
-    # -- decisions -------------------------------------------------------------------------
-    def _earlier(self, path: str, local: _Local, blob: str) -> _Past | None:
-        """The latest earlier version (not the current one) whose text is ``blob``;
-        None when the current version's text is ``blob`` (the page's text put back
-        after an outside edit, which is not a revert)."""
-        history = self._history(path, local)
-        if history and history[-1].blob == blob:
-            return None
-        for past in reversed(history[:-1]):
-            if past.blob == blob:
-                return past
-        return None
+    def _confirmed(self, path: str, local: ArticleState, decision: ItemResult | Confirmed, *,
+                   when: datetime) -> ItemResult:
+        """The result of a hold decision: a confirmed held text is committed now."""
+        if isinstance(decision, ItemResult):
+            return decision
+        return self._commit(path, local, decision.text, decision.info, when=when,
+                            summary=decision.summary)
 
-    def _hold(self, path: str, local: _Local, text: str, blob: str, info: dict, reason: str,
-              *, when: datetime) -> ItemResult:
-        held = local.held
-        if held is None:
-            local.held = {"blob": blob, "first_seen": format_time(when), "sightings": 1,
-                          "reason": reason, "data": {**info, "text": text}}
-            local.dirty.add("held")
-            return ItemResult(
-                url=info["url"], outcome=Outcome.HELD, path=path, headline=text.split("\n", 1)[0],
-                message=f"suspicious change ({reason}); held until "
-                        f"{self.changes.confirm_checks} later check(s) see it again")
-        held.update(blob=blob, sightings=held["sightings"] + 1, reason=reason,
-                    data={**info, "text": text})
-        local.dirty.add("held")
-        return self._confirm_held(path, local, when=when)
-
-    def _confirm_held(self, path: str, local: _Local, *, when: datetime) -> ItemResult:
-        """Commit the held text if enough checks (counted in ``sightings``) saw it."""
-        held = local.held
-        assert held is not None
-        waited = (when - _parse_time(held["first_seen"])).total_seconds()
-        if held["sightings"] > self.changes.confirm_checks and waited >= self.changes.confirm_after_s:
-            data = dict(held["data"])
-            text = data.pop("text")
-            local.held = None
-            local.dirty.add("held")
-            return self._commit(path, local, text, data, when=when,
-                                summary=f"Confirmed by {held['sightings']} checks since "
-                                        f"{held['first_seen']} ({held['reason']}).")
-        return ItemResult(url=held["data"]["url"], outcome=Outcome.HELD, path=path,
-                          message=f"suspicious change ({held['reason']}) seen "
-                                  f"{held['sightings']} time(s) since {held['first_seen']}; "
-                                  "waiting for confirmation")
-
-    def _revert(self, path: str, local: _Local, text: str, info: dict, earlier: _Past,
-                *, when: datetime) -> ItemResult:
-        history = self._history(path, local)
-        reverts = sum(1 for past in history if past.trailers.get("Reverts-To"))
-        if reverts >= self.changes.max_reverts and not local.outside:  # never keep an outside edit
-            alt = local.alt or {"returns": 0, "last_seen": None, "seen_blob": None}
-            blob = blob_id(text.encode("utf-8"))
-            if alt.get("seen_blob") != blob:
-                alt["returns"] += 1
-                alt["last_seen"] = format_time(when)
-                alt["seen_blob"] = blob
-                local.alt = alt
-                local.dirty.add("alt")
-            if local.held is not None:
-                local.held = None
-                local.dirty.add("held")
-            return ItemResult(
-                url=info["url"], outcome=Outcome.UNCHANGED, path=path,
-                headline=text.split("\n", 1)[0],
-                message=f"alternating: back to the text of version {earlier.number} "
-                        f"({reverts} reverts committed, {alt['returns']} more returns counted, "
-                        "not committed)")
-        return self._commit(path, local, text, info, when=when, prefix="Reverted",
-                            reverts_to=earlier.number)
-
-    def _kinds(self, path: str, local: _Local, text: str, info: dict, *,
-               restored: bool, reverts_to: int | None) -> list[str]:
-        old_text, past = self._previous_text(path, local)
-        old_trailers = past.trailers if past else {}
-        kinds: list[str] = ["outside-edit"] if local.outside else []
-        if restored:
-            kinds.append("restored")
-        elif old_trailers.get("Page-Sha256") and old_trailers["Page-Sha256"] == info["page_sha"] \
-                and reverts_to is None:
-            # The same page: only the extraction changed (or only the outside edit is undone).
-            return [k for k in CHANGE_KINDS
-                    if k in kinds or (k == "extraction" and old_text != text)]
-        if old_text:
-            if old_text.split("\n", 1)[0] != text.split("\n", 1)[0]:
-                kinds.append("headline")
-            if (old_trailers.get("Byline") or None) != (_clean(info.get("byline")) or None):
-                kinds.append("byline")
-            if _body(old_text) != _body(text):
-                kinds.append("body")
-        if reverts_to is not None:
-            kinds.append("revert")
-        return [k for k in CHANGE_KINDS if k in kinds]
-
-    def _commit(self, path: str, local: _Local, text: str, info: dict, *, when: datetime,
-                prefix: str | None = None, restored: bool = False,
+    def _commit(self, path: str, local: ArticleState, text: str, info: CaptureInfo, *,
+                when: datetime, prefix: str | None = None, restored: bool = False,
                 reverts_to: int | None = None, summary: str | None = None) -> ItemResult:
         new = local.versions == 0
         version = local.versions + 1
-        kinds = [] if new else self._kinds(path, local, text, info, restored=restored,
-                                            reverts_to=reverts_to)
-        prefix = prefix or ("New" if new else "Changed")
-        headline = text.split("\n", 1)[0]
+        kinds: list[str] = []
+        if not new:
+            old_text, past = self.history.previous_text(path, local)
+            kinds = change_kinds(old_text, past, text, info, outside=local.outside,
+                                 restored=restored, reverts_to=reverts_to)
+        prefix = prefix or (SUBJECT_NEW if new else SUBJECT_CHANGED)
+        headline = _headline(text)
         url = info["url"]
-        requested = info.get("requested") or url
-        trailers: list[tuple[str, object]] = [
-            ("Article-Url", url),
-            ("Version", version),
-            ("Fetched-At", format_time(when)),
-            ("Http-Status", info.get("status")),
-            ("Extractor", info.get("extractor")),
-            ("Fetched-Url", requested if _key(requested) != _key(url) else None),
-            ("Feed", info.get("feed")),
-            ("Published-At", info.get("published_at")),
-            ("Byline", info.get("byline")),
-            ("Social-Title", _other_title(info.get("social_title"), headline)),
-            ("Seo-Title", _other_title(info.get("seo_title"), headline)),
-            *[(k, v) for k, v in info.get("extra", [])],
-            ("Page-Sha256", info.get("page_sha")),
-            ("Change-Kind", ", ".join(kinds) if kinds else None),
-            ("Reverts-To", reverts_to),
-        ]
-        message = _message(prefix, headline, trailers, summary=summary)
+        trailers = version_trailers(
+            url=url, version=version, fetched_at=when, headline=headline,
+            requested=info.get("requested"), status=info.get("status"),
+            extractor=info.get("extractor"), feed=info.get("feed"),
+            published_at=info.get("published_at"), byline=info.get("byline"),
+            social_title=info.get("social_title"), seo_title=info.get("seo_title"),
+            extra=[(str(k), v) for k, v in info.get("extra", [])],
+            page_sha=info.get("page_sha"), kinds=kinds, reverts_to=reverts_to)
+        message = version_message(prefix, headline, trailers, summary=summary)
         data = text.encode("utf-8")
         if self.tx is not None:
             self.tx.commit({path: data}, message=message, when=when)
         local.latest = when
         blob = blob_id(data)
-        self._queued(path, local, version, blob, {k: str(v) for k, v in trailers
-                                                  if v is not None and v != ""})
+        self.history.queue(path, local, version, blob, {k: str(v) for k, v in trailers
+                                                         if v is not None and v != ""})
         local.blob, local.removed, local.url, local.outside = blob, False, url, False
         # Only the newest text stays in memory: git cannot give it back before the
         # transaction ends, and the next capture of this run compares with it.
@@ -626,15 +375,7 @@ class Recorder:
             local.dirty.add("held")
         outcome = Outcome.NEW if new else Outcome.CHANGED
         return ItemResult(url=url, outcome=outcome, path=path, version=version,
-                          headline=headline, change_kind=", ".join(kinds) or None)
-
-    def _queued(self, path: str, local: _Local, version: int, blob: str | None,
-                trailers: dict[str, str]) -> None:
-        if local.history is not None or local.versions:
-            self._history(path, local).append(_Past(version, blob, trailers))
-        else:
-            local.history = [_Past(version, blob, trailers)]
-        local.versions = version
+                          headline=headline, change_kind=change_kind_value(kinds))
 
     # -- after the commits ---------------------------------------------------------------
     def apply(self) -> None:
@@ -648,42 +389,10 @@ class Recorder:
         with self.state.batch():  # one SQLite transaction, not one per row
             for path, urls in self._aliases:
                 self.state.add_aliases(path, urls)
-            for path, kwargs in self._checks:
-                self.state.record_check(path, **kwargs)
-            for path, local in self._local.items():
-                if "held" in local.dirty:
-                    self.state.set_held(path, local.held)
-                if "gone" in local.dirty:
-                    self.state.set_gone(path, local.gone)
-                if "alt" in local.dirty and local.alt is not None:
-                    self.state.set_alternation(path, local.alt)
+            for path, check in self._checks:
+                self.state.record_check(path, **check)
+            for path, local in self.identity.articles.items():
+                store_noise(self.state, path, local)
             for path, (url, fingerprint) in self._fetched.items():
                 self.state.set_fetched(path, url=url, fingerprint=fingerprint)
 
-
-def _key(url: str) -> str:
-    try:
-        return url_key(url)
-    except Exception:
-        return url
-
-
-def _clean(value: object) -> str:
-    from gitnews.format.trailers import clean_value
-
-    return clean_value(value) if value else ""
-
-
-def _other_title(title: str | None, headline: str) -> str | None:
-    """A social or SEO title for its trailer: None when it is line 1 itself.
-    (Extraction already leaves out titles whose words are the headline's.)"""
-    if not title or normalise_line(title) == headline:
-        return None
-    return title
-
-
-def _ikey(url: str) -> str:
-    try:
-        return identity_key(url)
-    except Exception:
-        return url

@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from gitnews.format.trailers import parse_time
 
 __all__ = ["Policy", "parse_duration", "format_duration", "wait_s", "next_check",
            "is_stopped", "describe_next_check", "stopped_note", "MIN_WAIT_S", "MIN_FEED_INTERVAL_S",
-           "CheckRecord"]
+           "CheckRecord", "ScheduleValues"]
 
 #: No article is checked more often than this (seconds), whatever the settings.
 MIN_WAIT_S = 60.0
@@ -89,6 +91,24 @@ def format_duration(seconds: float) -> str:
     return "".join(out)
 
 
+class ScheduleValues(Protocol):
+    """What :meth:`Policy.from_settings` reads (:class:`gitnews.config.ScheduleSettings` has
+    it): the values as ``gitnews.toml`` gave them, checked by ``from_settings``."""
+
+    @property
+    def after_change(self) -> object: ...
+    @property
+    def backoff(self) -> object: ...
+    @property
+    def tiers(self) -> Iterable[object]: ...
+    @property
+    def longest_wait(self) -> object: ...
+    @property
+    def stop_after(self) -> object: ...
+    @property
+    def feed_interval(self) -> object: ...
+
+
 @dataclass(frozen=True)
 class Policy:
     """The schedule's numbers, in seconds (see the module docstring).
@@ -109,7 +129,7 @@ class Policy:
     feed_interval_s: float = 600.0
 
     @classmethod
-    def from_settings(cls, settings: object) -> Policy:
+    def from_settings(cls, settings: ScheduleValues) -> Policy:
         """Build from a :class:`gitnews.config.ScheduleSettings`; raises ValueError
         naming the key when a value is unusable."""
         def dur(key: str) -> float:
@@ -170,13 +190,6 @@ class CheckRecord(Protocol):
     unchanged: int
 
 
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def is_stopped(record: CheckRecord, now: datetime, policy: Policy = DEFAULT_POLICY) -> bool:
     """True when the article is no longer checked because its last change is
     more than ``stop_after`` old.
@@ -185,11 +198,11 @@ def is_stopped(record: CheckRecord, now: datetime, policy: Policy = DEFAULT_POLI
     ``stop_after`` mark; one that was never checked since its last change (an
     import of an old capture) stops as soon as that change is too old.
     """
-    changed = _time(record.last_changed)
+    changed: datetime | None = parse_time(record.last_changed)
     if changed is None or policy.stop_after_s is None:
         return False
     limit = changed + timedelta(seconds=policy.stop_after_s)
-    checked = _time(record.last_checked)
+    checked: datetime | None = parse_time(record.last_checked)
     if checked is not None and checked >= limit:
         return True
     never_rechecked = checked is None or checked <= changed
@@ -206,18 +219,18 @@ def next_check(record: CheckRecord, now: datetime,
     """
     if record.removed:
         return None
-    changed = _time(record.last_changed)
+    changed: datetime | None = parse_time(record.last_changed)
     if changed is None:
         return now
     if is_stopped(record, now, policy):
         return None
-    checked = max(_time(record.last_checked) or changed, changed)
+    checked = max(parse_time(record.last_checked) or changed, changed)
     wait = wait_s(policy, age_s=(checked - changed).total_seconds(),
                   unchanged=(record.unchanged or 0) + (record.failures or 0))
     due = checked + timedelta(seconds=wait)
     if policy.stop_after_s is not None:
         due = min(due, changed + timedelta(seconds=policy.stop_after_s))
-    later = _time(getattr(record, "not_before", None))
+    later: datetime | None = parse_time(getattr(record, "not_before", None))
     return max(due, later) if later else due
 
 
@@ -236,7 +249,7 @@ def describe_next_check(record: CheckRecord, now: datetime,
     """
     if record.removed:
         return "It was removed from its site and is no longer checked."
-    if _time(record.last_changed) is None:
+    if parse_time(record.last_changed) is None:
         return "It has not been fetched yet; it is checked on the next run."
     if is_stopped(record, now, policy):
         assert policy.stop_after_s is not None
@@ -249,7 +262,8 @@ def describe_next_check(record: CheckRecord, now: datetime,
     return f"Next check in about {_about(due - now)}."
 
 
-def stopped_note(policy: Policy = DEFAULT_POLICY):  # noqa: ANN201
+def stopped_note(policy: Policy = DEFAULT_POLICY
+                 ) -> Callable[[CheckRecord, datetime], str | None]:
     """A ``schedule_note(record, now)`` for :func:`gitnews.output.site.build_site`: the
     seed page's sentence for an article no longer checked ("It last changed over
     40 days ago and won't be checked again for changes."), None otherwise.  Only

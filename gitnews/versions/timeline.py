@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import humanize
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import ArticleRecord, State
 from gitnews.archive.history import (
     OutsideEdit,
@@ -33,6 +33,9 @@ from gitnews.format.normalise import parse_text
 from gitnews.models import Version
 from gitnews.versions.diff import DiffResult, DiffStats, count_words, diff_texts
 from gitnews.versions.resolve import pick_version
+
+if TYPE_CHECKING:
+    import git
 
 __all__ = ["Timeline", "VersionInfo", "DiffView", "load_timeline", "gap_words", "article_host"]
 
@@ -249,9 +252,10 @@ def load_timeline(repo: git.Repo, record: ArticleRecord, *, state: State | None 
     edits from the archive's synced cache ``state`` (no ``git log``;
     :meth:`State.versions`, :meth:`State.outside_edits`), or without one (or
     when the cache has none) from one ``git log``."""
-    found = state.versions(record.path) if state is not None else []
-    if found:
-        return Timeline(repo=repo, record=record, versions=found,
-                        outside=state.outside_edits(record.path))
+    if state is not None:
+        found = state.versions(record.path)
+        if found:
+            return Timeline(repo=repo, record=record, versions=found,
+                            outside=state.outside_edits(record.path))
     found, outside = file_history(repo, record.path)
     return Timeline(repo=repo, record=record, versions=found, outside=outside)

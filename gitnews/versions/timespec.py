@@ -75,9 +75,10 @@ def parse_time(text: str, *, now: datetime, end: bool = False) -> datetime:
     if not low:
         raise ValueError(f"an empty time; use {TIME_FORMS}")
     if (m := _PERIOD.fullmatch(low)) is not None:
-        year, month, day = (int(g) if g else None for g in m.groups())
+        year, month, day = m.group(1), m.group(2), m.group(3)
         try:
-            return _period(year, month, day, end=end)  # type: ignore[arg-type]
+            return _period(int(year), int(month) if month else None, int(day) if day else None,
+                           end=end)
         except ValueError:
             raise ValueError(f"{text!r} is not a real date") from None
     if low[:1].isdigit() and len(low) >= 10 and low[4:5] == "-":
