@@ -69,6 +69,7 @@ from gitnews.archive.repo import Archive
 from gitnews.archive.store import Transaction, blob_id
 from gitnews.config import ChangeSettings
 from gitnews.format.messages import change_kind_value, removal_message, version_message, version_trailers
+from gitnews.format.sites import article_url
 from gitnews.format.trailers import (
     CHANGE_KIND,
     FETCHED_URL,
@@ -77,7 +78,6 @@ from gitnews.format.trailers import (
     SUBJECT_RESTORED,
     SUBJECT_REVERTED,
 )
-from gitnews.format.sites import article_url
 from gitnews.models import Article, ItemResult, Outcome, Page
 from gitnews.versions.article import (
     ArticleHistory,
