@@ -10,8 +10,10 @@ to the archive (try again later, or pass ``--wait``), 130 interrupted
 from __future__ import annotations
 
 from . import importing as _importing  # noqa: F401
+from . import listing as _listing  # noqa: F401
 from . import maintenance as _maintenance  # noqa: F401
 from . import publish as _publish  # noqa: F401
+from . import run as _run  # noqa: F401
 from . import site as _site  # noqa: F401
 from . import status as _status  # noqa: F401
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from gitnews.errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
 
+if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from gitnews.archive.repo import Archive
+
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
            "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "EXIT_INTERRUPTED", "command",
            "DEFAULT_ARCHIVE", "WaitOption", "JsonOption", "NoColorOption", "EXIT_STATUSES",
-           "open_for_writing", "wait_seconds"]
+           "open_for_writing", "wait_seconds", "parse_time_option"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: Another gitnews process is writing to the archive: try again later
@@ -149,7 +153,7 @@ def normalise_argv(argv: list[str]) -> list[str]:
 
 
 def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
-                     command: str = "gitnews"):
+                     command: str = "gitnews") -> Archive:
     """Open ``archive`` holding its write lock; print what was repaired on stderr."""
     from gitnews.archive.repo import open_archive
 
@@ -186,6 +190,16 @@ def fail(message: str, *, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``gitnews: <message>`` on stderr and exit with ``code``."""
     typer.echo(f"gitnews: {message}", err=True)
     raise typer.Exit(code)
+
+
+def parse_time_option(value: str, option: str, *, end: bool = False) -> datetime:
+    """A time option's value (gitnews.versions.timespec) -> aware UTC datetime; exit 2 when bad."""
+    from gitnews.versions.timespec import parse_time
+
+    try:
+        return parse_time(value, now=datetime.now(UTC), end=end)
+    except ValueError as exc:
+        fail(f"{option}: {exc}", code=EXIT_USAGE)
 
 
 def exit_code_for(exc: GitnewsError) -> int:
