@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -14,6 +15,8 @@ import typer
 from gitnews.errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from rich.console import Console
+
     from gitnews.archive.repo import Archive
 
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
@@ -78,13 +81,14 @@ def _options(
     """Track how news articles change: every article a text file, every edit a git commit."""
     # A global option given before the command is that command's default (an option
     # after the command wins); click reads these when it parses the command's options.
-    given = {"archive": archive, "no_color": no_color or None, "json_out": json_out or None}
+    given: dict[str, object] = {"archive": archive, "no_color": no_color or None,
+                                "json_out": json_out or None}
     given = {k: v for k, v in given.items() if v is not None}
     global _NO_COLOR
     _NO_COLOR = _NO_COLOR or no_color  # also for what prints through console()
     name = ctx.invoked_subcommand
     sub = getattr(ctx.command, "commands", {}).get(name) if name else None
-    if sub is None or not given:
+    if name is None or sub is None or not given:
         return
     takes = {p.name for p in sub.params}
     if "json_out" in given and "json_out" not in takes:
@@ -172,14 +176,15 @@ def _no_color() -> bool:
     return _NO_COLOR or bool(os.environ.get("NO_COLOR"))
 
 
-def console(*, no_color: bool = False):  # noqa: ANN201 - rich.console.Console
+def console(*, no_color: bool = False) -> Console:
     """A rich console on stdout; colour follows the terminal and NO_COLOR."""
     from rich.console import Console
 
     return Console(no_color=no_color or _no_color(), highlight=False, soft_wrap=True)
 
 
-def err_console(*, no_color: bool = False):  # noqa: ANN201
+def err_console(*, no_color: bool = False) -> Console:
+    """A rich console on stderr; colour follows the terminal and NO_COLOR."""
     from rich.console import Console
 
     return Console(stderr=True, no_color=no_color or _no_color(), highlight=False,
@@ -212,11 +217,12 @@ def exit_code_for(exc: GitnewsError) -> int:
     return EXIT_FAILED
 
 
-def command(*args: object, **kwargs: object):  # noqa: ANN201
+def command(name: str, *, context_settings: dict[str, object] | None = None
+            ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """``@app.command`` that turns a :class:`GitnewsError` into a message and exit status."""
-    def decorate(func):  # noqa: ANN001, ANN202
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(func)
-        def wrapper(*a: object, **kw: object) -> object:
+        def wrapper(*a: object, **kw: object) -> None:
             try:
                 return func(*a, **kw)
             except GitnewsError as exc:
@@ -235,7 +241,7 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 fail(f"the cache (.git/gitnews/state.sqlite) could not be written ({exc}); the "
                      "versions in git are safe; free some disk space, or delete that file (it is "
                      "rebuilt from git), and run again", code=EXIT_FAILED)
-        return app.command(*args, **kwargs)(wrapper)
+        return app.command(name, context_settings=context_settings)(wrapper)
     return decorate
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,14 +31,14 @@ from .app import (
 from .printing import write_json
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
-    from gitnews.ops.importing import ImportResult
+    from gitnews.ops.importing import ImportProgress, ImportResult, ProgressCallback
     from gitnews.output.jsondocs import Json
 
 #: Skipped "not newer" captures listed one by one without --verbose.
 _LISTED = 10
 
 
-def _bound(value: str | None, option: str, *, end: bool):  # noqa: ANN202 - datetime | None
+def _bound(value: str | None, option: str, *, end: bool) -> datetime | None:
     """The command line's one time syntax (gitnews.versions.timespec), and Wayback timestamps."""
     if value is None:
         return None
@@ -70,7 +71,7 @@ def _check_sources(sources: list[str], wayback: bool) -> None:
                 fail(f"no such WARC file: {source}{hint}", code=EXIT_USAGE)
 
 
-def print_import_summary(result, *, verbose: bool = False) -> None:  # noqa: ANN001 - ImportResult
+def print_import_summary(result: ImportResult, *, verbose: bool = False) -> None:
     """Versions added, skipped records (why), failures (stderr), and the counts line."""
     from gitnews.ops.importing import NOT_NEWER
 
@@ -156,7 +157,7 @@ def import_cmd(
     _check_sources(sources, wayback)
     with open_for_writing(archive, wait=wait, command="gitnews import") as arc, \
             stop_on_signal() as (stop, abandon):
-        def do(callback):  # noqa: ANN001, ANN202
+        def do(callback: ProgressCallback | None) -> ImportResult:
             run = import_wayback if wayback else import_warcs
             try:
                 return run(arc, sources, since=start, until=end, progress=callback, stop=stop,
@@ -174,7 +175,7 @@ def import_cmd(
                 labels = {"reading": "reading WARC files", "listing": "listing captures",
                           "importing": "importing captures"}
 
-                def on_progress(p) -> None:  # noqa: ANN001 - ImportProgress
+                def on_progress(p: ImportProgress) -> None:
                     detail = p.note or (f"{p.done:,}/{p.total:,}" if p.total else f"{p.done:,}")
                     bar.update(task, completed=p.done, total=p.total,
                                description=labels.get(p.stage, p.stage), detail=detail)

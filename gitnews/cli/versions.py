@@ -22,8 +22,9 @@ from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColor
 from .printing import cut, print_renderable, use_color, write, write_json
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from gitnews.archive.history import OutsideEdit
     from gitnews.archive.repo import Archive
-    from gitnews.versions.timeline import Timeline
+    from gitnews.versions.timeline import Timeline, VersionInfo
 
 ArticleArg = Annotated[str, typer.Argument(
     metavar="ARTICLE",
@@ -107,8 +108,8 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
                    f"{plural(alternation['returns'], 'more return')} counted but not committed "
                    f"(last {alternation.get('last_seen') or 'unknown'})\n")
     out.append("\n")
-    rows = []
-    outside: dict[int, list] = {}
+    rows: list[tuple[str, str, str, str, str, VersionInfo | None]] = []
+    outside: dict[int, list[OutsideEdit]] = {}
     for edit in tl.outside:
         outside.setdefault(edit.after, []).append(edit)
     for info in infos:
@@ -117,6 +118,7 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             gap = "first version"
             size = f"{plural(info.paragraphs, 'paragraph')}, {plural(info.words, 'word')}"
         else:
+            assert info.stats is not None  # a version after the first has its change's stats
             gap = gap_words(info.gap)
             size = stats_words(info.stats)
         if v.removed:
@@ -138,20 +140,20 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             rows.append(("-", format_time(edit.at), "outside edit",
                          f"{what} outside gitnews: {cut(edit.subject, 50)}", edit.commit[:12],
                          None))
-    widths = [max(len(r[k]) for r in rows) for k in range(5)]
+    widths = [max(len(str(r[k])) for r in rows) for k in range(5)]
     headers = ("VERSION", "TIME", "GAP", "CHANGE", "COMMIT")
     widths = [max(w, len(h)) for w, h in zip(widths, headers, strict=True)]
     out.append(f"{'VERSION':>{widths[0]}}  {'TIME':{widths[1]}}  {'GAP':{widths[2]}}  "
                f"{'CHANGE':{widths[3]}}  COMMIT\n", "dim" if color else "")
-    for number, time, gap, size, commit, info in rows:
+    for number, time, gap, size, commit, shown in rows:
         out.append(f"{number:>{widths[0]}}  {time:{widths[1]}}  {gap:{widths[2]}}  "
                    f"{size:{widths[3]}}  ")
         out.append(commit + "\n", "yellow" if color else "")
-        if info is not None and info.headline_changed:
+        if shown is not None and shown.headline_changed:
             out.append(f"{'':>{widths[0]}}  headline changed: ")
-            out.append(info.previous_headline or "", "red" if color else "")
+            out.append(shown.previous_headline or "", "red" if color else "")
             out.append(" -> ")
-            out.append((info.headline or "") + "\n", "green" if color else "")
+            out.append((shown.headline or "") + "\n", "green" if color else "")
     print_renderable(out, color=color)
 
 
@@ -183,7 +185,7 @@ def show_cmd(
         v = tl.pick(v.number, allow_removed=False)
         data = tl.data(v)
         info = tl.info(v) if json_out else None
-    if json_out:
+    if info is not None:  # --json
         from gitnews.output.jsondocs import show_json
 
         write_json(show_json(tl, info, data.decode("utf-8", "replace")))
@@ -247,10 +249,11 @@ def diff_cmd(
     from gitnews.output.render import html_page, side_by_side, unified, word_text
 
     _no_unknown_option(ctx, article, a, b)
-    if json_out and fmt.value != "json" and ctx.get_parameter_source("fmt").name != "DEFAULT":
+    source = ctx.get_parameter_source("fmt")
+    if json_out and fmt.value != "json" and source is not None and source.name != "DEFAULT":
         ctx.fail(f"--json and --format {fmt.value} conflict: --json is --format json; give "
                  "one of them")
-    fmt = "json" if json_out else fmt.value
+    form = "json" if json_out else fmt.value
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         if a is None and len(tl.versions) < 2:
@@ -266,13 +269,13 @@ def diff_cmd(
             if changed:
                 va = tl.versions[changed[-1] - 1]
         view = tl.diff(va, vb)
-    if fmt == "json":
+    if form == "json":
         write_json(diff_json(view))
-    elif fmt == "unified":
+    elif form == "unified":
         write(unified(view, context_lines=3 if context is None else context))
-    elif fmt == "html":
+    elif form == "html":
         write(html_page(view, context=context))
-    elif fmt == "side-by-side":
+    elif form == "side-by-side":
         color = use_color(no_color)
         print_renderable(side_by_side(view, color=color, context=context), color=color, width=width)
     else:
