@@ -107,12 +107,12 @@ def status_cmd(
 
 
 def status_json(status: ArchiveStatus) -> Json:
-    """``gitnews status --json`` (schema ``gitnews.ops.status/1``)."""
+    """``gitnews status --json`` (schema ``gitnews.status/1``)."""
     from gitnews.output.jsondocs import json_time
 
     run = status.last_run
     return {
-        "schema": "gitnews.ops.status/1", "archive": str(status.path), "now": format_time(status.now),
+        "schema": "gitnews.status/1", "archive": str(status.path), "now": format_time(status.now),
         "last_run": None if run is None else {
             "started_at": json_time(run.started_at), "finished_at": format_time(run.finished_at),
             "ended": run.ended, "counts": dict(run.counts), "failed": run.failed},

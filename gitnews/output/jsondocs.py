@@ -79,8 +79,8 @@ def diff_result_json(result: DiffResult) -> Json:
 
 
 def diff_json(view: DiffView) -> Json:
-    """``gitnews diff --format json`` (schema ``gitnews.versions.diff/1``)."""
-    return {"schema": "gitnews.versions.diff/1", "article": article_json(view.record),
+    """``gitnews diff --format json`` (schema ``gitnews.diff/1``)."""
+    return {"schema": "gitnews.diff/1", "article": article_json(view.record),
             "a": version_json(view.a), "b": version_json(view.b),
             "gap_seconds": int(view.gap.total_seconds()), "gap": view.gap_words,
             **diff_result_json(view.diff)}
@@ -118,9 +118,9 @@ def json_time(dt: datetime | None) -> str | None:
 
 
 def feeds_json(feeds: Sequence[tuple[str, Mapping[str, object]]], articles: Sequence[str]) -> Json:
-    """``gitnews feeds --json`` (schema ``gitnews.sources.feeds/1``): ``feeds`` pairs each
+    """``gitnews feeds --json`` (schema ``gitnews.feeds/1``): ``feeds`` pairs each
     feed URL with what the cache knows of it (:meth:`gitnews.archive.cache.State.get_feed`)."""
-    return {"schema": "gitnews.sources.feeds/1",
+    return {"schema": "gitnews.feeds/1",
             "feeds": [{"url": url, "last_read": data.get("read_at"),
                        "error": data.get("error"), "failing_since": data.get("failing_since")}
                       for url, data in feeds],
