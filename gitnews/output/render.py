@@ -31,14 +31,15 @@ if TYPE_CHECKING:  # rich and jinja2 are imported by the functions that use them
 
 __all__ = [
     "FORMATS", "fold_rows", "word_text", "side_by_side", "unified", "html_table", "html_page",
-    "stats_words", "human_time", "plural", "template_env", "safe_href",
+    "stats_words", "human_time", "plural", "template_env", "safe_href", "MONTHS",
 ]
 
 #: ``gitnews diff --format`` values.
 FORMATS = DIFF_FORMATS
 
 _DEL_STYLE, _INS_STYLE, _FOLD_STYLE = "red strike", "green underline", "dim"
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+#: English month names (dates read the same whatever the locale).
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
 
@@ -50,7 +51,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def human_time(dt: datetime) -> str:
     """``"29 September 2016, 10:02 UTC"`` (English month names, whatever the locale)."""
     dt = dt.astimezone(UTC)
-    return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
+    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
 
 
 def stats_words(stats: DiffStats) -> str:

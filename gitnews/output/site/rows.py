@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from gitnews.format.trailers import format_time
-from gitnews.output.render import human_time, plural
+from gitnews.output.render import MONTHS, human_time, plural
 from gitnews.output.site.articles import SiteArticle
 from gitnews.output.site.views import Change, SiteViews
 from gitnews.output.sitelayout import article_page, diff_page, host_page, href
@@ -19,14 +19,10 @@ __all__ = ["Row", "change_rows", "article_rows", "version_rows", "on_date"]
 #: One row of a table, as a template reads it.
 Row = dict[str, object]
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-
-
 def on_date(dt: datetime) -> str:
     """``"29 September 2016 at 10:02 UTC"``."""
     dt = dt.astimezone(UTC)
-    return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year} at {dt:%H:%M} UTC"
+    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year} at {dt:%H:%M} UTC"
 
 
 def change_rows(views: SiteViews, page: str, changes: list[Change], limit: int) -> list[Row]:
