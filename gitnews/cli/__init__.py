@@ -21,17 +21,16 @@ gitnews.  The core is imported inside each command (start-up time: ``gitnews
 
 from __future__ import annotations
 
-from . import importing as _importing  # noqa: F401
-from . import listing as _listing  # noqa: F401
-from . import maintenance as _maintenance  # noqa: F401
-from . import publish as _publish  # noqa: F401
-from . import run as _run  # noqa: F401
-from . import site as _site  # noqa: F401
-from . import status as _status  # noqa: F401
+import importlib
 
-# Commands register themselves on ``app`` when their module is imported.
-from . import tracking as _tracking  # noqa: F401
-from . import versions as _versions  # noqa: F401
 from .app import app, main
+
+#: The modules whose commands register themselves on ``app`` when imported, in the
+#: order ``gitnews --help`` lists the commands (imported by name so that sorting the
+#: imports cannot change that order).
+COMMAND_MODULES = ("tracking", "run", "listing", "versions", "publish", "importing", "site",
+                   "maintenance", "status")
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"{__name__}.{_module}")
 
 __all__ = ["app", "main"]
