@@ -38,7 +38,7 @@ __all__ = ["CHANGE_GREP", "latest_changes", "make_view", "host_folders", "host_k
 #: ``git log -E --grep`` that selects version commits after the first
 #: (git matches each line of the message; the trailer block is one ``Key:
 #: value`` line per trailer, see :mod:`gitnews.format.trailers`).
-CHANGE_GREP = r"^Version: ([2-9]|[1-9][0-9]+)$"
+CHANGE_GREP = rf"^{VERSION}: ([2-9]|[1-9][0-9]+)$"
 
 
 def host_key(host: str) -> str:
