@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive
 
 from gitnews.cli import app
-from gitnews.output.changefeed import change_summary, latest_changes, render_feed, site_feed_spec
+from gitnews.output.changefeed import change_summary, render_feed, site_feed_spec
+from gitnews.output.changes import latest_changes
 from gitnews.versions.diff import DiffStats
 
 SEED_PATH = ("theguardian.com/society/2016/sep/29/"

@@ -217,7 +217,7 @@ def test_run_feeds_and_status_print_documented_json_and_status_tells_the_state(r
     assert len(version_commits(archive)) == 1
 
     feeds = json.loads(run_gitnews("--json", "feeds", *a, env=env, check=True).stdout)
-    validate(feeds, "gitnews.sources.feeds/1", schema)
+    validate(feeds, "gitnews.feeds/1", schema)
     for feed in feeds["feeds"]:
         validate(feed, "feed", schema)
     by_url = {f["url"]: f for f in feeds["feeds"]}
@@ -242,7 +242,7 @@ def test_run_feeds_and_status_print_documented_json_and_status_tells_the_state(r
     git(archive, "remote", "add", "origin", str(remote))
     unpushed = json.loads(run_gitnews("status", *a, "--json", "--failing-for", "0s", env=env,
                                       check=True).stdout)
-    validate(unpushed, "gitnews.ops.status/1", schema)
+    validate(unpushed, "gitnews.status/1", schema)
     for key in ("remote", "cache", "last_run"):
         validate(unpushed[key], key, schema)
     for item in unpushed["failing"]:
@@ -262,7 +262,7 @@ def test_run_feeds_and_status_print_documented_json_and_status_tells_the_state(r
     assert run_gitnews("run", *a, "--all", env=env).returncode == 1
     doc = json.loads(run_gitnews("status", *a, "--json", "--failing-for", "0s", env=env,
                                  check=True).stdout)
-    validate(doc, "gitnews.ops.status/1", schema)
+    validate(doc, "gitnews.status/1", schema)
     article = [f for f in doc["failing"] if f["kind"] == "article"]
     assert len(article) == 1 and article[0]["path"] == SEED_PATH
     assert article[0]["url"] == SEED_URL and article[0]["failures"] == 1

@@ -103,7 +103,7 @@ def validate(doc, section: str, schema: dict, where: str = "$") -> None:
 
 def test_docs_describe_every_document():
     schema = documented_schema()
-    for name in ("gitnews.list/1", "gitnews.log/1", "gitnews.show/1", "gitnews.versions.diff/1",
+    for name in ("gitnews.list/1", "gitnews.log/1", "gitnews.show/1", "gitnews.diff/1",
                  "article", "version", "stats", "row", "op"):
         assert schema.get(name), name
 
@@ -346,7 +346,7 @@ def test_diff_json(seed):
     result = run(seed, "diff", SEED_URL, "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    validate(doc, "gitnews.versions.diff/1", documented_schema())
+    validate(doc, "gitnews.diff/1", documented_schema())
     ops = [(row["kind"], row["old_index"], op["op"], op["old"], op["new"])
            for row in [doc["headline"], *doc["paragraphs"]] for op in row["ops"]
            if op["op"] != "equal"]
@@ -399,3 +399,10 @@ def test_list(tmp_path):
     assert doc["articles"][1]["host"] == "theguardian.com"
     bad = run(root, "list", "--since", "yesterday-ish")
     assert bad.exit_code == 2 and "RFC 3339" in bad.stderr and "--since" in bad.stderr
+
+
+def test_diff_format_choices_are_the_models_formats():
+    from gitnews.cli.versions import DiffFormat
+    from gitnews.models import DIFF_FORMATS
+
+    assert [f.value for f in DiffFormat] == list(DIFF_FORMATS)

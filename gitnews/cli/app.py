@@ -5,17 +5,24 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from gitnews.errors import ArchiveError, ArchiveLockedError, ConfigError, GitnewsError, NotFoundError
 
+if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from rich.console import Console
+
+    from gitnews.archive.repo import Archive
+
 __all__ = ["app", "main", "ArchiveOption", "fail", "console", "err_console", "EXIT_OK",
            "EXIT_FAILED", "EXIT_USAGE", "EXIT_TEMPFAIL", "EXIT_INTERRUPTED", "command",
            "DEFAULT_ARCHIVE", "WaitOption", "JsonOption", "NoColorOption", "EXIT_STATUSES",
-           "open_for_writing", "wait_seconds"]
+           "open_for_writing", "wait_seconds", "parse_time_option"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: Another gitnews process is writing to the archive: try again later
@@ -74,13 +81,14 @@ def _options(
     """Track how news articles change: every article a text file, every edit a git commit."""
     # A global option given before the command is that command's default (an option
     # after the command wins); click reads these when it parses the command's options.
-    given = {"archive": archive, "no_color": no_color or None, "json_out": json_out or None}
+    given: dict[str, object] = {"archive": archive, "no_color": no_color or None,
+                                "json_out": json_out or None}
     given = {k: v for k, v in given.items() if v is not None}
     global _NO_COLOR
     _NO_COLOR = _NO_COLOR or no_color  # also for what prints through console()
     name = ctx.invoked_subcommand
     sub = getattr(ctx.command, "commands", {}).get(name) if name else None
-    if sub is None or not given:
+    if name is None or sub is None or not given:
         return
     takes = {p.name for p in sub.params}
     if "json_out" in given and "json_out" not in takes:
@@ -149,7 +157,7 @@ def normalise_argv(argv: list[str]) -> list[str]:
 
 
 def open_for_writing(archive: Path, *, wait: str | None, create: bool = False,
-                     command: str = "gitnews"):
+                     command: str = "gitnews") -> Archive:
     """Open ``archive`` holding its write lock; print what was repaired on stderr."""
     from gitnews.archive.repo import open_archive
 
@@ -168,14 +176,15 @@ def _no_color() -> bool:
     return _NO_COLOR or bool(os.environ.get("NO_COLOR"))
 
 
-def console(*, no_color: bool = False):  # noqa: ANN201 - rich.console.Console
+def console(*, no_color: bool = False) -> Console:
     """A rich console on stdout; colour follows the terminal and NO_COLOR."""
     from rich.console import Console
 
     return Console(no_color=no_color or _no_color(), highlight=False, soft_wrap=True)
 
 
-def err_console(*, no_color: bool = False):  # noqa: ANN201
+def err_console(*, no_color: bool = False) -> Console:
+    """A rich console on stderr; colour follows the terminal and NO_COLOR."""
     from rich.console import Console
 
     return Console(stderr=True, no_color=no_color or _no_color(), highlight=False,
@@ -188,6 +197,16 @@ def fail(message: str, *, code: int = EXIT_FAILED) -> NoReturn:
     raise typer.Exit(code)
 
 
+def parse_time_option(value: str, option: str, *, end: bool = False) -> datetime:
+    """A time option's value (gitnews.versions.timespec) -> aware UTC datetime; exit 2 when bad."""
+    from gitnews.versions.timespec import parse_time
+
+    try:
+        return parse_time(value, now=datetime.now(UTC), end=end)
+    except ValueError as exc:
+        fail(f"{option}: {exc}", code=EXIT_USAGE)
+
+
 def exit_code_for(exc: GitnewsError) -> int:
     if isinstance(exc, ArchiveLockedError):
         return EXIT_TEMPFAIL
@@ -198,11 +217,12 @@ def exit_code_for(exc: GitnewsError) -> int:
     return EXIT_FAILED
 
 
-def command(*args: object, **kwargs: object):  # noqa: ANN201
+def command(name: str, *, context_settings: dict[str, object] | None = None
+            ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """``@app.command`` that turns a :class:`GitnewsError` into a message and exit status."""
-    def decorate(func):  # noqa: ANN001, ANN202
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(func)
-        def wrapper(*a: object, **kw: object) -> object:
+        def wrapper(*a: object, **kw: object) -> None:
             try:
                 return func(*a, **kw)
             except GitnewsError as exc:
@@ -221,7 +241,7 @@ def command(*args: object, **kwargs: object):  # noqa: ANN201
                 fail(f"the cache (.git/gitnews/state.sqlite) could not be written ({exc}); the "
                      "versions in git are safe; free some disk space, or delete that file (it is "
                      "rebuilt from git), and run again", code=EXIT_FAILED)
-        return app.command(*args, **kwargs)(wrapper)
+        return app.command(name, context_settings=context_settings)(wrapper)
     return decorate
 
 

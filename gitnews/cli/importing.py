@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,13 +26,19 @@ from .app import (
     err_console,
     fail,
     open_for_writing,
+    parse_time_option,
 )
+from .printing import write_json
+
+if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from gitnews.ops.importing import ImportProgress, ImportResult, ProgressCallback
+    from gitnews.output.jsondocs import Json
 
 #: Skipped "not newer" captures listed one by one without --verbose.
 _LISTED = 10
 
 
-def _bound(value: str | None, option: str, *, end: bool):  # noqa: ANN202 - datetime | None
+def _bound(value: str | None, option: str, *, end: bool) -> datetime | None:
     """The command line's one time syntax (gitnews.versions.timespec), and Wayback timestamps."""
     if value is None:
         return None
@@ -42,8 +49,6 @@ def _bound(value: str | None, option: str, *, end: bool):  # noqa: ANN202 - date
             return parse_time_bound(value, end=end)
         except ValueError as exc:
             fail(f"{option}: {exc}", code=EXIT_USAGE)
-    from .versions import parse_time_option
-
     return parse_time_option(value, option, end=end)
 
 
@@ -66,7 +71,7 @@ def _check_sources(sources: list[str], wayback: bool) -> None:
                 fail(f"no such WARC file: {source}{hint}", code=EXIT_USAGE)
 
 
-def print_import_summary(result, *, verbose: bool = False) -> None:  # noqa: ANN001 - ImportResult
+def print_import_summary(result: ImportResult, *, verbose: bool = False) -> None:
     """Versions added, skipped records (why), failures (stderr), and the counts line."""
     from gitnews.ops.importing import NOT_NEWER
 
@@ -125,8 +130,8 @@ def import_cmd(
         show_default=False)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="List every skipped record.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress",
-                                           help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
+    progress: Annotated[bool, typer.Option(
+        "--progress/--no-progress", help="Progress bar (default: on a terminal).")] = sys.stderr.isatty(),
     wait: WaitOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -144,15 +149,15 @@ def import_cmd(
     from gitnews.ops.importing import import_warcs, import_wayback
     from gitnews.ops.run import Abandoned
 
-    from .tracking import _stop_on_signal
+    from .run import stop_on_signal
 
     start, end = _bound(since, "--from", end=False), _bound(until, "--to", end=True)
     if start and end and start > end:
         fail(f"--from {since} is after --to {until}", code=EXIT_USAGE)
     _check_sources(sources, wayback)
     with open_for_writing(archive, wait=wait, command="gitnews import") as arc, \
-            _stop_on_signal() as (stop, abandon):
-        def do(callback):  # noqa: ANN001, ANN202
+            stop_on_signal() as (stop, abandon):
+        def do(callback: ProgressCallback | None) -> ImportResult:
             run = import_wayback if wayback else import_warcs
             try:
                 return run(arc, sources, since=start, until=end, progress=callback, stop=stop,
@@ -170,7 +175,7 @@ def import_cmd(
                 labels = {"reading": "reading WARC files", "listing": "listing captures",
                           "importing": "importing captures"}
 
-                def on_progress(p) -> None:  # noqa: ANN001 - ImportProgress
+                def on_progress(p: ImportProgress) -> None:
                     detail = p.note or (f"{p.done:,}/{p.total:,}" if p.total else f"{p.done:,}")
                     bar.update(task, completed=p.done, total=p.total,
                                description=labels.get(p.stage, p.stage), detail=detail)
@@ -178,11 +183,7 @@ def import_cmd(
         else:
             result = do(None)
     if json_out:
-        from gitnews.output.render import import_json
-
-        from .versions import _write_json
-
-        _write_json(import_json(result))
+        write_json(import_json(result))
     else:
         print_import_summary(result, verbose=verbose)
     if result.interrupted:  # the rule of every long command: work left undone -> 130
@@ -193,3 +194,18 @@ def import_cmd(
                      "archive is skipped)", err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_FAILED if result.failures else EXIT_OK)
+
+
+def import_json(result: ImportResult) -> Json:
+    """``gitnews import --json`` (schema ``gitnews.import/1``)."""
+    from gitnews.output.jsondocs import json_time
+
+    return {"schema": "gitnews.import/1", "records_read": result.records_read,
+            "articles": result.articles, "versions": result.versions_added,
+            "counts": {o.value.lower(): result.count(o) for o in
+                       (Outcome.NEW, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED)},
+            "skipped": dict(result.skipped),
+            "items": [{"outcome": i.outcome.value, "source": i.source, "where": i.where,
+                       "url": i.url, "captured_at": json_time(i.captured_at), "reason": i.reason,
+                       "message": i.message, "path": i.path, "version": i.version,
+                       "headline": i.headline} for i in result.items]}

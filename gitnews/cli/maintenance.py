@@ -9,7 +9,7 @@ import typer
 from .app import DEFAULT_ARCHIVE, ArchiveOption, WaitOption, command, open_for_writing
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gitnews.errors import SiteError
-from gitnews.format.trailers import format_time
+from gitnews.format.trailers import format_time, parse_time
 from gitnews.models import FEED_LIMIT
 
 from .app import (
@@ -26,6 +26,7 @@ from .app import (
     err_console,
     fail,
 )
+from .printing import write
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from gitnews.archive.repo import Archive
@@ -47,29 +48,9 @@ def _site_url(arc: Archive, given: str | None) -> str | None:
     return url.rstrip("/")
 
 
-def _host_key(host: str) -> str:
-    """``--host`` as host folders are named: lower case, no ``www.``, IDNA."""
-    key = host.strip().lower().rstrip(".")
-    key = key[4:] if key.startswith("www.") else key
-    try:
-        key = key.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
-    return key
-
-
-def _head_time(arc: Archive) -> datetime:
-    try:
-        return arc.repo.head.commit.authored_datetime.astimezone(UTC)
-    except ValueError:
-        return datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def _write_bytes(data: bytes, output: Path | None) -> None:
     if output is None:
-        from .versions import _write
-
-        _write(data)  # stdout as bytes; a closed pipe ends quietly
+        write(data)  # stdout as bytes; a closed pipe ends quietly
         return
     tmp = output.with_name(output.name + ".gitnews-tmp")
     if not output.parent.is_dir():  # refuse, as the shell's `>` would: no folders are made
@@ -105,15 +86,13 @@ def feed_cmd(
     """A feed (Atom, or RSS 2.0) of the latest changes, with the changed words marked."""
     from gitnews.archive.repo import open_archive
     from gitnews.output.changefeed import (
-        archive_id,
         article_feed_spec,
         host_feed_spec,
-        host_folders,
-        latest_changes,
         render_feed,
         site_diff_url,
         site_feed_spec,
     )
+    from gitnews.output.changes import archive_id, head_time, host_folders, host_key, latest_changes
     from gitnews.versions.resolve import resolve_article
 
     if host and article:
@@ -123,15 +102,15 @@ def feed_cmd(
     with open_archive(archive) as arc:
         base = _site_url(arc, site_url)
         name, author = archive_id(arc.repo), arc.config.archive.author_name or "gitnews"
-        updated = _head_time(arc)
+        updated = head_time(arc.repo)
         if article:
             record = resolve_article(arc.state, article, archive_dir=arc.path)
             views = latest_changes(arc.repo, limit=limit, paths=[record.path])
             spec = article_feed_spec(name, record, site_url=base, author=author)
             if record.last_changed:
-                updated = datetime.fromisoformat(record.last_changed.replace("Z", "+00:00"))
+                updated = parse_time(record.last_changed) or updated
         elif host:
-            key = _host_key(host)
+            key = host_key(host)
             folders = host_folders(arc.repo, key)
             if not folders:
                 fail(f"the archive has no articles from {host}; `gitnews list` shows the hosts "
@@ -154,12 +133,12 @@ def _build(arc: Archive, outdir: Path, base: str | None) -> None:
     from gitnews.output.site import build_site
     from gitnews.versions.schedule import Policy, stopped_note
 
-    from .tracking import _stop_on_signal
+    from .run import stop_on_signal
 
     note = stopped_note(Policy.from_settings(arc.config.schedule))
     console = err_console()
     try:
-        with _stop_on_signal() as (stop, _abandon):  # a second signal: see below
+        with stop_on_signal() as (stop, _abandon):  # a second signal: see below
             if console.is_terminal:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 

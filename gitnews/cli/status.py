@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,11 @@ from gitnews.format.trailers import format_time
 
 from .app import DEFAULT_ARCHIVE, ArchiveOption, JsonOption, command
 from .maintenance import _size
+from .printing import write_json
+
+if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from gitnews.ops.status import ArchiveStatus
+    from gitnews.output.jsondocs import Json
 
 
 def _ago(now: datetime, then: datetime) -> str:
@@ -56,11 +61,7 @@ def status_cmd(
     with open_archive(archive) as arc:
         st = archive_status(arc, failing_for=window)
     if json_out:
-        from gitnews.output.render import status_json
-
-        from .versions import _write_json
-
-        _write_json(status_json(st))
+        write_json(status_json(st))
         return
     now, lines = st.now, [f"Archive {st.path}"]
     run = st.last_run
@@ -103,3 +104,26 @@ def status_cmd(
                  f"{c.backlog} article(s) waiting to be fetched, {c.held} text(s) held for "
                  "confirmation")
     typer.echo("\n".join(lines))
+
+
+def status_json(status: ArchiveStatus) -> Json:
+    """``gitnews status --json`` (schema ``gitnews.status/1``)."""
+    from gitnews.output.jsondocs import json_time
+
+    run = status.last_run
+    return {
+        "schema": "gitnews.status/1", "archive": str(status.path), "now": format_time(status.now),
+        "last_run": None if run is None else {
+            "started_at": json_time(run.started_at), "finished_at": format_time(run.finished_at),
+            "ended": run.ended, "counts": dict(run.counts), "failed": run.failed},
+        "failing": [{"kind": f.kind, "url": f.url, "path": f.path, "since": json_time(f.since),
+                     "failures": f.failures, "last_error": f.last_error}
+                    for f in status.failing],
+        "next_due": json_time(status.next_due), "feeds": status.feeds, "articles": status.articles,
+        "commits": status.commits, "git_bytes": status.git_bytes,
+        "remote": {"name": status.remote.name, "branch": status.remote.branch,
+                   "exists": status.remote.exists, "url": status.remote.url,
+                   "pushed": status.remote.pushed},
+        "cache": {"path": str(status.cache.path), "size_bytes": status.cache.size_bytes,
+                  "backlog": status.cache.backlog, "held": status.cache.held},
+    }

@@ -1,25 +1,30 @@
-"""``gitnews list | log | show | diff``: read the archive's history as article versions."""
+"""``gitnews log | show | diff``: one article's versions, one version's text, the
+difference between two versions."""
 
 from __future__ import annotations
 
 import enum
-import io
-import json
-import os
-import sys
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitnews.format.trailers import format_time
-from gitnews.models import DIFF_FORMATS as FORMATS
+from gitnews.format.trailers import (
+    CHANGE_KIND,
+    KIND_EXTRACTION,
+    KIND_OUTSIDE_EDIT,
+    KIND_RESTORED,
+    REVERTS_TO,
+    format_time,
+)
 
-from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColorOption, command, console, fail
+from .app import DEFAULT_ARCHIVE, EXIT_USAGE, ArchiveOption, JsonOption, NoColorOption, command, fail
+from .printing import cut, print_renderable, use_color, write, write_json
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
+    from gitnews.archive.history import OutsideEdit
     from gitnews.archive.repo import Archive
-    from gitnews.versions.timeline import Timeline
+    from gitnews.versions.timeline import Timeline, VersionInfo
 
 ArticleArg = Annotated[str, typer.Argument(
     metavar="ARTICLE",
@@ -27,71 +32,14 @@ ArticleArg = Annotated[str, typer.Argument(
          "www.) or its file's path in the archive.")]
 
 
-class SortKey(str, enum.Enum):
-    """``gitnews list --sort`` values."""
+class DiffFormat(str, enum.Enum):
+    """``gitnews diff --format`` values (:data:`gitnews.models.DIFF_FORMATS`, in order)."""
 
-    changed = "changed"
-    versions = "versions"
-    headline = "headline"
-
-
-DiffFormat = enum.Enum("DiffFormat", {f.replace("-", "_"): f for f in FORMATS}, type=str)
-
-
-# -- output helpers -----------------------------------------------------------------------
-
-def _write(text: str | bytes) -> None:
-    """Write to stdout as UTF-8 bytes, whatever the locale."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        # The reader went away (`gitnews log ... | head`): stop quietly, as git does.
-        # Point stdout at devnull so that Python's final flush cannot fail again
-        # (Python docs, "Note on SIGPIPE").
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
-
-
-def _write_json(doc: dict) -> None:
-    _write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-
-
-def _use_color(no_color: bool) -> bool:
-    """Colour when stdout is a terminal (or FORCE_COLOR), unless NO_COLOR or --no-color."""
-    if no_color or os.environ.get("NO_COLOR"):
-        return False
-    return console().is_terminal
-
-
-def _print(renderable, *, color: bool, width: int | None = None) -> None:  # noqa: ANN001
-    """Print a rich renderable: styled on a terminal, else as plain text."""
-    from rich.console import Console
-
-    if color:
-        out = Console(highlight=False, soft_wrap=width is None and _is_text(renderable),
-                      width=width)
-        out.print(renderable)
-        return
-    buf = io.StringIO()
-    Console(file=buf, color_system=None, highlight=False, width=width or _plain_width(),
-            soft_wrap=_is_text(renderable), legacy_windows=False).print(renderable)
-    _write("".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines()))
-
-
-def _is_text(renderable) -> bool:  # noqa: ANN001
-    from rich.text import Text
-
-    return isinstance(renderable, Text)
-
-
-def _plain_width() -> int:
-    try:
-        return max(40, int(os.environ.get("COLUMNS", "")))
-    except ValueError:
-        return 100
+    word = "word"
+    side_by_side = "side-by-side"
+    unified = "unified"
+    html = "html"
+    json = "json"
 
 
 def _timeline(arc: Archive, article: str) -> Timeline:
@@ -102,138 +50,6 @@ def _timeline(arc: Archive, article: str) -> Timeline:
     return load_timeline(arc.repo, record, state=arc.state)
 
 
-# -- list -----------------------------------------------------------------------------------
-
-def parse_time_option(value: str, option: str, *, end: bool = False) -> datetime:
-    """A time option's value (gitnews.versions.timespec) -> aware UTC datetime; exit 2 when bad."""
-    from gitnews.versions.timespec import parse_time
-
-    try:
-        return parse_time(value, now=datetime.now(UTC), end=end)
-    except ValueError as exc:
-        fail(f"{option}: {exc}", code=EXIT_USAGE)
-
-
-def _list_width() -> int | None:
-    """The width ``list`` fits: COLUMNS, else the terminal's; None (no limit) in a pipe."""
-    try:
-        return max(40, int(os.environ.get("COLUMNS", "")))
-    except ValueError:
-        pass
-    if sys.stdout.isatty():
-        import shutil
-
-        return max(40, shutil.get_terminal_size().columns)
-    return None
-
-
-def list_lines(records, *, width: int | None) -> list[str]:  # noqa: ANN001
-    """``gitnews list``'s table, fitted to ``width`` characters (None: no limit).
-
-    Columns that do not fit are left out, PATH first, then FIRST SEEN (``--json``
-    has them all); then the headline and the host are cut (``…``), the
-    headline to no less than 20 characters. A headline takes whatever room is left;
-    with ``width`` None nothing is cut.
-    """
-    from gitnews.versions.timeline import article_host
-
-    hosts = [article_host(r.url) for r in records]
-    heads = [(r.headline or "") + (" (removed)" if r.removed else "") for r in records]
-    host_full = max(4, *(len(h) for h in hosts))
-    head_full = max(8, *(len(h) for h in heads))
-    # Without a width (a pipe) every column is whole; with one, the host and headline
-    # start at 24 and 50 characters (to decide which columns fit) and the headline then
-    # takes the room left over.
-    host_w = host_full if width is None else min(24, host_full)
-    head_w = head_full if width is None else min(50, head_full)
-    path_w = max(4, *(len(r.path) for r in records))
-    show_first, show_path = True, True
-
-    def total() -> int:
-        return (8 + 2 + (22 if show_first else 0) + 20 + 2 + host_w + 2 + head_w
-                + (2 + path_w if show_path else 0))
-
-    if width is not None:
-        if total() > width:
-            show_path = False
-        if total() > width:
-            show_first = False
-        if total() > width:
-            head_w = max(20, head_w - (total() - width))
-        if total() > width:
-            host_w = max(4, host_w - (total() - width))
-        if total() < width:
-            head_w = min(head_full, head_w + (width - total()))
-    cols = [f"{'VERSIONS':>8}"] + ([f"{'FIRST SEEN':20}"] if show_first else []) + [
-        f"{'LAST CHANGED':20}", f"{'HOST':{host_w}}", f"{'HEADLINE':{head_w}}"] + (
-        ["PATH"] if show_path else [])
-    lines = ["  ".join(cols).rstrip()]
-    for r, host, headline in zip(records, hosts, heads):
-        cols = [f"{r.changes + 1:>8}"] + ([f"{r.first_seen or '':20}"] if show_first else []) + [
-            f"{r.last_edited or '':20}", f"{_cut(host, host_w):{host_w}}",
-            f"{_cut(headline, head_w):{head_w}}"] + ([r.path] if show_path else [])
-        lines.append("  ".join(cols).rstrip())
-    return [line[:width] if width else line for line in lines]
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-@command("list")
-def list_cmd(
-    archive: ArchiveOption = DEFAULT_ARCHIVE,
-    host: Annotated[str | None, typer.Option(
-        "--host", help="Only articles of this host (and its subdomains), e.g. theguardian.com.")] = None,
-    changed: Annotated[bool, typer.Option(
-        "--changed", help="Only articles that changed (2 or more versions).")] = False,
-    since: Annotated[str | None, typer.Option(
-        "--since", metavar="TIME",
-        help="Only articles whose last version is at or after TIME (2016-09-29, 2016-09, "
-             "RFC 3339, today, yesterday, 2h, 3d; UTC).")] = None,
-    until: Annotated[str | None, typer.Option(
-        "--until", metavar="TIME",
-        help="Only articles whose last version is at or before TIME (a date includes its "
-             "whole day).")] = None,
-    sort: Annotated[SortKey, typer.Option(
-        "--sort",
-        help="changed: latest change first; versions: most versions first; headline: A to Z.")] = SortKey.changed,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=0, metavar="N",
-                                                       help="At most N articles.")] = None,
-    json_out: JsonOption = False,
-) -> None:
-    """One row per article: versions, first seen, last changed, host, headline, path
-    (fitted to the terminal's width: --json has every field in full)."""
-    from gitnews.archive.repo import open_archive
-    from gitnews.output.render import list_json
-
-    since_ts = format_time(parse_time_option(since, "--since")) if since else None
-    until_ts = format_time(parse_time_option(until, "--until", end=True)) if until else None
-    host_key = None
-    if host:
-        host_key = host.strip().lower().rstrip(".")
-        host_key = host_key[4:] if host_key.startswith("www.") else host_key
-        try:
-            host_key = host_key.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
-    with open_archive(archive) as arc:
-        records = arc.state.query_articles(host=host_key, min_versions=2 if changed else 1,
-                                           changed_since=since_ts, changed_until=until_ts,
-                                           sort=sort.value, limit=limit)
-    if json_out:
-        _write_json(list_json(records))
-        return
-    if not records:
-        if limit == 0:  # asked for none: there is nothing to say about the archive
-            return
-        typer.echo("No articles match." if (host or changed or since or until) else
-                   "The archive has no articles yet: `gitnews add URL`, then `gitnews run`.",
-                   err=True)
-        return
-    _write("\n".join(list_lines(records, width=_list_width())) + "\n")
-
-
 # -- log ------------------------------------------------------------------------------------
 
 @command("log")
@@ -241,7 +57,8 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             json_out: JsonOption = False, no_color: NoColorOption = False) -> None:
     """The article's versions, oldest first: time, gap, size of change, headline changes."""
     from gitnews.archive.repo import open_archive
-    from gitnews.output.render import log_json, plural, stats_words
+    from gitnews.output.jsondocs import log_json
+    from gitnews.output.render import plural, stats_words
     from gitnews.versions.timeline import gap_words
 
     with open_archive(archive) as arc:
@@ -258,11 +75,11 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
     if json_out:
         doc = log_json(tl, infos)
         doc["next_check"] = next_check
-        _write_json(doc)
+        write_json(doc)
         return
     from rich.text import Text
 
-    color = _use_color(no_color)
+    color = use_color(no_color)
     rec = tl.record
     headline = next((i.headline for i in reversed(infos) if i.headline), rec.headline or "")
     out = Text()
@@ -284,15 +101,15 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
                    "(`gitnews run --all` checks it now) fetches the page in full and commits its "
                    "text if it differs\n")
     out.append(next_check + "\n")
-    reverts = sum(1 for i in infos if i.version.trailers.get("Reverts-To"))
+    reverts = sum(1 for i in infos if i.version.trailers.get(REVERTS_TO))
     if alternation and alternation.get("returns"):
         out.append(f"The article is alternating between texts it already had: "
                    f"{plural(reverts, 'revert')} committed, then "
                    f"{plural(alternation['returns'], 'more return')} counted but not committed "
                    f"(last {alternation.get('last_seen') or 'unknown'})\n")
     out.append("\n")
-    rows = []
-    outside: dict[int, list] = {}
+    rows: list[tuple[str, str, str, str, str, VersionInfo | None]] = []
+    outside: dict[int, list[OutsideEdit]] = {}
     for edit in tl.outside:
         outside.setdefault(edit.after, []).append(edit)
     for info in infos:
@@ -301,41 +118,43 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             gap = "first version"
             size = f"{plural(info.paragraphs, 'paragraph')}, {plural(info.words, 'word')}"
         else:
+            assert info.stats is not None  # a version after the first has its change's stats
             gap = gap_words(info.gap)
             size = stats_words(info.stats)
         if v.removed:
             size = "removed from the archive"
-        kinds = v.trailers.get("Change-Kind", "")
-        if v.trailers.get("Reverts-To"):
-            size += f", back to version {v.trailers['Reverts-To']}"
-        elif "extraction" in kinds:
+        kinds = v.trailers.get(CHANGE_KIND, "")
+        if v.trailers.get(REVERTS_TO):
+            size += f", back to version {v.trailers[REVERTS_TO]}"
+        elif KIND_EXTRACTION in kinds:
             size += " (extraction change: page unchanged)"
-        elif "restored" in kinds:
+        elif KIND_RESTORED in kinds:
             size += " (restored)"
         if info.same_text:
             size = "no change: restores the text after an outside edit (not counted)"
-        elif "outside-edit" in kinds:
+        elif KIND_OUTSIDE_EDIT in kinds:
             size += " (replaces an outside edit)"
         rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
         for edit in outside.get(v.number, ()):
             what = "the file was deleted" if edit.removed else "the file was edited"
             rows.append(("-", format_time(edit.at), "outside edit",
-                         f"{what} outside gitnews: {_cut(edit.subject, 50)}", edit.commit[:12],
+                         f"{what} outside gitnews: {cut(edit.subject, 50)}", edit.commit[:12],
                          None))
-    widths = [max(len(r[k]) for r in rows) for k in range(5)]
-    widths = [max(w, len(h)) for w, h in zip(widths, ("VERSION", "TIME", "GAP", "CHANGE", "COMMIT"))]
+    widths = [max(len(str(r[k])) for r in rows) for k in range(5)]
+    headers = ("VERSION", "TIME", "GAP", "CHANGE", "COMMIT")
+    widths = [max(w, len(h)) for w, h in zip(widths, headers, strict=True)]
     out.append(f"{'VERSION':>{widths[0]}}  {'TIME':{widths[1]}}  {'GAP':{widths[2]}}  "
                f"{'CHANGE':{widths[3]}}  COMMIT\n", "dim" if color else "")
-    for number, time, gap, size, commit, info in rows:
+    for number, time, gap, size, commit, shown in rows:
         out.append(f"{number:>{widths[0]}}  {time:{widths[1]}}  {gap:{widths[2]}}  "
                    f"{size:{widths[3]}}  ")
         out.append(commit + "\n", "yellow" if color else "")
-        if info is not None and info.headline_changed:
+        if shown is not None and shown.headline_changed:
             out.append(f"{'':>{widths[0]}}  headline changed: ")
-            out.append(info.previous_headline or "", "red" if color else "")
+            out.append(shown.previous_headline or "", "red" if color else "")
             out.append(" -> ")
-            out.append((info.headline or "") + "\n", "green" if color else "")
-    _print(out, color=color)
+            out.append((shown.headline or "") + "\n", "green" if color else "")
+    print_renderable(out, color=color)
 
 
 # -- show -----------------------------------------------------------------------------------
@@ -366,12 +185,12 @@ def show_cmd(
         v = tl.pick(v.number, allow_removed=False)
         data = tl.data(v)
         info = tl.info(v) if json_out else None
-    if json_out:
-        from gitnews.output.render import show_json
+    if info is not None:  # --json
+        from gitnews.output.jsondocs import show_json
 
-        _write_json(show_json(tl, info, data.decode("utf-8", "replace")))
+        write_json(show_json(tl, info, data.decode("utf-8", "replace")))
         return
-    _write(data)
+    write(data)
 
 
 # -- diff -----------------------------------------------------------------------------------
@@ -426,13 +245,15 @@ def diff_cmd(
     before it to the latest)."""
     from gitnews.archive.history import same_text
     from gitnews.archive.repo import open_archive
-    from gitnews.output.render import diff_json, html_page, side_by_side, unified, word_text
+    from gitnews.output.jsondocs import diff_json
+    from gitnews.output.render import html_page, side_by_side, unified, word_text
 
     _no_unknown_option(ctx, article, a, b)
-    if json_out and fmt.value != "json" and ctx.get_parameter_source("fmt").name != "DEFAULT":
+    source = ctx.get_parameter_source("fmt")
+    if json_out and fmt.value != "json" and source is not None and source.name != "DEFAULT":
         ctx.fail(f"--json and --format {fmt.value} conflict: --json is --format json; give "
                  "one of them")
-    fmt = "json" if json_out else fmt.value
+    form = "json" if json_out else fmt.value
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         if a is None and len(tl.versions) < 2:
@@ -448,15 +269,15 @@ def diff_cmd(
             if changed:
                 va = tl.versions[changed[-1] - 1]
         view = tl.diff(va, vb)
-    if fmt == "json":
-        _write_json(diff_json(view))
-    elif fmt == "unified":
-        _write(unified(view, context_lines=3 if context is None else context))
-    elif fmt == "html":
-        _write(html_page(view, context=context))
-    elif fmt == "side-by-side":
-        color = _use_color(no_color)
-        _print(side_by_side(view, color=color, context=context), color=color, width=width)
+    if form == "json":
+        write_json(diff_json(view))
+    elif form == "unified":
+        write(unified(view, context_lines=3 if context is None else context))
+    elif form == "html":
+        write(html_page(view, context=context))
+    elif form == "side-by-side":
+        color = use_color(no_color)
+        print_renderable(side_by_side(view, color=color, context=context), color=color, width=width)
     else:
-        color = _use_color(no_color)
-        _print(word_text(view, color=color, context=context), color=color)
+        color = use_color(no_color)
+        print_renderable(word_text(view, color=color, context=context), color=color)

@@ -1,14 +1,8 @@
 """Feeds of changes: the latest new versions of articles as Atom or RSS 2.0.
 
-A *change* is a version after the first (``Version`` ≥ 2: an edit, a removal
-or a restoration); a new article is not a change.  :func:`latest_changes`
-finds the latest changes of the whole archive, of some hosts or of one
-article with one ``git log`` over the repository (``--max-count``, a
-``--grep`` on the ``Version`` trailer, ``--raw`` for the blob ids before and
-after), then one path-limited ``git log`` that stops as soon as it has met
-the version before each change (for its time), and reads the texts through
-the repository's persistent ``git cat-file``.  Each change comes back as a
-:class:`~gitnews.versions.timeline.DiffView`, the shape every renderer takes.
+Describing a change (:func:`change_summary`, :func:`view_summary`, the entry's
+title, id and content) and writing feeds of changes (the latest are read by
+:mod:`gitnews.output.changes`), each described by a :class:`FeedSpec`.
 
 :func:`render_feed` writes a feed with feedgen: one entry per change, titled
 with the headline and what changed ("Headline changed", "2 paragraphs
@@ -30,12 +24,10 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from gitnews import __version__
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import ArticleRecord
-from gitnews.archive.history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
-from gitnews.format.normalise import parse_text
-from gitnews.models import FEED_LIMIT, Version
-from gitnews.output.render import _env, html_table, human_time, plural, stats_words
+from gitnews.format.trailers import CHANGE_KIND, KIND_OUTSIDE_EDIT, REVERTS_TO
+from gitnews.models import FEED_LIMIT
+from gitnews.output.render import html_table, human_time, plural, stats_words, template_env
 from gitnews.output.sitelayout import (
     FEED,
     INDEX,
@@ -46,22 +38,17 @@ from gitnews.output.sitelayout import (
     host_feed,
     host_page,
 )
-from gitnews.versions.diff import DiffStats, count_words, diff_texts
-from gitnews.versions.timeline import DiffView, VersionInfo
+from gitnews.versions.diff import DiffStats
+from gitnews.versions.timeline import DiffView
 
-__all__ = ["DEFAULT_LIMIT", "FeedSpec", "latest_changes", "make_view", "change_summary",
-           "view_summary", "view_headline", "entry_title", "entry_id", "entry_html",
-           "render_feed", "archive_id", "host_folders", "site_feed_spec", "host_feed_spec",
-           "article_feed_spec", "site_diff_url", "CHANGE_GREP"]
+__all__ = ["DEFAULT_LIMIT", "FeedSpec", "change_summary", "view_summary", "view_headline",
+           "entry_title", "entry_id", "entry_html", "render_feed", "site_feed_spec",
+           "host_feed_spec", "article_feed_spec", "site_diff_url"]
 
 #: How many changes a feed carries unless told otherwise.
 DEFAULT_LIMIT = FEED_LIMIT
 #: Unchanged paragraphs kept around each change in an entry's content.
 ENTRY_CONTEXT = 1
-#: ``git log -E --grep`` that selects version commits after the first
-#: (git matches each line of the message; the trailer block is one ``Key:
-#: value`` line per trailer, see :mod:`gitnews.format.trailers`).
-CHANGE_GREP = r"^Version: ([2-9]|[1-9][0-9]+)$"
 
 # Characters XML 1.0 does not allow (lxml refuses them): C0 controls but tab,
 # LF and CR; lone surrogates; U+FFFE and U+FFFF.
@@ -70,196 +57,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _xml(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
-
-
-# -- reading the latest changes ------------------------------------------------------------
-
-def host_folders(repo: git.Repo, host: str) -> list[str]:
-    """The archive's top-level folders for ``host`` and its subdomains.
-
-    ``host`` is lower-case, without ``www.`` (as :mod:`gitnews.format.paths` names
-    host folders); ``bbc.co.uk`` gives ``bbc.co.uk`` and ``news.bbc.co.uk``.
-    One ``git ls-tree`` of HEAD; [] when the archive has no commit.
-    """
-    try:
-        out = repo.git.execute(["git", "-c", "core.quotePath=false", "ls-tree", "-d", "-z",
-                                "--name-only", "HEAD"])
-    except git.GitCommandError:
-        return []
-    names = [n for n in out.split("\0") if n]
-    return [n for n in names if n == host or n.endswith("." + host)]
-
-
-def _article_change(entry: LogEntry) -> tuple[str, str] | None:
-    """``(status, path)`` of the article file a version commit touched, or None."""
-    for status, path in entry.changes:
-        if path.endswith(".txt"):
-            return status, path
-    return None
-
-
-def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
-                   paths: Sequence[str] | None = None) -> list[DiffView]:
-    """The latest ``limit`` changes, newest first, each as a :class:`DiffView`.
-
-    ``paths`` limits them to files or folders of the archive (literal git
-    pathspecs: an article's file, or a host folder such as ``theguardian.com``);
-    None means the whole archive.  Versions are numbered by their ``Version``
-    trailer.  A change whose previous version git cannot find (a history that
-    does not follow the archive format) is left out, and so is a version that
-    only put back the text of the version before it after an outside edit
-    (:func:`gitnews.archive.history.same_text`): it is no change.  The views' ``record``
-    is built from the commit (``versions`` = the new version's number).
-    """
-    if limit <= 0:
-        return []
-    grep = ["-E", f"--grep={CHANGE_GREP}"]
-    found: list[tuple[LogEntry, str, str, dict[str, str], int]] = []
-    # Versions after an outside edit may be no change (same_text, known once their
-    # previous versions are found): read on until ``limit`` others are found.
-    others = 0
-    walk = iter_commits(repo, "HEAD", paths=list(paths) if paths else None,
-                        reverse=False, blobs=True, options=grep)
-    try:
-        for entry in walk:
-            change = _article_change(entry)
-            trailers = entry.trailers
-            try:
-                number = int(trailers.get("Version", ""))
-            except ValueError:
-                continue
-            if change is None or "Article-Url" not in trailers or number < 2:
-                continue
-            status, path = change
-            found.append((entry, status, path, trailers, number))
-            if "outside-edit" not in trailers.get("Change-Kind", ""):
-                others += 1
-                if others >= limit:
-                    break
-    finally:
-        try:
-            walk.close()
-        except git.GitCommandError:
-            pass  # git log stopped early by a closed pipe (SIGPIPE): expected
-    if not found:
-        return []
-    previous = _previous_versions(repo, found)
-    blobs = {b for e, _, path, _, _ in found
-             for b in (e.blobs.get(path),
-                       previous[e.commit].blobs.get(path) if e.commit in previous else None)
-             if b}
-    texts = read_blobs(repo, sorted(blobs))
-    views: list[DiffView] = []
-    for entry, status, path, trailers, number in found:
-        prev_entry = previous.get(entry.commit)
-        if prev_entry is None:
-            continue
-        new = Version(path=path, number=number, commit=entry.commit, fetched_at=entry.time,
-                      subject=entry.message.split("\n", 1)[0], trailers=trailers,
-                      removed=status == "D", blob=entry.blobs.get(path))
-        prev_status = next((s for s, p in prev_entry.changes if p == path), "M")
-        # The previous version's text, not the text the commit replaced: after an outside
-        # edit the change is still shown against the article's previous version.
-        old = Version(path=path, number=number - 1, commit=prev_entry.commit,
-                      fetched_at=prev_entry.time, subject=prev_entry.message.split("\n", 1)[0],
-                      trailers=prev_entry.trailers, removed=prev_status == "D",
-                      blob=prev_entry.blobs.get(path))
-        if same_text(old, new):
-            continue
-        views.append(make_view(old, new, _text(texts, old.blob), _text(texts, new.blob)))
-    return views[:limit]
-
-
-def _text(texts: dict[str, bytes], blob: str | None) -> str:
-    return texts[blob].decode("utf-8", "replace") if blob else ""
-
-
-def _previous_versions(repo: git.Repo,
-                       found: Sequence[tuple[LogEntry, str, str, dict[str, str], int]]
-                       ) -> dict[str, LogEntry]:
-    """For each change, the commit of its article's version before it.
-
-    One ``git log`` that reads commit messages only (``-F --grep`` on the
-    changes' ``Article-Url`` trailers: no file comparisons, which git's
-    changed-path Bloom filters would speed up for one path only), newest
-    first, stopped as soon as every change has met its previous version.  A
-    candidate counts only if it is a version (:func:`gitnews.archive.history.is_version`:
-    an outside edit never is) and its ``Version`` is the change's minus one or
-    its blob is the one the change replaced (so a version whose URL differs,
-    e.g. ``http`` → ``https``, is not skipped over unnoticed); the rare change
-    left without one gets a path-limited ``git log <change>^ -- <path>``
-    stopped at the first version.
-    """
-    wanted = {e.commit: (path, e.old_blobs.get(path), status, number)
-              for e, status, path, _, number in found}
-    urls = sorted({trailers["Article-Url"] for _, _, _, trailers, _ in found})
-    waiting: dict[str, str] = {}  # path -> change commit whose previous version comes next
-    out: dict[str, LogEntry] = {}
-    options = ["-F", *(f"--grep=Article-Url: {url}" for url in urls)]
-    for entry in iter_commits(repo, "HEAD", reverse=False, blobs=True, options=options):
-        trailers = entry.trailers
-        for status, path in entry.changes:
-            change = waiting.pop(path, None) if is_version(trailers) else None
-            if change is not None and _replaced(entry, status, path, wanted[change], trailers):
-                out[change] = entry
-            if wanted.get(entry.commit, (None,))[0] == path:
-                waiting[path] = entry.commit
-        if len(out) == len(wanted):
-            return out
-    for commit, (path, _, _, _) in wanted.items():
-        if commit not in out:
-            try:
-                for entry in iter_commits(repo, f"{commit}^", paths=[path], reverse=False,
-                                          blobs=True):
-                    if is_version(entry.trailers):
-                        out[commit] = entry
-                        break
-            except git.GitCommandError:  # a first commit has no parent: no previous version
-                pass
-    return out
-
-
-def _replaced(entry: LogEntry, status: str, path: str,
-              change: tuple[str, str | None, str, int], trailers: dict[str, str]) -> bool:
-    """Whether the version ``entry`` (its ``trailers``) is the one before ``change``
-    (path, old blob, status, number): its ``Version`` is one less, or it wrote the
-    text the change replaced."""
-    _, old_blob, change_status, number = change
-    if trailers.get("Version") == str(number - 1):
-        return True
-    if change_status == "A":  # restored: the version before removed the file
-        return status == "D"
-    return entry.blobs.get(path) == old_blob
-
-
-def make_view(old: Version, new: Version, old_text: str, new_text: str, *,
-              record: ArticleRecord | None = None, versions: int | None = None) -> DiffView:
-    """The :class:`DiffView` of two consecutive versions of one article.
-
-    ``record`` defaults to one built from ``new`` (its ``Article-Url`` and
-    headline); ``versions`` (how many versions the article has) to ``new.number``.
-    """
-    result = diff_texts(old_text, new_text)
-    t_old, t_new = version_time(old), version_time(new)
-    head_old = parse_text(old_text)[0] if old_text else None
-    head_new, body_new = parse_text(new_text) if new_text else (None, [])
-    info_old = VersionInfo(version=old, time=t_old, gap=None, stats=None, headline=head_old,
-                           previous_headline=None,
-                           paragraphs=len(parse_text(old_text)[1]) if old_text else 0,
-                           words=count_words(old_text))
-    info_new = VersionInfo(version=new, time=t_new, gap=t_new - t_old, stats=result.stats,
-                           headline=head_new,
-                           previous_headline=head_old if (head_old is not None and head_new
-                                                          is not None and head_old != head_new)
-                           else None,
-                           paragraphs=len(body_new), words=count_words(new_text))
-    if record is None:
-        url = new.trailers.get("Article-Url") or old.trailers.get("Article-Url") or ""
-        record = ArticleRecord(path=new.path, url=url, versions=new.number, blob=new.blob,
-                               headline=head_new or head_old, feed=new.trailers.get("Feed"),
-                               first_seen=None, last_changed=None, removed=new.removed)
-    return DiffView(record=record, versions=versions or new.number, a=info_old, b=info_new,
-                    old_text=old_text, new_text=new_text, diff=result)
 
 
 # -- describing a change ---------------------------------------------------------------------
@@ -299,14 +96,14 @@ def view_summary(view: DiffView) -> str:
     reverts_to = None
     if view.b.number == view.a.number + 1:
         try:
-            reverts_to = int(view.b.version.trailers.get("Reverts-To") or "")
+            reverts_to = int(view.b.version.trailers.get(REVERTS_TO) or "")
         except ValueError:
             reverts_to = None
     what = change_summary(view.diff.stats, removed=view.b.version.removed,
                           restored=view.a.version.removed and not view.b.version.removed,
                           reverts_to=reverts_to)
-    kinds = [k.strip() for k in view.b.version.trailers.get("Change-Kind", "").split(",")]
-    return what + " (replaces an outside edit)" if "outside-edit" in kinds else what
+    kinds = [k.strip() for k in view.b.version.trailers.get(CHANGE_KIND, "").split(",")]
+    return what + " (replaces an outside edit)" if KIND_OUTSIDE_EDIT in kinds else what
 
 
 def view_headline(view: DiffView) -> str:
@@ -329,12 +126,13 @@ def entry_html(view: DiffView, *, diff_url: str | None = None) -> str:
     """The entry's content: a summary, links, and the word-marked two-column diff."""
     href = view.record.url if view.record.url.lower().startswith(("http://", "https://")) \
         else None
-    return _env().get_template("feed_entry.html.j2").render(
+    html: str = template_env().get_template("feed_entry.html.j2").render(
         headline=view_headline(view), url=view.record.url, href=href, host=view.host,
         a=view.a.number, b=view.b.number, a_time=human_time(view.a.time),
         b_time=human_time(view.b.time), gap=view.gap_words, what=view_summary(view),
         stats=stats_words(view.diff.stats), diff_url=diff_url,
         table=html_table(view, context=ENTRY_CONTEXT))
+    return html
 
 
 # -- writing a feed ----------------------------------------------------------------------------
@@ -400,15 +198,6 @@ def site_diff_url(site_url: str | None) -> Callable[[DiffView], str | None] | No
                                                          view.b.number))
 
 
-def archive_id(repo: git.Repo) -> str:
-    """A stable name of the archive for feed ids: its first commit id (or ``"empty"``)."""
-    try:
-        roots = repo.git.rev_list("--max-parents=0", "HEAD").split()
-    except git.GitCommandError:
-        return "empty"
-    return roots[-1] if roots else "empty"
-
-
 def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
                 diff_url: Callable[[DiffView], str | None] | None = None,
                 rss: bool = False, content_cache: dict[str, str] | None = None) -> bytes:
@@ -468,7 +257,6 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
         fe.content(content, type="html")
         if rss:
             fe.description(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}."))
-    if rss:
-        return fg.rss_str(pretty=True)
-    return fg.atom_str(pretty=True)
+    data: bytes = fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True)
+    return data
 

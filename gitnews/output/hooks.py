@@ -20,18 +20,28 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, cast
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-from gitnews.archive.history import file_history, iter_commits, read_version, same_text
+from gitnews.archive.history import LogEntry, file_history, iter_commits, read_version, same_text
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
-from gitnews.format.trailers import format_time
+from gitnews.format.trailers import (
+    ARTICLE_URL,
+    CHANGE_KIND,
+    FETCHED_AT,
+    KIND_OUTSIDE_EDIT,
+    VERSION,
+    format_time,
+)
 from gitnews.models import Outcome, RunResult, Version
 
-__all__ = ["EVENT_SCHEMA", "HookFailure", "HookReport", "change_event", "find_versions",
+if TYPE_CHECKING:
+    import git
+
+__all__ = ["EVENT_SCHEMA", "ChangeEvent", "HookFailure", "HookReport", "change_event", "find_versions",
            "run_command", "notify_versions", "notify_changes"]
 
 #: The version of the event's layout; raised when a field changes meaning or goes away.
@@ -40,6 +50,23 @@ EVENT_SCHEMA = 1
 #: Paths given to one ``git log`` as a pathspec; more are filtered in Python.
 _MAX_PATHSPECS = 200
 _TAIL_CHARS = 500
+
+
+class ChangeEvent(TypedDict):
+    """The change event of one version, as JSON (:func:`change_event`, ``docs/hooks.md``)."""
+
+    schema: int
+    kind: str
+    url: str | None
+    path: str
+    version: int
+    previous_version: int | None
+    commit: str
+    fetched_at: str
+    headline: str | None
+    subject: str
+    trailers: dict[str, str]
+    diff_unified: str
 
 
 @dataclass
@@ -71,10 +98,13 @@ def _unified_diff(repo: git.Repo, commit: str, path: str) -> str:
         ["git", "-c", "core.quotePath=false", "diff-tree", "-p", "--root", "--no-commit-id",
          "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color", "-U3", commit, "--",
          path], stdout_as_string=False, strip_newline_in_stdout=False)
+    assert isinstance(out, bytes)  # stdout_as_string=False: git's output as bytes
     return out.decode("utf-8", "replace")
 
 
 def _headline(repo: git.Repo, commit: str, path: str) -> str | None:
+    import git
+
     try:
         data = read_version(repo, commit, path)
     except git.GitCommandError:
@@ -82,7 +112,7 @@ def _headline(repo: git.Repo, commit: str, path: str) -> str | None:
     return data.split(b"\n", 1)[0].decode("utf-8", "replace") or None
 
 
-def change_event(repo: git.Repo, version: Version) -> dict:
+def change_event(repo: git.Repo, version: Version) -> ChangeEvent:
     """The JSON-ready change event of one version (see ``docs/hooks.md``).
 
     Keys: ``schema`` (int, :data:`EVENT_SCHEMA`), ``kind`` ("new" for version
@@ -101,12 +131,12 @@ def change_event(repo: git.Repo, version: Version) -> dict:
     return {
         "schema": EVENT_SCHEMA,
         "kind": kind,
-        "url": version.trailers.get("Article-Url"),
+        "url": version.trailers.get(ARTICLE_URL),
         "path": version.path,
         "version": version.number,
         "previous_version": version.number - 1 if version.number > 1 else None,
         "commit": version.commit,
-        "fetched_at": version.trailers.get("Fetched-At") or format_time(version.fetched_at),
+        "fetched_at": version.trailers.get(FETCHED_AT) or format_time(version.fetched_at),
         "headline": _headline(repo, where, version.path),
         "subject": version.subject,
         "trailers": dict(version.trailers),
@@ -122,18 +152,22 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
     commit that changed ``path`` and whose ``Version`` trailer is the number.
     Pairs not found are left out.
     """
+    import git
+
     remaining = {(p, int(n)) for p, n in wanted}
     if not remaining:
         return []
     paths = sorted({p for p, _ in remaining})
     found: list[Version] = []
-    walk = iter_commits(repo, "HEAD", reverse=False,
-                        paths=paths if len(paths) <= _MAX_PATHSPECS else None)
+    # iter_commits is a generator function: close() ends its git process.
+    walk = cast("Generator[LogEntry, None, None]",
+                iter_commits(repo, "HEAD", reverse=False,
+                             paths=paths if len(paths) <= _MAX_PATHSPECS else None))
     try:
         for entry in walk:
             trailers = entry.trailers
             try:
-                number = int(trailers.get("Version", ""))
+                number = int(trailers.get(VERSION, ""))
             except ValueError:
                 continue
             for status, path in entry.changes:
@@ -157,7 +191,7 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
 def _same_text(repo: git.Repo, version: Version) -> bool:
     """Whether ``version`` only put back the text of the version before it (only a
     version committed after an outside edit can: one ``git log`` of its file then)."""
-    if version.number < 2 or "outside-edit" not in version.trailers.get("Change-Kind", ""):
+    if version.number < 2 or KIND_OUTSIDE_EDIT not in version.trailers.get(CHANGE_KIND, ""):
         return False
     found = file_history(repo, version.path)[0]
     return len(found) >= version.number and \
@@ -169,7 +203,7 @@ def _tail(data: bytes) -> str:
     return ("…" + text[-_TAIL_CHARS:]) if len(text) > _TAIL_CHARS else text
 
 
-def run_command(command: str, event: dict, *, cwd: Path, timeout_s: float = 60.0) -> None:
+def run_command(command: str, event: ChangeEvent, *, cwd: Path, timeout_s: float = 60.0) -> None:
     """Run the shell ``command`` once for ``event`` (JSON on stdin, GITNEWS_* variables).
 
     The command runs in ``cwd`` through the system shell (``/bin/sh -c`` on

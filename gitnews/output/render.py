@@ -1,9 +1,7 @@
-"""Render diffs, histories and lists: terminal (rich), unified patch, HTML, JSON.
+"""Render diffs: terminal (rich), unified patch, HTML; and the words they share.
 
 Pure functions of :mod:`gitnews.versions.timeline`'s views; nothing here prints or
-reads git.  The shapes of the JSON documents are documented in
-``docs/json-output.md`` and are stable: fields may be added, never renamed or
-removed, without changing the ``schema`` value (``gitnews.<command>/1``).
+reads git.  The JSON documents are :mod:`gitnews.output.jsondocs`'.
 
 HTML is rendered by Jinja2 with autoescaping always on (every article text,
 headline and URL is escaped; an article containing ``<script>`` shows it as
@@ -17,28 +15,31 @@ import difflib
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
-from gitnews.archive.cache import ArticleRecord
-from gitnews.archive.history import OutsideEdit
 from gitnews.format.trailers import format_time
 from gitnews.models import DIFF_FORMATS
-from gitnews.versions.diff import DiffResult, DiffStats, Row, WordOp, split_edges
-from gitnews.versions.timeline import DiffView, Timeline, VersionInfo, article_host, gap_words
+from gitnews.versions.diff import DiffStats, Row, WordOp, split_edges
+from gitnews.versions.timeline import DiffView, VersionInfo
+
+if TYPE_CHECKING:  # rich and jinja2 are imported by the functions that use them (start-up time)
+    import jinja2
+    from rich.table import Table
+    from rich.text import Text
 
 __all__ = [
     "FORMATS", "fold_rows", "word_text", "side_by_side", "unified", "html_table", "html_page",
-    "diff_json", "diff_result_json", "log_json", "show_json", "list_json", "article_json", "version_json",
-    "stats_json", "stats_words", "human_time", "plural", "feeds_json", "run_json", "run_item_json",
-    "import_json", "status_json",
+    "stats_words", "human_time", "plural", "template_env", "safe_href", "MONTHS",
 ]
 
 #: ``gitnews diff --format`` values.
 FORMATS = DIFF_FORMATS
 
 _DEL_STYLE, _INS_STYLE, _FOLD_STYLE = "red strike", "green underline", "dim"
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+#: English month names (dates read the same whatever the locale).
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
 
@@ -50,7 +51,7 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def human_time(dt: datetime) -> str:
     """``"29 September 2016, 10:02 UTC"`` (English month names, whatever the locale)."""
     dt = dt.astimezone(UTC)
-    return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
+    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
 
 
 def stats_words(stats: DiffStats) -> str:
@@ -83,7 +84,7 @@ def fold_rows(rows: Sequence[Row], context: int | None) -> list[Row | int]:
             for k in range(max(0, i - context), min(len(rows), i + context + 1)):
                 keep[k] = True
     out: list[Row | int] = []
-    for row, kept in zip(rows, keep):
+    for row, kept in zip(rows, keep, strict=True):
         if kept:
             out.append(row)
         elif out and isinstance(out[-1], int):
@@ -131,7 +132,7 @@ def _pieces(ops: Iterable[WordOp], side: str) -> list[tuple[str, str]]:
     return [(k, t) for k, t in out if t]
 
 
-def _rich_cell(ops: Iterable[WordOp], side: str, *, color: bool, base_style: str = ""):  # noqa: ANN202
+def _rich_cell(ops: Iterable[WordOp], side: str, *, color: bool, base_style: str = "") -> Text:
     from rich.text import Text
 
     text = Text(style=base_style)
@@ -150,7 +151,7 @@ def _header_line(view: DiffView) -> str:
             f"({format_time(view.b.time)}), {view.gap_words}: {stats_words(view.diff.stats)}")
 
 
-def word_text(view: DiffView, *, color: bool, context: int | None = None):  # noqa: ANN201
+def word_text(view: DiffView, *, color: bool, context: int | None = None) -> Text:
     """The ``word`` format as a :class:`rich.text.Text`.
 
     A header line (versions, times, gap, size of change), a blank line, then
@@ -174,7 +175,7 @@ def word_text(view: DiffView, *, color: bool, context: int | None = None):  # no
     return out
 
 
-def side_by_side(view: DiffView, *, color: bool, context: int | None = None):  # noqa: ANN201
+def side_by_side(view: DiffView, *, color: bool, context: int | None = None) -> Table:
     """The ``side-by-side`` format as a :class:`rich.table.Table`: version A
     left, version B right, one row per aligned paragraph pair (headline row
     first), changed words highlighted (or marked ``[-…-]``/``{+…+}`` without
@@ -255,7 +256,8 @@ def unified(view: DiffView, *, context_lines: int = 3) -> str:
 # -- HTML ---------------------------------------------------------------------------------
 
 @functools.cache
-def _env():  # noqa: ANN202 - jinja2.Environment
+def template_env() -> jinja2.Environment:
+    """The Jinja2 environment of the package's templates (autoescaping on)."""
     import jinja2
 
     return jinja2.Environment(loader=jinja2.PackageLoader("gitnews.output", "templates"),
@@ -276,18 +278,19 @@ def _html_cell(ops: Iterable[WordOp], side: str) -> Markup:
     return Markup("").join(out)
 
 
-def _safe_href(url: str) -> str | None:
+def safe_href(url: str) -> str | None:
+    """``url`` when it may be a link (http or https), else None."""
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
-def _version_ctx(info: VersionInfo) -> dict:
+def _version_ctx(info: VersionInfo) -> dict[str, object]:
     return {"number": info.number, "time": format_time(info.time),
             "time_text": human_time(info.time), "commit": info.version.commit,
             "removed": info.version.removed}
 
 
-def _table_ctx(view: DiffView, context: int | None) -> dict:
-    rows = []
+def _table_ctx(view: DiffView, context: int | None) -> dict[str, object]:
+    rows: list[dict[str, object]] = []
     for item in fold_rows(view.diff.rows, context):
         if isinstance(item, int):
             rows.append({"kind": "fold", "label": _fold_label(item)})
@@ -312,7 +315,7 @@ def html_table(view: DiffView, *, context: int | None = None) -> Markup:
     one row per aligned paragraph pair; deleted words in ``<del>``, inserted
     in ``<ins>``.  Style it with the classes of ``diff.html.j2``.
     """
-    html = _env().get_template("diff_table.html.j2").render(**_table_ctx(view, context))
+    html = template_env().get_template("diff_table.html.j2").render(**_table_ctx(view, context))
     return Markup(html)
 
 
@@ -323,164 +326,11 @@ def html_page(view: DiffView, *, context: int | None = None, generator: str = "g
     N times", and :func:`html_table`.
     """
     headline = view.diff.headline.new or view.diff.headline.old or view.record.headline or ""
-    return _env().get_template("diff.html.j2").render(
-        headline=headline, url=view.record.url, href=_safe_href(view.record.url),
+    html: str = template_env().get_template("diff.html.j2").render(
+        headline=headline, url=view.record.url, href=safe_href(view.record.url),
         host=view.host, path=view.record.path, changes=view.changes,
         changes_text=f"The article has changed {plural(view.changes, 'time')}",
         versions=view.versions, table=html_table(view, context=context),
         stats=stats_words(view.diff.stats), a=_version_ctx(view.a), b=_version_ctx(view.b),
         gap=view.gap_words, generator=generator)
-
-
-# -- JSON ---------------------------------------------------------------------------------
-
-def article_json(record: ArticleRecord) -> dict:
-    """The ``article`` object (docs/json-output.md)."""
-    return {"path": record.path, "url": record.url, "host": article_host(record.url),
-            "headline": record.headline, "versions": record.versions,
-            "changes": record.changes, "first_seen": record.first_seen,
-            "last_changed": record.last_edited, "removed": record.removed,
-            "feed": record.feed, "outside_edit": record.outside_edit}
-
-
-def stats_json(stats: DiffStats | None) -> dict | None:
-    if stats is None:
-        return None
-    return {"words_added": stats.words_added, "words_removed": stats.words_removed,
-            "paragraphs_added": stats.paragraphs_added,
-            "paragraphs_removed": stats.paragraphs_removed,
-            "paragraphs_changed": stats.paragraphs_changed,
-            "headline_changed": stats.headline_changed}
-
-
-def version_json(info: VersionInfo) -> dict:
-    """The ``version`` object (docs/json-output.md)."""
-    v = info.version
-    return {"version": v.number, "commit": v.commit, "time": format_time(info.time),
-            "committed_at": format_time(v.fetched_at),
-            "gap_seconds": None if info.gap is None else int(info.gap.total_seconds()),
-            "gap": None if info.gap is None else gap_words(info.gap),
-            "removed": v.removed, "blob": v.blob, "headline": info.headline,
-            "headline_changed": info.headline_changed,
-            "previous_headline": info.previous_headline,
-            "paragraphs": info.paragraphs, "words": info.words,
-            "stats": stats_json(info.stats), "same_text": info.same_text,
-            "subject": v.subject,
-            "social_title": v.trailers.get("Social-Title"), "seo_title": v.trailers.get("Seo-Title"),
-            "trailers": dict(v.trailers)}
-
-
-def _row_json(row: Row) -> dict:
-    return {"kind": row.kind, "old_index": row.old_index, "new_index": row.new_index,
-            "old": row.old, "new": row.new,
-            "ops": [{"op": o.op, "old": o.old, "new": o.new} for o in row.ops]}
-
-
-def diff_result_json(result: DiffResult) -> dict:
-    """The pure part of a diff: ``stats``, ``headline`` row, ``paragraphs`` rows."""
-    return {"stats": stats_json(result.stats), "headline": _row_json(result.headline),
-            "paragraphs": [_row_json(r) for r in result.rows]}
-
-
-def diff_json(view: DiffView) -> dict:
-    """``gitnews diff --format json`` (schema ``gitnews.versions.diff/1``)."""
-    return {"schema": "gitnews.versions.diff/1", "article": article_json(view.record),
-            "a": version_json(view.a), "b": version_json(view.b),
-            "gap_seconds": int(view.gap.total_seconds()), "gap": view.gap_words,
-            **diff_result_json(view.diff)}
-
-
-def outside_edit_json(edit: OutsideEdit) -> dict:
-    """The ``outside edit`` object (docs/json-output.md)."""
-    return {"commit": edit.commit, "committed_at": format_time(edit.at),
-            "after_version": edit.after, "removed": edit.removed, "blob": edit.blob,
-            "subject": edit.subject}
-
-
-def log_json(timeline: Timeline, infos: Sequence[VersionInfo]) -> dict:
-    """``gitnews log --json`` (schema ``gitnews.log/1``)."""
-    return {"schema": "gitnews.log/1", "article": article_json(timeline.record),
-            "versions": [version_json(i) for i in infos],
-            "outside_edits": [outside_edit_json(e) for e in timeline.outside]}
-
-
-def show_json(timeline: Timeline, info: VersionInfo, text: str) -> dict:
-    """``gitnews show --json`` (schema ``gitnews.show/1``)."""
-    return {"schema": "gitnews.show/1", "article": article_json(timeline.record),
-            "version": version_json(info), "text": text}
-
-
-def list_json(records: Sequence[ArticleRecord]) -> dict:
-    """``gitnews list --json`` (schema ``gitnews.list/1``)."""
-    return {"schema": "gitnews.list/1", "count": len(records),
-            "articles": [article_json(r) for r in records]}
-
-
-def _time(dt: datetime | None) -> str | None:
-    return format_time(dt) if dt is not None else None
-
-
-def feeds_json(feeds: Sequence[tuple[str, dict]], articles: Sequence[str]) -> dict:
-    """``gitnews feeds --json`` (schema ``gitnews.sources.feeds/1``): ``feeds`` pairs each
-    feed URL with what the cache knows of it (:meth:`gitnews.archive.cache.State.get_feed`)."""
-    return {"schema": "gitnews.sources.feeds/1",
-            "feeds": [{"url": url, "last_read": data.get("read_at"),
-                       "error": data.get("error"), "failing_since": data.get("failing_since")}
-                      for url, data in feeds],
-            "articles": list(articles)}
-
-
-def run_item_json(item) -> dict:  # noqa: ANN001 - gitnews.models.ItemResult
-    return {"kind": item.kind, "url": item.url, "outcome": item.outcome.value,
-            "path": item.path, "version": item.version, "headline": item.headline,
-            "change_kind": item.change_kind, "message": item.message}
-
-
-def run_json(result, *, next_due: datetime | None = None) -> dict:  # noqa: ANN001 - RunResult
-    """``gitnews run --json`` (schema ``gitnews.run/1``): the summary and every item."""
-    from gitnews.models import Outcome
-
-    counts = {o.value.lower(): result.count(o) for o in Outcome}
-    return {"schema": "gitnews.run/1", "started_at": _time(result.started_at),
-            "finished_at": _time(result.finished_at), "dry_run": result.dry_run,
-            "counts": counts,
-            "versions": counts["new"] + counts["changed"] + counts["removed"],
-            "failed_feeds": sum(1 for i in result.failures if i.kind == "feed"),
-            "not_due": result.not_due, "left_over": result.left_over,
-            "next_due": _time(next_due), "items": [run_item_json(i) for i in result.items]}
-
-
-def import_json(result) -> dict:  # noqa: ANN001 - gitnews.ops.importing.ImportResult
-    """``gitnews import --json`` (schema ``gitnews.import/1``)."""
-    from gitnews.models import Outcome
-
-    return {"schema": "gitnews.import/1", "records_read": result.records_read,
-            "articles": result.articles, "versions": result.versions_added,
-            "counts": {o.value.lower(): result.count(o) for o in
-                       (Outcome.NEW, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED)},
-            "skipped": dict(result.skipped),
-            "items": [{"outcome": i.outcome.value, "source": i.source, "where": i.where,
-                       "url": i.url, "captured_at": _time(i.captured_at), "reason": i.reason,
-                       "message": i.message, "path": i.path, "version": i.version,
-                       "headline": i.headline} for i in result.items]}
-
-
-def status_json(status) -> dict:  # noqa: ANN001 - gitnews.ops.status.ArchiveStatus
-    """``gitnews status --json`` (schema ``gitnews.ops.status/1``)."""
-    run = status.last_run
-    return {
-        "schema": "gitnews.ops.status/1", "archive": str(status.path), "now": format_time(status.now),
-        "last_run": None if run is None else {
-            "started_at": _time(run.started_at), "finished_at": format_time(run.finished_at),
-            "ended": run.ended, "counts": dict(run.counts), "failed": run.failed},
-        "failing": [{"kind": f.kind, "url": f.url, "path": f.path, "since": _time(f.since),
-                     "failures": f.failures, "last_error": f.last_error}
-                    for f in status.failing],
-        "next_due": _time(status.next_due), "feeds": status.feeds, "articles": status.articles,
-        "commits": status.commits, "git_bytes": status.git_bytes,
-        "remote": {"name": status.remote.name, "branch": status.remote.branch,
-                   "exists": status.remote.exists, "url": status.remote.url,
-                   "pushed": status.remote.pushed},
-        "cache": {"path": str(status.cache.path), "size_bytes": status.cache.size_bytes,
-                  "backlog": status.cache.backlog, "held": status.cache.held},
-    }
+    return html

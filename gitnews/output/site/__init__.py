@@ -1,0 +1,50 @@
+"""The archive as a static HTML site: ``gitnews site OUTDIR``.
+
+Pages (where each lives: :mod:`gitnews.output.sitelayout`), rendered by the Jinja2
+templates in ``gitnews/output/templates/site/`` with autoescaping on (a headline
+holding ``<script>`` shows as text), plain HTML and CSS, no JavaScript,
+relative links only (the site works from a folder, a ``file://`` URL, or a
+sub-path of GitHub/GitLab Pages):
+
+* ``index.html``: the latest changes, the most-edited articles, the sources;
+* one page per host: its latest changes and all its articles;
+* one page per article, in News Sniffer's words: "This article is from the
+  source '<host>' and was first seen on <date>. It last changed on <date>",
+  "The article has changed N times", a table of versions (time, gap, size of
+  the change, headline changes) with a link to each diff, a link to its feed;
+* one page per pair of consecutive versions: the side-by-side,
+  paragraph-aligned, word-marked diff (:func:`gitnews.output.render.html_table`:
+  "Version 1 / Version 2 … (about 7 hours later)");
+* Atom feeds of changes (:mod:`gitnews.output.changefeed`): site-wide, per host and
+  per article, each linked from its pages with ``<link rel="alternate">``.
+
+Pages state dates, never "3 days ago": the same archive gives the same
+bytes, whenever it is built.
+
+**Incremental.** ``OUTDIR/.gitnews-site.json`` (the *manifest*) maps every
+file the site has to a key of what it was made from (commit ids, the
+templates, the settings).  A run computes each file's key from the history
+alone (one ``git log`` over the repository, no text read) and renders only
+the files whose key changed or that are missing; a rendered file whose bytes
+are unchanged is not rewritten.  A diff page's key is its two commits: once
+written it never changes.  Article texts are read (``git cat-file``) only for
+the articles whose pages are rendered.  Files of an earlier run that no
+longer belong to the site are removed; files that gitnews did not write are
+never touched.
+
+Where it lives: :mod:`.build` (:func:`build_site`), :mod:`.articles` (the articles
+read from the history), :mod:`.views` (timelines, summaries and diff views of one
+run), :mod:`.pages` (rendering the pages and feeds), :mod:`.rows` (the rows of their
+tables), :mod:`.writer` (incremental file writing and the manifest).  Like all of
+:mod:`gitnews.output`, it may import from format, errors, models, config, sources,
+pagetext, archive and versions, and the rest of output, never from ops or cli.
+"""
+
+from __future__ import annotations
+
+from gitnews.output.site.articles import read_histories
+from gitnews.output.site.build import SITE_FORMAT, SiteResult, build_site
+from gitnews.output.site.pages import HOST_LATEST_LIMIT, LATEST_LIMIT, MOST_EDITED_LIMIT, ScheduleNote
+
+__all__ = ["build_site", "SiteResult", "ScheduleNote", "SITE_FORMAT", "LATEST_LIMIT",
+           "MOST_EDITED_LIMIT", "HOST_LATEST_LIMIT", "read_histories"]

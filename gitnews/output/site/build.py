@@ -1,0 +1,126 @@
+"""Building the site: :func:`build_site` reads the history, renders what is out of
+date (:class:`~gitnews.output.site.pages.SitePages`), removes what no longer belongs,
+and writes the manifest."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gitnews import __version__
+from gitnews.archive.history import BlobReader, version_time
+from gitnews.archive.repo import Archive
+from gitnews.errors import SiteError
+from gitnews.output.changefeed import DEFAULT_LIMIT
+from gitnews.output.changes import archive_id
+from gitnews.output.render import template_env
+from gitnews.output.site.articles import SiteArticle, read_histories, record_from
+from gitnews.output.site.pages import GENERATOR, ScheduleNote, SitePages, Stopped
+from gitnews.output.site.views import SiteViews
+from gitnews.output.site.writer import SiteWriter, check_outdir, file_key, load_manifest, template_sources
+from gitnews.output.sitelayout import MANIFEST, NOJEKYLL, STYLE
+
+__all__ = ["build_site", "SiteResult", "SITE_FORMAT"]
+
+#: Bumped when the site's layout or manifest changes in a way that needs a full rebuild.
+SITE_FORMAT = "1"
+
+
+@dataclass
+class SiteResult:
+    """What one ``build_site`` run did.
+
+    ``files``: how many files the site has (pages, feeds, style sheet);
+    ``written``: site-relative paths of the files written by this run, in
+    the order written; ``removed``: files of an earlier run removed because
+    they no longer belong to the site.
+    """
+
+    outdir: Path
+    articles: int
+    changes: int
+    files: int
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    #: True when a stop request ended the run early: the pages written are kept
+    #: (and listed in the manifest), nothing was removed; the next run finishes.
+    interrupted: bool = False
+    #: Articles whose pages were brought up to date (all of them unless interrupted).
+    articles_done: int = 0
+
+
+def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
+               feed_limit: int = DEFAULT_LIMIT, now: datetime | None = None,
+               schedule_note: ScheduleNote | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               stop: threading.Event | None = None) -> SiteResult:
+    """Write (or bring up to date) the static site of ``arc`` in ``outdir``.
+
+    ``site_url``: the site's public base URL (``https://me.github.io/news``),
+    used for the absolute links that feeds need (entries then link to their
+    diff pages; without it, to the article only).  ``feed_limit``: entries
+    per feed.  ``now`` (aware, default the current time) and
+    ``schedule_note`` (:data:`ScheduleNote`): the optional sentence about
+    an article's checking schedule.  ``progress(done, total)`` is called as
+    articles are done.  ``stop`` set (between two batches of articles): the
+    pages written so far are kept and listed in the manifest, nothing is
+    removed, and the result says ``interrupted``; the next run finishes.
+
+    Raises :class:`~gitnews.errors.SiteError` when ``outdir`` is a file or a
+    folder holding other files than a gitnews site (``usage`` set), or a file
+    cannot be written.
+    """
+    outdir = Path(outdir)
+    check_outdir(outdir)
+    now = now or datetime.now(UTC)
+    repo = arc.repo
+    histories = read_histories(repo)
+    records = {r.path: r for r in arc.state.articles()} if histories else {}
+    articles: list[SiteArticle] = []
+    for path in sorted(histories):
+        versions = histories[path]
+        record = records.get(path) or record_from(path, versions)
+        articles.append(SiteArticle(path=path, host=path.split("/", 1)[0], versions=versions,
+                                 times=[version_time(v) for v in versions], record=record))
+    site_url = site_url.rstrip("/") if site_url else None
+    author = arc.config.archive.author_name or "gitnews"
+    glob = file_key(SITE_FORMAT, __version__, template_sources(), site_url or "", feed_limit, author)
+    archive = archive_id(repo)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
+    writer = SiteWriter(outdir, load_manifest(outdir))
+    with BlobReader(repo) as reader:
+        ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
+                       archive=archive, author=author, feed_limit=feed_limit, stop=stop)
+        try:
+            changes = ctx.pages(articles, now=now, schedule_note=schedule_note,
+                                progress=progress)
+        except Stopped:
+            # Keep what was written: the old entries of the files not reached yet, the new
+            # ones of those done (a later run re-renders whatever is out of date).
+            files = {**writer.old, **writer.new}
+            manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
+                        "files": dict(sorted(files.items()))}
+            writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
+                                                   separators=(",", ":")) + "\n")
+            return SiteResult(outdir=outdir, articles=len(articles), changes=0,
+                              files=len(files), written=writer.written, interrupted=True,
+                              articles_done=ctx.done)
+    if writer.needs(STYLE, glob):
+        writer.put(STYLE, template_env().get_template("site/style.css.j2").render())
+    if writer.needs(NOJEKYLL, "1"):
+        writer.put(NOJEKYLL, "")
+    removed = writer.remove_stale()
+    manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
+                "files": dict(sorted(writer.new.items()))}
+    writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
+                                           separators=(",", ":")) + "\n")
+    return SiteResult(outdir=outdir, articles=len(articles), changes=changes,
+                      files=len(writer.new), written=writer.written, removed=removed,
+                      articles_done=len(articles))

@@ -1,0 +1,308 @@
+"""The pages and feeds of the site: :class:`SitePages` renders, host by host, each
+article's page, feed and diff pages, each host's page and feed, the front page and
+the site-wide feed, when their keys say they are out of date."""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gitnews import __version__
+from gitnews.archive.cache import ArticleRecord
+from gitnews.format.trailers import ARTICLE_URL
+from gitnews.output.changefeed import (
+    FeedSpec,
+    article_feed_spec,
+    host_feed_spec,
+    render_feed,
+    site_diff_url,
+    site_feed_spec,
+    view_headline,
+    view_summary,
+)
+from gitnews.output.changes import head_time
+from gitnews.output.render import html_table, human_time, plural, safe_href, stats_words, template_env
+from gitnews.output.site.articles import SiteArticle
+from gitnews.output.site.rows import article_rows, change_rows, on_date, version_rows
+from gitnews.output.site.views import Change, SiteViews, chunks
+from gitnews.output.site.writer import SiteWriter, file_key
+from gitnews.output.sitelayout import (
+    FEED,
+    INDEX,
+    article_feed,
+    article_page,
+    diff_page,
+    host_feed,
+    host_page,
+    href,
+    root_prefix,
+)
+from gitnews.versions.timeline import DiffView, Timeline, gap_words
+
+__all__ = ["SitePages", "FilePlan", "Stopped", "ScheduleNote", "GENERATOR", "LATEST_LIMIT",
+           "MOST_EDITED_LIMIT", "HOST_LATEST_LIMIT", "BATCH_ARTICLES"]
+
+#: Rows of "Latest changes" and "Most-edited articles" on the front page.
+LATEST_LIMIT = 50
+MOST_EDITED_LIMIT = 50
+#: Rows of "Latest changes" on a host's page.
+HOST_LATEST_LIMIT = 25
+#: Articles whose texts are read in one ``git cat-file --batch``.
+BATCH_ARTICLES = 256
+
+#: ``schedule_note(record, now)``: a sentence for an article's page about its
+#: checking schedule (e.g. "It won't be checked again for changes."), or None.
+#: Called once per article and run; the sentence is part of the page's key, so
+#: a note that changes with ``now`` rewrites the page on every run.
+ScheduleNote = Callable[[ArticleRecord, datetime], "str | None"]
+
+#: What the pages and the manifest name as their generator.
+GENERATOR = f"gitnews {__version__}"
+
+
+class Stopped(Exception):
+    """A stop was requested between two batches of articles."""
+
+
+@dataclass
+class FilePlan:
+    """Which files of one article must be rendered: its page, its feed, which diff pages
+    (by the number of their newer version)."""
+
+    page: bool
+    feed: bool
+    diffs: list[int]
+
+    @property
+    def any(self) -> bool:
+        """Whether any of the article's files must be rendered."""
+        return self.page or self.feed or bool(self.diffs)
+
+
+@dataclass
+class SitePages:
+    """The renderers of one run (shared settings, writer and views)."""
+
+    writer: SiteWriter
+    views: SiteViews
+    glob: str
+    site_url: str | None
+    archive: str
+    author: str
+    feed_limit: int
+    entries: dict[str, str] = field(default_factory=dict)
+    stop: threading.Event | None = None
+    done: int = 0  # articles done
+
+    # -- the whole site, host by host ------------------------------------------------------
+    def pages(self, articles: list[SiteArticle], *, now: datetime,
+              schedule_note: ScheduleNote | None,
+              progress: Callable[[int, int], None] | None) -> int:
+        """Render what changed: articles host by host, each host's pages, the front
+        page and the site-wide feed.  Returns the number of changes in the archive."""
+        views = self.views
+        by_host: dict[str, list[SiteArticle]] = {}
+        for art in articles:
+            by_host.setdefault(art.host, []).append(art)
+        all_changes = [(art.times[n - 1], art.path, n, art) for art in articles
+                       for n in art.change_numbers]
+        site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), all_changes,
+                                  key=lambda c: (c[0], c[1], c[2]))
+        site_keep = {(c[1], c[2]) for c in site_top[:self.feed_limit]}
+        site_ids = {f"urn:gitnews:{c[3].versions[c[2] - 1].commit}"
+                    for c in site_top[:self.feed_limit]}
+        views.keep = set(site_keep)
+        done = 0
+        host_keys: list[str] = []
+        for host in sorted(by_host):
+            arts = by_host[host]
+            host_changes = heapq.nlargest(
+                max(self.feed_limit, HOST_LATEST_LIMIT),
+                ((art.times[n - 1], art.path, n, art) for art in arts
+                 for n in art.change_numbers),
+                key=lambda c: (c[0], c[1], c[2]))
+            host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
+            views.keep |= host_keep
+            for chunk in chunks(arts, BATCH_ARTICLES):
+                if self.stop is not None and self.stop.is_set():
+                    self.done = done
+                    raise Stopped
+                plans = [(art, note, self.plan(art, note)) for art in chunk
+                         for note in [schedule_note(art.record, now) if schedule_note else None]]
+                todo = [(art, note, plan) for art, note, plan in plans if plan.any]
+                texts = views.load(art for art, _, _ in todo) if todo else {}
+                for art, note, plan in todo:
+                    self.render_article(art, note, plan, texts)
+                del texts
+                done += len(chunk)
+                if progress:
+                    progress(done, len(articles))
+            host_keys.append(self.host(host, arts, host_changes))
+            # Keep the diff views and entries the site-wide feed needs; drop this host's others.
+            views.keep = set(site_keep)
+            views.drop(host_keep - site_keep)
+            self.entries = {k: v for k, v in self.entries.items()
+                            if k.split(" ", 1)[0] in site_ids}
+        self.index(by_host, articles, site_top, host_keys, all_changes)
+        return len(all_changes)
+
+    # -- shared bits ---------------------------------------------------------------------
+    def _render(self, template: str, page: str, **context: object) -> str:
+        return template_env().get_template(f"site/{template}").render(
+            root=root_prefix(page), generator=GENERATOR, **context)
+
+    def _feed(self, rel: str, spec: FeedSpec, views: list[DiffView], updated: datetime) -> None:
+        self.writer.put(rel, render_feed(views, spec, updated=updated,
+                                         diff_url=site_diff_url(self.site_url),
+                                         content_cache=self.entries))
+
+    # -- one article: its page, its feed, its diff pages ----------------------------------------
+    def plan(self, art: SiteArticle, note: str | None) -> FilePlan:
+        """Record the keys of the article's files; which of them must be rendered."""
+        w, commits = self.writer, [v.commit for v in art.versions]
+        return FilePlan(
+            page=w.needs(article_page(art.path), file_key(self.glob, "article", note or "", *commits)),
+            feed=w.needs(article_feed(art.path),
+                         file_key(self.glob, "article-feed", *commits[-self.feed_limit - 1:])),
+            diffs=[n for n in art.change_numbers
+                   if w.needs(diff_page(art.path, n - 1, n),
+                              file_key(self.glob, "diff", commits[n - 2], commits[n - 1]))])
+
+    def render_article(self, art: SiteArticle, note: str | None, plan: FilePlan,
+                       texts: dict[str, bytes]) -> None:
+        """Render the files of ``plan`` (``texts``: the article's texts, by blob id)."""
+        tl = self.views.timeline(art, texts)
+        for n in plan.diffs:
+            self._diff_page(art, self.views.view(art, n))
+        if plan.page:
+            self._article_page(art, tl, note)
+        if plan.feed:
+            numbers = art.change_numbers[::-1][:self.feed_limit]
+            spec = article_feed_spec(self.archive, art.record, site_url=self.site_url,
+                                     author=self.author)
+            self._feed(article_feed(art.path), spec, [self.views.view(art, n) for n in numbers],
+                       art.times[-1])
+
+    def _article_page(self, art: SiteArticle, tl: Timeline, note: str | None) -> None:
+        page = article_page(art.path)
+        infos = tl.infos()
+        headline = next((i.headline for i in reversed(infos) if i.headline), None) \
+            or art.record.headline or art.record.url or art.path
+        rows = version_rows(self.views, art, infos, page)
+        changes = art.changes
+        changes_text = (f"The article has changed {plural(changes, 'time')}."
+                        if changes else "The article has not changed since it was first seen.")
+        url = art.record.url
+        html = self._render(
+            "article.html.j2", page, title=f"{headline} – versions",
+            feeds=[{"href": href(page, article_feed(art.path)),
+                    "title": "Changes to this article"},
+                   {"href": href(page, host_feed(art.host)),
+                    "title": f"Changes to articles from {art.host}"}],
+            crumbs=[{"href": href(page, INDEX), "label": "All sources"},
+                    {"href": href(page, host_page(art.host)), "label": art.host},
+                    {"href": None, "label": headline}],
+            headline=headline, url=url, href=safe_href(url), host=art.host,
+            host_href=href(page, host_page(art.host)), first_text=on_date(art.times[0]),
+            last_text=on_date(art.last_change_time),  # a removal is a change
+            last_gap=gap_words(art.last_change_time - art.times[0]).replace(
+                "later", "after it was first seen").replace(
+                "earlier", "before it was first seen"),
+            removed=art.versions[-1].removed, note=note, changes=changes,
+            changes_text=changes_text, feed_href=href(page, article_feed(art.path)),
+            versions=rows)
+        self.writer.put(page, html)
+
+    def _diff_page(self, art: SiteArticle, view: DiffView) -> None:
+        a, b = view.a.number, view.b.number
+        page = diff_page(art.path, a, b)
+        url = view.b.version.trailers.get(ARTICLE_URL) or view.record.url
+        headline = view_headline(view)
+        previous = max((n for n in art.change_numbers if n <= a), default=None)
+        html = self._render(
+            "diff.html.j2", page,
+            title=f"{headline} – version {a} and version {b}",
+            feeds=[{"href": href(page, article_feed(art.path)),
+                    "title": "Changes to this article"}],
+            crumbs=[{"href": href(page, INDEX), "label": "All sources"},
+                    {"href": href(page, host_page(art.host)), "label": art.host},
+                    {"href": href(page, article_page(art.path)), "label": headline},
+                    {"href": None, "label": f"Versions {a} and {b}"}],
+            headline=headline, url=url, href=safe_href(url), host=art.host,
+            host_href=href(page, host_page(art.host)),
+            article_href=href(page, article_page(art.path)),
+            previous_href=href(page, diff_page(art.path, previous - 1, previous))
+            if previous else None,
+            a=a, b=b, a_text=human_time(view.a.time), b_text=human_time(view.b.time),
+            gap=view.gap_words, stats=stats_words(view.diff.stats), what=view_summary(view),
+            table=html_table(view))
+        self.writer.put(page, html)
+
+    # -- one host ----------------------------------------------------------------------------
+    def host(self, host: str, arts: list[SiteArticle], changes: list[Change]) -> str:
+        """The host's page and feed, when out of date (``changes``: its latest, newest
+        first); returns the key of the host's files (part of the front page's)."""
+        w = self.writer
+        key = file_key(self.glob, "host", *(f"{a.path}:{a.last_commit}:{len(a.versions)}"
+                                        for a in arts))
+        page, feed = host_page(host), host_feed(host)
+        need_page, need_feed = w.needs(page, key), w.needs(feed, key)
+        if need_page:
+            self.views.ensure(changes[:HOST_LATEST_LIMIT], views=False)
+            ordered = sorted(arts, key=lambda a: (-a.last_change_time.timestamp(), a.path))
+            n_changes = sum(a.changes for a in arts)
+            html = self._render(
+                "host.html.j2", page, title=f"Articles from {host}",
+                feeds=[{"href": href(page, feed), "title": f"Changes to articles from {host}"},
+                       {"href": href(page, FEED), "title": "Every change"}],
+                crumbs=[{"href": href(page, INDEX), "label": "All sources"},
+                        {"href": None, "label": host}],
+                host=host, latest=change_rows(self.views, page, changes, HOST_LATEST_LIMIT),
+                articles=article_rows(page, ordered),
+                counts_text=f"{plural(len(arts), 'article')}, {plural(n_changes, 'change')}.",
+                feed_href=href(page, feed))
+            w.put(page, html)
+        if need_feed:
+            top = changes[:self.feed_limit]
+            self.views.ensure(top, views=True)
+            spec = host_feed_spec(self.archive, host, site_url=self.site_url, author=self.author)
+            updated = max(a.times[-1] for a in arts)
+            self._feed(feed, spec, [self.views.view(c[3], c[2]) for c in top], updated)
+        return key
+
+    # -- the front page and the site-wide feed -------------------------------------------------
+    def index(self, by_host: dict[str, list[SiteArticle]], articles: list[SiteArticle],
+              site_top: list[Change], host_keys: list[str], all_changes: list[Change]) -> None:
+        """The front page and the site-wide feed, when out of date."""
+        w = self.writer
+        key = file_key(self.glob, "index", *host_keys)
+        if w.needs(INDEX, key):
+            self.views.ensure(site_top[:LATEST_LIMIT], views=False)
+            edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
+                                    key=lambda a: (a.changes, a.last_change_time, a.path))
+            hosts = [{"host": h, "href": href(INDEX, host_page(h)), "articles": len(arts),
+                      "changes": sum(a.changes for a in arts)} for h, arts in sorted(by_host.items())]
+            n_versions = sum(a.changes + 1 for a in articles)  # no mere restorations
+            totals = {"articles_text": plural(len(articles), "article"),
+                      "hosts_text": plural(len(by_host), "source"),
+                      "versions_text": plural(n_versions, "version"),
+                      "changes_text": plural(len(all_changes), "change")}
+            html = self._render(
+                "index.html.j2", INDEX, title="How the news changes – gitnews",
+                feeds=[{"href": href(INDEX, FEED), "title": "Every change"}],
+                crumbs=[{"href": None, "label": "All sources"}],
+                latest=change_rows(self.views, INDEX, site_top, LATEST_LIMIT),
+                most_edited=article_rows(INDEX, edited), hosts=hosts, totals=totals,
+                feed_href=href(INDEX, FEED))
+            w.put(INDEX, html)
+        top = site_top[:self.feed_limit]
+        if w.needs(FEED, file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
+                                                   for c in top))):
+            self.views.ensure(top, views=True)
+            spec = site_feed_spec(self.archive, site_url=self.site_url, author=self.author)
+            updated = max((a.times[-1] for a in articles), default=head_time(self.views.repo))
+            self._feed(FEED, spec, [self.views.view(c[3], c[2]) for c in top], updated)
+
