@@ -260,8 +260,9 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
            on_change: str | None = None, json_out: bool = False) -> None:
     """``run --watch``: until SIGINT/SIGTERM; exit status 0, or 130 when the stop
     cut a run short (due articles unchecked, or the work in flight abandoned)."""
-    from gitnews.ops.run import Abandoned, watch
+    from gitnews.ops.run import Abandoned
     from gitnews.ops.status import note_run
+    from gitnews.ops.watch import watch
 
     def on_cycle(result: RunResult, wake_at) -> None:  # noqa: ANN001
         if not result.items and not result.left_over:
@@ -350,7 +351,7 @@ def run_cmd(
     are committed, the summary printed; exit status 130 when due articles were
     left unchecked (a second signal abandons the checks under way).
     """
-    from gitnews.ops.run import next_due_at
+    from gitnews.ops.watch import next_due_at
 
     if show_text is not None:  # a preview: never commits, with or without --dry-run
         _show_text(archive, show_text)

@@ -182,7 +182,7 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     first, with their last error.  Uses no network.
     """
     from gitnews.archive.maintenance import object_stats
-    from gitnews.ops.run import next_due_at
+    from gitnews.ops.watch import next_due_at
 
     now = (now or datetime.now(UTC)).astimezone(UTC)
     state = archive.state
