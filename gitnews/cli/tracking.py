@@ -271,11 +271,11 @@ def _watch(arc, *, interval_s: float | None, max_articles: int | None,  # noqa: 
             note_run(arc, result, ended="failures" if result.failures else "ok")
         stamp = (result.started_at or wake_at).strftime("%Y-%m-%dT%H:%M:%SZ")
         _report(result, next_due=wake_at, json_out=json_out, prefix=f"[{stamp}] ")
-        from .publish import after_run
+        from .publish import publish_and_report
 
         with _stdout_to_stderr(json_out):
-            after_run(arc.path, result, push=push, on_change=on_change,
-                      arc=arc)  # pushes, then hooks, under the watch's lock
+            publish_and_report(arc.path, result, push=push, on_change=on_change,
+                               arc=arc)  # pushes, then hooks, under the watch's lock
         sys.stdout.flush()
 
     last: list[RunResult | None] = [None]
@@ -393,10 +393,11 @@ def run_cmd(
                           if result.interrupted else "nothing was left undone"), err=True)
         next_due = next_due_at(arc)
         _report(result, next_due=next_due, json_out=json_out)
-        from .publish import after_run
+        from .publish import publish_and_report
 
         with _stdout_to_stderr(json_out):
-            published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
+            published = publish_and_report(archive, result, push=push, on_change=on_change,
+                                           arc=arc)
     if result.interrupted:  # the rule of every long command: work left undone -> 130
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)
