@@ -159,7 +159,7 @@ def init_github_actions(archive: Path, *, force: bool = False, wait: str | None 
     if result.action == "restored":
         typer.echo(f"Restored {result.path} to the committed workflow (your edit was undone)")
         return
-    typer.echo(f"{result.action.capitalize()} {result.path} (committed {result.commit[:12]})")
+    typer.echo(f"{result.action.capitalize()} {result.path} (committed {(result.commit or '')[:12]})")
     typer.echo("Next: push the archive to GitHub (e.g. `git remote add origin URL` and "
                f"`gitnews push --archive {archive}`), then in the repository's Settings -> "
                "Pages choose Source: \"GitHub Actions\".")

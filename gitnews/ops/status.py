@@ -144,7 +144,7 @@ class ArchiveStatus:
     notes: list[str] = field(default_factory=list)
 
 
-def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess:
+def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "--git-dir", str(archive.repo.git_dir), *args],
                           capture_output=True, text=True)
 
