@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitnews.errors import PushError, StoreError
 from gitnews.models import RunResult
 
 from .app import (
@@ -66,17 +65,20 @@ def _print_pushed(result: PushResult) -> None:
                    err=True)
 
 
+def _print_push_step(step: PushStep) -> None:
+    if step.error is not None:
+        typer.echo(f"gitnews: push failed: {step.error}", err=True)
+    elif step.result is not None:
+        _print_pushed(step.result)
+
+
 def _push(arc: Archive, *, remote: str | None = None, branch: str | None = None) -> bool:
     """Push and print what happened; False when it failed."""
-    from gitnews.ops.push import push_archive
+    from gitnews.ops.publish import try_push
 
-    try:
-        result = push_archive(arc, remote=remote, branch=branch)
-    except (PushError, StoreError) as exc:
-        typer.echo(f"gitnews: push failed: {exc}", err=True)
-        return False
-    _print_pushed(result)
-    return True
+    step = try_push(arc, remote=remote, branch=branch)
+    _print_push_step(step)
+    return step.error is None
 
 
 @command("push")
@@ -92,13 +94,6 @@ def push_cmd(
     with open_for_writing(archive, wait=wait, command="gitnews push") as arc:
         ok = _push(arc, remote=remote, branch=branch)
     raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
-
-
-def _print_push_step(step: PushStep) -> None:
-    if step.error is not None:
-        typer.echo(f"gitnews: push failed: {step.error}", err=True)
-    elif step.result is not None:
-        _print_pushed(step.result)
 
 
 def _print_hooks(report: HookReport) -> None:

@@ -20,7 +20,7 @@ from gitnews.models import RunResult
 from gitnews.ops.push import PushResult, push_archive, push_pending
 from gitnews.output.hooks import HookReport, notify_changes
 
-__all__ = ["PushStep", "Publication", "push_if_pending", "publish_run"]
+__all__ = ["PushStep", "Publication", "try_push", "push_if_pending", "publish_run"]
 
 
 @dataclass(frozen=True)
@@ -48,21 +48,27 @@ class Publication:
                 and (self.hooks is None or not self.hooks.failures))
 
 
+def try_push(archive: Archive, *, remote: str | None = None,
+             branch: str | None = None) -> PushStep:
+    """:func:`~gitnews.ops.push.push_archive`, with a push that fails
+    (:class:`~gitnews.errors.PushError`, :class:`~gitnews.errors.StoreError`) as a
+    :class:`PushStep` with its ``error`` instead of an exception (a
+    :class:`~gitnews.errors.ConfigError` for unusable names is raised)."""
+    try:
+        return PushStep(result=push_archive(archive, remote=remote, branch=branch))
+    except (PushError, StoreError) as exc:
+        return PushStep(error=str(exc))
+
+
 def push_if_pending(archive: Archive) -> PushStep:
     """Push ``archive`` to its ``[publish]`` remote when the remote may lack commits
     (this run's, or an earlier run's whose push failed); never raises for a push
-    that fails (:class:`~gitnews.errors.PushError`, :class:`~gitnews.errors.StoreError`)
-    or an unusable remote or branch name (:class:`~gitnews.errors.ConfigError`)."""
+    that fails or an unusable remote or branch name (:class:`~gitnews.errors.ConfigError`)."""
     try:
         pending = push_pending(archive)
     except ConfigError as exc:
         return PushStep(error=str(exc))
-    if not pending:
-        return PushStep()
-    try:
-        return PushStep(result=push_archive(archive))
-    except (PushError, StoreError) as exc:
-        return PushStep(error=str(exc))
+    return try_push(archive) if pending else PushStep()
 
 
 def publish_run(archive: Archive, result: RunResult, *, push: bool | None = None,
