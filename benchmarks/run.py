@@ -803,7 +803,7 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     from typer.testing import CliRunner
 
     import gitnews.format.normalise as gn
-    import gitnews.ops.importing as gi
+    import gitnews.ops.warc_import as gi
     import gitnews.pagetext.extract as gx
     from gitnews.archive.store import Transaction
     from gitnews.cli import app
@@ -829,7 +829,7 @@ def case_import(args: argparse.Namespace, tmp: Path) -> CaseResult:
     undo = [wrap(Recorder, "record", "store"), wrap(Recorder, "apply", "store"),
             wrap(Transaction, "finish", "store"), wrap(gx, "extract_article", "extract_here"),
             wrap(PendingArticle, "result", "extract_wait"), wrap(WarcFiles, "read", "read"),
-            wrap(gn, "render_text", "render"), wrap(gi, "_import_planned", "captures")]
+            wrap(gn, "render_text", "render"), wrap(gi, "import_planned", "captures")]
     processes = processes_for(captures)
     cpu0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:

@@ -20,8 +20,8 @@ from gitnews.ops.importing import (
     NOT_NEWER,
     REPEATED,
     UNRESOLVED_REVISIT,
-    import_warcs,
 )
+from gitnews.ops.warc_import import import_warcs
 
 BBC_STORY = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"
 BBC_OTHER = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"

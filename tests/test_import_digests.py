@@ -8,7 +8,8 @@ from warcs import Rec, write_warc
 
 from gitnews.archive.repo import open_archive
 from gitnews.models import Outcome
-from gitnews.ops.importing import REPEATED, import_warcs
+from gitnews.ops.importing import REPEATED
+from gitnews.ops.warc_import import import_warcs
 
 TRUE = DATA / "scenarios" / "true-versions" / "pages"
 URL = "http://news.example/a/story.html"

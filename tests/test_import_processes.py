@@ -13,7 +13,8 @@ from warcs import Rec, write_warc
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.errors import GitnewsError
 from gitnews.models import Outcome
-from gitnews.ops.importing import _Loaded, _Planned, _ReadAhead, import_warcs
+from gitnews.ops.importing import _Loaded, _Planned, _ReadAhead
+from gitnews.ops.warc_import import import_warcs
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
 from gitnews.pagetext.pool import ENV_PROCESSES, ExtractionPool

@@ -1,5 +1,5 @@
 """The checks of a run go on while the thread that records their outcomes is
-busy: the worker threads take their next article themselves (gitnews.ops.run._checks),
+busy: the worker threads take their next article themselves (gitnews.ops.checks.checks),
 within the per-host and memory limits.  Real loopback server (tests/politeserver.py),
 real recorded page (tests/data/scenarios/bbc-2009, see its README), real git archive."""
 

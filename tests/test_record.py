@@ -240,7 +240,10 @@ def test_reverts_then_alternation_is_only_counted(archive):
 
 def test_server_errors_and_timeouts_are_never_removals(archive):
     from gitnews.errors import FetchError, HTTPStatusError
-    from gitnews.ops.run import CheckOutcome, _Pending, _record, _Work
+    from gitnews.ops.checks import CheckOutcome
+    from gitnews.ops.plan import Pending as _Pending
+    from gitnews.ops.plan import Work as _Work
+    from gitnews.ops.run import _record
     from gitnews.versions.schedule import Policy
 
     def check(outcome, rec):

@@ -258,7 +258,7 @@ def test_remove_takes_an_article_by_its_file_path_as_log_does(polite_proxy, tmp_
 # -- pure functions -----------------------------------------------------------------------------
 
 def test_link_text_share_tells_the_real_homepage_from_the_real_article():
-    from gitnews.ops.tracking import INDEX_LINK_SHARE, link_text_share
+    from gitnews.ops.classify import INDEX_LINK_SHARE, link_text_share
     from gitnews.pagetext.extract import extract_article
 
     home = HOMEPAGE.read_bytes()
@@ -277,7 +277,7 @@ _words = st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), min_si
 @given(linked=st.lists(_words, max_size=6), plain=st.lists(_words, max_size=6))
 @settings(max_examples=60, deadline=None)
 def test_link_text_share_counts_the_words_of_link_paragraphs(linked, plain):
-    from gitnews.ops.tracking import link_text_share
+    from gitnews.ops.classify import link_text_share
 
     if not linked and not plain:
         assert link_text_share(b"<html><body><a href='/'>x</a></body></html>", []) == 0.0

@@ -1,7 +1,7 @@
 """``gitnews run --watch``: a long-running loop that stays flat, and stops
 cleanly on SIGINT/SIGTERM with exit status 0.
 
-The 1,000-cycle test runs the core loop (:func:`gitnews.ops.run.watch`) with an
+The 1,000-cycle test runs the core loop (:func:`gitnews.ops.watch.watch`) with an
 injected clock and sleep against the real replay server (a separate process,
 so that its memory and files are not counted): time passes in leaps, feeds
 and articles come due, the story changes every 100 cycles (so commits, and
@@ -26,7 +26,7 @@ from conftest import DATA, git, init_test_archive, run_gitnews
 from politeserver import PoliteServer, Reply, rss
 
 from gitnews.archive.repo import open_archive
-from gitnews.ops.run import watch
+from gitnews.ops.watch import watch
 
 BBC_FEED = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
 PAGE = (DATA / "scenarios" / "bbc-2009" / "6072486-A.stm.html").read_bytes()

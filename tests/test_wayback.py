@@ -21,7 +21,8 @@ from warcs import SEED_PATH, SEED_URL, SEED_V1, SEED_V2
 from gitnews.archive.repo import open_archive
 from gitnews.config import WaybackSettings
 from gitnews.errors import FetchError
-from gitnews.ops.importing import NOT_NEWER, OUT_OF_RANGE, import_wayback, parse_time_bound
+from gitnews.ops.importing import NOT_NEWER, OUT_OF_RANGE, parse_time_bound
+from gitnews.ops.wayback_import import import_wayback
 from gitnews.sources.http import Fetcher
 from gitnews.sources.wayback import (
     CdxError,

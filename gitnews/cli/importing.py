@@ -146,8 +146,9 @@ def import_cmd(
     record was imported or deliberately skipped, 1 when some failed, 2 for bad usage,
     130 when Ctrl-C stopped it (the captures recorded until then are committed).
     """
-    from gitnews.ops.importing import import_warcs, import_wayback
     from gitnews.ops.run import Abandoned
+    from gitnews.ops.warc_import import import_warcs
+    from gitnews.ops.wayback_import import import_wayback
 
     from .run import stop_on_signal
 

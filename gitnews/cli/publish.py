@@ -1,17 +1,18 @@
-"""``gitnews push``, and what ``gitnews run`` does after its commits: push, hooks.
+"""``gitnews push``, and the report of what ``gitnews run`` does after its commits: push, hooks.
 
-Also the ``--github-actions`` part of ``gitnews init``.
+Also the ``--github-actions`` part of ``gitnews init``.  The work itself is in
+:mod:`gitnews.ops.publish` and :mod:`gitnews.ops.push`; this module parses,
+calls and prints.
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitnews.errors import ConfigError, PushError, StoreError
 from gitnews.models import RunResult
 
 from .app import (
@@ -26,10 +27,16 @@ from .app import (
     wait_seconds,
 )
 
-__all__ = ["after_run", "init_github_actions"]
+if TYPE_CHECKING:
+    from gitnews.archive.repo import Archive
+    from gitnews.ops.publish import PushStep
+    from gitnews.ops.push import PushResult
+    from gitnews.output.hooks import HookReport
+
+__all__ = ["publish_and_report", "init_github_actions"]
 
 
-def _describe(result) -> str:  # noqa: ANN001 - gitnews.ops.push.PushResult
+def _describe(result: PushResult) -> str:
     where = f"{result.remote}/{result.branch}"
     head_note = (f"; the remote's HEAD now names {result.branch!r} (a clone checks it out)"
                  if result.remote_head_set else "")
@@ -47,21 +54,31 @@ def _describe(result) -> str:  # noqa: ANN001 - gitnews.ops.push.PushResult
     return "Push: " + ", ".join(parts) + head_note
 
 
-def _push(arc, *, remote: str | None = None, branch: str | None = None) -> bool:  # noqa: ANN001
-    """Push and print what happened; False when it failed."""
-    from gitnews.ops.push import describe_conflict, push_archive
+def _print_pushed(result: PushResult) -> None:
+    """Print what a push did, and the gitnews.toml settings both sides changed."""
+    from gitnews.ops.push import describe_conflict
 
-    try:
-        result = push_archive(arc, remote=remote, branch=branch)
-    except (PushError, StoreError) as exc:
-        typer.echo(f"gitnews: push failed: {exc}", err=True)
-        return False
     typer.echo(_describe(result))
     for key, mine, theirs in result.config_conflicts:
         typer.echo("gitnews: note: gitnews.toml: "
                    + describe_conflict(key, mine, theirs, f"{result.remote}/{result.branch}"),
                    err=True)
-    return True
+
+
+def _print_push_step(step: PushStep) -> None:
+    if step.error is not None:
+        typer.echo(f"gitnews: push failed: {step.error}", err=True)
+    elif step.result is not None:
+        _print_pushed(step.result)
+
+
+def _push(arc: Archive, *, remote: str | None = None, branch: str | None = None) -> bool:
+    """Push and print what happened; False when it failed."""
+    from gitnews.ops.publish import try_push
+
+    step = try_push(arc, remote=remote, branch=branch)
+    _print_push_step(step)
+    return step.error is None
 
 
 @command("push")
@@ -79,55 +96,43 @@ def push_cmd(
     raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
 
 
-def after_run(archive: Path, result: RunResult, *, push: bool | None = None,
-              on_change: str | None = None, arc=None) -> bool:  # noqa: ANN001
-    """What ``gitnews run`` does once its commits are in git; prints; True when all went well.
+def _print_hooks(report: HookReport) -> None:
+    if report.events:
+        done = []
+        if report.commands:
+            done.append(f"ran the on-change command {report.commands} time(s)")
+        if report.posts:
+            done.append(f"posted {report.posts} event(s) to the webhook")
+        typer.echo(f"Hooks: {', '.join(done)}, {len(report.failures)} failed")
+    if report.failures:
+        err = err_console()
+        for f in report.failures:
+            err.print(f"  FAILED {f.target} hook for {f.path} v{f.version}: {f.message}",
+                      markup=False)
+
+
+def publish_and_report(archive: Path, result: RunResult, *, push: bool | None = None,
+                       on_change: str | None = None, arc: Archive | None = None) -> bool:
+    """What ``gitnews run`` does once its commits are in git
+    (:func:`gitnews.ops.publish.publish_run`: push, then hooks), printed as it
+    goes; True when all went well.
 
     ``arc`` is the run's archive, still open and holding the write lock (else
-    ``archive`` is opened for writing here).
-
-    Pushes when ``push`` (default: ``[publish] push``) and the remote lacks
-    commits (this run's, or an earlier run's whose push failed), then runs the
-    hooks (``on_change``, default ``[hooks] on_change``, and ``[hooks]
-    webhook_url``) once per new version, so that their commit ids are the
-    pushed ones.  Nothing here undoes a commit.
+    ``archive`` is opened for writing here).  ``push`` and ``on_change``
+    override ``[publish] push`` and ``[hooks] on_change``.
     """
     if result.dry_run:
         return True
-    from gitnews.ops.push import push_pending
-    from gitnews.output.hooks import notify_changes
+    from gitnews.ops.publish import publish_run
 
-    ok = True
     opened = nullcontext(arc) if arc is not None else open_for_writing(
         archive, wait=None, command="gitnews run")
-    with opened as arc:
-        settings = arc.config
-        if settings.publish.push if push is None else push:
-            try:
-                pending = push_pending(arc)
-            except ConfigError as exc:
-                typer.echo(f"gitnews: push failed: {exc}", err=True)
-                pending, ok = False, False
-            if pending:
-                ok = _push(arc) and ok
-        command_line = settings.hooks.on_change if on_change is None else on_change
-        if command_line or settings.hooks.webhook_url:
-            report = notify_changes(arc, result, command=command_line or None,
-                                    webhook_url=settings.hooks.webhook_url or None)
-            if report.events:
-                done = []
-                if report.commands:
-                    done.append(f"ran the on-change command {report.commands} time(s)")
-                if report.posts:
-                    done.append(f"posted {report.posts} event(s) to the webhook")
-                typer.echo(f"Hooks: {', '.join(done)}, {len(report.failures)} failed")
-            if report.failures:
-                ok = False
-                err = err_console()
-                for f in report.failures:
-                    err.print(f"  FAILED {f.target} hook for {f.path} v{f.version}: {f.message}",
-                              markup=False)
-    return ok
+    with opened as held:
+        done = publish_run(held, result, push=push, on_change=on_change,
+                           pushed=_print_push_step)
+        if done.hooks is not None:
+            _print_hooks(done.hooks)
+    return done.ok
 
 
 def init_github_actions(archive: Path, *, force: bool = False, wait: str | None = None) -> None:
@@ -149,7 +154,7 @@ def init_github_actions(archive: Path, *, force: bool = False, wait: str | None 
     if result.action == "restored":
         typer.echo(f"Restored {result.path} to the committed workflow (your edit was undone)")
         return
-    typer.echo(f"{result.action.capitalize()} {result.path} (committed {result.commit[:12]})")
+    typer.echo(f"{result.action.capitalize()} {result.path} (committed {(result.commit or '')[:12]})")
     typer.echo("Next: push the archive to GitHub (e.g. `git remote add origin URL` and "
                f"`gitnews push --archive {archive}`), then in the repository's Settings -> "
                "Pages choose Source: \"GitHub Actions\".")

@@ -144,8 +144,9 @@ def _watch(arc: Archive, *, interval_s: float | None, max_articles: int | None,
            on_change: str | None = None, json_out: bool = False) -> None:
     """``run --watch``: until SIGINT/SIGTERM; exit status 0, or 130 when the stop
     cut a run short (due articles unchecked, or the work in flight abandoned)."""
-    from gitnews.ops.run import Abandoned, watch
+    from gitnews.ops.run import Abandoned
     from gitnews.ops.status import note_run
+    from gitnews.ops.watch import watch
 
     def on_cycle(result: RunResult, wake_at: datetime) -> None:
         if not result.items and not result.left_over:
@@ -154,10 +155,10 @@ def _watch(arc: Archive, *, interval_s: float | None, max_articles: int | None,
             note_run(arc, result, ended="failures" if result.failures else "ok")
         stamp = (result.started_at or wake_at).strftime("%Y-%m-%dT%H:%M:%SZ")
         _report(result, next_due=wake_at, json_out=json_out, prefix=f"[{stamp}] ")
-        from .publish import after_run
+        from .publish import publish_and_report
 
         with _stdout_to_stderr(json_out):
-            after_run(arc.path, result, push=push, on_change=on_change,
+            publish_and_report(arc.path, result, push=push, on_change=on_change,
                       arc=arc)  # pushes, then hooks, under the watch's lock
         sys.stdout.flush()
 
@@ -235,7 +236,7 @@ def run_cmd(
     left unchecked (a second signal abandons the checks under way).
     """
     from gitnews.archive.repo import open_archive
-    from gitnews.ops.run import next_due_at
+    from gitnews.ops.watch import next_due_at
 
     if show_text is not None:  # a preview: never commits, with or without --dry-run
         _show_text(archive, show_text)
@@ -279,10 +280,10 @@ def run_cmd(
                           if result.interrupted else "nothing was left undone"), err=True)
         next_due = next_due_at(arc)
         _report(result, next_due=next_due, json_out=json_out)
-        from .publish import after_run
+        from .publish import publish_and_report
 
         with _stdout_to_stderr(json_out):
-            published = after_run(archive, result, push=push, on_change=on_change, arc=arc)
+            published = publish_and_report(archive, result, push=push, on_change=on_change, arc=arc)
     if result.interrupted:  # the rule of every long command: work left undone -> 130
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_FAILED if result.failures or not published else EXIT_OK)

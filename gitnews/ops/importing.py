@@ -1,25 +1,27 @@
-"""Import captures from web archives: WARC files and the Wayback Machine.
+"""Importing captures from web archives: the core shared by the WARC and Wayback imports.
 
 Each capture of an article page becomes a version of that article, dated
 when it was captured: the same extraction and normalisation as ``run``
 (:func:`~gitnews.pagetext.extract.extract_article`,
 :func:`~gitnews.format.normalise.render_text` after the boilerplate filters), the same
 :class:`~gitnews.versions.record.Recorder` (which commits only a text that differs
-from the article's previous version), one
-:class:`~gitnews.archive.store.Transaction` for the whole import.  Author and commit
-dates and ``Fetched-At`` are the capture time; two more trailers say where a
-version came from: ``Captured-At`` (the capture time, RFC 3339 UTC) and
+from the article's previous version), one transaction for the whole import
+(:func:`~gitnews.ops.recording.recording`).  Author and commit dates and
+``Fetched-At`` are the capture time; two more trailers say where a version
+came from: ``Captured-At`` (the capture time, RFC 3339 UTC) and
 ``Source-Archive`` (the WARC file's name, or the Wayback capture's address).
 
 How an import goes, so that memory stays flat on tens of thousands of captures:
 
-1. *Plan*: index every record (WARC: :class:`~gitnews.sources.warc.WarcFiles`;
-   Wayback: the CDX listing), keeping URL, capture time and where the bytes
-   are, never the bodies.
+1. *Plan* (:mod:`gitnews.ops.warc_import`, :mod:`gitnews.ops.wayback_import`):
+   index every record (WARC: :class:`~gitnews.sources.warc.WarcFiles`; Wayback:
+   the CDX listing), keeping URL, capture time and where the bytes are, never
+   the bodies.
 2. Sort the captures by capture time (ties: the order they were found in).
-3. For each: check that it is newer than the article's newest version, read
-   its bytes, extract, normalise, record.  Commits are made in capture order.
-   WARC imports extract in worker processes (:mod:`gitnews.pagetext.pool`, when
+3. For each (:func:`import_planned`): check that it is newer than the
+   article's newest version, read its bytes, extract, normalise, record.
+   Commits are made in capture order.  WARC imports extract in worker
+   processes (:mod:`gitnews.pagetext.pool`, when
    :func:`~gitnews.pagetext.pool.processes_for` gives any): the importing thread reads
    the next captures that will need extraction ahead of their turn, at most
    :data:`AHEAD_PER_PROCESS` per process, and queues them, then records while
@@ -31,129 +33,53 @@ History stays append-only: a capture not newer than its article's newest
 version (in the archive, or queued earlier in this import) is skipped, never
 inserted into the past.  So importing the same captures again adds nothing.
 
-Every record ends as one :class:`ImportItem`: a new version (NEW, CHANGED),
-deliberately SKIPPED (with a reason from :data:`SKIP_REASONS`) or FAILED
-(bad input: damaged WARC bytes, a capture without a date, a bad CDX line, a
-page without article text, a fetch error), reported with what to do.  A bad
+Every record ends as one :class:`~gitnews.ops.import_report.ImportItem` (see
+:mod:`gitnews.ops.import_report`, whose names are re-exported here).  A bad
 record never stops the import.
 """
-
 from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING
 
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError
-from gitnews.format.trailers import format_time
+from gitnews.format.trailers import CAPTURED_AT, SOURCE_ARCHIVE, format_time
 from gitnews.format.urls import url_key
 from gitnews.models import Article, Outcome, Page
+from gitnews.ops.import_report import (
+    DUPLICATE,
+    NOT_200,
+    NOT_CAPTURE,
+    NOT_HTML,
+    NOT_NEWER,
+    OUT_OF_RANGE,
+    REPEATED,
+    SKIP_REASONS,
+    UNRESOLVED_REVISIT,
+    ImportItem,
+    ImportProgress,
+    ImportResult,
+    ProgressCallback,
+    skip,
+)
+from gitnews.ops.recording import Abandoned, recording
 from gitnews.versions.record import Capture, Recorder
 
 if TYPE_CHECKING:
     from gitnews.pagetext.filters import FilterSet
     from gitnews.pagetext.pool import ExtractionPool, PendingArticle
+    from gitnews.sources.warc import WarcRecordInfo
+    from gitnews.sources.wayback import CdxRecord
 
-__all__ = ["ImportItem", "ImportResult", "ImportProgress", "import_warcs", "import_wayback",
-           "parse_time_bound", "SKIP_REASONS", "NOT_CAPTURE", "NOT_HTML", "NOT_200",
-           "OUT_OF_RANGE", "DUPLICATE", "NOT_NEWER", "REPEATED", "UNRESOLVED_REVISIT"]
-
-# Why a record was skipped (the keys of ImportResult.skipped), in the order shown.
-NOT_NEWER = "not newer than the article's newest version"
-REPEATED = "same text as the article's previous version"
-DUPLICATE = "the same capture again"
-NOT_HTML = "not an HTML page"
-NOT_200 = "HTTP status other than 200"
-OUT_OF_RANGE = "outside --from/--to"
-UNRESOLVED_REVISIT = "revisit of a capture that is not in the files imported"
-NOT_CAPTURE = "not a capture (warcinfo, request, metadata, resource... record)"
-#: Every skip reason, in the order a summary lists them.
-SKIP_REASONS = (NOT_NEWER, REPEATED, DUPLICATE, NOT_HTML, NOT_200, OUT_OF_RANGE,
-                UNRESOLVED_REVISIT, NOT_CAPTURE)
-
-
-@dataclass(slots=True)
-class ImportItem:
-    """What an import did with one record.
-
-    ``outcome``: NEW or CHANGED (a version was added: ``path``, ``version``,
-    ``headline``), SKIPPED (``reason``, one of :data:`SKIP_REASONS`) or FAILED;
-    ``source``: the WARC file's name or the Wayback address concerned;
-    ``where``: the record's place in it (``byte 1,234``, ``CDX line 7``);
-    ``message``: for FAILED and some SKIPPED items, what happened and what to do.
-    """
-
-    outcome: Outcome
-    source: str
-    url: str | None = None
-    captured_at: datetime | None = None
-    reason: str | None = None
-    message: str | None = None
-    where: str | None = None
-    path: str | None = None
-    version: int | None = None
-    headline: str | None = None
-
-
-@dataclass
-class ImportResult:
-    """Everything one import did; ``items`` in order: failed and skipped
-    records as they were read, then the captures in capture-time order."""
-
-    items: list[ImportItem] = field(default_factory=list)
-    records_read: int = 0
-    sources: int = 0
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    #: True when a stop request (SIGINT/SIGTERM) ended the import early; the
-    #: captures recorded before it are committed.
-    interrupted: bool = False
-    #: Captures found but not imported because of the stop (records not read yet
-    #: are not counted); importing the same files again adds them.
-    left_undone: int = 0
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for i in self.items if i.outcome is outcome)
-
-    @property
-    def versions_added(self) -> int:
-        return self.count(Outcome.NEW) + self.count(Outcome.CHANGED)
-
-    @property
-    def articles(self) -> int:
-        """Distinct articles the imported captures belong to (added or skipped)."""
-        return len({i.path for i in self.items if i.path})
-
-    @property
-    def skipped(self) -> dict[str, int]:
-        """Skipped records per reason, in :data:`SKIP_REASONS` order (reasons with none left out)."""
-        counts = Counter(i.reason for i in self.items if i.outcome is Outcome.SKIPPED)
-        return {r: counts[r] for r in SKIP_REASONS if counts[r]}
-
-    @property
-    def failures(self) -> list[ImportItem]:
-        return [i for i in self.items if i.outcome is Outcome.FAILED]
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    """How far an import is: ``stage`` is ``reading`` (WARC files: ``done`` of
-    ``total`` bytes), ``listing`` (Wayback URLs) or ``importing`` (captures);
-    ``note`` a message to show (records read so far, a rate-limit wait)."""
-
-    stage: str
-    done: int
-    total: int | None
-    note: str | None = None
-
-
-ProgressCallback = Callable[[ImportProgress], None]
+__all__ = ["ImportItem", "ImportResult", "ImportProgress", "ProgressCallback", "import_planned",
+           "parse_time_bound", "in_range", "stopping", "SKIP_REASONS", "NOT_CAPTURE", "NOT_HTML",
+           "NOT_200", "OUT_OF_RANGE", "DUPLICATE", "NOT_NEWER", "REPEATED", "UNRESOLVED_REVISIT"]
 
 
 @dataclass(frozen=True)
@@ -170,13 +96,16 @@ class _Loaded:
 
 @dataclass(slots=True)
 class _Planned:
+    """One capture to import, planned from an index (never its bytes)."""
+
     url: str
     captured_at: datetime       # full precision, for sorting
     order: int
     source: str
     where: str | None
     digest: str | None
-    ref: object                 # what the loader needs (WARC record infos, CDX record)
+    # What the loader needs: the WARC record and the one holding its bytes, or the CDX record.
+    ref: tuple[WarcRecordInfo, WarcRecordInfo] | CdxRecord
 
 
 # -- --from / --to ----------------------------------------------------------------------------
@@ -226,7 +155,8 @@ def parse_time_bound(text: str, *, end: bool = False) -> datetime:
     return nxt - timedelta(seconds=1)
 
 
-def _in_range(when: datetime, since: datetime | None, until: datetime | None) -> bool:
+def in_range(when: datetime, since: datetime | None, until: datetime | None) -> bool:
+    """Whether capture time ``when`` is within ``--from``/``--to`` (inclusive; None: open)."""
     return (since is None or when >= since) and (until is None or when <= until)
 
 
@@ -237,6 +167,9 @@ AHEAD_PER_PROCESS = 4
 #: ``(capture, its bytes) -> Article``; raises GitnewsError or any exception of the extractor.
 _ExtractFunc = Callable[[_Planned, _Loaded], Article]
 
+#: What makes a capture the same capture again: ``(URL key, capture time to the second, digest)``.
+_CaptureKey = tuple[str, datetime, str | None]
+
 
 def _extract_here(p: _Planned, loaded: _Loaded, filterset: FilterSet) -> Article:
     """The capture's article, with the site rules of its host (``[sites]``), as `run` does."""
@@ -246,13 +179,11 @@ def _extract_here(p: _Planned, loaded: _Loaded, filterset: FilterSet) -> Article
                            site=filterset.site_for_url(loaded.final_url))
 
 
-def _stopping(result: ImportResult, stop: threading.Event | None,
-              abandon: threading.Event | None, undone: int) -> bool:
+def stopping(result: ImportResult, stop: threading.Event | None,
+             abandon: threading.Event | None, undone: int) -> bool:
     """True (and ``result`` marked interrupted) when a stop was requested;
-    raises :class:`~gitnews.ops.run.Abandoned` when abandoning was."""
+    raises :class:`~gitnews.ops.recording.Abandoned` when abandoning was."""
     if abandon is not None and abandon.is_set():
-        from gitnews.ops.run import Abandoned
-
         raise Abandoned("the import was abandoned on request; nothing of it was committed")
     if stop is None or not stop.is_set():
         return False
@@ -260,16 +191,16 @@ def _stopping(result: ImportResult, stop: threading.Event | None,
     return True
 
 
-def _import_planned(archive: Archive, planned: list[_Planned],
-                    load: Callable[[_Planned], _Loaded], result: ImportResult,
-                    progress: ProgressCallback | None, *, read_ahead: bool = False,
-                    stop: threading.Event | None = None,
-                    abandon: threading.Event | None = None) -> None:
-    """Record ``planned`` in capture order, in one transaction.
+def import_planned(archive: Archive, planned: list[_Planned],
+                   load: Callable[[_Planned], _Loaded], result: ImportResult,
+                   progress: ProgressCallback | None, *, read_ahead: bool = False,
+                   stop: threading.Event | None = None,
+                   abandon: threading.Event | None = None) -> None:
+    """Record ``planned`` in capture order, in one transaction (:func:`~gitnews.ops.recording.recording`).
 
     ``stop`` set: no further capture is recorded, those recorded are committed
     (``result.interrupted``, ``result.left_undone``); ``abandon`` set: raises
-    :class:`~gitnews.ops.run.Abandoned` after aborting the transaction.
+    :class:`~gitnews.ops.recording.Abandoned` after aborting the transaction.
 
     ``read_ahead``: ``load`` is cheap and side-effect free (a local file), so
     upcoming captures may be read before their turn and extracted in worker
@@ -287,17 +218,18 @@ def _import_planned(archive: Archive, planned: list[_Planned],
     # The workers start before the transaction, so that they never hold fast-import's pipe.
     pool = ExtractionPool(processes, die_with_parent=True) if processes else None
     try:
-        tx = archive.transaction()
-        recorder = Recorder(archive, tx)
-        ahead = (_ReadAhead(planned, load, pool, filterset, window=AHEAD_PER_PROCESS * processes)
-                 if pool is not None else None)
-        read, extract = ((ahead.read, ahead.extract) if ahead is not None
-                         else (load, lambda p, loaded: _extract_here(p, loaded, filterset)))
-        seen: set[tuple] = set()
-        last: dict[str, tuple[str, str]] = {}
-        try:
+        with recording(archive) as recorder:
+            ahead = (_ReadAhead(planned, load, pool, filterset,
+                                window=AHEAD_PER_PROCESS * processes)
+                     if pool is not None else None)
+            read: Callable[[_Planned], _Loaded] = load
+            extract: _ExtractFunc = partial(_extract_here, filterset=filterset)
+            if ahead is not None:
+                read, extract = ahead.read, ahead.extract
+            seen: set[_CaptureKey] = set()
+            last: dict[str | None, tuple[str, str]] = {}
             for n, p in enumerate(planned):
-                if _stopping(result, stop, abandon, len(planned) - n):
+                if stopping(result, stop, abandon, len(planned) - n):
                     break
                 if ahead is not None:
                     ahead.advance(n)
@@ -305,11 +237,6 @@ def _import_planned(archive: Archive, planned: list[_Planned],
                                                 filterset))
                 if progress:
                     progress(ImportProgress("importing", n + 1, len(planned)))
-        except BaseException:
-            tx.abort()
-            raise
-        tx.finish()
-        recorder.apply()
     finally:
         if pool is not None:
             pool.close()
@@ -405,8 +332,8 @@ def _extractable(p: _Planned, loaded: _Loaded) -> bool:
 
 
 def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _ExtractFunc,
-                recorder: Recorder, seen: set[tuple], last: dict[str, tuple[str, str]],
-                filterset) -> ImportItem:  # noqa: ANN001 - a gitnews.pagetext.filters.FilterSet
+                recorder: Recorder, seen: set[_CaptureKey], last: dict[str | None, tuple[str, str]],
+                filterset: FilterSet) -> ImportItem:
     """One capture -> one item.  ``read``/``extract``: its bytes and their
     article (see :class:`_ReadAhead`); ``seen``: the captures met so far;
     ``last``: per article file, ``(URL, payload digest)`` of a capture whose
@@ -426,13 +353,13 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
         return item
     item.path = path
     if key in seen:
-        return _skip(item, DUPLICATE)
+        return skip(item, DUPLICATE)
     seen.add(key)
     if newest is not None and when <= newest:
-        return _skip(item, NOT_NEWER, f"captured {format_time(when)}; the newest version of "
+        return skip(item, NOT_NEWER, f"captured {format_time(when)}; the newest version of "
                                       f"{path} is from {format_time(newest)}")
     if p.digest and last.get(path) == (p.url, p.digest):
-        return _skip(item, REPEATED)
+        return skip(item, REPEATED)
     try:
         loaded = read(p)
     except GitnewsError as exc:
@@ -445,11 +372,11 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
                         "in capture order")
         return item
     if loaded.status is not None and loaded.status != 200:
-        return _skip(item, NOT_200, f"status {loaded.status}")
+        return skip(item, NOT_200, f"status {loaded.status}")
     from gitnews.sources.warc import is_html
 
     if not is_html(loaded.content_type, loaded.body[:1024]):
-        return _skip(item, NOT_HTML, f"Content-Type {loaded.content_type or 'missing'}")
+        return skip(item, NOT_HTML, f"Content-Type {loaded.content_type or 'missing'}")
     try:
         article = extract(p, loaded)
         text = render_text(article.headline,
@@ -466,230 +393,15 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
                 body=loaded.body, fetched_at=when, content_type=loaded.content_type)
     done = recorder.record(Capture(
         requested_url=p.url, page=page, article=article, text=text,
-        extra_trailers=[("Captured-At", format_time(when)), ("Source-Archive", loaded.source)]))
+        extra_trailers=[(CAPTURED_AT, format_time(when)), (SOURCE_ARCHIVE, loaded.source)]))
     item.path, item.headline, item.version = done.path, done.headline, done.version
     if p.digest and done.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED):
         last[done.path] = (p.url, p.digest)
     else:  # the article's text is not these bytes' (none known, or held as suspicious)
         last.pop(done.path, None)
     if done.outcome is Outcome.UNCHANGED:
-        return _skip(item, REPEATED)
+        return skip(item, REPEATED)
     item.outcome = done.outcome
     return item
 
 
-def _skip(item: ImportItem, reason: str, message: str | None = None) -> ImportItem:
-    item.outcome, item.reason, item.message = Outcome.SKIPPED, reason, message
-    return item
-
-
-# -- WARC files ---------------------------------------------------------------------------------
-def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: datetime | None = None,
-                 until: datetime | None = None,
-                 progress: ProgressCallback | None = None,
-                 stop: threading.Event | None = None,
-                 abandon: threading.Event | None = None) -> ImportResult:
-    """Import every HTML capture of the WARC ``files`` into ``archive``.
-
-    Takes ``response`` records with status 200 and an HTML payload, and
-    ``revisit`` records whose payload digest matches a response record in one
-    of ``files``; ``since``/``until`` (inclusive, aware datetimes) limit the
-    capture times.  ``Source-Archive`` is the file's name.  Never raises for a
-    bad file or record (see :class:`ImportItem`); raises
-    :class:`~gitnews.errors.StoreError` when git cannot record the versions
-    (then nothing of the import is recorded).  ``stop`` set while the files are
-    read: nothing is imported; while captures are recorded: the ones recorded
-    are committed (``ImportResult.interrupted``); ``abandon``: see
-    :func:`_import_planned`.
-    """
-    from gitnews.sources.warc import CAPTURE_TYPES, WarcError, WarcFiles
-
-    result = ImportResult(started_at=datetime.now(UTC), sources=len(files))
-    planned: list[_Planned] = []
-    revisits: list[tuple[str, object]] = []
-    by_digest: dict[str, object] = {}
-    sizes = [_size(f) for f in files]
-    with WarcFiles() as warcs:
-        for n, file in enumerate(files, 1):
-            name = Path(file).name
-            before = sum(sizes[:n - 1])
-            if _stopping(result, stop, abandon, 0):
-                break
-            try:
-                for info in warcs.scan(file):
-                    if _stopping(result, stop, abandon, 0):
-                        break
-                    result.records_read += 1
-                    if progress and result.records_read % 100 == 0:
-                        progress(ImportProgress("reading", before + min(info.offset, sizes[n - 1]),
-                                                sum(sizes), f"{result.records_read:,} records"))
-                    where = f"byte {info.offset:,}"
-                    item = ImportItem(outcome=Outcome.SKIPPED, source=name, url=info.url,
-                                      captured_at=info.captured_at, where=where)
-                    if info.record_type is not None and info.record_type not in CAPTURE_TYPES:
-                        result.items.append(_skip(item, NOT_CAPTURE))
-                    elif info.problem:
-                        item.outcome, item.message = Outcome.FAILED, info.problem
-                        result.items.append(item)
-                    elif info.record_type == "revisit":
-                        if info.status not in (None, 200, 304):
-                            result.items.append(_skip(item, NOT_200, f"status {info.status}"))
-                        else:
-                            revisits.append((name, info))
-                    elif info.status != 200:
-                        result.items.append(_skip(item, NOT_200, f"status {info.status}"))
-                    else:
-                        if info.payload_digest:
-                            by_digest.setdefault(info.payload_digest, info)
-                        if not info.html:
-                            result.items.append(_skip(
-                                item, NOT_HTML, f"Content-Type {info.content_type or 'missing'}"))
-                        elif not _in_range(info.captured_at, since, until):
-                            result.items.append(_skip(item, OUT_OF_RANGE))
-                        else:
-                            planned.append(_Planned(
-                                url=info.url, captured_at=info.captured_at, order=len(planned),
-                                source=name, where=where, digest=info.payload_digest,
-                                ref=(info, info)))
-            except WarcError as exc:
-                result.items.append(ImportItem(outcome=Outcome.FAILED, source=name,
-                                               message=str(exc)))
-            if progress:
-                progress(ImportProgress("reading", sum(sizes[:n]), sum(sizes),
-                                        f"{result.records_read:,} records"))
-        for name, info in revisits:
-            item = ImportItem(outcome=Outcome.SKIPPED, source=name, url=info.url,
-                              captured_at=info.captured_at, where=f"byte {info.offset:,}")
-            original = by_digest.get(info.payload_digest) if info.payload_digest else None
-            if original is None:
-                result.items.append(_skip(item, UNRESOLVED_REVISIT, (
-                    f"a revisit of {info.refers_to_url or info.url}"
-                    f"{' captured ' + info.refers_to_date if info.refers_to_date else ''}, whose "
-                    f"bytes (payload digest {info.payload_digest or 'missing'}) are in none of the "
-                    "files imported; import the WARC holding that capture together with this one")))
-            elif not original.html:
-                result.items.append(_skip(item, NOT_HTML,
-                                          f"Content-Type {original.content_type or 'missing'}"))
-            elif not _in_range(info.captured_at, since, until):
-                result.items.append(_skip(item, OUT_OF_RANGE))
-            else:
-                planned.append(_Planned(url=info.url, captured_at=info.captured_at,
-                                        order=len(planned), source=name, where=item.where,
-                                        digest=info.payload_digest, ref=(info, original)))
-
-        def load(p: _Planned) -> _Loaded:
-            info, original = p.ref
-            try:
-                response = warcs.read(original)
-            except WarcError as exc:
-                raise WarcError(f"{exc}" + (f" (the capture revisited by {p.source} {p.where})"
-                                            if original is not info else "")) from None
-            return _Loaded(final_url=info.url, captured_at=info.captured_at,
-                           status=200 if original is not info else response.status,
-                           content_type=response.content_type, body=response.body,
-                           source=p.source)
-
-        if result.interrupted:  # stopped while reading: nothing was imported
-            result.left_undone = len(planned) + len(revisits)
-        else:
-            _import_planned(archive, planned, load, result, progress, read_ahead=True,
-                            stop=stop, abandon=abandon)
-    result.finished_at = datetime.now(UTC)
-    return result
-
-
-def _size(path: str | Path) -> int:
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
-
-
-# -- the Wayback Machine -----------------------------------------------------------------------
-def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | None = None,
-                   until: datetime | None = None,
-                   progress: ProgressCallback | None = None,
-                   stop: threading.Event | None = None,
-                   abandon: threading.Event | None = None) -> ImportResult:
-    """Import the Wayback Machine's captures of ``urls`` into ``archive``.
-
-    Lists each URL's status-200 captures with the CDX API (one per distinct
-    payload, ``since``/``until`` inclusive), then fetches each capture's
-    original bytes (``id_``) in capture-time order, through the
-    ``[wayback]`` settings of the archive (base address, request rates,
-    retries).  ``Source-Archive`` is the capture's Wayback address.  Never
-    raises for one URL or capture; raises
-    :class:`~gitnews.errors.StoreError` when git cannot record the versions.
-    ``stop``/``abandon``: as for :func:`import_warcs`.
-    """
-    from gitnews.sources.http import Fetcher
-    from gitnews.sources.warc import may_be_html
-    from gitnews.sources.wayback import CdxProblem, WaybackClient, cdx_query_url, playback_url
-
-    cfg = archive.config
-    result = ImportResult(started_at=datetime.now(UTC), sources=len(urls))
-    planned: list[_Planned] = []
-    state = {"stage": "listing", "done": 0, "total": len(urls)}
-
-    def on_wait(note: str) -> None:
-        if progress:
-            progress(ImportProgress(state["stage"], state["done"], state["total"], note))
-
-    with Fetcher(timeout_s=cfg.fetch.timeout_s, connect_timeout_s=cfg.fetch.connect_timeout_s,
-                 max_bytes=cfg.fetch.max_bytes, max_redirects=cfg.fetch.max_redirects,
-                 concurrency=1, contact=cfg.fetch.contact) as fetcher:
-        wb = cfg.wayback
-        client = WaybackClient(fetcher, base_url=wb.base_url,
-                               cdx_requests_per_s=wb.cdx_requests_per_s,
-                               capture_requests_per_s=wb.capture_requests_per_s,
-                               max_retries=wb.max_retries, max_wait_s=wb.max_wait_s,
-                               on_wait=on_wait)
-        for n, url in enumerate(urls, 1):
-            if _stopping(result, stop, abandon, 0):
-                break
-            listing = cdx_query_url(wb.base_url, url, since=since, until=until)
-            try:
-                for entry in client.captures(url, since=since, until=until):
-                    result.records_read += 1
-                    if isinstance(entry, CdxProblem):
-                        result.items.append(ImportItem(
-                            outcome=Outcome.FAILED, source=listing, url=url,
-                            where=f"CDX line {entry.line_no}",
-                            message=f"{entry.message}: {entry.line!r}; this line was skipped"))
-                        continue
-                    source = playback_url(wb.base_url, entry.timestamp, entry.original)
-                    item = ImportItem(outcome=Outcome.SKIPPED, source=source, url=entry.original,
-                                      captured_at=entry.captured_at)
-                    if entry.status is not None and entry.status != 200:
-                        result.items.append(_skip(item, NOT_200, f"status {entry.status}"))
-                    elif not may_be_html(entry.mimetype):
-                        result.items.append(_skip(item, NOT_HTML, f"type {entry.mimetype}"))
-                    elif not _in_range(entry.captured_at, since, until):
-                        result.items.append(_skip(item, OUT_OF_RANGE))
-                    else:
-                        planned.append(_Planned(url=entry.original, captured_at=entry.captured_at,
-                                                order=len(planned), source=source, where=None,
-                                                digest=entry.digest, ref=entry))
-            except GitnewsError as exc:
-                result.items.append(ImportItem(
-                    outcome=Outcome.FAILED, source=listing, url=url,
-                    message=f"could not list the Wayback Machine's captures of {url}: {exc}"))
-            state["done"] = n
-            if progress:
-                progress(ImportProgress("listing", n, len(urls)))
-        state.update(stage="importing", done=0, total=len(planned))
-
-        def load(p: _Planned) -> _Loaded:
-            got = client.fetch(p.ref)
-            state["done"] += 1
-            return _Loaded(final_url=got.original, captured_at=got.captured_at,
-                           status=got.status, content_type=got.content_type, body=got.body,
-                           source=got.playback_url)
-
-        if result.interrupted:  # stopped while listing: nothing was imported
-            result.left_undone = len(planned)
-        else:
-            _import_planned(archive, planned, load, result, progress, stop=stop,
-                            abandon=abandon)
-    result.finished_at = datetime.now(UTC)
-    return result

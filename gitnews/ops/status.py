@@ -144,7 +144,7 @@ class ArchiveStatus:
     notes: list[str] = field(default_factory=list)
 
 
-def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess:
+def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "--git-dir", str(archive.repo.git_dir), *args],
                           capture_output=True, text=True)
 
@@ -182,7 +182,7 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     first, with their last error.  Uses no network.
     """
     from gitnews.archive.maintenance import object_stats
-    from gitnews.ops.run import next_due_at
+    from gitnews.ops.watch import next_due_at
 
     now = (now or datetime.now(UTC)).astimezone(UTC)
     state = archive.state

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gitnews import __version__
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.repo import Archive
 from gitnews.errors import ArchiveError
 
@@ -154,13 +153,16 @@ def add_github_workflow(archive: Archive, *, force: bool = False, cron: str = DE
     copy) is replaced only with ``force``, else
     :class:`~gitnews.errors.ArchiveError`, so that no edit is lost unasked.
     """
+    from git import GitCommandError  # GitPython: imported on use (start-up time)
+
     text = github_workflow(cron=cron, pip_spec=pip_spec)
     target = archive.path / GITHUB_WORKFLOW_PATH
+    committed: bytes | None
     try:
         committed = archive.repo.git.execute(
             ["git", "cat-file", "blob", f"HEAD:{GITHUB_WORKFLOW_PATH}"],
             stdout_as_string=False, strip_newline_in_stdout=False)
-    except git.GitCommandError:
+    except GitCommandError:
         committed = None
     current = target.read_bytes() if target.exists() else None
     if current is not None and current != text.encode() and not force:

@@ -1,0 +1,59 @@
+"""Recording versions into the archive: one transaction, one Recorder, then the cache.
+
+Every use case that adds versions (a run, an import) goes through
+:func:`recording`: it opens one :class:`~gitnews.archive.store.Transaction`
+(none for a dry run) and a :class:`~gitnews.versions.record.Recorder` on it;
+the caller records captures; when the ``with`` block ends normally the
+transaction finishes (the commits are in git, the branch moved) and then the
+Recorder applies its cache updates (:meth:`~gitnews.versions.record.Recorder.apply`),
+so that an interrupted process never leaves the cache ahead of git.  When the
+block ends with an exception (including a stop that abandons the work), the
+transaction is aborted and nothing of it is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gitnews.archive.repo import Archive
+from gitnews.versions.record import Recorder
+
+__all__ = ["recording", "Abandoned"]
+
+
+class Abandoned(Exception):
+    """The run (or import) was abandoned on request (a second SIGINT/SIGTERM):
+    nothing of it was committed, and nothing was damaged."""
+
+
+@contextmanager
+def recording(archive: Archive, *, dry_run: bool = False, check_all: bool = False,
+              graph_in_background: bool = False) -> Iterator[Recorder]:
+    """A :class:`~gitnews.versions.record.Recorder` on a new transaction of ``archive``.
+
+    Leaving the block normally: the transaction finishes (``graph_in_background``:
+    see :meth:`~gitnews.archive.store.Transaction.finish`; then call
+    :func:`gitnews.archive.maintenance.after_run` with ``recorder.tx``, which waits
+    for that commit-graph layer), then the Recorder's cache updates are applied.
+    Leaving it with an exception: the transaction is aborted.  ``dry_run``: no
+    transaction; the Recorder decides but commits and applies nothing.
+    ``check_all``: see :class:`~gitnews.versions.record.Recorder`.  The Recorder's
+    git reader is closed either way.  Raises
+    :class:`~gitnews.errors.StoreError` when git cannot record the versions
+    (then none is recorded).
+    """
+    tx = None if dry_run else archive.transaction()
+    recorder = Recorder(archive, tx, check_all=check_all)
+    try:
+        try:
+            yield recorder
+        except BaseException:
+            if tx is not None:
+                tx.abort()
+            raise
+        if tx is not None:
+            tx.finish(graph_in_background=graph_in_background)
+            recorder.apply()
+    finally:
+        recorder.close()
