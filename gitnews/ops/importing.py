@@ -53,11 +53,11 @@ from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError
 from gitnews.format.trailers import format_time
 from gitnews.format.urls import url_key
-from gitnews.models import Article, Outcome, Page
+from gitnews.models import Outcome, Page
 from gitnews.versions.record import Capture, Recorder
 
 if TYPE_CHECKING:
-    from gitnews.pagetext.filters import FilterSet
+    from gitnews.pagetext.pipeline import PageText, TextSettings
     from gitnews.pagetext.pool import ExtractionPool, PendingArticle
 
 __all__ = ["ImportItem", "ImportResult", "ImportProgress", "import_warcs", "import_wayback",
@@ -234,16 +234,15 @@ def _in_range(when: datetime, since: datetime | None, until: datetime | None) ->
 #: Captures read ahead and queued for extraction, per extraction process (bodies held at once).
 AHEAD_PER_PROCESS = 4
 
-#: ``(capture, its bytes) -> Article``; raises GitnewsError or any exception of the extractor.
-_ExtractFunc = Callable[[_Planned, _Loaded], Article]
+#: ``(capture, its bytes) -> its PageText``; raises GitnewsError or any exception of the extractor.
+_ExtractFunc = Callable[[_Planned, _Loaded], "PageText"]
 
 
-def _extract_here(p: _Planned, loaded: _Loaded, filterset: FilterSet) -> Article:
-    """The capture's article, with the site rules of its host (``[sites]``), as `run` does."""
-    from gitnews.pagetext.extract import extract_article
+def _extract_here(p: _Planned, loaded: _Loaded, settings: TextSettings) -> PageText:
+    """The capture's article and text, with the filters and site rules of its host, as `run` does."""
+    from gitnews.pagetext.pipeline import page_text
 
-    return extract_article(loaded.body, url=loaded.final_url,
-                           site=filterset.site_for_url(loaded.final_url))
+    return page_text(loaded.body, loaded.final_url, settings)
 
 
 def _stopping(result: ImportResult, stop: threading.Event | None,
@@ -278,11 +277,11 @@ def _import_planned(archive: Archive, planned: list[_Planned],
     the same either way.
     """
     planned.sort(key=lambda p: (p.captured_at, p.order))
-    from gitnews.pagetext.filters import FilterSet
+    from gitnews.pagetext.pipeline import TextSettings
     from gitnews.pagetext.pool import ExtractionPool, processes_for
 
-    settings = archive.config.filters  # the same boilerplate filters and site rules as `gitnews run`
-    filterset = FilterSet(builtin=settings.builtin, hosts=settings.hosts, sites=archive.config.sites)
+    # the same boilerplate filters and site rules as `gitnews run`
+    filterset = TextSettings.from_config(archive.config)
     processes = processes_for(len(planned)) if read_ahead else 0
     # The workers start before the transaction, so that they never hold fast-import's pipe.
     pool = ExtractionPool(processes, die_with_parent=True) if processes else None
@@ -301,8 +300,7 @@ def _import_planned(archive: Archive, planned: list[_Planned],
                     break
                 if ahead is not None:
                     ahead.advance(n)
-                result.items.append(_import_one(p, read, extract, recorder, seen, last,
-                                                filterset))
+                result.items.append(_import_one(p, read, extract, recorder, seen, last))
                 if progress:
                     progress(ImportProgress("importing", n + 1, len(planned)))
         except BaseException:
@@ -331,7 +329,7 @@ class _ReadAhead:
     """
 
     def __init__(self, planned: list[_Planned], load: Callable[[_Planned], _Loaded],
-                 pool: ExtractionPool, filterset: FilterSet, *, window: int) -> None:
+                 pool: ExtractionPool, filterset: TextSettings, *, window: int) -> None:
         self._planned, self._load, self._pool = planned, load, pool
         self._filterset = filterset
         self._window = max(1, window)
@@ -387,12 +385,14 @@ class _ReadAhead:
             raise got
         return got
 
-    def extract(self, p: _Planned, loaded: _Loaded) -> Article:
-        """Its article: from the worker it was queued in, else extracted now, here."""
+    def extract(self, p: _Planned, loaded: _Loaded) -> PageText:
+        """Its article and text: extracted by the worker it was queued in, else now, here."""
         taken, self._taken = self._taken, None
         if taken is None:
             return _extract_here(p, loaded, self._filterset)
-        return taken.result()
+        from gitnews.pagetext.pipeline import page_text
+
+        return page_text(loaded.body, loaded.final_url, self._filterset, extract=taken.stage)
 
 
 def _extractable(p: _Planned, loaded: _Loaded) -> bool:
@@ -405,16 +405,13 @@ def _extractable(p: _Planned, loaded: _Loaded) -> bool:
 
 
 def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _ExtractFunc,
-                recorder: Recorder, seen: set[tuple], last: dict[str, tuple[str, str]],
-                filterset) -> ImportItem:  # noqa: ANN001 - a gitnews.pagetext.filters.FilterSet
+                recorder: Recorder, seen: set[tuple], last: dict[str, tuple[str, str]]) -> ImportItem:
     """One capture -> one item.  ``read``/``extract``: its bytes and their
     article (see :class:`_ReadAhead`); ``seen``: the captures met so far;
     ``last``: per article file, ``(URL, payload digest)`` of a capture whose
     text is the article's current text, so that the same bytes again need no
     extraction (extraction is deterministic: the same bytes and URL give the
     same text)."""
-    from gitnews.format.normalise import render_text
-
     when = p.captured_at.replace(microsecond=0)
     item = ImportItem(outcome=Outcome.FAILED, source=p.source, url=p.url, captured_at=when,
                       where=p.where)
@@ -451,9 +448,8 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
     if not is_html(loaded.content_type, loaded.body[:1024]):
         return _skip(item, NOT_HTML, f"Content-Type {loaded.content_type or 'missing'}")
     try:
-        article = extract(p, loaded)
-        text = render_text(article.headline,
-                           filterset.for_url(loaded.final_url).apply(article.paragraphs))
+        extracted = extract(p, loaded)
+        article, text = extracted.article, extracted.text
     except GitnewsError as exc:
         item.message = str(exc)
         return item

@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from gitnews.archive import maintenance
 from gitnews.archive.cache import ArticleRecord
@@ -50,11 +51,14 @@ from gitnews.format.trailers import format_time
 from gitnews.format.trailers import parse_time as _parse_time
 from gitnews.format.urls import is_front_page, is_section_front, is_site_root, url_key
 from gitnews.models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult
-from gitnews.pagetext.headline import RULES as HEADLINE_RULES
 from gitnews.versions.record import Capture, Recorder, page_sha256
 from gitnews.versions.schedule import Policy, next_check, wait_s
 
-__all__ = ["run", "watch", "next_due_at", "preview", "Preview", "filter_set", "CheckOutcome",
+if TYPE_CHECKING:
+    from gitnews.pagetext.pipeline import TextSettings
+    from gitnews.pagetext.prune import Pruned
+
+__all__ = ["run", "watch", "next_due_at", "preview", "Preview", "text_settings", "CheckOutcome",
            "ProgressCallback", "Abandoned", "MIN_SLEEP_S", "GONE_STATUSES"]
 
 #: HTTP statuses that say an article was removed (RFC 9110 §15.5.5, §15.5.11).
@@ -116,15 +120,6 @@ class _Pending:
     put_off: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa: ANN001
-    """The file text of ``article`` after the boilerplate filters, and its fingerprint."""
-    from gitnews.format.normalise import render_text
-
-    filters = filterset.for_url(page.final_url)
-    text = render_text(article.headline, filters.apply(article.paragraphs))
-    return text, f"{article.extractor}; {HEADLINE_RULES}; filters {filters.digest}"
-
-
 def _soft404(work: _Work, page: Page) -> str | None:
     """Why a redirected ``page`` means the article is gone, or None: a redirect to
     the site's front page (:func:`~gitnews.format.urls.is_site_root`) always does, unless
@@ -146,12 +141,12 @@ def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
            fetched: Callable[[], None] | None = None, extract=None) -> CheckOutcome:  # noqa: ANN001
     """Fetch and extract one article (a worker thread); never raises.
 
-    ``filterset``: the run's boilerplate filters (:func:`filter_set`);
+    ``filterset``: the run's page -> text settings (:func:`text_settings`);
     ``fetched`` is called once the HTTP part is over (before extraction);
     ``extract``: a process pool's ``extract_article`` (:mod:`gitnews.pagetext.pool`),
     else extraction runs in this thread.
     """
-    from gitnews.pagetext.extract import extract_article
+    from gitnews.pagetext.pipeline import page_text
 
     try:
         try:
@@ -164,11 +159,9 @@ def _check(work: _Work, fetcher, filterset,  # noqa: ANN001
         gone = _soft404(work, page)
         if gone is not None:
             return CheckOutcome(work, page=page, soft404=gone)
-        article = (extract or extract_article)(page.body, url=page.final_url,
-                                               site=filterset.site_for_url(page.final_url))
-        text, fingerprint = _render(article, page, filterset)
-        return CheckOutcome(work, page=page, article=article, text=text,
-                            page_sha=page_sha256(page.body), fingerprint=fingerprint)
+        done = page_text(page.body, page.final_url, filterset, extract=extract)
+        return CheckOutcome(work, page=page, article=done.article, text=done.text,
+                            page_sha=page_sha256(page.body), fingerprint=done.fingerprint)
     except GitnewsError as exc:
         return CheckOutcome(work, error=exc)
     except Exception as exc:
@@ -584,7 +577,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     if own:
         fetcher = make_fetcher(cfg.fetch, now=now)
     leftover: list[_Work] = []
-    drop = filter_set(archive)
+    drop = text_settings(archive)
     tx = None if dry_run else archive.transaction()
     recorder = Recorder(archive, tx, check_all=check_all)
     try:
@@ -737,18 +730,18 @@ def watch(archive: Archive, *, stop: threading.Event, abandon: threading.Event |
 
 # -- boilerplate filters and extraction changes -----------------------------------------
 
-def filter_set(archive: Archive):  # noqa: ANN201 - gitnews.pagetext.filters.FilterSet
-    """The archive's boilerplate filters (``[filters]`` of gitnews.toml).
+def text_settings(archive: Archive) -> TextSettings:
+    """The archive's page -> text settings: boilerplate filters (``[filters]`` of
+    gitnews.toml) and site rules (``[sites]``).
 
-    Raises :class:`~gitnews.errors.ConfigError` for an invalid pattern.
+    Raises :class:`~gitnews.errors.ConfigError` for an invalid pattern or selector.
     """
-    from gitnews.pagetext.filters import FilterSet
+    from gitnews.pagetext.pipeline import TextSettings
 
-    settings = archive.config.filters
-    return FilterSet(builtin=settings.builtin, hosts=settings.hosts, sites=archive.config.sites)
+    return TextSettings.from_config(archive.config)
 
 
-def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) -> None:  # noqa: ANN001
+def _refetch_changed_extraction(archive: Archive, work: list[_Work], settings: TextSettings) -> None:
     """Adjust the re-checks of known articles.
 
     Each is asked at the URL its last text was fetched from (after redirects), not
@@ -758,8 +751,6 @@ def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) 
     page is fetched in full and extracted again (a different text from the same
     page bytes is then a ``Change-Kind: extraction``).
     """
-    from gitnews.pagetext.extract import EXTRACTOR
-
     state = archive.state
     for w in work:
         if w.path is None:
@@ -771,9 +762,7 @@ def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) 
             continue
         record = state.get(w.path)
         if (record is not None and record.removed) or (
-                fingerprint is not None
-                and fingerprint != f"{EXTRACTOR}; {HEADLINE_RULES}; "
-                                   f"filters {filterset.for_url(w.url).digest}"):
+                fingerprint is not None and fingerprint != settings.fingerprint_for_url(w.url)):
             w.etag = w.last_modified = None
 
 
@@ -799,7 +788,7 @@ class Preview:
     item: ItemResult
     path: str | None
     canonical: str
-    pruned: list = field(default_factory=list)
+    pruned: list[Pruned] = field(default_factory=list)
 
 
 def preview(archive: Archive, url: str) -> Preview:
@@ -809,30 +798,25 @@ def preview(archive: Archive, url: str) -> Preview:
     :class:`~gitnews.errors.FetchError` or :class:`~gitnews.errors.ExtractionError`
     when the page cannot be fetched or has no article text.
     """
-    from gitnews.format.normalise import render_text
     from gitnews.format.urls import article_url
-    from gitnews.pagetext.extract import extract_article
+    from gitnews.pagetext.pipeline import page_text
     from gitnews.sources.http import make_fetcher
 
-    filterset = filter_set(archive)
+    settings = text_settings(archive)
     with make_fetcher(archive.config.fetch) as fetcher:
         fetcher.load_state(robots=archive.state.robots_rows(), hosts=archive.state.host_rows())
         page = fetcher.fetch(url)
-    pruned: list = []
-    article = extract_article(page.body, url=page.final_url, site=filterset.site_for_url(page.final_url),
-                              pruned=pruned)
-    filters = filterset.for_url(page.final_url)
-    explained = filters.explain(article.paragraphs)
-    text = render_text(article.headline, [p for p, why in explained if why is None])
+    done = page_text(page.body, page.final_url, settings, show_pruned=True)
+    article = done.article
     recorder = Recorder(archive, None)
     path = recorder.path_of(url)
     try:
         item = recorder.record(Capture(
-            requested_url=url, page=page, article=article, text=text, path=path,
-            fingerprint=f"{article.extractor}; {HEADLINE_RULES}; filters {filters.digest}"))
+            requested_url=url, page=page, article=article, text=done.text, path=path,
+            fingerprint=done.fingerprint))
     finally:
         recorder.close()
-    return Preview(url=url, page=page, article=article, text=text,
-                   dropped=[(p, why) for p, why in explained if why is not None],
+    return Preview(url=url, page=page, article=article, text=done.text, dropped=list(done.dropped),
                    item=_with_notes(item, article), path=item.path,
-                   canonical=article_url(page.final_url, article.canonical_url), pruned=pruned)
+                   canonical=article_url(page.final_url, article.canonical_url),
+                   pruned=list(done.pruned))
