@@ -289,7 +289,8 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
     removed part is appended to ``pruned`` when a list is given (for
     ``--show-text``).  ``generic_pruning=False`` skips the generic prunings
     (comments, link blocks; site rules still apply): ``gitnews add`` measures
-    how much of such a page is links (:func:`gitnews.ops.tracking.link_text_share`).  ``site``'s ``headline`` and ``body`` selectors, when
+    how much of such a page is links (:func:`gitnews.ops.tracking.link_text_share`).
+    ``site``'s ``headline`` and ``body`` selectors, when
     they match, give the headline and the paragraphs; a selector that matches
     nothing is named in the Article's ``notes`` and generic extraction is used.
 
@@ -334,7 +335,8 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
         _refuse_comments(paragraphs, threads, where)
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
-                              "the URL serves an HTML article, not an index page, a paywall or a non-HTML file")
+                              "the URL serves an HTML article, not an index page, a paywall or a "
+                              "non-HTML file")
     return Article(
         headline=(site_headline or titles.headline or _one_line(getattr(doc, "title", None))
                   or _headline_from(paragraphs[0])),

@@ -230,7 +230,7 @@ class Filters:
                             taken += 1
                         k -= 1
                 i = j
-        return list(zip(paras, why))
+        return list(zip(paras, why, strict=True))
 
     def apply(self, paragraphs: Iterable[str]) -> list[str]:
         """The paragraphs that are kept (normalised), in order."""

@@ -61,7 +61,8 @@ def _parts(name: str) -> list[str]:
 def _names_logo(names: Iterable[str]) -> bool:
     for name in names:
         parts = _parts(name)
-        if any(p in _LOGO_PARTS for p in parts) or any(pair in _LOGO_PAIRS for pair in zip(parts, parts[1:])) \
+        if any(p in _LOGO_PARTS for p in parts) \
+                or any(pair in _LOGO_PAIRS for pair in zip(parts, parts[1:], strict=False)) \
                 or name.lower() == "brand":
             return True
     return False
@@ -71,7 +72,8 @@ def _names_weak(names: Iterable[str]) -> bool:
     for name in names:
         parts = _parts(name)
         if any(p in _WEAK_PARTS for p in parts) or any(
-                pair in (("most", "read"), ("most", "popular")) for pair in zip(parts, parts[1:])):
+                pair in (("most", "read"), ("most", "popular"))
+                for pair in zip(parts, parts[1:], strict=False)):
             return True
     return False
 
