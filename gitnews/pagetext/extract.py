@@ -42,8 +42,10 @@ import codecs
 import copy
 import re
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, cast
 
 import trafilatura
 from lxml import etree
@@ -53,8 +55,12 @@ from gitnews.errors import ExtractionError
 from gitnews.models import Article
 from gitnews.pagetext import prune
 from gitnews.pagetext.declared import declared_url
+from gitnews.pagetext.element import Element
 from gitnews.pagetext.headline import PageTitles, clean_line, page_titles
 from gitnews.pagetext.siterules import SiteRules, select
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 __all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
 
@@ -77,11 +83,12 @@ _TRAFILATURA_LOCK = threading.Lock()
 #: Keyword arguments of the one ``bare_extraction`` call (use them to benchmark it).
 #: ``date_extraction_params`` is trafilatura's default (settings.set_date_params)
 #: except ``max_date``.
-TRAFILATURA_OPTIONS = MappingProxyType({
+_DATE_PARAMS: Mapping[str, object] = MappingProxyType(
+    {"original_date": True, "extensive_search": True, "max_date": MAX_DATE})
+TRAFILATURA_OPTIONS: Mapping[str, object] = MappingProxyType({
     "with_metadata": True,
     "deduplicate": False,
-    "date_extraction_params": MappingProxyType(
-        {"original_date": True, "extensive_search": True, "max_date": MAX_DATE}),
+    "date_extraction_params": _DATE_PARAMS,
 })
 
 # Tags that never start a paragraph: trafilatura's inline output elements, plus
@@ -198,7 +205,7 @@ def _headline_from(paragraph: str, limit: int = 100) -> str:
     return paragraph[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def _titles(tree: object) -> PageTitles:
+def _titles(tree: Element | None) -> PageTitles:
     """The headline, social and SEO titles of the page (:mod:`gitnews.pagetext.headline`),
     read from the page's tree as parsed (``bare_extraction`` works on a copy of a
     tree it is given, so this one is unchanged)."""
@@ -309,7 +316,8 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
     if kind:
         raise ExtractionError(f"the response body{where} is {kind}, not an HTML page; "
                               "remove this URL or point it at the article's web page")
-    options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
+    # bare_extraction's keyword arguments, with a fresh date_extraction_params dict per call
+    options: dict[str, Any] = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(_DATE_PARAMS)}
     notes: list[str] = []
     with _TRAFILATURA_LOCK:  # one extraction at a time: see _TRAFILATURA_LOCK
         try:
@@ -320,7 +328,9 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
             titles = _titles(tree)
             site_headline, site_body, threads = (None, None, "") if tree is None else _prepare(
                 tree, site, notes, [] if pruned is None else pruned, generic=generic_pruning)
-            doc = trafilatura.bare_extraction(text if tree is None else tree, **options)
+            # A Document: as_dict is off.
+            doc = cast("Document | None", trafilatura.bare_extraction(text if tree is None else tree,
+                                                                      **options))
         except Exception as err:  # a parser bug on hostile input must stay a per-page failure
             raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "
                                   f"{err!r}; check that the URL serves an HTML article") from err

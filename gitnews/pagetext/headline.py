@@ -71,6 +71,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gitnews.pagetext.element import Element
 from gitnews.pagetext.sitename import (
     clean_line,
     is_decorated,
@@ -118,7 +119,7 @@ class PageTitles:
     site_names: tuple[str, ...] = ()
 
 
-def page_titles(tree) -> PageTitles:  # noqa: ANN001 - lxml.html element (the whole document)
+def page_titles(tree: Element) -> PageTitles:
     """The titles of the page ``tree`` (an ``lxml.html`` document, unchanged):
     see :class:`PageTitles` and the module docstring.  Never raises on odd
     markup or broken JSON-LD."""

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from gitnews.pagetext.element import Element, JsonObject
 from gitnews.pagetext.sitename import clean_line, is_site_name
 
 __all__ = ["H1", "describe_h1", "host_brands", "json_ld", "meta_values", "visible_text"]
@@ -50,8 +51,9 @@ _KICKER_PARTS = frozenset(("overline", "kicker", "dachzeile", "topline", "roofli
                            "supertitle", "superline", "subheadline", "flag", "label"))
 
 
-def _classes(elem) -> list[str]:  # noqa: ANN001 - lxml element
-    return (elem.get("class") or "").split() + ([elem.get("id")] if elem.get("id") else [])
+def _classes(elem: Element) -> list[str]:
+    ident = elem.get("id")
+    return (elem.get("class") or "").split() + ([ident] if ident else [])
 
 
 def _parts(name: str) -> list[str]:
@@ -78,7 +80,7 @@ def _names_weak(names: Iterable[str]) -> bool:
     return False
 
 
-def _hidden(elem) -> bool:  # noqa: ANN001
+def _hidden(elem: Element) -> bool:
     if elem.get("hidden") is not None:
         return True
     style = (elem.get("style") or "").replace(" ", "").lower()
@@ -87,14 +89,14 @@ def _hidden(elem) -> bool:  # noqa: ANN001
     return any(c.lower() in _HIDDEN_CLASSES for c in (elem.get("class") or "").split())
 
 
-def _marked_headline(elem) -> bool:  # noqa: ANN001
+def _marked_headline(elem: Element) -> bool:
     if (elem.get("itemprop") or "").strip().lower() == "headline":
         return True
     return any(c == "headline" or c.endswith(("-headline", "_headline"))
                for c in (elem.get("class") or "").lower().split())
 
 
-def _walk_text(elem, out: list[str], *, top: bool) -> None:  # noqa: ANN001
+def _walk_text(elem: Element, out: list[str], *, top: bool) -> None:
     tag = elem.tag if isinstance(elem.tag, str) else ""
     skip = not tag or tag.lower() in _SKIP or _hidden(elem) or (
         tag.lower() == "a" and (elem.get("href") or "").strip().lower().startswith(("#", "javascript:"))) \
@@ -116,7 +118,7 @@ def _walk_text(elem, out: list[str], *, top: bool) -> None:  # noqa: ANN001
         out.append(elem.tail)
 
 
-def visible_text(elem) -> str:  # noqa: ANN001 - lxml element
+def visible_text(elem: Element) -> str:
     """The text of ``elem`` (an ``<h1>``) as displayed, one clean line (rules
     in the module docstring); ``""`` when nothing shows."""
     out: list[str] = []
@@ -127,7 +129,7 @@ def visible_text(elem) -> str:  # noqa: ANN001 - lxml element
     return clean_line("".join(out))
 
 
-def meta_values(tree) -> dict[str, str]:  # noqa: ANN001
+def meta_values(tree: Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
@@ -137,7 +139,7 @@ def meta_values(tree) -> dict[str, str]:  # noqa: ANN001
     return found
 
 
-def _json_objects(value, out: list[dict], depth: int = 0) -> None:  # noqa: ANN001
+def _json_objects(value: object, out: list[JsonObject], depth: int = 0) -> None:
     if depth > 8:
         return
     if isinstance(value, list):
@@ -150,13 +152,13 @@ def _json_objects(value, out: list[dict], depth: int = 0) -> None:  # noqa: ANN0
                 _json_objects(value[key], out, depth + 1)
 
 
-def _types(obj: dict) -> list[str]:
+def _types(obj: JsonObject) -> list[str]:
     t = obj.get("@type")
     items = t if isinstance(t, list) else [t]
     return [x.rsplit("/", 1)[-1].lower() for x in items if isinstance(x, str)]
 
 
-def _name(value) -> str:  # noqa: ANN001
+def _name(value: object) -> str:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, dict):
@@ -164,9 +166,9 @@ def _name(value) -> str:  # noqa: ANN001
     return clean_line(value)
 
 
-def json_ld(tree) -> tuple[list[str], list[str]]:  # noqa: ANN001
+def json_ld(tree: Element) -> tuple[list[str], list[str]]:
     """(article headlines, site names) of the page's JSON-LD."""
-    objects: list[dict] = []
+    objects: list[JsonObject] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").split(";")[0].strip().lower() != "application/ld+json":
             continue
@@ -225,7 +227,7 @@ class H1:
     score: float = 0.0
 
 
-def describe_h1(h1, index: int, site_names: Sequence[str], front_pages: set[str]) -> H1 | None:  # noqa: ANN001
+def describe_h1(h1: Element, index: int, site_names: Sequence[str], front_pages: set[str]) -> H1 | None:
     if _hidden(h1):
         return None
     text = visible_text(h1)
@@ -264,4 +266,4 @@ def _front_page(href: str, front_pages: set[str]) -> bool:
     if href in ("/", "./", "."):
         return True
     m = re.match(r"^(?:https?:)?//([^/?#]+)/?$", href, re.IGNORECASE)
-    return bool(m) and (not front_pages or m.group(1).lower().removeprefix("www.") in front_pages)
+    return m is not None and (not front_pages or m.group(1).lower().removeprefix("www.") in front_pages)
