@@ -149,7 +149,8 @@ def test_site_rules_select_body_headline_and_remove():
     pruned: list[prune.Pruned] = []
     article = extract_article(body, url=AW_URL, site=rules, pruned=pruned)
     assert any(p.rule == "site rule remove '//p[strong]'" and "Lesen Sie auch" in p.text for p in pruned)
-    assert article.notes == ("site rule body '.nothing-here' of [sites.\"automobilwoche.de\"] matched nothing",)
+    assert article.notes == (
+        "site rule body '.nothing-here' of [sites.\"automobilwoche.de\"] matched nothing",)
     assert "Lesen Sie auch:" not in article.paragraphs
     assert article.paragraphs[0] == generic.paragraphs[0]
     assert article.headline.startswith("Krach vor der VW-Betriebsversammlung")

@@ -10,6 +10,7 @@ import pytest
 from conftest import DATA, git, run_gitnews
 
 from gitnews.errors import ConfigError, ExtractionError
+from gitnews.pagetext.pipeline import TextSettings
 from gitnews.pagetext.pool import (
     ENV_PROCESSES,
     MIN_ITEMS,
@@ -18,7 +19,6 @@ from gitnews.pagetext.pool import (
     extraction,
     processes_for,
 )
-from gitnews.pagetext.pipeline import TextSettings
 
 PAGES = [DATA / "scenarios" / "bbc-2009" / name
          for name in ("6072486-A.stm.html", "7984711-A.stm.html", "7984711-B.stm.html")]
