@@ -43,12 +43,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gitnews.errors import ConfigError, ExtractionError, GitnewsError
 from gitnews.models import Article
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ENV_PROCESSES", "MIN_ITEMS", "PLAIN", "ExtractionPool", "PendingArticle",
            "cpu_count", "extract_page", "extraction", "processes_for"]
+
+_T = TypeVar("_T")
 
 #: Environment variable overriding the number of extraction processes (0: none).
 ENV_PROCESSES = "GITNEWS_EXTRACT_PROCESSES"
@@ -114,34 +116,35 @@ class _Failed:
     message: str
 
 
-def _unexpected(url: str | None, exc: Exception) -> _Failed:
-    return _Failed(f"unexpected error while reading {url}: {exc.__class__.__name__}: "
-                   f"{exc}; please report this page")
+def _unwrap(result: _T | _Failed) -> _T:
+    """``result``, or its message raised as :class:`~gitnews.errors.ExtractionError`."""
+    if isinstance(result, _Failed):
+        raise ExtractionError(result.message)
+    return result
 
 
-def _work(body: bytes, url: str | None, settings: TextSettings) -> tuple[Article, str] | _Failed:
-    """Run in a worker: :func:`extract_page`, or the error's message.
-
-    Errors travel as messages, so that nothing depends on pickling exceptions.
-    """
+def _caught(url: str | None, read: Callable[[], _T]) -> _T | _Failed:
+    """``read()``, or the message of its error, as a worker returns it: errors
+    travel as messages, so that nothing depends on pickling exceptions."""
     try:
-        return extract_page(body, url=url, settings=settings)
+        return read()
     except GitnewsError as exc:
         return _Failed(str(exc))
     except Exception as exc:
-        return _unexpected(url, exc)
+        return _Failed(f"unexpected error while reading {url}: {exc.__class__.__name__}: "
+                       f"{exc}; please report this page")
+
+
+def _work(body: bytes, url: str | None, settings: TextSettings) -> tuple[Article, str] | _Failed:
+    """Run in a worker: :func:`extract_page`, or the error's message."""
+    return _caught(url, lambda: extract_page(body, url=url, settings=settings))
 
 
 def _work_article(body: bytes, url: str | None, site: SiteRules | None = None) -> Article | _Failed:
     """Run in a worker: the page's article, or the error's message."""
     from gitnews.pagetext.extract import extract_article
 
-    try:
-        return extract_article(body, url=url, site=site)
-    except GitnewsError as exc:
-        return _Failed(str(exc))
-    except Exception as exc:
-        return _unexpected(url, exc)
+    return _caught(url, lambda: extract_article(body, url=url, site=site))
 
 
 def _died(url: str | None, *, again: bool = True) -> ExtractionError:
@@ -266,14 +269,7 @@ class ExtractionPool:
             from gitnews.pagetext.extract import extract_article
 
             return extract_article(body, url=url, site=site)
-        try:
-            result = pool.submit(_work_article, body, url, site).result()
-        except BrokenProcessPool:
-            self._broken(pool)
-            raise _died(url) from None
-        if isinstance(result, _Failed):
-            raise ExtractionError(result.message)
-        return result
+        return self._in_worker(pool, _work_article, url, body, url, site)
 
     def submit_article(self, body: bytes, *, url: str | None = None,
                        site: SiteRules | None = None) -> PendingArticle:
@@ -294,6 +290,18 @@ class ExtractionPool:
             return PendingArticle(self, None, body, url, site)
         return PendingArticle(self, future, None, url, site)
 
+    def _in_worker(self, pool: ProcessPoolExecutor, work: Callable[..., _T | _Failed], url: str | None,
+                   *args: object) -> _T:
+        """``work(*args)`` in a worker process, waited for; raises its error as
+        :class:`~gitnews.errors.ExtractionError`, and one naming ``url`` when the
+        worker died (then later pages are extracted in the calling thread)."""
+        try:
+            result = pool.submit(work, *args).result()
+        except BrokenProcessPool:
+            self._broken(pool)
+            raise _died(url) from None
+        return _unwrap(result)
+
     def _broken(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:
             if self._pool is pool:
@@ -302,23 +310,11 @@ class ExtractionPool:
 
     def extract(self, body: bytes, *, url: str | None = None,
                 settings: TextSettings = PLAIN) -> tuple[Article, str]:
-        """Like :func:`extract_page`, in a worker process.
-
-        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
-        article, and when the worker died on it (then later pages are
-        extracted in the calling thread).
-        """
+        """Like :func:`extract_page`, in a worker process; raises as :meth:`extract_article`."""
         pool = self._pool
         if pool is None:
             return extract_page(body, url=url, settings=settings)
-        try:
-            result = pool.submit(_work, body, url, settings).result()
-        except BrokenProcessPool:
-            self._broken(pool)
-            raise _died(url) from None
-        if isinstance(result, _Failed):
-            raise ExtractionError(result.message)
-        return result
+        return self._in_worker(pool, _work, url, body, url, settings)
 
     def map(self, bodies: Sequence[bytes], *, urls: Sequence[str | None] | None = None,
             settings: TextSettings = PLAIN) -> Iterator[tuple[Article, str] | ExtractionError]:
@@ -364,9 +360,7 @@ class PendingArticle:
                 if pool is not None:
                     self._owner._broken(pool)
                 raise _died(self._url, again=False) from None
-        if isinstance(result, _Failed):
-            raise ExtractionError(result.message)
-        return result
+        return _unwrap(result)
 
     def stage(self, body: bytes, *, url: str | None, site: SiteRules | None) -> Article:
         """:meth:`result`, as the extraction stage of
