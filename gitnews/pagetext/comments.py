@@ -9,6 +9,7 @@ import re
 
 from lxml import etree
 
+from gitnews.pagetext.element import Element
 from gitnews.pagetext.linkblocks import link_share
 from gitnews.pagetext.pruned import HEADINGS, Pruned, drop, protected, record, text_of
 
@@ -45,7 +46,7 @@ def is_comment_name(value: str) -> bool:
     return False
 
 
-def _comment_reason(elem: etree._Element) -> str | None:
+def _comment_reason(elem: Element) -> str | None:
     itemtype = elem.get("itemtype") or ""
     if re.search(r"schema\.org/(Comment|UserComments)\b", itemtype) \
             or elem.get("itemprop") in ("comment", "comments"):
@@ -70,19 +71,19 @@ _MARKED = etree.XPath("//*[@itemtype or @itemprop='comment' or @itemprop='commen
                       "@data-vf-widget]")
 
 
-def _candidates(root: etree._Element) -> list[etree._Element]:
+def _candidates(root: Element) -> list[Element]:
     """The elements worth a close look: headings, comment-like names, markup, embeds."""
     named = [e for e in _NAMED(root) if _QUICK.search(f"{e.get('id')} {e.get('class')}")]
     return [*root.iter(*HEADINGS, "header"), *named, *_MARKED(root)]
 
 
-def prune_comments(root: etree._Element) -> list[Pruned]:
+def prune_comments(root: Element) -> list[Pruned]:
     """Remove the comment sections of the tree ``root`` in place (module docstring).
 
     Returns what was removed.
     """
     out: list[Pruned] = []
-    doomed: list[tuple[etree._Element, str]] = []
+    doomed: list[tuple[Element, str]] = []
     for elem in _candidates(root):
         reason = _comment_reason(elem)
         if reason is None and elem.tag in HEADINGS | {"header"} and len(elem) <= 3:
@@ -103,7 +104,7 @@ def prune_comments(root: etree._Element) -> list[Pruned]:
     return out
 
 
-def _thread_after(heading: etree._Element) -> etree._Element | None:
+def _thread_after(heading: Element) -> Element | None:
     """The ``<section>``/``<ol>``/``<ul>``/``<div>`` whose children (or its list's children)
     are at least two ``<article>``/``<li>`` items, right after ``heading`` (or after its parent)."""
     for start in (heading, heading.getparent()):
@@ -120,7 +121,7 @@ def _thread_after(heading: etree._Element) -> etree._Element | None:
     return None
 
 
-def thread_text(root: etree._Element) -> str:
+def thread_text(root: Element) -> str:
     """The text of the reader-comment-like threads that pruning did not recognise.
 
     A thread is recognised by its shape, in any language: at least two
@@ -130,11 +131,11 @@ def thread_text(root: etree._Element) -> str:
     (a ``<time>`` element or a clock time such as ``13:47``).  Returns their
     text joined with newlines ("" when none).
     """
-    groups: dict[tuple[str, str], list[etree._Element]] = {}
+    groups: dict[tuple[str, str], list[Element]] = {}
     for elem in _CLASSED_ITEMS(root):
         groups.setdefault((elem.tag, elem.get("class")), []).append(elem)
     parts: list[str] = []
-    taken: list[etree._Element] = []  # kept alive: their ids stay theirs (lxml proxies)
+    taken: list[Element] = []  # kept alive: their ids stay theirs (lxml proxies)
     ids: set[int] = set()
     for key, items in groups.items():
         if len(items) < 3:  # two siblings and a reply at least
@@ -161,7 +162,7 @@ _CLASSED_ITEMS = etree.XPath("//li[@class] | //article[@class] | //div[@class]")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 
-def _comment_item(elem: etree._Element) -> bool:
+def _comment_item(elem: Element) -> bool:
     if link_share(elem) >= 0.5:
         return False
     return next(elem.iter("time"), None) is not None or bool(_CLOCK.search(text_of(elem)[:400]))

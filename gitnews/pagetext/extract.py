@@ -151,7 +151,7 @@ def decode_html(body: bytes) -> str | bytes:
     return body
 
 
-def _inline_text(elem: etree._Element, out: list[str]) -> None:
+def _inline_text(elem: Element, out: list[str]) -> None:
     """Append the text of inline ``elem`` (without its tail) to ``out``."""
     if elem.tag in ("lb", "br"):
         out.append(" ")
@@ -170,7 +170,7 @@ def _inline_text(elem: etree._Element, out: list[str]) -> None:
         out.append(" ")
 
 
-def _blocks(elem: etree._Element, paragraphs: list[str]) -> None:
+def _blocks(elem: Element, paragraphs: list[str]) -> None:
     """Append the paragraphs of block ``elem`` to ``paragraphs``, in reading order.
 
     A run of text and inline children is one paragraph; a block child ends the
@@ -215,15 +215,16 @@ def _titles(tree: Element | None) -> PageTitles:
         return PageTitles(None, None)
 
 
-def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned],
-             *, generic: bool = True) -> tuple[str | None, list[etree._Element] | None, str]:
+def _prepare(tree: Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned],
+             *, generic: bool = True) -> tuple[str | None, list[Element] | None, str]:
     """Prune the parsed page in place (caller holds the lock); ``generic``: also
     the generic prunings (:func:`gitnews.pagetext.prune.prune_page`).
 
     Returns ``(site headline, site body elements, comment-thread text)``.
     Appends unmatched selectors to ``notes``.
     """
-    headline = body = None
+    headline: str | None = None
+    body: list[Element] | None = None
     if site is not None:
         for selector in site.remove:
             found = select(tree, selector)
@@ -234,13 +235,13 @@ def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pru
         pruned.extend(prune.prune_page(tree))
     if site is not None:
         for selector in site.headline:
-            found = [t for t in (clean_line("".join(e.itertext())) for e in select(tree, selector)) if t]
-            if found:
-                headline = found[0]
+            texts = [t for t in (clean_line("".join(e.itertext())) for e in select(tree, selector)) if t]
+            if texts:
+                headline = texts[0]
                 break
             notes.append(f"site rule headline {selector!r} of [sites.\"{site.host}\"] matched nothing; "
                          "the generic headline is used")
-        picked: list[etree._Element] = []
+        picked: list[Element] = []
         for selector in site.body:
             found = select(tree, selector)
             if not found:

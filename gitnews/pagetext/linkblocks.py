@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from gitnews.pagetext.element import Element
 from gitnews.pagetext.pruned import HEADINGS, Pruned, drop, protected, record, text_of
 
 __all__ = ["CONTAINER_LINK_SHARE", "LINK_SHARE", "MIN_CONTAINER_LINKS", "MIN_LINK_RUN", "PROSE_CHARS",
@@ -34,7 +35,7 @@ class _Lengths:
     in one bottom-up pass (white space collapsed per text node).  Holds the elements, so
     that their ids stay theirs (lxml makes a new proxy for a node nobody holds)."""
 
-    def __init__(self, root: etree._Element) -> None:
+    def __init__(self, root: Element) -> None:
         self._keep = list(root.iter())
         text: dict[int, int] = {}
         link: dict[int, int] = {}
@@ -54,7 +55,7 @@ class _Lengths:
             text[key], link[key], count[key] = t, n, c
         self.text, self.link, self.count = text, link, count
 
-    def forget(self, elem: etree._Element) -> None:
+    def forget(self, elem: Element) -> None:
         """Take ``elem`` (about to be removed) out of its ancestors' figures."""
         key = id(elem)
         t, n, c = self.text.get(key, 0), self.link.get(key, 0), self.count.get(key, 0)
@@ -64,12 +65,12 @@ class _Lengths:
             self.link[k] -= n
             self.count[k] -= c
 
-    def share(self, elem: etree._Element) -> float:
+    def share(self, elem: Element) -> float:
         total = self.text.get(id(elem), 0)
         return min(1.0, self.link.get(id(elem), 0) / total) if total else 0.0
 
 
-def link_share(elem: etree._Element) -> float:
+def link_share(elem: Element) -> float:
     """Share (0-1) of the text of ``elem`` that is the text of links to other pages
     (``<a href>``, not ``#fragment``/``mailto:``/``javascript:``); 0 for an element without text."""
     total = len(text_of(elem))
@@ -79,7 +80,7 @@ def link_share(elem: etree._Element) -> float:
     return min(1.0, linked / total)
 
 
-def _link_block(elem: etree._Element, lengths: _Lengths) -> bool:
+def _link_block(elem: Element, lengths: _Lengths) -> bool:
     """A block that is (nearly) all one or more links to other pages, and not a layout container."""
     if elem.tag not in _RUN_TAGS or not lengths.count.get(id(elem)):
         return False
@@ -89,7 +90,7 @@ def _link_block(elem: etree._Element, lengths: _Lengths) -> bool:
     return lengths.share(elem) >= LINK_SHARE
 
 
-def _heading_before(first: etree._Element) -> etree._Element | None:
+def _heading_before(first: Element) -> Element | None:
     """The short, link-free heading just before ``first`` (or before its list), or None."""
     prev = first.getprevious()
     while prev is not None and (not isinstance(prev.tag, str) or prev.tag in ("br", "hr")
@@ -106,38 +107,38 @@ def _heading_before(first: etree._Element) -> etree._Element | None:
     return prev
 
 
-def _prune_runs(root: etree._Element, lengths: _Lengths) -> list[Pruned]:
+def _prune_runs(root: Element, lengths: _Lengths) -> list[Pruned]:
     out: list[Pruned] = []
-    runs: list[list[etree._Element]] = []
+    runs: list[list[Element]] = []
     for parent in root.iter():
         if (not isinstance(parent.tag, str) or parent.tag in ("head", "script", "style", "nav", "table", "tr")
                 or lengths.count.get(id(parent), 0) < MIN_LINK_RUN):
             continue
-        run: list[etree._Element] = []
+        run: list[Element] = []
         for child in list(parent) + [None]:
             if child is not None and not isinstance(child.tag, str):
                 continue
             if child is not None and child.tag in ("br", "hr"):
                 continue
-            block = child is not None and _link_block(child, lengths)
-            if block and not (run and (run[-1].tail or "").strip()):
-                run.append(child)
+            block = child if child is not None and _link_block(child, lengths) else None
+            if block is not None and not (run and (run[-1].tail or "").strip()):
+                run.append(block)
                 continue
             if len(run) >= MIN_LINK_RUN and len({_targets(e) for e in run}) >= MIN_LINK_RUN:
                 runs.append(run)
-            run = [child] if block else []
+            run = [block] if block is not None else []
     for run in runs:
-        if any(protected(e) for e in run) or run[0].getparent() is None:
+        holder = run[0].getparent()
+        if any(protected(e) for e in run) or holder is None:
             continue
-        parent = run[0].getparent()
-        whole = parent.tag in ("ul", "ol") and len(run) == sum(1 for c in parent if isinstance(c.tag, str))
-        head = _heading_before(parent if whole else run[0])
+        whole = holder.tag in ("ul", "ol") and len(run) == sum(1 for c in holder if isinstance(c.tag, str))
+        head = _heading_before(holder if whole else run[0])
         if head is not None and not protected(head):
             record(head, "link block: its heading", out)
             drop(head)
-        if whole and not protected(parent) and parent.getparent() is not None:
-            record(parent, f"link block: a list of {len(run)} links", out)
-            drop(parent)
+        if whole and not protected(holder) and holder.getparent() is not None:
+            record(holder, f"link block: a list of {len(run)} links", out)
+            drop(holder)
             continue
         for elem in run:
             record(elem, f"link block: {len(run)} link paragraphs in a row", out)
@@ -156,7 +157,7 @@ _OWN_TEXT = etree.XPath("text() | *[self::b or self::i or self::em or self::stro
                         "self::font or self::small or self::q or self::u or self::sup or self::sub]//text()")
 
 
-def _has_prose(elem: etree._Element) -> bool:
+def _has_prose(elem: Element) -> bool:
     """True if some block in ``elem`` has :data:`PROSE_CHARS` characters of its own text outside links."""
     for block in elem.iter(*_CONTAINERS, "p", "li", "blockquote", "dd", "article", "main"):
         if len(" ".join("".join(_OWN_TEXT(block)).split())) >= PROSE_CHARS:
@@ -164,16 +165,16 @@ def _has_prose(elem: etree._Element) -> bool:
     return False
 
 
-def _link_container(elem: etree._Element, lengths: _Lengths) -> bool:
+def _link_container(elem: Element, lengths: _Lengths) -> bool:
     if elem.tag not in _CONTAINERS or lengths.count.get(id(elem), 0) < MIN_CONTAINER_LINKS \
             or lengths.share(elem) < CONTAINER_LINK_SHARE:
         return False
     return len(_targets(elem)) >= MIN_CONTAINER_LINKS and not protected(elem) and not _has_prose(elem)
 
 
-def _prune_containers(root: etree._Element, lengths: _Lengths) -> list[Pruned]:
+def _prune_containers(root: Element, lengths: _Lengths) -> list[Pruned]:
     out: list[Pruned] = []
-    doomed: list[etree._Element] = []  # kept alive: their ids stay theirs (lxml proxies)
+    doomed: list[Element] = []  # kept alive: their ids stay theirs (lxml proxies)
     ids: set[int] = set()
     for elem in root.iter(*_CONTAINERS):
         if _link_container(elem, lengths) and not any(id(a) in ids for a in elem.iterancestors()):
@@ -186,12 +187,12 @@ def _prune_containers(root: etree._Element, lengths: _Lengths) -> list[Pruned]:
     return out
 
 
-def _targets(elem: etree._Element) -> tuple[str, ...]:
+def _targets(elem: Element) -> tuple[str, ...]:
     return tuple(sorted({(a.get("href") or "").strip() for a in elem.iter("a")
                          if _is_other_page(a.get("href"))}))
 
 
-def prune_link_blocks(root: etree._Element) -> list[Pruned]:
+def prune_link_blocks(root: Element) -> list[Pruned]:
     """Remove the link blocks of ``root`` in place: containers of links, then runs of
     link paragraphs (the tree measured once for both).  Returns what was removed."""
     lengths = _Lengths(root)

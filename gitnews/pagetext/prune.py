@@ -49,9 +49,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lxml import etree
-
 from gitnews.pagetext.comments import COMMENT_WORDS, is_comment_name, prune_comments, thread_text
+from gitnews.pagetext.element import Element
 from gitnews.pagetext.linkblocks import LINK_SHARE, MIN_LINK_RUN, link_share, prune_link_blocks
 from gitnews.pagetext.pruned import Pruned, drop, record
 
@@ -60,7 +59,7 @@ __all__ = ["Pruned", "COMMENT_WORDS", "LINK_SHARE", "MIN_LINK_RUN", "is_comment_
            "link_share", "thread_text"]
 
 
-def prune_selected(root: etree._Element, matches: Iterable[etree._Element], rule: str) -> list[Pruned]:
+def prune_selected(root: Element, matches: Iterable[Element], rule: str) -> list[Pruned]:
     """Remove the elements ``matches`` (found in ``root`` by a selector) in place."""
     out: list[Pruned] = []
     for elem in list(matches):
@@ -71,7 +70,7 @@ def prune_selected(root: etree._Element, matches: Iterable[etree._Element], rule
     return out
 
 
-def prune_page(root: etree._Element) -> list[Pruned]:
+def prune_page(root: Element) -> list[Pruned]:
     """The generic prunings on ``root`` in place: comments, then link blocks (containers, then runs)."""
     out = prune_comments(root)
     return out + prune_link_blocks(root)

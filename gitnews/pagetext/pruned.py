@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lxml import etree
+from gitnews.pagetext.element import Element
 
 __all__ = ["HEADINGS", "Pruned", "drop", "protected", "record", "text_of"]
 
@@ -30,17 +30,17 @@ class Pruned:
     text: str
 
 
-def text_of(elem: etree._Element) -> str:
+def text_of(elem: Element) -> str:
     return " ".join("".join(elem.itertext()).split())
 
 
-def record(elem: etree._Element, rule: str, out: list[Pruned], *, empty: str | None = None) -> None:
+def record(elem: Element, rule: str, out: list[Pruned], *, empty: str | None = None) -> None:
     text = text_of(elem) or empty
     if text:
         out.append(Pruned(rule, text if len(text) <= 300 else text[:299] + "…"))
 
 
-def drop(elem: etree._Element) -> None:
+def drop(elem: Element) -> None:
     """Remove ``elem`` but keep its tail text in the tree."""
     parent = elem.getparent()
     if parent is None:
@@ -54,7 +54,7 @@ def drop(elem: etree._Element) -> None:
     parent.remove(elem)
 
 
-def protected(elem: etree._Element) -> bool:
+def protected(elem: Element) -> bool:
     """Never pruned: the document's frame, the article itself, anything holding the ``<h1>``."""
     if elem.tag in ("html", "body", "main", "head"):
         return True
