@@ -16,7 +16,7 @@ from gitnews.models import Outcome
 from gitnews.ops.importing import _Loaded, _Planned, _ReadAhead
 from gitnews.ops.warc_import import import_warcs
 from gitnews.pagetext.extract import extract_article
-from gitnews.pagetext.filters import FilterSet
+from gitnews.pagetext.pipeline import TextSettings
 from gitnews.pagetext.pool import ENV_PROCESSES, ExtractionPool
 
 BBC = DATA / "scenarios" / "bbc-2009"
@@ -137,7 +137,7 @@ def test_read_ahead_holds_at_most_its_window_and_drops_what_is_skipped():
                        content_type="text/html", body=pages[p.order % 3], source=p.source)
 
     with ExtractionPool(1) as pool:
-        ahead = _ReadAhead(planned, load, pool, FilterSet(), window=3)
+        ahead = _ReadAhead(planned, load, pool, TextSettings(), window=3)
         got, last = {}, {}
         for n, p in enumerate(planned):
             ahead.advance(n)
@@ -153,7 +153,7 @@ def test_read_ahead_holds_at_most_its_window_and_drops_what_is_skipped():
             except GitnewsError as exc:
                 got[n] = str(exc)
                 continue
-            got[n] = ahead.extract(p, loaded)
+            got[n] = ahead.extract(p, loaded).article
     assert len(loads) == len(set(loads)), "a capture was read twice"
     assert got[4] == "record 4 is damaged"
     for n, article in got.items():

@@ -16,7 +16,7 @@ from lxml import html as lhtml
 
 from gitnews.config import parse_config
 from gitnews.errors import ConfigError, ExtractionError
-from gitnews.pagetext import prune
+from gitnews.pagetext import comments, prune
 from gitnews.pagetext.extract import extract_article
 from gitnews.pagetext.filters import FilterSet
 from gitnews.pagetext.siterules import SiteRules, parse_sites, rules_for_url
@@ -149,7 +149,8 @@ def test_site_rules_select_body_headline_and_remove():
     pruned: list[prune.Pruned] = []
     article = extract_article(body, url=AW_URL, site=rules, pruned=pruned)
     assert any(p.rule == "site rule remove '//p[strong]'" and "Lesen Sie auch" in p.text for p in pruned)
-    assert article.notes == ("site rule body '.nothing-here' of [sites.\"automobilwoche.de\"] matched nothing",)
+    assert article.notes == (
+        "site rule body '.nothing-here' of [sites.\"automobilwoche.de\"] matched nothing",)
     assert "Lesen Sie auch:" not in article.paragraphs
     assert article.paragraphs[0] == generic.paragraphs[0]
     assert article.headline.startswith("Krach vor der VW-Betriebsversammlung")
@@ -197,7 +198,7 @@ _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
 @given(st.lists(_WORD, max_size=4), st.sampled_from(prune.COMMENT_WORDS), st.lists(_WORD, max_size=3))
 def test_a_name_part_starting_with_a_comment_word_is_a_comment_name(before, word, after):
     name = "-".join([*before, word + "s", *after])
-    assert prune.is_comment_name(name) == (not prune._NOT_COMMENT.match(word + "s"))
+    assert prune.is_comment_name(name) == (not comments._NOT_COMMENT.match(word + "s"))
 
 
 @given(st.lists(_WORD.filter(lambda w: not w.startswith(prune.COMMENT_WORDS)), max_size=5))

@@ -4,13 +4,13 @@ gives (real recorded pages; real processes; a real run through the replay server
 from __future__ import annotations
 
 import os
-import re
 import signal
 
 import pytest
 from conftest import DATA, git, run_gitnews
 
 from gitnews.errors import ConfigError, ExtractionError
+from gitnews.pagetext.pipeline import TextSettings
 from gitnews.pagetext.pool import (
     ENV_PROCESSES,
     MIN_ITEMS,
@@ -25,12 +25,12 @@ PAGES = [DATA / "scenarios" / "bbc-2009" / name
 PAGES += [DATA / "scenarios" / "seed-guardian" / "pages" / name
           for name in ("gaps-remain-v1.html", "gaps-remain-v2.html")]
 NOT_ARTICLES = [b"", b"%PDF-1.4 not a page", b"<html><body><script>var a = 1;</script></body></html>"]
-DROP = (re.compile(r"Advertisement"),)
+DROP = TextSettings.from_tables(builtin=False, hosts={"*": ["Advertisement"]})
 
 
 def _in_thread(body: bytes):
     try:
-        return extract_page(body, url="http://example.com/a", drop=DROP)
+        return extract_page(body, url="http://example.com/a", settings=DROP)
     except ExtractionError as exc:
         return ("error", str(exc))
 
@@ -44,12 +44,12 @@ def test_pool_gives_the_same_articles_and_errors_as_the_calling_thread():
         one_by_one = []
         for body in bodies:
             try:
-                one_by_one.append(pool.extract(body, url="http://example.com/a", drop=DROP))
+                one_by_one.append(pool.extract(body, url="http://example.com/a", settings=DROP))
             except ExtractionError as exc:
                 one_by_one.append(("error", str(exc)))
         mapped = [("error", str(r)) if isinstance(r, ExtractionError) else r
                   for r in pool.map(bodies, urls=["http://example.com/a"] * len(bodies),
-                                    drop=DROP)]
+                                    settings=DROP)]
     assert one_by_one == expected
     assert mapped == expected
 

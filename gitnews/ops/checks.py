@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from gitnews.errors import ExtractionError, GitnewsError, HostBackoffError
 from gitnews.format.sites import is_front_page, is_section_front, is_site_root
@@ -30,19 +30,10 @@ from gitnews.ops.recording import Abandoned
 from gitnews.versions.record import page_sha256
 
 if TYPE_CHECKING:
-    from gitnews.pagetext.filters import FilterSet
-    from gitnews.pagetext.siterules import SiteRules
+    from gitnews.pagetext.pipeline import ExtractStage, TextSettings
     from gitnews.sources.http import Fetcher
 
-__all__ = ["CheckOutcome", "ArticleExtractor", "checks"]
-
-
-class ArticleExtractor(Protocol):
-    """:func:`gitnews.pagetext.extract.extract_article`, or a process pool's
-    (:meth:`gitnews.pagetext.pool.ExtractionPool.extract_article`)."""
-
-    def __call__(self, body: bytes, *, url: str | None = None,
-                 site: SiteRules | None = None) -> Article: ...
+__all__ = ["CheckOutcome", "checks"]
 
 
 @dataclass
@@ -76,18 +67,17 @@ def _soft404(work: Work, page: Page) -> str | None:
     return None
 
 
-def _check(work: Work, fetcher: Fetcher, filterset: FilterSet,
+def _check(work: Work, fetcher: Fetcher, settings: TextSettings,
            fetched: Callable[[], None] | None = None,
-           extract: ArticleExtractor | None = None) -> CheckOutcome:
+           extract: ExtractStage | None = None) -> CheckOutcome:
     """Fetch and extract one article (a worker thread); never raises.
 
-    ``filterset``: the run's boilerplate filters (:func:`gitnews.ops.run.filter_set`);
+    ``settings``: the run's page -> text settings (:func:`gitnews.ops.run.text_settings`);
     ``fetched`` is called once the HTTP part is over (before extraction);
     ``extract``: a process pool's ``extract_article`` (:mod:`gitnews.pagetext.pool`),
     else extraction runs in this thread.
     """
-    from gitnews.ops.run import _render  # the file text; it stays with the run's extraction settings
-    from gitnews.pagetext.extract import extract_article
+    from gitnews.pagetext.pipeline import page_text
 
     try:
         try:
@@ -100,11 +90,9 @@ def _check(work: Work, fetcher: Fetcher, filterset: FilterSet,
         gone = _soft404(work, page)
         if gone is not None:
             return CheckOutcome(work, page=page, soft404=gone)
-        article = (extract or extract_article)(page.body, url=page.final_url,
-                                               site=filterset.site_for_url(page.final_url))
-        text, fingerprint = _render(article, page, filterset)
-        return CheckOutcome(work, page=page, article=article, text=text,
-                            page_sha=page_sha256(page.body), fingerprint=fingerprint)
+        done = page_text(page.body, page.final_url, settings, extract=extract)
+        return CheckOutcome(work, page=page, article=done.article, text=done.text,
+                            page_sha=page_sha256(page.body), fingerprint=done.fingerprint)
     except GitnewsError as exc:
         return CheckOutcome(work, error=exc)
     except Exception as exc:
@@ -230,7 +218,7 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 _WORKER_DONE = object()
 
 
-def checks(work: list[Work], fetcher: Fetcher, filterset: FilterSet, *, concurrency: int,
+def checks(work: list[Work], fetcher: Fetcher, settings: TextSettings, *, concurrency: int,
            per_host: int, deadline: float | None, stop: threading.Event | None,
            abandon: threading.Event | None, leftover: list[Work]
            ) -> Generator[CheckOutcome, None, None]:
@@ -253,11 +241,11 @@ def checks(work: list[Work], fetcher: Fetcher, filterset: FilterSet, *, concurre
     dispatch = _Dispatch(work, fetcher, per_host=per_host, deadline=deadline, stop=stop,
                          leftover=leftover, outcomes=outcomes, max_waiting=3 * threads)
 
-    def worker(extract: ArticleExtractor | None) -> None:
+    def worker(extract: ExtractStage | None) -> None:
         try:
             while (picked := dispatch.take()) is not None:
                 w, host = picked
-                dispatch.put(_check(w, fetcher, filterset, partial(dispatch.fetched, host),
+                dispatch.put(_check(w, fetcher, settings, partial(dispatch.fetched, host),
                                     extract))
         finally:
             outcomes.put(_WORKER_DONE)

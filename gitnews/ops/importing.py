@@ -51,7 +51,7 @@ from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError
 from gitnews.format.trailers import CAPTURED_AT, SOURCE_ARCHIVE, format_time
 from gitnews.format.urls import url_key
-from gitnews.models import Article, Outcome, Page
+from gitnews.models import Outcome, Page
 from gitnews.ops.import_report import (
     DUPLICATE,
     NOT_200,
@@ -72,7 +72,7 @@ from gitnews.ops.recording import Abandoned, recording
 from gitnews.versions.record import Capture, Recorder
 
 if TYPE_CHECKING:
-    from gitnews.pagetext.filters import FilterSet
+    from gitnews.pagetext.pipeline import PageText, TextSettings
     from gitnews.pagetext.pool import ExtractionPool, PendingArticle
     from gitnews.sources.warc import WarcRecordInfo
     from gitnews.sources.wayback import CdxRecord
@@ -164,19 +164,18 @@ def in_range(when: datetime, since: datetime | None, until: datetime | None) -> 
 #: Captures read ahead and queued for extraction, per extraction process (bodies held at once).
 AHEAD_PER_PROCESS = 4
 
-#: ``(capture, its bytes) -> Article``; raises GitnewsError or any exception of the extractor.
-_ExtractFunc = Callable[[_Planned, _Loaded], Article]
+#: ``(capture, its bytes) -> its PageText``; raises GitnewsError or any exception of the extractor.
+_ExtractFunc = Callable[[_Planned, _Loaded], "PageText"]
 
 #: What makes a capture the same capture again: ``(URL key, capture time to the second, digest)``.
 _CaptureKey = tuple[str, datetime, str | None]
 
 
-def _extract_here(p: _Planned, loaded: _Loaded, filterset: FilterSet) -> Article:
-    """The capture's article, with the site rules of its host (``[sites]``), as `run` does."""
-    from gitnews.pagetext.extract import extract_article
+def _extract_here(p: _Planned, loaded: _Loaded, settings: TextSettings) -> PageText:
+    """The capture's article and text, with the filters and site rules of its host, as `run` does."""
+    from gitnews.pagetext.pipeline import page_text
 
-    return extract_article(loaded.body, url=loaded.final_url,
-                           site=filterset.site_for_url(loaded.final_url))
+    return page_text(loaded.body, loaded.final_url, settings)
 
 
 def stopping(result: ImportResult, stop: threading.Event | None,
@@ -209,21 +208,21 @@ def import_planned(archive: Archive, planned: list[_Planned],
     the same either way.
     """
     planned.sort(key=lambda p: (p.captured_at, p.order))
-    from gitnews.pagetext.filters import FilterSet
+    from gitnews.pagetext.pipeline import TextSettings
     from gitnews.pagetext.pool import ExtractionPool, processes_for
 
-    settings = archive.config.filters  # the same boilerplate filters and site rules as `gitnews run`
-    filterset = FilterSet(builtin=settings.builtin, hosts=settings.hosts, sites=archive.config.sites)
+    # the same boilerplate filters and site rules as `gitnews run`
+    settings = TextSettings.from_config(archive.config)
     processes = processes_for(len(planned)) if read_ahead else 0
     # The workers start before the transaction, so that they never hold fast-import's pipe.
     pool = ExtractionPool(processes, die_with_parent=True) if processes else None
     try:
         with recording(archive) as recorder:
-            ahead = (_ReadAhead(planned, load, pool, filterset,
+            ahead = (_ReadAhead(planned, load, pool, settings,
                                 window=AHEAD_PER_PROCESS * processes)
                      if pool is not None else None)
             read: Callable[[_Planned], _Loaded] = load
-            extract: _ExtractFunc = partial(_extract_here, filterset=filterset)
+            extract: _ExtractFunc = partial(_extract_here, settings=settings)
             if ahead is not None:
                 read, extract = ahead.read, ahead.extract
             seen: set[_CaptureKey] = set()
@@ -233,8 +232,7 @@ def import_planned(archive: Archive, planned: list[_Planned],
                     break
                 if ahead is not None:
                     ahead.advance(n)
-                result.items.append(_import_one(p, read, extract, recorder, seen, last,
-                                                filterset))
+                result.items.append(_import_one(p, read, extract, recorder, seen, last))
                 if progress:
                     progress(ImportProgress("importing", n + 1, len(planned)))
     finally:
@@ -258,9 +256,9 @@ class _ReadAhead:
     """
 
     def __init__(self, planned: list[_Planned], load: Callable[[_Planned], _Loaded],
-                 pool: ExtractionPool, filterset: FilterSet, *, window: int) -> None:
+                 pool: ExtractionPool, settings: TextSettings, *, window: int) -> None:
         self._planned, self._load, self._pool = planned, load, pool
-        self._filterset = filterset
+        self._settings = settings
         self._window = max(1, window)
         self._next = 0        # the next position to consider reading
         self._now = 0         # the position being recorded
@@ -302,7 +300,7 @@ class _ReadAhead:
         if not _extractable(p, loaded):
             return loaded, None
         return loaded, self._pool.submit_article(
-            loaded.body, url=loaded.final_url, site=self._filterset.site_for_url(loaded.final_url))
+            loaded.body, url=loaded.final_url, site=self._settings.site_for_url(loaded.final_url))
 
     def read(self, p: _Planned) -> _Loaded:
         """The bytes of the capture being recorded (read ahead, else now)."""
@@ -314,12 +312,14 @@ class _ReadAhead:
             raise got
         return got
 
-    def extract(self, p: _Planned, loaded: _Loaded) -> Article:
-        """Its article: from the worker it was queued in, else extracted now, here."""
+    def extract(self, p: _Planned, loaded: _Loaded) -> PageText:
+        """Its article and text: extracted by the worker it was queued in, else now, here."""
         taken, self._taken = self._taken, None
         if taken is None:
-            return _extract_here(p, loaded, self._filterset)
-        return taken.result()
+            return _extract_here(p, loaded, self._settings)
+        from gitnews.pagetext.pipeline import page_text
+
+        return page_text(loaded.body, loaded.final_url, self._settings, extract=taken.stage)
 
 
 def _extractable(p: _Planned, loaded: _Loaded) -> bool:
@@ -332,16 +332,14 @@ def _extractable(p: _Planned, loaded: _Loaded) -> bool:
 
 
 def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _ExtractFunc,
-                recorder: Recorder, seen: set[_CaptureKey], last: dict[str | None, tuple[str, str]],
-                filterset: FilterSet) -> ImportItem:
+                recorder: Recorder, seen: set[_CaptureKey],
+                last: dict[str | None, tuple[str, str]]) -> ImportItem:
     """One capture -> one item.  ``read``/``extract``: its bytes and their
     article (see :class:`_ReadAhead`); ``seen``: the captures met so far;
     ``last``: per article file, ``(URL, payload digest)`` of a capture whose
     text is the article's current text, so that the same bytes again need no
     extraction (extraction is deterministic: the same bytes and URL give the
     same text)."""
-    from gitnews.format.normalise import render_text
-
     when = p.captured_at.replace(microsecond=0)
     item = ImportItem(outcome=Outcome.FAILED, source=p.source, url=p.url, captured_at=when,
                       where=p.where)
@@ -378,9 +376,8 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
     if not is_html(loaded.content_type, loaded.body[:1024]):
         return skip(item, NOT_HTML, f"Content-Type {loaded.content_type or 'missing'}")
     try:
-        article = extract(p, loaded)
-        text = render_text(article.headline,
-                           filterset.for_url(loaded.final_url).apply(article.paragraphs))
+        extracted = extract(p, loaded)
+        article, text = extracted.article, extracted.text
     except GitnewsError as exc:
         item.message = str(exc)
         return item

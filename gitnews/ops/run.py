@@ -15,7 +15,7 @@ commits are in git, so that an interrupted run fetches again what it did not
 commit.  Pushing and hooks come after, in :mod:`gitnews.ops.publish`; the watch
 loop is :mod:`gitnews.ops.watch`.
 
-Also here: the run's boilerplate filters (:func:`filter_set`) and
+Also here: the run's page -> text settings (:func:`text_settings`) and
 :func:`preview` (what a run would store for one URL).
 
 Every function takes the clock as ``now`` (a callable returning an aware
@@ -41,14 +41,15 @@ from gitnews.models import Article, ItemResult, Outcome, Page, RunResult
 from gitnews.ops.checks import CheckOutcome, checks
 from gitnews.ops.plan import Pending, ProgressCallback, Work, backlog_row, plan
 from gitnews.ops.recording import Abandoned, recording
-from gitnews.pagetext.headline import RULES as HEADLINE_RULES
 from gitnews.versions.record import Capture, Recorder
 from gitnews.versions.schedule import Policy, wait_s
 
 if TYPE_CHECKING:
+    from gitnews.pagetext.pipeline import TextSettings
+    from gitnews.pagetext.prune import Pruned
     from gitnews.sources.http import Fetcher
 
-__all__ = ["run", "preview", "Preview", "filter_set", "CheckOutcome", "ProgressCallback",
+__all__ = ["run", "preview", "Preview", "text_settings", "CheckOutcome", "ProgressCallback",
            "Abandoned", "GONE_STATUSES"]
 
 #: HTTP statuses that say an article was removed (RFC 9110 §15.5.5, §15.5.11).
@@ -59,15 +60,6 @@ _Work = Work  # the name the extraction helpers below use
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _render(article: Article, page: Page, filterset) -> tuple[str, str]:  # noqa: ANN001
-    """The file text of ``article`` after the boilerplate filters, and its fingerprint."""
-    from gitnews.format.normalise import render_text
-
-    filters = filterset.for_url(page.final_url)
-    text = render_text(article.headline, filters.apply(article.paragraphs))
-    return text, f"{article.extractor}; {HEADLINE_RULES}; filters {filters.digest}"
 
 
 def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: datetime,
@@ -158,7 +150,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     own = fetcher is None
     run_fetcher = make_fetcher(cfg.fetch, now=now) if fetcher is None else fetcher
     leftover: list[Work] = []
-    drop = filter_set(archive)
+    drop = text_settings(archive)
     try:
         # The commit-graph layer of the run's commits is written beside recorder.apply().
         with recording(archive, dry_run=dry_run, check_all=check_all,
@@ -230,18 +222,18 @@ def _apply_pending(archive: Archive, result: RunResult, pending: Pending) -> Non
 
 # -- boilerplate filters and extraction changes -----------------------------------------
 
-def filter_set(archive: Archive):  # noqa: ANN201 - gitnews.pagetext.filters.FilterSet
-    """The archive's boilerplate filters (``[filters]`` of gitnews.toml).
+def text_settings(archive: Archive) -> TextSettings:
+    """The archive's page -> text settings: boilerplate filters (``[filters]`` of
+    gitnews.toml) and site rules (``[sites]``).
 
-    Raises :class:`~gitnews.errors.ConfigError` for an invalid pattern.
+    Raises :class:`~gitnews.errors.ConfigError` for an invalid pattern or selector.
     """
-    from gitnews.pagetext.filters import FilterSet
+    from gitnews.pagetext.pipeline import TextSettings
 
-    settings = archive.config.filters
-    return FilterSet(builtin=settings.builtin, hosts=settings.hosts, sites=archive.config.sites)
+    return TextSettings.from_config(archive.config)
 
 
-def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) -> None:  # noqa: ANN001
+def _refetch_changed_extraction(archive: Archive, work: list[_Work], settings: TextSettings) -> None:
     """Adjust the re-checks of known articles.
 
     Each is asked at the URL its last text was fetched from (after redirects), not
@@ -251,8 +243,6 @@ def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) 
     page is fetched in full and extracted again (a different text from the same
     page bytes is then a ``Change-Kind: extraction``).
     """
-    from gitnews.pagetext.extract import EXTRACTOR
-
     state = archive.state
     for w in work:
         if w.path is None:
@@ -264,9 +254,7 @@ def _refetch_changed_extraction(archive: Archive, work: list[_Work], filterset) 
             continue
         record = state.get(w.path)
         if (record is not None and record.removed) or (
-                fingerprint is not None
-                and fingerprint != f"{EXTRACTOR}; {HEADLINE_RULES}; "
-                                   f"filters {filterset.for_url(w.url).digest}"):
+                fingerprint is not None and fingerprint != settings.fingerprint_for_url(w.url)):
             w.etag = w.last_modified = None
 
 
@@ -292,7 +280,7 @@ class Preview:
     item: ItemResult
     path: str | None
     canonical: str
-    pruned: list = field(default_factory=list)
+    pruned: list[Pruned] = field(default_factory=list)
 
 
 def preview(archive: Archive, url: str) -> Preview:
@@ -302,30 +290,25 @@ def preview(archive: Archive, url: str) -> Preview:
     :class:`~gitnews.errors.FetchError` or :class:`~gitnews.errors.ExtractionError`
     when the page cannot be fetched or has no article text.
     """
-    from gitnews.format.normalise import render_text
     from gitnews.format.sites import article_url
-    from gitnews.pagetext.extract import extract_article
+    from gitnews.pagetext.pipeline import page_text
     from gitnews.sources.http import make_fetcher
 
-    filterset = filter_set(archive)
+    settings = text_settings(archive)
     with make_fetcher(archive.config.fetch) as fetcher:
         fetcher.load_state(robots=archive.state.robots_rows(), hosts=archive.state.host_rows())
         page = fetcher.fetch(url)
-    pruned: list = []
-    article = extract_article(page.body, url=page.final_url, site=filterset.site_for_url(page.final_url),
-                              pruned=pruned)
-    filters = filterset.for_url(page.final_url)
-    explained = filters.explain(article.paragraphs)
-    text = render_text(article.headline, [p for p, why in explained if why is None])
+    done = page_text(page.body, page.final_url, settings, show_pruned=True)
+    article = done.article
     recorder = Recorder(archive, None)
     path = recorder.path_of(url)
     try:
         item = recorder.record(Capture(
-            requested_url=url, page=page, article=article, text=text, path=path,
-            fingerprint=f"{article.extractor}; {HEADLINE_RULES}; filters {filters.digest}"))
+            requested_url=url, page=page, article=article, text=done.text, path=path,
+            fingerprint=done.fingerprint))
     finally:
         recorder.close()
-    return Preview(url=url, page=page, article=article, text=text,
-                   dropped=[(p, why) for p, why in explained if why is not None],
+    return Preview(url=url, page=page, article=article, text=done.text, dropped=list(done.dropped),
                    item=_with_notes(item, article), path=item.path,
-                   canonical=article_url(page.final_url, article.canonical_url), pruned=pruned)
+                   canonical=article_url(page.final_url, article.canonical_url),
+                   pruned=list(done.pruned))

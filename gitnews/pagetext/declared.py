@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urljoin
 
-from lxml import etree
+from gitnews.pagetext.element import Element, JsonObject
 
 __all__ = ["declared_url", "JSON_LD_MAX_CHARS"]
 
@@ -37,7 +37,7 @@ JSON_LD_MAX_CHARS = 1_000_000
 _ARTICLE_TYPES = frozenset({"BlogPosting", "LiveBlogPosting", "SocialMediaPosting", "Report"})
 
 
-def declared_url(tree: etree._Element) -> str | None:
+def declared_url(tree: Element) -> str | None:
     """The URL page ``tree`` (an lxml HTML root element, e.g. from
     ``trafilatura.utils.load_html``) declares for itself, or None.
 
@@ -55,16 +55,16 @@ def declared_url(tree: etree._Element) -> str | None:
     if url is None:
         return None
     base = head.find(".//base[@href]") if head is not None else None
-    if base is not None and (base.get("href") or "").strip() and "://" not in url \
-            and not url.startswith("//"):
+    base_href = (base.get("href") or "").strip() if base is not None else ""
+    if base_href and "://" not in url and not url.startswith("//"):
         try:
-            url = urljoin(base.get("href").strip(), url)
+            url = urljoin(base_href, url)
         except ValueError:
             pass
     return url
 
 
-def _canonical_link(head: etree._Element) -> str | None:
+def _canonical_link(head: Element) -> str | None:
     for link in head.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()
@@ -73,7 +73,7 @@ def _canonical_link(head: etree._Element) -> str | None:
     return None
 
 
-def _og_url(head: etree._Element) -> str | None:
+def _og_url(head: Element) -> str | None:
     for meta in head.iter("meta"):
         name = (meta.get("property") or meta.get("name") or "").strip().lower()
         content = (meta.get("content") or "").strip()
@@ -82,17 +82,17 @@ def _og_url(head: etree._Element) -> str | None:
     return None
 
 
-def _is_article(obj: dict) -> bool:
+def _is_article(obj: JsonObject) -> bool:
     kinds = obj.get("@type")
     kinds = kinds if isinstance(kinds, list) else [kinds]
     return any(isinstance(k, str) and (k.endswith("Article") or k in _ARTICLE_TYPES)
                for k in kinds)
 
 
-def _objects(data: object) -> list[dict]:
+def _objects(data: object) -> list[JsonObject]:
     """The top-level objects of one JSON-LD document, ``@graph`` items included."""
     items = data if isinstance(data, list) else [data]
-    out: list[dict] = []
+    out: list[JsonObject] = []
     for item in items:
         if isinstance(item, dict):
             out.append(item)
@@ -110,7 +110,7 @@ def _link_value(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _json_ld_url(tree: etree._Element) -> str | None:
+def _json_ld_url(tree: Element) -> str | None:
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue

@@ -42,8 +42,10 @@ import codecs
 import copy
 import re
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, cast
 
 import trafilatura
 from lxml import etree
@@ -53,8 +55,12 @@ from gitnews.errors import ExtractionError
 from gitnews.models import Article
 from gitnews.pagetext import prune
 from gitnews.pagetext.declared import declared_url
+from gitnews.pagetext.element import Element
 from gitnews.pagetext.headline import PageTitles, clean_line, page_titles
 from gitnews.pagetext.siterules import SiteRules, select
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 __all__ = ["EXTRACTOR", "MAX_DATE", "TRAFILATURA_OPTIONS", "decode_html", "extract_article"]
 
@@ -77,11 +83,12 @@ _TRAFILATURA_LOCK = threading.Lock()
 #: Keyword arguments of the one ``bare_extraction`` call (use them to benchmark it).
 #: ``date_extraction_params`` is trafilatura's default (settings.set_date_params)
 #: except ``max_date``.
-TRAFILATURA_OPTIONS = MappingProxyType({
+_DATE_PARAMS: Mapping[str, object] = MappingProxyType(
+    {"original_date": True, "extensive_search": True, "max_date": MAX_DATE})
+TRAFILATURA_OPTIONS: Mapping[str, object] = MappingProxyType({
     "with_metadata": True,
     "deduplicate": False,
-    "date_extraction_params": MappingProxyType(
-        {"original_date": True, "extensive_search": True, "max_date": MAX_DATE}),
+    "date_extraction_params": _DATE_PARAMS,
 })
 
 # Tags that never start a paragraph: trafilatura's inline output elements, plus
@@ -144,7 +151,7 @@ def decode_html(body: bytes) -> str | bytes:
     return body
 
 
-def _inline_text(elem: etree._Element, out: list[str]) -> None:
+def _inline_text(elem: Element, out: list[str]) -> None:
     """Append the text of inline ``elem`` (without its tail) to ``out``."""
     if elem.tag in ("lb", "br"):
         out.append(" ")
@@ -163,7 +170,7 @@ def _inline_text(elem: etree._Element, out: list[str]) -> None:
         out.append(" ")
 
 
-def _blocks(elem: etree._Element, paragraphs: list[str]) -> None:
+def _blocks(elem: Element, paragraphs: list[str]) -> None:
     """Append the paragraphs of block ``elem`` to ``paragraphs``, in reading order.
 
     A run of text and inline children is one paragraph; a block child ends the
@@ -198,7 +205,7 @@ def _headline_from(paragraph: str, limit: int = 100) -> str:
     return paragraph[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def _titles(tree: object) -> PageTitles:
+def _titles(tree: Element | None) -> PageTitles:
     """The headline, social and SEO titles of the page (:mod:`gitnews.pagetext.headline`),
     read from the page's tree as parsed (``bare_extraction`` works on a copy of a
     tree it is given, so this one is unchanged)."""
@@ -208,15 +215,16 @@ def _titles(tree: object) -> PageTitles:
         return PageTitles(None, None)
 
 
-def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned],
-             *, generic: bool = True) -> tuple[str | None, list[etree._Element] | None, str]:
+def _prepare(tree: Element, site: SiteRules | None, notes: list[str], pruned: list[prune.Pruned],
+             *, generic: bool = True) -> tuple[str | None, list[Element] | None, str]:
     """Prune the parsed page in place (caller holds the lock); ``generic``: also
     the generic prunings (:func:`gitnews.pagetext.prune.prune_page`).
 
     Returns ``(site headline, site body elements, comment-thread text)``.
     Appends unmatched selectors to ``notes``.
     """
-    headline = body = None
+    headline: str | None = None
+    body: list[Element] | None = None
     if site is not None:
         for selector in site.remove:
             found = select(tree, selector)
@@ -227,13 +235,13 @@ def _prepare(tree: etree._Element, site: SiteRules | None, notes: list[str], pru
         pruned.extend(prune.prune_page(tree))
     if site is not None:
         for selector in site.headline:
-            found = [t for t in (clean_line("".join(e.itertext())) for e in select(tree, selector)) if t]
-            if found:
-                headline = found[0]
+            texts = [t for t in (clean_line("".join(e.itertext())) for e in select(tree, selector)) if t]
+            if texts:
+                headline = texts[0]
                 break
             notes.append(f"site rule headline {selector!r} of [sites.\"{site.host}\"] matched nothing; "
                          "the generic headline is used")
-        picked: list[etree._Element] = []
+        picked: list[Element] = []
         for selector in site.body:
             found = select(tree, selector)
             if not found:
@@ -289,7 +297,8 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
     removed part is appended to ``pruned`` when a list is given (for
     ``--show-text``).  ``generic_pruning=False`` skips the generic prunings
     (comments, link blocks; site rules still apply): ``gitnews add`` measures
-    how much of such a page is links (:func:`gitnews.ops.tracking.link_text_share`).  ``site``'s ``headline`` and ``body`` selectors, when
+    how much of such a page is links (:func:`gitnews.ops.tracking.link_text_share`).
+    ``site``'s ``headline`` and ``body`` selectors, when
     they match, give the headline and the paragraphs; a selector that matches
     nothing is named in the Article's ``notes`` and generic extraction is used.
 
@@ -308,7 +317,8 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
     if kind:
         raise ExtractionError(f"the response body{where} is {kind}, not an HTML page; "
                               "remove this URL or point it at the article's web page")
-    options = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(TRAFILATURA_OPTIONS["date_extraction_params"])}
+    # bare_extraction's keyword arguments, with a fresh date_extraction_params dict per call
+    options: dict[str, Any] = {**TRAFILATURA_OPTIONS, "date_extraction_params": dict(_DATE_PARAMS)}
     notes: list[str] = []
     with _TRAFILATURA_LOCK:  # one extraction at a time: see _TRAFILATURA_LOCK
         try:
@@ -319,7 +329,9 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
             titles = _titles(tree)
             site_headline, site_body, threads = (None, None, "") if tree is None else _prepare(
                 tree, site, notes, [] if pruned is None else pruned, generic=generic_pruning)
-            doc = trafilatura.bare_extraction(text if tree is None else tree, **options)
+            # A Document: as_dict is off.
+            doc = cast("Document | None", trafilatura.bare_extraction(text if tree is None else tree,
+                                                                      **options))
         except Exception as err:  # a parser bug on hostile input must stay a per-page failure
             raise ExtractionError(f"trafilatura {trafilatura.__version__} failed on the page{where}: "
                                   f"{err!r}; check that the URL serves an HTML article") from err
@@ -334,7 +346,8 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
         _refuse_comments(paragraphs, threads, where)
     if not paragraphs:
         raise ExtractionError(f"no article text found in the page{where} ({len(body)} bytes); check that "
-                              "the URL serves an HTML article, not an index page, a paywall or a non-HTML file")
+                              "the URL serves an HTML article, not an index page, a paywall or a "
+                              "non-HTML file")
     return Article(
         headline=(site_headline or titles.headline or _one_line(getattr(doc, "title", None))
                   or _headline_from(paragraphs[0])),

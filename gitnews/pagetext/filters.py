@@ -34,13 +34,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from gitnews.errors import ConfigError
 from gitnews.format.normalise import normalise_line
+
+if TYPE_CHECKING:
+    from gitnews.pagetext.siterules import SiteRules
 
 __all__ = ["Filters", "FilterSet", "Rule", "BUILTIN_RULES", "BUILTIN_HOST_RULES",
            "BLOCK_STARTS", "MAX_BACKWARD", "RIM", "RULES_VERSION"]
@@ -117,13 +121,14 @@ class Rule:
 
     name: str
     pattern: re.Pattern[str] | None = None
-    test: object = None  # a callable str -> bool, for rules a pattern cannot say
+    test: Callable[[str], bool] | None = None  # for rules a pattern cannot say
     rim: bool = False  # only among the first and last RIM paragraphs (never in tables)
 
     def matches(self, paragraph: str) -> bool:
         if self.pattern is not None:
             return self.pattern.fullmatch(paragraph) is not None
-        return bool(self.test(paragraph))  # type: ignore[operator]
+        assert self.test is not None, "a rule has a pattern or a test"
+        return bool(self.test(paragraph))
 
 
 def _rx(text: str) -> re.Pattern[str]:
@@ -230,7 +235,7 @@ class Filters:
                             taken += 1
                         k -= 1
                 i = j
-        return list(zip(paras, why))
+        return list(zip(paras, why, strict=True))
 
     def apply(self, paragraphs: Iterable[str]) -> list[str]:
         """The paragraphs that are kept (normalised), in order."""
@@ -280,7 +285,7 @@ class FilterSet:
         self._by_host: dict[str, Filters] = {}
         self._sites = parse_sites(self.sites)
 
-    def site_for_url(self, url: str):  # noqa: ANN201 - gitnews.pagetext.siterules.SiteRules | None
+    def site_for_url(self, url: str) -> SiteRules | None:
         """The site rules (``[sites."host"]``) for ``url``'s host, or None."""
         from gitnews.pagetext.siterules import rules_for_url
 
@@ -300,7 +305,7 @@ class FilterSet:
         for key in sorted(self._compiled):
             if _host_matches(key, host):
                 rules.extend(self._compiled[key])
-                patterns.extend(r.pattern.pattern for r in self._compiled[key])
+                patterns.extend(r.pattern.pattern for r in self._compiled[key] if r.pattern is not None)
         from gitnews.pagetext.siterules import rules_for_url
 
         site = rules_for_url(self._sites, f"http://{host}/") if host else None

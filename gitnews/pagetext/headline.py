@@ -68,15 +68,24 @@ Rules, and where they come from:
 
 from __future__ import annotations
 
-import html
-import json
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from gitnews.pagetext.element import Element
+from gitnews.pagetext.sitename import (
+    clean_line,
+    is_decorated,
+    is_site_name,
+    same_words,
+    similarity,
+    strip_site_name,
+    words,
+)
+from gitnews.pagetext.titlesources import H1, describe_h1, host_brands, json_ld, meta_values, visible_text
 
 __all__ = ["AGREES", "RULES", "PageTitles", "page_titles", "strip_site_name", "is_site_name",
            "similarity", "same_words", "is_decorated", "visible_text", "clean_line"]
+
 
 #: The version of these rules.  It is part of the fingerprint of every extracted
 #: text (:mod:`gitnews.ops.run`), so that after a change to them each page is fetched
@@ -87,45 +96,6 @@ RULES = "headline 1"
 
 #: Similarity (:func:`similarity`) from which an ``<h1>`` agrees with a title.
 AGREES = 0.5
-
-# Han, kana, Hangul: scripts without spaces between words; each character is a word.
-_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
-_ALNUM = re.compile(r"[\W_]+")
-# A separator between a title and the site's name.  Group 1: one that may end a
-# title only (a colon); group 2: the others.
-_SEP = re.compile(r"(\s*：\s*|(?<!:):\s+)|(\s*::\s*|\s+[|\-–—·•»]\s+|\s*｜\s*|\s*\|\s*)")
-_SEP_CHARS = " \t|-–—·•»｜：:"
-# Parts of a class or id (split at "-", "_" and case changes) that name a logo or a
-# block beside the article.
-_LOGO_PARTS = frozenset(("logo", "logos", "masthead", "branding", "sitename", "sitetitle", "sitelogo"))
-_LOGO_PAIRS = frozenset((("site", "title"), ("site", "name"), ("site", "logo"), ("navbar", "brand"),
-                         ("header", "brand")))
-_WEAK_TAGS = frozenset(("nav", "aside", "footer"))
-_WEAK_PARTS = frozenset(("sidebar", "widget", "widgets", "breadcrumb", "breadcrumbs", "related",
-                         "channel", "menu", "navbar", "nav", "navigation", "footer", "promo", "teaser",
-                         "teasers", "recommended", "recommendations", "trending", "mostread",
-                         "mostpopular"))
-_PARTS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-_HEADER = re.compile(r"^(?:site-?|page-?|global-?|top-?)?header$", re.IGNORECASE)
-_HIDDEN_CLASSES = frozenset(("sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden",
-                             "hidden", "element-invisible", "a11y-hidden", "u-hidden"))
-_SKIP = frozenset(("script", "style", "noscript", "template", "svg", "button", "select", "input",
-                   "textarea", "iframe", "object", "title", "rt", "rp"))
-_BLOCK = frozenset(("br", "div", "p", "section", "header", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-                    "li", "dl", "dt", "dd", "figure", "figcaption", "table", "tr", "td", "th",
-                    "blockquote", "hr", "time"))
-_ARTICLE_TYPES = ("article", "blogposting", "report", "liveblogposting", "socialmediaposting",
-                  "scholarlyarticle", "techarticle", "newsarticle", "analysisnewsarticle",
-                  "opinionnewsarticle", "reportagenewsarticle", "reviewnewsarticle",
-                  "backgroundnewsarticle", "askpublicnewsarticle", "satiricalarticle")
-_SITE_TYPES = ("organization", "newsmediaorganization", "website", "corporation")
-_MAX_H1_CHARS = 400
-# Left out without separating the text around them (ruby annotations, code).
-_SILENT = frozenset(("rt", "rp", "script", "style", "noscript", "template"))
-# Class parts of a kicker or label set on a line of its own (by CSS, which is not read).
-_KICKER_PARTS = frozenset(("overline", "kicker", "dachzeile", "topline", "roofline", "eyebrow",
-                           "supertitle", "superline", "subheadline", "flag", "label"))
 
 
 @dataclass(frozen=True)
@@ -149,347 +119,12 @@ class PageTitles:
     site_names: tuple[str, ...] = ()
 
 
-def clean_line(text: object) -> str:
-    """``text`` as one line: entities left in it unescaped, white space
-    collapsed, NFC; ``""`` for anything that is not a string."""
-    if not isinstance(text, str):
-        return ""
-    if "&" in text:
-        text = html.unescape(text)
-    text = " ".join(text.split())
-    return unicodedata.normalize("NFC", text) if not text.isascii() else text
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
-
-
-def similarity(a: str, b: str) -> float:
-    """Dice coefficient of the word sets of ``a`` and ``b``: 0.0 (no word in
-    common, or one has no words) to 1.0 (the same words).  Symmetric."""
-    wa, wb = set(_words(a)), set(_words(b))
-    if not wa or not wb:
-        return 0.0
-    return 2 * len(wa & wb) / (len(wa) + len(wb))
-
-
-def same_words(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` are the same words in the same order (case,
-    punctuation, quotes and white space aside)."""
-    return _words(a) == _words(b)
-
-
-def _key(text: str) -> str:
-    """Letters and digits only, casefolded, without accents ("Aktuálně.cz" -> "aktualnecz")."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return _ALNUM.sub("", "".join(c for c in text if not unicodedata.combining(c)))
-
-
-def is_site_name(segment: str, site_names: Iterable[str]) -> bool:
-    """Whether the title segment ``segment`` is one of ``site_names`` (the
-    matching rule of the module docstring)."""
-    s = _key(segment)
-    if not s:
-        return False
-    for name in site_names:
-        k = _key(name)
-        if len(k) < 2:
-            continue
-        if s == k or (len(k) >= 3 and k in s and len(s) - len(k) <= 4) \
-                or (len(s) >= 4 and s in k and 2 * len(s) >= len(k)):
-            return True
-    return False
-
-
-def _segments(title: str) -> tuple[list[str], list[str], list[bool]]:
-    """``title`` split at its separators: (texts, separators between them, whether
-    each separator is a colon)."""
-    parts: list[str] = []
-    colon: list[bool] = []
-    pos = 0
-    for m in _SEP.finditer(title):
-        if m.start() == 0 or m.end() == len(title):
-            continue
-        parts.append(title[pos:m.start()])
-        parts.append(m.group(0))
-        colon.append(m.group(1) is not None)
-        pos = m.end()
-    parts.append(title[pos:])
-    return parts[0::2], parts[1::2], colon
-
-
-def is_decorated(title: str, headline: str) -> bool:
-    """Whether ``title`` is ``headline`` (:func:`same_words`), or some of its
-    separated segments in a row are ("Gaps remain ... | Society | The Guardian"
-    for "Gaps remain ..."): the headline with labels such as section and site
-    names, not a title of its own."""
-    if same_words(title, headline):
-        return True
-    texts, seps, _ = _segments(title.strip())
-    for i in range(len(texts)):
-        run = texts[i]
-        for j in range(i + 1, len(texts) + 1):
-            if j > i + 1:
-                run += seps[j - 2] + texts[j - 1]
-            if same_words(run, headline):
-                return True
-    return False
-
-
-def strip_site_name(title: str, site_names: Iterable[str]) -> str:
-    """``title`` without the site's name at its start or end (repeatedly).
-
-    Segments are split at the separators of the module docstring; a colon only
-    separates a last segment.  The title's own text is never removed in full:
-    the result is ``title`` itself (stripped of outer white space) when every
-    segment is a site name.
-    """
-    names = [n for n in site_names if n]
-    title = title.strip()
-    if not names or not title:
-        return title
-    texts, seps, colon = _segments(title)
-    lo, hi = 0, len(texts)  # the kept segments: texts[lo:hi]
-    changed = True
-    while changed and hi - lo > 1:
-        changed = False
-        if is_site_name(texts[hi - 1], names):
-            hi -= 1
-            changed = True
-        elif not colon[lo] and is_site_name(texts[lo], names):
-            lo += 1
-            changed = True
-    if (lo, hi) == (0, len(texts)):
-        return title
-    out = texts[lo]
-    for i in range(lo + 1, hi):
-        out += seps[i - 1] + texts[i]
-    return out.strip(_SEP_CHARS) or title
-
-
-# -- reading the page -------------------------------------------------------------------------
-
-def _classes(elem) -> list[str]:  # noqa: ANN001 - lxml element
-    return (elem.get("class") or "").split() + ([elem.get("id")] if elem.get("id") else [])
-
-
-def _parts(name: str) -> list[str]:
-    return [p.lower() for p in _PARTS.findall(name)]
-
-
-def _names_logo(names: Iterable[str]) -> bool:
-    for name in names:
-        parts = _parts(name)
-        if any(p in _LOGO_PARTS for p in parts) or any(pair in _LOGO_PAIRS for pair in zip(parts, parts[1:])) \
-                or name.lower() == "brand":
-            return True
-    return False
-
-
-def _names_weak(names: Iterable[str]) -> bool:
-    for name in names:
-        parts = _parts(name)
-        if any(p in _WEAK_PARTS for p in parts) or any(
-                pair in (("most", "read"), ("most", "popular")) for pair in zip(parts, parts[1:])):
-            return True
-    return False
-
-
-def _hidden(elem) -> bool:  # noqa: ANN001
-    if elem.get("hidden") is not None:
-        return True
-    style = (elem.get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
-        return True
-    return any(c.lower() in _HIDDEN_CLASSES for c in (elem.get("class") or "").split())
-
-
-def _marked_headline(elem) -> bool:  # noqa: ANN001
-    if (elem.get("itemprop") or "").strip().lower() == "headline":
-        return True
-    return any(c == "headline" or c.endswith(("-headline", "_headline"))
-               for c in (elem.get("class") or "").lower().split())
-
-
-def _walk_text(elem, out: list[str], *, top: bool) -> None:  # noqa: ANN001
-    tag = elem.tag if isinstance(elem.tag, str) else ""
-    skip = not tag or tag.lower() in _SKIP or _hidden(elem) or (
-        tag.lower() == "a" and (elem.get("href") or "").strip().lower().startswith(("#", "javascript:"))) \
-        or (elem.get("role") or "").lower() == "button"
-    if not skip or top:
-        block = tag.lower() in _BLOCK or any(
-            p in _KICKER_PARTS for n in _classes(elem) for p in _parts(n))
-        if block:
-            out.append(" ")
-        if elem.text and tag:
-            out.append(elem.text)
-        for child in elem:
-            _walk_text(child, out, top=False)
-        if block:
-            out.append(" ")
-    elif tag and tag.lower() not in _SILENT:
-        out.append(" ")  # a control or hidden text between two words separates them
-    if not top and elem.tail:
-        out.append(elem.tail)
-
-
-def visible_text(elem) -> str:  # noqa: ANN001 - lxml element
-    """The text of ``elem`` (an ``<h1>``) as displayed, one clean line (rules
-    in the module docstring); ``""`` when nothing shows."""
-    out: list[str] = []
-    try:
-        _walk_text(elem, out, top=True)
-    except RecursionError:  # a hostile nesting depth: the plain text
-        out = [" ".join(elem.itertext())]
-    return clean_line("".join(out))
-
-
-def _metas(tree) -> dict[str, str]:  # noqa: ANN001
-    found: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or "").strip().lower()
-        value = clean_line(meta.get("content"))
-        if key and value and key not in found:
-            found[key] = value
-    return found
-
-
-def _json_objects(value, out: list[dict], depth: int = 0) -> None:  # noqa: ANN001
-    if depth > 8:
-        return
-    if isinstance(value, list):
-        for item in value:
-            _json_objects(item, out, depth + 1)
-    elif isinstance(value, dict):
-        out.append(value)
-        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item"):
-            if key in value:
-                _json_objects(value[key], out, depth + 1)
-
-
-def _types(obj: dict) -> list[str]:
-    t = obj.get("@type")
-    items = t if isinstance(t, list) else [t]
-    return [x.rsplit("/", 1)[-1].lower() for x in items if isinstance(x, str)]
-
-
-def _name(value) -> str:  # noqa: ANN001
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("name")
-    return clean_line(value)
-
-
-def _json_ld(tree) -> tuple[list[str], list[str]]:  # noqa: ANN001
-    """(article headlines, site names) of the page's JSON-LD."""
-    objects: list[dict] = []
-    for script in tree.iter("script"):
-        if (script.get("type") or "").split(";")[0].strip().lower() != "application/ld+json":
-            continue
-        text = (script.text or "").strip()
-        if text.startswith("<!--"):
-            text = text[4:].rsplit("-->", 1)[0]
-        try:
-            _json_objects(json.loads(text, strict=False), objects)
-        except (ValueError, RecursionError):
-            continue
-    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
-    headlines: list[str] = []
-    sites: list[str] = []
-    for obj in objects:
-        types = _types(obj)
-        if any(t in _ARTICLE_TYPES for t in types):
-            head = clean_line(obj.get("headline"))
-            if head:
-                headlines.append(head)
-            publisher = obj.get("publisher")
-            if isinstance(publisher, dict) and set(publisher) <= {"@id", "@type"}:
-                publisher = by_id.get(publisher.get("@id"), publisher)
-            if name := _name(publisher):
-                sites.append(name)
-        elif any(t in _SITE_TYPES for t in types):
-            if name := _name(obj.get("name")):
-                sites.append(name)
-    return headlines, sites
-
-
-def _host_brands(urls: Iterable[str]) -> list[str]:
-    from tld import get_fld
-
-    brands = []
-    for url in urls:
-        if not url or "://" not in url:
-            continue
-        try:
-            fld = get_fld(url.strip(), fail_silently=True)
-        except Exception:
-            fld = None
-        if fld:
-            brands.append(fld.split(".", 1)[0])
-            brands.append(fld)
-    return brands
-
-
-@dataclass
-class _H1:
-    text: str
-    index: int
-    logo: bool
-    weak: bool
-    in_article: bool
-    marked: bool
-    score: float = 0.0
-
-
-def _describe_h1(h1, index: int, site_names: Sequence[str], front_pages: set[str]) -> _H1 | None:  # noqa: ANN001
-    if _hidden(h1):
-        return None
-    text = visible_text(h1)
-    if not text or len(text) > _MAX_H1_CHARS:
-        return None
-    logo = weak = in_article = in_header = False
-    for anc in h1.iterancestors():
-        tag = anc.tag.lower() if isinstance(anc.tag, str) else ""
-        if _hidden(anc):
-            return None
-        if tag in ("body", "html"):  # their classes describe the page, not a block
-            break
-        names = _classes(anc)
-        if _names_logo(names):
-            logo = True
-        if tag in ("article", "main") or (anc.get("role") or "").lower() == "main" \
-                or (anc.get("itemprop") or "").lower() == "articlebody" \
-                or any(t in (anc.get("itemtype") or "").lower() for t in ("article", "blogposting")):
-            in_article = True
-        if tag in _WEAK_TAGS or _names_weak(names):
-            weak = True
-        if tag == "header" or any(_HEADER.match(n) for n in names):
-            in_header = True
-    weak = weak or (in_header and not in_article)  # a page header, not the article's
-    if _names_logo(_classes(h1)) or is_site_name(text, site_names):
-        logo = True
-    links = [a.get("href", "").strip() for a in h1.iter("a")]
-    if links and all(_front_page(href, front_pages) for href in links):
-        logo = True
-    return _H1(text=text, index=index, logo=logo, weak=weak, in_article=in_article,
-               marked=_marked_headline(h1))
-
-
-def _front_page(href: str, front_pages: set[str]) -> bool:
-    href = href.strip()
-    if href in ("/", "./", "."):
-        return True
-    m = re.match(r"^(?:https?:)?//([^/?#]+)/?$", href, re.IGNORECASE)
-    return bool(m) and (not front_pages or m.group(1).lower().removeprefix("www.") in front_pages)
-
-
-def page_titles(tree) -> PageTitles:  # noqa: ANN001 - lxml.html element (the whole document)
+def page_titles(tree: Element) -> PageTitles:
     """The titles of the page ``tree`` (an ``lxml.html`` document, unchanged):
     see :class:`PageTitles` and the module docstring.  Never raises on odd
     markup or broken JSON-LD."""
-    metas = _metas(tree)
-    ld_heads, ld_sites = _json_ld(tree)
+    metas = meta_values(tree)
+    ld_heads, ld_sites = json_ld(tree)
     title_elem = next((t for t in tree.iter("title")
                        if not any(a.tag == "svg" for a in t.iterancestors())), None)
     seo = clean_line(title_elem.text_content()) if title_elem is not None else ""
@@ -499,7 +134,7 @@ def page_titles(tree) -> PageTitles:  # noqa: ANN001 - lxml.html element (the wh
     handle = metas.get("twitter:site", "").lstrip("@")
     site_names = tuple(dict.fromkeys(n for n in (
         metas.get("og:site_name"), *ld_sites, metas.get("application-name"), handle,
-        *_host_brands(site_urls)) if n))
+        *host_brands(site_urls)) if n))
     front_pages = {m.group(1).lower().removeprefix("www.") for u in site_urls
                    if (m := re.match(r"^https?://([^/?#]+)", u.strip(), re.IGNORECASE))}
 
@@ -515,18 +150,18 @@ def page_titles(tree) -> PageTitles:  # noqa: ANN001 - lxml.html element (the wh
     references = [value for _, value in sources]
 
     h1s = [d for i, h1 in enumerate(tree.iter("h1"))
-           if (d := _describe_h1(h1, i, site_names, front_pages)) is not None]
+           if (d := describe_h1(h1, i, site_names, front_pages)) is not None]
     for h in h1s:
         h.score = max((similarity(h.text, r) for r in references), default=0.0)
     usable = [h for h in h1s if not h.logo]
     agreeing = [h for h in usable if h.score >= AGREES]
-    chosen: _H1 | None = None
+    chosen: H1 | None = None
     if agreeing:
         chosen = max(agreeing, key=lambda h: (not h.weak, h.score, h.in_article, h.marked, -h.index))
     elif usable and not references:
         chosen = min(usable, key=lambda h: (h.weak, not h.in_article, not h.marked, h.index))
     else:
-        strong = [h for h in usable if not h.weak and not (h.score == 0.0 and len(_words(h.text)) < 3)]
+        strong = [h for h in usable if not h.weak and not (h.score == 0.0 and len(words(h.text)) < 3)]
         if strong:
             chosen = min(strong, key=lambda h: (not h.in_article, not h.marked, h.index))
     if chosen is not None:

@@ -21,9 +21,13 @@ The environment variable ``GITNEWS_EXTRACT_PROCESSES`` overrides the choice:
 ``0`` extracts in the calling threads, ``N`` uses N processes whatever the
 amount of work.
 
-A caller that wants to go on working while a page is extracted (an import
-reading the next captures) uses :meth:`ExtractionPool.submit_article`, which
-returns a :class:`PendingArticle` at once.  ``ExtractionPool(n,
+Workers run the extraction stage of :func:`gitnews.pagetext.pipeline.page_text`
+(:meth:`ExtractionPool.extract_article`, given to ``page_text`` as its
+``extract``), or the whole pipeline (:func:`extract_page`, :meth:`ExtractionPool.extract`,
+:meth:`ExtractionPool.map`).  A caller that wants to go on working while a page
+is extracted (an import reading the next captures) uses
+:meth:`ExtractionPool.submit_article`, which returns a :class:`PendingArticle` at
+once.  ``ExtractionPool(n,
 die_with_parent=True)`` makes workers that ignore Ctrl-C (SIGINT: the calling
 process handles it and closes the pool) and end when the calling process ends,
 even by SIGKILL, so that no orphaned worker keeps the archive's write lock
@@ -33,8 +37,8 @@ even by SIGKILL, so that no orphaned worker keeps the archive's write lock
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
-import re
 import signal
 import sys
 import threading
@@ -43,12 +47,20 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from gitnews.errors import ConfigError, ExtractionError, GitnewsError
 from gitnews.models import Article
+from gitnews.pagetext.pipeline import ExtractStage, TextSettings, page_text
 
-__all__ = ["ENV_PROCESSES", "MIN_ITEMS", "ExtractFunc", "ExtractionPool", "PendingArticle",
+if TYPE_CHECKING:
+    from gitnews.pagetext.siterules import SiteRules
+
+__all__ = ["ENV_PROCESSES", "MIN_ITEMS", "PLAIN", "ExtractionPool", "PendingArticle",
            "cpu_count", "extract_page", "extraction", "processes_for"]
+
+_T = TypeVar("_T")
 
 #: Environment variable overriding the number of extraction processes (0: none).
 ENV_PROCESSES = "GITNEWS_EXTRACT_PROCESSES"
@@ -56,8 +68,9 @@ ENV_PROCESSES = "GITNEWS_EXTRACT_PROCESSES"
 #: Fewest items of work for which a pool is started (it costs ~1 s to start).
 MIN_ITEMS = 32
 
-#: ``(body, *, url, drop) -> (article, text)``; raises ExtractionError.
-ExtractFunc = Callable[..., tuple[Article, str]]
+#: Settings without boilerplate filters or site rules: the text is the extracted article,
+#: normalised (:func:`gitnews.format.normalise.render_article`).
+PLAIN = TextSettings.from_tables(builtin=False)
 
 
 def cpu_count() -> int:
@@ -87,46 +100,59 @@ def processes_for(items: int) -> int:
 
 
 def extract_page(body: bytes, *, url: str | None = None,
-                 drop: Sequence[re.Pattern[str]] = ()) -> tuple[Article, str]:
-    """Extract and render one page in the calling thread.
-
-    :func:`gitnews.pagetext.extract.extract_article` then
-    :func:`gitnews.format.normalise.render_article` with ``drop`` (boilerplate
-    patterns).  Raises :class:`~gitnews.errors.ExtractionError`.
+                 settings: TextSettings = PLAIN) -> tuple[Article, str]:
+    """Extract and render one page in the calling thread: the article and file text of
+    :func:`gitnews.pagetext.pipeline.page_text` with ``settings`` (default
+    :data:`PLAIN`).  Raises :class:`~gitnews.errors.ExtractionError`.
     """
-    from gitnews.format.normalise import render_article
+    done = page_text(body, url, settings)
+    return done.article, done.text
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A page a worker could not read: the message of its error."""
+
+    message: str
+
+
+def _unwrap(result: _T | _Failed) -> _T:
+    """``result``, or its message raised as :class:`~gitnews.errors.ExtractionError`."""
+    if isinstance(result, _Failed):
+        raise ExtractionError(result.message)
+    return result
+
+
+def _caught(url: str | None, read: Callable[[], _T]) -> _T | _Failed:
+    """``read()``, or the message of its error, as a worker returns it: errors
+    travel as messages, so that nothing depends on pickling exceptions."""
+    try:
+        return read()
+    except GitnewsError as exc:
+        return _Failed(str(exc))
+    except Exception as exc:
+        return _Failed(f"unexpected error while reading {url}: {exc.__class__.__name__}: "
+                       f"{exc}; please report this page")
+
+
+def _work(body: bytes, url: str | None, settings: TextSettings) -> tuple[Article, str] | _Failed:
+    """Run in a worker: :func:`extract_page`, or the error's message."""
+    return _caught(url, lambda: extract_page(body, url=url, settings=settings))
+
+
+def _work_article(body: bytes, url: str | None, site: SiteRules | None = None) -> Article | _Failed:
+    """Run in a worker: the page's article, or the error's message."""
     from gitnews.pagetext.extract import extract_article
 
-    article = extract_article(body, url=url)
-    return article, render_article(article, drop=drop)
+    return _caught(url, lambda: extract_article(body, url=url, site=site))
 
 
-def _work(body: bytes, url: str | None, drop: Sequence[re.Pattern[str]]) -> tuple:
-    """Run in a worker: ``("ok", article, text)`` or ``("error", message)``.
-
-    Errors travel as messages, so that nothing depends on pickling exceptions.
-    """
-    try:
-        article, text = extract_page(body, url=url, drop=drop)
-    except GitnewsError as exc:
-        return ("error", str(exc))
-    except Exception as exc:
-        return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
-                         f"{exc}; please report this page")
-    return ("ok", article, text)
-
-
-def _work_article(body: bytes, url: str | None, site=None) -> tuple:  # noqa: ANN001
-    """Run in a worker: ``("ok", article)`` or ``("error", message)``."""
-    from gitnews.pagetext.extract import extract_article
-
-    try:
-        return ("ok", extract_article(body, url=url, site=site))
-    except GitnewsError as exc:
-        return ("error", str(exc))
-    except Exception as exc:
-        return ("error", f"unexpected error while reading {url}: {exc.__class__.__name__}: "
-                         f"{exc}; please report this page")
+def _died(url: str | None, *, again: bool = True) -> ExtractionError:
+    """The error of a page whose worker process died; ``again``: say that a run reads it again."""
+    return ExtractionError(
+        f"the extraction worker process died while reading {url or 'a page'} "
+        f"(a crash in the HTML parser?); {'the page will be read again on the next run, ' if again else ''}"
+        "please report it if this repeats")
 
 
 #: How often a worker without ``prctl`` looks whether its parent is still there (seconds).
@@ -189,8 +215,9 @@ def _context() -> multiprocessing.context.BaseContext:
 class ExtractionPool:
     """``processes`` worker processes that extract pages; thread-safe.
 
-    Call :meth:`extract` from any thread (it blocks that thread until its page
-    is done); use as a context manager or call :meth:`close`.
+    Call :meth:`extract_article` (or :meth:`extract`) from any thread (it blocks
+    that thread until its page is done); use as a context manager or call
+    :meth:`close`.
     """
 
     def __init__(self, processes: int, *, die_with_parent: bool = False) -> None:
@@ -200,15 +227,16 @@ class ExtractionPool:
             raise ValueError("an extraction pool needs at least one process")
         self.processes = processes
         ctx = _context()
-        extra: dict = {}
+        forked = ctx.get_start_method() == "fork"
+        self._pool: ProcessPoolExecutor | None
         if die_with_parent:
-            forked = ctx.get_start_method() == "fork"
-            extra = {"initializer": _bind_to_parent,
-                     "initargs": (os.getpid() if forked else None,)}
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=processes, mp_context=ctx, **extra)
+            self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=ctx,
+                                             initializer=_bind_to_parent,
+                                             initargs=(os.getpid() if forked else None,))
+        else:
+            self._pool = ProcessPoolExecutor(max_workers=processes, mp_context=ctx)
         self._lock = threading.Lock()
-        if ctx.get_start_method() == "fork":
+        if forked:
             # With fork, the executor starts every worker at the first submit: do it now,
             # from this thread, before the caller starts any other thread.
             self._pool.submit(int).result()
@@ -226,8 +254,10 @@ class ExtractionPool:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def extract_article(self, body: bytes, *, url: str | None = None, site=None) -> Article:  # noqa: ANN001
-        """:func:`gitnews.pagetext.extract.extract_article` in a worker process (the run's
+    def extract_article(self, body: bytes, *, url: str | None = None,
+                        site: SiteRules | None = None) -> Article:
+        """:func:`gitnews.pagetext.extract.extract_article` in a worker process: the
+        extraction stage of :func:`gitnews.pagetext.pipeline.page_text` (the run's
         boilerplate filters and rendering stay in the calling thread).
 
         Raises :class:`~gitnews.errors.ExtractionError` for a page without an
@@ -239,13 +269,10 @@ class ExtractionPool:
             from gitnews.pagetext.extract import extract_article
 
             return extract_article(body, url=url, site=site)
-        result = self._run(pool, _work_article, body, url, site)
-        if result[0] == "error":
-            raise ExtractionError(result[1])
-        return result[1]
+        return self._in_worker(pool, _work_article, url, body, url, site)
 
     def submit_article(self, body: bytes, *, url: str | None = None,
-                       site=None) -> PendingArticle:  # noqa: ANN001 - siterules.SiteRules
+                       site: SiteRules | None = None) -> PendingArticle:
         """Start :meth:`extract_article` of one page and return at once.
 
         The page waits in the pool's queue until a worker is free; the caller
@@ -263,70 +290,54 @@ class ExtractionPool:
             return PendingArticle(self, None, body, url, site)
         return PendingArticle(self, future, None, url, site)
 
+    def _in_worker(self, pool: ProcessPoolExecutor, work: Callable[..., _T | _Failed], url: str | None,
+                   *args: object) -> _T:
+        """``work(*args)`` in a worker process, waited for; raises its error as
+        :class:`~gitnews.errors.ExtractionError`, and one naming ``url`` when the
+        worker died (then later pages are extracted in the calling thread)."""
+        try:
+            result = pool.submit(work, *args).result()
+        except BrokenProcessPool:
+            self._broken(pool)
+            raise _died(url) from None
+        return _unwrap(result)
+
     def _broken(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:
             if self._pool is pool:
                 self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, pool: ProcessPoolExecutor, func: Callable, *args: object) -> tuple:
-        try:
-            return pool.submit(func, *args).result()
-        except BrokenProcessPool:
-            with self._lock:
-                self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise ExtractionError(
-                f"the extraction worker process died while reading {args[1] or 'a page'} "
-                "(a crash in the HTML parser?); the page will be read again on the next run, "
-                "please report it if this repeats") from None
-
     def extract(self, body: bytes, *, url: str | None = None,
-                drop: Sequence[re.Pattern[str]] = ()) -> tuple[Article, str]:
-        """Like :func:`extract_page`, in a worker process.
-
-        Raises :class:`~gitnews.errors.ExtractionError` for a page without an
-        article, and when the worker died on it (then later pages are
-        extracted in the calling thread).
-        """
+                settings: TextSettings = PLAIN) -> tuple[Article, str]:
+        """Like :func:`extract_page`, in a worker process; raises as :meth:`extract_article`."""
         pool = self._pool
         if pool is None:
-            return extract_page(body, url=url, drop=drop)
-        try:
-            result = pool.submit(_work, body, url, tuple(drop)).result()
-        except BrokenProcessPool:
-            with self._lock:
-                self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise ExtractionError(
-                f"the extraction worker process died while reading {url or 'a page'} "
-                "(a crash in the HTML parser?); the page will be read again on the next run, "
-                "please report it if this repeats") from None
-        if result[0] == "error":
-            raise ExtractionError(result[1])
-        return result[1], result[2]
+            return extract_page(body, url=url, settings=settings)
+        return self._in_worker(pool, _work, url, body, url, settings)
 
     def map(self, bodies: Sequence[bytes], *, urls: Sequence[str | None] | None = None,
-            drop: Sequence[re.Pattern[str]] = ()) -> Iterator[tuple[Article, str] | ExtractionError]:
-        """Extract many pages, in order: each result is ``(article, text)`` or the
-        :class:`~gitnews.errors.ExtractionError` of that page (never raised)."""
+            settings: TextSettings = PLAIN) -> Iterator[tuple[Article, str] | ExtractionError]:
+        """Extract many pages with :func:`extract_page`, in order: each result is
+        ``(article, text)`` or the :class:`~gitnews.errors.ExtractionError` of that
+        page (never raised)."""
         pool = self._pool
         urls = urls if urls is not None else [None] * len(bodies)
+        results: Iterator[tuple[Article, str] | _Failed]
         if pool is None:
-            results = (_work(b, u, tuple(drop)) for b, u in zip(bodies, urls))
+            results = (_work(b, u, settings) for b, u in zip(bodies, urls, strict=True))
         else:
             chunk = max(1, min(16, len(bodies) // (4 * self.processes) or 1))
-            results = pool.map(_work, bodies, urls, [tuple(drop)] * len(bodies),
-                               chunksize=chunk)
+            results = pool.map(_work, bodies, urls, [settings] * len(bodies), chunksize=chunk)
         for result in results:
-            yield ExtractionError(result[1]) if result[0] == "error" else (result[1], result[2])
+            yield ExtractionError(result.message) if isinstance(result, _Failed) else result
 
 
 class PendingArticle:
     """The extraction of one page started by :meth:`ExtractionPool.submit_article`."""
 
-    def __init__(self, owner: ExtractionPool, future: Future | None, body: bytes | None,
-                 url: str | None, site=None) -> None:  # noqa: ANN001 - siterules.SiteRules
+    def __init__(self, owner: ExtractionPool, future: Future[Article | _Failed] | None,
+                 body: bytes | None, url: str | None, site: SiteRules | None = None) -> None:
         self._owner, self._future, self._body, self._url = owner, future, body, url
         self._site = site
 
@@ -340,7 +351,7 @@ class PendingArticle:
         """
         future = self._future
         if future is None:
-            result = _work_article(self._body, self._url, self._site)
+            result = _work_article(self._body or b"", self._url, self._site)
         else:
             try:
                 result = future.result()
@@ -348,12 +359,14 @@ class PendingArticle:
                 pool = self._owner._pool
                 if pool is not None:
                     self._owner._broken(pool)
-                raise ExtractionError(
-                    f"the extraction worker process died while reading {self._url or 'a page'} "
-                    "(a crash in the HTML parser?); please report it if this repeats") from None
-        if result[0] == "error":
-            raise ExtractionError(result[1])
-        return result[1]
+                raise _died(self._url, again=False) from None
+        return _unwrap(result)
+
+    def stage(self, body: bytes, *, url: str | None, site: SiteRules | None) -> Article:
+        """:meth:`result`, as the extraction stage of
+        :func:`gitnews.pagetext.pipeline.page_text` (:class:`~gitnews.pagetext.pipeline.ExtractStage`)
+        for the body, URL and site rules this page was submitted with."""
+        return self.result()
 
     def cancel(self) -> None:
         """Not needed after all: drop it (a page already being extracted is let finish)."""
@@ -363,8 +376,9 @@ class PendingArticle:
 
 
 @contextmanager
-def extraction(items: int) -> Iterator[Callable[..., Article] | None]:
-    """The ``extract_article(body, *, url)`` to use for ``items`` pages: a
+def extraction(items: int) -> Iterator[ExtractStage | None]:
+    """The extraction stage (``extract_article(body, *, url, site)``, the ``extract``
+    of :func:`gitnews.pagetext.pipeline.page_text`) to use for ``items`` pages: a
     pool's :meth:`~ExtractionPool.extract_article` when :func:`processes_for`
     says so (the pool is closed when the ``with`` block ends), else None
     (extract in the calling thread).  Its workers die with the calling process

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from gitnews.errors import ConfigError
+from gitnews.pagetext.element import Element
 
 if TYPE_CHECKING:  # lxml is imported where a selector is compiled: reading commands need none
     from lxml import etree
@@ -78,7 +79,7 @@ def _compiled(selector: str) -> etree.XPath:
         raise ValueError(f"not a valid CSS selector ({exc})") from None
 
 
-def select(root: etree._Element, selector: str) -> list[etree._Element]:
+def select(root: Element, selector: str) -> list[Element]:
     """The elements of the tree ``root`` that ``selector`` (CSS or XPath) matches,
     in document order (text or attribute results of an XPath are ignored)."""
     from lxml import etree
