@@ -32,6 +32,7 @@ from urllib.parse import quote
 from gitnews import __version__
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.gitrun import GitError
 from gitnews.archive.history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
 from gitnews.format.normalise import parse_text
 from gitnews.models import FEED_LIMIT, Version
@@ -139,7 +140,7 @@ def latest_changes(repo: git.Repo, *, limit: int = DEFAULT_LIMIT,
     finally:
         try:
             walk.close()
-        except git.GitCommandError:
+        except GitError:
             pass  # git log stopped early by a closed pipe (SIGPIPE): expected
     if not found:
         return []
@@ -214,7 +215,7 @@ def _previous_versions(repo: git.Repo,
                     if is_version(entry.trailers):
                         out[commit] = entry
                         break
-            except git.GitCommandError:  # a first commit has no parent: no previous version
+            except GitError:  # a first commit has no parent: no previous version
                 pass
     return out
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
+from gitnews.archive.gitrun import GitError
 from gitnews.archive.history import file_history, iter_commits, read_version, same_text
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
@@ -77,7 +78,7 @@ def _unified_diff(repo: git.Repo, commit: str, path: str) -> str:
 def _headline(repo: git.Repo, commit: str, path: str) -> str | None:
     try:
         data = read_version(repo, commit, path)
-    except git.GitCommandError:
+    except GitError:
         return None
     return data.split(b"\n", 1)[0].decode("utf-8", "replace") or None
 
@@ -148,7 +149,7 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
     finally:
         try:
             walk.close()
-        except git.GitCommandError:
+        except GitError:
             pass  # git log stopped early by a closed pipe (SIGPIPE): expected
     found.reverse()
     return found
