@@ -298,9 +298,7 @@ class Transaction:
         self.commits = [marks[f":{i}"] for i in range(1, self._marks + 1)]
         self._cleanup()
         self._proc = None
-        if self.commits:
-            update_worktree(self.repo, old=self._old_head, new=self.commits[-1],
-                            notify=self._notify)
+        self._update_worktree()
         if graph_in_background:
             self._graph = start_commit_graph(self.repo)
         else:
@@ -314,3 +312,8 @@ class Transaction:
         proc, self._graph = self._graph, None
         return proc is None or proc.wait() == 0
 
+    def _update_worktree(self) -> None:
+        """The index and working tree to the new branch (:func:`gitnews.archive.worktree.update_worktree`)."""
+        if self.commits:
+            update_worktree(self.repo, old=self._old_head, new=self.commits[-1],
+                            notify=self._notify)
