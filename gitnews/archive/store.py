@@ -1,4 +1,4 @@
-"""The only git writer: one run's versions go through one ``git fast-import``.
+"""The writer of versions: one run's versions go through one ``git fast-import``.
 
 Why fast-import: GitPython's ``index.add`` + ``index.commit`` rewrites the
 whole index for every commit (about 50 commits/s on a new repository, fewer as
@@ -7,8 +7,9 @@ branch only when the stream ends with ``done`` (git-fast-import(1), "Crash
 Recovery"): an interrupted run leaves the branch at its previous commit, never
 half-written.  The working tree and index are brought up to date once, at the
 end, with a two-tree ``git read-tree -m -u`` (git-read-tree(1)):
-:mod:`gitnews.archive.worktree`.  Pushing, fetching and replaying on a remote's
-branch are :mod:`gitnews.archive.remote`.
+:mod:`gitnews.archive.worktree`.  The only other code that writes to the
+archive's git is :mod:`gitnews.archive.remote` (fetching, replaying the
+archive's commits on a remote's branch, pushing).
 
 Usage::
 
