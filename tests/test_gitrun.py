@@ -45,6 +45,7 @@ def test_finish_raises_only_for_a_git_that_failed_by_itself(repo):
     lazy, _ = repo
     proc = start(lazy, "log", "--format=%H", "no-such-rev", stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stdout.read() == b""
+    proc.wait()  # it has ended by itself (else finish kills it, as a reader that stopped early)
     with pytest.raises(GitError) as caught:
         finish(proc)
     assert caught.value.status == 128 and "no-such-rev" in caught.value.stderr
