@@ -25,7 +25,8 @@ def test_format_doc_copies_are_identical():
 def test_init_makes_one_commit_on_main(tmp_path):
     path = init_archive(tmp_path / "a", now=T0)
     assert git(path, "branch", "--show-current").strip() == "main"
-    assert git(path, "log", "--format=%s %aI").strip() == "Start the gitnews archive 2016-09-29T10:02:00+00:00"
+    assert (git(path, "log", "--format=%s %aI").strip()
+            == "Start the gitnews archive 2016-09-29T10:02:00+00:00")
     assert sorted(git(path, "ls-files").split()) == [".gitattributes", "README.md", "gitnews.toml"]
     with pytest.raises(ArchiveError, match="already a gitnews archive"):
         init_archive(path)
@@ -80,7 +81,8 @@ def test_cache_is_rebuilt_from_history(tmp_path):
     path = init_archive(tmp_path / "a", now=T0)
     with open_archive(path) as arc:
         with arc.transaction() as tx:
-            tx.commit({"x.org/a.txt": "A\n"}, message="New: A\n\nArticle-Url: http://x.org/a\nVersion: 1\n", when=T0)
+            tx.commit({"x.org/a.txt": "A\n"},
+                      message="New: A\n\nArticle-Url: http://x.org/a\nVersion: 1\n", when=T0)
         state_file = arc.state.path
     state_file.unlink()
     with open_archive(path) as arc:

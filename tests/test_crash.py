@@ -146,7 +146,7 @@ def test_two_runs_at_once_never_corrupt_the_archive(replay, tmp_path):
             reader_out, reader_err = reader.communicate(timeout=300)
             assert reader.returncode == 0 and "Traceback" not in reader_err, reader_err
             codes = sorted(r[2] for r in results)
-            for out, err, code in results:
+            for _out, err, code in results:
                 assert "Traceback" not in err, err
                 if code == 75:
                     assert "another gitnews process (pid " in err and "--wait" in err, err

@@ -353,12 +353,12 @@ def test_only_a_repeated_text_is_no_change(blobs):
 
     found = _versions_of(blobs)
     assert not same_text(None, found[0])
-    repeats = [same_text(p, v) for p, v in zip(found, found[1:])]
+    repeats = [same_text(p, v) for p, v in zip(found, found[1:], strict=False)]
     # A repeat is exactly a text (not a removal) equal to the version before it.
-    assert repeats == [b is not None and a == b for a, b in zip(blobs, blobs[1:])]
+    assert repeats == [b is not None and a == b for a, b in zip(blobs, blobs[1:], strict=False)]
     assert text_changes(found) == len(found) - 1 - sum(repeats)
     # Removals and restorations always count.
-    assert text_changes(found) >= sum(1 for a, b in zip(blobs, blobs[1:])
+    assert text_changes(found) >= sum(1 for a, b in zip(blobs, blobs[1:], strict=False)
                                       if (a is None) != (b is None))
 
 

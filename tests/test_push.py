@@ -80,7 +80,7 @@ def test_remote_that_moved_gets_the_versions_replayed_on_top(tmp_path):
     # Each replayed commit keeps its author, committer, dates and message (trailers).
     after = [line.split()[0] for line in log[:3]][::-1]
     assert set(after).isdisjoint(mine)
-    for old, new in zip(mine, after):
+    for old, new in zip(mine, after, strict=False):
         assert git(archive, "log", "-1", "--format=%an|%ae|%aI|%cn|%ce|%cI|%B", new) == before[old]
         assert git(archive, "diff-tree", "--no-commit-id", "-r", "--name-only", new) == \
             git(archive, "diff-tree", "--no-commit-id", "-r", "--name-only", old)

@@ -35,7 +35,7 @@ def test_top_level_help_imports_neither_rich_nor_pydantic():
 
 
 def test_reading_the_history_does_not_import_gitpython(tmp_path):
-    # log/show/diff/list ask the cache and git plumbing only (gitnews.archive.lazygit.LazyRepo).
+    # log/show/diff/list ask the cache and git plumbing only (gitnews.archive.gitrun.LazyRepo).
     from datetime import datetime
 
     from gitnews.archive.repo import init_archive, open_archive

@@ -1,29 +1,46 @@
 """Reading versions back from git: one ``git log`` per question.
 
-Every read asks git once (``git log --format=... -- <path>``, ``git show``),
-reusing the :class:`git.Repo` (and its persistent ``cat-file`` processes);
-nothing loops over the commits of the whole repository in Python except
-:func:`iter_commits`, which streams one ``git log`` for rebuilding the cache.
+Every read asks git once (``git log --format=... -- <path>``, ``git cat-file``),
+through :mod:`gitnews.archive.gitrun`; nothing loops over the commits of the
+whole repository in Python except :func:`iter_commits`, which streams one
+``git log`` for rebuilding the cache.  :class:`BlobReader` is the archive's one
+``git cat-file --batch`` reader.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
-from gitnews.format.trailers import parse_time, parse_trailers
+from gitnews.archive.gitrun import LazyRepo, RepoDirs, finish, run, start
+from gitnews.format.trailers import (
+    ARTICLE_URL,
+    CAPTURED_AT,
+    SUBJECT_CHANGED,
+    SUBJECT_NEW,
+    SUBJECT_REMOVED,
+    SUBJECT_RESTORED,
+    SUBJECT_REVERTED,
+    VERSION,
+    parse_time,
+    parse_trailers,
+)
 from gitnews.models import Version
 
-__all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits", "versions", "file_history",
-           "version_time", "read_blobs", "read_blobs_batch", "BlobReader", "read_version",
-           "ARTICLE_PREFIXES"]
+if TYPE_CHECKING:
+    import git
 
-#: Subject prefixes of version commits (``New: <headline>``).
-ARTICLE_PREFIXES = ("New: ", "Changed: ", "Removed: ", "Restored: ", "Reverted: ", "Captured: ")
+__all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits",
+           "versions", "file_history", "version_time", "read_blobs", "read_blobs_batch",
+           "BlobReader", "read_version", "ARTICLE_PREFIXES"]
+
+#: Subject prefixes of version commits (``New: <headline>``); ``Captured`` has no
+#: constant in :mod:`gitnews.format.trailers` (no current code writes it).
+ARTICLE_PREFIXES = tuple(f"{p}: " for p in (SUBJECT_NEW, SUBJECT_CHANGED, SUBJECT_REMOVED,
+                                            SUBJECT_RESTORED, SUBJECT_REVERTED, "Captured"))
 
 _RS, _US = "\x1e", "\x1f"
 
@@ -38,7 +55,7 @@ def is_version(trailers: Mapping[str, str]) -> bool:
     Any other commit that touches an article's file is an *outside edit*: kept
     in the history, never numbered or counted as a version.
     """
-    return bool(trailers.get("Article-Url")) and bool(trailers.get("Version"))
+    return bool(trailers.get(ARTICLE_URL)) and bool(trailers.get(VERSION))
 
 
 def same_text(previous: Version | None, version: Version) -> bool:
@@ -60,7 +77,7 @@ def text_changes(found: Sequence[Version]) -> int:
     """How many times an article changed: its versions (oldest first, numbered
     1, 2, ...) after the first, less those that only put back the text of the
     version before them (:func:`same_text`)."""
-    return sum(1 for prev, v in zip(found, found[1:]) if not same_text(prev, v))
+    return sum(1 for prev, v in zip(found, found[1:], strict=False) if not same_text(prev, v))
 
 
 @dataclass(frozen=True)
@@ -106,7 +123,7 @@ class LogEntry:
         return dict(parse_trailers(self.message))
 
 
-def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
+def iter_commits(repo: RepoDirs, rev_range: str = "HEAD", *,
                  paths: list[str] | None = None, reverse: bool = True,
                  blobs: bool = False, options: Iterable[str] = ()) -> Iterator[LogEntry]:
     """Stream the commits of ``rev_range`` (oldest first when ``reverse``).
@@ -116,6 +133,8 @@ def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
     stays flat.  ``paths`` are literal paths (``--literal-pathspecs``: no glob
     magic).  ``options`` are more ``git log`` options, e.g. ``-n50`` or
     ``--grep=...`` (git-log(1)); stopping the iteration early ends the process.
+    Raises :class:`~gitnews.archive.gitrun.GitError` when git fails (e.g. a
+    ``rev_range`` that names no commit).
     """
     args = ["-c", "core.quotePath=false", "--literal-pathspecs", "log", "--no-renames",
             "--no-color", f"--format={_RS}%H%n%at%n%B{_US}"]
@@ -126,10 +145,12 @@ def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
     args.append(rev_range)
     if paths:
         args += ["--", *paths]
-    proc = repo.git.execute(["git", *args], as_process=True, stdout_as_string=False)
+    proc = start(repo, *args, stderr=subprocess.PIPE)
+    out = proc.stdout
+    assert out is not None
     buf = b""
     try:
-        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+        for chunk in iter(lambda: out.read(1 << 16), b""):
             buf += chunk
             *records, buf = buf.split(_RS.encode())
             for rec in records:
@@ -139,21 +160,13 @@ def iter_commits(repo: git.Repo, rev_range: str = "HEAD", *,
             yield _parse_record(buf.decode("utf-8", "replace"))
     finally:
         # The caller may stop early: end git quietly instead of letting it die of SIGPIPE.
-        finished = proc.poll() is not None
-        if not finished:
-            proc.kill()
-        proc.stdout.close()
-        try:
-            proc.wait()
-        except git.GitCommandError:
-            if finished:
-                raise
+        finish(proc)
 
 
 def _parse_record(rec: str) -> LogEntry:
     head, _, names = rec.partition(_US)
     sha, ts, message = head.split("\n", 2)
-    changes = []
+    changes: list[tuple[str, str]] = []
     blobs: dict[str, str] = {}
     old_blobs: dict[str, str] = {}
     for line in names.strip("\n").split("\n"):
@@ -173,7 +186,7 @@ def _parse_record(rec: str) -> LogEntry:
                     old_blobs=old_blobs)
 
 
-def file_history(repo: git.Repo, path: str) -> tuple[list[Version], list[OutsideEdit]]:
+def file_history(repo: RepoDirs, path: str) -> tuple[list[Version], list[OutsideEdit]]:
     """The versions of the article at ``path`` (numbered from 1, oldest first)
     and the outside edits of its file (:func:`is_version`), from one ``git log``.
 
@@ -199,7 +212,7 @@ def file_history(repo: git.Repo, path: str) -> tuple[list[Version], list[Outside
     return found, outside
 
 
-def versions(repo: git.Repo, path: str) -> list[Version]:
+def versions(repo: RepoDirs, path: str) -> list[Version]:
     """Every version of the article at ``path``, oldest first (one ``git log``):
     gitnews's version commits only (:func:`is_version`), numbered from 1; see
     :func:`file_history`."""
@@ -214,26 +227,28 @@ def version_time(version: Version) -> datetime:
     date, which :mod:`gitnews.archive.store` sets to the fetch time.
     """
     try:
-        when = parse_time(version.trailers.get("Captured-At"))
+        when = parse_time(version.trailers.get(CAPTURED_AT))
     except ValueError:
         when = None
     return when.astimezone(UTC) if when is not None else version.fetched_at
 
 
-def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
+def read_blobs(repo: git.Repo | LazyRepo, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """The bytes of each blob (40 hex id -> bytes, exactly as stored).
 
     Reads through GitPython's persistent ``git cat-file --batch`` process
     (``repo.odb``): one process for every read of the repository object; for
-    a :class:`gitnews.archive.lazygit.LazyRepo` not opened by GitPython yet, through one
+    a :class:`~gitnews.archive.gitrun.LazyRepo` not opened by GitPython yet, through one
     :class:`BlobReader` for this call.
     Raises :class:`ValueError` for an id that is not 40 hex digits and
     :class:`git.BadName`/:class:`ValueError` for a blob git does not have.
     """
-    if getattr(repo, "materialised", True) is False:
-        # A repository GitPython has not opened yet (gitnews.archive.lazygit.LazyRepo): one
-        # plain `git cat-file --batch` instead of importing GitPython for this.
-        return read_blobs_batch(repo, blob_ids)
+    if isinstance(repo, LazyRepo):
+        if not repo.materialised:
+            # A repository GitPython has not opened yet: one plain
+            # `git cat-file --batch` instead of importing GitPython for this.
+            return read_blobs_batch(repo, blob_ids)
+        repo = repo.real()
     out: dict[str, bytes] = {}
     for blob in blob_ids:
         if blob not in out:
@@ -242,53 +257,86 @@ def read_blobs(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
 
 
 class BlobReader:
-    """One ``git cat-file --batch`` process that reads many blobs per round trip.
+    """One ``git cat-file --batch`` process that reads many objects per round trip.
 
     :meth:`read` writes a group of ids, then reads their contents: one
     round trip per group instead of one per blob (GitPython's persistent
     process asks for one object at a time, about a millisecond each on a
-    busy machine).  Keep one reader for a whole job: git's cache of delta
-    bases stays warm between groups (a new process pays again for the
-    delta chains of the first blobs it reads).  Use as a context manager,
-    or call :meth:`close`.
+    busy machine).  :meth:`lookup` does the same for object names
+    (``<commit>:<path>``) that may name nothing.  Keep one reader for a whole
+    job: git's cache of delta bases stays warm between groups (a new process
+    pays again for the delta chains of the first blobs it reads).  Use as a
+    context manager, or call :meth:`close`.
     """
 
-    #: Ids written at once: well under a pipe's 64 KiB, so writing never
-    #: waits for git to read while git waits for us to read its answers.
+    #: Names written at once (and at most :attr:`GROUP_BYTES` of them): well under a
+    #: pipe's 64 KiB, so writing never waits for git to read while git waits for us
+    #: to read its answers.
     GROUP = 1000
+    GROUP_BYTES = 48 * 1024
 
-    def __init__(self, repo: git.Repo) -> None:
+    def __init__(self, repo: RepoDirs) -> None:
         self.repo = repo
-        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.git_dir,
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      env={**os.environ, "GIT_DIR": str(repo.git_dir)})
+        self._proc = start(repo, "cat-file", "--batch", stdin=subprocess.PIPE)
+
+    def _groups(self, names: list[str]) -> Iterator[list[str]]:
+        group: list[str] = []
+        size = 0
+        for name in names:
+            line = len(name.encode("utf-8")) + 1
+            if group and (len(group) == self.GROUP or size + line > self.GROUP_BYTES):
+                yield group
+                group, size = [], 0
+            group.append(name)
+            size += line
+        if group:
+            yield group
+
+    def _ask(self, names: Iterable[str]) -> Iterator[tuple[str, list[bytes], bytes | None]]:
+        """``(name, header fields, contents or None when git has no such object)``
+        for each name (duplicates asked once), in order."""
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        for group in self._groups(list(dict.fromkeys(names))):
+            stdin.write("".join(n + "\n" for n in group).encode("utf-8"))
+            stdin.flush()
+            for name in group:
+                header = stdout.readline().split()
+                if len(header) == 3 and header[2].isdigit():  # "<id> <type> <size>"
+                    data = stdout.read(int(header[2]))
+                    stdout.read(1)  # the LF after the contents
+                    yield name, header, data
+                else:  # "<name> missing" (or ambiguous)
+                    yield name, header, None
 
     def read(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
         """The bytes of each blob (40 hex id -> bytes, exactly as stored).
 
         Raises :class:`ValueError` for an id git does not have as a blob.
         """
-        wanted = list(dict.fromkeys(blob_ids))
         out: dict[str, bytes] = {}
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        for i in range(0, len(wanted), self.GROUP):
-            group = wanted[i:i + self.GROUP]
-            stdin.write("".join(b + "\n" for b in group).encode())
-            stdin.flush()
-            for blob in group:
-                header = stdout.readline().split()
-                if len(header) < 3 or header[1] != b"blob":
-                    self.close()
-                    raise ValueError(f"git has no blob {blob} in {self.repo.git_dir}")
-                out[blob] = stdout.read(int(header[2]))
-                stdout.read(1)  # the LF after the contents
+        for blob, header, data in self._ask(blob_ids):
+            if data is None or header[1] != b"blob":
+                self.close()
+                raise ValueError(f"git has no blob {blob} in {self.repo.git_dir}")
+            out[blob] = data
         return out
+
+    def lookup(self, names: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+        """``name -> (blob id, bytes)`` for each object name (a blob id, or
+        ``<commit>:<path>``, gitrevisions(7)) that names a blob; a name that
+        names nothing (e.g. a file removed at that commit) or no blob is left
+        out.  Names must not contain a newline."""
+        return {name: (header[0].decode(), data) for name, header, data in self._ask(names)
+                if data is not None and header[1] == b"blob"}
 
     def close(self) -> None:
         if self._proc.poll() is None:
-            self._proc.stdin.close()
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
             self._proc.wait()
-        self._proc.stdout.close()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
 
     def __enter__(self) -> BlobReader:
         return self
@@ -297,13 +345,14 @@ class BlobReader:
         self.close()
 
 
-def read_blobs_batch(repo: git.Repo, blob_ids: Iterable[str]) -> dict[str, bytes]:
+def read_blobs_batch(repo: RepoDirs, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """:func:`read_blobs` for many blobs at once, through one :class:`BlobReader`."""
     with BlobReader(repo) as reader:
         return reader.read(blob_ids)
 
 
-def read_version(repo: git.Repo, commit: str, path: str) -> bytes:
-    """The file's bytes exactly as stored at ``commit`` (``git cat-file``)."""
-    return repo.git.execute(["git", "cat-file", "blob", f"{commit}:{path}"],
-                            stdout_as_string=False, strip_newline_in_stdout=False)
+def read_version(repo: RepoDirs, commit: str, path: str) -> bytes:
+    """The file's bytes exactly as stored at ``commit`` (``git cat-file``).
+
+    Raises :class:`~gitnews.archive.gitrun.GitError` when it has no such file."""
+    return run(repo, "cat-file", "blob", f"{commit}:{path}").stdout

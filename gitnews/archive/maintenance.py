@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from gitnews.archive.gitrun import GitError, RepoDirs, run
 from gitnews.errors import StoreError
 
 if TYPE_CHECKING:
@@ -63,28 +63,39 @@ class GcReport:
     bloom_filters: bool
 
 
-def _git_dir(archive: object) -> Path:
+@runtime_checkable
+class _HasRepo(Protocol):
+    """An :class:`~gitnews.archive.repo.Archive` (anything with a ``repo``)."""
+
+    @property
+    def repo(self) -> RepoDirs: ...
+
+
+#: An :class:`~gitnews.archive.repo.Archive`, a :class:`git.Repo`, or the path of an
+#: archive's folder or of its ``.git`` folder.
+Place = _HasRepo | RepoDirs | str | os.PathLike[str]
+
+
+def _git_dir(archive: Place) -> Path:
     """The ``.git`` folder of an :class:`~gitnews.archive.repo.Archive`, a repo or a path."""
-    repo = getattr(archive, "repo", archive)
-    git_dir = getattr(repo, "git_dir", None)
-    if git_dir is not None:
-        return Path(git_dir)
-    path = Path(archive)  # type: ignore[arg-type]
-    return path / ".git" if (path / ".git").is_dir() else path
+    if isinstance(archive, str | os.PathLike):
+        path = Path(archive)
+        return path / ".git" if (path / ".git").is_dir() else path
+    repo = archive.repo if isinstance(archive, _HasRepo) else archive
+    return Path(repo.git_dir)
 
 
 def _git(git_dir: Path, *args: str, what: str) -> str:
-    env = {**os.environ, "GIT_DIR": str(git_dir)}
-    proc = subprocess.run(["git", *args], env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
+    try:
+        return run(git_dir, *args).stdout.decode("utf-8", "replace")
+    except GitError as exc:
         raise StoreError(f"{what} failed in {git_dir.parent}: "
-                         f"{proc.stderr.strip() or f'exit status {proc.returncode}'}; "
+                         f"{exc.stderr.strip() or f'exit status {exc.status}'}; "
                          "the archive's history is unchanged — check the disk and "
-                         "`git fsck`, then try `gitnews gc` again")
-    return proc.stdout
+                         "`git fsck`, then try `gitnews gc` again") from None
 
 
-def object_stats(archive: object) -> ObjectStats:
+def object_stats(archive: Place) -> ObjectStats:
     """``git count-objects -v`` of ``archive`` (an Archive, a git.Repo or a path)."""
     out = _git(_git_dir(archive), "count-objects", "-v", what="git count-objects")
     values = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
@@ -103,7 +114,7 @@ def _graph_files(git_dir: Path) -> list[Path]:
     return files
 
 
-def has_commit_graph(archive: object, *, bloom: bool = True) -> bool:
+def has_commit_graph(archive: Place, *, bloom: bool = True) -> bool:
     """True when the archive has a commit-graph (every layer with changed-path
     Bloom filters, when ``bloom``: the ``BDAT`` chunk of the file format,
     gitformat-commit-graph(5))."""
@@ -124,7 +135,7 @@ def _has_chunk(path: Path, chunk_id: bytes) -> bool:
     return any(table[12 * i:12 * i + 4] == chunk_id for i in range(count))
 
 
-def write_commit_graph(archive: object, *, split: bool = True) -> None:
+def write_commit_graph(archive: Place, *, split: bool = True) -> None:
     """``git commit-graph write --reachable --changed-paths`` (``--split``: only the
     commits not yet in the graph, as a new layer).  Raises StoreError."""
     args = ["commit-graph", "write", "--reachable", "--changed-paths", "--no-progress"]
@@ -133,7 +144,7 @@ def write_commit_graph(archive: object, *, split: bool = True) -> None:
     _git(_git_dir(archive), *args, what="git commit-graph write")
 
 
-def after_run(archive: object, tx: Transaction) -> str | None:
+def after_run(archive: Place, tx: Transaction) -> str | None:
     """Housekeeping after a run whose versions went through ``tx`` (finished).
 
     Waits for the commit-graph layer of the run's commits, when ``tx`` wrote
@@ -166,7 +177,7 @@ def after_run(archive: object, tx: Transaction) -> str | None:
     return message
 
 
-def gc(archive: object, *, aggressive: bool = False) -> GcReport:
+def gc(archive: Place, *, aggressive: bool = False) -> GcReport:
     """``gitnews gc``: ``git gc`` then a full commit-graph with Bloom filters.
 
     ``aggressive`` passes ``--aggressive`` (a much slower, tighter repack).

@@ -11,15 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from gitnews.archive import lazygit as git  # GitPython, imported on first use (start-up time)
 from gitnews.archive.cache import State
+from gitnews.archive.gitrun import GitError, LazyRepo, run
 from gitnews.archive.readonly import READ_ONLY_ERRNOS, is_read_only, read_only_error
 from gitnews.config import CONFIG_NAME, Config, default_config_text, load_config
 from gitnews.errors import ArchiveError, CacheError
 
-if TYPE_CHECKING:  # imported where used: a read command needs neither (start-up time)
+if TYPE_CHECKING:  # imported where used: a read command needs none (start-up time)
+    import git
+
     from gitnews.archive.lock import ArchiveLock
     from gitnews.archive.store import Transaction
 
@@ -159,12 +161,7 @@ def _is_archive(path: Path) -> bool:
         return False
     if (path / CONFIG_NAME).exists():
         return True
-    try:
-        with git.Repo(path) as repo:
-            repo.git.cat_file("-e", f"HEAD:{CONFIG_NAME}")
-        return True
-    except (git.GitCommandError, git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return False
+    return run(path / ".git", "cat-file", "-e", f"HEAD:{CONFIG_NAME}", check=False).ok
 
 
 def require_archive(path: Path | str) -> Path:
@@ -219,10 +216,12 @@ def _git_init(path: Path, notices: list[str]) -> git.Repo:
             raise ArchiveError(
                 f"{path} already holds other files ({', '.join(sorted(extra)[:3])}); "
                 "choose an empty or new folder for the archive")
+    import git  # GitPython: only commands that create an archive get here
+
+    from gitnews.archive.worktree import BRANCH, switch_unborn_head
+
     try:
         path.mkdir(parents=True, exist_ok=True)
-        from gitnews.archive.store import BRANCH, switch_unborn_head
-
         if (path / ".git").exists():
             repo = git.Repo(path)
             try:
@@ -235,7 +234,7 @@ def _git_init(path: Path, notices: list[str]) -> git.Repo:
             return repo
 
         return git.Repo.init(path, initial_branch=BRANCH)
-    except (git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
+    except (GitError, git.GitCommandError, git.InvalidGitRepositoryError, OSError) as exc:
         detail = getattr(exc, "stderr", None) or exc
         raise ArchiveError(f"git could not create a repository at {path}: {detail}") from None
 
@@ -255,10 +254,11 @@ def _first_commit(repo: git.Repo, path: Path, now: datetime | None) -> None:
 def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> ArchiveLock:
     from gitnews.archive.lock import ArchiveLock
 
-    where = repo.working_tree_dir or repo.git_dir
-    if is_read_only(repo.git_dir):
+    where = os.fspath(repo.working_tree_dir or repo.git_dir)
+    git_dir = os.fspath(repo.git_dir)
+    if is_read_only(git_dir):
         raise read_only_error(where)
-    lock = ArchiveLock(repo.git_dir, command=command)
+    lock = ArchiveLock(git_dir, command=command)
     try:
         lock.acquire(wait_s=wait_s)
     except OSError as exc:
@@ -271,7 +271,7 @@ def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> Archive
 def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
     """Repairs after a writer died (call with the lock held); returns notices."""
     from gitnews.archive.lock import clear_stale_git_files, wait_for_git_locks
-    from gitnews.archive.store import sync_worktree
+    from gitnews.archive.worktree import sync_worktree
 
     notices = []
     if lock.taken_over is not None:
@@ -282,10 +282,10 @@ def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
     notices += clear_stale_git_files(git_dir)
     try:
         note = sync_worktree(repo)
-    except git.GitCommandError as exc:
+    except GitError as exc:
         note = (f"could not bring the archive's files up to date with its branch "
                 f"({exc.stderr.strip()}); the versions are safe in git; run "
-                f"`git -C {repo.working_dir} status` to see why")
+                f"`git -C {repo.working_tree_dir} status` to see why")
     if note:
         notices.append(note)
     return notices
@@ -378,8 +378,12 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
 def _open_repo(path: Path) -> git.Repo:
     dot_git = path / ".git"
     if dot_git.is_dir() and (dot_git / "HEAD").is_file() and (dot_git / "objects").is_dir():
-        # The usual archive: GitPython is imported only when something needs it.
-        return git.LazyRepo(str(path))  # type: ignore[return-value]
+        # The usual archive: GitPython is imported only when something needs it.  A
+        # LazyRepo stands in for the git.Repo (every attribute but the folders comes
+        # from one).
+        return cast("git.Repo", LazyRepo(str(path)))
+    import git
+
     try:
         return git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:

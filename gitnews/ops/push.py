@@ -2,12 +2,12 @@
 
 :func:`push_archive` is ``gitnews push`` and the end of ``gitnews run --push``:
 
-1. ask the remote for its branch (:func:`gitnews.archive.store.fetch_branch`);
+1. ask the remote for its branch (:func:`gitnews.archive.remote.fetch_branch`);
 2. when the remote has nothing new, push (a fast-forward);
 3. when only the remote moved, fast-forward the archive to it (nothing to push);
 4. when both moved since they parted (another clone pushed while this one
    ran), replay the archive's commits on top of the remote's
-   (:func:`gitnews.archive.store.replay_commits`, a rebase that keeps the fetch-time
+   (:func:`gitnews.archive.remote.replay_commits`, a rebase that keeps the fetch-time
    dates) and push those;
 5. when git refuses the push because the remote moved again in between, start
    over (at most ``attempts`` times).
@@ -28,19 +28,35 @@ file.
 Whether a push is still owed is :func:`push_pending`: the archive's branch
 differs from the remote-tracking ref that the last successful push set
 (``refs/remotes/<remote>/<branch>``), so a failed push is tried again on the
-next run without any extra bookkeeping.  Every git write is in
-:mod:`gitnews.archive.store`; this module only reads git and decides.
+next run without any extra bookkeeping.  Every git command is in
+:mod:`gitnews.archive.remote`; this module only decides.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from gitnews.archive import store
+from gitnews.archive.remote import (
+    BRANCH,
+    commit_of,
+    commits_between,
+    count_commits,
+    fetch_branch,
+    file_text,
+    has_merges,
+    has_remote,
+    is_ancestor,
+    merge_base,
+    move_branch,
+    push_branch,
+    replay_commits,
+    set_remote_head,
+    touched_paths,
+    tracking_ref,
+)
 from gitnews.archive.repo import Archive
 from gitnews.config import CONFIG_NAME, ConfigMerge, merge_config
 from gitnews.errors import ConfigError, PushConflictError, PushError
@@ -67,7 +83,7 @@ class PushResult:
     pulled: int = 0
     replayed: int = 0
     #: True when the remote (a local bare repository) had a HEAD naming a missing
-    #: branch and now names ``branch`` (see :func:`gitnews.archive.store.set_remote_head`).
+    #: branch and now names ``branch`` (see :func:`gitnews.archive.remote.set_remote_head`).
     remote_head_set: bool = False
     #: True when both sides had edited gitnews.toml and the two were merged
     #: (:func:`gitnews.config.merge_config`); ``config_conflicts`` then lists the
@@ -92,40 +108,6 @@ def _settings(archive: Archive, remote: str | None, branch: str | None) -> tuple
     return remote, branch
 
 
-def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(archive.path), *args], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
-
-
-def _rev(archive: Archive, ref: str) -> str | None:
-    proc = _git(archive, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.strip() or None
-
-
-def _is_ancestor(archive: Archive, older: str, newer: str) -> bool:
-    return _git(archive, "merge-base", "--is-ancestor", older, newer).returncode == 0
-
-
-def _count(archive: Archive, rev_range: str) -> int:
-    proc = _git(archive, "rev-list", "--count", rev_range)
-    return int(proc.stdout.strip() or 0)
-
-
-def _touched(archive: Archive, rev_range: str) -> set[str]:
-    """Every path that some commit of ``rev_range`` changed (one ``git log``)."""
-    proc = subprocess.run(["git", "-C", str(archive.path), "log", "--no-renames", "-z",
-                           "--format=", "--name-only", rev_range],
-                          capture_output=True, stdin=subprocess.DEVNULL)
-    return {p.decode("utf-8", "replace").strip("\n")
-            for p in proc.stdout.split(b"\0") if p.strip(b"\n")}
-
-
-def _has_remote(archive: Archive, remote: str) -> bool:
-    return remote in _git(archive, "remote").stdout.split()
-
-
 def push_pending(archive: Archive, *, remote: str | None = None,
                  branch: str | None = None) -> bool:
     """True when the archive has commits its remote may lack (no network is used).
@@ -136,8 +118,8 @@ def push_pending(archive: Archive, *, remote: str | None = None,
     for an unusable remote or branch name.
     """
     remote, branch = _settings(archive, remote, branch)
-    local = _rev(archive, f"refs/heads/{store.BRANCH}")
-    return local is not None and local != _rev(archive, store.tracking_ref(remote, branch))
+    local = commit_of(archive.repo, f"refs/heads/{BRANCH}")
+    return local is not None and local != commit_of(archive.repo, tracking_ref(remote, branch))
 
 
 def push_archive(archive: Archive, *, remote: str | None = None, branch: str | None = None,
@@ -155,26 +137,26 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
     """
     remote, branch = _settings(archive, remote, branch)
     timeout_s = archive.config.publish.timeout_s if timeout_s is None else timeout_s
-    if not _has_remote(archive, remote):
+    if not has_remote(archive.repo, remote):
         raise PushError(f"the archive has no git remote named {remote!r}; add one with "
                         f"`git -C {archive.path} remote add {remote} URL` (or name another in "
                         "[publish] remote of gitnews.toml)", remote=remote)
     repo = archive.repo
     for attempt in range(max(1, attempts)):
-        local = _rev(archive, f"refs/heads/{store.BRANCH}")
+        local = commit_of(repo, f"refs/heads/{BRANCH}")
         if local is None:
             raise PushError(f"the archive at {archive.path} has no commits to push",
                             remote=remote)
-        tip = store.fetch_branch(repo, remote=remote, branch=branch, timeout_s=timeout_s)
+        tip = fetch_branch(repo, remote=remote, branch=branch, timeout_s=timeout_s)
         result = PushResult(remote=remote, branch=branch, commit=tip)
         if tip == local:
-            result.remote_head_set = store.set_remote_head(repo, remote=remote, branch=branch)
+            result.remote_head_set = set_remote_head(repo, remote=remote, branch=branch)
             return result
-        if tip is None or _is_ancestor(archive, tip, local):
-            result.pushed = _count(archive, local if tip is None else f"{tip}..{local}")
-        elif _is_ancestor(archive, local, tip):
-            result.pulled = _count(archive, f"{local}..{tip}")
-            store.move_branch(repo, old=local, new=tip,
+        if tip is None or is_ancestor(repo, tip, local):
+            result.pushed = count_commits(repo, local if tip is None else f"{tip}..{local}")
+        elif is_ancestor(repo, local, tip):
+            result.pulled = count_commits(repo, f"{local}..{tip}")
+            move_branch(repo, old=local, new=tip,
                               reason=f"gitnews push: fast-forward to {remote}/{branch}")
             return result
         else:
@@ -185,9 +167,9 @@ def push_archive(archive: Archive, *, remote: str | None = None, branch: str | N
                 result.config_merged = True
                 result.config_conflicts = merge.conflicts
         try:
-            result.commit = store.push_branch(repo, remote=remote, branch=branch,
+            result.commit = push_branch(repo, remote=remote, branch=branch,
                                               timeout_s=timeout_s)
-            result.remote_head_set = store.set_remote_head(repo, remote=remote, branch=branch)
+            result.remote_head_set = set_remote_head(repo, remote=remote, branch=branch)
             return result
         except PushError as exc:
             if not exc.behind or attempt == attempts - 1:
@@ -199,21 +181,21 @@ def _replay(archive: Archive, *, local: str, tip: str, remote: str,
             branch: str) -> tuple[int, int, ConfigMerge | None]:
     """Replay ``base..local`` on ``tip``; returns (remote commits taken, commits made on
     top of them, the gitnews.toml merge or None)."""
-    proc = _git(archive, "merge-base", local, tip)
-    base = proc.stdout.strip()
-    if proc.returncode != 0 or not base:
+    repo = archive.repo
+    base = merge_base(repo, local, tip)
+    if base is None:
         raise PushError(
             f"the branch {branch!r} of the remote {remote!r} has a history unrelated to the "
             f"archive's (it was not cloned from it, nor pushed from it); push to an empty "
             f"repository, or replace the remote's branch with the archive's by hand "
-            f"(`git -C {archive.path} push --force {remote} {store.BRANCH}:{branch}`)",
+            f"(`git -C {archive.path} push --force {remote} {BRANCH}:{branch}`)",
             remote=remote)
-    if _git(archive, "rev-list", "--merges", "-n", "1", f"{base}..{local}").stdout.strip():
+    if has_merges(repo, f"{base}..{local}"):
         raise PushError(f"the archive has merge commits since it parted from {remote}/{branch}; "
                         "gitnews replays only a linear history: integrate the remote's "
                         f"commits by hand (`git -C {archive.path} pull --rebase {remote} "
                         f"{branch}`), then push", remote=remote)
-    both = sorted(_touched(archive, f"{base}..{local}") & _touched(archive, f"{base}..{tip}"))
+    both = sorted(touched_paths(repo, f"{base}..{local}") & touched_paths(repo, f"{base}..{tip}"))
     merge = None
     if CONFIG_NAME in both:
         both.remove(CONFIG_NAME)
@@ -228,40 +210,34 @@ def _replay(archive: Archive, *, local: str, tip: str, remote: str,
             f"archive's commits are kept. To keep the remote's history, "
             f"`git -C {archive.path} reset --hard {remote}/{branch}` (the next run checks "
             f"those articles again); to keep this archive's, "
-            f"`git -C {archive.path} push --force {remote} {store.BRANCH}:{branch}`",
+            f"`git -C {archive.path} push --force {remote} {BRANCH}:{branch}`",
             remote=remote, paths=both)
-    mine = _git(archive, "rev-list", "--reverse", f"{base}..{local}").stdout.split()
+    mine = commits_between(repo, f"{base}..{local}")
     if merge is None:
-        new = store.replay_commits(archive.repo, mine, onto=tip)
+        new = replay_commits(repo, mine, onto=tip)
     else:
         # This side's edits of gitnews.toml are not replayed one by one: one commit on
         # top sets the merged file (none when the remote's file already is the merge).
         then = None
-        if merge.text != _show(archive, tip, CONFIG_NAME):
+        if merge.text != file_text(repo, tip, CONFIG_NAME):
             then = ({CONFIG_NAME: merge.text}, _merge_message(merge, f"{remote}/{branch}"),
                     archive.author(), datetime.now(UTC))
-        new = store.replay_commits(archive.repo, mine, onto=tip,
+        new = replay_commits(repo, mine, onto=tip,
                                    leave_out=frozenset({CONFIG_NAME}), then=then)
-    store.move_branch(archive.repo, old=local, new=new[-1] if new else tip,
+    move_branch(repo, old=local, new=new[-1] if new else tip,
                       reason=f"gitnews push: replay {len(mine)} commit(s) on {remote}/{branch}")
     if merge is not None:
         archive.reload_config()
-    return _count(archive, f"{base}..{tip}"), len(new), merge
-
-
-def _show(archive: Archive, rev: str, path: str) -> str:
-    """The text of ``path`` at commit ``rev`` ("" when it has no such file)."""
-    proc = subprocess.run(["git", "-C", str(archive.path), "cat-file", "blob", f"{rev}:{path}"],
-                          capture_output=True, stdin=subprocess.DEVNULL)
-    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
+    return count_commits(repo, f"{base}..{tip}"), len(new), merge
 
 
 def _merge_config(archive: Archive, *, base: str, local: str, tip: str, remote: str,
                   branch: str) -> ConfigMerge:
     """Merge the two sides' gitnews.toml (see :func:`gitnews.config.merge_config`)."""
     try:
-        return merge_config(_show(archive, base, CONFIG_NAME), _show(archive, local, CONFIG_NAME),
-                            _show(archive, tip, CONFIG_NAME))
+        return merge_config(file_text(archive.repo, base, CONFIG_NAME),
+                            file_text(archive.repo, local, CONFIG_NAME),
+                            file_text(archive.repo, tip, CONFIG_NAME))
     except ConfigError as exc:
         raise PushConflictError(
             f"the remote {remote!r} and this archive both changed {CONFIG_NAME} and the two "

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.gitrun import GitError
 from gitnews.archive.history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
 from gitnews.format.normalise import parse_text
 from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, KIND_OUTSIDE_EDIT, VERSION
@@ -92,7 +93,6 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
     (:func:`gitnews.archive.history.same_text`): it is no change.  The views' ``record``
     is built from the commit (``versions`` = the new version's number).
     """
-    import git
 
     if limit <= 0:
         return []
@@ -124,7 +124,7 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
     finally:
         try:
             walk.close()
-        except git.GitCommandError:
+        except GitError:
             pass  # git log stopped early by a closed pipe (SIGPIPE): expected
     if not found:
         return []
@@ -175,7 +175,6 @@ def _previous_versions(repo: git.Repo,
     left without one gets a path-limited ``git log <change>^ -- <path>``
     stopped at the first version.
     """
-    import git
 
     wanted = {e.commit: (path, e.old_blobs.get(path), status, number)
               for e, status, path, _, number in found}
@@ -201,7 +200,7 @@ def _previous_versions(repo: git.Repo,
                     if is_version(entry.trailers):
                         out[commit] = entry
                         break
-            except git.GitCommandError:  # a first commit has no parent: no previous version
+            except GitError:  # a first commit has no parent: no previous version
                 pass
     return out
 

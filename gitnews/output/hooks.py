@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, cast
 
+from gitnews.archive.gitrun import GitError
 from gitnews.archive.history import LogEntry, file_history, iter_commits, read_version, same_text
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
@@ -103,11 +104,10 @@ def _unified_diff(repo: git.Repo, commit: str, path: str) -> str:
 
 
 def _headline(repo: git.Repo, commit: str, path: str) -> str | None:
-    import git
 
     try:
         data = read_version(repo, commit, path)
-    except git.GitCommandError:
+    except GitError:
         return None
     return data.split(b"\n", 1)[0].decode("utf-8", "replace") or None
 
@@ -152,7 +152,6 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
     commit that changed ``path`` and whose ``Version`` trailer is the number.
     Pairs not found are left out.
     """
-    import git
 
     remaining = {(p, int(n)) for p, n in wanted}
     if not remaining:
@@ -182,7 +181,7 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
     finally:
         try:
             walk.close()
-        except git.GitCommandError:
+        except GitError:
             pass  # git log stopped early by a closed pipe (SIGPIPE): expected
     found.reverse()
     return found
