@@ -55,9 +55,12 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr_
     from gitnews.format.paths import article_path
     from gitnews.format.urls import canonical_url
     from gitnews.models import Article, FeedEntry, ItemResult, Outcome, Page, RunResult, Version
-    from gitnews.ops.importing import ImportResult, import_warcs, import_wayback
-    from gitnews.ops.run import run, watch
+    from gitnews.ops.importing import ImportResult
+    from gitnews.ops.run import run
     from gitnews.ops.tracking import TrackingResults, add, remove
+    from gitnews.ops.warc_import import import_warcs
+    from gitnews.ops.watch import watch
+    from gitnews.ops.wayback_import import import_wayback
 
 __version__ = "0.1.0"
 
@@ -89,9 +92,9 @@ _HOMES: dict[str, str] = {
     "remove": "gitnews.ops.tracking",
     "TrackingResults": "gitnews.ops.tracking",
     "run": "gitnews.ops.run",
-    "watch": "gitnews.ops.run",
-    "import_warcs": "gitnews.ops.importing",
-    "import_wayback": "gitnews.ops.importing",
+    "watch": "gitnews.ops.watch",
+    "import_warcs": "gitnews.ops.warc_import",
+    "import_wayback": "gitnews.ops.wayback_import",
     "ImportResult": "gitnews.ops.importing",
     "Article": "gitnews.models",
     "FeedEntry": "gitnews.models",

@@ -78,8 +78,9 @@ def print_import_summary(result: ImportResult, *, verbose: bool = False) -> None
     out = console()
     for item in result.items:
         if item.outcome in (Outcome.NEW, Outcome.CHANGED):
+            when = format_time(item.captured_at) if item.captured_at else ""
             out.print(f"{item.outcome.value:9} v{item.version} {item.path}  "
-                      f"{format_time(item.captured_at)}  [dim]{item.headline or ''}[/dim]",
+                      f"{when}  [dim]{item.headline or ''}[/dim]",
                       markup=True, highlight=False)
     skipped = [i for i in result.items if i.outcome is Outcome.SKIPPED]
     listed = skipped if verbose else [i for i in skipped if i.reason == NOT_NEWER][:_LISTED]

@@ -116,7 +116,7 @@ class _Dispatch:
                  deadline: float | None, stop: threading.Event | None,
                  leftover: list[Work], outcomes: queue.SimpleQueue[object],
                  max_waiting: int) -> None:
-        from gitnews.sources.http import host_key
+        from gitnews.sources.politeness import host_key
 
         self.queues: dict[str, deque[Work]] = {}
         for w in work:

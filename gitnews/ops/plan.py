@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.cache.checks import BacklogRow
+from gitnews.archive.cache.feeds import FeedRow
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HostBackoffError, RobotsDisallowedError
 from gitnews.format.trailers import format_time, parse_time
@@ -55,16 +57,17 @@ class Work:
 class Pending:
     """Cache updates applied once the run's commits are safely in git."""
 
-    feeds: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    backlog_keep: list[dict[str, Any]] = field(default_factory=list)
+    feeds: list[tuple[str, FeedRow]] = field(default_factory=list)
+    backlog_keep: list[BacklogRow] = field(default_factory=list)
     backlog_drop: list[str] = field(default_factory=list)
     put_off: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def backlog_row(w: Work) -> dict[str, Any]:
-    """The backlog row that keeps ``w`` (an article not fetched yet) for a later run."""
-    return {"key": w.key, "url": w.url, "feed": w.feed, "aliases": list(w.aliases),
-            "first_seen": w.first_seen}
+def backlog_row(w: Work) -> BacklogRow:
+    """The backlog row that keeps ``w`` (an article not fetched yet) for a later run
+    (``w.key`` and ``w.first_seen`` are set for such an article)."""
+    return {"key": cast(str, w.key), "url": w.url, "feed": w.feed, "aliases": list(w.aliases),
+            "first_seen": cast(str, w.first_seen)}
 
 
 # -- feeds -------------------------------------------------------------------------------------
@@ -74,8 +77,8 @@ def feed_due(stored: Mapping[str, Any], t: datetime, policy: Policy) -> datetime
     return t if read_at is None else read_at + timedelta(seconds=policy.feed_interval_s)
 
 
-def _read_feed(feed_url: str, stored: Mapping[str, Any], fetcher: Fetcher, t: datetime
-               ) -> tuple[list[FeedEntry], ItemResult, dict[str, Any]]:
+def _read_feed(feed_url: str, stored: FeedRow, fetcher: Fetcher, t: datetime
+               ) -> tuple[list[FeedEntry], ItemResult, FeedRow]:
     """Fetch and parse one feed (a worker thread); never raises."""
     from gitnews.sources.feeds import parse_feed
 
@@ -93,10 +96,10 @@ def _read_feed(feed_url: str, stored: Mapping[str, Any], fetcher: Fetcher, t: da
                                  title=e.title, published_at=e.published_at)
                        for e in parsed]
         fresh = page.status != 304
-        data = {"etag": page.etag if fresh else (page.etag or stored.get("etag")),
-                "last_modified": page.last_modified if fresh
-                else (page.last_modified or stored.get("last_modified")),
-                "links": [e.link for e in entries], "error": None, "read_at": stamp}
+        data: FeedRow = {"etag": page.etag if fresh else (page.etag or stored.get("etag")),
+                         "last_modified": page.last_modified if fresh
+                         else (page.last_modified or stored.get("last_modified")),
+                         "links": [e.link for e in entries], "error": None, "read_at": stamp}
         item = ItemResult(url=feed_url, outcome=Outcome.UNCHANGED, kind="feed", message=note)
         return entries, item, data
     except (RobotsDisallowedError, HostBackoffError) as exc:

@@ -190,10 +190,11 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     failing: list[Failing] = []
     for url in archive.config.feeds:
         data = state.get_feed(url)
-        if data.get("error"):
+        error = data.get("error")
+        if error:
             since = _parse(data.get("failing_since"))
             if since is not None and since <= cutoff:
-                failing.append(Failing("feed", url, None, since, data["error"], None))
+                failing.append(Failing("feed", url, None, since, error, None))
     for row in state.failing_checks():
         since = _parse(row["since"])
         if since is not None and since <= cutoff:

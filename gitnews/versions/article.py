@@ -25,6 +25,7 @@ from gitnews.archive.history import BlobReader
 
 if TYPE_CHECKING:
     from gitnews.archive.cache import State
+    from gitnews.archive.cache.noise import GoneRow, HeldRow
     from gitnews.archive.repo import Archive
 
 __all__ = ["ArticleState", "PastVersion", "ArticleHistory", "CaptureInfo", "HeldData",
@@ -119,24 +120,24 @@ class ArticleState:
     latest: datetime | None = None  # when the newest version was fetched or captured
 
 
-# The cache hands out and takes its noise rows as plain dicts: these two functions are the
-# one place where they become the typed rows above.
+# The cache's noise rows (gitnews.archive.cache.noise) and the recorder's typed rows above:
+# these two functions are the one place where one becomes the other.
 def noise_rows(state: State, path: str
                ) -> tuple[HeldText | None, PendingRemoval | None, Alternation | None]:
     """The held text, pending removal and alternation count the cache has for ``path``."""
     return (cast("HeldText | None", state.get_held(path)),
             cast("PendingRemoval | None", state.get_gone(path)),
-            cast("Alternation | None", state.get_alternation(path)))
+            state.get_alternation(path))
 
 
 def store_noise(state: State, path: str, article: ArticleState) -> None:
     """Write the noise rows of ``article`` that this run changed to the cache."""
     if "held" in article.dirty:
-        state.set_held(path, cast("dict[str, object] | None", article.held))
+        state.set_held(path, cast("HeldRow | None", article.held))
     if "gone" in article.dirty:
-        state.set_gone(path, cast("dict[str, object] | None", article.gone))
+        state.set_gone(path, cast("GoneRow | None", article.gone))
     if "alt" in article.dirty and article.alt is not None:
-        state.set_alternation(path, cast("dict[str, object]", article.alt))
+        state.set_alternation(path, article.alt)
 
 
 class ArticleHistory:
