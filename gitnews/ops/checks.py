@@ -52,9 +52,9 @@ class CheckOutcome:
 
 def _soft404(work: Work, page: Page) -> str | None:
     """Why a redirected ``page`` means the article is gone, or None: a redirect to
-    the site's front page (:func:`~gitnews.format.urls.is_site_root`) always does, unless
+    the site's front page (:func:`~gitnews.format.sites.is_site_root`) always does, unless
     the tracked URL is itself a front page; a redirect to a section front or an
-    ancestor (:func:`~gitnews.format.urls.is_front_page`) does unless the tracked URL is
+    ancestor (:func:`~gitnews.format.sites.is_front_page`) does unless the tracked URL is
     a section front itself (tracked on purpose)."""
     if not page.redirects or is_site_root(work.url):  # a front page tracked on purpose
         return None

@@ -19,7 +19,7 @@ its canonical link.
 
 The value is returned as the page gives it (maybe relative; a relative one is
 resolved against ``<base href>`` when the page has one); whether it names the
-article is decided by :func:`gitnews.format.urls.article_url`.
+article is decided by :func:`gitnews.format.sites.article_url`.
 """
 
 from __future__ import annotations

@@ -297,7 +297,7 @@ def extract_article(body: bytes, *, url: str | None = None, site: SiteRules | No
     removed part is appended to ``pruned`` when a list is given (for
     ``--show-text``).  ``generic_pruning=False`` skips the generic prunings
     (comments, link blocks; site rules still apply): ``gitnews add`` measures
-    how much of such a page is links (:func:`gitnews.ops.tracking.link_text_share`).
+    how much of such a page is links (:func:`gitnews.ops.classify.link_text_share`).
     ``site``'s ``headline`` and ``body`` selectors, when
     they match, give the headline and the paragraphs; a selector that matches
     nothing is named in the Article's ``notes`` and generic extraction is used.

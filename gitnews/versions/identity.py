@@ -1,7 +1,7 @@
 """Which file an article is: one article, one history.
 
 A capture names its article by several URLs: the canonical URL
-(:func:`gitnews.format.urls.article_url`: the final URL, or the page's validated
+(:func:`gitnews.format.sites.article_url`: the final URL, or the page's validated
 ``rel=canonical``), the final URL, the URL requested, every redirect and the
 feed entry id.  :class:`Identity` finds the file of the first of them that this
 run (by :func:`~gitnews.format.urls.identity_key`) or the cache (its aliases)

@@ -6,7 +6,7 @@ finds the article it belongs to, compares the normalised text with the
 article's current version (by git blob id) and decides, per capture:
 
 * **which file** (one article, one history): the article named by any URL of
-  the capture — the canonical URL (:func:`gitnews.format.urls.article_url`: the final
+  the capture — the canonical URL (:func:`gitnews.format.sites.article_url`: the final
   URL, or the page's validated ``rel=canonical``), the final URL, the URL
   requested, every redirect and the feed entry id — that the cache or this run
   already knows; otherwise a new file at :func:`~gitnews.format.paths.article_path` of
