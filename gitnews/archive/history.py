@@ -10,12 +10,12 @@ whole repository in Python except :func:`iter_commits`, which streams one
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gitnews.archive.gitrun import LazyRepo, RepoDirs, finish, run, start
+from gitnews.archive.gitrun import GitError, LazyRepo, RepoDirs, finish, run, start
 from gitnews.format.trailers import (
     ARTICLE_URL,
     CAPTURED_AT,
@@ -125,7 +125,8 @@ class LogEntry:
 
 def iter_commits(repo: RepoDirs, rev_range: str = "HEAD", *,
                  paths: list[str] | None = None, reverse: bool = True,
-                 blobs: bool = False, options: Iterable[str] = ()) -> Iterator[LogEntry]:
+                 blobs: bool = False, options: Iterable[str] = ()
+                 ) -> Generator[LogEntry, None, None]:
     """Stream the commits of ``rev_range`` (oldest first when ``reverse``).
 
     One ``git log --name-status`` process (``--raw --no-abbrev`` when ``blobs``,
@@ -161,6 +162,16 @@ def iter_commits(repo: RepoDirs, rev_range: str = "HEAD", *,
     finally:
         # The caller may stop early: end git quietly instead of letting it die of SIGPIPE.
         finish(proc)
+
+
+def end_walk(walk: Generator[LogEntry, None, None]) -> None:
+    """End a walk of :func:`iter_commits` that may have stopped early: its git process
+    is ended, and a git that failed on its own (:class:`~gitnews.archive.gitrun.GitError`)
+    is passed over: the entries read so far stand."""
+    try:
+        walk.close()
+    except GitError:
+        pass
 
 
 def _parse_record(rec: str) -> LogEntry:

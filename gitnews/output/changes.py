@@ -17,13 +17,21 @@ and the time of its last commit (:func:`head_time`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.gitrun import GitError
-from gitnews.archive.history import LogEntry, is_version, iter_commits, read_blobs, same_text, version_time
+from gitnews.archive.history import (
+    LogEntry,
+    end_walk,
+    is_version,
+    iter_commits,
+    read_blobs,
+    same_text,
+    version_time,
+)
 from gitnews.format.normalise import parse_text
 from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, KIND_OUTSIDE_EDIT, VERSION
 from gitnews.models import FEED_LIMIT, Version
@@ -101,10 +109,8 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
     # Versions after an outside edit may be no change (same_text, known once their
     # previous versions are found): read on until ``limit`` others are found.
     others = 0
-    # iter_commits is a generator function: close() ends its git process.
-    walk = cast("Generator[LogEntry, None, None]",
-                iter_commits(repo, "HEAD", paths=list(paths) if paths else None,
-                             reverse=False, blobs=True, options=grep))
+    walk = iter_commits(repo, "HEAD", paths=list(paths) if paths else None,
+                        reverse=False, blobs=True, options=grep)
     try:
         for entry in walk:
             change = _article_change(entry)
@@ -122,10 +128,7 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
                 if others >= limit:
                     break
     finally:
-        try:
-            walk.close()
-        except GitError:
-            pass  # git log stopped early by a closed pipe (SIGPIPE): expected
+        end_walk(walk)
     if not found:
         return []
     previous = _previous_versions(repo, found)

@@ -20,13 +20,13 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict
 
 from gitnews.archive.gitrun import GitError
-from gitnews.archive.history import LogEntry, file_history, iter_commits, read_version, same_text
+from gitnews.archive.history import end_walk, file_history, iter_commits, read_version, same_text
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
 from gitnews.format.trailers import (
@@ -158,10 +158,8 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
         return []
     paths = sorted({p for p, _ in remaining})
     found: list[Version] = []
-    # iter_commits is a generator function: close() ends its git process.
-    walk = cast("Generator[LogEntry, None, None]",
-                iter_commits(repo, "HEAD", reverse=False,
-                             paths=paths if len(paths) <= _MAX_PATHSPECS else None))
+    walk = iter_commits(repo, "HEAD", reverse=False,
+                        paths=paths if len(paths) <= _MAX_PATHSPECS else None)
     try:
         for entry in walk:
             trailers = entry.trailers
@@ -179,10 +177,7 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
             if not remaining:
                 break
     finally:
-        try:
-            walk.close()
-        except GitError:
-            pass  # git log stopped early by a closed pipe (SIGPIPE): expected
+        end_walk(walk)
     found.reverse()
     return found
 

@@ -48,17 +48,18 @@ _SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 
 class RobotsRow(TypedDict):
-    """A robots.txt copy as the cache stores it (times RFC 3339 strings)."""
+    """A stored robots.txt copy of one origin, as the cache keeps it (times RFC 3339 UTC)."""
 
     origin: str
-    status: int | None
+    status: int | None        # robots.txt's HTTP status (None: unreachable)
     body: str | None
     fetched_at: str
     expires_at: str
 
 
 class HostRow(TypedDict):
-    """A host's back-off and last request as the cache stores them."""
+    """A host's back-off and last request, as the cache keeps them (times RFC 3339 UTC,
+    None: none)."""
 
     host: str
     backoff_until: str | None

@@ -6,29 +6,13 @@ per origin and back-offs and last requests per host, in the shapes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypedDict
 
 from gitnews.archive.cache.db import CacheDb
 
+# The row shapes are the fetcher's, which gives and takes them.
+from gitnews.sources.politeness import HostRow, RobotsRow
+
 __all__ = ["RobotsRow", "HostRow", "Politeness"]
-
-
-class RobotsRow(TypedDict):
-    """A stored robots.txt copy of one origin (times RFC 3339 UTC)."""
-
-    origin: str
-    status: int | None        # robots.txt's HTTP status (None: unreachable)
-    body: str | None
-    fetched_at: str
-    expires_at: str
-
-
-class HostRow(TypedDict):
-    """A host's back-off and last request (times RFC 3339 UTC, None: none)."""
-
-    host: str
-    backoff_until: str | None
-    last_request: str | None
 
 
 class Politeness(CacheDb):
