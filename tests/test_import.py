@@ -13,14 +13,7 @@ from scenario_checks import assert_versions_consistent, load_json, run_steps, ve
 from warcs import SEED_PATH, SEED_T1, SEED_T2, SEED_URL, SEED_V1, SEED_V2, Rec, seed_records, write_warc
 
 from gitnews.archive.repo import open_archive
-from gitnews.ops.importing import (
-    NOT_200,
-    NOT_CAPTURE,
-    NOT_HTML,
-    NOT_NEWER,
-    REPEATED,
-    UNRESOLVED_REVISIT,
-)
+from gitnews.ops.importing import NOT_200, NOT_CAPTURE, NOT_HTML, NOT_NEWER, REPEATED, UNRESOLVED_REVISIT
 from gitnews.ops.warc_import import import_warcs
 
 BBC_STORY = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"

@@ -25,17 +25,17 @@ it, ``[sites]`` by compiling its selectors (:func:`gitnews.pagetext.siterules.pa
 from gitnews.config.load import load_config, parse_config
 from gitnews.config.merge import ConfigMerge, changed_keys, edit_tracked, merge_config, merge_tracked
 from gitnews.config.settings import (
-    CONFIG_NAME,
-    ArchiveSettings,
-    ChangeSettings,
-    Config,
-    FetchSettings,
-    FilterSettings,
-    HookSettings,
-    PublishSettings,
-    ScheduleSettings,
-    SiteSettings,
-    WaybackSettings,
+           CONFIG_NAME,
+           ArchiveSettings,
+           ChangeSettings,
+           Config,
+           FetchSettings,
+           FilterSettings,
+           HookSettings,
+           PublishSettings,
+           ScheduleSettings,
+           SiteSettings,
+           WaybackSettings,
 )
 from gitnews.config.template import default_config_text
 

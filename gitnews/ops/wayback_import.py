@@ -50,13 +50,7 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
     """
     from gitnews.sources.http import Fetcher
     from gitnews.sources.warc import may_be_html
-    from gitnews.sources.wayback import (
-        CdxProblem,
-        CdxRecord,
-        WaybackClient,
-        cdx_query_url,
-        playback_url,
-    )
+    from gitnews.sources.wayback import CdxProblem, CdxRecord, WaybackClient, cdx_query_url, playback_url
 
     cfg = archive.config
     result = ImportResult(started_at=datetime.now(UTC), sources=len(urls))

@@ -79,22 +79,9 @@ from gitnews.format.trailers import (
     SUBJECT_REVERTED,
 )
 from gitnews.models import Article, ItemResult, Outcome, Page
-from gitnews.versions.article import (
-    ArticleHistory,
-    ArticleState,
-    CaptureInfo,
-    CheckResult,
-    store_noise,
-)
+from gitnews.versions.article import ArticleHistory, ArticleState, CaptureInfo, CheckResult, store_noise
 from gitnews.versions.identity import Identity, identity_key_or_url
-from gitnews.versions.rules import (
-    Confirmed,
-    Rules,
-    change_kinds,
-    earlier_version,
-    removal_kinds,
-    suspicion,
-)
+from gitnews.versions.rules import Confirmed, Rules, change_kinds, earlier_version, removal_kinds, suspicion
 
 __all__ = ["Capture", "Recorder", "page_sha256"]
 

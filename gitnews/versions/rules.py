@@ -47,13 +47,7 @@ from gitnews.format.trailers import (
     parse_time,
 )
 from gitnews.models import ItemResult, Outcome
-from gitnews.versions.article import (
-    Alternation,
-    ArticleState,
-    CaptureInfo,
-    HeldData,
-    PastVersion,
-)
+from gitnews.versions.article import Alternation, ArticleState, CaptureInfo, HeldData, PastVersion
 
 __all__ = ["TEASER_MARKERS", "suspicion", "earlier_version", "change_kinds", "removal_kinds",
            "Rules", "Confirmed"]
