@@ -10,7 +10,8 @@ every reader and writer of an archive takes it from one place:
 * :mod:`~gitnews.format.paths`: canonical URL -> archive path;
 * :mod:`~gitnews.format.normalise`: an article -> the archive file's text;
 * :mod:`~gitnews.format.trailers`: trailer keys, Change-Kind values, subject
-  prefixes, commit messages and the time format (RFC 3339, ``Z``);
+  prefixes, the trailer block and the time format (RFC 3339, ``Z``);
+* :mod:`~gitnews.format.messages`: the commit messages of versions and removals;
 * :mod:`~gitnews.format.version`: the :class:`~gitnews.format.version.Version`
   value, built from a version commit;
 * :mod:`~gitnews.format.exceptions`: the root of the exception tree and
