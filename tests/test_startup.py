@@ -61,3 +61,9 @@ def test_reading_the_history_does_not_import_gitpython(tmp_path):
         assert "gitnews.archive.repo" in modules  # the command ran
         assert not modules & {"git", "gitdb", "trafilatura", "httpx", "lxml"}, (args, sorted(
             modules & {"git", "gitdb", "trafilatura", "httpx", "lxml"}))
+    # status and the change feed ask git through gitnews.archive's functions (the one
+    # runner), never through GitPython (the feed writes its XML with lxml).
+    for args in (["status"], ["feed"], ["feed", "--host", "example.com"]):
+        modules = _imported(*args, "--archive", str(archive))
+        assert "gitnews.archive.repo" in modules
+        assert not modules & {"git", "gitdb"}, (args, sorted(modules & {"git", "gitdb"}))

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["LogEntry", "OutsideEdit", "is_version", "same_text", "text_changes", "iter_commits",
            "versions", "file_history", "version_time", "read_blobs", "read_blobs_batch",
-           "BlobReader", "read_version", "ARTICLE_PREFIXES"]
+           "BlobReader", "read_version", "file_at", "root_commits", "head_time", "top_folders",
+           "count_commits", "unified_diff", "ARTICLE_PREFIXES"]
 
 #: Subject prefixes of version commits (``New: <headline>``); ``Captured`` has no
 #: constant in :mod:`gitnews.format.trailers` (no current code writes it).
@@ -367,3 +368,68 @@ def read_version(repo: RepoDirs, commit: str, path: str) -> bytes:
 
     Raises :class:`~gitnews.archive.gitrun.GitError` when it has no such file."""
     return run(repo, "cat-file", "blob", f"{commit}:{path}").stdout
+
+
+# -- single questions about the history (one git command each) ---------------------------------
+
+def file_at(repo: RepoDirs, rev: str, path: str) -> bytes | None:
+    """The bytes of ``path`` exactly as stored at commit ``rev`` (``git cat-file blob
+    <rev>:<path>``), None when git cannot give them (no such commit, e.g. an archive
+    without commits, or no such file at it)."""
+    done = run(repo, "cat-file", "blob", f"{rev}:{path}", check=False)
+    return done.stdout if done.ok else None
+
+
+def root_commits(repo: RepoDirs, rev: str = "HEAD") -> list[str]:
+    """The commits without a parent that ``rev`` descends from (``git rev-list
+    --max-parents=0``), in git's order (newest first); [] when ``rev`` names no
+    commit (an archive without commits)."""
+    done = run(repo, "rev-list", "--max-parents=0", rev, check=False)
+    return done.text.split() if done.ok else []
+
+
+def head_time(repo: RepoDirs) -> datetime | None:
+    """When the commit at HEAD was authored (aware, UTC; whole seconds, as git keeps
+    it), None when HEAD has no commit.  Read from the commit object (``git cat-file
+    commit HEAD``): plumbing, so no log setting of the user changes it."""
+    done = run(repo, "cat-file", "commit", "HEAD", check=False)
+    if not done.ok:
+        return None
+    head = done.stdout.partition(b"\n\n")[0]
+    for line in head.split(b"\n"):
+        if line.startswith(b"author "):  # "author <name> <<email>> <seconds> <+zone>"
+            fields = line.rsplit(b" ", 2)
+            try:
+                return datetime.fromtimestamp(int(fields[1]), tz=UTC)
+            except (IndexError, ValueError):
+                return None
+    return None
+
+
+def top_folders(repo: RepoDirs, rev: str = "HEAD") -> list[str]:
+    """The names of the folders at the top of ``rev``'s tree (one ``git ls-tree -d``),
+    in git's order; [] when ``rev`` names no commit."""
+    done = run(repo, "-c", "core.quotePath=false", "ls-tree", "-d", "-z", "--name-only", rev,
+               check=False)
+    if not done.ok:
+        return []
+    return [n for n in done.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+
+
+def count_commits(repo: RepoDirs, rev_range: str) -> int:
+    """How many commits ``rev_range`` holds (``git rev-list --count``; 0 when git fails,
+    e.g. HEAD of an archive without commits)."""
+    return int(run(repo, "rev-list", "--count", rev_range, check=False).text.strip() or 0)
+
+
+def unified_diff(repo: RepoDirs, commit: str, path: str) -> str:
+    """``commit``'s unified diff of ``path`` against its parent (``--root``: a first
+    commit against the empty tree), decoded (UTF-8, undecodable bytes replaced).
+
+    ``git diff-tree`` is plumbing, so the user's diff settings (prefixes, colour,
+    external tools) do not change it.  Raises :class:`~gitnews.archive.gitrun.GitError`
+    when git fails (e.g. no such commit)."""
+    out = run(repo, "-c", "core.quotePath=false", "diff-tree", "-p", "--root",
+              "--no-commit-id", "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color",
+              "-U3", commit, "--", path).stdout
+    return out.decode("utf-8", "replace")

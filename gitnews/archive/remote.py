@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnews.archive.gitrun import Completed, GitError, RepoDirs, run
+from gitnews.archive.history import count_commits, file_at
 from gitnews.archive.store import quote_path
 from gitnews.archive.worktree import BRANCH, commit_of
 from gitnews.errors import PushError, StoreError
 
 __all__ = ["BRANCH", "tracking_ref", "fetch_branch", "replay_commits", "move_branch",
-           "push_branch", "set_remote_head", "commit_of", "has_remote", "is_ancestor",
+           "push_branch", "set_remote_head", "commit_of", "has_remote", "remote_url", "is_ancestor",
            "merge_base", "count_commits", "commits_between", "has_merges", "touched_paths",
            "file_text"]
 
@@ -262,9 +263,8 @@ def push_branch(repo: RepoDirs, *, remote: str, branch: str,
 def _local_bare_remote(repo: RepoDirs, remote: str) -> Path | None:
     """The folder of ``remote`` when it is a bare repository on this machine (a path or a
     ``file://`` URL), else None (a network remote: its host sets its own HEAD)."""
-    proc = _run(repo, ["remote", "get-url", remote])
-    url = proc.stdout.decode("utf-8", "replace").strip()
-    if proc.status != 0 or not url:
+    url = remote_url(repo, remote)
+    if url is None:
         return None
     if url.startswith("file://"):
         from urllib.parse import unquote, urlsplit
@@ -309,6 +309,14 @@ def has_remote(repo: RepoDirs, remote: str) -> bool:
     return remote in run(repo, "remote", check=False).text.split()
 
 
+def remote_url(repo: RepoDirs, remote: str) -> str | None:
+    """The URL of the archive's git remote ``remote`` (``git remote get-url``), None
+    when there is no such remote (or it has no URL)."""
+    done = run(repo, "remote", "get-url", remote, check=False)
+    url = done.text.strip()
+    return url if done.ok and url else None
+
+
 def is_ancestor(repo: RepoDirs, older: str, newer: str) -> bool:
     """Whether commit ``older`` is an ancestor of ``newer`` (or the same commit)."""
     return run(repo, "merge-base", "--is-ancestor", older, newer, check=False).ok
@@ -319,11 +327,6 @@ def merge_base(repo: RepoDirs, one: str, other: str) -> str | None:
     done = run(repo, "merge-base", one, other, check=False)
     base = done.text.strip()
     return base if done.ok and base else None
-
-
-def count_commits(repo: RepoDirs, rev_range: str) -> int:
-    """How many commits ``rev_range`` holds (``git rev-list --count``; 0 when git fails)."""
-    return int(run(repo, "rev-list", "--count", rev_range, check=False).text.strip() or 0)
 
 
 def commits_between(repo: RepoDirs, rev_range: str) -> list[str]:
@@ -345,5 +348,5 @@ def touched_paths(repo: RepoDirs, rev_range: str) -> set[str]:
 
 def file_text(repo: RepoDirs, rev: str, path: str) -> str:
     """The text of ``path`` at commit ``rev`` ("" when it has no such file)."""
-    done = run(repo, "cat-file", "blob", f"{rev}:{path}", check=False)
-    return done.stdout.decode("utf-8", "replace") if done.ok else ""
+    data = file_at(repo, rev, path)
+    return data.decode("utf-8", "replace") if data is not None else ""

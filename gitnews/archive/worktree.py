@@ -22,7 +22,7 @@ from gitnews.archive.gitrun import GitError, RepoDirs, explain, run, start
 from gitnews.errors import StoreError
 
 __all__ = ["BRANCH", "update_worktree", "sync_worktree", "switch_unborn_head", "head_advice",
-           "commit_of", "symbolic_head"]
+           "commit_of", "symbolic_head", "restore_file"]
 
 #: The archive's branch.
 BRANCH = "main"
@@ -40,6 +40,14 @@ def symbolic_head(repo: RepoDirs) -> str | None:
     """The ref HEAD points at (``refs/heads/X``), None when detached."""
     done = run(repo, "symbolic-ref", "-q", "HEAD", check=False)
     return (done.text or None) if done.ok else None
+
+
+def restore_file(repo: RepoDirs, path: str) -> None:
+    """Put ``path`` back as HEAD has it, in the index and the working tree (``git
+    checkout HEAD -- <path>``): an uncommitted edit of the file is lost.  Raises
+    :class:`~gitnews.archive.gitrun.GitError` when git fails (e.g. HEAD has no such
+    file)."""
+    run(repo, "checkout", "HEAD", "--", path)
 
 
 # -- after a transaction --------------------------------------------------------------------

@@ -11,7 +11,6 @@ cache (failing checks, feeds' last errors, what is due next).
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,18 +143,14 @@ class ArchiveStatus:
     notes: list[str] = field(default_factory=list)
 
 
-def _git(archive: Archive, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "--git-dir", str(archive.repo.git_dir), *args],
-                          capture_output=True, text=True)
-
-
 def _remote(archive: Archive) -> RemoteStatus:
+    from gitnews.archive.remote import has_remote, remote_url
     from gitnews.errors import ConfigError
     from gitnews.ops.push import push_pending
 
     name, branch = archive.config.publish.remote, archive.config.publish.branch
-    exists = name in _git(archive, "remote").stdout.split()
-    url = _git(archive, "remote", "get-url", name).stdout.strip() or None if exists else None
+    exists = has_remote(archive.repo, name)
+    url = remote_url(archive.repo, name) if exists else None
     pushed = None
     if exists:
         try:
@@ -181,6 +176,7 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     longer (their failures began at least that long before ``now``), longest
     first, with their last error.  Uses no network.
     """
+    from gitnews.archive.history import count_commits
     from gitnews.archive.maintenance import object_stats
     from gitnews.ops.watch import next_due_at
 
@@ -201,12 +197,11 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
             failing.append(Failing("article", row["url"] or row["path"], row["path"], since,
                                    row["last_error"] or "", row["failures"]))
     failing.sort(key=lambda f: (f.since or now, f.kind, f.url))
-    head = _git(archive, "rev-list", "--count", "HEAD")
     stats = object_stats(archive)
     return ArchiveStatus(
         path=archive.path, now=now, last_run=last_run(archive), failing=failing,
         next_due=next_due_at(archive, now=lambda: now), feeds=len(archive.config.feeds),
         articles=sum(1 for r in state.articles() if not r.removed),
-        commits=int(head.stdout.strip()) if head.returncode == 0 else 0,
+        commits=count_commits(archive.repo, "HEAD"),
         git_bytes=stats.loose_bytes + stats.pack_bytes, remote=_remote(archive),
         cache=_cache(archive))

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from gitnews.archive.history import file_at
 from gitnews.archive.repo import Archive
+from gitnews.archive.worktree import restore_file
 from gitnews.config import CONFIG_NAME, changed_keys, edit_tracked, parse_config
 from gitnews.errors import GitnewsError, NotFoundError
 from gitnews.format.urls import canonical_url, identity_key
@@ -78,12 +80,12 @@ class _ConfigText:
 
 
 def _committed_config(archive: Archive) -> str | None:
+    blob = file_at(archive.repo, "HEAD", CONFIG_NAME)
+    if blob is None:
+        return None
     try:
-        blob: bytes = archive.repo.git.execute(
-            ["git", "cat-file", "blob", f"HEAD:{CONFIG_NAME}"], stdout_as_string=False,
-            strip_newline_in_stdout=False)
         return blob.decode("utf-8")
-    except Exception:
+    except UnicodeDecodeError:
         return None
 
 
@@ -149,7 +151,7 @@ def _settle_config(archive: Archive, current: _ConfigText) -> None:
         return
     if now != current.read and now != _committed_config(archive):
         return  # edited again meanwhile: left for the user (git status shows it)
-    archive.repo.git.execute(["git", "checkout", "HEAD", "--", CONFIG_NAME])
+    restore_file(archive.repo, CONFIG_NAME)
 
 
 # -- add and remove ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gitnews import __version__
+from gitnews.archive.history import file_at
 from gitnews.archive.repo import Archive
 from gitnews.errors import ArchiveError
 
@@ -153,17 +154,9 @@ def add_github_workflow(archive: Archive, *, force: bool = False, cron: str = DE
     copy) is replaced only with ``force``, else
     :class:`~gitnews.errors.ArchiveError`, so that no edit is lost unasked.
     """
-    from git import GitCommandError  # GitPython: imported on use (start-up time)
-
     text = github_workflow(cron=cron, pip_spec=pip_spec)
     target = archive.path / GITHUB_WORKFLOW_PATH
-    committed: bytes | None
-    try:
-        committed = archive.repo.git.execute(
-            ["git", "cat-file", "blob", f"HEAD:{GITHUB_WORKFLOW_PATH}"],
-            stdout_as_string=False, strip_newline_in_stdout=False)
-    except GitCommandError:
-        committed = None
+    committed = file_at(archive.repo, "HEAD", GITHUB_WORKFLOW_PATH)
     current = target.read_bytes() if target.exists() else None
     if current is not None and current != text.encode() and not force:
         raise ArchiveError(f"{target} exists and differs from the workflow gitnews writes; "

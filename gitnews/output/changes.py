@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from gitnews.archive import history
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.gitrun import GitError
 from gitnews.archive.history import (
@@ -67,16 +68,10 @@ def host_folders(repo: git.Repo, host: str) -> list[str]:
 
     ``host`` is lower-case, without ``www.`` (as :mod:`gitnews.format.paths` names
     host folders); ``bbc.co.uk`` gives ``bbc.co.uk`` and ``news.bbc.co.uk``.
-    One ``git ls-tree`` of HEAD; [] when the archive has no commit.
+    One ``git ls-tree`` of HEAD (:func:`gitnews.archive.history.top_folders`); [] when
+    the archive has no commit.
     """
-    import git
-
-    try:
-        out = repo.git.execute(["git", "-c", "core.quotePath=false", "ls-tree", "-d", "-z",
-                                "--name-only", "HEAD"])
-    except git.GitCommandError:
-        return []
-    names = [n for n in out.split("\0") if n]
+    names = history.top_folders(repo, "HEAD")
     return [n for n in names if n == host or n.endswith("." + host)]
 
 
@@ -253,22 +248,12 @@ def make_view(old: Version, new: Version, old_text: str, new_text: str, *,
 
 def archive_id(repo: git.Repo) -> str:
     """A stable name of the archive for feed ids: its first commit id (or ``"empty"``)."""
-    import git
-
-    try:
-        roots = repo.git.rev_list("--max-parents=0", "HEAD").split()
-    except git.GitCommandError:
-        return "empty"
+    roots = history.root_commits(repo, "HEAD")
     return roots[-1] if roots else "empty"
 
 
 def head_time(repo: git.Repo) -> datetime:
     """When the archive's last commit was authored (UTC); the epoch for an archive
     without commits (the date of a feed without entries)."""
-    import git
-
-    try:
-        when: datetime = repo.head.commit.authored_datetime
-        return when.astimezone(UTC)
-    except (ValueError, git.GitCommandError):
-        return datetime(1970, 1, 1, tzinfo=UTC)
+    when = history.head_time(repo)
+    return when if when is not None else datetime(1970, 1, 1, tzinfo=UTC)

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from gitnews.archive.gitrun import GitError
-from gitnews.archive.history import end_walk, file_history, iter_commits, read_version, same_text
+from gitnews.archive.history import (
+    end_walk,
+    file_history,
+    iter_commits,
+    read_version,
+    same_text,
+    unified_diff,
+)
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
 from gitnews.format.trailers import (
@@ -91,18 +98,6 @@ class HookReport:
     failures: list[HookFailure] = field(default_factory=list)
 
 
-def _unified_diff(repo: git.Repo, commit: str, path: str) -> str:
-    """The commit's unified diff of ``path`` against its parent (``--root``: a first
-    commit against the empty tree).  ``git diff-tree`` is plumbing, so the user's
-    diff settings (prefixes, colour, external tools) do not change it."""
-    out = repo.git.execute(
-        ["git", "-c", "core.quotePath=false", "diff-tree", "-p", "--root", "--no-commit-id",
-         "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color", "-U3", commit, "--",
-         path], stdout_as_string=False, strip_newline_in_stdout=False)
-    assert isinstance(out, bytes)  # stdout_as_string=False: git's output as bytes
-    return out.decode("utf-8", "replace")
-
-
 def _headline(repo: git.Repo, commit: str, path: str) -> str | None:
 
     try:
@@ -140,7 +135,7 @@ def change_event(repo: git.Repo, version: Version) -> ChangeEvent:
         "headline": _headline(repo, where, version.path),
         "subject": version.subject,
         "trailers": dict(version.trailers),
-        "diff_unified": _unified_diff(repo, version.commit, version.path),
+        "diff_unified": unified_diff(repo, version.commit, version.path),
     }
 
 

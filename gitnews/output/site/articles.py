@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.history import is_version, iter_commits, same_text
+from gitnews.archive.worktree import commit_of
 from gitnews.format.trailers import ARTICLE_URL, FEED, format_time
 from gitnews.models import Version
 
@@ -64,12 +65,8 @@ def read_histories(repo: git.Repo) -> dict[str, list[Version]]:
     gitnews) are no versions: the site never shows them as changes.  {} for
     an archive without commits.
     """
-    import git
-
     out: dict[str, list[Version]] = {}
-    try:
-        repo.git.rev_parse("--verify", "-q", "HEAD")
-    except git.GitCommandError:
+    if commit_of(repo, "HEAD") is None:
         return out
     for entry in iter_commits(repo, "HEAD", blobs=True):
         trailers = None
