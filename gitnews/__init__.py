@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gitnews._version import __version__
+
 if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr__ below
     from gitnews.archive.repo import Archive, init_archive, open_archive
     from gitnews.errors import (
@@ -62,7 +64,6 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr_
     from gitnews.ops.watch import watch
     from gitnews.ops.wayback_import import import_wayback
 
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gitnews"
 
 #: Lowest first.  Entries on one line are siblings: neither imports the other.
 LAYERS: list[tuple[str, ...]] = [
-    ("format",),
+    ("_version", "format"),
     ("errors", "models"),
     ("config",),
     ("sources", "pagetext"),

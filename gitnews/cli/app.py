@@ -44,7 +44,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from gitnews import __version__
+        from gitnews._version import __version__
 
         typer.echo(f"gitnews {__version__}")
         raise typer.Exit(EXIT_OK)

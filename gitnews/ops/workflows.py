@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gitnews import __version__
+from gitnews._version import __version__
 from gitnews.archive.history import file_at
 from gitnews.archive.repo import Archive
 from gitnews.errors import ArchiveError

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from gitnews import __version__
+from gitnews._version import __version__
 from gitnews.archive.cache import ArticleRecord
 from gitnews.format.trailers import CHANGE_KIND, KIND_OUTSIDE_EDIT, REVERTS_TO
 from gitnews.models import FEED_LIMIT

@@ -52,7 +52,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from gitnews import __version__
+from gitnews._version import __version__
 from gitnews.errors import (
     BlockedURLError,
     FetchError,

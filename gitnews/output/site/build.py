@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gitnews import __version__
+from gitnews._version import __version__
 from gitnews.archive.history import BlobReader, version_time
 from gitnews.archive.repo import Archive
 from gitnews.errors import SiteError

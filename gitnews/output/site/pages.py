@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gitnews import __version__
+from gitnews._version import __version__
 from gitnews.archive.cache import ArticleRecord
 from gitnews.format.trailers import ARTICLE_URL
 from gitnews.output.changefeed import (
