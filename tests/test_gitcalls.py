@@ -12,14 +12,7 @@ from pathlib import Path
 import pytest
 
 from gitnews.archive.gitrun import GitError, LazyRepo
-from gitnews.archive.history import (
-    count_commits,
-    file_at,
-    head_time,
-    root_commits,
-    top_folders,
-    unified_diff,
-)
+from gitnews.archive.objects import count_commits, file_at, head_time, root_commits, top_folders, unified_diff
 from gitnews.archive.remote import has_remote, remote_url
 from gitnews.archive.store import Transaction
 from gitnews.archive.worktree import restore_file

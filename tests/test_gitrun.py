@@ -1,5 +1,5 @@
 """The archive's one git runner (gitnews.archive.gitrun) and its one blob reader
-(history.BlobReader), on real repositories in tmp folders."""
+(objects.BlobReader), on real repositories in tmp folders."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gitnews.archive.gitrun import GitError, LazyRepo, finish, run, start
-from gitnews.archive.history import BlobReader, read_version
+from gitnews.archive.objects import BlobReader, read_version
 from gitnews.archive.store import Transaction, blob_id
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 from versions_support import SEED_URL, SEED_V2_AT, add_versions, make_archive, seed_archive, seed_text
 
-from gitnews.archive.history import BlobReader, read_blobs
+from gitnews.archive.objects import BlobReader, read_blobs
 from gitnews.archive.repo import open_archive
 from gitnews.cli import app
 from gitnews.format.paths import article_path

@@ -13,8 +13,9 @@ and one ``.txt`` file per article, one commit per version (docs/archive-format.m
 * :mod:`~gitnews.archive.worktree` — HEAD, the index and the working tree kept up
   with the branch (after a transaction, after an interrupted run).
 * :mod:`~gitnews.archive.remote` — fetch, replay (rebase) and push to a git remote.
-* :mod:`~gitnews.archive.history` — versions read back from git (``git log``), and the
-  one ``git cat-file --batch`` reader (:class:`~gitnews.archive.history.BlobReader`).
+* :mod:`~gitnews.archive.history` — versions read back from git (``git log``);
+* :mod:`~gitnews.archive.objects` — objects read from git: the one ``git cat-file --batch``
+  reader (:class:`~gitnews.archive.objects.BlobReader`), a file at a commit, HEAD's time.
 * :mod:`~gitnews.archive.cache` — the SQLite cache of what git holds, and of checks.
 * :mod:`~gitnews.archive.lock`, :mod:`~gitnews.archive.readonly`,
   :mod:`~gitnews.archive.maintenance` — one writer at a time, read-only archives,

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnews.archive.gitrun import Completed, GitError, RepoDirs, run
-from gitnews.archive.history import count_commits, file_at
+from gitnews.archive.objects import count_commits, file_at
 from gitnews.archive.store import quote_path
 from gitnews.archive.worktree import BRANCH, commit_of
 from gitnews.errors import PushError, StoreError

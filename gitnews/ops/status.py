@@ -176,8 +176,8 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     longer (their failures began at least that long before ``now``), longest
     first, with their last error.  Uses no network.
     """
-    from gitnews.archive.history import count_commits
     from gitnews.archive.maintenance import object_stats
+    from gitnews.archive.objects import count_commits
     from gitnews.ops.watch import next_due_at
 
     now = (now or datetime.now(UTC)).astimezone(UTC)

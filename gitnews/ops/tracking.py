@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from gitnews.archive.history import file_at
+from gitnews.archive.objects import file_at
 from gitnews.archive.repo import Archive
 from gitnews.archive.worktree import restore_file
 from gitnews.config import CONFIG_NAME, changed_keys, edit_tracked, parse_config

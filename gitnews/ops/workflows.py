@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gitnews._version import __version__
-from gitnews.archive.history import file_at
+from gitnews.archive.objects import file_at
 from gitnews.archive.repo import Archive
 from gitnews.errors import ArchiveError
 

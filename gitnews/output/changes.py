@@ -21,18 +21,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gitnews.archive import history
+from gitnews.archive import objects
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.gitrun import GitError
-from gitnews.archive.history import (
-    LogEntry,
-    end_walk,
-    is_version,
-    iter_commits,
-    read_blobs,
-    same_text,
-    version_time,
-)
+from gitnews.archive.history import LogEntry, end_walk, is_version, iter_commits, same_text, version_time
+from gitnews.archive.objects import read_blobs
 from gitnews.format.normalise import parse_text
 from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, KIND_OUTSIDE_EDIT, VERSION
 from gitnews.models import FEED_LIMIT, Version
@@ -68,10 +61,10 @@ def host_folders(repo: git.Repo, host: str) -> list[str]:
 
     ``host`` is lower-case, without ``www.`` (as :mod:`gitnews.format.paths` names
     host folders); ``bbc.co.uk`` gives ``bbc.co.uk`` and ``news.bbc.co.uk``.
-    One ``git ls-tree`` of HEAD (:func:`gitnews.archive.history.top_folders`); [] when
+    One ``git ls-tree`` of HEAD (:func:`gitnews.archive.objects.top_folders`); [] when
     the archive has no commit.
     """
-    names = history.top_folders(repo, "HEAD")
+    names = objects.top_folders(repo, "HEAD")
     return [n for n in names if n == host or n.endswith("." + host)]
 
 
@@ -248,12 +241,12 @@ def make_view(old: Version, new: Version, old_text: str, new_text: str, *,
 
 def archive_id(repo: git.Repo) -> str:
     """A stable name of the archive for feed ids: its first commit id (or ``"empty"``)."""
-    roots = history.root_commits(repo, "HEAD")
+    roots = objects.root_commits(repo, "HEAD")
     return roots[-1] if roots else "empty"
 
 
 def head_time(repo: git.Repo) -> datetime:
     """When the archive's last commit was authored (UTC); the epoch for an archive
     without commits (the date of a feed without entries)."""
-    when = history.head_time(repo)
+    when = objects.head_time(repo)
     return when if when is not None else datetime(1970, 1, 1, tzinfo=UTC)

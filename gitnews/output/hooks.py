@@ -26,14 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from gitnews.archive.gitrun import GitError
-from gitnews.archive.history import (
-    end_walk,
-    file_history,
-    iter_commits,
-    read_version,
-    same_text,
-    unified_diff,
-)
+from gitnews.archive.history import end_walk, file_history, iter_commits, same_text
+from gitnews.archive.objects import read_version, unified_diff
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HookError
 from gitnews.format.trailers import (

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, NotRequired, Required, TypedDict, cast
 
-from gitnews.archive.history import BlobReader
+from gitnews.archive.objects import BlobReader
 
 if TYPE_CHECKING:
     from gitnews.archive.cache import State

@@ -4,7 +4,7 @@
 once, :func:`gitnews.archive.history.file_history`: one ``git log --raw`` for the
 article's path) and reads the texts on demand
 through the repository's persistent ``git cat-file`` process
-(:func:`gitnews.archive.history.read_blobs`).  Nothing here walks the whole history.
+(:func:`gitnews.archive.objects.read_blobs`).  Nothing here walks the whole history.
 
 :func:`gap_words` puts the time between two versions in words, News Sniffer
 style ("about 7 hours later"), with :func:`humanize.naturaldelta`.
@@ -21,14 +21,8 @@ from urllib.parse import urlsplit
 import humanize
 
 from gitnews.archive.cache import ArticleRecord, State
-from gitnews.archive.history import (
-    OutsideEdit,
-    file_history,
-    read_blobs,
-    same_text,
-    text_changes,
-    version_time,
-)
+from gitnews.archive.history import OutsideEdit, file_history, same_text, text_changes, version_time
+from gitnews.archive.objects import read_blobs
 from gitnews.format.normalise import parse_text
 from gitnews.models import Version
 from gitnews.versions.diff import DiffResult, DiffStats, count_words, diff_texts
@@ -187,7 +181,7 @@ class Timeline:
 
     def add_texts(self, texts: dict[str, bytes]) -> None:
         """Use blob contents already read (blob id -> bytes), e.g. by
-        :func:`gitnews.archive.history.read_blobs_batch` for many articles at once."""
+        :func:`gitnews.archive.objects.read_blobs_batch` for many articles at once."""
         self._texts.update(texts)
 
     def prefetch(self, versions: list[Version] | None = None) -> None:

@@ -4,7 +4,7 @@ ancestor of another, and the blob ids and first lines of objects.
 The rest of the cache reads git only through these and
 :func:`gitnews.archive.history.iter_commits`.  They run git through the archive's one
 runner (:mod:`gitnews.archive.gitrun`) and one blob reader
-(:class:`gitnews.archive.history.BlobReader`), without GitPython: every command
+(:class:`gitnews.archive.objects.BlobReader`), without GitPython: every command
 asks the cache, and read commands must start fast.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gitnews.archive import gitrun
-from gitnews.archive.history import BlobReader
+from gitnews.archive.objects import BlobReader
 
 if TYPE_CHECKING:
     from gitnews.archive.gitrun import RepoDirs

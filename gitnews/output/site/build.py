@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnews._version import __version__
-from gitnews.archive.history import BlobReader, version_time
+from gitnews.archive.history import version_time
+from gitnews.archive.objects import BlobReader
 from gitnews.archive.repo import Archive
 from gitnews.errors import SiteError
 from gitnews.output.changefeed import DEFAULT_LIMIT

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from gitnews.archive.history import BlobReader
+from gitnews.archive.objects import BlobReader
 from gitnews.models import Version
 from gitnews.output.changefeed import view_headline, view_summary
 from gitnews.output.changes import make_view
@@ -39,7 +39,7 @@ class ChangeSummary:
 class SiteViews:
     """Timelines, change summaries and diff views, each made once when needed.
 
-    Texts are read in batches through one :class:`gitnews.archive.history.BlobReader`
+    Texts are read in batches through one :class:`gitnews.archive.objects.BlobReader`
     (one ``git cat-file --batch`` for the run, one round trip per group of
     articles rather than per blob).  Only the last timeline is kept; the diff
     views in ``keep`` (those the feeds of the host being built and of the
