@@ -121,6 +121,19 @@ class LogEntry:
     def trailers(self) -> dict[str, str]:
         return dict(parse_trailers(self.message))
 
+    def version(self, path: str, number: int, *, status: str | None = None,
+                trailers: dict[str, str] | None = None) -> Version:
+        """This commit as version ``number`` of the article at ``path``: a removal when
+        it deleted the file (``status`` ``D``; looked up in :attr:`changes` when not
+        given), with the file's blob id when the walk read them.  ``trailers``: the
+        commit's trailers when the caller has parsed them already."""
+        if status is None:
+            status = next((s for s, p in self.changes if p == path), "M")
+        return Version(path=path, number=number, commit=self.commit, fetched_at=self.time,
+                       subject=self.message.split("\n", 1)[0],
+                       trailers=self.trailers if trailers is None else trailers,
+                       removed=status == "D", blob=self.blobs.get(path))
+
 
 def iter_commits(repo: RepoDirs, rev_range: str = "HEAD", *,
                  paths: list[str] | None = None, reverse: bool = True,
@@ -209,16 +222,14 @@ def file_history(repo: RepoDirs, path: str) -> tuple[list[Version], list[Outside
     for entry in iter_commits(repo, "HEAD", paths=[path], blobs=True):
         status = next((s for s, p in entry.changes if p == path), "M")
         trailers = entry.trailers
-        subject = entry.message.split("\n", 1)[0]
         if not is_version(trailers):
             if found:
                 outside.append(OutsideEdit(path=path, commit=entry.commit, at=entry.time,
-                                           subject=subject, after=len(found),
-                                           removed=status == "D", blob=entry.blobs.get(path)))
+                                           subject=entry.message.split("\n", 1)[0],
+                                           after=len(found), removed=status == "D",
+                                           blob=entry.blobs.get(path)))
             continue
-        found.append(Version(path=path, number=len(found) + 1, commit=entry.commit,
-                             fetched_at=entry.time, subject=subject, trailers=trailers,
-                             removed=status == "D", blob=entry.blobs.get(path)))
+        found.append(entry.version(path, len(found) + 1, status=status, trailers=trailers))
     return found, outside
 
 

@@ -130,16 +130,10 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
         prev_entry = previous.get(entry.commit)
         if prev_entry is None:
             continue
-        new = Version(path=path, number=number, commit=entry.commit, fetched_at=entry.time,
-                      subject=entry.message.split("\n", 1)[0], trailers=trailers,
-                      removed=status == "D", blob=entry.blobs.get(path))
-        prev_status = next((s for s, p in prev_entry.changes if p == path), "M")
+        new = entry.version(path, number, status=status, trailers=trailers)
         # The previous version's text, not the text the commit replaced: after an outside
         # edit the change is still shown against the article's previous version.
-        old = Version(path=path, number=number - 1, commit=prev_entry.commit,
-                      fetched_at=prev_entry.time, subject=prev_entry.message.split("\n", 1)[0],
-                      trailers=prev_entry.trailers, removed=prev_status == "D",
-                      blob=prev_entry.blobs.get(path))
+        old = prev_entry.version(path, number - 1)
         if same_text(old, new):
             continue
         views.append(make_view(old, new, _text(texts, old.blob), _text(texts, new.blob)))

@@ -159,10 +159,7 @@ def find_versions(repo: git.Repo, wanted: Iterable[tuple[str, int]]) -> list[Ver
             for status, path in entry.changes:
                 if (path, number) in remaining:
                     remaining.discard((path, number))
-                    found.append(Version(path=path, number=number, commit=entry.commit,
-                                         fetched_at=entry.time,
-                                         subject=entry.message.split("\n", 1)[0],
-                                         trailers=trailers, removed=status == "D"))
+                    found.append(entry.version(path, number, status=status, trailers=trailers))
             if not remaining:
                 break
     finally:

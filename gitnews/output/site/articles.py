@@ -78,10 +78,8 @@ def read_histories(repo: git.Repo) -> dict[str, list[Version]]:
             if not is_version(trailers):
                 continue
             versions = out.setdefault(path, [])
-            versions.append(Version(
-                path=path, number=len(versions) + 1, commit=entry.commit,
-                fetched_at=entry.time, subject=entry.message.split("\n", 1)[0],
-                trailers=trailers, removed=status == "D", blob=entry.blobs.get(path)))
+            versions.append(entry.version(path, len(versions) + 1, status=status,
+                                          trailers=trailers))
     return out
 
 
