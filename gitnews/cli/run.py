@@ -253,7 +253,8 @@ def run_cmd(
            open_for_writing(archive, wait=wait,
                             command="gitnews run --watch" if watch else "gitnews run"))
     with arc:
-        if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
+        if not arc.config.feeds and not arc.config.articles and not arc.config.sitemaps \
+                and not arc.config.fronts and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
         if watch:
             _watch(arc, interval_s=interval_s, max_articles=max_articles, max_time_s=max_time_s,

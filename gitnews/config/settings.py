@@ -9,7 +9,6 @@ values it can check alone when built (``__post_init__``, raising
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from gitnews.errors import ConfigError
@@ -245,6 +244,9 @@ class Config:
         from gitnews.pagetext.siterules import parse_sites
 
         parse_sites(self.sites)  # raises ConfigError for a bad key or selector
+        from gitnews.config.sources import check_front_selectors
+
+        check_front_selectors(self.sites)
         if self.sources:
             from gitnews.config.sources import parse_sources
 

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 from gitnews.errors import ConfigError
 
-__all__ = ["SourceRule", "Pattern", "parse_sources", "parse_pattern", "HOST_SCHEDULE_KEYS",
-           "check_host_schedules", "host_key_for"]
+__all__ = ["check_front_selectors", "SourceRule", "Pattern", "parse_sources", "parse_pattern",
+           "HOST_SCHEDULE_KEYS", "check_host_schedules", "host_key_for"]
 
 #: The keys of ``[schedule]`` that ``[schedule.hosts."host"]`` may set.
 HOST_SCHEDULE_KEYS = ("after_change", "backoff", "tiers", "longest_wait", "stop_after")
@@ -182,3 +182,23 @@ def host_key_for(host: str, keys: Iterable[str]) -> str | None:
         if (h == k or h.endswith("." + k)) and (best is None or len(k) > len(best)):
             best = key
     return best
+
+
+def check_front_selectors(sites: Mapping[str, object]) -> None:
+    """Check the ``front`` selector of each ``[sites."host"]`` table: a CSS selector
+    (cssselect) naming a front page's story blocks (:mod:`gitnews.sources.fronts`);
+    raises :class:`~gitnews.errors.ConfigError` naming the key."""
+    from cssselect import GenericTranslator, SelectorError
+
+    for host, table in sites.items():
+        if not isinstance(table, Mapping) or "front" not in table:
+            continue
+        where = f'sites."{host}".front'
+        selector = table["front"]
+        if not isinstance(selector, str) or not selector.strip():
+            raise ConfigError(f"{where} must be a CSS selector string, e.g. \"article.story\"")
+        try:
+            GenericTranslator().css_to_xpath(selector)
+        except SelectorError as exc:
+            raise ConfigError(f"{where}: {selector!r} is not a valid CSS selector ({exc}); "
+                              "fix it") from None
