@@ -80,6 +80,10 @@ def print_summary(result: RunResult, *, next_due: datetime | None = None, prefix
                                               and item.outcome is Outcome.UNCHANGED):
             out.print(f"{prefix}{item.outcome.value:9} {item.path or item.url}: {item.message}",
                       markup=False, highlight=False)
+    for item in result.items:  # a dry run also says what each source gave (and its filters)
+        if result.dry_run and item.kind in ("feed", "sitemap", "front") and item.message \
+                and item.outcome is Outcome.UNCHANGED:
+            out.print(f"{prefix}READ    {item.kind} {item.url}: {item.message}", markup=False)
     for item in result.items:
         if item.outcome is Outcome.SKIPPED:
             out.print(f"{prefix}SKIPPED {item.kind} {item.url}: {item.message}", markup=False)
