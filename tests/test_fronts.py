@@ -141,8 +141,8 @@ def _bbc_front(state: int) -> bytes:
 def test_a_bbc_front_records_headline_changes_with_positions_and_tracks_its_stories(
         polite_proxy, tmp_path):
     home = "http://www.bbc.com/"
-    # add reads state 0; the three runs read states 0, 1, 2.
-    polite_proxy.route(home, *(Reply(body=_bbc_front(i)) for i in (0, 0, 1, 2)))
+    # add and a dry run read state 0; the three runs read states 0, 1, 2.
+    polite_proxy.route(home, *(Reply(body=_bbc_front(i)) for i in (0, 0, 0, 1, 2)))
     archive = init_test_archive(tmp_path / "a", retries=0)
     env = polite_proxy.env()
     added = run_gitnews("add", "--front", "--archive", str(archive), home, env=env)
@@ -154,6 +154,10 @@ def test_a_bbc_front_records_headline_changes_with_positions_and_tracks_its_stor
     config.write_text(config.read_text(encoding="utf-8")
                       + '\n[sites."bbc.com"]\nfront = "div.story"\n', encoding="utf-8")
     git(archive, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "front")
+    # add reads state 0 and so does a dry run: the first list would be committed.
+    dry = run_gitnews("run", "--dry-run", "--archive", str(archive), env=env)
+    assert ("READ    front http://www.bbc.com/: a front with 5 stories (5 articles); would "
+            "commit fronts/bbc.com/index.txt: Front: bbc.com/index (5 stories)") in dry.stdout
     for _ in range(3):
         out = run_gitnews("run", "--all", "--archive", str(archive), env=env)
         assert "FAILED   front" not in out.stderr, out.stderr

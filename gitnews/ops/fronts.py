@@ -26,7 +26,7 @@ from gitnews.sources.fronts import Front
 if TYPE_CHECKING:
     from gitnews.sources.http import Fetcher
 
-__all__ = ["commit_fronts", "front_changed", "classify_front"]
+__all__ = ["commit_fronts", "front_changed", "classify_front", "describe_change"]
 
 
 def _current(archive: Archive, path: str) -> str | None:
@@ -42,6 +42,22 @@ def front_changed(archive: Archive, front: Front) -> tuple[str, str | None, str]
     path = front_path(front.source)
     old, new = _current(archive, path), front.text()
     return None if old == new else (path, old, new)
+
+
+def describe_change(archive: Archive, front: Front) -> str:
+    """What a run would commit for ``front`` (for ``run --dry-run``): "story list
+    unchanged", or the new commit's subject."""
+    from gitnews.format.fronts import front_message
+
+    changed = front_changed(archive, front)
+    if changed is None:
+        return "story list unchanged"
+    path, old, new = changed
+    from datetime import UTC, datetime
+
+    subject = front_message(url=front.source, path=path, old_text=old, new_text=new,
+                            fetched_at=datetime.now(UTC)).split("\n", 1)[0]
+    return f"would commit {path}: {subject}"
 
 
 def commit_fronts(archive: Archive, tx: Transaction, fronts: list[Front], *,

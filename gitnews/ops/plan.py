@@ -229,6 +229,10 @@ def _feed_entries(archive: Archive, fetcher: Fetcher, result: RunResult, pending
         result.items.append(read.item)
         if progress:
             progress(len(result.items), len(result.items), read.item)
+        if result.dry_run and read.front is not None:  # what a run would commit for it
+            from gitnews.ops.fronts import describe_change
+
+            read.item.message = f"{read.item.message}; {describe_change(archive, read.front)}"
         if result.dry_run:  # what the filters dropped, one item each
             for link, why in read.dropped:
                 result.items.append(ItemResult(url=link, outcome=Outcome.SKIPPED, kind="entry",
