@@ -183,6 +183,7 @@ def test_add_recognises_sitemaps_and_offers_robots_sitemaps_for_a_homepage_witho
     home = run_gitnews("add", "--archive", str(archive),
                        "http://www.christiandailyreporter.com/", env=env)
     assert home.returncode == 1
+    assert "track its story list with `gitnews add --front URL`" in home.stderr
     assert ("the site's robots.txt lists 1 sitemap: "
             "http://www.christiandailyreporter.com/sitemap.xml") in home.stderr
     feeds = run_gitnews("feeds", "--archive", str(archive), env=env)

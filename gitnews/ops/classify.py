@@ -180,7 +180,8 @@ def classify(url: str, fetcher: Fetcher) -> AddResult:
             else:
                 share = _index_share(page.body, page.final_url, article.paragraphs)
                 why = (f"an index page (a homepage or section front: {share:.0%} of its text "
-                       "is links) that advertises no feeds; add the site's feed URL instead")
+                       "is links) that advertises no feeds; add the site's feed URL instead, or "
+                       "track its story list with `gitnews add --front URL`")
     except GitnewsError as exc:
         return AddResult(url, "failed", [], f"{none_of_these}: {exc}" + force)
     front = is_section_front(page.final_url)
