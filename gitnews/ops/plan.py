@@ -1,13 +1,16 @@
-"""The plan of a run: which feeds are read and which articles are checked, in what order.
+"""The plan of a run: which sources are read and which articles are checked, in what order.
 
-:func:`plan` reads the feeds that are due (each every ``schedule.feed_interval``,
-concurrently, in worker threads), collects the article links of their
-entries, adds the tracked single articles, the backlog (articles seen before
-but left unfetched) and the known articles that the schedule
-(:mod:`gitnews.versions.schedule`) says are due, and returns each once as a
-:class:`Work` item, most overdue first.  What the plan learns about feeds and
+:func:`plan` reads the sources that are due (feeds, sitemaps and front pages, each
+every ``schedule.feed_interval`` or its ``[sources]`` ``interval``; concurrently, in
+worker threads), keeps the article links of their entries that the source's
+``include``/``exclude`` filters keep (:mod:`gitnews.config.sources`), adds the
+tracked single articles, the backlog (articles seen before but left unfetched)
+and the known articles that the schedule (:mod:`gitnews.versions.schedule`, with
+the per-host ``[schedule.hosts]``) says are due, and returns each once as a
+:class:`Work` item, most overdue first.  What the plan learns about sources and
 the backlog is not written to the cache here: it waits in :class:`Pending`
-until the run's commits are in git (:mod:`gitnews.ops.run`).
+(with the fronts' story lists, committed by :mod:`gitnews.ops.fronts`) until the
+run's commits are in git (:mod:`gitnews.ops.run`).
 """
 
 from __future__ import annotations
