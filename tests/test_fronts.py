@@ -197,3 +197,52 @@ def test_front_message_of_a_first_list_and_a_change():
     change = front_message(url="https://e.test/", path="fronts/e.test/index.txt", old_text=old,
                            new_text=new, fetched_at=when)
     assert change.split("\n\n")[1] == "Headline changed at 1: A -> B (https://e.test/b-story-1)"
+
+
+def test_the_three_real_christiandailyreporter_versions_make_three_front_commits_and_filters_apply(
+        polite_proxy, tmp_path):
+    home = "http://www.christiandailyreporter.com/"
+    polite_proxy.route(home, *(Reply(body=p.read_bytes()) for p in CDR))
+    archive = init_test_archive(tmp_path / "a", retries=0)
+    config = archive / "gitnews.toml"
+    # Its stories link to other sites (https, not served here): the filter keeps none of
+    # them, and the front's own list is still versioned.
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "articles = []", f'articles = []\nfronts = ["{home}"]', 1)
+        + f'\n[sources."{home}"]\nexclude = ["re:."]\n', encoding="utf-8")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "front")
+    env = polite_proxy.env()
+    for _ in CDR:
+        out = run_gitnews("run", "--all", "--archive", str(archive), env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+    path = "fronts/christiandailyreporter.com/index.txt"
+    subjects = git(archive, "log", "--format=%s", "--", path).splitlines()
+    assert subjects == [
+        "Front changed: christiandailyreporter.com/index (40 added, 38 removed)",
+        "Front changed: christiandailyreporter.com/index (38 added, 29 removed)",
+        "Front: christiandailyreporter.com/index (30 stories)"]
+    assert git(archive, "show", f"HEAD:{path}") == parse_front(CDR[2].read_bytes(),
+                                                               url=home).text()
+    # Only the front was asked for: no story page was requested.
+    assert {r["host"] for r in polite_proxy.requests_to()} == {"www.christiandailyreporter.com"}
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.integers(1, 6)), max_size=8),
+       st.lists(st.tuples(st.sampled_from("abcde"), st.integers(1, 6)), max_size=8))
+def test_front_changes_count_urls_added_removed_and_headlines_changed(old, new):
+    def lines(items):
+        out = []
+        for headline, n in items:
+            out.append(FrontLine(len(out) + 1, headline, f"https://e.test/story-{n}"))
+        return out
+
+    before, after = lines(old), lines(new)
+    counts, changes = front_changes(before, after)
+    old_urls, new_urls = {s.url for s in before}, {s.url for s in after}
+    assert counts["added"] == len(new_urls - old_urls)
+    assert counts["removed"] == len(old_urls - new_urls)
+    first_old = {s.url: s.headline for s in reversed(before)}
+    first_new = {s.url: s.headline for s in reversed(after)}
+    assert counts["headlines"] == sum(1 for u in old_urls & new_urls
+                                      if first_old[u] != first_new[u])
+    assert len(changes) == counts["added"] + counts["removed"] + counts["headlines"]
