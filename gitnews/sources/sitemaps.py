@@ -61,6 +61,9 @@ MAX_CHILDREN = 50
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex)[\s/>]")
+#: What may come before the root element: white space, the XML declaration, processing
+#: instructions (an XSL stylesheet), comments, a DOCTYPE.
+_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
 
 
 @dataclass(frozen=True)
@@ -152,14 +155,17 @@ def decompress(body: bytes, *, url: str) -> bytes:
 
 
 def looks_like_sitemap(body: bytes) -> bool:
-    """Cheap check: is ``body`` (maybe gzip) an XML sitemap or sitemap index?"""
+    """Cheap check: is ``body`` (maybe gzip) an XML sitemap or sitemap index (its root
+    element ``<urlset>`` or ``<sitemapindex>``, in any namespace prefix)?"""
     if body.startswith(_GZIP_MAGIC):
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as f:
                 body = f.read(4096)
         except (OSError, EOFError, zlib.error):
             return False
-    return _ROOT.search(body[:4096]) is not None
+    head = body[:4096].removeprefix(b"\xef\xbb\xbf")
+    start = _PROLOG.match(head)
+    return _ROOT.match(head, start.end() if start else 0) is not None
 
 
 def _utc(value: datetime | None, now: datetime) -> datetime | None:
