@@ -52,7 +52,8 @@ def init_cmd(
 
 @command("add")
 def add_cmd(
-    urls: Annotated[list[str], typer.Argument(help="Feed, homepage or article URLs.")],
+    urls: Annotated[list[str], typer.Argument(
+        help="Feed, sitemap, homepage, front page or article URLs.")],
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     feed: Annotated[bool, typer.Option("--feed", help="Add as feeds without fetching.")] = False,
     article: Annotated[bool, typer.Option("--article",
