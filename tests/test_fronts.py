@@ -223,6 +223,9 @@ def test_the_three_real_christiandailyreporter_versions_make_three_front_commits
         "Front: christiandailyreporter.com/index (30 stories)"]
     assert git(archive, "show", f"HEAD:{path}") == parse_front(CDR[2].read_bytes(),
                                                                url=home).text()
+    assert git(archive, "status", "--porcelain") == ""  # the file is checked out as committed
+    status = run_gitnews("status", "--archive", str(archive), env=env)
+    assert status.returncode == 0, status.stderr
     # Only the front was asked for: no story page was requested.
     assert {r["host"] for r in polite_proxy.requests_to()} == {"www.christiandailyreporter.com"}
 
