@@ -31,7 +31,8 @@ from datetime import UTC, datetime
 __all__ = [
     "ARTICLE_URL", "VERSION", "FETCHED_AT", "HTTP_STATUS", "EXTRACTOR", "FETCHED_URL", "FEED",
     "PUBLISHED_AT", "BYLINE", "SOCIAL_TITLE", "SEO_TITLE", "CAPTURED_AT", "SOURCE_ARCHIVE",
-    "PAGE_SHA256", "CHANGE_KIND", "REVERTS_TO", "KIND_HEADLINE", "KIND_BYLINE", "KIND_BODY",
+    "PAGE_SHA256", "CHANGE_KIND", "REVERTS_TO", "SOURCE_TITLE", "FRONT_URL", "STORIES",
+    "KIND_HEADLINE", "KIND_BYLINE", "KIND_BODY",
     "KIND_REVERT", "KIND_EXTRACTION", "KIND_REMOVED", "KIND_RESTORED", "KIND_OUTSIDE_EDIT",
     "CHANGE_KINDS", "SUBJECT_NEW", "SUBJECT_CHANGED",
     "SUBJECT_RESTORED", "SUBJECT_REVERTED", "SUBJECT_REMOVED",
@@ -58,6 +59,13 @@ SOURCE_ARCHIVE = "Source-Archive"
 PAGE_SHA256 = "Page-Sha256"
 CHANGE_KIND = "Change-Kind"
 REVERTS_TO = "Reverts-To"
+#: The headline a news sitemap (``news:title``) or a front page gave an article when
+#: gitnews first found it there: on the article's first version only.
+SOURCE_TITLE = "Source-Title"
+#: A front's commit (docs/archive-format.md, "Front pages"): the front's URL as
+#: tracked, and how many stories its list holds.
+FRONT_URL = "Front-Url"
+STORIES = "Stories"
 
 #: The trailer keys gitnews writes, in the order it writes them.
 TRAILER_KEYS = (

@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # lxml is imported where a selector is compiled: reading comm
 __all__ = ["SiteRules", "parse_sites", "rules_for_url", "select"]
 
 _KEYS = ("headline", "body", "remove")
+#: Keys of ``[sites."host"]`` read elsewhere: ``front`` (the story blocks of a front page,
+#: :mod:`gitnews.sources.fronts`, checked by :mod:`gitnews.config.sources`).
+OTHER_KEYS = ("front",)
 
 
 @dataclass(frozen=True)
@@ -117,10 +120,10 @@ def parse_sites(data: Mapping[str, object]) -> dict[str, SiteRules]:
         if not isinstance(table, Mapping):
             raise ConfigError(f'sites."{host}" in gitnews.toml must be a table with the keys '
                               f"{', '.join(_KEYS)}")
-        unknown = sorted(set(table) - set(_KEYS))
+        unknown = sorted(set(table) - set(_KEYS) - set(OTHER_KEYS))
         if unknown:
             raise ConfigError(f'unknown key {unknown[0]!r} in sites."{host}" of gitnews.toml; '
-                              f"known keys: {', '.join(_KEYS)}")
+                              f"known keys: {', '.join(_KEYS + OTHER_KEYS)}")
         key = host.lower().strip(".")
         out[key] = SiteRules(host=key, **{k: _selectors(host, k, table[k]) for k in _KEYS if k in table})
     return out
