@@ -38,6 +38,7 @@ __all__ = [
     "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
     "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
     "parse_time",
+    "CORRECTION", "UNANNOUNCED", "SIGNIFICANCE", "KIND_CORRECTION",
 ]
 
 # The trailer keys (docs/archive-format.md, "Trailers"): every module names them by these
@@ -58,12 +59,16 @@ SOURCE_ARCHIVE = "Source-Archive"
 PAGE_SHA256 = "Page-Sha256"
 CHANGE_KIND = "Change-Kind"
 REVERTS_TO = "Reverts-To"
+CORRECTION = "Correction"
+UNANNOUNCED = "Unannounced"
+SIGNIFICANCE = "Significance"
 
 #: The trailer keys gitnews writes, in the order it writes them.
 TRAILER_KEYS = (
     ARTICLE_URL, VERSION, FETCHED_AT, HTTP_STATUS, EXTRACTOR,
     FETCHED_URL, FEED, PUBLISHED_AT, BYLINE, SOCIAL_TITLE, SEO_TITLE,
     CAPTURED_AT, SOURCE_ARCHIVE, PAGE_SHA256, CHANGE_KIND, REVERTS_TO,
+    CORRECTION, UNANNOUNCED, SIGNIFICANCE,
 )
 
 # The values of Change-Kind (comma-separated in one trailer).
@@ -75,9 +80,10 @@ KIND_EXTRACTION = "extraction"
 KIND_REMOVED = "removed"
 KIND_RESTORED = "restored"
 KIND_OUTSIDE_EDIT = "outside-edit"
+KIND_CORRECTION = "correction"
 #: The values of Change-Kind, in the order they are written.
 CHANGE_KINDS = (KIND_HEADLINE, KIND_BYLINE, KIND_BODY, KIND_REVERT, KIND_EXTRACTION,
-                KIND_REMOVED, KIND_RESTORED, KIND_OUTSIDE_EDIT)
+                KIND_REMOVED, KIND_RESTORED, KIND_OUTSIDE_EDIT, KIND_CORRECTION)
 
 # The subject prefixes of version commits: "<prefix>: <headline>".
 SUBJECT_NEW = "New"

@@ -7,6 +7,7 @@ selectors (or XPath) for::
     headline = "h1.article-title"          # the headline: text of the first match
     body = ["div.article-body"]            # the body: the blocks of every match, in page order
     remove = [".newsletter-box", "//aside"] # pruned before extraction
+    corrections = ["Nachtrag:"]            # more correction-notice labels (not a selector)
 
 Each value is one selector or a list.  A selector starting with ``/`` or
 ``(`` is XPath 1.0 (lxml), any other is CSS, translated with the
@@ -50,6 +51,9 @@ class SiteRules:
     headline: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    #: Phrases that begin this site's correction notices (:mod:`gitnews.versions.corrections`);
+    #: not selectors, and not part of :attr:`digest` (they do not change the text).
+    corrections: tuple[str, ...] = ()
 
     @property
     def digest(self) -> str:
@@ -105,6 +109,15 @@ def _selectors(host: str, key: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _phrases(host: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f'sites."{host}".corrections in gitnews.toml must be a phrase (a '
+                          'string such as "Nachtrag:") or a list of them')
+    return tuple(v.strip() for v in value)
+
+
 def parse_sites(data: Mapping[str, object]) -> dict[str, SiteRules]:
     """``{host: SiteRules}`` from the ``[sites]`` table of ``gitnews.toml``.
 
@@ -116,13 +129,14 @@ def parse_sites(data: Mapping[str, object]) -> dict[str, SiteRules]:
     for host, table in dict(data).items():
         if not isinstance(table, Mapping):
             raise ConfigError(f'sites."{host}" in gitnews.toml must be a table with the keys '
-                              f"{', '.join(_KEYS)}")
-        unknown = sorted(set(table) - set(_KEYS))
+                              f"{', '.join(_KEYS)}, corrections")
+        unknown = sorted(set(table) - set(_KEYS) - {"corrections"})
         if unknown:
             raise ConfigError(f'unknown key {unknown[0]!r} in sites."{host}" of gitnews.toml; '
-                              f"known keys: {', '.join(_KEYS)}")
+                              f"known keys: {', '.join(_KEYS)}, corrections")
         key = host.lower().strip(".")
-        out[key] = SiteRules(host=key, **{k: _selectors(host, k, table[k]) for k in _KEYS if k in table})
+        out[key] = SiteRules(host=key, **{k: _selectors(host, k, table[k]) for k in _KEYS if k in table},
+                             corrections=_phrases(host, table.get("corrections", [])))
     return out
 
 
