@@ -9,7 +9,8 @@
 * *names*: a light rule, no model: a run of capitalised words (``Ward
   Christensen``, ``New York Times``; an inner ``of``, ``de``, ``von``, ``van``,
   ``la`` is kept) that does not begin a sentence (not the first word of a
-  paragraph or after ``.`` ``!`` ``?`` ``:``, or an opening quotation mark).  It
+  paragraph or after ``.`` ``!`` ``?`` ``:``, or an opening quotation mark);
+  English month and weekday names are dates, not names.  It
   misses a name that begins a sentence and takes a capitalised common noun in
   German for a name; both sides of a change are read the same way, so these
   errors mostly cancel out.
@@ -86,6 +87,9 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _QUOTE = re.compile(r"“([^”“]+)”|\"([^\"]+)\"|„([^“”„]+)[“”]|«\s*([^»«]+?)\s*»")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _SENTENCE_END = re.compile(r"[.!?:;]['’\"”»)]*$")
+#: Capitalised words that are no names (English month and weekday names: dates).
+_NOT_NAMES = frozenset("""january february march april may june july august september october
+    november december monday tuesday wednesday thursday friday saturday sunday""".split())
 _POSSESSIVE = re.compile(r"['’]s$")
 _NAME_JOINERS = frozenset({"of", "de", "del", "von", "van", "der", "la", "le", "du", "da"})
 _OPENERS = "\"“„«‘'(["
@@ -137,7 +141,8 @@ def _names(paragraph: str) -> list[str]:
     for token in paragraph.split():
         bare = token.strip(_OPENERS + _CLOSERS + ",;:.!?")
         at_start = sentence_start or token[:1] in _OPENERS
-        if bare[:1].isupper() and _WORD.fullmatch(bare) and not at_start:
+        if bare[:1].isupper() and _WORD.fullmatch(bare) and not at_start \
+                and bare.lower() not in _NOT_NAMES:
             run.append(_POSSESSIVE.sub("", bare))
         elif run and bare.lower() in _NAME_JOINERS and token == bare:
             run.append(bare)
