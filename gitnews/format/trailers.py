@@ -38,7 +38,7 @@ __all__ = [
     "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
     "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
     "parse_time",
-    "CORRECTION", "UNANNOUNCED", "SIGNIFICANCE", "KIND_CORRECTION",
+    "CORRECTION", "UNANNOUNCED", "SIGNIFICANCE", "KIND_CORRECTION", "SIGNIFICANCE_LEVELS",
 ]
 
 # The trailer keys (docs/archive-format.md, "Trailers"): every module names them by these
@@ -84,6 +84,8 @@ KIND_CORRECTION = "correction"
 #: The values of Change-Kind, in the order they are written.
 CHANGE_KINDS = (KIND_HEADLINE, KIND_BYLINE, KIND_BODY, KIND_REVERT, KIND_EXTRACTION,
                 KIND_REMOVED, KIND_RESTORED, KIND_OUTSIDE_EDIT, KIND_CORRECTION)
+#: The levels of the ``Significance`` trailer, lowest first (gitnews.versions.significance).
+SIGNIFICANCE_LEVELS = ("minor", "moderate", "major")
 
 # The subject prefixes of version commits: "<prefix>: <headline>".
 SUBJECT_NEW = "New"

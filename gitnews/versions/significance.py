@@ -56,7 +56,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gitnews.format.normalise import parse_text
-from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE
+from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE, SIGNIFICANCE_LEVELS
 from gitnews.format.version import Version
 from gitnews.versions.corrections import Notices, correction_value, new_notices
 from gitnews.versions.diff import DiffStats, diff_texts
@@ -67,11 +67,9 @@ __all__ = ["LEVELS", "MINOR", "MODERATE", "MAJOR", "NEW_KIND", "Facts", "FactCha
            "HEADLINE_REWRITTEN_BELOW", "MAJOR_WORDS_SHARE", "MODERATE_WORDS_SHARE",
            "MAJOR_PARAGRAPHS", "Signals", "version_signals"]
 
-MINOR = "minor"
-MODERATE = "moderate"
-MAJOR = "major"
 #: The levels, lowest first.
-LEVELS = (MINOR, MODERATE, MAJOR)
+LEVELS = SIGNIFICANCE_LEVELS
+MINOR, MODERATE, MAJOR = LEVELS
 #: The kind a filter uses for a first version (which has no ``Change-Kind``).
 NEW_KIND = "new"
 
