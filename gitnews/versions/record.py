@@ -40,6 +40,12 @@ article's current version (by git blob id) and decides, per capture:
   version of its own, ``Change-Kind: removed``); a text seen after that is a
   version with ``Change-Kind: restored``.
 
+Every version also gets the signals of :mod:`gitnews.versions.significance`: a
+``Correction`` trailer for a notice new in this version (text phrases or the page's
+schema.org ``correction``, :mod:`gitnews.versions.corrections`; ``Change-Kind`` then
+includes ``correction``), ``Unannounced`` for facts changed without one, and, after
+the first version, ``Significance`` (removals: ``major (article removed)``).
+
 The page's social and SEO titles (``Article.social_title``/``seo_title``) go
 into the ``Social-Title``/``Seo-Title`` trailers where they are not line 1;
 only the text decides what is a version, so they never make one on their own.
