@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import DATA, git
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gitnews.archive.repo import init_archive, open_archive
 from gitnews.errors import ConfigError
@@ -201,3 +203,25 @@ def test_recorded_corrections_on_the_seed_article(archive):
     # The trailers come last, in TRAILER_KEYS order.
     keys = list(v5)
     assert keys[-3:] == ["Change-Kind", "Correction", "Significance"]
+
+
+# -- properties --------------------------------------------------------------------------------------
+
+_PHRASES = ["Correction: the figure was wrong in the first version.", AMENDED,
+            "Update: the minister has since resigned from the cabinet."]
+_paragraphs = st.lists(st.one_of(st.sampled_from(_PHRASES),
+                                 st.text(alphabet="abc XYZ:|.,", max_size=30)
+                                 .map(lambda s: " ".join(s.split())).filter(bool)), max_size=6)
+
+
+@given(_paragraphs, _paragraphs)
+def test_a_text_brings_no_notice_against_itself_and_values_split_back(a, b):
+    old, new = render_text("H", a), render_text("H", b)
+    assert new_notices(new, new) == []
+    fresh = new_notices(old, new)
+    assert all(n in text_notices(new) for n in fresh)
+    assert new_notices(new, new, fresh, seen=split_correction(correction_value(fresh))) == []
+    value = correction_value(fresh)
+    assert (value is None) == (not fresh)
+    if value is not None:
+        assert len(split_correction(value)) == len(fresh)
