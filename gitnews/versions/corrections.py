@@ -27,6 +27,7 @@ Notice texts are :func:`~gitnews.format.normalise.normalise_line` lines.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,12 @@ CORRECTION_SEPARATOR = " | "
 _JSON_LD_MAX_CHARS = 1_000_000
 _MAX_DEPTH = 12
 _NOTICES_FILE = "correction_notices.toml"
+#: The bytes without which a page has no schema.org correction: a JSON key
+#: ``"correction"`` (or ``"schema:correction"``, or a full IRI ending in it), the type
+#: ``CorrectionComment``, or a microdata ``itemprop`` that names ``correction``.
+_MARKERS = re.compile(rb'[":/]correction"|CorrectionComment|itemprop\s*=\s*["\']?[^"\'>]{0,80}correction',
+                      re.IGNORECASE)
+_MARKER_REACH = 120
 
 
 def _fold(text: str) -> str:
@@ -157,14 +164,27 @@ def _json_ld(data: object, depth: int = 0) -> Iterator[str]:
                 yield from _json_ld(value, depth + 1)
 
 
+def _has_marker(body: bytes) -> bool:
+    """Whether :data:`_MARKERS` occurs in ``body``: searched only around each ``orrection``
+    (a byte search), so a page without one costs no regular expression."""
+    start = body.find(b"orrection")
+    while start != -1:
+        if _MARKERS.search(body, max(0, start - _MARKER_REACH), start + 20):
+            return True
+        start = body.find(b"orrection", start + 1)
+    return False
+
+
 def page_notices(body: bytes) -> list[str]:
     """The schema.org correction notices of an HTML page (raw bytes as fetched), in
     document order, JSON-LD first, each a normalised line; [] for a page without one.
 
-    Never raises for odd markup or broken JSON-LD.  Pages that do not contain the
-    bytes ``orrection`` are not parsed (the common case costs one byte search).
+    Never raises for odd markup or broken JSON-LD.  Only a page whose bytes have a
+    ``"correction"`` key, a ``CorrectionComment`` or an ``itemprop`` naming
+    ``correction`` (:data:`_MARKERS`) is parsed: the common case costs one search of
+    the bytes, not a parse (a "Complaints & corrections" link parses nothing).
     """
-    if b"orrection" not in body:
+    if not _has_marker(body):
         return []
     from trafilatura.utils import load_html
 
