@@ -142,6 +142,7 @@ url = ""
 # headline = "h1.headline"
 # body = ["div.article-body"]
 # remove = [".newsletter-signup", "//aside"]
+# corrections = ["Nachtrag:"]   # more labels that begin a correction notice
 '''
 
 
