@@ -904,6 +904,24 @@ def case_quality(args: argparse.Namespace, tmp: Path) -> CaseResult:
     return res
 
 
+def case_signals(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """Correction notices, facts and significance per version, against extraction (signals.py)."""
+    import signals
+
+    res = CaseResult("signals")
+    figures = signals.measure(repeat=3 if args.quick else 10)
+    worst = 0.0
+    for name, f in figures.items():
+        say(f"  {name:32} extract {1000 * float(f['extract_s']):6.1f} ms CPU; page notices "
+            f"{1000 * float(f['page_notices_s']):5.2f} ms; signals "
+            f"{1000 * float(f['signals_s']):6.1f} ms; added × extraction {f['ratio']:.3f}; "
+            f"{f['significance']}  (load {load()})")
+        worst = max(worst, float(f["ratio"] or 0.0))
+    res.figures = figures
+    res.checks.append(Check("signals + page notices × extraction, worst pair", worst, 0.25, "<="))
+    return res
+
+
 # -- main -------------------------------------------------------------------------------------
 
 CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
@@ -915,6 +933,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "import": case_import,
     "quality": case_quality,
     "sources": sources.case_sources,
+    "signals": case_signals,
 }
 
 

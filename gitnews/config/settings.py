@@ -172,12 +172,30 @@ class HookSettings:
 
     ``on_change`` is a shell command, ``webhook_url`` an http(s) URL that gets
     the same JSON by POST; empty strings mean none.  ``timeout_s`` bounds each
-    command or POST (seconds).
+    command or POST (seconds).  ``min_significance`` (``minor``, ``moderate``,
+    ``major``; empty: no filter) and ``kinds`` (``Change-Kind`` values, ``new`` for
+    a first version; empty: no filter) choose the versions the hooks run for
+    (docs/hooks.md, "Which versions"; :func:`gitnews.versions.significance.passes`).
     """
 
     on_change: str = ""
     webhook_url: str = ""
     timeout_s: float = 60.0
+    min_significance: str = ""
+    kinds: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE_LEVELS
+
+        if self.min_significance and self.min_significance not in SIGNIFICANCE_LEVELS:
+            raise ConfigError(f"hooks.min_significance must be one of "
+                              f"{', '.join(SIGNIFICANCE_LEVELS)} (or empty), not "
+                              f"{self.min_significance!r}")
+        known = (*CHANGE_KINDS, "new")
+        for kind in self.kinds:
+            if kind not in known:
+                raise ConfigError(f"hooks.kinds: unknown change kind {kind!r}; use "
+                                  f"{', '.join(known)}")
 
 
 @dataclass

@@ -131,6 +131,12 @@ on_change = ""
 webhook_url = ""
 # Seconds allowed for each command or POST.
 timeout_s = 60.0
+# Only versions at least this significant run the hooks: "minor", "moderate" or
+# "major" (their Significance trailer). Empty: every version.
+min_significance = ""
+# Only versions with one of these kinds run the hooks: Change-Kind values such as
+# "headline" or "correction", and "new" for a first version. Empty: every kind.
+kinds = []
 
 [wayback]
 # The Wayback Machine asked by `gitnews import --wayback URL` (CDX API and capture playback).
@@ -159,6 +165,7 @@ url = ""
 # remove = [".newsletter-signup", "//aside"]
 # On a tracked front page: the CSS selector of its story blocks.
 # front = "article.story"
+# corrections = ["Nachtrag:"]   # more labels that begin a correction notice
 '''
 
 
