@@ -150,3 +150,33 @@ def test_record_ids_are_stable_and_distinct(capture, index, kind):
     assert record_id(capture, index, kind) == record_id(capture, index, kind)
     assert record_id(capture, index, kind) != record_id(capture, index + 1, kind)
     assert record_id(capture, index, kind).startswith("<urn:uuid:")
+
+
+def test_show_raw_and_headers_print_the_capture_and_fail_clearly_without_one(captured, tmp_path):
+    from conftest import run_gitnews
+
+    archive, path, _ = captured
+    raw = subprocess.run([sys.executable, "-m", "gitnews", "show", BBC_URL, "--version", "2",
+                          "--raw", "--archive", str(archive)], capture_output=True)
+    assert raw.returncode == 0, raw.stderr
+    assert raw.stdout == page("6072486-B.html")
+    latest = subprocess.run([sys.executable, "-m", "gitnews", "show", path, "--raw",
+                             "--archive", str(archive)], capture_output=True)
+    assert latest.stdout == page("6072486-A.html")
+    heads = run_gitnews("show", BBC_URL, "--version", "1", "--headers", "--archive", str(archive))
+    assert heads.returncode == 0, heads.stderr
+    assert heads.stdout.splitlines()[0] == "HTTP/1.1 200 OK"
+    assert "Content-Type: text/html" in heads.stdout.splitlines()
+    both = run_gitnews("show", BBC_URL, "--raw", "--headers", "--archive", str(archive))
+    assert both.returncode == 2 and "pick one" in both.stderr
+
+    # a version from before captures: exit 1, one clear line, no traceback
+    other = archive / "example.com" / "old.txt"
+    other.parent.mkdir()
+    other.write_text("Old\n\nText.\n")
+    git(archive, "add", ".")
+    git(archive, "-c", "user.name=g", "-c", "user.email=g@l", "commit", "-q", "-m",
+        "New: Old\n\nArticle-Url: https://example.com/old\nVersion: 1\n")
+    old = run_gitnews("show", "example.com/old.txt", "--raw", "--archive", str(archive))
+    assert old.returncode == 1
+    assert "has no capture" in old.stderr and "Traceback" not in old.stderr

@@ -44,17 +44,21 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from gitnews.archive.history import end_walk, is_version, iter_commits, version_time
-from gitnews.archive.objects import BlobReader
+from gitnews.archive.objects import BlobReader, read_blobs_batch
+from gitnews.errors import NotFoundError
 from gitnews.format.trailers import format_time
 
 if TYPE_CHECKING:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
+    from gitnews.archive.gitrun import RepoDirs
     from gitnews.archive.repo import Archive
+    from gitnews.models import Version
 
 __all__ = ["WarcReport", "CaptureRecord", "write_warc", "record_id", "sha256_label",
-           "capture_trailer", "read_capture_records", "CAPTURE_KEY"]
+           "capture_trailer", "read_capture_records", "version_capture", "page_record",
+           "CAPTURE_KEY"]
 
 #: The trailer that names a version's capture (the git blob id of its ``.warc`` file on
 #: the ``gitnews/captures`` branch), docs/archive-format.md.
@@ -155,6 +159,43 @@ def read_capture_records(data: bytes) -> list[CaptureRecord]:
     if not out:
         raise ValueError("not a readable WARC file (no record)")
     return out
+
+
+def version_capture(repo: RepoDirs, version: Version, *, label: str = "the article") -> list[CaptureRecord]:
+    """The records of the capture ``version`` names in its ``Capture`` trailer.
+
+    ``label``: how errors name the article.  Raises
+    :class:`~gitnews.errors.NotFoundError` when the version names no capture (a
+    version recorded before captures were kept, or by an import without one), when
+    git does not have it, or when it is not a WARC file warcio can read.
+    """
+    capture = capture_trailer(version.trailers)
+    if capture is None:
+        raise NotFoundError(f"version {version.number} of {label} has no capture: it was recorded "
+                            "before gitnews kept captures (or with [captures] keep = \"none\"); "
+                            "`gitnews show` without --raw/--headers prints its text")
+    try:
+        data = read_blobs_batch(repo, [capture])[capture]
+    except ValueError:
+        raise NotFoundError(f"the capture {capture} of version {version.number} of {label} is "
+                            "missing from the repository (a clone without the gitnews/captures "
+                            "branch?); fetch it with `git fetch origin gitnews/captures:"
+                            "gitnews/captures`, or run `gitnews verify`") from None
+    try:
+        return read_capture_records(data)
+    except ValueError as exc:
+        raise NotFoundError(f"the capture {capture} of version {version.number} of {label} is "
+                            f"damaged: {exc}; `gitnews verify` lists every damaged capture") from None
+
+
+def page_record(records: Sequence[CaptureRecord]) -> CaptureRecord | None:
+    """The record holding the page of a capture: its first ``response`` (or
+    ``resource``) record, None when there is none."""
+    for kind in ("response", "resource"):
+        found = next((r for r in records if r.kind == kind), None)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
