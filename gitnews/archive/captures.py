@@ -41,7 +41,8 @@ The one reader and writer of the branch ``gitnews/captures``
   bomb stops there); a body cut at that cap is marked ``WARC-Truncated: length``.
 * Never recorded: the ``Authorization``, ``Cookie`` and ``Proxy-Authorization``
   request headers, and user info (``user:password@``) in URLs
-  (:data:`SECRET_HEADERS`).
+  (:data:`gitnews.sources.http.SECRET_HEADERS`; the fetcher never records them,
+  and :func:`fetch_warc` leaves them out again).
 
 Determinism: the same exchange gives the same bytes (record ids are UUID 5
 of the record's kind, URL, date and payload digest, not random).
@@ -61,7 +62,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from gitnews.archive.gitrun import RepoDirs, run
 from gitnews.format.trailers import (
@@ -74,6 +75,7 @@ from gitnews.format.trailers import (
     parse_trailers,
 )
 from gitnews.models import Exchange
+from gitnews.sources.http import SECRET_HEADERS, safe_url
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -95,8 +97,6 @@ CAPTURES_BRANCH = "gitnews/captures"
 CAPTURES_REF = f"refs/heads/{CAPTURES_BRANCH}"
 #: The file suffix of a capture (the article's ``.txt`` replaced).
 SUFFIX = ".warc"
-#: Request headers never recorded (lower case): credentials and session cookies.
-SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 #: Response headers rewritten because the payload is stored decoded; the received
 #: value is kept under this prefix (``X-Gitnews-Original-Content-Encoding: gzip``).
 ORIGINAL_PREFIX = "X-Gitnews-Original-"
@@ -127,18 +127,6 @@ def capture_message(url: str, when: datetime, *, imported: bool = False) -> str:
     return format_message(f"Capture: {url}",
                           [(ARTICLE_URL, url),
                            (CAPTURED_AT if imported else FETCHED_AT, format_time(when))])
-
-
-def safe_url(url: str) -> str:
-    """``url`` without user info (``user:password@``): what is recorded of a URL."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 # -- digests -------------------------------------------------------------------------------------
