@@ -22,6 +22,7 @@ from gitnews.format.normalise import normalise_line
 from gitnews.format.trailers import (
     ARTICLE_URL,
     BYLINE,
+    CAPTURE,
     CHANGE_KIND,
     EXTRACTOR,
     FEED,
@@ -99,7 +100,8 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
                      published_at: object = None, byline: object = None,
                      social_title: str | None = None, seo_title: str | None = None,
                      extra: Sequence[tuple[str, object]] = (), page_sha: object = None,
-                     kinds: Sequence[str] = (), reverts_to: int | None = None) -> Trailers:
+                     kinds: Sequence[str] = (), reverts_to: int | None = None,
+                     capture: str | None = None) -> Trailers:
     """The trailers of a version commit, in the order of the format.
 
     ``url``: the ``Article-Url``; ``requested``: the URL asked for (``Fetched-Url``
@@ -124,29 +126,31 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
         (SEO_TITLE, other_title(seo_title, headline)),
         *extra,
         (PAGE_SHA256, page_sha),
+        (CAPTURE, capture),
         (CHANGE_KIND, change_kind_value(kinds)),
         (REVERTS_TO, reverts_to),
     ]
 
 
 def removal_trailers(*, url: str, version: int, fetched_at: datetime, status: int | None,
-                     requested: str, kinds: str) -> Trailers:
+                     requested: str, kinds: str, capture: str | None = None) -> Trailers:
     """The trailers of a removal commit: ``url`` the article's URL, ``requested`` the
     URL found gone (``Fetched-Url`` when it names another page), ``kinds`` the
-    ``Change-Kind`` value."""
+    ``Change-Kind`` value, ``capture`` the blob id of the answer's capture (or None)."""
     return [(ARTICLE_URL, url), (VERSION, version),
             (FETCHED_AT, format_time(fetched_at)), (HTTP_STATUS, status),
             (FETCHED_URL, fetched_url(requested, url)),
-            (CHANGE_KIND, kinds)]
+            (CAPTURE, capture), (CHANGE_KIND, kinds)]
 
 
 def removal_message(*, headline: str, url: str, version: int, fetched_at: datetime,
-                    status: int | None, requested: str, kinds: str, detail: str) -> str:
+                    status: int | None, requested: str, kinds: str, detail: str,
+                    capture: str | None = None) -> str:
     """A removal's commit message: ``Removed: <headline>`` (the last text's line 1,
     or the URL when there is none), the summary ``The article is gone: <detail>.``
     and :func:`removal_trailers`."""
     return version_message(
         SUBJECT_REMOVED, headline or url,
         removal_trailers(url=url, version=version, fetched_at=fetched_at, status=status,
-                         requested=requested, kinds=kinds),
+                         requested=requested, kinds=kinds, capture=capture),
         summary=f"The article is gone: {detail}.")
