@@ -84,7 +84,9 @@ def write_capture(archive: Path, path: str, url: str, when: datetime, warc: byte
         _git_in(archive, "read-tree", parent, env=env)
     else:
         _git_in(archive, "read-tree", "--empty", env=env)
-    warc_path = path.removesuffix(".txt") + ".warc"
+    from gitnews.archive.captures import capture_path
+
+    warc_path = capture_path(path)
     _git_in(archive, "update-index", "--add", "--cacheinfo", f"100644,{blob},{warc_path}", env=env)
     tree = _git_in(archive, "write-tree", env=env)
     from gitnews.format.trailers import format_time
@@ -120,10 +122,10 @@ def add_captured_version(archive: Path, url: str, when: datetime, body: bytes, *
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(result.text, encoding="utf-8")
     headline = result.text.split("\n", 1)[0]
-    trailers = list(version_trailers(url=url, version=number, fetched_at=when, headline=headline,
-                                     status=200, extractor=result.article.extractor,
-                                     page_sha=hashlib.sha256(body).hexdigest(), kinds=kinds))
-    trailers.append(("Capture", capture))
+    trailers = version_trailers(url=url, version=number, fetched_at=when, headline=headline,
+                                status=200, extractor=result.article.extractor,
+                                page_sha=hashlib.sha256(body).hexdigest(), kinds=kinds,
+                                capture=capture)
     message = version_message(SUBJECT_NEW if number == 1 else SUBJECT_CHANGED, headline, trailers)
     _git_in(archive, "add", path)
     _git_in(archive, "commit", "-q", "-F", "-", data=message.encode(), env=_git_env(when))

@@ -20,8 +20,9 @@ branch (docs/archive-format.md, "Captures"; each version names its capture in th
 
 Every record has ``WARC-Block-Digest`` and (but the revisit's, which carries the
 payload digest of the record it refers to) ``WARC-Payload-Digest``, both SHA-256 in
-the ``sha256:<base32>`` form warcio writes and checks (``warcio check``); the hex
-``Page-Sha256`` trailer is the same digest in base 16.
+the ``sha256:<base32>`` form warcio writes and checks (``warcio check``;
+:func:`gitnews.archive.captures.payload_digest`); the hex ``Page-Sha256`` trailer is
+the same digest in base 16 (:func:`gitnews.archive.captures.digest_hex`).
 
 The output is deterministic: record ids are UUID 5 of the capture's git blob id and
 the record's place in it (:func:`record_id`), dates come from the captures, and the
@@ -43,10 +44,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from gitnews.archive.captures import payload_digest, read_capture
 from gitnews.archive.history import end_walk, is_version, iter_commits, version_time
-from gitnews.archive.objects import BlobReader, read_blobs_batch
+from gitnews.archive.objects import BlobReader
 from gitnews.errors import NotFoundError
-from gitnews.format.trailers import format_time
+from gitnews.format.trailers import CAPTURE, format_time
 
 if TYPE_CHECKING:
     from warcio.statusandheaders import StatusAndHeaders
@@ -56,13 +58,8 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
     from gitnews.models import Version
 
-__all__ = ["WarcReport", "CaptureRecord", "write_warc", "record_id", "sha256_label",
-           "capture_trailer", "read_capture_records", "version_capture", "page_record",
-           "CAPTURE_KEY"]
-
-#: The trailer that names a version's capture (the git blob id of its ``.warc`` file on
-#: the ``gitnews/captures`` branch), docs/archive-format.md.
-CAPTURE_KEY = "Capture"
+__all__ = ["WarcReport", "CaptureRecord", "write_warc", "record_id", "capture_trailer",
+           "read_capture_records", "version_capture", "page_record"]
 
 #: The namespace of the record ids :func:`record_id` makes (a UUID 5 of gitnews's URL).
 RECORD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/gitnews/warc-record")
@@ -77,7 +74,7 @@ _DROPPED = {"warc-record-id", "warc-concurrent-to", "warc-block-digest", "warc-p
 
 def capture_trailer(trailers: dict[str, str]) -> str | None:
     """The capture's git blob id named by a version's trailers (40 hex), or None."""
-    value = (trailers.get(CAPTURE_KEY) or "").strip().lower()
+    value = (trailers.get(CAPTURE) or "").strip().lower()
     return value or None
 
 
@@ -87,14 +84,6 @@ def record_id(capture: str, index: int, kind: str) -> str:
     ``<urn:uuid:...>`` (UUID 5, RFC 4122 section 4.3; WARC 1.1, 5.2 asks for a
     globally unique URI in angle brackets)."""
     return f"<urn:uuid:{uuid.uuid5(RECORD_NAMESPACE, f'{capture}/{index}/{kind}')}>"
-
-
-def sha256_label(data: bytes) -> str:
-    """``sha256:<base32>``: the digest of ``data`` as warcio writes WARC digests
-    (``labelled-digest`` of WARC 1.1, 5.8; base32 of RFC 4648, upper case)."""
-    import base64
-
-    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -175,8 +164,8 @@ def version_capture(repo: RepoDirs, version: Version, *, label: str = "the artic
                             "before gitnews kept captures (or with [captures] keep = \"none\"); "
                             "`gitnews show` without --raw/--headers prints its text")
     try:
-        data = read_blobs_batch(repo, [capture])[capture]
-    except ValueError:
+        data = read_capture(repo, capture)
+    except KeyError:
         raise NotFoundError(f"the capture {capture} of version {version.number} of {label} is "
                             "missing from the repository (a clone without the gitnews/captures "
                             "branch?); fetch it with `git fetch origin gitnews/captures:"
@@ -389,7 +378,7 @@ def _write_capture(writer: WARCWriter, capture: str, records: list[CaptureRecord
             if earlier is not None:
                 rid = record_id(capture, index, "revisit")
                 headers.update({"WARC-Record-ID": rid, "WARC-Refers-To": earlier[0]})
-                out = writer.create_revisit_record(uri, sha256_label(rec.payload), earlier[1],
+                out = writer.create_revisit_record(uri, payload_digest(rec.payload), earlier[1],
                                                    earlier[2], http_headers=http,
                                                    warc_headers_dict=headers)
                 report.revisits += 1
