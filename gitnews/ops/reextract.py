@@ -1,0 +1,258 @@
+"""``gitnews reextract``: today's extractor and site rules run again on the captures.
+
+An archive keeps each version's page as it was served (its *capture*, on the branch
+``gitnews/captures``, named by the version's ``Capture`` trailer).  When the extractor
+gets a page wrong, is upgraded, or a site gets a new ``[sites]`` rule (a ``remove``
+selector, say), :func:`reextract` runs the page -> text stages of today
+(:func:`gitnews.pagetext.pipeline.page_text` with the archive's ``gitnews.toml``)
+on the capture of each article's **latest** version.  Where the text would change,
+it commits a new version with ``Change-Kind: extraction`` (append-only: history is
+never rewritten), whose trailers are the latest version's (same ``Page-Sha256``,
+same ``Capture``, same ``Fetched-At``: the page did not change) but for
+``Version``, ``Extractor`` and the titles and byline extraction gives; its commit
+time is the time of the re-extraction.  A second run finds nothing to do.
+
+Articles are passed over, with the reason, when their latest version is a removal,
+names no capture (recorded before captures were kept), or the file holds an
+outside edit (``gitnews run`` deals with those); a capture that is missing or
+damaged is a failure of that article, and the others go on.
+
+The commits go through one transaction (:func:`gitnews.ops.recording.recording`):
+a kill leaves all or none of them, and the cache learns them afterwards.  Pages are
+extracted in the worker pool (:class:`gitnews.pagetext.pool.ExtractionPool`) when
+there are enough of them, in groups of :data:`GROUP` pages (memory stays flat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from gitnews.archive.captures import capture_view, read_capture
+from gitnews.archive.history import OutsideEdit, file_history, version_time
+from gitnews.archive.objects import read_blobs_batch
+from gitnews.archive.repo import Archive
+from gitnews.errors import ExtractionError
+from gitnews.format.messages import version_message, version_trailers
+from gitnews.format.trailers import (
+    CAPTURE,
+    CAPTURED_AT,
+    FEED,
+    FETCHED_AT,
+    FETCHED_URL,
+    HTTP_STATUS,
+    KIND_EXTRACTION,
+    PAGE_SHA256,
+    SOURCE_ARCHIVE,
+    SUBJECT_CHANGED,
+    parse_time,
+)
+from gitnews.models import Article, Version
+from gitnews.pagetext.pipeline import TextSettings
+from gitnews.pagetext.pool import ExtractionPool, extract_page, processes_for
+from gitnews.versions.diff import DiffStats, diff_texts
+
+__all__ = ["Reextracted", "ReextractResult", "reextract", "extract_texts", "GROUP"]
+
+#: Pages read and extracted at a time (their captures are held in memory meanwhile).
+GROUP = 64
+
+
+@dataclass(frozen=True)
+class Reextracted:
+    """One article whose latest text changes when extracted again.
+
+    ``version``: the number of its latest version (whose capture was used);
+    ``new_version``: the number of the ``extraction`` version committed (None for a
+    dry run); ``old_text``/``new_text``: the file texts; ``stats``: the difference
+    (:class:`gitnews.versions.diff.DiffStats`: paragraphs added and removed...).
+    """
+
+    path: str
+    url: str
+    version: int
+    new_version: int | None
+    old_text: str
+    new_text: str
+    stats: DiffStats
+
+
+@dataclass
+class ReextractResult:
+    """What :func:`reextract` did.
+
+    ``changed``: the articles whose text changed (committed unless ``dry_run``);
+    ``unchanged``: articles whose capture gives their text again; ``skipped``:
+    ``(path, reason)`` for articles passed over; ``failed``: ``(path, message)`` for
+    captures that could not be read or extracted.
+    """
+
+    dry_run: bool
+    changed: list[Reextracted] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def paragraphs_gained(self) -> int:
+        """Body paragraphs the changed texts gain (added, over all articles)."""
+        return sum(c.stats.paragraphs_added for c in self.changed)
+
+    @property
+    def paragraphs_lost(self) -> int:
+        """Body paragraphs the changed texts lose (removed, over all articles)."""
+        return sum(c.stats.paragraphs_removed for c in self.changed)
+
+
+def extract_texts(pages: Sequence[tuple[bytes, str | None]], settings: TextSettings,
+                  pool: ExtractionPool | None) -> list[tuple[Article, str] | ExtractionError]:
+    """The article and file text of each ``(page bytes, URL)`` with ``settings``
+    (:func:`gitnews.pagetext.pipeline.page_text`), in order, in ``pool``'s workers
+    (or this thread when None); a page without an article gives its
+    :class:`~gitnews.errors.ExtractionError` (never raised)."""
+    if pool is not None:
+        return list(pool.map([b for b, _ in pages], urls=[u for _, u in pages], settings=settings))
+    out: list[tuple[Article, str] | ExtractionError] = []
+    for body, url in pages:
+        try:
+            out.append(extract_page(body, url=url, settings=settings))
+        except ExtractionError as exc:
+            out.append(exc)
+    return out
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    latest: Version
+    versions: int
+    payload: bytes
+    url: str
+
+
+def _jobs(archive: Archive, paths: Sequence[str], since: datetime | None,
+          result: ReextractResult) -> Iterator[_Job]:
+    """The latest version and capture of each article to re-extract."""
+    for path in paths:
+        found, outside = file_history(archive.repo, path)
+        if not found:
+            result.skipped.append((path, "no version of it in the archive"))
+            continue
+        latest = found[-1]
+        if since is not None and version_time(latest) < since:
+            continue
+        if latest.removed:
+            result.skipped.append((path, f"version {latest.number} removed it"))
+            continue
+        if _holds_outside_edit(outside, latest):
+            result.skipped.append((path, "the file holds an outside edit (`gitnews run` "
+                                         "checks it and commits the page's text)"))
+            continue
+        blob = (latest.trailers.get(CAPTURE) or "").strip()
+        if not blob:
+            result.skipped.append((path, f"version {latest.number} has no capture (recorded "
+                                         "before gitnews kept captures)"))
+            continue
+        try:
+            view = capture_view(read_capture(archive, blob))
+        except KeyError:
+            result.failed.append((path, f"the capture {blob} of version {latest.number} is "
+                                        "missing; `gitnews verify` reports every damaged capture"))
+            continue
+        except ValueError as exc:
+            result.failed.append((path, f"the capture {blob} of version {latest.number} is "
+                                        f"damaged ({exc}); `gitnews verify` reports every one"))
+            continue
+        url = view.url or latest.trailers.get(FETCHED_URL) or latest.article_url or ""
+        yield _Job(path, latest, len(found), view.payload, url)
+
+
+def _holds_outside_edit(outside: Sequence[OutsideEdit], latest: Version) -> bool:
+    return any(edit.after == latest.number for edit in outside)
+
+
+def _groups(jobs: Iterator[_Job]) -> Iterator[list[_Job]]:
+    group: list[_Job] = []
+    for job in jobs:
+        group.append(job)
+        if len(group) >= GROUP:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _message(job: _Job, article: Article, text: str) -> str:
+    """The ``extraction`` version's commit message (see the module docstring)."""
+    old = job.latest.trailers
+    headline = text.split("\n", 1)[0]
+    fetched = parse_time(old.get(FETCHED_AT)) or job.latest.fetched_at
+    extra = [(k, old[k]) for k in (CAPTURED_AT, SOURCE_ARCHIVE) if old.get(k)]
+    trailers = version_trailers(
+        url=job.latest.article_url or job.url, version=job.versions + 1, fetched_at=fetched,
+        headline=headline, requested=old.get(FETCHED_URL), status=old.get(HTTP_STATUS),
+        extractor=article.extractor, feed=old.get(FEED), published_at=article.published_at,
+        byline=article.byline, social_title=article.social_title, seo_title=article.seo_title,
+        extra=extra, page_sha=old.get(PAGE_SHA256), kinds=[KIND_EXTRACTION],
+        capture=old.get(CAPTURE))
+    return version_message(SUBJECT_CHANGED, headline, trailers)
+
+
+def reextract(archive: Archive, *, articles: Sequence[str] | None = None,
+              since: datetime | None = None, dry_run: bool = False,
+              now: datetime | None = None) -> ReextractResult:
+    """Re-extract the latest capture of each article and commit the texts that change.
+
+    ``articles``: article files (paths on main) to take, None for every article of
+    the cache; ``since`` (aware datetime): only articles whose latest version was
+    captured then or later; ``dry_run``: decide and diff, commit nothing; ``now``:
+    the commits' time (default: the current time, UTC).  ``archive`` must be open
+    for writing (``open_archive(..., lock=True)``) unless ``dry_run``.
+
+    Returns the :class:`ReextractResult`.  Raises
+    :class:`~gitnews.errors.StoreError` when git cannot record the versions (then
+    none is recorded), :class:`~gitnews.errors.ConfigError` for an invalid
+    ``[filters]``/``[sites]`` table.
+    """
+    from gitnews.ops.recording import recording
+
+    result = ReextractResult(dry_run=dry_run)
+    settings = TextSettings.from_config(archive.config)
+    if articles is None:
+        paths = [r.path for r in archive.state.articles() if not r.removed]
+    else:
+        paths = list(dict.fromkeys(articles))
+    when = now or datetime.now(UTC)
+    processes = processes_for(len(paths))
+    pool = ExtractionPool(processes, die_with_parent=True) if processes > 0 else None
+    commits: list[tuple[str, bytes, str]] = []
+    try:
+        for group in _groups(_jobs(archive, paths, since, result)):
+            done = extract_texts([(j.payload, j.url) for j in group], settings, pool)
+            olds = read_blobs_batch(archive.repo, {j.latest.blob for j in group if j.latest.blob})
+            for job, got in zip(group, done, strict=True):
+                if isinstance(got, ExtractionError):
+                    result.failed.append((job.path, f"version {job.latest.number}: {got}"))
+                    continue
+                article, text = got
+                old = olds.get(job.latest.blob or "", b"").decode("utf-8", "replace")
+                if text == old:
+                    result.unchanged += 1
+                    continue
+                result.changed.append(Reextracted(
+                    path=job.path, url=job.latest.article_url or job.url,
+                    version=job.latest.number, new_version=None if dry_run else job.versions + 1,
+                    old_text=old, new_text=text, stats=diff_texts(old, text).stats))
+                if not dry_run:
+                    commits.append((job.path, text.encode("utf-8"),
+                                    _message(job, article, text)))
+    finally:
+        if pool is not None:
+            pool.close()
+    if commits:
+        with recording(archive) as recorder:
+            assert recorder.tx is not None  # not a dry run
+            for path, data, message in commits:
+                recorder.tx.commit({path: data}, message=message, when=when)
+    return result
