@@ -1,0 +1,98 @@
+"""``gitnews reextract``: today's extractor and site rules on each article's latest capture
+(gitnews.ops.reextract), on archives whose captures are written as the storage contract says
+(tests/capture_fixtures.py) from real pages (tests/data/scenarios)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from capture_fixtures import BBC_URL, TESTS, add_captured_version, git, new_archive, page
+from conftest import run_gitnews
+
+T1 = datetime(2006, 10, 21, 15, 0, tzinfo=UTC)
+T2 = datetime(2006, 10, 22, 9, 0, tzinfo=UTC)
+TAZ_URL = "http://taz.de/Siemens-und-die-Kohlemine-Adani/!5655255/"
+TAZ = TESTS / "data" / "scenarios" / "comments-and-links" / "pages" / "taz.html"
+GONE = "Mrs Wright, who ran a shop in Castleford market"
+RULE = '''
+[sites."bbc.co.uk"]
+remove = ["//p[contains(., 'Mrs Wright, who ran')]"]
+'''
+
+
+def _versions(archive, path):
+    return [line for line in git(archive, "log", "--format=%H", "--", path).splitlines() if line]
+
+
+@pytest.fixture
+def two_articles(tmp_path):
+    archive = new_archive(tmp_path / "archive")
+    bbc, _ = add_captured_version(archive, BBC_URL, T1, page("6072486-A.html"))
+    add_captured_version(archive, BBC_URL, T2, page("6072486-B.html"), kinds=("body",))
+    taz, _ = add_captured_version(archive, TAZ_URL, T1, TAZ.read_bytes())
+    return archive, bbc, taz
+
+
+def _add_rule(archive):
+    config = archive / "gitnews.toml"
+    config.write_text(config.read_text(encoding="utf-8") + RULE, encoding="utf-8")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-am",
+        "A site rule for the BBC")
+
+
+def test_a_new_site_rule_gives_one_extraction_version_per_affected_article(two_articles):
+    archive, bbc, taz = two_articles
+    assert GONE in (archive / bbc).read_text()
+    nothing = run_gitnews("reextract", "--archive", str(archive))
+    assert nothing.returncode == 0, nothing.stderr
+    assert "0 articles changed" in nothing.stdout and "2 unchanged" in nothing.stdout
+    _add_rule(archive)
+    head = git(archive, "rev-parse", "HEAD").strip()
+
+    dry = run_gitnews("reextract", "--dry-run", "--archive", str(archive))
+    assert dry.returncode == 0, dry.stderr
+    assert f"-<font>{GONE}" not in dry.stdout  # a text diff, not HTML
+    assert any(line.startswith("-" + GONE) for line in dry.stdout.splitlines())
+    assert "1 article would change (extraction): 0 paragraphs gained, 1 lost" in dry.stdout
+    assert git(archive, "rev-parse", "HEAD").strip() == head
+
+    done = run_gitnews("reextract", "--archive", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert f"{bbc}: version 3 (extraction)" in done.stdout
+    assert git(archive, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    message = git(archive, "log", "-1", "--format=%B")
+    assert "Change-Kind: extraction" in message and "Version: 3" in message
+    old = git(archive, "log", "-1", "--skip=1", "--format=%B", "--", bbc)
+    for key in ("Page-Sha256", "Capture", "Fetched-At"):  # the same page, the same capture
+        assert next(line for line in message.splitlines() if line.startswith(key)) == \
+            next(line for line in old.splitlines() if line.startswith(key))
+    assert GONE not in (archive / bbc).read_text()
+    assert git(archive, "status", "--porcelain").strip() == ""
+    assert len(_versions(archive, taz)) == 1
+    # the cache knows the new version
+    log = run_gitnews("log", bbc, "--archive", str(archive))
+    assert "extraction change" in log.stdout
+
+    again = run_gitnews("reextract", "--archive", str(archive))
+    assert again.returncode == 0 and "0 articles changed" in again.stdout
+    assert git(archive, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
+
+
+def test_articles_and_since_select_and_missing_captures_are_reported(two_articles):
+    archive, bbc, taz = two_articles
+    _add_rule(archive)
+    only_taz = run_gitnews("reextract", TAZ_URL, "--dry-run", "--archive", str(archive))
+    assert "0 articles would change" in only_taz.stdout and "1 unchanged" in only_taz.stdout
+    later = run_gitnews("reextract", "--since", "2006-10-22", "--dry-run", "--archive", str(archive))
+    assert "1 article would change" in later.stdout and "0 unchanged" in later.stdout
+    # the captures branch gone: each article fails with a clear line, exit 1, nothing written
+    head = git(archive, "rev-parse", "HEAD").strip()
+    git(archive, "update-ref", "-d", "refs/heads/gitnews/captures")
+    git(archive, "reflog", "expire", "--expire=now", "--all")
+    git(archive, "gc", "-q", "--prune=now")
+    gone = run_gitnews("reextract", "--archive", str(archive))
+    assert gone.returncode == 1
+    assert f"failed {bbc}: the capture" in gone.stdout and "missing" in gone.stdout
+    assert "Traceback" not in gone.stderr
+    assert git(archive, "rev-parse", "HEAD").strip() == head
