@@ -96,3 +96,40 @@ def test_articles_and_since_select_and_missing_captures_are_reported(two_article
     assert f"failed {bbc}: the capture" in gone.stdout and "missing" in gone.stdout
     assert "Traceback" not in gone.stderr
     assert git(archive, "rev-parse", "HEAD").strip() == head
+
+
+def test_real_runs_then_a_remove_rule_then_reextract(replay, tmp_path):
+    """Runs against the loopback replay server write the captures; a per-site rule added
+    after the fact, then reextract: one extraction version for the affected article, none
+    for the other, none on a second reextract; verify holds before and after."""
+    from conftest import DATA
+    from scenario_checks import run_steps
+
+    archive = tmp_path / "archive"
+    feed = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
+    runs = run_steps(replay, DATA / "scenarios" / "bbc-2009", archive, [feed], 2)
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    story = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"
+    other = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"
+    assert GONE in (archive / story).read_text()
+    assert len(_versions(archive, other)) == 2
+    checked = run_gitnews("verify", "--archive", str(archive))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "3 texts reproduced byte for byte; 0 problems" in checked.stdout
+
+    _add_rule(archive)
+    head = git(archive, "rev-parse", "HEAD").strip()
+    done = run_gitnews("reextract", "--archive", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert "1 article changed (extraction)" in done.stdout and "1 unchanged" in done.stdout
+    new = git(archive, "log", "--format=%H", f"{head}..HEAD").split()
+    assert len(new) == 1
+    assert git(archive, "show", "--name-only", "--format=", new[0]).split() == [story]
+    assert "Change-Kind: extraction" in git(archive, "log", "-1", "--format=%B", new[0])
+    assert GONE not in (archive / story).read_text()
+    again = run_gitnews("reextract", "--archive", str(archive))
+    assert "0 articles changed" in again.stdout
+    assert git(archive, "rev-parse", "HEAD").strip() == new[0]
+    checked = run_gitnews("verify", "--archive", str(archive))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "4 texts reproduced byte for byte; 0 problems" in checked.stdout
