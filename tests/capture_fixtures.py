@@ -100,9 +100,12 @@ def write_capture(archive: Path, path: str, url: str, when: datetime, warc: byte
 
 
 def add_captured_version(archive: Path, url: str, when: datetime, body: bytes, *,
-                         warc: bytes | None = None, kinds: tuple[str, ...] = ()) -> tuple[str, str]:
+                         warc: bytes | None = None, kinds: tuple[str, ...] = (),
+                         text: str | None = None, extractor: str | None = None
+                         ) -> tuple[str, str]:
     """One version of the article at ``url`` fetched at ``when`` with page ``body``:
-    its capture and its version commit.  Returns ``(article path, capture blob id)``."""
+    its capture and its version commit.  Returns ``(article path, capture blob id)``.
+    ``warc``/``text``/``extractor``: what to store instead of the real thing (damage)."""
     from gitnews.config import load_config
     from gitnews.format.messages import version_message, version_trailers
     from gitnews.format.paths import article_path
@@ -120,10 +123,11 @@ def add_captured_version(archive: Path, url: str, when: datetime, body: bytes, *
         number = 1 + len([line for line in git(archive, "log", "--format=%H", "--", path)
                           .splitlines() if line])
     file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(result.text, encoding="utf-8")
-    headline = result.text.split("\n", 1)[0]
+    text = result.text if text is None else text
+    file.write_text(text, encoding="utf-8")
+    headline = text.split("\n", 1)[0]
     trailers = version_trailers(url=url, version=number, fetched_at=when, headline=headline,
-                                status=200, extractor=result.article.extractor,
+                                status=200, extractor=extractor or result.article.extractor,
                                 page_sha=hashlib.sha256(body).hexdigest(), kinds=kinds,
                                 capture=capture)
     message = version_message(SUBJECT_NEW if number == 1 else SUBJECT_CHANGED, headline, trailers)

@@ -171,6 +171,8 @@ def verify(archive: Archive, *, articles: Sequence[str] | None = None) -> Verify
     finally:
         if pool is not None:
             pool.close()
+    order = {path: i for i, path in enumerate(paths)}
+    report.findings.sort(key=lambda f: (order.get(f.path, -1), f.version or 0))
     if named_captures and captures_tip(archive) is None:
         report.findings.insert(0, Finding(
             "", None, "captures-branch",
