@@ -903,6 +903,16 @@ def case_quality(args: argparse.Namespace, tmp: Path) -> CaseResult:
     return res
 
 
+def case_reextract(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """``gitnews reextract`` over the static corpus vs bare extraction on all cores (issue 16;
+    benchmarks/evidence_bench.py)."""
+    import evidence_bench
+
+    result: CaseResult = evidence_bench.case_reextract(args, tmp, CaseResult=CaseResult,
+                                                       Check=Check, say=say)
+    return result
+
+
 # -- main -------------------------------------------------------------------------------------
 
 CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
@@ -913,6 +923,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "memory": case_memory,
     "import": case_import,
     "quality": case_quality,
+    "reextract": case_reextract,
 }
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -113,13 +114,14 @@ def test_real_runs_then_a_remove_rule_then_reextract(replay, tmp_path):
     other = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"
     assert GONE in (archive / story).read_text()
     assert len(_versions(archive, other)) == 2
-    checked = run_gitnews("verify", "--archive", str(archive))
+    pooled = dict(os.environ, GITNEWS_EXTRACT_PROCESSES="2")  # the worker pool's path too
+    checked = run_gitnews("verify", "--archive", str(archive), env=pooled)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "3 texts reproduced byte for byte; 0 problems" in checked.stdout
 
     _add_rule(archive)
     head = git(archive, "rev-parse", "HEAD").strip()
-    done = run_gitnews("reextract", "--archive", str(archive))
+    done = run_gitnews("reextract", "--archive", str(archive), env=pooled)
     assert done.returncode == 0, done.stderr
     assert "1 article changed (extraction)" in done.stdout and "1 unchanged" in done.stdout
     new = git(archive, "log", "--format=%H", f"{head}..HEAD").split()

@@ -20,18 +20,21 @@ damaged is a failure of that article, and the others go on.
 The commits go through one transaction (:func:`gitnews.ops.recording.recording`):
 a kill leaves all or none of them, and the cache learns them afterwards.  Pages are
 extracted in the worker pool (:class:`gitnews.pagetext.pool.ExtractionPool`) when
-there are enough of them, in groups of :data:`GROUP` pages (memory stays flat).
+there are enough of them, at most :data:`AHEAD` pages at a time (memory stays flat),
+reading the next captures while the workers extract (:func:`extract_in_order`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from gitnews.archive.captures import capture_view, read_capture
+from gitnews.archive.captures import capture_view
 from gitnews.archive.history import OutsideEdit, file_history, version_time
-from gitnews.archive.objects import read_blobs_batch
+from gitnews.archive.objects import BlobReader
 from gitnews.archive.repo import Archive
 from gitnews.errors import ExtractionError
 from gitnews.format.messages import version_message, version_trailers
@@ -49,14 +52,16 @@ from gitnews.format.trailers import (
     parse_time,
 )
 from gitnews.models import Article, Version
-from gitnews.pagetext.pipeline import TextSettings
-from gitnews.pagetext.pool import ExtractionPool, extract_page, processes_for
+from gitnews.pagetext.pipeline import PageText, TextSettings, page_text
+from gitnews.pagetext.pool import ExtractionPool, PendingArticle, processes_for
 from gitnews.versions.diff import DiffStats, diff_texts
 
-__all__ = ["Reextracted", "ReextractResult", "reextract", "extract_texts", "GROUP"]
+__all__ = ["Reextracted", "ReextractResult", "reextract", "extract_in_order", "AHEAD"]
 
-#: Pages read and extracted at a time (their captures are held in memory meanwhile).
-GROUP = 64
+#: Pages in the worker pool at a time (their captures are held in memory meanwhile).
+AHEAD = 16
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -105,21 +110,44 @@ class ReextractResult:
         return sum(c.stats.paragraphs_removed for c in self.changed)
 
 
-def extract_texts(pages: Sequence[tuple[bytes, str | None]], settings: TextSettings,
-                  pool: ExtractionPool | None) -> list[tuple[Article, str] | ExtractionError]:
-    """The article and file text of each ``(page bytes, URL)`` with ``settings``
-    (:func:`gitnews.pagetext.pipeline.page_text`), in order, in ``pool``'s workers
-    (or this thread when None); a page without an article gives its
-    :class:`~gitnews.errors.ExtractionError` (never raised)."""
-    if pool is not None:
-        return list(pool.map([b for b, _ in pages], urls=[u for _, u in pages], settings=settings))
-    out: list[tuple[Article, str] | ExtractionError] = []
-    for body, url in pages:
+def extract_in_order(items: Iterable[tuple[_T, bytes, str | None, TextSettings]],
+                     pool: ExtractionPool | None, *,
+                     ahead: int = AHEAD) -> Iterator[tuple[_T, PageText | ExtractionError]]:
+    """``(key, page bytes, URL, settings)`` -> ``(key, page text or its error)``, in order.
+
+    The text is :func:`gitnews.pagetext.pipeline.page_text`'s; with ``pool``, each page's
+    extraction is submitted to the workers as soon as ``items`` gives it, at most
+    ``ahead`` pages in flight (memory stays flat), while the filters and rendering run
+    here, so that reading the next pages overlaps extracting the last ones.  A page
+    without an article gives its :class:`~gitnews.errors.ExtractionError` (never raised).
+    """
+    if pool is None:
+        for key, body, url, settings in items:
+            try:
+                yield key, page_text(body, url, settings)
+            except ExtractionError as exc:
+                yield key, exc
+        return
+    flight: deque[tuple[_T, bytes, str | None, TextSettings, PendingArticle]] = deque()
+
+    def done() -> tuple[_T, PageText | ExtractionError]:
+        key, body, url, settings, pending = flight.popleft()
         try:
-            out.append(extract_page(body, url=url, settings=settings))
+            return key, page_text(body, url, settings, extract=pending.stage)
         except ExtractionError as exc:
-            out.append(exc)
-    return out
+            return key, exc
+
+    try:
+        for key, body, url, settings in items:
+            flight.append((key, body, url, settings,
+                           pool.submit_article(body, url=url, site=settings.site_for_url(url))))
+            if len(flight) >= ahead:
+                yield done()
+        while flight:
+            yield done()
+    finally:
+        for *_, pending in flight:
+            pending.cancel()
 
 
 @dataclass(frozen=True)
@@ -132,7 +160,7 @@ class _Job:
 
 
 def _jobs(archive: Archive, paths: Sequence[str], since: datetime | None,
-          result: ReextractResult) -> Iterator[_Job]:
+          result: ReextractResult, reader: BlobReader) -> Iterator[_Job]:
     """The latest version and capture of each article to re-extract."""
     for path in paths:
         found, outside = file_history(archive.repo, path)
@@ -154,12 +182,13 @@ def _jobs(archive: Archive, paths: Sequence[str], since: datetime | None,
             result.skipped.append((path, f"version {latest.number} has no capture (recorded "
                                          "before gitnews kept captures)"))
             continue
-        try:
-            view = capture_view(read_capture(archive, blob))
-        except KeyError:
+        found_blob = reader.lookup([blob]).get(blob)
+        if found_blob is None:
             result.failed.append((path, f"the capture {blob} of version {latest.number} is "
                                         "missing; `gitnews verify` reports every damaged capture"))
             continue
+        try:
+            view = capture_view(found_blob[1])
         except ValueError as exc:
             result.failed.append((path, f"the capture {blob} of version {latest.number} is "
                                         f"damaged ({exc}); `gitnews verify` reports every one"))
@@ -170,17 +199,6 @@ def _jobs(archive: Archive, paths: Sequence[str], since: datetime | None,
 
 def _holds_outside_edit(outside: Sequence[OutsideEdit], latest: Version) -> bool:
     return any(edit.after == latest.number for edit in outside)
-
-
-def _groups(jobs: Iterator[_Job]) -> Iterator[list[_Job]]:
-    group: list[_Job] = []
-    for job in jobs:
-        group.append(job)
-        if len(group) >= GROUP:
-            yield group
-            group = []
-    if group:
-        yield group
 
 
 def _message(job: _Job, article: Article, text: str) -> str:
@@ -228,25 +246,26 @@ def reextract(archive: Archive, *, articles: Sequence[str] | None = None,
     pool = ExtractionPool(processes, die_with_parent=True) if processes > 0 else None
     commits: list[tuple[str, bytes, str]] = []
     try:
-        for group in _groups(_jobs(archive, paths, since, result)):
-            done = extract_texts([(j.payload, j.url) for j in group], settings, pool)
-            olds = read_blobs_batch(archive.repo, {j.latest.blob for j in group if j.latest.blob})
-            for job, got in zip(group, done, strict=True):
+        with BlobReader(archive.repo) as reader, BlobReader(archive.repo) as texts:
+            items = ((job, job.payload, job.url, settings)
+                     for job in _jobs(archive, paths, since, result, reader))
+            for job, got in extract_in_order(items, pool):
                 if isinstance(got, ExtractionError):
                     result.failed.append((job.path, f"version {job.latest.number}: {got}"))
                     continue
-                article, text = got
-                old = olds.get(job.latest.blob or "", b"").decode("utf-8", "replace")
-                if text == old:
+                stored = texts.lookup([job.latest.blob]).get(job.latest.blob or "") \
+                    if job.latest.blob else None
+                old = stored[1].decode("utf-8", "replace") if stored else ""
+                if got.text == old:
                     result.unchanged += 1
                     continue
                 result.changed.append(Reextracted(
                     path=job.path, url=job.latest.article_url or job.url,
                     version=job.latest.number, new_version=None if dry_run else job.versions + 1,
-                    old_text=old, new_text=text, stats=diff_texts(old, text).stats))
+                    old_text=old, new_text=got.text, stats=diff_texts(old, got.text).stats))
                 if not dry_run:
-                    commits.append((job.path, text.encode("utf-8"),
-                                    _message(job, article, text)))
+                    commits.append((job.path, got.text.encode("utf-8"),
+                                    _message(job, got.article, got.text)))
     finally:
         if pool is not None:
             pool.close()

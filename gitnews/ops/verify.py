@@ -18,24 +18,24 @@ Problems (the archive does not hold what it says) make ``ok`` False; *notes* are
 listed but do not: a version without a ``Capture`` trailer (recorded before
 captures were kept), another extractor, an outside edit (a commit made without
 gitnews, docs/archive-format.md "Edits made outside gitnews").  Captures are read
-and extracted in groups (worker pool, memory flat), as :mod:`gitnews.ops.reextract`.
+as the worker pool extracts the ones before (memory flat), as :mod:`gitnews.ops.reextract`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from gitnews.archive.captures import CAPTURES_BRANCH, capture_view, captures_tip, digest_hex, read_capture
+from gitnews.archive.captures import CAPTURES_BRANCH, capture_view, captures_tip, digest_hex
 from gitnews.archive.history import file_history
-from gitnews.archive.objects import file_at, read_blobs_batch
+from gitnews.archive.objects import BlobReader
 from gitnews.archive.repo import Archive
 from gitnews.config import CONFIG_NAME, parse_config
 from gitnews.errors import ConfigError, ExtractionError
 from gitnews.format.trailers import CAPTURE, EXTRACTOR, FETCHED_URL, PAGE_SHA256
 from gitnews.models import Version
-from gitnews.ops.reextract import extract_texts
-from gitnews.pagetext.pipeline import TextSettings
+from gitnews.ops.reextract import extract_in_order
+from gitnews.pagetext.pipeline import PageText, TextSettings
 from gitnews.pagetext.pool import ExtractionPool, processes_for
 
 __all__ = ["Finding", "VerifyReport", "verify", "PROBLEM_KINDS", "NOTE_KINDS"]
@@ -45,9 +45,6 @@ PROBLEM_KINDS = ("captures-branch", "missing-capture", "damaged-capture", "diges
                  "extraction-failed")
 #: Kinds of :class:`Finding` that are notes (listed, exit status unchanged).
 NOTE_KINDS = ("no-capture", "extractor", "outside-edit")
-
-#: Versions whose captures are read and extracted at a time.
-GROUP = 64
 
 
 @dataclass(frozen=True)
@@ -117,8 +114,9 @@ class _Settings:
         self.current = TextSettings.from_config(archive.config)
         self.by_text: dict[str, TextSettings] = {}
 
-    def key_for(self, commit: str) -> str:
-        data = file_at(self.archive.repo, commit, CONFIG_NAME)
+    def key_for(self, commit: str, reader: BlobReader) -> str:
+        found = reader.lookup([f"{commit}:{CONFIG_NAME}"]).get(f"{commit}:{CONFIG_NAME}")
+        data = found[1] if found else None
         key = (data or b"").decode("utf-8", "replace")
         if key not in self.by_text:
             try:
@@ -144,33 +142,20 @@ def verify(archive: Archive, *, articles: Sequence[str] | None = None) -> Verify
     paths = list(dict.fromkeys(articles)) if articles is not None \
         else [r.path for r in archive.state.articles()]
     settings = _Settings(archive)
-    named_captures = False
-    jobs: list[_Job] = []
+    named = [False]
     processes = processes_for(len(paths))
     pool = ExtractionPool(processes, die_with_parent=True) if processes > 0 else None
     try:
-        for path in paths:
-            found, outside = file_history(archive.repo, path)
-            report.articles += 1
-            for edit in outside:
-                what = "deleted the file" if edit.removed else "edited the file"
-                report.findings.append(Finding(
-                    path, edit.after, "outside-edit",
-                    f"commit {edit.commit[:12]} ({edit.subject}) {what} outside gitnews after "
-                    f"version {edit.after}", edit.commit))
-            for version in found:
-                report.versions += 1
-                named_captures |= bool(version.trailers.get(CAPTURE))
-                job = _check_capture(archive, path, version, report, settings, INSTALLED)
-                if job is not None:
-                    jobs.append(job)
-                if len(jobs) >= GROUP:
-                    _check_texts(archive, jobs, settings, pool, report)
-                    jobs = []
-        _check_texts(archive, jobs, settings, pool, report)
+        with BlobReader(archive.repo) as reader, BlobReader(archive.repo) as texts:
+            jobs = _capture_checks(archive, paths, report, settings, reader, named, INSTALLED)
+            items = ((job, job.payload, job.url, settings.by_text[job.settings_key])
+                     for job in jobs)
+            for job, got in extract_in_order(items, pool):
+                _check_text(job, got, texts, report)
     finally:
         if pool is not None:
             pool.close()
+    named_captures = named[0]
     order = {path: i for i, path in enumerate(paths)}
     report.findings.sort(key=lambda f: (order.get(f.path, -1), f.version or 0))
     if named_captures and captures_tip(archive) is None:
@@ -181,8 +166,29 @@ def verify(archive: Archive, *, articles: Sequence[str] | None = None) -> Verify
     return report
 
 
-def _check_capture(archive: Archive, path: str, version: Version, report: VerifyReport,
-                   settings: _Settings, installed: str) -> _Job | None:
+def _capture_checks(archive: Archive, paths: Sequence[str], report: VerifyReport,
+                    settings: _Settings, reader: BlobReader, named: list[bool],
+                    installed: str) -> Iterator[_Job]:
+    """Check each version's capture (findings into ``report``); yield the text checks to run."""
+    for path in paths:
+        found, outside = file_history(archive.repo, path)
+        report.articles += 1
+        for edit in outside:
+            what = "deleted the file" if edit.removed else "edited the file"
+            report.findings.append(Finding(
+                path, edit.after, "outside-edit",
+                f"commit {edit.commit[:12]} ({edit.subject}) {what} outside gitnews after "
+                f"version {edit.after}", edit.commit))
+        for version in found:
+            report.versions += 1
+            named[0] |= bool(version.trailers.get(CAPTURE))
+            job = _check_capture(path, version, report, settings, reader, installed)
+            if job is not None:
+                yield job
+
+
+def _check_capture(path: str, version: Version, report: VerifyReport, settings: _Settings,
+                   reader: BlobReader, installed: str) -> _Job | None:
     """The capture checks of one version; the text check to run, or None."""
     blob = (version.trailers.get(CAPTURE) or "").strip()
     where = f"version {version.number}"
@@ -192,14 +198,15 @@ def _check_capture(archive: Archive, path: str, version: Version, report: Verify
                                        "captures, or with [captures] keep = \"none\")",
                                        version.commit))
         return None
-    try:
-        view = capture_view(read_capture(archive, blob))
-    except KeyError:
+    found = reader.lookup([blob]).get(blob)
+    if found is None:
         report.findings.append(Finding(path, version.number, "missing-capture",
                                        f"{where}: its capture {blob} is not in the repository; "
                                        f"fetch the branch {CAPTURES_BRANCH} from a full clone",
                                        version.commit))
         return None
+    try:
+        view = capture_view(found[1])
     except ValueError as exc:
         report.findings.append(Finding(path, version.number, "damaged-capture",
                                        f"{where}: its capture {blob} is damaged ({exc}); "
@@ -231,30 +238,25 @@ def _check_capture(archive: Archive, path: str, version: Version, report: Verify
                                        version.commit))
         return None
     url = view.url or version.trailers.get(FETCHED_URL) or version.article_url or ""
-    return _Job(path, version, view.payload, url, settings.key_for(version.commit))
+    return _Job(path, version, view.payload, url, settings.key_for(version.commit, reader))
 
 
-def _check_texts(archive: Archive, jobs: list[_Job], settings: _Settings,
-                 pool: ExtractionPool | None, report: VerifyReport) -> None:
-    """Extract each job's capture again and compare with the stored text."""
-    if not jobs:
+def _check_text(job: _Job, got: PageText | ExtractionError, texts: BlobReader,
+                report: VerifyReport) -> None:
+    """Compare a version's stored text with its capture extracted again."""
+    where = f"version {job.version.number}"
+    if isinstance(got, ExtractionError):
+        report.findings.append(Finding(job.path, job.version.number, "extraction-failed",
+                                       f"{where}: extracting its capture again failed: {got}",
+                                       job.version.commit))
         return
-    stored = read_blobs_batch(archive.repo, {j.version.blob for j in jobs if j.version.blob})
-    for key in dict.fromkeys(j.settings_key for j in jobs):
-        group = [j for j in jobs if j.settings_key == key]
-        done = extract_texts([(j.payload, j.url) for j in group], settings.by_text[key], pool)
-        for job, got in zip(group, done, strict=True):
-            where = f"version {job.version.number}"
-            if isinstance(got, ExtractionError):
-                report.findings.append(Finding(job.path, job.version.number, "extraction-failed",
-                                               f"{where}: extracting its capture again failed: "
-                                               f"{got}", job.version.commit))
-                continue
-            if got[1].encode("utf-8") == stored.get(job.version.blob or "", b""):
-                report.reproduced += 1
-            else:
-                report.findings.append(Finding(
-                    job.path, job.version.number, "text",
-                    f"{where}: extracting its capture again does not give the stored text "
-                    f"(`gitnews reextract` commits today's text as an extraction version)",
-                    job.version.commit))
+    blob = job.version.blob or ""
+    stored = texts.lookup([blob]).get(blob) if blob else None
+    if stored is not None and got.text.encode("utf-8") == stored[1]:
+        report.reproduced += 1
+        return
+    report.findings.append(Finding(
+        job.path, job.version.number, "text",
+        f"{where}: extracting its capture again does not give the stored text "
+        "(`gitnews reextract` commits today's text as an extraction version)",
+        job.version.commit))
