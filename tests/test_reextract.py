@@ -87,6 +87,13 @@ def test_articles_and_since_select_and_missing_captures_are_reported(two_article
     assert "0 articles would change" in only_taz.stdout and "1 unchanged" in only_taz.stdout
     later = run_gitnews("reextract", "--since", "2006-10-22", "--dry-run", "--archive", str(archive))
     assert "1 article would change" in later.stdout and "0 unchanged" in later.stdout
+    # an outside edit of the BBC file: passed over, with the reason
+    with (archive / bbc).open("a", encoding="utf-8") as f:
+        f.write("\nEdited by hand.\n")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-qam", "By hand")
+    edited = run_gitnews("reextract", "--dry-run", "--archive", str(archive))
+    assert f"passed over {bbc}: the file holds an outside edit" in edited.stdout
+    assert "0 articles would change" in edited.stdout and "1 passed over" in edited.stdout
     # the captures branch gone: each article fails with a clear line, exit 1, nothing written
     head = git(archive, "rev-parse", "HEAD").strip()
     git(archive, "update-ref", "-d", "refs/heads/gitnews/captures")
@@ -94,7 +101,7 @@ def test_articles_and_since_select_and_missing_captures_are_reported(two_article
     git(archive, "gc", "-q", "--prune=now")
     gone = run_gitnews("reextract", "--archive", str(archive))
     assert gone.returncode == 1
-    assert f"failed {bbc}: the capture" in gone.stdout and "missing" in gone.stdout
+    assert f"failed {taz}: the capture" in gone.stdout and "missing" in gone.stdout
     assert "Traceback" not in gone.stderr
     assert git(archive, "rev-parse", "HEAD").strip() == head
 

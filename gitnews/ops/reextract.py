@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from gitnews.archive.captures import capture_view
-from gitnews.archive.history import OutsideEdit, file_history, version_time
+from gitnews.archive.history import end_walk, is_version, iter_commits, version_time
 from gitnews.archive.objects import BlobReader
 from gitnews.archive.repo import Archive
 from gitnews.errors import ExtractionError
@@ -162,18 +162,18 @@ class _Job:
 def _jobs(archive: Archive, paths: Sequence[str], since: datetime | None,
           result: ReextractResult, reader: BlobReader) -> Iterator[_Job]:
     """The latest version and capture of each article to re-extract."""
+    latest_of = _latest_versions(archive, paths)
     for path in paths:
-        found, outside = file_history(archive.repo, path)
-        if not found:
+        if path not in latest_of:
             result.skipped.append((path, "no version of it in the archive"))
             continue
-        latest = found[-1]
+        latest, edited = latest_of[path]
         if since is not None and version_time(latest) < since:
             continue
         if latest.removed:
             result.skipped.append((path, f"version {latest.number} removed it"))
             continue
-        if _holds_outside_edit(outside, latest):
+        if edited:
             result.skipped.append((path, "the file holds an outside edit (`gitnews run` "
                                          "checks it and commits the page's text)"))
             continue
@@ -194,11 +194,34 @@ def _jobs(archive: Archive, paths: Sequence[str], since: datetime | None,
                                         f"damaged ({exc}); `gitnews verify` reports every one"))
             continue
         url = view.url or latest.trailers.get(FETCHED_URL) or latest.article_url or ""
-        yield _Job(path, latest, len(found), view.payload, url)
+        yield _Job(path, latest, latest.number, view.payload, url)
 
 
-def _holds_outside_edit(outside: Sequence[OutsideEdit], latest: Version) -> bool:
-    return any(edit.after == latest.number for edit in outside)
+def _latest_versions(archive: Archive, paths: Sequence[str]) -> dict[str, tuple[Version, bool]]:
+    """``path -> (its latest version, whether an outside edit follows it)`` for the
+    article files ``paths``, from one walk of main's history (``git log``, oldest first;
+    the rules of :func:`gitnews.archive.history.file_history`: a commit without
+    gitnews's trailers is an outside edit, and counts only after the first version)."""
+    wanted = set(paths)
+    out: dict[str, tuple[Version, bool]] = {}
+    walk = iter_commits(archive.repo, "HEAD", paths=list(paths) if len(paths) <= 100 else None,
+                        blobs=True)
+    try:
+        for entry in walk:
+            trailers = entry.trailers
+            version = is_version(trailers)
+            for status, path in entry.changes:
+                if path not in wanted:
+                    continue
+                if version:
+                    number = out[path][0].number + 1 if path in out else 1
+                    out[path] = (entry.version(path, number, status=status, trailers=trailers),
+                                 False)
+                elif path in out:
+                    out[path] = (out[path][0], True)
+    finally:
+        end_walk(walk)
+    return out
 
 
 def _message(job: _Job, article: Article, text: str) -> str:
