@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from capture_fixtures import BBC_URL, add_captured_version, capture_warc, git, new_archive, page
 from conftest import run_gitnews
+from test_versions_cli import documented_schema, validate
 
 from gitnews.archive.repo import open_archive
 from gitnews.ops.verify import NOTE_KINDS, PROBLEM_KINDS, verify
@@ -67,6 +68,7 @@ def test_each_kind_of_damage_is_one_line_and_exit_1(tmp_path):
     assert "Traceback" not in bad.stderr
 
     doc = json.loads(_verify(archive, "--json").stdout)
+    validate(doc, "gitnews.verify/1", documented_schema())  # docs/json-output.md's tables
     assert doc["schema"] == "gitnews.verify/1" and doc["ok"] is False
     kinds = [(f["path"], f["version"], f["kind"], f["problem"]) for f in doc["findings"]]
     assert kinds == [(path, 2, "damaged-capture", True), (path, 3, "digest", True),
