@@ -239,6 +239,7 @@ def case_captures_store(args: argparse.Namespace, tmp: Path):
         for _ in range(args.repeat):
             g = run.copy_archive(empty, tmp / "cstore-gn")
             _set_keep(g, keep)
+            b = run.copy_archive(g, tmp / "cstore-base")  # the same start, for the baseline
             parent = inputs.head(g)
             gn_runs.append(run._store_gitnews(g, captures))
             refs = [f"{parent}..refs/heads/main"]
@@ -248,8 +249,6 @@ def case_captures_store(args: argparse.Namespace, tmp: Path):
                 ["git", "-C", str(g), "fast-export", "--use-done-feature",
                  "--reference-excluded-parents", *refs], check=True,
                 capture_output=True).stdout
-            b = run.copy_archive(empty, tmp / "cstore-base")
-            _set_keep(b, keep)
             bt, _ = run.timed(lambda b=b, stream=stream: inputs.raw_fast_import(b / ".git",
                                                                                  [stream]))
             base_times.append(bt)

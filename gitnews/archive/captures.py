@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import io
 import uuid
@@ -158,7 +159,8 @@ def digest_hex(value: str) -> str | None:
 
 # -- writing WARC records -----------------------------------------------------------------------
 
-def _writer(out: io.BytesIO) -> WARCWriter:
+@functools.cache
+def _writer_class() -> type[WARCWriter]:
     from warcio.utils import Digester
     from warcio.warcwriter import WARCWriter
 
@@ -169,7 +171,11 @@ def _writer(out: io.BytesIO) -> WARCWriter:
         def _create_digester() -> Digester:
             return Digester("sha256")
 
-    return _Writer(out, gzip=False, warc_version="1.1")
+    return _Writer
+
+
+def _writer(out: io.BytesIO) -> WARCWriter:
+    return _writer_class()(out, gzip=False, warc_version="1.1")
 
 
 def _record_id(*parts: str) -> str:
