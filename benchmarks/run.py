@@ -926,6 +926,10 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "reextract": case_reextract,
 }
 
+import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll
+
+CASES.update(captures.CASES)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import io
 import uuid
@@ -158,7 +159,8 @@ def digest_hex(value: str) -> str | None:
 
 # -- writing WARC records -----------------------------------------------------------------------
 
-def _writer(out: io.BytesIO) -> WARCWriter:
+@functools.cache
+def _writer_class() -> type[WARCWriter]:
     from warcio.utils import Digester
     from warcio.warcwriter import WARCWriter
 
@@ -169,7 +171,11 @@ def _writer(out: io.BytesIO) -> WARCWriter:
         def _create_digester() -> Digester:
             return Digester("sha256")
 
-    return _Writer(out, gzip=False, warc_version="1.1")
+    return _Writer
+
+
+def _writer(out: io.BytesIO) -> WARCWriter:
+    return _writer_class()(out, gzip=False, warc_version="1.1")
 
 
 def _record_id(*parts: str) -> str:
@@ -346,7 +352,8 @@ class CaptureView:
     (``GET /path HTTP/1.1``, "" without a request record); ``payload_digest``:
     the record's ``WARC-Payload-Digest`` as written; ``source_uri``:
     ``WARC-Source-URI`` (Wayback imports) or None; ``record_type``: the WARC
-    type of the record read (``response``, or ``resource`` for some imports).
+    type of the record read (``response``; ``resource`` or ``revisit`` for some
+    imports).
     """
 
     url: str
@@ -381,16 +388,24 @@ def _parse_warc_date(value: str | None) -> datetime | None:
 
 def capture_view(data: bytes) -> CaptureView:
     """The first ``response`` (or ``resource``) record of a capture file, with the
-    request record's headers when there is one.
+    request record's headers when there is one.  An imported revisit (a
+    ``revisit`` record, then the response holding its payload) gives the
+    revisit's URL and date, the response's status, headers and payload, and
+    ``record_type="revisit"``.
 
     Raises :class:`ValueError` when ``data`` holds no such record.
     """
     view: dict[str, Any] | None = None
     req_headers: tuple[tuple[str, str], ...] = ()
     req_line = ""
+    revisit: tuple[str, datetime | None] | None = None
     for record in capture_records(data):
         kind = record.rec_type
-        if kind == "request" and not req_line and record.http_headers is not None:
+        if kind == "revisit" and revisit is None:
+            revisit = (record.rec_headers.get_header("WARC-Target-URI") or "",
+                       _parse_warc_date(record.rec_headers.get_header("WARC-Date")))
+            record.content_stream().read()
+        elif kind == "request" and not req_line and record.http_headers is not None:
             req_headers = tuple(record.http_headers.headers)
             req_line = f"{record.http_headers.protocol} {record.http_headers.statusline}".strip()
             record.content_stream().read()
@@ -412,6 +427,9 @@ def capture_view(data: bytes) -> CaptureView:
             record.content_stream().read()
     if view is None:
         raise ValueError("the capture holds no response or resource record")
+    if revisit is not None:  # an imported revisit: its own URL and date, the response's bytes
+        view.update(url=revisit[0] or view["url"], fetched_at=revisit[1] or view["fetched_at"],
+                    record_type="revisit")
     return CaptureView(request_headers=req_headers, request_line=req_line, **view)
 
 
