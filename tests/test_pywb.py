@@ -116,3 +116,35 @@ def test_pywb_replays_every_version_with_the_bytes_captured(tmp_path, wayback):
     assert status == 200
     status, _ = _get(f"{base}/news/20061021160000id_/http://news.bbc.co.uk/not-archived")
     assert status == 404
+
+
+def test_pywb_replays_the_captures_of_real_runs(replay, tmp_path, wayback):
+    """Captures written by real runs (the loopback replay server, bbc-2009): the export
+    passes ``warcio check`` and pywb serves each version's page as the server sent it."""
+    from conftest import DATA
+    from scenario_checks import run_steps
+
+    scenario = DATA / "scenarios" / "bbc-2009"
+    feed = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
+    archive = tmp_path / "archive"
+    runs = run_steps(replay, scenario, archive, [feed], 2)
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    out = tmp_path / "runs.warc.gz"
+    with open_archive(archive) as arc:
+        report = write_warc(arc, out)
+    assert report.problems == [] and report.without_capture == 0
+    assert (report.captures, report.responses) == (3, 3)
+    check = subprocess.run([str(BIN / "warcio"), "check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    base = wayback(out)
+    story = "http://news.bbc.co.uk/1/hi/uk_politics/7984711.stm"
+    with open_archive(archive) as arc:
+        from gitnews.archive.history import versions
+
+        found = versions(arc.repo, "news.bbc.co.uk/1/hi/uk_politics/7984711.txt")
+    assert len(found) == 2
+    for version, name in zip(found, ("7984711-A.stm.html", "7984711-B.stm.html"), strict=True):
+        stamp = version.fetched_at.strftime("%Y%m%d%H%M%S")
+        status, body = _get(f"{base}/news/{stamp}id_/{story}")
+        assert status == 200
+        assert body == (scenario / name).read_bytes(), (stamp, name)
