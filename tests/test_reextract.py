@@ -142,3 +142,42 @@ def test_real_runs_then_a_remove_rule_then_reextract(replay, tmp_path):
     checked = run_gitnews("verify", "--archive", str(archive))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "4 texts reproduced byte for byte; 0 problems" in checked.stdout
+
+
+def test_a_run_after_a_rule_change_commits_the_extraction_apart_from_the_publishers_change(
+        replay, tmp_path):
+    """bbc-2009: after step 0, a remove rule for a paragraph the story keeps in both of its
+    versions; the step 1 run (the page changed: two paragraphs gone) first re-extracts the
+    old capture (an extraction version), then commits the publisher's change alone."""
+    from conftest import DATA, init_test_archive
+
+    scenario = DATA / "scenarios" / "bbc-2009"
+    feed = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
+    server = replay(scenario)
+    env = server.env()
+    archive = init_test_archive(tmp_path / "archive")
+    run_gitnews("add", "--archive", str(archive), feed, env=env, check=True)
+    server.step(0)
+    run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
+    story = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"
+    kept = "Tory frontbencher Ken Clarke"
+    assert kept in (archive / story).read_text()
+    config = archive / "gitnews.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[sites."bbc.co.uk"]\nremove = '
+                      f'["//p[contains(., \'{kept}\')]"]\n', encoding="utf-8")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-qam", "A rule")
+    head = git(archive, "rev-parse", "HEAD").strip()
+    server.step(1)
+    done = run_gitnews("run", "--all", "--archive", str(archive), env=env)
+    assert done.returncode == 0, done.stderr
+    new = git(archive, "log", "--reverse", "--format=%H", f"{head}..HEAD", "--", story).split()
+    assert len(new) == 2, done.stdout
+    first, second = (git(archive, "log", "-1", "--format=%B", c) for c in new)
+    assert "Change-Kind: extraction" in first and "Version: 2" in first
+    assert "Change-Kind: body" in second and "extraction" not in second
+    # the extraction version is the old page read today; the next one only the publisher's edit
+    diff = git(archive, "diff", new[0], new[1], "--", story)
+    assert kept not in diff
+    assert kept not in (archive / story).read_text()
+    # nothing else: the unchanged story got no version (its page and text are the same)
+    assert git(archive, "log", "--format=%H", f"{head}..HEAD").split() == new[::-1]

@@ -56,7 +56,8 @@ from gitnews.pagetext.pipeline import PageText, TextSettings, page_text
 from gitnews.pagetext.pool import ExtractionPool, PendingArticle, processes_for
 from gitnews.versions.diff import DiffStats, diff_texts
 
-__all__ = ["Reextracted", "ReextractResult", "reextract", "extract_in_order", "AHEAD"]
+__all__ = ["Reextracted", "ReextractResult", "reextract", "reextract_stale", "extract_in_order",
+           "AHEAD"]
 
 #: Pages in the worker pool at a time (their captures are held in memory meanwhile).
 AHEAD = 16
@@ -297,4 +298,39 @@ def reextract(archive: Archive, *, articles: Sequence[str] | None = None,
             assert recorder.tx is not None  # not a dry run
             for path, data, message in commits:
                 recorder.tx.commit({path: data}, message=message, when=when)
+    return result
+
+
+def reextract_stale(archive: Archive, settings: TextSettings, *,
+                    now: datetime | None = None) -> ReextractResult | None:
+    """Before a run: re-extract the latest capture of each article whose last text was made
+    by another extractor, headline rules or filters than today's (the cache's
+    fingerprint, :func:`gitnews.pagetext.pipeline.fingerprint`, differs from
+    ``settings``'), and commit a text that changes as an ``extraction`` version
+    (:func:`reextract`), so that the run then compares the page it fetches with
+    today's reading of the old page: a change due only to the extractor is committed
+    apart from any publisher change, never mistaken for one.
+
+    The articles re-extracted get today's fingerprint in the cache, so the run need not
+    fetch them in full (their validators stay); those passed over (no capture, an
+    outside edit, a removal) or failed keep theirs, and the run re-fetches them in full
+    as before.  ``now``: the commits' time.  Returns None when no article is stale.
+    Raises as :func:`reextract`.
+    """
+    state = archive.state
+    stale: dict[str, str] = {}
+    for record in state.articles():
+        if record.removed:
+            continue
+        url, known = state.get_fetched(record.path)
+        if url and known is not None and known != settings.fingerprint_for_url(url):
+            stale[record.path] = url
+    if not stale:
+        return None
+    result = reextract(archive, articles=list(stale), now=now)
+    left = {path for path, _ in result.skipped} | {path for path, _ in result.failed}
+    with state.batch():
+        for path, url in stale.items():
+            if path not in left:
+                state.set_fetched(path, fingerprint=settings.fingerprint_for_url(url))
     return result

@@ -154,6 +154,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     run_fetcher = make_fetcher(cfg.fetch, now=now) if fetcher is None else fetcher
     leftover: list[Work] = []
     drop = text_settings(archive)
+    if not dry_run:  # issue 16: an extractor or site rule change committed apart, first
+        from gitnews.ops.reextract import reextract_stale
+
+        reextract_stale(archive, drop, now=t)
     try:
         # The commit-graph layer of the run's commits is written beside recorder.apply().
         with recording(archive, dry_run=dry_run, check_all=check_all,
