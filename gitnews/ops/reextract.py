@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from gitnews.archive.captures import capture_view
 from gitnews.archive.history import end_walk, is_version, iter_commits, version_time
@@ -319,12 +320,13 @@ def reextract_stale(archive: Archive, settings: TextSettings, *,
     """
     state = archive.state
     stale: dict[str, str] = {}
-    for record in state.articles():
-        if record.removed:
-            continue
-        url, known = state.get_fetched(record.path)
-        if url and known is not None and known != settings.fingerprint_for_url(url):
-            stale[record.path] = url
+    today: dict[str, str] = {}  # host -> today's fingerprint (the filters are per host)
+    for path, url, known in state.fetched_rows():
+        host = urlsplit(url).netloc
+        if host not in today:
+            today[host] = settings.fingerprint_for_url(url)
+        if known != today[host]:
+            stale[path] = url
     if not stale:
         return None
     result = reextract(archive, articles=list(stale), now=now)
