@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from gitnews.archive.captures import capture_view
+from gitnews.archive.captures import capture_view, captures_tip
 from gitnews.archive.history import end_walk, is_version, iter_commits, version_time
 from gitnews.archive.objects import BlobReader
 from gitnews.archive.repo import Archive
@@ -315,7 +315,8 @@ def reextract_stale(archive: Archive, settings: TextSettings, *,
     The articles re-extracted get today's fingerprint in the cache, so the run need not
     fetch them in full (their validators stay); those passed over (no capture, an
     outside edit, a removal) or failed keep theirs, and the run re-fetches them in full
-    as before.  ``now``: the commits' time.  Returns None when no article is stale.
+    as before.  Nothing is read in an archive without the captures branch.
+    ``now``: the commits' time.  Returns None when no article is stale.
     Raises as :func:`reextract`.
     """
     state = archive.state
@@ -327,7 +328,7 @@ def reextract_stale(archive: Archive, settings: TextSettings, *,
             today[host] = settings.fingerprint_for_url(url)
         if known != today[host]:
             stale[path] = url
-    if not stale:
+    if not stale or captures_tip(archive) is None:  # no captures branch: nothing to re-read
         return None
     result = reextract(archive, articles=list(stale), now=now)
     left = {path for path, _ in result.skipped} | {path for path, _ in result.failed}
