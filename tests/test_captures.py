@@ -325,3 +325,19 @@ def test_gzip_page_capture_replays_decoded(tmp_path):
                                                  str(len(gzip.compress(page))))))
     view = capture_view(fetch_warc(ex))
     assert view.payload == page and view.header("Content-Length") == str(len(page))
+
+
+def test_keep_all_keeps_a_page_over_max_bytes_cut_and_marked(tmp_path):
+    t0 = datetime(2006, 10, 21, 15, 0, tzinfo=UTC)
+    later = datetime(2006, 10, 21, 16, 0, tzinfo=UTC)
+    cut = exchange(url=URL, body=PAGE_A[:1000], truncated=True, sent_at=later)
+    for keep, captures in (("all", 2), ("versions", 1)):
+        with _recorder_archive(tmp_path, keep) as arc:
+            _run(arc, lambda r: r.record(_capture(PAGE_A, t0)))
+            _run(arc, lambda r: r.failed(URL, "over the limit", path=PATH, when=later,
+                                         exchange=cut))
+            entries = list(iter_captures(arc))
+            assert len(entries) == captures
+            if keep == "all":
+                view = capture_view(read_capture(arc, entries[0].blob))
+                assert view.truncated and view.payload == PAGE_A[:1000]

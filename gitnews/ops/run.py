@@ -87,7 +87,9 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: d
                                  else None)
             if item is not None:
                 return item
-        return recorder.failed(work.url, str(err), path=work.path, when=t)
+        answer = getattr(err, "exchange", None)  # FetchError.exchange: what was received
+        return recorder.failed(work.url, str(err), path=work.path, when=t,
+                               exchange=answer if isinstance(answer, Exchange) else None)
     assert page is not None
     if page.status == 304:
         # Only a known article's check sends validators, but a server may answer 304 to a

@@ -211,10 +211,17 @@ class Recorder:
         self.history.close()
 
     # -- outcomes ------------------------------------------------------------------------
-    def failed(self, url: str, message: str, *, path: str | None, when: datetime) -> ItemResult:
-        """Note a failed check of ``url`` (its failure streak grows)."""
+    def failed(self, url: str, message: str, *, path: str | None, when: datetime,
+               exchange: Exchange | None = None) -> ItemResult:
+        """Note a failed check of ``url`` (its failure streak grows).  ``exchange``: the
+        answer received (a 200 whose body was over ``max_bytes``, cut there): kept
+        as a capture of the article at ``path`` with ``[captures] keep = "all"``."""
         if path:
             self._checks.append((path, {"checked_at": when, "error": message}))
+            if (exchange is not None and exchange.status == 200 and self.keep == "all"
+                    and self.tx is not None):
+                self._keep(path, fetch_warc(exchange), url=url, when=exchange.sent_at,
+                           imported=False)
         return ItemResult(url=url, outcome=Outcome.FAILED, path=path, message=message)
 
     def not_modified(self, url: str, page: Page, *, path: str) -> ItemResult:
