@@ -920,6 +920,14 @@ def case_signals(args: argparse.Namespace, tmp: Path) -> CaseResult:
     res.figures = figures
     res.checks.append(Check("signals + page notices × extraction, worst pair", worst, 0.25, "<="))
     return res
+def case_reextract(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """``gitnews reextract`` over the static corpus vs bare extraction on all cores (issue 16;
+    benchmarks/evidence_bench.py)."""
+    import evidence_bench
+
+    result: CaseResult = evidence_bench.case_reextract(args, tmp, CaseResult=CaseResult,
+                                                       Check=Check, say=say)
+    return result
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -934,7 +942,12 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "quality": case_quality,
     "sources": sources.case_sources,
     "signals": case_signals,
+    "reextract": case_reextract,
 }
+
+import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll
+
+CASES.update(captures.CASES)
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from datetime import datetime
 # The Version value is part of the archive format; it is imported from here as well.
 from gitnews.format.version import Version
 
-__all__ = ["FeedEntry", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult",
+__all__ = ["FeedEntry", "Exchange", "Page", "Article", "Version", "Outcome", "ItemResult", "RunResult",
            "DIFF_FORMATS", "FEED_LIMIT"]
 
 #: ``gitnews diff --format`` values (:mod:`gitnews.output.render` writes each).
@@ -41,6 +41,33 @@ class FeedEntry:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its response, as the fetcher made and received them
+    (the raw material of a capture: :mod:`gitnews.archive.captures`).
+
+    ``method``/``url``/``http_version`` and ``request_headers`` (``(name, value)``
+    as sent, names in their sent case; ``Authorization``, ``Cookie`` and
+    ``Proxy-Authorization`` are never recorded, nor user info in the URL);
+    ``status``/``reason`` and ``response_headers`` (as received, in order, names
+    in their received case); ``body``: the payload as gitnews read it, after
+    undoing any ``Content-Encoding`` (so that its SHA-256 is the version's
+    ``Page-Sha256``), at most ``max_bytes`` long; ``truncated``: the body was
+    cut at that cap.  ``sent_at``: when the request was sent (aware UTC).
+    """
+
+    method: str
+    url: str
+    http_version: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int
+    reason: str
+    response_headers: tuple[tuple[str, str], ...]
+    body: bytes
+    sent_at: datetime
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
 class Page:
     """One HTTP response as fetched: raw body bytes, never decoded by the client.
 
@@ -49,6 +76,8 @@ class Page:
     ``status`` 304 means "not modified" and ``body`` is then empty.
     ``etag`` / ``last_modified`` are the validators to send next time.
     ``headers``: every response header as ``(lower-case name, value)``, in order.
+    ``exchange``: the final request and response as made (for the capture), or
+    None when the page did not come from a live fetch.
     """
 
     url: str
@@ -61,6 +90,7 @@ class Page:
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
+    exchange: Exchange | None = None
 
 
 @dataclass(frozen=True)

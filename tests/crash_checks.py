@@ -245,7 +245,44 @@ def check_integrity(archive: Path) -> History:
         blobs.append(new_blob)
         assert version == str(len(blobs)), \
             f"{sha}: Version {version!r} but it is commit {len(blobs)} of {path}"
+    check_captures(archive)
     return history
+
+
+def check_captures(archive: Path, *, every_version: bool = False) -> None:
+    """Captures and versions agree (issue 16): each ``Capture`` trailer on ``main``
+    names a blob reachable from ``gitnews/captures`` whose payload digest is the
+    version's ``Page-Sha256``, and each capture on that branch is named by a
+    version (``keep = "versions"``: no orphan capture).  ``every_version``: also
+    every version commit of a live fetch (one with ``Page-Sha256``) has a capture."""
+    import hashlib
+
+    from gitnews.archive.captures import CAPTURES_REF, capture_view
+
+    log = git(archive, "log", "--format=%x1e%H%n%(trailers:key=Capture,valueonly,separator=%x2c)%n"
+              "%(trailers:key=Page-Sha256,valueonly,separator=%x2c)", "main").stdout
+    named: dict[str, str] = {}
+    for rec in log.split("\x1e")[1:]:
+        sha, capture, page_sha = (rec.split("\n") + ["", ""])[:3]
+        if capture.strip():
+            named[capture.strip()] = page_sha.strip()
+        elif every_version and page_sha.strip():
+            raise AssertionError(f"version commit {sha} has no Capture trailer")
+    has_branch = git(archive, "rev-parse", "--verify", "-q", CAPTURES_REF,
+                     check=False).returncode == 0
+    on_branch: set[str] = set()
+    if has_branch:
+        out = git(archive, "log", "--format=", "--raw", "--no-abbrev", CAPTURES_REF).stdout
+        on_branch = {ln.split()[3] for ln in out.splitlines() if ln.startswith(":")}
+    missing = set(named) - on_branch
+    assert not missing, f"Capture trailers name blobs not on {CAPTURES_REF}: {sorted(missing)[:3]}"
+    orphans = on_branch - set(named)
+    assert not orphans, f"captures no version names: {sorted(orphans)[:3]}"
+    for blob, page_sha in named.items():
+        data = subprocess.run(["git", "-C", str(archive), "cat-file", "blob", blob],
+                              capture_output=True, check=True).stdout
+        payload = capture_view(data).payload
+        assert hashlib.sha256(payload).hexdigest() == page_sha, f"capture {blob}: digest"
 
 
 def check_cache(archive: Path, history: History) -> None:

@@ -4,7 +4,8 @@ pages, killed with SIGKILL at random moments, and two runs at once.
 Every run is ``run --all`` (every article checked, whatever the schedule).
 After every kill the archive must pass :func:`crash_checks.check_integrity`
 (``git fsck`` clean, ``main`` a complete commit, the ``Version`` trailers
-counting each file's commits, no commit that changes nothing) and hold the
+counting each file's commits, no commit that changes nothing, every version's
+capture on ``gitnews/captures`` and no capture without its version) and hold the
 versions of before or after the killed run, nothing in between.  After every
 run that is let finish, nothing may be lost: each article's sequence of
 versions is exactly the sequence of texts served (computed by
@@ -30,6 +31,7 @@ from crash_checks import (
     Expected,
     build_scenario,
     check_cache,
+    check_captures,
     check_integrity,
     fast_fetching,
     kill_when,
@@ -107,6 +109,8 @@ def test_sigkill_at_random_moments_loses_and_corrupts_nothing(replay, tmp_path):
             stats[f"killed at {phase}"] += 1
             stats["whole group" if group else "gitnews only"] += 1
             current = check_integrity(archive).versions  # raises with the details
+            # Issue 16: no version without its capture, no capture without its version.
+            check_captures(archive, every_version=True)
             assert current in (before, after), (
                 f"{where}: versions neither before nor after the run: "
                 + "; ".join(f"{path}: {current.get(path)} (before {before.get(path)}, "

@@ -17,7 +17,10 @@ indexed (git-gc(1), git-commit-graph(1)).
   objects when it is small, since the store writes through ``git fast-import``).
 * :func:`gc` — ``gitnews gc``: ``git gc`` (loose objects and small packs into
   one pack, unreachable objects pruned after git's grace period) and a full
-  rewrite of the commit-graph with Bloom filters in one file.
+  rewrite of the commit-graph with Bloom filters in one file.  With captures
+  (branch ``gitnews/captures``) the deltas are computed again (``git repack -f``
+  at git's usual window), which is what stores each capture as a delta of the
+  page's previous one.
 
 Changed-path Bloom filters: ``git commit-graph write --changed-paths`` (git
 >= 2.27); once the graph has them, later writes keep adding them.
@@ -189,6 +192,14 @@ def gc(archive: Place, *, aggressive: bool = False) -> GcReport:
     before = object_stats(git_dir)
     args = ["-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false", "gc", "--quiet"]
     if aggressive:
+        args.append("--aggressive")
+    elif run(git_dir, "rev-parse", "--verify", "-q", "refs/heads/gitnews/captures",
+             check=False).ok:
+        # Captures (issue 16): fast-import deltas each blob against the one written just
+        # before it (another article's), and git gc reuses stored deltas, so the captures of
+        # one page are only stored as deltas of each other once the deltas are computed
+        # again: an --aggressive gc at git's usual window and depth is `git repack -f`.
+        args[:0] = ["-c", "gc.aggressiveWindow=10", "-c", "gc.aggressiveDepth=50"]
         args.append("--aggressive")
     _git(git_dir, *args, what="git gc")
     write_commit_graph(git_dir, split=False)

@@ -14,6 +14,13 @@ index and working tree with ``git read-tree -m -u`` as after a
 :class:`~gitnews.archive.store.Transaction`.  Network commands never prompt
 (``GIT_TERMINAL_PROMPT=0``, :mod:`gitnews.archive.gitrun`) and are bounded by
 ``timeout_s``.
+
+The captures (:mod:`gitnews.archive.captures`, branch ``gitnews/captures``) are
+pushed after the archive's branch by :func:`push_captures` (``[captures]
+push``).  When another clone pushed captures of its own, this clone's capture
+commits are replayed on top of the remote's the same way; the version commits
+name capture *blobs*, which a replay does not change, so their ``Capture``
+trailers stay true.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from gitnews.errors import PushError, StoreError
 __all__ = ["BRANCH", "tracking_ref", "fetch_branch", "replay_commits", "move_branch",
            "push_branch", "set_remote_head", "commit_of", "has_remote", "remote_url", "is_ancestor",
            "merge_base", "count_commits", "commits_between", "has_merges", "touched_paths",
-           "file_text"]
+           "file_text", "push_captures"]
 
 _REPLAY_REF = "refs/gitnews/replay"
 
@@ -258,6 +265,63 @@ def push_branch(repo: RepoDirs, *, remote: str, branch: str,
                         remote=remote, behind=behind)
     _run(repo, ["update-ref", tracking_ref(remote, branch), local])
     return local
+
+
+def push_captures(repo: RepoDirs, *, remote: str, timeout_s: float | None = None,
+                  attempts: int = 3) -> int:
+    """Push the branch ``gitnews/captures`` to the same name on ``remote`` (never forced).
+
+    When the remote's captures branch has commits this archive lacks (another
+    clone's captures), this archive's capture commits since the two parted (all
+    of them for unrelated histories) are replayed on top of it first
+    (:func:`replay_commits`: same dates, messages and blobs) and the local
+    branch moves there.  Returns how many commits the remote got (0: nothing to
+    push, or no captures branch).  Raises :class:`~gitnews.errors.PushError`
+    (the remote cannot be reached or refuses) or :class:`~gitnews.errors.StoreError`.
+    """
+    from gitnews.archive.captures import CAPTURES_BRANCH, CAPTURES_REF
+
+    for attempt in range(attempts):
+        local = commit_of(repo, CAPTURES_REF)
+        if local is None:
+            return 0
+        tip = fetch_branch(repo, remote=remote, branch=CAPTURES_BRANCH, timeout_s=timeout_s)
+        if tip == local:
+            return 0
+        if tip is not None and not is_ancestor(repo, tip, local):
+            if is_ancestor(repo, local, tip):  # the remote has all of ours and more
+                moved = _run(repo, ["update-ref", "-m", "gitnews push: captures fast-forward",
+                                    CAPTURES_REF, tip, local])
+                if moved.status != 0:
+                    raise StoreError(f"{CAPTURES_BRANCH} moved while gitnews was updating it "
+                                     f"({moved.err()}); is another gitnews running?")
+                return 0
+            base = merge_base(repo, tip, local)
+            mine = commits_between(repo, f"{base}..{local}" if base else local)
+            new = replay_commits(repo, mine, onto=tip)
+            target = new[-1] if new else tip
+            moved = _run(repo, ["update-ref", "-m", f"gitnews push: replay {len(mine)} "
+                                f"capture(s) on {remote}/{CAPTURES_BRANCH}", CAPTURES_REF,
+                                target, local])
+            if moved.status != 0:
+                raise StoreError(f"{CAPTURES_BRANCH} moved while gitnews was updating it "
+                                 f"({moved.err()}); is another gitnews running?")
+            local = target
+        pushed = count_commits(repo, local if tip is None else f"{tip}..{local}")
+        proc = _run(repo, ["push", "--porcelain", remote, f"{local}:{CAPTURES_REF}"],
+                    timeout_s=timeout_s, remote=remote)
+        rejected = [line for line in proc.stdout.decode("utf-8", "replace").splitlines()
+                    if line.startswith("!")]
+        if proc.status == 0 and not rejected:
+            _run(repo, ["update-ref", tracking_ref(remote, CAPTURES_BRANCH), local])
+            return pushed
+        detail = (rejected[0].split("\t")[-1] if rejected else "") or proc.err()
+        behind = "fetch first" in detail or "non-fast-forward" in detail
+        if not behind or attempt == attempts - 1:
+            raise PushError(f"git push of {CAPTURES_BRANCH} to the remote {remote!r} failed: "
+                            f"{detail.strip()}; the captures are kept in the archive and the "
+                            "push is tried again on the next run", remote=remote, behind=behind)
+    return 0
 
 
 def _local_bare_remote(repo: RepoDirs, remote: str) -> Path | None:

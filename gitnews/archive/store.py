@@ -112,6 +112,11 @@ class Transaction:
         #: without reading them back from git; None after :data:`WRITTEN_LIMIT` commits.
         self.written: list[Written] | None = []
         self._stderr: IO[bytes] | None = None
+        #: Side branches written in this stream (:meth:`side_commit`): ref -> its
+        #: commit before the transaction ("" for a new branch).
+        self._side_heads: dict[str, str] = {}
+        #: Commits queued on side branches (:meth:`side_commit`).
+        self.side_commits = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Transaction:
@@ -225,6 +230,39 @@ class Transaction:
                 self.written = None
         return self._marks
 
+    def side_commit(self, ref: str, changes: Mapping[str, bytes | None], *, message: str,
+                    when: datetime) -> None:
+        """Queue one commit on the side branch ``ref`` (a full ref name such as
+        ``refs/heads/gitnews/captures``) in the same stream: it moves with the
+        version commits when the stream ends with ``done``, or not at all
+        (git-fast-import(1): refs are updated only at the end).  Its parent is
+        the branch's previous commit (in this stream, else in the repository);
+        ``changes`` as :meth:`commit` (bytes or None), ``when`` the author and
+        committer date.  Not counted in :attr:`commits` nor :attr:`written`.
+        The index and working tree are never touched for it.
+        """
+        self._start()
+        name, email = self.author
+        ident = f"{name} <{email}> {int(when.astimezone(UTC).timestamp())} +0000".encode()
+        msg = message.encode("utf-8")
+        out = [b"commit " + ref.encode() + b"\n",
+               b"author " + ident + b"\n", b"committer " + ident + b"\n",
+               b"data %d\n" % len(msg), msg, b"\n"]
+        if ref not in self._side_heads:
+            head = run(self.repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}",
+                       check=False)
+            self._side_heads[ref] = head.text if head.ok else ""
+            if self._side_heads[ref]:
+                out.append(b"from " + self._side_heads[ref].encode() + b"\n")
+        for path, content in changes.items():
+            if content is None:
+                out.append(b"D " + quote_path(path) + b"\n")
+            else:
+                out += [b"M 100644 inline " + quote_path(path) + b"\n",
+                        b"data %d\n" % len(content), content, b"\n"]
+        self._write(b"".join(out))
+        self.side_commits += 1
+
     @property
     def old_head(self) -> str | None:
         """The branch's commit before this transaction (None: no commit yet, or not started)."""
@@ -286,6 +324,16 @@ class Transaction:
         ``notify`` is told, naming the file and what to do.
         """
         if self._proc is None:
+            return []
+        if not self._marks and self.side_commits:  # only side commits: the ref itself says
+            self._write(b"done\n")
+            err = self._collect_error()
+            ok = self._proc.returncode == 0
+            self._cleanup()
+            self._proc = None
+            if not ok:
+                raise StoreError(f"git fast-import failed: {explain(err)}; "
+                                 "the archive is unchanged")
             return []
         self._write(b"done\n")
         err = self._collect_error()

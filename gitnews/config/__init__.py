@@ -27,6 +27,7 @@ from gitnews.config.merge import ConfigMerge, changed_keys, edit_tracked, merge_
 from gitnews.config.settings import (
            CONFIG_NAME,
            ArchiveSettings,
+           CaptureSettings,
            ChangeSettings,
            Config,
            FetchSettings,
@@ -43,4 +44,4 @@ __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterS
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
            "ScheduleSettings", "SiteSettings", "load_config",
            "default_config_text", "parse_config", "edit_tracked", "changed_keys", "ConfigMerge",
-           "merge_config", "merge_tracked"]
+           "merge_config", "merge_tracked", "CaptureSettings"]

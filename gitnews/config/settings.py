@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
-           "ScheduleSettings", "SiteSettings"]
+           "ScheduleSettings", "SiteSettings", "CaptureSettings", "CAPTURE_KEEP"]
 
 CONFIG_NAME = "gitnews.toml"
 
@@ -216,6 +216,30 @@ class WaybackSettings:
     max_wait_s: float = 300.0
 
 
+#: The values of ``[captures] keep``.
+CAPTURE_KEEP = ("versions", "all", "none")
+
+
+@dataclass
+class CaptureSettings:
+    """``[captures]``: the raw HTTP exchanges kept beside the versions
+    (:mod:`gitnews.archive.captures`).
+
+    ``keep``: ``"versions"`` (the capture of every version), ``"all"`` (also
+    every other 200 answer) or ``"none"``; ``push``: push the branch
+    ``gitnews/captures`` with ``main`` (False keeps the publishers' full pages
+    out of the remote).
+    """
+
+    keep: str = "versions"
+    push: bool = True
+
+    def __post_init__(self) -> None:
+        if self.keep not in CAPTURE_KEEP:
+            raise ConfigError(f"captures.keep in {CONFIG_NAME} must be one of "
+                              f"{', '.join(repr(k) for k in CAPTURE_KEEP)}, not {self.keep!r}")
+
+
 @dataclass
 class SiteSettings:
     """``[site]``: the static site and feeds (``gitnews site``, ``gitnews feed``).
@@ -248,6 +272,7 @@ class Config:
     wayback: WaybackSettings = field(default_factory=WaybackSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    captures: CaptureSettings = field(default_factory=CaptureSettings)
     #: ``[sites."host"]``: per-site extraction rules (:mod:`gitnews.pagetext.siterules`).
     sites: dict[str, dict[str, object]] = field(default_factory=dict)
     #: Sitemaps (sitemap indexes, sitemaps, Google News sitemaps) read like feeds.

@@ -149,6 +149,18 @@ capture_requests_per_s = 4.0
 max_retries = 5
 max_wait_s = 300.0
 
+[captures]
+# The raw HTTP exchange behind each version (request headers sent, response status,
+# headers and body) is kept as a WARC file on the archive's branch gitnews/captures,
+# so that the text can be re-extracted and checked later (docs/archive-format.md).
+# "versions": the fetch of every version; "all": also every other 200 answer
+# (research on extraction; the archive grows faster); "none": keep nothing.
+# Authorization and Cookie headers and proxy credentials are never kept.
+keep = "versions"
+# Push gitnews/captures along with main. The captures are the publishers' full pages:
+# set false for a public remote that must not republish them (copyright).
+push = true
+
 [site]
 # The public address of the site that `gitnews site` writes (e.g.
 # "https://me.github.io/news"), so that feeds can link to its diff pages.

@@ -24,10 +24,14 @@ class FetchError(GitnewsError):
     """An HTTP fetch failed.
 
     Attributes: ``url`` (str), ``status`` (int or None), ``transient`` (bool:
-    a timeout, a connection error or a 5xx, worth retrying later).
+    a timeout, a connection error or a 5xx, worth retrying later), ``exchange``
+    (the :class:`gitnews.models.Exchange` of the answer that failed — a 404, a
+    body over ``max_bytes`` cut there — when one was received, else None).
     """
 
     __module__ = "gitnews.errors"
+    #: The request and answer behind the failure (a gitnews.models.Exchange), or None.
+    exchange: object = None
 
     def __init__(self, message: str, *, url: str, status: int | None = None,
                  transient: bool = False) -> None:

@@ -22,6 +22,7 @@ from gitnews.format.normalise import normalise_line
 from gitnews.format.trailers import (
     ARTICLE_URL,
     BYLINE,
+    CAPTURE,
     CHANGE_KIND,
     CORRECTION,
     EXTRACTOR,
@@ -104,7 +105,7 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
                      extra: Sequence[tuple[str, object]] = (), page_sha: object = None,
                      kinds: Sequence[str] = (), reverts_to: int | None = None,
                      correction: str | None = None, unannounced: str | None = None,
-                     significance: str | None = None) -> Trailers:
+                     significance: str | None = None, capture: str | None = None) -> Trailers:
     """The trailers of a version commit, in the order of the format.
 
     ``url``: the ``Article-Url``; ``requested``: the URL asked for (``Fetched-Url``
@@ -131,6 +132,7 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
         (SEO_TITLE, other_title(seo_title, headline)),
         *extra,
         (PAGE_SHA256, page_sha),
+        (CAPTURE, capture),
         (CHANGE_KIND, change_kind_value(kinds)),
         (REVERTS_TO, reverts_to),
         (CORRECTION, correction),
@@ -140,24 +142,27 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
 
 
 def removal_trailers(*, url: str, version: int, fetched_at: datetime, status: int | None,
-                     requested: str, kinds: str, significance: str | None = None) -> Trailers:
+                     requested: str, kinds: str, significance: str | None = None,
+                     capture: str | None = None) -> Trailers:
     """The trailers of a removal commit: ``url`` the article's URL, ``requested`` the
     URL found gone (``Fetched-Url`` when it names another page), ``kinds`` the
-    ``Change-Kind`` value, ``significance`` the ``Significance`` value."""
+    ``Change-Kind`` value, ``significance`` the ``Significance`` value, ``capture`` the
+    blob id of the answer's capture (or None)."""
     return [(ARTICLE_URL, url), (VERSION, version),
             (FETCHED_AT, format_time(fetched_at)), (HTTP_STATUS, status),
             (FETCHED_URL, fetched_url(requested, url)),
-            (CHANGE_KIND, kinds), (SIGNIFICANCE, significance)]
+            (CAPTURE, capture), (CHANGE_KIND, kinds), (SIGNIFICANCE, significance)]
 
 
 def removal_message(*, headline: str, url: str, version: int, fetched_at: datetime,
                     status: int | None, requested: str, kinds: str, detail: str,
-                    significance: str | None = None) -> str:
+                    significance: str | None = None, capture: str | None = None) -> str:
     """A removal's commit message: ``Removed: <headline>`` (the last text's line 1,
     or the URL when there is none), the summary ``The article is gone: <detail>.``
     and :func:`removal_trailers`."""
     return version_message(
         SUBJECT_REMOVED, headline or url,
         removal_trailers(url=url, version=version, fetched_at=fetched_at, status=status,
-                         requested=requested, kinds=kinds, significance=significance),
+                         requested=requested, kinds=kinds, significance=significance,
+                         capture=capture),
         summary=f"The article is gone: {detail}.")

@@ -36,7 +36,7 @@ __all__ = [
     "KIND_REVERT", "KIND_EXTRACTION", "KIND_REMOVED", "KIND_RESTORED", "KIND_OUTSIDE_EDIT",
     "CHANGE_KINDS", "SUBJECT_NEW", "SUBJECT_CHANGED",
     "SUBJECT_RESTORED", "SUBJECT_REVERTED", "SUBJECT_REMOVED",
-    "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
+    "CAPTURE", "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
     "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
     "parse_time",
     "CORRECTION", "UNANNOUNCED", "SIGNIFICANCE", "KIND_CORRECTION", "SIGNIFICANCE_LEVELS",
@@ -58,6 +58,9 @@ SEO_TITLE = "Seo-Title"
 CAPTURED_AT = "Captured-At"
 SOURCE_ARCHIVE = "Source-Archive"
 PAGE_SHA256 = "Page-Sha256"
+#: The git blob id of the version's capture (a WARC file on the branch
+#: ``gitnews/captures``: :mod:`gitnews.archive.captures`).
+CAPTURE = "Capture"
 CHANGE_KIND = "Change-Kind"
 REVERTS_TO = "Reverts-To"
 #: The headline a news sitemap (``news:title``) or a front page gave an article when
@@ -75,7 +78,7 @@ SIGNIFICANCE = "Significance"
 TRAILER_KEYS = (
     ARTICLE_URL, VERSION, FETCHED_AT, HTTP_STATUS, EXTRACTOR,
     FETCHED_URL, FEED, PUBLISHED_AT, BYLINE, SOCIAL_TITLE, SEO_TITLE,
-    CAPTURED_AT, SOURCE_ARCHIVE, PAGE_SHA256, CHANGE_KIND, REVERTS_TO,
+    CAPTURED_AT, SOURCE_ARCHIVE, PAGE_SHA256, CAPTURE, CHANGE_KIND, REVERTS_TO,
     CORRECTION, UNANNOUNCED, SIGNIFICANCE,
 )
 

@@ -92,6 +92,9 @@ class _Loaded:
     content_type: str | None
     body: bytes
     source: str
+    #: The capture file kept for it (WARC bytes: the record(s) verbatim, or a Wayback
+    #: response record), or None (:mod:`gitnews.archive.captures`).
+    warc: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -390,7 +393,8 @@ def _import_one(p: _Planned, read: Callable[[_Planned], _Loaded], extract: _Extr
                 body=loaded.body, fetched_at=when, content_type=loaded.content_type)
     done = recorder.record(Capture(
         requested_url=p.url, page=page, article=article, text=text,
-        extra_trailers=[(CAPTURED_AT, format_time(when)), (SOURCE_ARCHIVE, loaded.source)]))
+        extra_trailers=[(CAPTURED_AT, format_time(when)), (SOURCE_ARCHIVE, loaded.source)],
+        warc=loaded.warc))
     item.path, item.headline, item.version = done.path, done.headline, done.version
     if p.digest and done.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.UNCHANGED):
         last[done.path] = (p.url, p.digest)

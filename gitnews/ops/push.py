@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from gitnews.archive.captures import CAPTURES_BRANCH, CAPTURES_REF
 from gitnews.archive.remote import (
     BRANCH,
     commit_of,
@@ -52,6 +53,7 @@ from gitnews.archive.remote import (
     merge_base,
     move_branch,
     push_branch,
+    push_captures,
     replay_commits,
     set_remote_head,
     touched_paths,
@@ -91,6 +93,8 @@ class PushResult:
     #: the remote's value)``: the remote's value was kept (None: not set).
     config_merged: bool = False
     config_conflicts: list[tuple[str, object, object]] = field(default_factory=list)
+    #: Commits of ``gitnews/captures`` the remote got (issue 16; 0 with ``[captures] push = false``).
+    captures_pushed: int = 0
 
     @property
     def up_to_date(self) -> bool:
@@ -119,11 +123,30 @@ def push_pending(archive: Archive, *, remote: str | None = None,
     """
     remote, branch = _settings(archive, remote, branch)
     local = commit_of(archive.repo, f"refs/heads/{BRANCH}")
+    if archive.config.captures.push:  # captures not pushed yet (e.g. push = true set later)
+        mine = commit_of(archive.repo, CAPTURES_REF)
+        if mine is not None and mine != commit_of(archive.repo,
+                                                  tracking_ref(remote, CAPTURES_BRANCH)):
+            return True
     return local is not None and local != commit_of(archive.repo, tracking_ref(remote, branch))
 
 
 def push_archive(archive: Archive, *, remote: str | None = None, branch: str | None = None,
                  timeout_s: float | None = None, attempts: int = 3) -> PushResult:
+    """Push the archive's branch (:func:`_push_main`), then its captures
+    (``gitnews/captures``, :func:`gitnews.archive.remote.push_captures`) unless
+    ``[captures] push = false``; ``captures_pushed`` counts the capture commits sent."""
+    result = _push_main(archive, remote=remote, branch=branch, timeout_s=timeout_s,
+                        attempts=attempts)
+    if archive.config.captures.push:
+        result.captures_pushed = push_captures(
+            archive.repo, remote=result.remote,
+            timeout_s=archive.config.publish.timeout_s if timeout_s is None else timeout_s)
+    return result
+
+
+def _push_main(archive: Archive, *, remote: str | None = None, branch: str | None = None,
+               timeout_s: float | None = None, attempts: int = 3) -> PushResult:
     """Push the archive's branch to ``branch`` on ``remote``, replaying on the remote's first.
 
     ``remote``, ``branch`` and ``timeout_s`` (seconds per network command)

@@ -37,7 +37,7 @@ from gitnews.archive import maintenance
 from gitnews.archive.repo import Archive
 from gitnews.errors import HostBackoffError, HTTPStatusError, RobotsDisallowedError
 from gitnews.format.trailers import parse_time
-from gitnews.models import Article, ItemResult, Outcome, Page, RunResult
+from gitnews.models import Article, Exchange, ItemResult, Outcome, Page, RunResult
 from gitnews.ops.checks import CheckOutcome, checks
 from gitnews.ops.plan import Pending, ProgressCallback, Work, backlog_row, plan
 from gitnews.ops.recording import Abandoned, recording
@@ -82,10 +82,14 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: d
     if err is not None:
         if isinstance(err, HTTPStatusError) and err.status in GONE_STATUSES:
             item = recorder.gone(work.url, path=work.path or recorder.path_of(work.url),
-                                 status=err.status, when=t, detail=f"HTTP {err.status}")
+                                 status=err.status, when=t, detail=f"HTTP {err.status}",
+                                 exchange=err.exchange if isinstance(err.exchange, Exchange)
+                                 else None)
             if item is not None:
                 return item
-        return recorder.failed(work.url, str(err), path=work.path, when=t)
+        answer = getattr(err, "exchange", None)  # FetchError.exchange: what was received
+        return recorder.failed(work.url, str(err), path=work.path, when=t,
+                               exchange=answer if isinstance(answer, Exchange) else None)
     assert page is not None
     if page.status == 304:
         # Only a known article's check sends validators, but a server may answer 304 to a
@@ -93,7 +97,8 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: d
         return recorder.not_modified(work.url, page, path=cast(str, work.path))
     if outcome.soft404 is not None:
         item = recorder.gone(work.url, path=work.path or recorder.path_of(work.url),
-                             status=page.status, when=page.fetched_at, detail=outcome.soft404)
+                             status=page.status, when=page.fetched_at, detail=outcome.soft404,
+                             exchange=page.exchange)
         if item is not None:
             return item
         return recorder.failed(work.url, f"{outcome.soft404}: not an article; check the link",
@@ -160,6 +165,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     run_fetcher = make_fetcher(cfg.fetch, now=now) if fetcher is None else fetcher
     leftover: list[Work] = []
     drop = text_settings(archive)
+    if not dry_run:  # issue 16: an extractor or site rule change committed apart, first
+        from gitnews.ops.reextract import reextract_stale
+
+        reextract_stale(archive, drop, now=t)
     try:
         # The commit-graph layer of the run's commits is written beside recorder.apply().
         with recording(archive, dry_run=dry_run, check_all=check_all,

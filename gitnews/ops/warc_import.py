@@ -5,7 +5,9 @@ plans the captures (``response`` records, and ``revisit`` records resolved to
 a response of the same payload in the files imported), and hands them to the
 import core (:func:`gitnews.ops.importing.import_planned`), which records them
 in capture order, extracting in worker processes when there are enough.
-``Source-Archive`` is the file's name.
+``Source-Archive`` is the file's name.  Each version keeps its record verbatim
+as its capture (a revisit: the revisit record, then the response record holding
+its payload; :mod:`gitnews.archive.captures`), with its own WARC headers and date.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from gitnews.ops.import_report import (
 from gitnews.ops.importing import _Loaded, _Planned, import_planned, in_range, stopping
 
 if TYPE_CHECKING:
-    from gitnews.sources.warc import WarcRecordInfo
+    from gitnews.sources.warc import WarcFiles, WarcRecordInfo
 
 __all__ = ["import_warcs"]
 
@@ -145,7 +147,7 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
             return _Loaded(final_url=url, captured_at=captured_at,
                            status=200 if original is not info else response.status,
                            content_type=response.content_type, body=response.body,
-                           source=p.source)
+                           source=p.source, warc=_verbatim(warcs, info, original))
 
         if result.interrupted:  # stopped while reading: nothing was imported
             result.left_undone = len(planned) + len(revisits)
@@ -154,6 +156,17 @@ def import_warcs(archive: Archive, files: Sequence[str | Path], *, since: dateti
                            stop=stop, abandon=abandon)
     result.finished_at = datetime.now(UTC)
     return result
+
+
+def _verbatim(warcs: WarcFiles, info: WarcRecordInfo, original: WarcRecordInfo) -> bytes | None:
+    """The capture kept for an imported record: the record verbatim (uncompressed) and,
+    for a revisit, the response record holding its payload after it; None when a
+    record cannot be copied (too large: :data:`~gitnews.sources.warc.RAW_MAX_BYTES`)."""
+    first = warcs.raw(info)
+    if first is None or original is info:
+        return first
+    second = warcs.raw(original)
+    return None if second is None else first + second
 
 
 def _placed(info: WarcRecordInfo) -> tuple[str, datetime]:

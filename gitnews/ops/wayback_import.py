@@ -4,7 +4,10 @@ Lists each URL's captures with the CDX API, plans the status-200 HTML ones,
 and hands them to the import core (:func:`gitnews.ops.importing.import_planned`),
 which fetches each capture's original bytes in capture-time order (through
 the ``[wayback]`` settings: base address, request rates, retries) and records
-it.  ``Source-Archive`` is the capture's Wayback address.
+it.  ``Source-Archive`` is the capture's Wayback address.  Each version keeps the
+raw (``id_``) answer as its capture: a ``response`` record dated at the capture
+time, naming the Wayback address in ``WARC-Source-URI``
+(:func:`gitnews.archive.captures.wayback_warc`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from gitnews.archive.captures import wayback_warc
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError
 from gitnews.models import Outcome
@@ -110,9 +114,12 @@ def import_wayback(archive: Archive, urls: Sequence[str], *, since: datetime | N
             assert isinstance(p.ref, CdxRecord)  # planned above
             got = client.fetch(p.ref)
             state = replace(state, done=state.done + 1)
+            warc = wayback_warc(url=got.original, captured_at=got.captured_at,
+                                source_uri=got.address or got.playback_url, status=got.status,
+                                reason=got.reason, headers=got.headers, payload=got.body)
             return _Loaded(final_url=got.original, captured_at=got.captured_at,
                            status=got.status, content_type=got.content_type, body=got.body,
-                           source=got.playback_url)
+                           source=got.playback_url, warc=warc)
 
         if result.interrupted:  # stopped while listing: nothing was imported
             result.left_undone = len(planned)

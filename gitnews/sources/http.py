@@ -11,6 +11,17 @@
   ``max_bytes`` (a compression bomb stops there) and each response at
   ``timeout_s`` seconds (a server that trickles bytes cannot hold a fetch
   forever).
+* Every answer's exchange is recorded (:class:`~gitnews.models.Exchange`, the
+  raw material of a capture: :mod:`gitnews.archive.captures`): the request
+  line and the headers sent (never :data:`SECRET_HEADERS`, nor user info of the
+  URL), the status line and headers as received, and the body as kept.  The
+  body is the decoded one (``Content-Encoding`` undone, at most ``max_bytes``:
+  a gzip bomb is never kept decompressed beyond the cap).  A body over
+  ``max_bytes`` still raises :class:`~gitnews.errors.TooLargeError`, whose
+  ``exchange`` holds the first ``max_bytes`` marked ``truncated``; a 4xx/5xx
+  raises :class:`~gitnews.errors.HTTPStatusError` whose ``exchange`` has the
+  status line and headers (its body is not read: empty, ``truncated`` when
+  some of it was dropped).
 * Conditional requests: pass the stored ``etag``/``last_modified`` and a 304
   comes back as a :class:`~gitnews.models.Page` with ``status=304``.
 * httpx's exceptions become gitnews errors in :func:`gitnews.errors.from_httpx`.
@@ -48,7 +59,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -63,7 +74,7 @@ from gitnews.errors import (
     from_httpx,
 )
 from gitnews.format.urls import is_fetchable
-from gitnews.models import Page
+from gitnews.models import Exchange, Page
 from gitnews.sources import guard as httpguard
 from gitnews.sources.politeness import (
     DEFAULT_BACKOFF_S,
@@ -79,7 +90,12 @@ from gitnews.sources.robots import REDIRECT_STATUSES, ROBOTS_MAX_BYTES
 if TYPE_CHECKING:
     from gitnews.config import FetchSettings
 
-__all__ = ["Fetcher", "make_fetcher", "user_agent", "DRAIN_MAX_BYTES"]
+__all__ = ["Fetcher", "make_fetcher", "user_agent", "DRAIN_MAX_BYTES", "SECRET_HEADERS",
+           "safe_url"]
+
+#: Request headers never recorded in an exchange (lower case): credentials and
+#: cookies (the proxy's credentials travel in ``Proxy-Authorization``).
+SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
 
 def user_agent(contact: str = "") -> str:
@@ -100,6 +116,37 @@ class _Response:
     body: bytes
     fetched_at: datetime
     url: str = ""
+    exchange: Exchange | None = None
+
+
+def _latin1(pairs: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    """Raw header pairs as text: ISO-8859-1, the bytes of HTTP/1.1 headers (RFC 9110 §5.5)."""
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs)
+
+
+def safe_url(url: str) -> str:
+    """``url`` without user info (``user:password@``): what is recorded of a URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _record(resp: httpx.Response, *, url: str, body: bytes, sent_at: datetime,
+            truncated: bool) -> Exchange:
+    """The exchange of ``resp`` (sent to ``url``) as recorded: secrets left out."""
+    request = resp.request
+    sent = tuple((k, v) for k, v in _latin1(request.headers.raw)
+                 if k.lower() not in SECRET_HEADERS)
+    return Exchange(method=request.method, url=safe_url(url),
+                    http_version=resp.http_version or "HTTP/1.1", request_headers=sent,
+                    status=resp.status_code, reason=resp.reason_phrase,
+                    response_headers=_latin1(resp.headers.raw), body=body,
+                    sent_at=sent_at, truncated=truncated)
 
 
 class Fetcher:
@@ -204,18 +251,38 @@ class Fetcher:
                   truncate: bool) -> _Response:
         """One HTTP GET, no redirects followed; the body is read for 2xx only."""
         fetched_at = self._now()
+        sent_at = fetched_at.replace(microsecond=0)  # the Page's fetched_at, WARC-Date
         deadline = time.monotonic() + self.timeout_s
         try:
             with httpguard.deadline(deadline), \
                     self._client.stream("GET", url, headers=headers) as resp:
                 body = b""
+                cut = False
                 if 200 <= resp.status_code < 300:
-                    body = _read(resp, url=original, deadline=deadline, max_bytes=max_bytes,
-                                 truncate=truncate, timeout_s=self.timeout_s)
+                    try:
+                        body, cut = _read(resp, url=original, deadline=deadline,
+                                          max_bytes=max_bytes, truncate=truncate,
+                                          timeout_s=self.timeout_s)
+                    except _Over as over:
+                        err = TooLargeError(
+                            f"{original} is over the limit of {max_bytes:,} bytes "
+                            "(fetch.max_bytes" + (", after decompression"
+                                                  if "content-encoding" in resp.headers else "")
+                            + "); nothing of it was stored", url=original,
+                            status=resp.status_code)
+                        err.exchange = _record(resp, url=url, body=over.args[0],
+                                               sent_at=sent_at, truncated=True)
+                        raise err from None
+                    except TooLargeError as exc:  # declared too large: not read
+                        exc.exchange = _record(resp, url=url, body=b"", sent_at=sent_at,
+                                               truncated=True)
+                        raise
                 else:
-                    _drain(resp, deadline=deadline)
+                    cut = _drain(resp, deadline=deadline)
                 return _Response(status=resp.status_code, reason=resp.reason_phrase,
-                                 headers=resp.headers, body=body, fetched_at=fetched_at, url=url)
+                                 headers=resp.headers, body=body, fetched_at=fetched_at, url=url,
+                                 exchange=_record(resp, url=url, body=body, sent_at=sent_at,
+                                                  truncated=cut))
         except (httpx.InvalidURL, httpx.HTTPError) as exc:  # InvalidURL: e.g. a redirect's Location
             raise from_httpx(exc, url=url, reported_url=original,
                              timeout_s=self.timeout_s) from None
@@ -327,18 +394,21 @@ class Fetcher:
                                  "nothing of it was stored", url=url, status=resp.status)
             if resp.status >= 400:
                 transient = resp.status >= 500
-                raise HTTPStatusError(
+                failure = HTTPStatusError(
                     f"HTTP {resp.status} {resp.reason} for {current}"
                     + ("; the server is failing, it will be retried"
                        if transient else "; check that the URL is still valid"),
                     url=url, status=resp.status, transient=transient)
+                failure.exchange = resp.exchange
+                raise failure
             return Page(url=url, final_url=current, status=resp.status, body=resp.body,
                         fetched_at=resp.fetched_at.replace(microsecond=0),
                         content_type=resp.headers.get("content-type"),
                         etag=resp.headers.get("etag"),
                         last_modified=resp.headers.get("last-modified"),
                         redirects=tuple(chain),
-                        headers=tuple((k.lower(), v) for k, v in resp.headers.multi_items()))
+                        headers=tuple((k.lower(), v) for k, v in resp.headers.multi_items()),
+                        exchange=resp.exchange)
 
 
 #: The most of a body not kept (304, redirect, error page) read so that its
@@ -347,10 +417,12 @@ DRAIN_MAX_BYTES = 64 * 1024
 
 
 def _read(resp: httpx.Response, *, url: str, deadline: float, max_bytes: int, truncate: bool,
-          timeout_s: float) -> bytes:
+          timeout_s: float) -> tuple[bytes, bool]:
     """The body of a response that is kept, decoded within ``max_bytes`` (cut there
-    with ``truncate``, else :class:`TooLargeError`) and read by ``deadline``
-    (monotonic seconds; ``timeout_s`` is the limit it came from, for the message)."""
+    with ``truncate``, else :class:`_Over` with its first ``max_bytes`` bytes;
+    a declared ``Content-Length`` over the cap: :class:`TooLargeError`) and read by ``deadline``
+    (monotonic seconds; ``timeout_s`` is the limit it came from, for the message).
+    Returns ``(body, cut)``: ``cut`` is True when the body was cut at ``max_bytes``."""
     declared = resp.headers.get("content-length")
     if not truncate and declared and declared.isdigit() \
             and "content-encoding" not in resp.headers and int(declared) > max_bytes:
@@ -358,9 +430,11 @@ def _read(resp: httpx.Response, *, url: str, deadline: float, max_bytes: int, tr
                             f"{max_bytes:,} (fetch.max_bytes)", url=url,
                             status=resp.status_code)
     # Raw bytes, decoded here within max_bytes (httpx's own decoding is unbounded).
+    # One byte more than the cap, cut there: a body of exactly max_bytes is whole, a
+    # longer one is too large (or truncated) and its first max_bytes are still known.
     decoder = httpguard.BoundedDecoder(resp.headers.get("content-encoding"),
-                                       max_bytes=max_bytes, url=url,
-                                       status=resp.status_code, truncate=truncate)
+                                       max_bytes=max_bytes + 1, url=url,
+                                       status=resp.status_code, truncate=True)
     for chunk in resp.iter_raw():
         decoder.feed(chunk)
         if decoder.full:
@@ -368,23 +442,34 @@ def _read(resp: httpx.Response, *, url: str, deadline: float, max_bytes: int, tr
         if time.monotonic() > deadline:
             raise FetchError(f"{url} took longer than {timeout_s:g} s to send; "
                              "it will be retried on the next run", url=url, transient=True)
-    return decoder.finish()
+    body = decoder.finish()
+    if len(body) <= max_bytes:
+        return body, False
+    if truncate:
+        return body[:max_bytes], True
+    raise _Over(body[:max_bytes])
 
 
-def _drain(resp: httpx.Response, *, deadline: float) -> None:
+class _Over(Exception):
+    """A body over ``max_bytes``: its first ``max_bytes`` bytes (``args[0]``)."""
+
+
+def _drain(resp: httpx.Response, *, deadline: float) -> bool:
     """Read and drop the rest of a response whose body is not kept, so that the
     connection goes back to the pool (httpcore closes a connection whose
     response was not read to its end, even an empty one such as a 304's).
     Stops at :data:`DRAIN_MAX_BYTES` or ``deadline`` (monotonic seconds): the
-    connection is then closed instead."""
+    connection is then closed instead.  True when some body bytes were dropped
+    (the recorded exchange is then marked truncated)."""
     left = DRAIN_MAX_BYTES
     try:
         for chunk in resp.iter_raw():
             left -= len(chunk)
             if left < 0 or time.monotonic() > deadline:
-                return
+                return True
     except httpx.HTTPError:
-        return  # the connection is closed; the answer was already complete enough
+        pass  # the connection is closed; the answer was already complete enough
+    return left < DRAIN_MAX_BYTES
 
 
 def make_fetcher(settings: FetchSettings, *, now: Callable[[], datetime] = _utcnow) -> Fetcher:

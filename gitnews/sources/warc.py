@@ -65,7 +65,12 @@ if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
 
 __all__ = ["WarcRecordInfo", "ArchivedResponse", "WarcFiles", "WarcError", "is_html", "may_be_html",
-           "parse_warc_date", "CAPTURE_TYPES"]
+           "parse_warc_date", "CAPTURE_TYPES", "RAW_MAX_BYTES"]
+
+#: The largest record :meth:`WarcFiles.raw` copies (bytes, uncompressed): a capture
+#: bigger than this is not kept verbatim (its version is still imported).
+RAW_MAX_BYTES = 64 * 1024 * 1024
+
 
 #: WARC record types that hold a capture of a page.
 CAPTURE_TYPES = ("response", "revisit")
@@ -329,6 +334,55 @@ class WarcFiles:
             raise WarcError(f"{problem} ({where})")
         content_type = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
         return ArchivedResponse(status=status_of(rec), content_type=content_type, body=body)
+
+    def raw(self, info: WarcRecordInfo, *, max_bytes: int = RAW_MAX_BYTES) -> bytes | None:
+        """The record ``info`` describes, verbatim and uncompressed (its WARC header
+        block and content block as they are in the file, ``WARC/1.x`` first): what
+        an import keeps as the capture (:mod:`gitnews.archive.captures`).  None when
+        it is larger than ``max_bytes`` or can no longer be read."""
+        return _raw_record(self._fh(info.file), info.offset, max_bytes=max_bytes)
+
+
+def _raw_record(fh: IO[bytes], offset: int, *, max_bytes: int) -> bytes | None:
+    """The uncompressed bytes of the record at ``offset`` (a gzip member, or a plain
+    record: its header block, ``Content-Length`` bytes and the two CRLFs after them);
+    None when it is over ``max_bytes`` or does not read as a record."""
+    fh.seek(offset)
+    head = fh.read(2)
+    fh.seek(offset)
+    out = bytearray()
+    if head == b"\x1f\x8b":  # one gzip member per record (ISO 28500 annex D)
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        while not inflate.eof:
+            chunk = fh.read(READ_CHUNK)
+            if not chunk:
+                return None
+            try:
+                out += inflate.decompress(chunk, max_bytes + 1 - len(out))
+                while inflate.unconsumed_tail and len(out) <= max_bytes:
+                    out += inflate.decompress(inflate.unconsumed_tail, max_bytes + 1 - len(out))
+            except zlib.error:
+                return None
+            if len(out) > max_bytes:
+                return None
+        return bytes(out)
+    while b"\r\n\r\n" not in out:
+        chunk = fh.read(4096)
+        if not chunk or len(out) > 1 << 20:
+            return None
+        out += chunk
+    end = out.index(b"\r\n\r\n") + 4
+    length = None
+    for line in bytes(out[:end]).split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            length = int(value.strip())
+    if length is None or end + length + 4 > max_bytes:
+        return None
+    total = end + length + 4
+    if len(out) < total:
+        out += fh.read(total - len(out))
+    return bytes(out[:total]) if len(out) >= total else None
 
 
 def _gzip_member_is_warc(fh: IO[bytes], at: int) -> bool:

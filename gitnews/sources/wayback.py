@@ -107,7 +107,10 @@ class FetchedCapture:
 
     ``timestamp``/``original``: of the capture actually served (read from the
     final URL after redirects); ``captured_at``: its ``Memento-Datetime``;
-    ``playback_url``: its address for people (``{base}/web/{timestamp}/{original}``).
+    ``playback_url``: its address for people (``{base}/web/{timestamp}/{original}``);
+    ``address``: the ``id_`` address that served the bytes; ``reason``/``headers``:
+    the answer's status text and headers as received (``(name, value)``, names in
+    their received case), kept in the capture (:mod:`gitnews.archive.captures`).
     """
 
     timestamp: str
@@ -117,6 +120,9 @@ class FetchedCapture:
     content_type: str | None
     body: bytes
     playback_url: str
+    address: str = ""
+    reason: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -374,4 +380,8 @@ class WaybackClient:
         return FetchedCapture(timestamp=timestamp, captured_at=captured.astimezone(UTC),
                               original=original, status=page.status,
                               content_type=page.content_type, body=page.body,
-                              playback_url=playback_url(self.base_url, timestamp, original))
+                              playback_url=playback_url(self.base_url, timestamp, original),
+                              address=page.final_url,
+                              reason=page.exchange.reason if page.exchange else "",
+                              headers=(page.exchange.response_headers if page.exchange
+                                       else page.headers))

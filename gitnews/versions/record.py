@@ -46,6 +46,16 @@ schema.org ``correction``, :mod:`gitnews.versions.corrections`; ``Change-Kind`` 
 includes ``correction``), ``Unannounced`` for facts changed without one, and, after
 the first version, ``Significance`` (removals: ``major (article removed)``).
 
+**Captures** (:mod:`gitnews.archive.captures`): with ``[captures] keep`` at
+``versions`` (the default) each version commit — new, changed, reverted,
+restored, and a removal whose answer was received — is preceded in the same
+transaction by a commit on ``gitnews/captures`` holding the page's raw
+exchange as a WARC file, and names that file's blob in its ``Capture``
+trailer; ``all`` also keeps every other 200 answer (no version: the capture
+commit alone); ``none`` keeps none.  A live fetch's capture is built from
+``Page.exchange``; an import gives its own (``Capture.warc``).  A held text
+confirmed by a 304 has no capture (the 304 carries no page).
+
 The page's social and SEO titles (``Article.social_title``/``seo_title``) go
 into the ``Social-Title``/``Seo-Title`` trailers where they are not line 1;
 only the text decides what is a version, so they never make one on their own.
@@ -71,6 +81,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gitnews.archive.cache import ArticleRecord
+from gitnews.archive.captures import fetch_warc, write_capture
 from gitnews.archive.repo import Archive
 from gitnews.archive.store import Transaction, blob_id
 from gitnews.config import ChangeSettings
@@ -87,7 +98,7 @@ from gitnews.format.trailers import (
     SUBJECT_RESTORED,
     SUBJECT_REVERTED,
 )
-from gitnews.models import Article, ItemResult, Outcome, Page
+from gitnews.models import Article, Exchange, ItemResult, Outcome, Page
 from gitnews.pagetext.siterules import SiteRules, parse_sites
 from gitnews.versions.article import ArticleHistory, ArticleState, CaptureInfo, CheckResult, store_noise
 from gitnews.versions.corrections import Notices, notices_for, page_notices, seen_notices
@@ -117,7 +128,10 @@ class Capture:
     ``page_sha``: SHA-256 hex of the page bytes (computed from ``page.body`` when
     None; give it when the body is not kept);
     ``fingerprint``: extractor and filters that made ``text`` (the cache keeps it
-    so that a run after an upgrade re-fetches the page in full).
+    so that a run after an upgrade re-fetches the page in full);
+    ``warc``: the capture file (WARC bytes) an import keeps for this page — the
+    original record(s) verbatim, or a Wayback response record; None: a live
+    fetch, whose capture is built from ``page.exchange`` (none when that is None).
     """
 
     requested_url: str
@@ -130,6 +144,12 @@ class Capture:
     extra_trailers: list[tuple[str, object]] = field(default_factory=list)
     page_sha: str | None = None
     fingerprint: str | None = None
+    warc: bytes | None = None
+
+
+def page_sha256_of(capture: Capture) -> str:
+    """The ``Page-Sha256`` of ``capture``: given, or computed from its page's body."""
+    return capture.page_sha or page_sha256(capture.page.body)
 
 
 def _headline(text: str) -> str:
@@ -169,6 +189,13 @@ class Recorder:
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
         self._sites: dict[str, SiteRules] | None = None  # [sites] for the correction notices
+        settings = getattr(archive.config, "captures", None)
+        #: ``[captures] keep``: "versions", "all" or "none".
+        self.keep: str = getattr(settings, "keep", "versions")
+        self._current: Capture | None = None  # the capture being recorded (record())
+        self._captured = False  # its capture file was written
+        #: Capture commits queued (on gitnews/captures) by this Recorder.
+        self.captures = 0
 
     def prime(self, records: Iterable[ArticleRecord]) -> None:
         """Hand over cache records the caller has already read (a run's plan), so
@@ -197,10 +224,17 @@ class Recorder:
         self.history.close()
 
     # -- outcomes ------------------------------------------------------------------------
-    def failed(self, url: str, message: str, *, path: str | None, when: datetime) -> ItemResult:
-        """Note a failed check of ``url`` (its failure streak grows)."""
+    def failed(self, url: str, message: str, *, path: str | None, when: datetime,
+               exchange: Exchange | None = None) -> ItemResult:
+        """Note a failed check of ``url`` (its failure streak grows).  ``exchange``: the
+        answer received (a 200 whose body was over ``max_bytes``, cut there): kept
+        as a capture of the article at ``path`` with ``[captures] keep = "all"``."""
         if path:
             self._checks.append((path, {"checked_at": when, "error": message}))
+            if (exchange is not None and exchange.status == 200 and self.keep == "all"
+                    and self.tx is not None):
+                self._keep(path, fetch_warc(exchange), url=url, when=exchange.sent_at,
+                           imported=False)
         return ItemResult(url=url, outcome=Outcome.FAILED, path=path, message=message)
 
     def not_modified(self, url: str, page: Page, *, path: str) -> ItemResult:
@@ -221,9 +255,10 @@ class Recorder:
         return ItemResult(url=url, outcome=Outcome.UNCHANGED, path=path)
 
     def gone(self, url: str, *, path: str | None, status: int | None, when: datetime,
-             detail: str) -> ItemResult | None:
+             detail: str, exchange: Exchange | None = None) -> ItemResult | None:
         """A check found the article gone: HTTP ``status`` 404/410, or (``detail``)
         a redirect to the front page or a section front (a soft 404).
+        ``exchange``: the answer received, kept as the removal's capture.
 
         Returns None when ``path`` is not a known, stored article (then the
         caller reports the failure); otherwise the first sighting is HELD, a
@@ -255,18 +290,24 @@ class Recorder:
         held = self.rules.removal(path, local, url=url, status=status, when=when, detail=detail)
         if held is not None:
             return held
-        return self._remove(path, local, url=url, status=status, when=when, detail=detail)
+        return self._remove(path, local, url=url, status=status, when=when, detail=detail,
+                            exchange=exchange)
 
     def _remove(self, path: str, local: ArticleState, *, url: str, status: int | None,
-                when: datetime, detail: str) -> ItemResult:
+                when: datetime, detail: str, exchange: Exchange | None = None) -> ItemResult:
         text, _ = self.history.previous_text(path, local)
         headline = _headline(text) if text else ""
         version = local.versions + 1
         canonical = local.url or url
         kind = removal_kinds(local.outside)
+        capture = None
+        if exchange is not None and self.tx is not None and self.keep != "none":
+            capture = self._keep(path, fetch_warc(exchange), url=canonical,
+                                 when=exchange.sent_at, imported=False)
         message = removal_message(headline=headline, url=canonical, version=version,
                                   fetched_at=when, status=status, requested=url, kinds=kind,
-                                  detail=detail, significance=assess("", "", removed=True).value())
+                                  detail=detail, significance=assess("", "", removed=True).value(),
+                                  capture=capture)
         if self.tx is not None:
             self.tx.commit({path: None}, message=message, when=when)
         local.latest = when
@@ -278,7 +319,42 @@ class Recorder:
                           headline=headline, message=detail, change_kind=kind)
 
     def record(self, capture: Capture) -> ItemResult:
-        """Decide what ``capture`` is (see the module docstring); queue a commit if a version."""
+        """Decide what ``capture`` is (see the module docstring); queue a commit if a
+        version, with the capture commit before it (``[captures] keep``)."""
+        self._current, self._captured = capture, False
+        try:
+            result = self._record(capture)
+            if (self.keep == "all" and not self._captured and capture.page.status == 200
+                    and result.path):
+                self._write_capture(result.path, capture, url=result.url)
+            return result
+        finally:
+            self._current = None
+
+    # -- captures ------------------------------------------------------------------------
+    def _keep(self, path: str, data: bytes, *, url: str, when: datetime,
+              imported: bool) -> str:
+        assert self.tx is not None
+        self.captures += 1
+        self._captured = True
+        return write_capture(self.tx, article_path=path, data=data, url=url, when=when,
+                             imported=imported)
+
+    def _write_capture(self, path: str, capture: Capture, *, url: str) -> str | None:
+        """Queue ``capture``'s capture file for the article at ``path``; its blob id, or
+        None when nothing is kept (a dry run, ``keep = "none"``, no exchange)."""
+        if self.tx is None or self.keep == "none":
+            return None
+        page = capture.page
+        if capture.warc is not None:
+            data, imported = capture.warc, True
+        elif page.exchange is not None:
+            data, imported = fetch_warc(page.exchange, fetched_at=page.fetched_at), False
+        else:
+            return None
+        return self._keep(path, data, url=url, when=page.fetched_at, imported=imported)
+
+    def _record(self, capture: Capture) -> ItemResult:
         page = capture.page
         canonical = article_url(page.final_url, capture.article.canonical_url)
         others = [page.final_url, capture.requested_url, *page.redirects, *capture.aliases]
@@ -291,7 +367,7 @@ class Recorder:
         data = capture.text.encode("utf-8")
         blob = blob_id(data)
         headline = _headline(capture.text)
-        sha = capture.page_sha or page_sha256(page.body)
+        sha = page_sha256_of(capture)
         if local.gone is not None:
             local.gone = None
             local.dirty.add("gone")
@@ -360,6 +436,11 @@ class Recorder:
         prefix = prefix or (SUBJECT_NEW if new else SUBJECT_CHANGED)
         headline = _headline(text)
         url = info["url"]
+        current = self._current
+        capture = None
+        if current is not None and not self._captured \
+                and page_sha256_of(current) == info.get("page_sha"):
+            capture = self._write_capture(path, current, url=url)
         trailers = version_trailers(
             url=url, version=version, fetched_at=when, headline=headline,
             requested=info.get("requested"), status=info.get("status"),
@@ -369,7 +450,7 @@ class Recorder:
             extra=[(str(k), v) for k, v in info.get("extra", [])],
             page_sha=info.get("page_sha"), kinds=kinds, reverts_to=reverts_to,
             correction=signals.correction, unannounced=signals.unannounced,
-            significance=signals.significance)
+            significance=signals.significance, capture=capture)
         message = version_message(prefix, headline, trailers, summary=summary)
         data = text.encode("utf-8")
         if self.tx is not None:
