@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, init_test_archive, run_gitnews, start_replay
 
+from gitnews.versions.diff import count_words
+
 BBC_FEED = "http://newsrss.bbc.co.uk/rss/newsonline_uk_edition/uk_politics/rss.xml"
 BBC_PATH = "news.bbc.co.uk/1/hi/uk_politics/7984711.txt"
 BBC_OTHER = "news.bbc.co.uk/1/hi/england/bradford/6072486.txt"
@@ -94,8 +96,10 @@ def test_csv_folder_without_text_and_changes(bbc: Path, tmp_path: Path) -> None:
     assert len(changes) == 1
     change = changes[0]
     assert (change["article"], change["number"], change["previous_number"]) == (BBC_PATH, "2", "1")
-    assert change["paragraphs_removed"] == "2" and change["paragraphs_added"] == "0"
-    assert int(change["words_removed"]) > 0 and change["words_added"] == "0"
+    assert change["sentences_deleted"] == "2" and change["sentences_added"] == "0"
+    expected = json.loads((DATA / "scenarios" / "bbc-2009" / "expected.json").read_text())
+    removed = sum(count_words(p) for p in expected["removed_paragraphs_in_step1"])
+    assert (int(change["words_removed"]), change["words_added"]) == (removed, "0")
     assert change["kind"] == "body"
 
 
@@ -209,7 +213,7 @@ def test_selection_article_host_and_time(bbc: Path, tmp_path: Path) -> None:
     assert export(bbc, "csv", str(out), BBC_PATH, "--since", v2["time"]).returncode == 0
     with (out / "changes.csv").open(encoding="utf-8", newline="") as f:
         changes = list(csv.DictReader(f))
-    assert [(c["number"], c["paragraphs_removed"]) for c in changes] == [("2", "2")]
+    assert [(c["number"], c["sentences_deleted"]) for c in changes] == [("2", "2")]
 
 
 def test_refusals(bbc: Path, tmp_path: Path) -> None:

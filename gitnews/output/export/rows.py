@@ -34,8 +34,7 @@ from gitnews.format.trailers import (
     format_time,
 )
 from gitnews.models import Version
-from gitnews.output.export.sentences import SentenceSplitter, align_sentences
-from gitnews.versions.diff import count_words, diff_texts
+from gitnews.output.export.sentences import SentenceSplitter, align_sentences, changed_words
 
 if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
@@ -102,9 +101,12 @@ class VersionRow:
 class ChangeRow:
     """One pair of consecutive versions of an article: ``version_id``/``number``
     the newer one, ``previous_id``/``previous_number`` the one before; ``time`` the
-    newer one's; ``kind`` its ``Change-Kind`` trailer; the words and paragraphs
-    added, removed and changed as ``gitnews diff`` counts them
-    (:class:`gitnews.versions.diff.DiffStats`); the sentence actions by kind."""
+    newer one's; ``kind`` its ``Change-Kind`` trailer; ``headline_changed``: line 1
+    differs; ``words_added``/``words_removed``: the words (``gitnews diff``'s
+    counting) of the headline's word diff, of added and deleted sentences, and
+    inserted or deleted inside edited sentences (a moved sentence adds and removes
+    none; a removal removes every word, the return after it adds them); the
+    sentence actions by kind (none for a removal or the return after one)."""
 
     id: int
     version_id: int
@@ -117,9 +119,6 @@ class ChangeRow:
     headline_changed: bool
     words_added: int
     words_removed: int
-    paragraphs_added: int
-    paragraphs_removed: int
-    paragraphs_changed: int
     sentences_added: int
     sentences_deleted: int
     sentences_edited: int
@@ -279,7 +278,7 @@ def _export_article(found: list[Version], wanted: list[int], texts: dict[str, by
             fetched_at=v.trailers.get(FETCHED_AT, ""),
             published_at=v.trailers.get(PUBLISHED_AT, ""), subject=v.subject,
             change_kind=v.trailers.get(CHANGE_KIND, ""), removed=v.removed, headline=head,
-            words=count_words(text), paragraphs=len(body), sentences=len(split), text=text,
+            words=splitter.count_words(text), paragraphs=len(body), sentences=len(split), text=text,
             trailers=v.trailers)
         rows.append(row)
         if previous is not None:
@@ -298,27 +297,43 @@ def _change(old: tuple[Version, str, list[str], int], new: tuple[Version, str, l
             ids: _Ids, splitter: SentenceSplitter, edits: list[SentenceEditRow],
             sentences: bool) -> ChangeRow:
     (v0, text0, body0, id0), (v1, text1, body1, id1) = old, new
-    stats = diff_texts(text0, text1).stats
+    head0 = text0.split("\n", 1)[0] if text0 else ""
+    head1 = text1.split("\n", 1)[0] if text1 else ""
     ids.change += 1
     change = ChangeRow(
         id=ids.change, version_id=id1, previous_id=id0, article=v1.path, number=v1.number,
         previous_number=v0.number, time=format_time(version_time(v1)),
-        kind=v1.trailers.get(CHANGE_KIND, ""), headline_changed=stats.headline_changed,
-        words_added=stats.words_added, words_removed=stats.words_removed,
-        paragraphs_added=stats.paragraphs_added, paragraphs_removed=stats.paragraphs_removed,
-        paragraphs_changed=stats.paragraphs_changed, sentences_added=0, sentences_deleted=0,
+        kind=v1.trailers.get(CHANGE_KIND, ""), headline_changed=head0 != head1,
+        words_added=0, words_removed=0, sentences_added=0, sentences_deleted=0,
         sentences_edited=0, sentences_moved=0)
-    # A removal (or the return after one) has no sentence edits: the change's kind says it.
-    if not sentences or v0.removed or v1.removed or body0 == body1:
+    if head0 != head1:
+        change.words_added, change.words_removed = changed_words(
+            splitter.words(head0), splitter.words(head1))
+    # A removal (or the return after one): every word goes (or comes back); no sentence
+    # edits, the change's kind says it.
+    if v0.removed or v1.removed or not sentences:
+        if body0 != body1:
+            added, removed = changed_words(
+                [t for p in body0 for t in splitter.words(p)],
+                [t for p in body1 for t in splitter.words(p)])
+            change.words_added += added
+            change.words_removed += removed
+        return change
+    if body0 == body1:
         return change
     s0, s1 = splitter.body(body0), splitter.body(body1)
     counts = {"addition": 0, "deletion": 0, "edit": 0, "moved": 0}
-    for e in align_sentences([s.text for s in s0], [s.text for s in s1]):
+    for e in align_sentences([s.text for s in s0], [s.text for s in s1], words=splitter.words):
         if e.action == "unchanged":
             continue
         counts[e.action] += 1
         a = s0[e.old] if e.old is not None else None
         b = s1[e.new] if e.new is not None else None
+        if e.action != "moved":
+            added, removed = changed_words(splitter.words(a.text) if a else [],
+                                           splitter.words(b.text) if b else [])
+            change.words_added += added
+            change.words_removed += removed
         ids.edit += 1
         edits.append(SentenceEditRow(
             id=ids.edit, change_id=change.id, version_id=id1, article=v1.path,

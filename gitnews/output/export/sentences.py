@@ -4,7 +4,8 @@ NewsEdits (Spangher et al., NAACL 2022) describes a change between two versions 
 an article as sentence *actions*.  :func:`align_sentences` gives the same actions
 for two lists of sentences:
 
-1. ``unchanged``: the longest runs of identical sentences in the same order
+1. ``unchanged``: the identical sentences at the beginning and the end, then the
+   longest runs of identical sentences in the same order between them
    (:class:`difflib.SequenceMatcher`, ``autojunk=False``, over whole sentences);
 2. ``moved`` (NewsEdits' *refactor*): a sentence left over on both sides with exactly
    the same text: it is still there, in another place (pairs are made in reading
@@ -30,14 +31,16 @@ body: a headline change is a ``Change-Kind`` of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from gitnews.versions.diff import tokenize
+from gitnews.versions.diff import count_words, tokenize
 
 __all__ = ["SentenceEdit", "Sentence", "ACTIONS", "EDIT_RATIO", "MAX_PAIRING_WORK",
-           "split_paragraph", "split_body", "align_sentences", "SentenceSplitter"]
+           "split_paragraph", "split_body", "align_sentences", "SentenceSplitter", "tokens",
+           "changed_words"]
 
 #: The sentence actions, in the order :func:`align_sentences` documents them.
 ACTIONS = ("unchanged", "moved", "edit", "addition", "deletion")
@@ -97,6 +100,9 @@ class SentenceSplitter:
     def __init__(self, *, language: str = "en") -> None:
         self.language = language
         self._known: dict[str, list[str]] = {}
+        self._tokens: dict[str, list[str]] = {}
+        self._bodies: dict[tuple[str, ...], list[Sentence]] = {}
+        self._counts: dict[str, int] = {}
 
     def paragraph(self, paragraph: str) -> list[str]:
         found = self._known.get(paragraph)
@@ -106,14 +112,40 @@ class SentenceSplitter:
 
     def body(self, paragraphs: Iterable[str]) -> list[Sentence]:
         """The sentences of a body (its paragraphs in order), numbered from 0."""
+        key = tuple(paragraphs)
+        found = self._bodies.get(key)
+        if found is not None:
+            return found
         out: list[Sentence] = []
-        for p, paragraph in enumerate(paragraphs):
+        for p, paragraph in enumerate(key):
             for text in self.paragraph(paragraph):
                 out.append(Sentence(text, p, len(out)))
+        self._bodies[key] = out
         return out
+
+    def count_words(self, text: str) -> int:
+        """:func:`gitnews.versions.diff.count_words` of an article's text, each
+        paragraph counted once (no word spans a blank line)."""
+        total = 0
+        for block in text.split("\n\n"):
+            found = self._counts.get(block)
+            if found is None:
+                found = self._counts[block] = count_words(block)
+            total += found
+        return total
+
+    def words(self, sentence: str) -> list[str]:
+        """:func:`tokens` of ``sentence``, each sentence tokenized once."""
+        found = self._tokens.get(sentence)
+        if found is None:
+            found = self._tokens[sentence] = tokens(sentence)
+        return found
 
     def clear(self) -> None:
         self._known.clear()
+        self._tokens.clear()
+        self._bodies.clear()
+        self._counts.clear()
 
 
 def split_body(paragraphs: Iterable[str], *, language: str = "en") -> list[Sentence]:
@@ -121,23 +153,62 @@ def split_body(paragraphs: Iterable[str], *, language: str = "en") -> list[Sente
     return SentenceSplitter(language=language).body(paragraphs)
 
 
-def _words(sentence: str) -> list[str]:
+def tokens(sentence: str) -> list[str]:
+    """The words and punctuation of ``sentence`` (:func:`gitnews.versions.diff.tokenize`'s
+    tokens, white space left out)."""
     return [t for t, _, _ in tokenize(sentence)]
 
 
-def align_sentences(old: Sequence[str], new: Sequence[str]) -> list[SentenceEdit]:
+def changed_words(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
+    """``(added, removed)``: the words (tokens holding a letter or digit, as ``gitnews
+    diff`` counts them) inserted into and deleted from token list ``old`` to make
+    ``new`` (a replaced run counts on both sides), by :class:`difflib.SequenceMatcher`."""
+    added = removed = 0
+    sm = SequenceMatcher(None, list(old), list(new), autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag != "equal":
+            removed += sum(1 for t in old[i1:i2] if _is_word(t))
+            added += sum(1 for t in new[j1:j2] if _is_word(t))
+    return added, removed
+
+
+_WORD_START = re.compile(r"\w")
+
+
+def _is_word(token: str) -> bool:
+    return _WORD_START.match(token) is not None
+
+
+def align_sentences(old: Sequence[str], new: Sequence[str], *,
+                    words: Callable[[str], list[str]] = tokens) -> list[SentenceEdit]:
     """The sentence actions that turn ``old`` into ``new`` (see module doc).
+
+    ``words``: a sentence's tokens (:func:`tokens`; :meth:`SentenceSplitter.words`
+    remembers them).
 
     Returns one :class:`SentenceEdit` per old sentence and per new sentence not
     paired with an old one: unchanged, moved and edited sentences appear once
     with both indexes.  Ordered by the new index (deletions after the new
     sentence that follows them; those at the end last), then by the old index.
     """
-    edits: list[SentenceEdit] = []
-    sm = SequenceMatcher(None, list(old), list(new), autojunk=False)
+    # The common beginning and end first (most changes touch a few sentences), then
+    # SequenceMatcher on what lies between.
+    n = min(len(old), len(new))
+    head = 0
+    while head < n and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    edits: list[SentenceEdit] = [SentenceEdit("unchanged", i, i, 1.0) for i in range(head)]
+    edits += [SentenceEdit("unchanged", len(old) - 1 - k, len(new) - 1 - k, 1.0)
+              for k in range(tail)]
+    sm = SequenceMatcher(None, list(old[head:len(old) - tail]), list(new[head:len(new) - tail]),
+                         autojunk=False)
     left_old: list[int] = []
     left_new: list[int] = []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         if tag == "equal":
             edits += [SentenceEdit("unchanged", i, j, 1.0)
                       for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
@@ -163,8 +234,8 @@ def align_sentences(old: Sequence[str], new: Sequence[str]) -> list[SentenceEdit
     matched_old: set[int] = set()
     matched_new: set[int] = set()
     if still_old and still_new:
-        words_old = {i: _words(old[i]) for i in still_old}
-        words_new = {j: _words(new[j]) for j in still_new}
+        words_old = {i: words(old[i]) for i in still_old}
+        words_new = {j: words(new[j]) for j in still_new}
         scored: list[tuple[float, int, int]] = []
         matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
         if len(still_old) * len(still_new) > MAX_PAIRING_WORK:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,7 +24,6 @@ from gitnews.output.export.rows import (
     SentenceEditRow,
     VersionRow,
     columns,
-    values,
 )
 
 __all__ = ["ExportCounts", "write_jsonl", "write_csv", "write_sqlite", "write_parquet",
@@ -125,9 +125,23 @@ def write_csv(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
 
 # -- SQLite ---------------------------------------------------------------------------------------
 
-def _sqlite_row(row: Row) -> tuple[object, ...]:
-    return tuple(json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, dict)
-                 else int(v) if isinstance(v, bool) else v for v in values(row))
+def _sqlite_rows(row_type: type[Any]) -> Callable[[Iterable[Row]], list[tuple[object, ...]]]:
+    """Rows of ``row_type`` -> tuples for sqlite3 (bool is an int to it; ``trailers``
+    as JSON text)."""
+    names = columns(row_type)
+    get = attrgetter(*names)
+    if "trailers" not in names:
+        return lambda rows: [get(r) for r in rows]
+    at = names.index("trailers")
+
+    def convert(rows: Iterable[Row]) -> list[tuple[object, ...]]:
+        out = []
+        for r in rows:
+            t = list(get(r))
+            t[at] = json.dumps(t[at], ensure_ascii=False, separators=(",", ":"))
+            out.append(tuple(t))
+        return out
+    return convert
 
 
 def _table_columns(row_type: type[Any]) -> dict[str, Any]:
@@ -174,13 +188,14 @@ def write_sqlite(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
     inserts = {name: f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns(t))}) "
                      f"VALUES ({', '.join('?' * len(columns(t)))})" for name, t in tables.items()}
     conn = db.conn
-    pending: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+    pending: dict[str, list[tuple[object, ...]]] = {name: [] for name in tables}
+    convert = {name: _sqlite_rows(t) for name, t in tables.items()}
     with conn:
         for block in _counted(blocks, counts):
-            pending["articles"].append(_sqlite_row(block.article))
-            pending["versions"] += [_sqlite_row(r) for r in block.versions]
-            pending["changes"] += [_sqlite_row(r) for r in block.changes]
-            pending["sentence_edits"] += [_sqlite_row(r) for r in block.sentence_edits]
+            pending["articles"] += convert["articles"]([block.article])
+            pending["versions"] += convert["versions"](block.versions)
+            pending["changes"] += convert["changes"](block.changes)
+            pending["sentence_edits"] += convert["sentence_edits"](block.sentence_edits)
             if len(pending["versions"]) >= 1000:
                 for name, rows in pending.items():
                     conn.executemany(inserts[name], rows)

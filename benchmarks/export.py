@@ -1,0 +1,92 @@
+"""Benchmark case ``export`` (issue 17): ``gitnews export sqlite`` of the whole synthetic
+archive (100,000 versions of 20,000 articles; ``--quick``: 20,000 / 4,000) against its
+baseline, ``git cat-file --batch`` of every version's text, in the same run; and its
+peak RSS on an archive five times smaller (memory must stay flat: streamed).
+
+Registered in ``benchmarks/run.py``'s CASES; run it alone with ``--case export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import inputs
+from inputs import Site
+
+
+def _blob_ids(archive: Path) -> bytes:
+    """Every version's blob id (one per line): the texts the export reads."""
+    out = subprocess.run(["git", "-C", str(archive), "log", "--raw", "--no-abbrev", "--format=",
+                          "--no-renames"], check=True, capture_output=True).stdout
+    ids = [line.split()[3] for line in out.decode().splitlines()
+           if line.startswith(":") and not line.split()[3].startswith("0000000")]
+    return ("\n".join(ids) + "\n").encode()
+
+
+def _cat_file(archive: Path, ids: bytes) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(["git", "-C", str(archive), "cat-file", "--batch"], input=ids, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def _export(gitnews: list[str], archive: Path, out: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one ``gitnews export sqlite`` (a child process:
+    its ru_maxrss read by wait4)."""
+    if out.exists():
+        out.unlink()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*gitnews, "export", "sqlite", str(out), "--archive", str(archive)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"export: gitnews export failed: {err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def case_export(args: argparse.Namespace, tmp: Path):  # type: ignore[no-untyped-def]
+    from run import SHORT, CaseResult, Check, _gitnews_cmd, best_of, say, timed
+
+    res = CaseResult("export")
+    n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
+    gitnews = _gitnews_cmd()
+    archives = {}
+    for label, (arts, commits) in (("small", (n_articles // 5, n_commits // 5)),
+                                   ("large", (n_articles, n_commits))):
+        site = Site(arts, seed="export")
+        t, archives[label] = timed(lambda site=site, commits=commits, label=label:
+                                   inputs.fast_import_archive(
+                                       tmp / label, inputs.history_commits(
+                                           site, commits=commits, text_for=SHORT)))
+        say(f"export: {label} archive, {arts} articles / {commits} versions ({t:.0f} s to build)")
+    archive = archives["large"]
+    ids = _blob_ids(archive)
+    base = best_of(args.repeat, lambda: _cat_file(archive, ids))
+    texts = ids.count(b"\n")
+    say(f"  baseline `git cat-file --batch` of {texts} texts: {base:.2f} s")
+    runs = [_export(gitnews, archive, tmp / "large.db") for _ in range(max(1, args.repeat))]
+    seconds = min(s for s, _ in runs)
+    peak = max(m for _, m in runs)
+    small_s, small_peak = _export(gitnews, archives["small"], tmp / "small.db")
+    size_mb = (tmp / "large.db").stat().st_size / 1e6
+    ratio = seconds / base
+    say(f"  gitnews export sqlite: {seconds:.2f} s ({ratio:.1f}× the baseline), "
+        f"{size_mb:.0f} MB database; peak RSS {peak:.0f} MB "
+        f"(archive 5× smaller: {small_peak:.0f} MB, {small_s:.2f} s)")
+    res.figures.update(baseline_s=round(base, 2), export_s=round(seconds, 2),
+                       ratio=round(ratio, 2), peak_rss_mb=round(peak, 1),
+                       small_peak_rss_mb=round(small_peak, 1), small_export_s=round(small_s, 2),
+                       database_mb=round(size_mb, 1), versions=n_commits, articles=n_articles)
+    res.checks.append(Check("export sqlite × git cat-file --batch of every text", ratio, 2, "<="))
+    res.checks.append(Check("peak RSS, archive 5× larger × smaller", peak / small_peak, 1.2,
+                            "<="))
+    return res
