@@ -214,6 +214,7 @@ def test_selection_article_host_and_time(bbc: Path, tmp_path: Path) -> None:
     with (out / "changes.csv").open(encoding="utf-8", newline="") as f:
         changes = list(csv.DictReader(f))
     assert [(c["number"], c["sentences_deleted"]) for c in changes] == [("2", "2")]
+    assert changes[0]["previous_id"] == ""  # version 1 is read for the change, not exported
 
 
 def test_refusals(bbc: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ Where the commands live: :mod:`.tracking` (init, add, remove, feeds), :mod:`.run
 (run, and the stop on SIGINT/SIGTERM the long commands share), :mod:`.listing`
 (list), :mod:`.versions` (log, show, diff), :mod:`.site` (feed, site, serve),
 :mod:`.importing` (import), :mod:`.status`, :mod:`.maintenance` (gc),
-:mod:`.publish` (push, and the end of a run); :mod:`.app` holds the typer
+:mod:`.publish` (push, and the end of a run), :mod:`.export` (export); :mod:`.app` holds the typer
 application, the shared options and exit statuses, :mod:`.printing` what they
 print through.
 

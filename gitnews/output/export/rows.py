@@ -100,7 +100,8 @@ class VersionRow:
 @dataclass
 class ChangeRow:
     """One pair of consecutive versions of an article: ``version_id``/``number``
-    the newer one, ``previous_id``/``previous_number`` the one before; ``time`` the
+    the newer one, ``previous_id``/``previous_number`` the one before (``previous_id``
+    None when that one is not exported: before ``since``); ``time`` the
     newer one's; ``kind`` its ``Change-Kind`` trailer; ``headline_changed``: line 1
     differs; ``words_added``/``words_removed``: the words (``gitnews diff``'s
     counting) of the headline's word diff, of added and deleted sentences, and
@@ -110,7 +111,7 @@ class ChangeRow:
 
     id: int
     version_id: int
-    previous_id: int
+    previous_id: int | None
     article: str
     number: int
     previous_number: int
@@ -258,7 +259,8 @@ def _export_article(found: list[Version], wanted: list[int], texts: dict[str, by
     changes: list[ChangeRow] = []
     edits: list[SentenceEditRow] = []
     wanted_set = set(wanted)
-    previous: tuple[Version, str, list[str], int] | None = None  # version, text, body, id
+    # version, text, body, id (None: read for the change, not exported)
+    previous: tuple[Version, str, list[str], int | None] | None = None
     start = max(0, wanted[0] - 1)
     headline = ""
     for k in range(start, wanted[-1] + 1):
@@ -268,7 +270,7 @@ def _export_article(found: list[Version], wanted: list[int], texts: dict[str, by
         if not v.removed:
             headline = head
         if k not in wanted_set:
-            previous = (v, text, body, 0)
+            previous = (v, text, body, None)
             continue
         split = splitter.body(body) if sentences else []
         ids.version += 1
@@ -293,7 +295,8 @@ def _export_article(found: list[Version], wanted: list[int], texts: dict[str, by
     return ArticleExport(article, rows, changes, edits)
 
 
-def _change(old: tuple[Version, str, list[str], int], new: tuple[Version, str, list[str], int],
+def _change(old: tuple[Version, str, list[str], int | None],
+            new: tuple[Version, str, list[str], int],
             ids: _Ids, splitter: SentenceSplitter, edits: list[SentenceEditRow],
             sentences: bool) -> ChangeRow:
     (v0, text0, body0, id0), (v1, text1, body1, id1) = old, new
