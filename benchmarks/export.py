@@ -9,7 +9,6 @@ Registered in ``benchmarks/run.py``'s CASES; run it alone with ``--case export``
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -35,22 +34,29 @@ def _cat_file(archive: Path, ids: bytes) -> float:
 
 
 def _export(gitnews: list[str], archive: Path, out: Path) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one ``gitnews export sqlite`` (a child process:
-    its ru_maxrss read by wait4)."""
+    """Seconds and peak RSS (MB) of one ``gitnews export sqlite``: the largest VmHWM of
+    the process and its children (git), sampled from /proc while they live (not
+    ru_maxrss: Linux carries it over from the parent across fork+exec, so it would
+    report the benchmark's own size)."""
+    from run import _descendants, _peak_kb
+
     if out.exists():
         out.unlink()
     t0 = time.perf_counter()
     proc = subprocess.Popen([*gitnews, "export", "sqlite", str(out), "--archive", str(archive)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak = 0
+    while proc.poll() is None:
+        for pid in [proc.pid, *_descendants(proc.pid)]:
+            peak = max(peak, _peak_kb(pid))
+        time.sleep(0.1)
     seconds = time.perf_counter() - t0
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"export: gitnews export failed: {err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, peak / 1024
 
 
 def case_export(args: argparse.Namespace, tmp: Path):  # type: ignore[no-untyped-def]
