@@ -24,7 +24,7 @@ Every old sentence and every new sentence is in exactly one
 
 Sentences are split by **sentencex** (Wikimedia's multilingual sentence
 segmenter, :func:`sentencex.segment`: language-specific abbreviation rules and
-fallbacks for about 250 languages), one paragraph at a time, so that no
+fallbacks for about 300 languages, by its own count), one paragraph at a time, so that no
 sentence spans two paragraphs.  The headline (line 1) is not a sentence of the
 body: a headline change is a ``Change-Kind`` of its own.
 """
