@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 import inputs  # noqa: E402
 import sources  # noqa: E402
+from export import case_export  # noqa: E402
 from inputs import BASE_TIME, Site  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -943,6 +944,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "sources": sources.case_sources,
     "signals": case_signals,
     "reextract": case_reextract,
+    "export": case_export,  # benchmarks/export.py (issue 17)
 }
 
 import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll

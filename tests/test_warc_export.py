@@ -177,3 +177,25 @@ def test_show_raw_and_headers_print_the_capture_and_fail_clearly_without_one(cap
     old = run_gitnews("show", "example.com/old.txt", "--raw", "--archive", str(archive))
     assert old.returncode == 1
     assert "has no capture" in old.stderr and "Traceback" not in old.stderr
+
+
+def test_gitnews_export_warc_writes_the_same_file_as_write_warc_and_refuses_to_overwrite(
+        captured, tmp_path):
+    from conftest import run_gitnews
+
+    archive, path, _ = captured
+    out = tmp_path / "cli.warc.gz"
+    done = run_gitnews("export", "warc", str(out), "--archive", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert "Exported 3 captures" in done.stdout and "1 revisits" in done.stdout
+    (tmp_path / "lib").mkdir()
+    with open_archive(archive) as arc:  # the same name: the warcinfo record names the file
+        write_warc(arc, tmp_path / "lib" / "cli.warc.gz")
+    assert out.read_bytes() == (tmp_path / "lib" / "cli.warc.gz").read_bytes()
+    again = run_gitnews("export", "warc", str(out), "--archive", str(archive))
+    assert again.returncode == 2 and "--force" in again.stderr
+    only = run_gitnews("export", "warc", str(tmp_path / "v2.warc.gz"), BBC_URL,
+                       "--since", T2.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       "--until", T2.strftime("%Y-%m-%dT%H:%M:%SZ"), "--archive", str(archive))
+    assert only.returncode == 0, only.stderr
+    assert [r["type"] for r in _records(tmp_path / "v2.warc.gz")].count("response") == 1

@@ -11,6 +11,8 @@
 * :mod:`.hooks`: the change events of new versions, to a command and a webhook;
 * :mod:`.sitelayout` (where each file of the static site lives, pure) and
   :mod:`.site` (building the site incrementally).
+* :mod:`.export`: the archive as a dataset (``gitnews export``: JSON Lines, CSV,
+  SQLite, Parquet) with the sentence edits between versions.
 
 Nothing here prints or exits (the CLI does).  Output may import from
 :mod:`gitnews.format`, :mod:`gitnews.errors`, :mod:`gitnews.models`,

@@ -1,0 +1,108 @@
+"""Benchmark case ``export`` (issue 17): ``gitnews export sqlite`` of the whole synthetic
+archive (100,000 versions of 20,000 articles; ``--quick``: 20,000 / 4,000) against its
+baseline, ``git cat-file --batch`` of every version's text, in the same run; and its
+peak RSS on an archive five times smaller (memory must stay flat: streamed).
+
+Registered in ``benchmarks/run.py``'s CASES; run it alone with ``--case export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import inputs
+from inputs import Site
+
+
+def _blob_ids(archive: Path) -> bytes:
+    """Every version's blob id (one per line): the texts the export reads."""
+    out = subprocess.run(["git", "-C", str(archive), "log", "--raw", "--no-abbrev", "--format=",
+                          "--no-renames"], check=True, capture_output=True).stdout
+    ids = [line.split()[3] for line in out.decode().splitlines()
+           if line.startswith(":") and not line.split()[3].startswith("0000000")]
+    return ("\n".join(ids) + "\n").encode()
+
+
+def _sampled(cmd: list[str], *, stdin: Path | None = None) -> tuple[float, int, int]:
+    """Run ``cmd``: seconds, and the peak RSS (kB) of the process itself and the largest
+    of its children (git): VmHWM sampled from /proc while they live (not ru_maxrss:
+    Linux carries it over from the parent across fork+exec)."""
+    from run import _descendants, _peak_kb
+
+    t0 = time.perf_counter()
+    with (stdin.open("rb") if stdin else open(os.devnull, "rb")) as f:
+        proc = subprocess.Popen(cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        own = kids = 0
+        while proc.poll() is None:
+            own = max(own, _peak_kb(proc.pid))
+            for pid in _descendants(proc.pid):
+                kids = max(kids, _peak_kb(pid))
+            time.sleep(0.1)
+    seconds = time.perf_counter() - t0
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"export: {' '.join(cmd)} failed: {err[-2000:]}")
+    return seconds, own, kids
+
+
+def _export(gitnews: list[str], archive: Path, out: Path) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MB) of gitnews, and of its git process, for one ``gitnews
+    export sqlite`` into a new ``out``."""
+    if out.exists():
+        out.unlink()
+    seconds, own, kids = _sampled([*gitnews, "export", "sqlite", str(out), "--archive",
+                                   str(archive)])
+    return seconds, own / 1024, kids / 1024
+
+
+def case_export(args: argparse.Namespace, tmp: Path):  # type: ignore[no-untyped-def]
+    from run import SHORT, CaseResult, Check, _gitnews_cmd, say, timed
+
+    res = CaseResult("export")
+    n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
+    gitnews = _gitnews_cmd()
+    archives = {}
+    for label, (arts, commits) in (("small", (n_articles // 5, n_commits // 5)),
+                                   ("large", (n_articles, n_commits))):
+        site = Site(arts, seed="export")
+        t, archives[label] = timed(lambda site=site, commits=commits, label=label:
+                                   inputs.fast_import_archive(
+                                       tmp / label, inputs.history_commits(
+                                           site, commits=commits, text_for=SHORT)))
+        say(f"export: {label} archive, {arts} articles / {commits} versions ({t:.0f} s to build)")
+    archive = archives["large"]
+    ids_file = tmp / "blob-ids.txt"
+    ids_file.write_bytes(_blob_ids(archive))
+    texts = ids_file.read_bytes().count(b"\n")
+    cat = [min((_sampled(["git", "-C", str(archive), "cat-file", "--batch"], stdin=ids_file)
+                for _ in range(max(1, args.repeat))), key=lambda r: r[0])][0]
+    base, cat_kb = cat[0], cat[1]
+    say(f"  baseline `git cat-file --batch` of {texts} texts: {base:.2f} s, "
+        f"peak RSS {cat_kb / 1024:.0f} MB")
+    runs = [_export(gitnews, archive, tmp / "large.db") for _ in range(max(1, args.repeat))]
+    seconds = min(r[0] for r in runs)
+    peak, git_peak = max(r[1] for r in runs), max(r[2] for r in runs)
+    small_s, small_peak, small_git = _export(gitnews, archives["small"], tmp / "small.db")
+    size_mb = (tmp / "large.db").stat().st_size / 1e6
+    ratio = seconds / base
+    say(f"  gitnews export sqlite: {seconds:.2f} s ({ratio:.1f}× the baseline), "
+        f"{size_mb:.0f} MB database; peak RSS of gitnews {peak:.0f} MB, of its git "
+        f"cat-file {git_peak:.0f} MB (archive 5× smaller: {small_peak:.0f} MB and "
+        f"{small_git:.0f} MB, {small_s:.2f} s)")
+    res.figures.update(baseline_s=round(base, 2), baseline_peak_rss_mb=round(cat_kb / 1024, 1),
+                       export_s=round(seconds, 2), ratio=round(ratio, 2),
+                       peak_rss_mb=round(peak, 1), git_peak_rss_mb=round(git_peak, 1),
+                       small_peak_rss_mb=round(small_peak, 1),
+                       small_git_peak_rss_mb=round(small_git, 1),
+                       small_export_s=round(small_s, 2), database_mb=round(size_mb, 1),
+                       versions=n_commits, articles=n_articles)
+    res.checks.append(Check("export sqlite × git cat-file --batch of every text", ratio, 2, "<="))
+    res.checks.append(Check("peak RSS of gitnews, archive 5× larger × smaller",
+                            peak / small_peak, 1.2, "<="))
+    return res

@@ -1,0 +1,91 @@
+"""``gitnews export FORMAT OUT``: the archive as a dataset (docs/export.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import (
+    DEFAULT_ARCHIVE,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ArchiveOption,
+    command,
+    err_console,
+    fail,
+    parse_time_option,
+)
+
+
+@command("export")
+def export_cmd(
+    fmt: Annotated[str, typer.Argument(
+        metavar="FORMAT",
+        help="jsonl (one version per line, with text and trailers), csv (a folder: "
+             "versions.csv without text, changes.csv, sentence_edits.csv), sqlite (tables "
+             "for sqlite-utils and Datasette, full-text search), parquet (a folder, one "
+             "file per table; needs gitnews[parquet]), warc (WARC/1.1 .warc.gz of the versions' "
+             "captures, for pywb; docs/evidence.md).")],
+    out: Annotated[Path, typer.Argument(
+        metavar="OUT", help="The file (jsonl, sqlite, warc) or folder (csv, parquet) to write; its "
+                            "folder must exist.")],
+    articles: Annotated[list[str] | None, typer.Argument(
+        metavar="[ARTICLE]...",
+        help="Only these articles (a path, a URL or a piece of the headline); default all.",
+        show_default=False)] = None,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="TIME",
+        help="Only versions captured at or after TIME (2016-09-29, RFC 3339, today, 3d; "
+             "UTC).")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="TIME",
+        help="Only versions captured at or before TIME (a date includes its whole day).")
+    ] = None,
+    host: Annotated[str | None, typer.Option(
+        "--host", help="Only articles of this host (and its subdomains).")] = None,
+    language: Annotated[str, typer.Option(
+        "--language", metavar="CODE",
+        help="The texts' language for splitting sentences (ISO 639 code, e.g. en, de, fr).")
+    ] = "en",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace OUT when it exists.")] = False,
+) -> None:
+    """Export the archive's versions, changes and sentence edits as a dataset."""
+    from gitnews.archive.repo import open_archive
+    from gitnews.output.export import FORMATS, ExportError, check_out, export, select_paths
+
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        fail(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", code=EXIT_USAGE)
+    since_dt = parse_time_option(since, "--since") if since else None
+    until_dt = parse_time_option(until, "--until", end=True) if until else None
+    try:
+        check_out(out, folder=spec.folder, force=force)  # before opening the archive
+        with open_archive(archive) as arc:
+            paths = select_paths(arc.state, articles=articles or (), host=host,
+                                 archive_dir=arc.path)
+            result = export(arc, fmt, out, articles=paths, since=since_dt, until=until_dt,
+                            force=force, language=language)
+    except ExportError as exc:
+        fail(str(exc), code=EXIT_USAGE)
+    from gitnews.output.export.writers import ExportCounts
+    from gitnews.output.warcout import WarcReport
+
+    if isinstance(result, WarcReport):
+        typer.echo(f"Exported {result.captures} captures to {out} (warc: {result.responses} "
+                   f"responses, {result.revisits} revisits, {result.requests} requests; "
+                   f"{result.without_capture} versions have no capture).")
+        for path, number, what in result.problems:
+            err_console().print(f"capture of {path} version {number} left out: {what}",
+                                markup=False, highlight=False)
+        if result.problems:
+            raise typer.Exit(EXIT_FAILED)
+    elif isinstance(result, ExportCounts):
+        typer.echo(f"Exported {result.versions} versions of {result.articles} articles "
+                   f"({result.changes} changes, {result.sentence_edits} sentence edits) "
+                   f"to {out} ({fmt}).")
+    else:
+        typer.echo(f"Exported to {out} ({fmt}).")
