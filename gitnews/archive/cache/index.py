@@ -14,13 +14,11 @@ from __future__ import annotations
 import json
 import json.encoder
 import re
-import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gitnews.archive import gitrun
 from gitnews.archive.cache import gitcalls
 from gitnews.archive.cache.articles import safe_key
 from gitnews.archive.cache.db import CacheDb
@@ -28,7 +26,6 @@ from gitnews.archive.history import is_version, iter_commits
 from gitnews.format.trailers import ARTICLE_URL, FEED, FETCHED_URL, format_time, parse_trailers
 
 if TYPE_CHECKING:
-    from gitnews.archive.gitrun import RepoDirs
     from gitnews.archive.store import Transaction
 
 __all__ = ["GitIndex"]
@@ -198,55 +195,6 @@ class _Folder:
             self.touched[path] = None
 
 
-def _stream_log(repo: RepoDirs, head: str) -> Iterator[_Commit]:
-    """Every commit up to ``head``, oldest first, from one streamed ``git log``.
-
-    Machine-readable output (git-log(1)): ``--raw --no-abbrev -z`` with the
-    format ``%x1e%H%x00%at%x00%B``, i.e. per commit a record separator, the
-    commit id, its author time (Unix seconds) and its raw message, NUL-separated,
-    then its changed files as NUL-terminated ``:<modes> <old> <new> <status>`` and
-    path fields (no quoting of paths, no renames).  The message is parsed by
-    :func:`gitnews.format.trailers.parse_trailers`, as everywhere else: git's own
-    ``%(trailers)`` reads some messages differently (a ``(cherry picked from
-    ...)`` line joins git's trailer block, not gitnews's), and the rows must not
-    depend on the path that wrote them.  Raises
-    :class:`~gitnews.archive.gitrun.GitError` when git fails.
-    """
-    proc = gitrun.start(repo, "log", "--no-renames", "--no-color", "--raw", "--no-abbrev", "-z",
-                        "--reverse", "--format=%x1e%H%x00%at%x00%B", head, "--",
-                        stderr=subprocess.PIPE)
-    out = proc.stdout
-    assert out is not None
-    utc = UTC
-    buf = b""
-    try:
-        while True:
-            chunk = out.read(1 << 20)
-            if chunk:
-                buf += chunk
-                *records, buf = buf.split(b"\x1e")
-            else:
-                records, buf = [buf], b""
-            for rec in records:
-                if not rec:
-                    continue
-                fields = rec.split(b"\0")
-                # [id, time, message, "\n:<raw>" or "", path, ":<raw>", path, ..., ""]
-                changes: list[tuple[str, str, str | None]] = []
-                for i in range(3, len(fields) - 1, 2):
-                    raw = fields[i].lstrip(b"\n").split(b" ")
-                    if len(raw) < 5 or not raw[0].startswith(b":"):
-                        break
-                    status = raw[4][:1].decode()
-                    changes.append((status, fields[i + 1].decode("utf-8", "replace"),
-                                    None if status == "D" else raw[3].decode()))
-                message = fields[2].decode("utf-8", "replace").rstrip("\n") + "\n"
-                yield (fields[0].decode(), datetime.fromtimestamp(int(fields[1]), tz=utc),
-                       message, changes)
-            if not chunk:
-                break
-    finally:
-        gitrun.finish(proc)
 
 class GitIndex(CacheDb):
     """The git-derived tables of the cache, and how they follow the branch."""
@@ -390,26 +338,26 @@ class GitIndex(CacheDb):
         """Fill the emptied git-derived tables from the whole history up to ``head``.
 
         The same rows as replaying the history commit by commit (a test checks
-        it), in a fixed sequence: one streamed ``git log`` (:func:`_stream_log`);
-        its commits folded in batches of ``batch`` (default
-        :data:`REBUILD_BATCH`) commits, each batch's version and outside-edit
-        rows written with ``executemany`` (:meth:`_write_history`); then the
-        article and alias rows; then the blob ids and headlines; then the
-        indexes, dropped before the rows and built once after them.  Memory
-        holds one batch of rows and one row per article.  Runs inside the
-        caller's transaction.
+        it), in a fixed sequence: one streamed ``git log``
+        (:func:`~gitnews.archive.cache.gitcalls.log_records`); its commits folded
+        in batches of ``batch`` (default :data:`REBUILD_BATCH`) commits, each
+        batch's version and outside-edit rows written with ``executemany``
+        (:meth:`_write_history`); then the article and alias rows; then the blob
+        ids and headlines (:meth:`_rebuild_blobs`); then the indexes, dropped
+        before the rows and built once after them.  Memory holds one batch of
+        rows and one row per article.  Runs inside the caller's transaction.
         """
         size = batch or REBUILD_BATCH
         for index in _SECONDARY_INDEXES:
             self.db.execute(f"DROP INDEX IF EXISTS {index}")
         folder = _Folder(None)  # the tables are empty: no article known before
-        for n, commit in enumerate(_stream_log(self.repo, head), 1):
+        for n, commit in enumerate(gitcalls.log_records(self.repo, head), 1):
             folder.add(*commit)
             if n % size == 0:
                 self._write_history(folder.take_rows())
         self._write_history(folder.take_rows())
         self._write_articles(folder)
-        self._refresh_blobs(head, list(folder.touched))
+        self._rebuild_blobs(head, folder)
         # Every article row was touched: flag the outside edits in one statement each.
         self.db.execute("UPDATE articles SET outside = (blob IS NOT vblob)")
         self.db.execute(
@@ -417,6 +365,24 @@ class GitIndex(CacheDb):
             " (SELECT path FROM articles WHERE outside=1)")
         for sql in _SECONDARY_INDEXES.values():
             self.db.execute(sql)
+
+    def _rebuild_blobs(self, head: str, folder: _Folder) -> None:
+        """:meth:`_refresh_blobs` for every article of a rebuild: the blob ids at
+        ``head`` from one ``git ls-tree`` of its whole tree, the headlines from
+        one ``git cat-file --batch`` asked for blob ids (no path to resolve)."""
+        tree = gitcalls.tree_blobs(self.repo, head)
+        read: dict[str, str] = {}  # path -> the blob whose line 1 is its headline
+        for path in folder.touched:
+            vblob = folder.rows[path].vblob if path in folder.rows else None
+            current = tree.get(path)
+            blob = vblob if vblob and current != vblob else current
+            if blob is not None:
+                read[path] = blob
+        lines = gitcalls.read_objects(self.repo, list(dict.fromkeys(read.values())))
+        self.db.executemany(
+            "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
+            ((tree.get(path), lines[read[path]][1] if read.get(path) in lines else None, path)
+             for path in folder.touched))
 
     def _mark_outside(self, paths: list[str]) -> None:
         """Flag each of ``paths`` whose file no longer holds its newest version's text
