@@ -61,6 +61,9 @@ class _Folded:
 #: ``executemany`` batches, and memory bounded at any archive size.
 REBUILD_BATCH = 20_000
 
+#: SQLite's page cache during a rebuild, in KiB.
+REBUILD_CACHE_KIB = 32 * 1024
+
 #: The indexes a rebuild drops before writing the rows and builds after them
 #: (name -> its statement, as in :mod:`gitnews.archive.cache.schema`).
 _SECONDARY_INDEXES = {
@@ -76,6 +79,16 @@ def _json_object(pairs: dict[str, str]) -> str:
     bytes (json's own string escaping, keys in order), without building an
     encoder per call."""
     return "{" + ",".join(f"{_STRING(k)}:{_STRING(v)}" for k, v in pairs.items()) + "}"
+
+
+def _sorted(rows: tuple[list[_VersionRow], list[_OutsideRow]]
+            ) -> tuple[list[_VersionRow], list[_OutsideRow]]:
+    """A batch's version rows in the order of the table's key (path, number): the
+    ``WITHOUT ROWID`` table's B-tree is then written page after page.  The
+    outside-edit rows keep git's order (their rowid is that order)."""
+    versions, outside = rows
+    versions.sort()
+    return versions, outside
 
 
 def _time(at: int) -> str:
@@ -350,12 +363,19 @@ class GitIndex(CacheDb):
         size = batch or REBUILD_BATCH
         for index in _SECONDARY_INDEXES:
             self.db.execute(f"DROP INDEX IF EXISTS {index}")
-        folder = _Folder(None)  # the tables are empty: no article known before
-        for n, commit in enumerate(gitcalls.log_records(self.repo, head), 1):
-            folder.add(*commit)
-            if n % size == 0:
-                self._write_history(folder.take_rows())
-        self._write_history(folder.take_rows())
+        # A page cache large enough for a batch's pages (SQLite's default is 2 MB):
+        # fewer pages spilled to the write-ahead log before the commit.
+        cache_size = self.db.execute("PRAGMA cache_size").fetchone()[0]
+        self.db.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+        try:
+            folder = _Folder(None)  # the tables are empty: no article known before
+            for n, commit in enumerate(gitcalls.log_records(self.repo, head), 1):
+                folder.add(*commit)
+                if n % size == 0:
+                    self._write_history(_sorted(folder.take_rows()))
+            self._write_history(_sorted(folder.take_rows()))
+        finally:
+            self.db.execute(f"PRAGMA cache_size={int(cache_size)}")
         self._write_articles(folder)
         self._rebuild_blobs(head, folder)
         # Every article row was touched: flag the outside edits in one statement each.
