@@ -184,14 +184,19 @@ def _store_gitnews(archive: Path, captures: list) -> dict[str, float]:
         for cap in captures:
             rec.record(cap)
         t1 = time.perf_counter()
-        tx.finish(graph_in_background=True)  # as gitnews.ops.run.run does
+        # As gitnews.ops.run.run does: the commit-graph layer and the files written
+        # while the cache is updated.
+        tx.finish(graph_in_background=True, worktree_in_background=True)
         t2 = time.perf_counter()
         rec.apply()
         t3 = time.perf_counter()
-        maintenance.after_run(arc, tx)  # the commit-graph layer, gc --auto
+        tx.wait_worktree()
+        tx.wait_commit_graph()
         t4 = time.perf_counter()
+        maintenance.after_run(arc, tx)  # gc --auto, and the packs kept small (case gc)
+        t5 = time.perf_counter()
     return {"record_s": t1 - t0, "finish_s": t2 - t1, "cache_s": t3 - t2,
-            "housekeeping_s": t4 - t3, "total_s": t4 - t0}
+            "wait_s": t4 - t3, "total_s": t4 - t0, "packs_s": t5 - t4}
 
 
 def case_store(args: argparse.Namespace, tmp: Path) -> CaseResult:
@@ -243,10 +248,12 @@ def case_store(args: argparse.Namespace, tmp: Path) -> CaseResult:
         say(f"  {label:5}: raw fast-import {n_versions / bt:7.0f} commits/s ({bt:.2f} s); "
             f"gitnews {n_versions / gn['total_s']:7.0f} commits/s ({gn['total_s']:.2f} s = "
             f"record {gn['record_s']:.2f} + finish {gn['finish_s']:.2f} + cache "
-            f"{gn['cache_s']:.2f} + commit-graph wait and gc --auto {gn['housekeeping_s']:.2f});"
-            f" ratio {ratio:.2f}×")
+            f"{gn['cache_s']:.2f} + waiting for the files and the commit-graph "
+            f"{gn['wait_s']:.2f}); ratio {ratio:.2f}×; then the packs (gc --auto and the "
+            f"repack of case gc, not in the ratio: fast-import does neither) "
+            f"{gn['packs_s']:.2f} s, ratio with them {(n_versions / (gn['total_s'] + gn['packs_s'])) / (n_versions / bt):.2f}×")
         res.checks.append(Check(f"store into {label} archive, × raw fast-import throughput",
-                                ratio, 0.5, ">="))
+                                ratio, 0.9 if label == "big" else 0.5, ">="))
     return res
 
 
