@@ -15,6 +15,7 @@ import json
 import json.encoder
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -355,10 +356,11 @@ class GitIndex(CacheDb):
         (:func:`~gitnews.archive.cache.gitcalls.log_records`); its commits folded
         in batches of ``batch`` (default :data:`REBUILD_BATCH`) commits, each
         batch's version and outside-edit rows written with ``executemany``
-        (:meth:`_write_history`); then the article and alias rows; then the blob
-        ids and headlines (:meth:`_rebuild_blobs`); then the indexes, dropped
-        before the rows and built once after them.  Memory holds one batch of
-        rows and one row per article.  Runs inside the caller's transaction.
+        (:meth:`_write_history`); then the article and alias rows, while a thread
+        reads the blob ids and headlines from git (:meth:`_read_blobs`); then
+        those; then the indexes, dropped before the rows and built once after
+        them.  Memory holds one batch of rows and one row per article.  Runs
+        inside the caller's transaction.
         """
         size = batch or REBUILD_BATCH
         for index in _SECONDARY_INDEXES:
@@ -373,11 +375,19 @@ class GitIndex(CacheDb):
                 folder.add(*commit)
                 if n % size == 0:
                     self._write_history(_sorted(folder.take_rows()))
-            self._write_history(_sorted(folder.take_rows()))
+            # The headlines are read by git (in a thread, mostly waiting for its pipe)
+            # while SQLite writes the last rows.
+            with ThreadPoolExecutor(1) as pool:
+                blobs = pool.submit(self._read_blobs, head, folder)
+                self._write_history(_sorted(folder.take_rows()))
+                self._write_articles(folder)
+                tree, lines, read = blobs.result()
         finally:
             self.db.execute(f"PRAGMA cache_size={int(cache_size)}")
-        self._write_articles(folder)
-        self._rebuild_blobs(head, folder)
+        self.db.executemany(
+            "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
+            ((tree.get(path), lines[read[path]][1] if read.get(path) in lines else None, path)
+             for path in folder.touched))
         # Every article row was touched: flag the outside edits in one statement each.
         self.db.execute("UPDATE articles SET outside = (blob IS NOT vblob)")
         self.db.execute(
@@ -386,23 +396,23 @@ class GitIndex(CacheDb):
         for sql in _SECONDARY_INDEXES.values():
             self.db.execute(sql)
 
-    def _rebuild_blobs(self, head: str, folder: _Folder) -> None:
-        """:meth:`_refresh_blobs` for every article of a rebuild: the blob ids at
-        ``head`` from one ``git ls-tree`` of its whole tree, the headlines from
-        one ``git cat-file --batch`` asked for blob ids (no path to resolve)."""
+    def _read_blobs(self, head: str, folder: _Folder
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, str]], dict[str, str]]:
+        """:meth:`_refresh_blobs` for every article of a rebuild, without the
+        database: the blob ids at ``head`` from one ``git ls-tree`` of its whole
+        tree (``path -> blob id``), and the headlines from one ``git cat-file
+        --batch`` asked for blob ids, no path to resolve (``blob id -> (blob id,
+        line 1)``, and ``path -> the blob id whose line 1 is its headline``: the
+        newest version's when the file holds an outside edit)."""
         tree = gitcalls.tree_blobs(self.repo, head)
-        read: dict[str, str] = {}  # path -> the blob whose line 1 is its headline
+        read: dict[str, str] = {}
         for path in folder.touched:
             vblob = folder.rows[path].vblob if path in folder.rows else None
             current = tree.get(path)
             blob = vblob if vblob and current != vblob else current
             if blob is not None:
                 read[path] = blob
-        lines = gitcalls.read_objects(self.repo, list(dict.fromkeys(read.values())))
-        self.db.executemany(
-            "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
-            ((tree.get(path), lines[read[path]][1] if read.get(path) in lines else None, path)
-             for path in folder.touched))
+        return tree, gitcalls.read_objects(self.repo, list(dict.fromkeys(read.values()))), read
 
     def _mark_outside(self, paths: list[str]) -> None:
         """Flag each of ``paths`` whose file no longer holds its newest version's text
