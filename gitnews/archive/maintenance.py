@@ -147,7 +147,7 @@ def write_commit_graph(archive: Place, *, split: bool = True) -> None:
 
 #: After a run, the packs are consolidated when those besides the largest hold more than
 #: this share of its bytes (:func:`packs_outgrown`).
-PACK_GROWTH = 0.05
+PACK_GROWTH = 0.08
 
 
 def packs_outgrown(archive: Place) -> bool:
