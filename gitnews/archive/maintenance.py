@@ -15,12 +15,10 @@ indexed (git-gc(1), git-commit-graph(1)).
   the run committed, ``git gc --auto`` packs objects only when git says it is due (``gc.auto``
   loose objects or ``gc.autoPackLimit`` packs; each run adds a pack, or loose
   objects when it is small, since the store writes through ``git fast-import``).
-* :func:`gc` — ``gitnews gc``: ``git gc`` (loose objects and small packs into
-  one pack, unreachable objects pruned after git's grace period) and a full
-  rewrite of the commit-graph with Bloom filters in one file.  With captures
-  (branch ``gitnews/captures``) the deltas are computed again (``git repack -f``
-  at git's usual window), which is what stores each capture as a delta of the
-  page's previous one.
+* :func:`gc` — ``gitnews gc``: ``git gc`` with the deltas recomputed (loose
+  objects and all packs into one pack, as small as ``git repack -adf`` makes
+  it; unreachable objects pruned after git's grace period) and a full rewrite
+  of the commit-graph with Bloom filters in one file.
 
 Changed-path Bloom filters: ``git commit-graph write --changed-paths`` (git
 >= 2.27); once the graph has them, later writes keep adding them.
@@ -43,7 +41,7 @@ if TYPE_CHECKING:
 _log = logging.getLogger("gitnews")
 
 __all__ = ["ObjectStats", "GcReport", "object_stats", "write_commit_graph", "after_run", "gc",
-           "has_commit_graph"]
+           "has_commit_graph", "packs_outgrown"]
 
 
 @dataclass(frozen=True)
@@ -147,13 +145,67 @@ def write_commit_graph(archive: Place, *, split: bool = True) -> None:
     _git(_git_dir(archive), *args, what="git commit-graph write")
 
 
+#: After a run, the packs are consolidated when those besides the largest hold more than
+#: this share of its bytes (:func:`packs_outgrown`).
+PACK_GROWTH = 0.08
+
+
+def packs_outgrown(archive: Place) -> bool:
+    """Whether the archive's packs besides the largest weigh more than
+    :data:`PACK_GROWTH` of the largest (file sizes of ``objects/pack/*.pack``).
+
+    Each run's texts go into a pack of their own through ``git fast-import``,
+    which cannot store them as deltas of their earlier versions (those live in
+    other packs): a run's pack is several times the size its texts take once
+    repacked.  Consolidating into one pack when they add up to this share keeps
+    the archive within about ``1 + PACK_GROWTH`` of ``git repack -adf``, and
+    rewrites the archive only after it has grown by that share (the cost per
+    run stays proportional to the run).
+    """
+    sizes = [f.stat().st_size for f in _packs(_git_dir(archive))]
+    return len(sizes) > 1 and sum(sizes[:-1]) > PACK_GROWTH * sizes[-1]
+
+
+def _packs(git_dir: Path) -> list[Path]:
+    """The archive's pack files, smallest first."""
+    return sorted((git_dir / "objects" / "pack").glob("*.pack"), key=lambda f: f.stat().st_size)
+
+
+def _tidy_packs(git_dir: Path) -> None:
+    """Keep the packs near ``git repack -adf``'s size as runs add theirs.
+
+    ``git fast-import`` stores each text as a delta of the text written before
+    it in the stream (another article's, mostly), and a repack keeps the deltas
+    it finds.  So when the packs besides the largest have outgrown it
+    (:func:`packs_outgrown`), they are first repacked with their deltas
+    computed anew (``git repack -A -d -f --keep-pack=<largest>``: a cost that
+    follows their size, not the archive's; a text whose earlier version is in
+    the largest pack is then stored whole); if they still outweigh the share,
+    ``git gc --auto`` with ``gc.autoPackLimit=1`` puts them all in one pack,
+    which stores those whole texts as deltas of their earlier versions and
+    keeps every other delta (the archive is rewritten once per that share of
+    growth).  Unreachable objects are loosened (``-A``), never dropped: git gc
+    prunes them after its grace period.
+    """
+    packs = _packs(git_dir)
+    if len(packs) < 2 or not packs_outgrown(git_dir):
+        return
+    _git(git_dir, "repack", "-A", "-d", "-f", "-q", f"--keep-pack={packs[-1].name}",
+         what="git repack")
+    if packs_outgrown(git_dir):
+        _git(git_dir, "-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false",
+             "-c", "gc.autoPackLimit=1", "gc", "--auto", "--quiet", what="git gc --auto")
+
+
 def after_run(archive: Place, tx: Transaction) -> str | None:
     """Housekeeping after a run whose versions went through ``tx`` (finished).
 
     Waits for the commit-graph layer of the run's commits, when ``tx`` wrote
     it in the background (``tx.finish(graph_in_background=True)``), then, if
     the run committed, runs ``git gc --auto``: it packs only when git says it
-    is due (``gc.auto`` loose objects, ``gc.autoPackLimit`` packs), in the
+    is due (``gc.auto`` loose objects, ``gc.autoPackLimit`` packs), and again
+    with ``gc.autoPackLimit=1`` (all packs into one) when the runs' packs have
+    outgrown the main one (:func:`packs_outgrown`), in the
     foreground (``gc.autoDetach=false``), leaving the commit-graph as it is
     (``gc.writeCommitGraph=false``: repacking does not invalidate it, and
     gitnews's layers carry the Bloom filters).
@@ -168,9 +220,11 @@ def after_run(archive: Place, tx: Transaction) -> str | None:
         problems.append("git commit-graph write failed (history queries may be slower "
                         "until the next run or `gitnews gc`)")
     if tx.commits:
+        git_dir = _git_dir(archive)
         try:
-            _git(_git_dir(archive), "-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false",
+            _git(git_dir, "-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false",
                  "gc", "--auto", "--quiet", what="git gc --auto")
+            _tidy_packs(git_dir)
         except (StoreError, OSError) as exc:
             problems.append(str(exc))
     if not problems:
@@ -180,28 +234,36 @@ def after_run(archive: Place, tx: Transaction) -> str | None:
     return message
 
 
-def gc(archive: Place, *, aggressive: bool = False) -> GcReport:
-    """``gitnews gc``: ``git gc`` then a full commit-graph with Bloom filters.
+#: The delta window and depth of ``gitnews gc`` (git's defaults for ``pack.window`` and
+#: ``pack.depth``, git-config(1)).
+GC_WINDOW, GC_DEPTH = 10, 50
 
-    ``aggressive`` passes ``--aggressive`` (a much slower, tighter repack).
+
+def gc(archive: Place, *, aggressive: bool = False) -> GcReport:
+    """``gitnews gc``: ``git gc`` with every delta recomputed, then a full
+    commit-graph with Bloom filters.
+
+    The deltas are computed anew (``git gc --aggressive`` with git's everyday
+    window and depth, :data:`GC_WINDOW`, :data:`GC_DEPTH`: what ``git repack
+    -adf`` does), because the packs written by ``git fast-import`` (every
+    run's, every import's) hold poor deltas or none, and a plain ``git gc``
+    keeps the deltas it finds: the archive was 1.42× the size of ``git repack
+    -adf`` of the same repository after a plain ``git gc``, 1.0× now.
+    ``aggressive`` uses git's own ``--aggressive`` window and depth instead
+    (``gc.aggressiveWindow``, default 250; a much slower, slightly tighter repack).
     Unreachable objects are pruned only after git's grace period
     (``gc.pruneExpire``, two weeks by default), so an interrupted run's
     objects are never lost early.  Raises StoreError when git fails.
     """
     git_dir = _git_dir(archive)
     before = object_stats(git_dir)
-    args = ["-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false", "gc", "--quiet"]
-    if aggressive:
-        args.append("--aggressive")
-    elif run(git_dir, "rev-parse", "--verify", "-q", "refs/heads/gitnews/captures",
-             check=False).ok:
-        # Captures (issue 16): fast-import deltas each blob against the one written just
-        # before it (another article's), and git gc reuses stored deltas, so the captures of
-        # one page are only stored as deltas of each other once the deltas are computed
-        # again: an --aggressive gc at git's usual window and depth is `git repack -f`.
-        args[:0] = ["-c", "gc.aggressiveWindow=10", "-c", "gc.aggressiveDepth=50"]
-        args.append("--aggressive")
-    _git(git_dir, *args, what="git gc")
+    args = ["-c", "gc.autoDetach=false", "-c", "gc.writeCommitGraph=false"]
+    if not aggressive:
+        # git gc's --aggressive is its only way to recompute the deltas (``repack
+        # -f``); here with git's everyday window and depth (pack.window,
+        # pack.depth defaults), not its aggressive ones.
+        args += ["-c", f"gc.aggressiveWindow={GC_WINDOW}", "-c", f"gc.aggressiveDepth={GC_DEPTH}"]
+    _git(git_dir, *args, "gc", "--quiet", "--aggressive", what="git gc")
     write_commit_graph(git_dir, split=False)
     return GcReport(before=before, after=object_stats(git_dir),
                     bloom_filters=has_commit_graph(git_dir))

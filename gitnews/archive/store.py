@@ -31,7 +31,14 @@ from types import TracebackType
 from typing import IO
 
 from gitnews.archive.gitrun import RepoDirs, explain, run, start
-from gitnews.archive.worktree import BRANCH, head_advice, symbolic_head, update_worktree
+from gitnews.archive.worktree import (
+    BRANCH,
+    PendingUpdate,
+    head_advice,
+    start_update_worktree,
+    symbolic_head,
+    update_worktree,
+)
 from gitnews.errors import StoreError
 
 __all__ = ["Transaction", "Written", "blob_id", "quote_path", "write_commit_graph",
@@ -107,6 +114,7 @@ class Transaction:
         self._marks_file: str | None = None
         self._old_head: str | None = None
         self._graph: subprocess.Popen[bytes] | None = None  # commit-graph writer (finish)
+        self._worktree: PendingUpdate | None = None  # working-tree update (finish)
         #: What each commit wrote, in order: ``(when, message, {path: (blob id, line 1)
         #: or None for a deletion})``, so that the cache can take the run's commits
         #: without reading them back from git; None after :data:`WRITTEN_LIMIT` commits.
@@ -308,13 +316,18 @@ class Transaction:
             except OSError:
                 pass
 
-    def finish(self, *, graph_in_background: bool = False) -> list[str]:
+    def finish(self, *, graph_in_background: bool = False,
+               worktree_in_background: bool = False) -> list[str]:
         """End the stream, move the branch, update index and working tree once,
         and add the new commits to the commit-graph.
 
         ``graph_in_background``: start the commit-graph layer and return without
         waiting for it (it then runs while the caller updates its cache); call
-        :meth:`wait_commit_graph` before relying on it.  Returns the new commit
+        :meth:`wait_commit_graph` before relying on it.  ``worktree_in_background``:
+        the same for the index and working tree
+        (:func:`gitnews.archive.worktree.start_update_worktree`); call
+        :meth:`wait_worktree` before reading the files or the index (it raises
+        what this method would).  Returns the new commit
         ids in order (empty when nothing was committed).
 
         The index always ends at the new commit.  A file this transaction
@@ -347,12 +360,24 @@ class Transaction:
         self.commits = [marks[f":{i}"] for i in range(1, self._marks + 1)]
         self._cleanup()
         self._proc = None
-        self._update_worktree()
+        if worktree_in_background and self.commits:
+            self._worktree = start_update_worktree(self.repo, old=self._old_head,
+                                                   new=self.commits[-1])
+        else:
+            self._update_worktree()
         if graph_in_background:
             self._graph = start_commit_graph(self.repo)
         else:
             write_commit_graph(self.repo)
         return self.commits
+
+    def wait_worktree(self) -> None:
+        """Wait for the working-tree update that ``finish(worktree_in_background=True)``
+        started (nothing to do otherwise).  Raises :class:`~gitnews.errors.StoreError`
+        when the files cannot be brought up to date, as :meth:`finish` does."""
+        pending, self._worktree = self._worktree, None
+        if pending is not None:
+            pending.wait(self._notify)
 
     def wait_commit_graph(self) -> bool:
         """Wait for the commit-graph layer that ``finish(graph_in_background=True)``

@@ -3,7 +3,8 @@
 gitnews moves the branch first (:class:`gitnews.archive.store.Transaction`,
 one ``git fast-import``) and brings the index and files up to date after, once,
 with a two-tree ``git read-tree -m -u`` (git-read-tree(1)):
-:func:`update_worktree`.  A file holding an uncommitted edit is never
+:func:`update_worktree`, or :func:`start_update_worktree` to let it run while the
+caller updates its cache.  A file holding an uncommitted edit is never
 overwritten.  A run killed in between leaves the files behind the branch:
 :func:`sync_worktree` catches up.  :func:`switch_unborn_head` and
 :func:`head_advice` deal with a HEAD that is not on the archive's branch.
@@ -21,8 +22,8 @@ from collections.abc import Callable
 from gitnews.archive.gitrun import GitError, RepoDirs, explain, run, start
 from gitnews.errors import StoreError
 
-__all__ = ["BRANCH", "update_worktree", "sync_worktree", "switch_unborn_head", "head_advice",
-           "commit_of", "symbolic_head", "restore_file"]
+__all__ = ["BRANCH", "update_worktree", "start_update_worktree", "PendingUpdate", "sync_worktree",
+           "switch_unborn_head", "head_advice", "commit_of", "symbolic_head", "restore_file"]
 
 #: The archive's branch.
 BRANCH = "main"
@@ -64,12 +65,45 @@ def update_worktree(repo: RepoDirs, *, old: str | None, new: str,
     file and what to do.  Raises :class:`~gitnews.errors.StoreError` when the
     files cannot be brought up to date.
     """
+    start_update_worktree(repo, old=old, new=new).wait(notify)
+
+
+def start_update_worktree(repo: RepoDirs, *, old: str | None, new: str) -> PendingUpdate:
+    """Start :func:`update_worktree` in a git process of its own and return at once;
+    :meth:`PendingUpdate.wait` finishes it (and repairs, notifies or raises as
+    :func:`update_worktree` does).
+
+    The caller may do other work meanwhile (a run updates its cache: writing
+    the run's files is mostly waiting for the disk), as long as it neither
+    reads the working tree nor changes the index before the wait.
+    """
     if repo.bare:
-        return
-    try:
+        return PendingUpdate(repo, old, new, None)
+    return PendingUpdate(repo, old, new, start(repo, *_read_tree_args(old, new),
+                                               stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.PIPE))
+
+
+class PendingUpdate:
+    """A working-tree update started by :func:`start_update_worktree`."""
+
+    def __init__(self, repo: RepoDirs, old: str | None, new: str,
+                 proc: subprocess.Popen[bytes] | None) -> None:
+        self.repo, self.old, self.new, self._proc = repo, old, new, proc
+
+    def wait(self, notify: Callable[[str], None]) -> None:
+        """Wait for the update; when git refused it (files whose stat data changed,
+        a file holding an uncommitted edit), repair as :func:`update_worktree`
+        says.  Raises :class:`~gitnews.errors.StoreError` when the files cannot be
+        brought up to date.  Calling it again does nothing."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.communicate()
+        if proc.returncode == 0:
+            return
+        repo, old, new = self.repo, self.old, self.new
         try:
-            _read_tree(repo, old, new)
-        except GitError:
             # Files whose stat data changed (archive copied or restored, files touched)
             # look modified to read-tree until the index is refreshed (git-update-index(1)).
             run(repo, "update-index", "-q", "--refresh", check=False)
@@ -77,21 +111,21 @@ def update_worktree(repo: RepoDirs, *, old: str | None, new: str,
             _read_tree(repo, old, new)
             for notice in _kept_edit_notices(repo, kept):
                 notify(notice)
-    except GitError as exc:
-        # E.g. the index still at an older commit after an interrupted run:
-        # sync_worktree knows how to catch up safely, or says why not.
-        try:
-            note = sync_worktree(repo)
-            if note is not None:
-                notify(note)
-            if note is not None or _index_matches_head(repo):
-                return
-        except GitError:
-            pass
-        raise StoreError(
-            f"the versions were committed, but the working tree could not be updated "
-            f"({explain(exc.stderr.strip())}); run `git -C {repo.working_tree_dir} "
-            "reset --hard` to bring the files up to date") from None
+        except GitError as exc:
+            # E.g. the index still at an older commit after an interrupted run:
+            # sync_worktree knows how to catch up safely, or says why not.
+            try:
+                note = sync_worktree(repo)
+                if note is not None:
+                    notify(note)
+                if note is not None or _index_matches_head(repo):
+                    return
+            except GitError:
+                pass
+            raise StoreError(
+                f"the versions were committed, but the working tree could not be updated "
+                f"({explain(exc.stderr.strip())}); run `git -C {repo.working_tree_dir} "
+                "reset --hard` to bring the files up to date") from None
 
 
 def _stage_over_local_edits(repo: RepoDirs, old: str | None, new: str) -> list[str]:
@@ -125,11 +159,12 @@ def _stage_over_local_edits(repo: RepoDirs, old: str | None, new: str) -> list[s
     return kept
 
 
+def _read_tree_args(old: str | None, new: str) -> tuple[str, ...]:
+    return ("read-tree", "-m", "-u", old, new) if old else ("read-tree", "--reset", "-u", new)
+
+
 def _read_tree(repo: RepoDirs, old: str | None, new: str) -> None:
-    if old:
-        run(repo, "read-tree", "-m", "-u", old, new)
-    else:
-        run(repo, "read-tree", "--reset", "-u", new)
+    run(repo, *_read_tree_args(old, new))
 
 
 def _kept_edit_notices(repo: RepoDirs, paths: list[str]) -> list[str]:

@@ -29,13 +29,16 @@ class Abandoned(Exception):
 
 @contextmanager
 def recording(archive: Archive, *, dry_run: bool = False, check_all: bool = False,
-              graph_in_background: bool = False) -> Iterator[Recorder]:
+              graph_in_background: bool = False,
+              worktree_in_background: bool = False) -> Iterator[Recorder]:
     """A :class:`~gitnews.versions.record.Recorder` on a new transaction of ``archive``.
 
     Leaving the block normally: the transaction finishes (``graph_in_background``:
     see :meth:`~gitnews.archive.store.Transaction.finish`; then call
     :func:`gitnews.archive.maintenance.after_run` with ``recorder.tx``, which waits
-    for that commit-graph layer), then the Recorder's cache updates are applied.
+    for that commit-graph layer; ``worktree_in_background``: the files are written
+    while the cache is updated, call ``recorder.tx.wait_worktree()`` after the
+    block), then the Recorder's cache updates are applied.
     Leaving it with an exception: the transaction is aborted.  ``dry_run``: no
     transaction; the Recorder decides but commits and applies nothing.
     ``check_all``: see :class:`~gitnews.versions.record.Recorder`.  The Recorder's
@@ -53,7 +56,8 @@ def recording(archive: Archive, *, dry_run: bool = False, check_all: bool = Fals
                 tx.abort()
             raise
         if tx is not None:
-            tx.finish(graph_in_background=graph_in_background)
+            tx.finish(graph_in_background=graph_in_background,
+                      worktree_in_background=worktree_in_background)
             recorder.apply()
     finally:
         recorder.close()

@@ -170,9 +170,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
 
         reextract_stale(archive, drop, now=t)
     try:
-        # The commit-graph layer of the run's commits is written beside recorder.apply().
+        # The commit-graph layer of the run's commits and its files are written beside
+        # recorder.apply() (the cache update), by git processes of their own.
         with recording(archive, dry_run=dry_run, check_all=check_all,
-                       graph_in_background=True) as recorder:
+                       graph_in_background=True, worktree_in_background=True) as recorder:
             run_fetcher.resume()
             run_fetcher.load_state(robots=state.robots_rows(), hosts=state.host_rows())
             work = plan(archive, run_fetcher, result, pending, progress, t=t, policy=policy,
@@ -214,6 +215,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             result.interrupted = stop is not None and stop.is_set() and len(leftover) > bounded
             pending.backlog_keep += [backlog_row(w) for w in leftover if w.key]
         if recorder.tx is not None:  # the commits are in git, the Recorder's cache updates too
+            recorder.tx.wait_worktree()  # raises StoreError as finish() would
             _apply_pending(archive, result, pending)
             maintenance.after_run(archive, recorder.tx)  # waits for that layer; gc --auto when due
         state.save_politeness(*run_fetcher.export_state())

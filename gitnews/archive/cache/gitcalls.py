@@ -1,5 +1,7 @@
 """The cache's git calls, in one place: the branch's head, whether one commit is an
-ancestor of another, and the blob ids and first lines of objects.
+ancestor of another, the blob ids and first lines of objects, and, for a rebuild,
+the whole history as one stream (:func:`log_records`) and the files of a tree
+(:func:`tree_blobs`).
 
 The rest of the cache reads git only through these and
 :func:`gitnews.archive.history.iter_commits`.  They run git through the archive's one
@@ -10,6 +12,9 @@ asks the cache, and read commands must start fast.
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gitnews.archive import gitrun
@@ -18,7 +23,7 @@ from gitnews.archive.objects import BlobReader
 if TYPE_CHECKING:
     from gitnews.archive.gitrun import RepoDirs
 
-__all__ = ["head", "is_ancestor", "read_objects"]
+__all__ = ["head", "is_ancestor", "read_objects", "log_records", "tree_blobs"]
 
 
 def head(repo: RepoDirs) -> str | None:
@@ -45,3 +50,72 @@ def read_objects(repo: RepoDirs, names: list[str]) -> dict[str, tuple[str, str]]
         found = reader.lookup(names)
     return {name: (blob, data.split(b"\n", 1)[0].decode("utf-8", "replace"))
             for name, (blob, data) in found.items()}
+
+
+def log_records(repo: RepoDirs, head: str
+                ) -> Iterator[tuple[str, datetime, str, list[tuple[str, str, str | None]]]]:
+    """Every commit up to ``head``, oldest first, from one streamed ``git log``:
+    ``(commit id, author time (aware, UTC), message, [(status, path, blob id)])``,
+    status ``A``, ``M``, ``D`` (or ``T``), blob None for a deletion; merge commits
+    have no changes (git log shows none without ``-m``).
+
+    Machine-readable output (git-log(1)): ``--raw --no-abbrev -z`` with the
+    format ``%x1e%H%x00%at%x00%B``, i.e. per commit a record separator, the
+    commit id, its author time (Unix seconds) and its raw message, NUL-separated,
+    then its changed files as NUL-terminated ``:<modes> <old> <new> <status>`` and
+    path fields (no quoting of paths, no renames).  The message is whole: the
+    caller reads its trailers as gitnews does everywhere
+    (:func:`gitnews.format.trailers.parse_trailers`); git's own ``%(trailers)``
+    reads some messages differently (a ``(cherry picked from ...)`` line joins
+    git's trailer block, not gitnews's), and the cache's rows must not depend on
+    which path wrote them.  Messages must not hold a byte 0x1E.  Raises
+    :class:`~gitnews.archive.gitrun.GitError` when git fails.
+    """
+    proc = gitrun.start(repo, "log", "--no-renames", "--no-color", "--raw", "--no-abbrev", "-z",
+                        "--reverse", "--format=%x1e%H%x00%at%x00%B", head, "--",
+                        stderr=subprocess.PIPE)
+    out = proc.stdout
+    assert out is not None
+    utc = UTC
+    buf = b""
+    try:
+        while True:
+            chunk = out.read(1 << 20)
+            if chunk:
+                buf += chunk
+                *records, buf = buf.split(b"\x1e")
+            else:
+                records, buf = [buf], b""
+            for rec in records:
+                if not rec:
+                    continue
+                fields = rec.split(b"\0")
+                # [id, time, message, "\n:<raw>" or "", path, ":<raw>", path, ..., ""]
+                changes: list[tuple[str, str, str | None]] = []
+                for i in range(3, len(fields) - 1, 2):
+                    raw = fields[i].lstrip(b"\n").split(b" ")
+                    if len(raw) < 5 or not raw[0].startswith(b":"):
+                        break
+                    status = raw[4][:1].decode()
+                    changes.append((status, fields[i + 1].decode("utf-8", "replace"),
+                                    None if status == "D" else raw[3].decode()))
+                message = fields[2].decode("utf-8", "replace").rstrip("\n") + "\n"
+                yield (fields[0].decode(), datetime.fromtimestamp(int(fields[1]), tz=utc),
+                       message, changes)
+            if not chunk:
+                break
+    finally:
+        gitrun.finish(proc)
+
+
+def tree_blobs(repo: RepoDirs, rev: str) -> dict[str, str]:
+    """``path -> blob id`` of every file in the tree of ``rev`` (one ``git ls-tree -r
+    -z --full-tree``: paths unquoted, submodules and other non-blobs left out)."""
+    out = gitrun.run(repo, "ls-tree", "-r", "-z", "--full-tree", rev).stdout
+    found: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        meta, tab, path = entry.partition(b"\t")
+        fields = meta.split(b" ")
+        if tab and len(fields) == 3 and fields[1] == b"blob":
+            found[path.decode("utf-8", "replace")] = fields[2].decode()
+    return found

@@ -12,9 +12,12 @@ apart and never counted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import json.encoder
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import gitcalls
@@ -45,13 +48,166 @@ class _Folded:
 
     url: str                 # its newest version's Article-Url
     versions: int            # new versions
-    first_seen: str          # the first new version's time
-    last_changed: str        # the newest version's time
+    first_seen: int          # the first new version's time (Unix seconds)
+    last_changed: int        # the newest version's time (Unix seconds)
     removed: bool            # the newest version is a removal
     feed: str | None         # the newest Feed trailer given
     vblob: str | None        # the newest version's blob (None: a removal)
     repeats: int             # new versions that only put back the text before them
-    edited: str | None       # the newest new version that changed the text
+    edited: int | None       # the newest new version that changed the text (Unix seconds)
+
+
+
+#: Commits folded per batch of rows in a rebuild (:meth:`GitIndex._rebuild`): large
+#: ``executemany`` batches, and memory bounded at any archive size.
+REBUILD_BATCH = 20_000
+
+#: SQLite's page cache during a rebuild, in KiB.
+REBUILD_CACHE_KIB = 32 * 1024
+
+#: The indexes a rebuild drops before writing the rows and builds after them
+#: (name -> its statement, as in :mod:`gitnews.archive.cache.schema`).
+_SECONDARY_INDEXES = {
+    "articles_folded": "CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded)",
+    "outside_path": "CREATE INDEX IF NOT EXISTS outside_path ON outside(path)",
+}
+
+_STRING = json.encoder.encode_basestring  # json's own escaping (ensure_ascii=False)
+
+
+def _json_object(pairs: dict[str, str]) -> str:
+    """``json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))``: the same
+    bytes (json's own string escaping, keys in order), without building an
+    encoder per call."""
+    return "{" + ",".join(f"{_STRING(k)}:{_STRING(v)}" for k, v in pairs.items()) + "}"
+
+
+def _sorted(rows: tuple[list[_VersionRow], list[_OutsideRow]]
+            ) -> tuple[list[_VersionRow], list[_OutsideRow]]:
+    """A batch's version rows in the order of the table's key (path, number): the
+    ``WITHOUT ROWID`` table's B-tree is then written page after page.  The
+    outside-edit rows keep git's order (their rowid is that order)."""
+    versions, outside = rows
+    versions.sort()
+    return versions, outside
+
+
+def _time(at: int) -> str:
+    """Unix seconds as the cache writes times (:func:`gitnews.format.trailers.format_time`)."""
+    return format_time(datetime.fromtimestamp(at, tz=UTC))
+
+
+_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:(.*)$", re.M)
+
+
+def _trailers(message: str) -> dict[str, str]:
+    """``dict(parse_trailers(message))``
+    (:func:`gitnews.format.trailers.parse_trailers`), sooner for the messages
+    gitnews writes.
+
+    When the message has no ``---`` line, no CR, no white-space-only line
+    before its last paragraph, and every line of that paragraph is a ``Key:
+    value`` line (no continuation lines), that paragraph is what
+    ``parse_trailers`` reads and its lines are the pairs: one regular
+    expression over the paragraph gives them.  Any other message goes to
+    ``parse_trailers`` itself (a test compares the two on generated messages).
+    """
+    text = message.rstrip("\n")
+    head, sep, last = text.rpartition("\n\n")
+    if sep and "---" not in text and "\r" not in text and head[-1:] not in ("\n", " ", "\t"):
+        lines = _LINE.findall(last)
+        if len(lines) == last.count("\n") + 1 and head.rpartition("\n")[2].strip(" \t"):
+            return {key: value.strip() for key, value in lines}
+    return dict(parse_trailers(message))
+
+
+class _Folder:
+    """Commits folded, oldest first, into the rows they add to the tables.
+
+    ``known(path)`` gives an article's ``(versions, newest version's blob)`` already
+    in the tables (``(None, None)``: none); None when the tables are empty (a
+    rebuild).  :attr:`rows` (one per touched article), :attr:`aliases` and
+    :attr:`touched` grow with every commit; the version and outside-edit rows are
+    handed out by :meth:`take_rows`, so that a rebuild writes them in batches.
+    """
+
+    def __init__(self, known: Callable[[str], tuple[int | None, str | None]] | None) -> None:
+        self.known = known
+        self.rows: dict[str, _Folded] = {}  # path -> what these commits add to its row
+        self.aliases: dict[str, str] = {}  # url key -> path; the latest commit wins
+        self.touched: dict[str, None] = {}  # every article path touched, in order
+        self.versions: list[_VersionRow] = []  # rows of the versions table
+        self.outside: list[_OutsideRow] = []  # rows of the outside table
+        # path -> (versions, newest version's blob) before these commits
+        self.base: dict[str, tuple[int | None, str | None]] = {}
+        self.keys: dict[str, str | None] = {}  # url -> safe_key(url), memoised
+
+    def take_rows(self) -> tuple[list[_VersionRow], list[_OutsideRow]]:
+        """The version and outside-edit rows folded since the last call."""
+        rows = self.versions, self.outside
+        self.versions, self.outside = [], []
+        return rows
+
+    def _key(self, url: str) -> str | None:
+        try:
+            return self.keys[url]
+        except KeyError:
+            key = self.keys[url] = safe_key(url)
+            return key
+
+    def add(self, commit: str, when: datetime, message: str,
+            changes: list[tuple[str, str, str | None]]) -> None:
+        """Fold one commit: its id, time, message and ``(status, path, blob id)``
+        changes (status ``A``, ``M`` or ``D``; blob None: deleted)."""
+        trailers = _trailers(message)
+        # Only gitnews's own commits are versions; any other commit that touches an
+        # article's file (an edit made with plain git) is an outside edit: kept, shown
+        # by `gitnews log`, never numbered or counted (docs/archive-format.md).
+        version = is_version(trailers)
+        at = int(when.timestamp())
+        subject = message.split("\n", 1)[0]
+        url, trailers_json, feed, keys = "", "", None, []
+        if version:
+            url = trailers[ARTICLE_URL]  # is_version: present and not empty
+            trailers_json = _json_object(trailers)
+            feed = trailers.get(FEED)
+            fetched = trailers.get(FETCHED_URL)
+            keys = [k for k in (self._key(url), self._key(fetched) if fetched else None) if k]
+        rows = self.rows
+        for status, path, blob in changes:
+            if not path.endswith(".txt"):
+                continue
+            base = self.base.get(path)
+            if base is None:
+                base = self.base[path] = (self.known(path) if self.known is not None
+                                          else (None, None))
+            row = rows.get(path)
+            count = (base[0] or 0) + (row.versions if row else 0)
+            if not version:
+                if base[0] is None and row is None:
+                    continue  # a file gitnews never wrote is not an article
+                self.outside.append((path, commit, at, None if status == "D" else blob,
+                                     subject, count))
+                self.touched[path] = None
+                continue
+            previous_blob = row.vblob if row is not None else base[1]
+            if row is None:
+                row = rows[path] = _Folded(url, 0, at, at, False, None, None, 0, None)
+            row.url, row.last_changed, row.removed = url, at, status == "D"
+            row.versions += 1
+            row.vblob = None if status == "D" else blob
+            if row.vblob is not None and row.vblob == previous_blob:  # history.same_text
+                row.repeats += 1
+            else:
+                row.edited = at
+            self.versions.append((path, count + 1, commit, at, row.vblob, subject,
+                                  trailers_json))
+            if feed:
+                row.feed = feed
+            for key in keys:
+                self.aliases[key] = path
+            self.touched[path] = None
+
 
 
 class GitIndex(CacheDb):
@@ -117,17 +273,19 @@ class GitIndex(CacheDb):
             else:
                 known, rewritten = None, True
         with self.batch():
-            if known is None:
-                self._forget_history()
             if rewritten:
                 # The history was rewritten (reset, rebase): the validators may belong
                 # to versions git no longer has, and a 304 would then keep the page's
                 # current text out of the archive for ever.  Forget them: the next
                 # check of each article fetches it in full.
                 self.db.execute("UPDATE checks SET etag=NULL, last_modified=NULL")
-            touched = self._replay(rev)
-            self._refresh_blobs(head, touched)
-            self._mark_outside(touched)
+            if known is None:
+                self._forget_history()
+                self._rebuild(head)
+            else:
+                touched = self._replay(rev)
+                self._refresh_blobs(head, touched)
+                self._mark_outside(touched)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
 
     def _forget_history(self) -> None:
@@ -151,62 +309,30 @@ class GitIndex(CacheDb):
         one SQL statement per article and one per version, not several per
         commit.  Returns the touched paths.
         """
-        rows: dict[str, _Folded] = {}  # path -> what these commits add to its article row
-        aliases: dict[str, str] = {}  # url key -> path; the latest commit wins
-        versions: list[_VersionRow] = []    # rows of the versions table
-        outside: list[_OutsideRow] = []     # rows of the outside table
-        base: dict[str, int | None] = {}  # path -> versions before these commits (None: unknown)
-        base_blob: dict[str, str | None] = {}  # path -> its newest version's blob before them
-        touched: dict[str, None] = {}  # every article path touched, in order
-        for commit, when, message, changes in commits:
-            trailers = dict(parse_trailers(message))
-            # Only gitnews's own commits are versions; any other commit that touches an
-            # article's file (an edit made with plain git) is an outside edit: kept, shown
-            # by `gitnews log`, never numbered or counted (docs/archive-format.md).
-            version = is_version(trailers)
-            at = int(when.timestamp())
-            subject = message.split("\n", 1)[0]
-            url, ts, trailers_json, feed, keys = "", "", "", None, []
-            if version:
-                url = trailers[ARTICLE_URL]  # is_version: present and not empty
-                ts = format_time(when)
-                trailers_json = json.dumps(trailers, ensure_ascii=False, separators=(",", ":"))
-                feed = trailers.get(FEED)
-                keys = [k for k in (safe_key(url), safe_key(trailers[FETCHED_URL])
-                                    if trailers.get(FETCHED_URL) else None) if k]
-            for status, path, blob in changes:
-                if not path.endswith(".txt"):
-                    continue
-                if path not in base:
-                    found = self.db.execute("SELECT versions, vblob FROM articles WHERE path=?",
-                                            (path,)).fetchone()
-                    base[path] = found[0] if found else None
-                    base_blob[path] = found[1] if found else None
-                row = rows.get(path)
-                count = (base[path] or 0) + (row.versions if row else 0)
-                if not version:
-                    if base[path] is None and row is None:
-                        continue  # a file gitnews never wrote is not an article
-                    outside.append((path, commit, at, None if status == "D" else blob,
-                                    subject, count))
-                    touched[path] = None
-                    continue
-                previous_blob = row.vblob if row is not None else base_blob[path]
-                if row is None:
-                    row = rows[path] = _Folded(url, 0, ts, ts, False, None, None, 0, None)
-                row.url, row.last_changed, row.removed = url, ts, status == "D"
-                row.versions += 1
-                row.vblob = None if status == "D" else blob
-                if row.vblob is not None and row.vblob == previous_blob:  # history.same_text
-                    row.repeats += 1
-                else:
-                    row.edited = ts
-                versions.append((path, count + 1, commit, at, row.vblob, subject, trailers_json))
-                if feed:
-                    row.feed = feed
-                for key in keys:
-                    aliases[key] = path
-                touched[path] = None
+        folder = _Folder(self._known_article)
+        for commit in commits:
+            folder.add(*commit)
+        self._write_history(folder.take_rows())
+        self._write_articles(folder)
+        return list(folder.touched)
+
+    def _known_article(self, path: str) -> tuple[int | None, str | None]:
+        """``(versions, newest version's blob)`` of the article at ``path`` in the
+        tables, ``(None, None)`` when there is none."""
+        found = self.db.execute("SELECT versions, vblob FROM articles WHERE path=?",
+                                (path,)).fetchone()
+        return (found[0], found[1]) if found else (None, None)
+
+    def _write_history(self, rows: tuple[list[_VersionRow], list[_OutsideRow]]) -> None:
+        """Write a batch of rows of the ``versions`` and ``outside`` tables (oldest
+        first).  A rebuild calls this once per :data:`REBUILD_BATCH` commits: a
+        per-batch step (e.g. indexing the batch's versions) belongs here."""
+        versions, outside = rows
+        self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
+        self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
+
+    def _write_articles(self, folder: _Folder) -> None:
+        """Write (upsert) the article and alias rows ``folder`` gathered."""
         self.db.executemany(
             "INSERT INTO articles(path, folded, url, versions, feed, first_seen, last_changed,"
             " removed, vblob, repeats, edited) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -215,13 +341,78 @@ class GitIndex(CacheDb):
             " last_changed=excluded.last_changed, removed=excluded.removed,"
             " feed=COALESCE(excluded.feed, feed), vblob=excluded.vblob,"
             " repeats=repeats+excluded.repeats, edited=COALESCE(excluded.edited, edited)",
-            ((path, path.casefold(), r.url, r.versions, r.feed, r.first_seen, r.last_changed,
-              int(r.removed), r.vblob, r.repeats, r.edited)
-             for path, r in rows.items()))
-        self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)", aliases.items())
-        self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
-        self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
-        return list(touched)
+            ((path, path.casefold(), r.url, r.versions, r.feed, _time(r.first_seen),
+              _time(r.last_changed), int(r.removed), r.vblob, r.repeats,
+              None if r.edited is None else _time(r.edited))
+             for path, r in folder.rows.items()))
+        self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)",
+                            folder.aliases.items())
+
+    def _rebuild(self, head: str, *, batch: int | None = None) -> None:
+        """Fill the emptied git-derived tables from the whole history up to ``head``.
+
+        The same rows as replaying the history commit by commit (a test checks
+        it), in a fixed sequence: one streamed ``git log``
+        (:func:`~gitnews.archive.cache.gitcalls.log_records`); its commits folded
+        in batches of ``batch`` (default :data:`REBUILD_BATCH`) commits, each
+        batch's version and outside-edit rows written with ``executemany``
+        (:meth:`_write_history`); then the article and alias rows, while a thread
+        reads the blob ids and headlines from git (:meth:`_read_blobs`); then
+        those; then the indexes, dropped before the rows and built once after
+        them.  Memory holds one batch of rows and one row per article.  Runs
+        inside the caller's transaction.
+        """
+        size = batch or REBUILD_BATCH
+        for index in _SECONDARY_INDEXES:
+            self.db.execute(f"DROP INDEX IF EXISTS {index}")
+        # A page cache large enough for a batch's pages (SQLite's default is 2 MB):
+        # fewer pages spilled to the write-ahead log before the commit.
+        cache_size = self.db.execute("PRAGMA cache_size").fetchone()[0]
+        self.db.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+        try:
+            folder = _Folder(None)  # the tables are empty: no article known before
+            for n, commit in enumerate(gitcalls.log_records(self.repo, head), 1):
+                folder.add(*commit)
+                if n % size == 0:
+                    self._write_history(_sorted(folder.take_rows()))
+            # The headlines are read by git (in a thread, mostly waiting for its pipe)
+            # while SQLite writes the last rows.
+            with ThreadPoolExecutor(1) as pool:
+                blobs = pool.submit(self._read_blobs, head, folder)
+                self._write_history(_sorted(folder.take_rows()))
+                self._write_articles(folder)
+                tree, lines, read = blobs.result()
+        finally:
+            self.db.execute(f"PRAGMA cache_size={int(cache_size)}")
+        self.db.executemany(
+            "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
+            ((tree.get(path), lines[read[path]][1] if read.get(path) in lines else None, path)
+             for path in folder.touched))
+        # Every article row was touched: flag the outside edits in one statement each.
+        self.db.execute("UPDATE articles SET outside = (blob IS NOT vblob)")
+        self.db.execute(
+            "UPDATE checks SET etag=NULL, last_modified=NULL WHERE path IN"
+            " (SELECT path FROM articles WHERE outside=1)")
+        for sql in _SECONDARY_INDEXES.values():
+            self.db.execute(sql)
+
+    def _read_blobs(self, head: str, folder: _Folder
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, str]], dict[str, str]]:
+        """:meth:`_refresh_blobs` for every article of a rebuild, without the
+        database: the blob ids at ``head`` from one ``git ls-tree`` of its whole
+        tree (``path -> blob id``), and the headlines from one ``git cat-file
+        --batch`` asked for blob ids, no path to resolve (``blob id -> (blob id,
+        line 1)``, and ``path -> the blob id whose line 1 is its headline``: the
+        newest version's when the file holds an outside edit)."""
+        tree = gitcalls.tree_blobs(self.repo, head)
+        read: dict[str, str] = {}
+        for path in folder.touched:
+            vblob = folder.rows[path].vblob if path in folder.rows else None
+            current = tree.get(path)
+            blob = vblob if vblob and current != vblob else current
+            if blob is not None:
+                read[path] = blob
+        return tree, gitcalls.read_objects(self.repo, list(dict.fromkeys(read.values()))), read
 
     def _mark_outside(self, paths: list[str]) -> None:
         """Flag each of ``paths`` whose file no longer holds its newest version's text
