@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import gitcalls
 from gitnews.archive.cache.articles import safe_key
-from gitnews.archive.cache.db import CacheDb
+from gitnews.archive.cache.search import SearchIndex
 from gitnews.archive.history import is_version, iter_commits
 from gitnews.format.trailers import ARTICLE_URL, FEED, FETCHED_URL, format_time, parse_trailers
 
@@ -54,7 +54,7 @@ class _Folded:
     edited: str | None       # the newest new version that changed the text
 
 
-class GitIndex(CacheDb):
+class GitIndex(SearchIndex):
     """The git-derived tables of the cache, and how they follow the branch."""
 
     def sync(self, *, transaction: Transaction | None = None) -> None:
@@ -134,6 +134,7 @@ class GitIndex(CacheDb):
         """Empty the tables derived from git's history (before a rebuild)."""
         for table in ("articles", "aliases", "versions", "outside"):
             self.db.execute(f"DELETE FROM {table}")
+        self.forget_search()
 
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
@@ -220,6 +221,7 @@ class GitIndex(CacheDb):
              for path, r in rows.items()))
         self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)", aliases.items())
         self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
+        self.index_versions(versions)  # the full-text index (cache.search)
         self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
         return list(touched)
 
