@@ -16,7 +16,9 @@ times and then twice is removed once.  The removed words are given in the order
 they stand in the old text (the last occurrences of each word, those in excess),
 the added ones in the new text's order, each run of consecutive changed words
 separated from the next by :data:`GAP`, so that a phrase query matches only words
-that stood next to each other in the text.
+that stood next to each other in the text (in the same paragraph).  Lines found
+in both texts are set aside before the words are counted: they add the same words
+to both sides, so the difference is the same, and an edit touches few lines.
 """
 
 from __future__ import annotations
@@ -51,18 +53,29 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def _excess(seq: list[str], other: Counter[str]) -> str:
-    """The words of ``seq`` that occur more often in it than in ``other`` (the last
-    occurrences of each), joined by spaces, runs separated by :data:`GAP`."""
-    seen: Counter[str] = Counter()
+def _excess(seq: list[str | None], other: Counter[str]) -> str:
+    """The words of ``seq`` (None: a break between paragraphs) that occur more often
+    in it than in ``other`` (the last occurrences of each), joined by spaces, runs
+    separated by :data:`GAP`."""
+    need = Counter(seq)
+    need.pop(None, None)
+    need.subtract(other)
+    if not any(n > 0 for n in need.values()):
+        return ""
+    keep = [False] * len(seq)
+    for i in range(len(seq) - 1, -1, -1):
+        word = seq[i]
+        n = need.get(word, 0) if word is not None else 0
+        if n > 0:
+            need[word] = n - 1
+            keep[i] = True
     out: list[str] = []
     gap = False
-    for word in seq:
-        seen[word] += 1
-        if seen[word] > other[word]:
+    for word, kept in zip(seq, keep, strict=True):
+        if kept:
             if gap and out:
                 out.append(GAP)
-            out.append(word)
+            out.append(word)  # type: ignore[arg-type]
             gap = False
         else:
             gap = True
@@ -76,5 +89,27 @@ def word_changes(old: str | None, new: str) -> tuple[str, str]:
     gives ``("", "")``: a first version changes nothing."""
     if old is None:
         return "", ""
-    old_words, new_words = words(old), words(new)
-    return (_excess(new_words, Counter(old_words)), _excess(old_words, Counter(new_words)))
+    # Lines (paragraphs) found in both texts add the same words to both sides of the
+    # difference: only the others are split into words (an edit touches few of them).
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    common = Counter(old_lines) & Counter(new_lines)
+    old_words = _changed_words(old_lines, common)
+    new_words = _changed_words(new_lines, common)
+    old_counts = Counter(w for w in old_words if w is not None)
+    new_counts = Counter(w for w in new_words if w is not None)
+    return _excess(new_words, old_counts), _excess(old_words, new_counts)
+
+
+def _changed_words(lines: list[str], common: Counter[str]) -> list[str | None]:
+    """The words of ``lines`` less the lines counted in ``common`` (their first
+    occurrences), with None where a line was left out or a line ends (a word of one
+    paragraph never runs on into the next)."""
+    left = Counter(common)
+    out: list[str | None] = []
+    for line in lines:
+        if left[line] > 0:
+            left[line] -= 1
+        elif line:
+            out.extend(words(line))
+        out.append(None)
+    return out
