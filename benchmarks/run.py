@@ -47,6 +47,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import inputs  # noqa: E402
+import search_index  # noqa: E402
 from inputs import BASE_TIME, Site  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -913,6 +914,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "memory": case_memory,
     "import": case_import,
     "quality": case_quality,
+    "search": search_index.case_search,
 }
 
 

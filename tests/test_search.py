@@ -213,6 +213,11 @@ def test_json_shape(searched):
     assert r["show"] == f"gitnews show {A1} --version 2"
     assert r["diff"] == f"gitnews diff {A1} 1 2"
     assert r["path"].endswith(".txt")
+    # The document is the one docs/json-output.md describes.
+    from test_versions_cli import documented_schema, validate
+
+    validate(doc, "gitnews.search/1", documented_schema())
+    validate(search(searched, "the")["results"][0], "search_result", documented_schema())
 
 
 def test_text_output_marks_the_match(searched):
