@@ -401,3 +401,21 @@ def test_snippet_marks_are_matches(ws):
         assert fold(snippet[s:e]) in ("resume", "gamma")
     if "Résumé" in ws or "gamma" in ws:
         assert marks
+
+
+def test_indexing_versions_again_changes_nothing(searched, tmp_path):
+    from gitnews.archive.repo import open_archive
+
+    clone = tmp_path / "again"
+    shutil.copytree(searched, clone)
+    before = search(clone, "climate")
+    with open_archive(clone) as arc:
+        state = arc.state
+        rows = state.db.execute("SELECT * FROM versions").fetchall()
+        count = state.db.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0]
+        with state.batch():
+            state.index_versions(rows)
+        assert state.db.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0] == count
+        hits = state.search_versions("consensual", within="removed")
+        assert [(h.path, h.numbers) for h in hits] == [(hits[0].path, [2])]
+    assert search(clone, "climate") == before

@@ -109,11 +109,6 @@ class SearchIndex(CacheDb):
                     {b for b in [*(r[3] for r in group), *before] if b is not None}).items()}
                 docs, text_rows, added_rows, removed_rows = [], [], [], []
                 for (path, number, at, blob), old in zip(group, before, strict=True):
-                    exists = self.db.execute(
-                        "SELECT 1 FROM search_docs WHERE path=? AND number=?",
-                        (path, number)).fetchone()
-                    if exists:
-                        continue
                     start += 1
                     assert blob is not None
                     text = texts[blob]
@@ -126,7 +121,15 @@ class SearchIndex(CacheDb):
                             added_rows.append((start, added))
                         if removed:
                             removed_rows.append((start, removed))
-                self.db.executemany("INSERT INTO search_docs VALUES (?,?,?,?)", docs)
+                if self.db.executemany("INSERT OR IGNORE INTO search_docs VALUES (?,?,?,?)",
+                                       docs).rowcount != len(docs):
+                    # Some were indexed already (not expected: sync folds each version
+                    # once): index only the others.
+                    fresh = {d[0] for d in docs if self.db.execute(
+                        "SELECT 1 FROM search_docs WHERE id=?", (d[0],)).fetchone()}
+                    text_rows = [r for r in text_rows if r[0] in fresh]
+                    added_rows = [r for r in added_rows if r[0] in fresh]
+                    removed_rows = [r for r in removed_rows if r[0] in fresh]
                 self.db.executemany(
                     "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)", text_rows)
                 self.db.executemany("INSERT INTO search_added(rowid, words) VALUES (?,?)",
