@@ -91,11 +91,15 @@ class SearchIndex(CacheDb):
         first.  Their texts, and those of the versions before them, are read from
         git in groups of :data:`GROUP` through one ``git cat-file --batch``.  A
         version already indexed is left as it is."""
-        todo = [(r[0], r[1], r[3], r[4]) for r in rows if r[4] is not None]
+        # By article, then version: the text before a version is then the one read
+        # just before it (read from git once).  The ids need no time order: a search
+        # sorts by time.
+        todo = sorted((r[0], r[1], r[3], r[4]) for r in rows if r[4] is not None)
         if not todo:
             return
         start = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM search_docs").fetchone()[0]
         last: dict[str, str | None] = {}  # path -> blob of its newest version with a text so far
+        carried: dict[str, str] = {}  # the last text of the group before (blob -> text)
         with BlobReader(self.repo) as reader:
             for g in range(0, len(todo), GROUP):
                 group = todo[g:g + GROUP]
@@ -105,8 +109,10 @@ class SearchIndex(CacheDb):
                         last[path] = self._blob_before(path, number)
                     before.append(last[path])
                     last[path] = blob
-                texts = {k: v.decode("utf-8", "replace") for k, v in reader.read(
-                    {b for b in [*(r[3] for r in group), *before] if b is not None}).items()}
+                wanted = {b for b in [*(r[3] for r in group), *before]
+                          if b is not None and b not in carried}
+                texts = {k: v.decode("utf-8", "replace") for k, v in reader.read(wanted).items()}
+                texts.update(carried)
                 docs, text_rows, added_rows, removed_rows = [], [], [], []
                 for (path, number, at, blob), old in zip(group, before, strict=True):
                     start += 1
@@ -136,6 +142,7 @@ class SearchIndex(CacheDb):
                                     added_rows)
                 self.db.executemany("INSERT INTO search_removed(rowid, words) VALUES (?,?)",
                                     removed_rows)
+                carried = {group[-1][3]: texts[group[-1][3]]}
 
     def _blob_before(self, path: str, number: int) -> str | None:
         """The blob of the newest version of ``path`` before ``number`` that has a text."""
@@ -180,18 +187,36 @@ class SearchIndex(CacheDb):
         if path is not None:
             where.append("d.path = ?")
             args.append(path)
-        sql = (f"SELECT d.path, MAX(d.at) AS newest, group_concat(d.number) FROM search_docs d"
-               f" WHERE {' AND '.join(where)} GROUP BY d.path ORDER BY newest DESC, d.path"
-               " LIMIT ?")
-        args.append(max(0, limit))
+        filters = "".join(f" AND {w}" for w in where[1:])
+        # Newest first: the matches sorted by time (SQLite sorts them, no GROUP BY over
+        # text keys), read until `limit` articles are found; then their matching
+        # version numbers, with a second query restricted to those articles.
+        newest = (f"SELECT d.path, d.at FROM search_docs d WHERE {where[0]}{filters}"
+                  " ORDER BY d.at DESC, d.id DESC")
+        chosen: dict[str, int] = {}
         try:
-            found = self.db.execute(sql, args).fetchall()
+            if limit > 0:
+                cursor = self.db.execute(newest, args)
+                for p, at in cursor:
+                    if p not in chosen:
+                        chosen[p] = at
+                        if len(chosen) >= limit:
+                            break
+                cursor.close()
+            numbers: dict[str, list[int]] = {p: [] for p in chosen}
+            paths = list(chosen)
+            for i in range(0, len(paths), 500):
+                part = paths[i:i + 500]
+                for p, number in self.db.execute(
+                        f"SELECT d.path, d.number FROM search_docs d WHERE {where[0]}{filters}"
+                        f" AND d.path IN ({','.join('?' * len(part))})", [*args, *part]):
+                    numbers[p].append(number)
         except sqlite3.OperationalError as exc:
             error: sqlite3.Error = exc
         else:
-            return [SearchHit(path=p, numbers=sorted(int(n) for n in numbers.split(",")),
+            return [SearchHit(path=p, numbers=sorted(numbers[p]),
                               at=datetime.fromtimestamp(at, tz=UTC))
-                    for p, at, numbers in found]
+                    for p, at in chosen.items()]
         if within == "headline":  # say what was wrong with the user's query alone
             try:
                 self.db.execute("SELECT 1 FROM search_text WHERE search_text MATCH ?",
