@@ -53,32 +53,33 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def _excess(seq: list[str | None], other: Counter[str]) -> str:
-    """The words of ``seq`` (None: a break between paragraphs) that occur more often
-    in it than in ``other`` (the last occurrences of each), joined by spaces, runs
-    separated by :data:`GAP`."""
-    need = Counter(seq)
+def _excess(seq: list[str | None], counts: Counter[str | None], other: Counter[str | None]
+            ) -> str:
+    """The words of ``seq`` (None: a break between paragraphs; ``counts``: how often
+    each occurs in it) that occur more often in it than in ``other`` (the last
+    occurrences of each), joined by spaces, runs separated by :data:`GAP`."""
+    get = other.get
+    need: dict[str | None, int] = {w: n - get(w, 0) for w, n in counts.items()
+                                   if n > get(w, 0)}
     need.pop(None, None)
-    need.subtract(other)
-    if not any(n > 0 for n in need.values()):
+    if not need:
         return ""
-    keep = [False] * len(seq)
-    for i in range(len(seq) - 1, -1, -1):
+    # An edit changes few words: only their positions are walked (from the end, so
+    # that the last occurrences of a word are the ones in excess).
+    positions = [i for i, w in enumerate(seq) if w in need]
+    kept: list[int] = []
+    for i in reversed(positions):
         word = seq[i]
-        n = need.get(word, 0) if word is not None else 0
-        if n > 0:
-            need[word] = n - 1
-            keep[i] = True
+        if need[word] > 0:
+            need[word] -= 1
+            kept.append(i)
     out: list[str] = []
-    gap = False
-    for word, kept in zip(seq, keep, strict=True):
-        if kept:
-            if gap and out:
-                out.append(GAP)
-            out.append(word)  # type: ignore[arg-type]
-            gap = False
-        else:
-            gap = True
+    previous = -2
+    for i in reversed(kept):
+        if out and i != previous + 1:
+            out.append(GAP)
+        out.append(seq[i])  # type: ignore[arg-type]
+        previous = i
     return " ".join(out)
 
 
@@ -95,9 +96,9 @@ def word_changes(old: str | None, new: str) -> tuple[str, str]:
     common = Counter(old_lines) & Counter(new_lines)
     old_words = _changed_words(old_lines, common)
     new_words = _changed_words(new_lines, common)
-    old_counts = Counter(w for w in old_words if w is not None)
-    new_counts = Counter(w for w in new_words if w is not None)
-    return _excess(new_words, old_counts), _excess(old_words, new_counts)
+    old_counts, new_counts = Counter(old_words), Counter(new_words)
+    return (_excess(new_words, new_counts, old_counts),
+            _excess(old_words, old_counts, new_counts))
 
 
 def _changed_words(lines: list[str], common: Counter[str]) -> list[str | None]:
