@@ -16,9 +16,11 @@ times and then twice is removed once.  The removed words are given in the order
 they stand in the old text (the last occurrences of each word, those in excess),
 the added ones in the new text's order, each run of consecutive changed words
 separated from the next by :data:`GAP`, so that a phrase query matches only words
-that stood next to each other in the text (in the same paragraph).  Lines found
-in both texts are set aside before the words are counted: they add the same words
-to both sides, so the difference is the same, and an edit touches few lines.
+that stood next to each other in the text (in the same paragraph).  Text found
+on both sides is set aside before the words are counted (the lines found in both
+texts, then the common start and end of the rest, cut between words): it adds the
+same words to both sides, so the difference is the same, and an edit touches
+little of a text.
 """
 
 from __future__ import annotations
@@ -90,27 +92,59 @@ def word_changes(old: str | None, new: str) -> tuple[str, str]:
     gives ``("", "")``: a first version changes nothing."""
     if old is None:
         return "", ""
-    # Lines (paragraphs) found in both texts add the same words to both sides of the
-    # difference: only the others are split into words (an edit touches few of them).
+    # Text found on both sides adds the same words to both sides of the difference:
+    # whole lines (paragraphs) found in both are set aside, then the common start
+    # and end of what is left (cut between words); only the rest is split into words.
     old_lines, new_lines = old.split("\n"), new.split("\n")
     common = Counter(old_lines) & Counter(new_lines)
-    old_words = _changed_words(old_lines, common)
-    new_words = _changed_words(new_lines, common)
+    old_rest, new_rest = _trimmed(_changed_lines(old_lines, common),
+                                  _changed_lines(new_lines, common))
+    old_words = [w if w != "\n" else None for w in _TOKEN.findall(fold(old_rest))]
+    new_words = [w if w != "\n" else None for w in _TOKEN.findall(fold(new_rest))]
     old_counts, new_counts = Counter(old_words), Counter(new_words)
     return (_excess(new_words, new_counts, old_counts),
             _excess(old_words, old_counts, new_counts))
 
 
-def _changed_words(lines: list[str], common: Counter[str]) -> list[str | None]:
-    """The words of ``lines`` less the lines counted in ``common`` (their first
-    occurrences), with None where a line was left out or a line ends (a word of one
-    paragraph never runs on into the next)."""
+# A word, or a line end (a break: a word of one paragraph never runs on into the next).
+_TOKEN = re.compile(r"[^\W_]+|\n")
+
+
+def _changed_lines(lines: list[str], common: Counter[str]) -> str:
+    """``lines`` joined, each line counted in ``common`` (its first occurrences)
+    left empty."""
     left = Counter(common)
-    out: list[str | None] = []
+    out: list[str] = []
     for line in lines:
         if left[line] > 0:
             left[line] -= 1
-        elif line:
-            out.extend(words(line))
-        out.append(None)
-    return out
+            out.append("")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _trimmed(a: str, b: str) -> tuple[str, str]:
+    """``a`` and ``b`` without their common start and end, each cut where a word
+    cannot continue (after / before a character that is not a letter or digit)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # the longest common prefix, by halving (string compares run in C)
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    start = lo
+    while start > 0 and a[start - 1].isalnum():
+        start -= 1
+    lo, hi = 0, min(len(a), len(b)) - start
+    while lo < hi:  # the longest common suffix of what follows
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    end = lo
+    while end > 0 and a[len(a) - end].isalnum():
+        end -= 1
+    return a[start:len(a) - end], b[start:len(b) - end]
