@@ -111,17 +111,21 @@ class SearchIndex(CacheDb):
                     last[path] = blob
                 wanted = {b for b in [*(r[3] for r in group), *before]
                           if b is not None and b not in carried}
-                texts = {k: v.decode("utf-8", "replace") for k, v in reader.read(wanted).items()}
+                # lookup, not read: a blob git lacks (a partial clone) leaves its
+                # version out of the index instead of failing the cache's sync.
+                texts = {k: v.decode("utf-8", "replace")
+                         for k, (_, v) in reader.lookup(wanted).items()}
                 texts.update(carried)
                 docs, text_rows, added_rows, removed_rows = [], [], [], []
                 for (path, number, at, blob), old in zip(group, before, strict=True):
+                    text = texts.get(blob) if blob is not None else None
+                    if text is None:
+                        continue
                     start += 1
-                    assert blob is not None
-                    text = texts[blob]
                     headline, _, body = text.partition("\n")
                     docs.append((start, path, number, at))
                     text_rows.append((start, headline, body))
-                    if old is not None and old != blob:
+                    if old is not None and old != blob and old in texts:
                         added, removed = word_changes(texts[old], text)
                         if added:
                             added_rows.append((start, added))
@@ -142,7 +146,8 @@ class SearchIndex(CacheDb):
                                     added_rows)
                 self.db.executemany("INSERT INTO search_removed(rowid, words) VALUES (?,?)",
                                     removed_rows)
-                carried = {group[-1][3]: texts[group[-1][3]]}
+                last_blob = group[-1][3]
+                carried = {last_blob: texts[last_blob]} if last_blob in texts else {}
 
     def _blob_before(self, path: str, number: int) -> str | None:
         """The blob of the newest version of ``path`` before ``number`` that has a text."""
