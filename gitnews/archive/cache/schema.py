@@ -73,6 +73,8 @@ CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, backoff_until TEXT, las
 CREATE TABLE IF NOT EXISTS search_docs (
     id INTEGER PRIMARY KEY, path TEXT NOT NULL, number INTEGER NOT NULL, at INTEGER NOT NULL,
     UNIQUE (path, number));
+-- Newest first: a search walks this index from the end and stops at --limit articles.
+CREATE INDEX IF NOT EXISTS search_docs_at ON search_docs(at);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
     headline, body, content='', tokenize='unicode61 remove_diacritics 2');
 -- The words each version added to / removed from the text of the version before it
