@@ -111,6 +111,9 @@ def make_snippet(text: str, terms: Sequence[tuple[str, bool]], *, headline_only:
     candidates = lines[:1] if headline_only else [*lines[1:], lines[0]]
     candidates = [line for line in candidates if line.strip()] or [""]
     for line in candidates:
+        folded = fold(line)
+        if not any(t in folded for t, _ in terms):
+            continue  # no term in the line: no word of it can match (skip the word walk)
         spans = [m.span() for m in _WORD.finditer(line)]
         hits = [i for i, (s, e) in enumerate(spans) if _matches(line[s:e], terms)]
         if hits:
