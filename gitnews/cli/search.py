@@ -109,7 +109,8 @@ def search_cmd(
         write_json(search_json(query, results, within=within))
         return
     if not results:
-        typer.echo("No versions match.", err=True)
+        if limit:  # --limit 0 asked for nothing: nothing to say
+            typer.echo("No versions match.", err=True)
         return
     from rich.text import Text
 
