@@ -47,6 +47,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import inputs  # noqa: E402
+import search_index  # noqa: E402
 import sources  # noqa: E402
 from export import case_export  # noqa: E402
 from inputs import BASE_TIME, Site  # noqa: E402
@@ -1118,6 +1119,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "export": case_export,  # benchmarks/export.py (issue 17)
     "rebuild": case_rebuild,
     "gc": case_gc,
+    "search": search_index.case_search,
 }
 
 import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll

@@ -31,6 +31,10 @@ of one part per concern, each over the tables it owns:
 * :mod:`~gitnews.archive.cache.politeness`: robots.txt copies and host back-offs;
 * :mod:`~gitnews.archive.cache.noise`: held texts, pending removals, alternations;
 * :mod:`~gitnews.archive.cache.gitcalls`: the cache's own git calls.
+* :mod:`~gitnews.archive.cache.search`: the full-text index of every version (FTS5),
+  written with each batch of versions ``sync`` records, and asked by ``gitnews search``;
+  :mod:`~gitnews.archive.cache.words` the words it sees and those a version added
+  and removed.
 
 Rows come back typed (TypedDicts: :class:`FailingCheck`, :class:`BacklogRow`,
 :class:`FeedRow`, :class:`RobotsRow`, :class:`HostRow`, :class:`HeldRow`,

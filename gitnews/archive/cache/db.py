@@ -85,6 +85,8 @@ def reset(db: sqlite3.Connection) -> None:
     # columns changed between schema versions is made anew.
     db.executescript("DROP TABLE articles; DELETE FROM aliases; DROP TABLE versions;"
                      " DROP TABLE outside; DELETE FROM meta;")
+    db.executescript("DROP TABLE IF EXISTS search_docs; DROP TABLE IF EXISTS search_text;"
+                     " DROP TABLE IF EXISTS search_added; DROP TABLE IF EXISTS search_removed;")
     db.executescript(SCHEMA)
     db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import gitcalls
 from gitnews.archive.cache.articles import safe_key
-from gitnews.archive.cache.db import CacheDb
+from gitnews.archive.cache.search import SearchIndex
 from gitnews.archive.history import is_version, iter_commits
 from gitnews.format.trailers import ARTICLE_URL, FEED, FETCHED_URL, format_time, parse_trailers
 
@@ -210,7 +210,7 @@ class _Folder:
 
 
 
-class GitIndex(CacheDb):
+class GitIndex(SearchIndex):
     """The git-derived tables of the cache, and how they follow the branch."""
 
     def sync(self, *, transaction: Transaction | None = None) -> None:
@@ -292,6 +292,7 @@ class GitIndex(CacheDb):
         """Empty the tables derived from git's history (before a rebuild)."""
         for table in ("articles", "aliases", "versions", "outside"):
             self.db.execute(f"DELETE FROM {table}")
+        self.forget_search()
 
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
@@ -329,6 +330,7 @@ class GitIndex(CacheDb):
         per-batch step (e.g. indexing the batch's versions) belongs here."""
         versions, outside = rows
         self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
+        self.index_versions(versions)  # the full-text index (cache.search)
         self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
 
     def _write_articles(self, folder: _Folder) -> None:

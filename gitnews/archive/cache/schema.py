@@ -14,7 +14,9 @@ __all__ = ["SCHEMA_VERSION", "SCHEMA", "NOISE_SCHEMA"]
 # an older cache is rebuilt from git, as at every schema change.
 # 7: repeats and edited (versions that only put back the text after an outside edit
 # are not changes).
-SCHEMA_VERSION = "7"
+# 8: the full-text index of every version (search_docs, search_text, search_added,
+# search_removed; gitnews.archive.cache.search, docs/search.md).
+SCHEMA_VERSION = "8"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -65,6 +67,22 @@ CREATE TABLE IF NOT EXISTS robots (
     origin TEXT PRIMARY KEY, status INTEGER, body TEXT, fetched_at TEXT NOT NULL,
     expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, backoff_until TEXT, last_request TEXT);
+-- The full-text index (gitnews.archive.cache.search): one row per version with a text;
+-- id is the rowid of the version in the three FTS5 tables, which are contentless (the
+-- texts stay in git). at: the version's time (Unix seconds).
+CREATE TABLE IF NOT EXISTS search_docs (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL, number INTEGER NOT NULL, at INTEGER NOT NULL,
+    UNIQUE (path, number));
+-- Newest first: a search walks this index from the end and stops at --limit articles.
+CREATE INDEX IF NOT EXISTS search_docs_at ON search_docs(at);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
+    headline, body, content='', tokenize='unicode61 remove_diacritics 2');
+-- The words each version added to / removed from the text of the version before it
+-- (gitnews.archive.cache.words.word_changes).
+CREATE VIRTUAL TABLE IF NOT EXISTS search_added USING fts5(
+    words, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS search_removed USING fts5(
+    words, content='', tokenize='unicode61 remove_diacritics 2');
 """
 
 # Noise control (gitnews.versions.record): not history, so not rebuilt from git; losing it

@@ -1,0 +1,199 @@
+"""Benchmark case ``search`` (issue 17): the full-text index of every version.
+
+On a synthetic archive of 100,000 versions of 20,000 articles (``--quick``: 20,000
+of 4,000), ~5 KB texts whose later versions edit a word and sometimes add a
+paragraph (``inputs.ArticleSpec.text``), built with raw fast-import:
+
+* a full rebuild of the index (:meth:`SearchIndex.index_versions` of every version,
+  in one transaction) vs ``git cat-file --batch`` of every version's text
+  (target <= 2x);
+* ``gitnews search`` queries (a word, a phrase, a prefix, a common word, --headline,
+  --host) and ``--added`` / ``--removed`` queries: median time beyond ``gitnews
+  --help``'s start-up (targets <= 50 ms and <= 100 ms);
+* a real ``gitnews run`` (loopback server, real extraction; 1,000 articles, 300 with
+  ``--quick``): the share of its time spent updating the index (target <= 10 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import inputs
+from inputs import Site
+
+
+def _best(cmd: list[str], runs: int) -> float:
+    """The best wall-clock time of ``runs`` runs of ``cmd`` (the machine is shared:
+    the best is the least disturbed)."""
+    times = []
+    env = {**os.environ, "NO_COLOR": "1"}
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-1000:]}")
+    return min(times)
+
+
+def _cat_file_all(archive: Path, blobs: list[str]) -> float:
+    """Seconds for one ``git cat-file --batch`` to print every blob of ``blobs``."""
+    data = "".join(b + "\n" for b in blobs).encode()
+    t0 = time.perf_counter()
+    subprocess.run(["git", "-C", str(archive), "cat-file", "--batch"], input=data,
+                   stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
+def case_search(args: argparse.Namespace, tmp: Path):  # -> run.CaseResult
+    from run import CaseResult, Check, _gitnews_cmd, say, timed
+
+    from gitnews.archive.repo import open_archive
+
+    res = CaseResult("search")
+    n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
+    site = Site(n_articles, seed="search")
+    t_build, archive = timed(lambda: inputs.fast_import_archive(
+        tmp / "archive", inputs.history_commits(site, commits=n_commits), sync_cache=False))
+    say(f"search: built {n_articles} articles / {n_commits} versions (~5 KB texts) in "
+        f"{t_build:.0f} s")
+
+    # The first sync builds the cache from git: the versions tables and the index.
+    with open_archive(archive) as arc:
+        t_sync, state = timed(lambda: arc.state)
+        rows = state.db.execute("SELECT * FROM versions ORDER BY at, path, number").fetchall()
+        blobs = [r[4] for r in rows if r[4] is not None]
+        best_index = float("inf")
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            with state.batch():
+                state.forget_search()
+                state.index_versions(rows)
+            best_index = min(best_index, time.perf_counter() - t0)
+    sizes = subprocess.run(["git", "-C", str(archive), "cat-file", "--batch-check=%(objectsize)"],
+                           input="".join(b + "\n" for b in blobs).encode(), capture_output=True,
+                           check=True).stdout.split()
+    text_mb = sum(int(s) for s in sizes) / 1e6
+    best_cat = min(_cat_file_all(archive, blobs) for _ in range(max(2, args.repeat)))
+    cache = archive / ".git" / "gitnews" / "state.sqlite"
+    search_mb = None
+    try:
+        with sqlite3.connect(cache) as db:
+            search_mb = db.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'search%'"
+                                   ).fetchone()[0] / 1e6
+    except sqlite3.Error:
+        pass  # SQLite built without dbstat
+    ratio = best_index / best_cat
+    say(f"  cache built from git in {t_sync:.1f} s (versions tables and index)")
+    say(f"  git cat-file --batch of the {len(blobs)} texts ({text_mb:.0f} MB): {best_cat:.2f} s")
+    say(f"  full rebuild of the index: {best_index:.2f} s ({ratio:.2f}× the git read)")
+    if search_mb is not None:
+        say(f"  index size in the cache: {search_mb:.0f} MB (cache file "
+            f"{cache.stat().st_size / 1e6:.0f} MB)")
+    res.figures.update(versions=len(rows), texts=len(blobs), text_mb=round(text_mb, 1),
+                       cat_file_s=round(best_cat, 3), index_rebuild_s=round(best_index, 3),
+                       rebuild_ratio=round(ratio, 2), first_sync_s=round(t_sync, 2),
+                       index_mb=None if search_mb is None else round(search_mb, 1))
+    res.checks.append(Check("full index rebuild × git cat-file --batch of the texts", ratio,
+                            2.0, "<="))
+
+    # Queries, each a fresh `gitnews search` process; start-up = `gitnews --help`.
+    gitnews = _gitnews_cmd()
+    runs = 5 if args.quick else 7
+    subprocess.run([*gitnews, "--help"], capture_output=True)  # bytecode written once
+    startup = _best([*gitnews, "--help"], runs)
+    say(f"  `gitnews --help` start-up: {startup:.3f} s")
+    host = site.article(0).host
+    queries = [
+        ("word", ["inquiry"], 0.05),
+        ("phrase", ['"interest rates"'], 0.05),
+        ("prefix", ["evacuat*"], 0.05),
+        ("NEAR", ["NEAR(heavy winds, 5)"], 0.05),
+        ("common word (matches every version)", ["the"], 0.05),
+        ("--headline", ["inquiry", "--headline"], 0.05),
+        ("--host", ["inquiry", "--host", host], 0.05),
+        ("--added", ["inquiry", "--added"], 0.1),
+        ("--removed", ["inquiry", "--removed"], 0.1),
+        ("rare word (a number)", ["517"], 0.05),
+    ]
+    from gitnews.output.search import search
+
+    for name, q, limit in queries:
+        t = _best([*gitnews, "search", "--archive", str(archive), *q], runs)
+        beyond = t - startup
+        # The same search in this process, imports done: opening the archive, the
+        # query, the snippets read from git.
+        options = {"--headline": {"within": "headline"}, "--added": {"within": "added"},
+                   "--removed": {"within": "removed"}}.get(q[1] if len(q) > 1 else "", {})
+        if len(q) > 2 and q[1] == "--host":
+            options = {"host": q[2].removeprefix("www.")}
+
+        counts: list[int] = []
+
+        def once(query: str = q[0], options: dict = options, counts: list = counts) -> float:
+            t0 = time.perf_counter()
+            with open_archive(archive) as arc:
+                found = search(arc, query, **options)
+            took = time.perf_counter() - t0
+            counts.append(len(found))
+            return took
+
+        inside = min(once() for _ in range(runs))
+        say(f"  gitnews search {' '.join(q)}: {t:.3f} s ({beyond * 1000:+.0f} ms beyond start-up; "
+            f"{inside * 1000:.0f} ms in-process; {counts[-1]} articles shown)")
+        res.figures[f"query {name} s"] = round(t, 3)
+        res.figures[f"query {name} in-process ms"] = round(inside * 1000, 1)
+        res.checks.append(Check(f"search {name}: time beyond start-up", beyond * 1000,
+                                limit * 1000, "<=", " ms"))
+        res.checks.append(Check(f"search {name}: in-process", inside * 1000,
+                                limit * 1000, "<=", " ms"))
+    res.figures["startup_s"] = round(startup, 3)
+    _run_share(args, tmp, res)
+    return res
+
+
+def _run_share(args: argparse.Namespace, tmp: Path, res) -> None:
+    """A real run over a loopback server: the share of its time spent indexing."""
+    from run import Check, _poll_archive, _proxy_env, _restore_env, _run_gitnews, say
+
+    from gitnews.archive.cache.search import SearchIndex
+
+    n = 300 if args.quick else 1000
+    site = Site(n, seed="search-run")
+    archive = _poll_archive(tmp, site, mix="poll", name="run-archive")
+    spent: list[float] = []
+    real = SearchIndex.index_versions
+
+    def timed_index(self, rows) -> None:  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            real(self, rows)
+        finally:
+            spent.append(time.perf_counter() - t0)
+
+    SearchIndex.index_versions = timed_index  # type: ignore[method-assign]
+    try:
+        with inputs.Server(n, seed="search-run", workdir=tmp) as server:
+            old_env = _proxy_env(server)
+            try:
+                t_run, counts = _run_gitnews(archive)
+            finally:
+                _restore_env(old_env)
+    finally:
+        SearchIndex.index_versions = real  # type: ignore[method-assign]
+    share = sum(spent) / t_run
+    say(f"  gitnews run over {n} articles ({counts.get('CHANGED', 0)} changed): {t_run:.2f} s, "
+        f"of which {sum(spent):.3f} s updating the index ({100 * share:.1f} %)")
+    res.figures.update(run_s=round(t_run, 3), run_index_s=round(sum(spent), 3),
+                       run_changed=counts.get("CHANGED", 0))
+    res.checks.append(Check("index update share of a run", 100 * share, 10, "<=", " %"))
+
+
+if __name__ == "__main__":
+    sys.exit("run it as a case of benchmarks/run.py: python benchmarks/run.py --case search")

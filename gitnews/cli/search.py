@@ -1,0 +1,138 @@
+"""``gitnews search QUERY``: full-text search over every version of every article."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gitnews.format.trailers import format_time
+
+from .app import (
+    DEFAULT_ARCHIVE,
+    EXIT_USAGE,
+    ArchiveOption,
+    JsonOption,
+    NoColorOption,
+    command,
+    fail,
+    parse_time_option,
+)
+from .printing import print_renderable, use_color, write_json
+
+if TYPE_CHECKING:  # the core is imported by the command (start-up time)
+    from rich.text import Text
+
+    from gitnews.archive.cache.search import Field
+    from gitnews.output.search import SearchResult
+
+
+def _marked(result: SearchResult, *, color: bool) -> Text:
+    """The snippet with its matches bold (colour) or between ``[`` and ``]`` (plain)."""
+    from rich.text import Text
+
+    out = Text("  ")
+    at = 0
+    for start, end in result.marks:
+        out.append(result.snippet[at:start])
+        if color:
+            out.append(result.snippet[start:end], "bold")
+        else:
+            out.append(f"[{result.snippet[start:end]}]")
+        at = end
+    out.append(result.snippet[at:] + "\n")
+    return out
+
+
+@command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(
+        metavar="QUERY",
+        help='An SQLite FTS5 query: words, "a phrase", prefix*, AND / OR / NOT, '
+             "NEAR(a b, 10) (docs/search.md).")],
+    added: Annotated[bool, typer.Option(
+        "--added", help="Match only the words a version added to the text before it.")] = False,
+    removed: Annotated[bool, typer.Option(
+        "--removed", help="Match only the words a version removed from the text before "
+                          "it.")] = False,
+    headline: Annotated[bool, typer.Option(
+        "--headline", help="Match only the headlines (each version's line 1).")] = False,
+    host: Annotated[str | None, typer.Option(
+        "--host", help="Only articles of this host (and its subdomains), e.g. "
+                       "theguardian.com.")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="TIME",
+        help="Only versions at or after TIME (2016-09-29, 2016-09, RFC 3339, today, "
+             "yesterday, 2h, 3d; UTC).")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="TIME",
+        help="Only versions at or before TIME (a date includes its whole day).")] = None,
+    article: Annotated[str | None, typer.Option(
+        "--article", metavar="ARTICLE",
+        help="Only this article (its URL, any URL gitnews knows for it, or its file's "
+             "path).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N",
+                                       help="At most N articles.")] = 20,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    json_out: JsonOption = False,
+    no_color: NoColorOption = False,
+) -> None:
+    """Articles whose versions match QUERY, newest match first: time, host, headline,
+    the matching versions, a snippet with the match marked, and the commands to read
+    it."""
+    if sum((added, removed, headline)) > 1:
+        fail("--added, --removed and --headline exclude each other: give one", code=EXIT_USAGE)
+    from gitnews.archive.cache.search import SearchQueryError
+    from gitnews.archive.repo import open_archive
+    from gitnews.output.search import search, search_json
+
+    within: Field = "added" if added else "removed" if removed else "headline" if headline else "text"
+    since_t = parse_time_option(since, "--since") if since else None
+    until_t = parse_time_option(until, "--until", end=True) if until else None
+    host_key = None
+    if host:
+        from gitnews.output.changes import host_key as folder_name
+
+        host_key = folder_name(host)
+    with open_archive(archive) as arc:
+        path = None
+        if article is not None:
+            from gitnews.versions.resolve import resolve_article
+
+            path = resolve_article(arc.state, article, archive_dir=arc.path).path
+        try:
+            results = search(arc, query, within=within, host=host_key, since=since_t,
+                             until=until_t, path=path, limit=limit)
+        except SearchQueryError as exc:
+            fail(str(exc), code=EXIT_USAGE)
+    if json_out:
+        write_json(search_json(query, results, within=within))
+        return
+    if not results:
+        if limit:  # --limit 0 asked for nothing: nothing to say
+            typer.echo("No versions match.", err=True)
+        return
+    from rich.text import Text
+
+    from gitnews.versions.timeline import article_host
+
+    color = use_color(no_color)
+    out = Text()
+    for r in results:
+        numbers = ", ".join(str(n) for n in r.numbers)
+        what = {"added": "added in", "removed": "removed in"}.get(within, "in")
+        out.append(f"{format_time(r.at)}  {article_host(r.url)}  ")
+        out.append(r.headline + "\n", "bold" if color else "")
+        out.append(f"  {what} version{'s' if len(r.numbers) > 1 else ''} {numbers} of "
+                   f"{r.url}\n")
+        if r.snippet:
+            source = (f" (version {r.snippet_version}, the text before)"
+                      if within == "removed" else "")
+            if source:
+                out.append(f" {source.strip()}:\n", "dim" if color else "")
+            out.append(_marked(r, color=color))
+        out.append(f"  {r.show_command}\n", "dim" if color else "")
+        if r.diff_command:
+            out.append(f"  {r.diff_command}\n", "dim" if color else "")
+        out.append("\n")
+    print_renderable(out, color=color)

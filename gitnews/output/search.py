@@ -1,0 +1,200 @@
+"""``gitnews search``: the articles whose versions match a full-text query, each with
+a snippet of the matching text, the commands to read it, and the JSON document.
+
+The index is the cache's (:mod:`gitnews.archive.cache.search`, SQLite FTS5); the
+texts of the few results shown are read back from git (one ``git cat-file
+--batch``).  What matches is documented in docs/search.md.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from gitnews.archive.cache.search import Field, SearchHit
+from gitnews.archive.cache.words import fold, words
+from gitnews.archive.objects import read_blobs
+from gitnews.format.trailers import format_time
+from gitnews.versions.timeline import article_host
+
+if TYPE_CHECKING:
+    from gitnews.archive.repo import Archive
+
+__all__ = ["SearchResult", "search", "query_terms", "make_snippet", "search_json"]
+
+#: Words of context kept before and after the first match in a snippet.
+BEFORE_WORDS, AFTER_WORDS = 10, 20
+
+# A quoted string ("" inside is one "), or a bareword (FTS5: non-ASCII, letters,
+# digits, _), each maybe followed by * (a prefix query).
+_QUERY_TOKEN = re.compile(r'"((?:[^"]|"")*)"(\*?)|([^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+)(\*?)')
+_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass
+class SearchResult:
+    """One article found: its path, URL, headline (its newest), the matching version
+    numbers (ascending), the newest match's time (aware UTC), and a snippet of the
+    text of version :attr:`snippet_version` with the character ranges
+    ``[start, end)`` of the matched words in it (:attr:`marks`)."""
+
+    path: str
+    url: str
+    headline: str
+    numbers: list[int]
+    at: datetime
+    within: Field
+    snippet: str = ""
+    snippet_version: int | None = None
+    marks: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def newest(self) -> int:
+        """The newest matching version's number."""
+        return self.numbers[-1]
+
+    @property
+    def show_command(self) -> str:
+        """The ``gitnews show`` command that prints the newest matching version's text."""
+        return f"gitnews show {shlex.quote(self.url)} --version {self.newest}"
+
+    @property
+    def diff_command(self) -> str | None:
+        """The ``gitnews diff`` command from the version before the newest match to it
+        (None when that is version 1)."""
+        if self.newest <= 1:
+            return None
+        return f"gitnews diff {shlex.quote(self.url)} {self.newest - 1} {self.newest}"
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """The words of an FTS5 query, folded (:func:`~gitnews.archive.cache.words.fold`),
+    each with whether it is a prefix (``word*``): what a snippet marks.  Operators
+    (AND, OR, NOT, NEAR), column names (``headline:``) and NEAR's distance are left
+    out.  Never raises: a query FTS5 would refuse gives what it can."""
+    # Column filters: "{a b} :" and "name :" (and "-name :").
+    cleaned = re.sub(r"\{[^}]*\}\s*:|-?[^\s\"(){}:*^]+\s*:", " ", query)
+    cleaned = re.sub(r",\s*\d+\s*\)", ")", cleaned)  # NEAR(a b, 10)
+    out: list[tuple[str, bool]] = []
+    for m in _QUERY_TOKEN.finditer(cleaned):
+        quoted, qstar, bare, bstar = m.groups()
+        if bare is not None and bare in _OPERATORS:
+            continue
+        found = words(quoted.replace('""', '"') if quoted is not None else bare)
+        prefix = bool(qstar if quoted is not None else bstar)
+        for i, word in enumerate(found):
+            term = (word, prefix and i == len(found) - 1)
+            if term not in out:
+                out.append(term)
+    return out
+
+
+def _matches(word: str, terms: Sequence[tuple[str, bool]]) -> bool:
+    folded = fold(word)
+    return any(folded.startswith(t) if prefix else folded == t for t, prefix in terms)
+
+
+def make_snippet(text: str, terms: Sequence[tuple[str, bool]], *, headline_only: bool = False
+                 ) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet of ``text`` (an archive text: line 1 the headline, then paragraphs)
+    around the first word that matches one of ``terms`` (:func:`query_terms`), and the
+    ``[start, end)`` ranges of every matching word in it.  The paragraph with the
+    first match is cut to :data:`BEFORE_WORDS` words before that match and
+    :data:`AFTER_WORDS` after it (``…`` where cut).  Without a match, the start of
+    the body (or the headline) and no ranges."""
+    lines = text.split("\n")
+    candidates = lines[:1] if headline_only else [*lines[1:], lines[0]]
+    candidates = [line for line in candidates if line.strip()] or [""]
+    for line in candidates:
+        folded = fold(line)
+        if not any(t in folded for t, _ in terms):
+            continue  # no term in the line: no word of it can match (skip the word walk)
+        spans = [m.span() for m in _WORD.finditer(line)]
+        hits = [i for i, (s, e) in enumerate(spans) if _matches(line[s:e], terms)]
+        if hits:
+            break
+    else:
+        line = candidates[0]
+        spans = [m.span() for m in _WORD.finditer(line)]
+        hits = []
+    first = hits[0] if hits else 0
+    lo = max(0, first - BEFORE_WORDS)
+    hi = min(len(spans), first + AFTER_WORDS + 1)
+    if not spans:
+        return line.strip(), []
+    start = 0 if lo == 0 else spans[lo][0]
+    end = len(line) if hi == len(spans) else spans[hi - 1][1]
+    prefix = "" if lo == 0 else "…"
+    snippet = prefix + line[start:end] + ("" if hi == len(spans) else "…")
+    shift = len(prefix) - start
+    marks = [(spans[i][0] + shift, spans[i][1] + shift) for i in hits if lo <= i < hi]
+    return snippet, marks
+
+
+def search(arc: Archive, query: str, *, within: Field = "text", host: str | None = None,
+           since: datetime | None = None, until: datetime | None = None,
+           path: str | None = None, limit: int = 20) -> list[SearchResult]:
+    """The articles of ``arc`` whose versions match ``query`` (FTS5 syntax), newest
+    match first, each with a snippet; see
+    :meth:`~gitnews.archive.cache.search.SearchIndex.search_versions` for the options
+    and the error raised for a bad query.  The snippet of a ``removed`` match is
+    taken from the text the words were removed from (the version before it with a
+    text); the others from the matching version's text."""
+    state = arc.state
+    hits = state.search_versions(query, within=within, host=host, since=since, until=until,
+                                 path=path, limit=limit)
+    results: list[SearchResult] = []
+    wanted: dict[int, str] = {}  # result index -> blob of the text its snippet comes from
+    for hit in hits:
+        result, blob = _result(arc, hit, within)
+        if blob is not None:
+            wanted[len(results)] = blob
+        results.append(result)
+    texts = read_blobs(arc.repo, set(wanted.values())) if wanted else {}
+    terms = query_terms(query)
+    for i, blob in wanted.items():
+        results[i].snippet, results[i].marks = make_snippet(
+            texts[blob].decode("utf-8", "replace"), terms, headline_only=within == "headline")
+    return results
+
+
+def _result(arc: Archive, hit: SearchHit, within: Field) -> tuple[SearchResult, str | None]:
+    """The result for ``hit`` without its snippet, and the blob its snippet comes from."""
+    record = arc.state.get(hit.path)
+    versions = arc.state.versions(hit.path)
+    result = SearchResult(path=hit.path, url=record.url if record else "",
+                          headline=(record.headline or "") if record else "",
+                          numbers=hit.numbers, at=hit.at, within=within)
+    newest = hit.numbers[-1]
+    shown = None
+    if within == "removed":
+        shown = next((v for v in reversed(versions)
+                      if v.number < newest and v.blob is not None), None)
+    else:
+        shown = next((v for v in versions if v.number == newest and v.blob is not None), None)
+    if shown is None:
+        return result, None
+    result.snippet_version = shown.number
+    return result, shown.blob
+
+
+def search_json(query: str, results: Sequence[SearchResult], *, within: Field) -> dict[str, object]:
+    """The ``gitnews.search/1`` document (docs/json-output.md)."""
+    return {
+        "schema": "gitnews.search/1",
+        "query": query,
+        "within": within,
+        "count": len(results),
+        "results": [{
+            "path": r.path, "url": r.url, "host": article_host(r.url), "headline": r.headline,
+            "versions": r.numbers, "time": format_time(r.at),
+            "snippet": r.snippet, "snippet_version": r.snippet_version,
+            "marks": [list(m) for m in r.marks],
+            "show": r.show_command, "diff": r.diff_command,
+        } for r in results],
+    }
