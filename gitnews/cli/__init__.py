@@ -29,7 +29,7 @@ from .app import app, main
 #: order ``gitnews --help`` lists the commands (imported by name so that sorting the
 #: imports cannot change that order).
 COMMAND_MODULES = ("tracking", "run", "listing", "versions", "publish", "importing", "site",
-                   "maintenance", "status")
+                   "maintenance", "status", "changes", "stats")
 for _module in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
 
