@@ -17,8 +17,8 @@ The rules, the same as ``gitnews log``, ``changes`` and the site:
   (:func:`gitnews.output.changelist.change_kinds`);
 * *time to first change*: from an article's first version to its first change,
   in seconds; the median and the 90th percentile are taken over the articles
-  that changed, with :func:`statistics.quantiles` (``method="inclusive"``: linear
-  interpolation between the closest ranks, numpy's default); None without any;
+  that changed, by linear interpolation between the closest ranks
+  (:func:`quantile`); None without any;
 * *edits per day*: changes per UTC day (``YYYY-MM-DD``).
 
 Deterministic: sources sort by name (:data:`SINGLE_ARTICLES` last), days and
@@ -28,7 +28,6 @@ change (newest first), then path.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -131,17 +130,20 @@ class ArchiveStats:
 
 
 def quantile(values: list[float], q: float) -> float | None:
-    """The ``q`` quantile (0 < q < 1) of ``values`` (sorted or not), by linear
-    interpolation between closest ranks (:func:`statistics.quantiles` with
-    ``method="inclusive"``); the value itself for one value; None for none."""
+    """The ``q`` quantile (0 <= q <= 1) of ``values`` (sorted or not), by linear
+    interpolation between the closest ranks (the rule of :func:`statistics.quantiles`
+    with ``method="inclusive"`` and of numpy's default): for sorted ``s`` of ``n``
+    values, ``s[i] + (s[i + 1] - s[i]) * f`` where ``i + f = q * (n - 1)``.  None
+    for no values."""
     if not values:
         return None
-    if len(values) == 1:
-        return float(values[0])
-    if q == 0.5:
-        return float(statistics.median(values))
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return float(cuts[round(q * 100) - 1])
+    s = sorted(values)
+    pos = q * (len(s) - 1)
+    i = min(int(pos), len(s) - 1)
+    if i == len(s) - 1:
+        return float(s[i])
+    # (kept between the two ranks: rounding could step past the upper one)
+    return float(min(s[i] + (s[i + 1] - s[i]) * (pos - i), s[i + 1]))
 
 
 def archive_stats(arc: Archive, *, most_edited: int = MOST_EDITED) -> ArchiveStats:

@@ -1,0 +1,111 @@
+"""``gitnews changes``: every change across the archive, on an archive made by real
+``gitnews run`` processes against the loopback replay server (tests/changes_support.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from changes_support import BBC_CHANGED, SEED_HEADLINE, SEED_PATH, build_runs_archive
+from conftest import run_gitnews
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from gitnews.cli import app
+from gitnews.format.trailers import CHANGE_KIND, CHANGE_KINDS
+from gitnews.output.changelist import change_kinds
+
+
+@pytest.fixture(scope="module")
+def runs_archive(tmp_path_factory):
+    return build_runs_archive(tmp_path_factory.mktemp("runs"))
+
+
+def changes(archive, *args: str):
+    result = CliRunner().invoke(app, ["changes", *args, "--archive", str(archive)])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def as_json(archive, *args: str) -> dict:
+    result = changes(archive, *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_change_of_the_day_newest_first_with_its_words(runs_archive):
+    doc = as_json(runs_archive, "--since", "1d")
+    rows = doc["changes"]
+    assert [(r["path"], r["version"], r["kinds"]) for r in rows] == [
+        (SEED_PATH, 3, ["removed"]), (BBC_CHANGED, 2, ["body"]), (SEED_PATH, 2, ["body"])]
+    assert [r["at"] for r in rows] == sorted((r["at"] for r in rows), reverse=True)
+    removal, bbc, seed = rows
+    # operundi -> operandi; the BBC story lost two paragraphs (42 words); a removal
+    # removes the whole text.
+    assert (seed["words_added"], seed["words_removed"]) == (1, 1)
+    assert (bbc["words_added"], bbc["words_removed"]) == (0, 42)
+    assert removal["words_added"] == 0 and removal["words_removed"] > 900 and removal["removed"]
+    assert seed["headline"] == removal["headline"] == SEED_HEADLINE
+    assert bbc["headline"] == "PM Brown plays down expenses row"
+    assert bbc["host"] == "news.bbc.co.uk" and seed["host"] == "theguardian.com"
+    assert bbc["feed"].startswith("http://newsrss.bbc.co.uk/") and seed["feed"] is None
+    assert seed["diff_command"] == f"gitnews diff {SEED_PATH} 1 2"
+    assert seed["log_command"] == f"gitnews log {SEED_PATH}"
+    assert seed["trailers"]["Version"] == "2" and seed["commit"] and len(seed["commit"]) == 40
+    assert doc["schema"] == "gitnews.changes/1" and doc["until"] is None
+
+
+def test_the_printed_command_shows_that_change(runs_archive):
+    line = changes(runs_archive, "--since", "1d").stdout.splitlines()[-1]
+    assert line.split("  ")[1:4] == ["theguardian.com", "body", "+1 -1"]
+    command = line.split("  ")[-1]
+    assert command == f"gitnews diff {SEED_PATH} 1 2"
+    shown = run_gitnews(*command.split()[1:], "--archive", str(runs_archive), "--no-color",
+                        check=True)
+    assert "operundi" in shown.stdout and "operandi" in shown.stdout
+
+
+def test_default_period_is_since_the_last_run(runs_archive):
+    # The last run (step 2 again) committed only the seed article's removal.
+    rows = as_json(runs_archive)["changes"]
+    assert [(r["path"], r["version"]) for r in rows] == [(SEED_PATH, 3)]
+
+
+def test_filters_host_kind_min_words_until_limit(runs_archive):
+    def paths(*args):
+        return [(r["path"], r["version"]) for r in as_json(runs_archive, "--since", "1d",
+                                                             *args)["changes"]]
+
+    assert paths("--host", "bbc.co.uk") == [(BBC_CHANGED, 2)]  # subdomains too
+    assert paths("--host", "www.TheGuardian.com") == [(SEED_PATH, 3), (SEED_PATH, 2)]
+    assert paths("--kind", "removed") == [(SEED_PATH, 3)]
+    assert paths("--kind", "headline") == []
+    assert paths("--kind", "removed", "--kind", "body") == paths()
+    assert paths("--min-words", "3") == [(SEED_PATH, 3), (BBC_CHANGED, 2)]
+    assert paths("--until", "2016-01-01") == []
+    assert paths("--limit", "1") == [(SEED_PATH, 3)]
+
+
+def test_nothing_to_show_and_bad_usage(runs_archive):
+    empty = changes(runs_archive, "--since", "1d", "--kind", "headline")
+    assert empty.exit_code == 0 and empty.stdout == ""
+    assert "No changes" in empty.stderr and "try --since 1w" in empty.stderr
+    bad = changes(runs_archive, "--kind", "typo")
+    assert bad.exit_code == 2
+    assert "unknown kind 'typo'" in bad.stderr and "headline" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    bad_time = changes(runs_archive, "--since", "the day after never")
+    assert bad_time.exit_code == 2 and "--since" in bad_time.stderr
+
+
+@given(st.lists(st.sampled_from(CHANGE_KINDS), max_size=4), st.booleans(),
+       st.sampled_from([",", ", ", " , "]))
+def test_change_kinds_reads_the_trailer_in_order(kinds, removed, sep):
+    trailers = {CHANGE_KIND: sep.join(kinds)} if kinds else {}
+    found = change_kinds(trailers, removed=removed)
+    if kinds:
+        assert found == tuple(kinds)
+    else:
+        assert found == (("removed",) if removed else ("body",))
