@@ -14,7 +14,8 @@ and removed (:func:`gitnews.versions.diff.diff_texts`, the counts of ``gitnews
 log`` and the site) and to name the headline (the new text's first line; a
 removal's old one).
 
-Rows come newest first (time, then path, then version number: deterministic).
+Rows come newest first (time, then path and version number, both descending, as the
+site's lists of changes: deterministic).
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
         args += values
     sql = ("SELECT v.path, v.number, v.commit_id, v.at, v.blob, v.trailers, p.blob"
            " FROM versions v JOIN versions p ON p.path = v.path AND p.number = v.number - 1"
-           f" WHERE {' AND '.join(where)} ORDER BY v.at DESC, v.path, v.number DESC")
+           f" WHERE {' AND '.join(where)} ORDER BY v.at DESC, v.path DESC, v.number DESC")
     wanted = set(kinds)
     candidates = []
     for path, number, commit, at, blob, trailers_json, prev_blob in arc.state.db.execute(sql, args):
