@@ -95,6 +95,11 @@ def test_filters_host_kind_min_words_until_limit(runs_archive):
     assert paths("--min-words", "3") == [(SEED_PATH, 3), (BBC_CHANGED, 2)]
     assert paths("--until", "2016-01-01") == []
     assert paths("--limit", "1") == [(SEED_PATH, 3)]
+    assert paths("--all") == paths()
+    assert as_json(runs_archive, "--since", "1d", "--limit", "2")["more"] is True
+    assert as_json(runs_archive, "--since", "1d", "--limit", "3")["more"] is False
+    more = changes(runs_archive, "--since", "1d", "--limit", "1")
+    assert len(more.stdout.splitlines()) == 1 and "there are more" in more.stderr
 
 
 def test_nothing_to_show_and_bad_usage(runs_archive):

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up 
 
 #: ``--since`` when no run is recorded in the cache.
 DEFAULT_SINCE = timedelta(days=1)
+#: ``--limit``: the newest changes shown (their words are counted from their texts).
+DEFAULT_LIMIT = 100
 
 
 def default_since(arc: Archive, now: datetime) -> tuple[datetime, str]:
@@ -41,12 +43,13 @@ def change_line(row: ChangeRow, *, headline_w: int = 60) -> str:
 
 
 def changes_json(rows: list[ChangeRow], *, since: datetime | None,
-                 until: datetime | None) -> Json:
+                 until: datetime | None, more: bool = False) -> Json:
     """``gitnews changes --json`` (schema ``gitnews.changes/1``, docs/json-output.md)."""
     return {
         "schema": "gitnews.changes/1",
         "since": format_time(since) if since else None,
         "until": format_time(until) if until else None,
+        "more": more,
         "changes": [{
             "at": format_time(r.at), "host": r.host, "path": r.path, "url": r.url,
             "version": r.number, "commit": r.commit, "headline": r.headline,
@@ -77,8 +80,11 @@ def changes_cmd(
     min_words: Annotated[int, typer.Option(
         "--min-words", min=0, metavar="N",
         help="Only changes that added and removed N words or more together.")] = 0,
-    limit: Annotated[int | None, typer.Option(
-        "--limit", "-n", min=0, metavar="N", help="At most N changes (the newest).")] = None,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-n", min=0, metavar="N",
+        help="At most N changes (the newest); a note says when there are more.")] = DEFAULT_LIMIT,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Every change of the period, however many.")] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Every change across the archive, newest first, one line per version: time (UTC),
@@ -106,16 +112,22 @@ def changes_cmd(
             start, period = default_since(arc, now)
         # --min-significance (issue 18's Significance trailer) is wired here by passing
         # list_changes a trailer_filter.
+        # One row more than shown tells whether there are more (its words are counted too).
         rows = list_changes(arc, since=start, until=end, host=host_key, kinds=kinds,
-                            min_words=min_words, limit=limit)
+                            min_words=min_words, limit=None if show_all else limit + 1)
+    more = not show_all and len(rows) > limit
+    rows = rows if show_all else rows[:limit]
     if json_out:
-        write_json(changes_json(rows, since=start, until=end))
+        write_json(changes_json(rows, since=start, until=end, more=more))
         return
     if not rows:
-        if limit != 0:
+        if limit != 0 or show_all:
             typer.echo(f"No changes {period} ({format_time(start)})"
                        + (f" until {format_time(end)}" if end else "")
                        + ("" if not (host or kinds or min_words) else " that match")
                        + "; try --since 1w.", err=True)
         return
     write("".join(change_line(r) + "\n" for r in rows))
+    if more:
+        typer.echo(f"(the newest {limit} changes shown; there are more: --limit N or --all)",
+                   err=True)
