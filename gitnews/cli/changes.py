@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up 
 #: ``--since`` when no run is recorded in the cache.
 DEFAULT_SINCE = timedelta(days=1)
 #: ``--limit``: the newest changes shown (their words are counted from their texts).
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 50
 
 
 def default_since(arc: Archive, now: datetime) -> tuple[datetime, str]:

@@ -7,12 +7,13 @@ the same rule as ``gitnews log``, the site and the feeds.
 
 :func:`list_changes` answers from the cache's ``versions`` table (every version's
 commit, time and trailers; :mod:`gitnews.archive.cache.schema`), never from a
-``git log`` walk: one SQL query selects the versions of the period (a join on
-the table's primary key gives each one's previous blob), and only the rows it returns have their two
-texts read, in one ``git cat-file --batch`` stream, to count the words added
-and removed (:func:`gitnews.versions.diff.diff_texts`, the counts of ``gitnews
-log`` and the site) and to name the headline (the new text's first line; a
-removal's old one).
+``git log`` walk: one SQL query selects the versions of the period (the
+``articles`` table's ``last_changed`` narrows the articles; a join on the
+``versions`` table's primary key gives each version's previous blob), and only
+the rows it returns have their two texts read, in one ``git cat-file --batch``
+stream, to count the words added and removed
+(:func:`gitnews.versions.diff.diff_texts`, the counts of ``gitnews log`` and the
+site) and to name the headline (the new text's first line; a removal's old one).
 
 Rows come newest first (time, then path and version number, both descending, as the
 site's lists of changes: deterministic).
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.objects import read_blobs_batch
 from gitnews.format.normalise import parse_text
-from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED
+from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, format_time
 from gitnews.versions.diff import diff_texts
 
 if TYPE_CHECKING:
@@ -98,8 +99,8 @@ def _quote(path: str) -> str:
 
 def _host_clause(host: str) -> tuple[str, list[str]]:
     escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return ("(substr(v.path, 1, instr(v.path, '/') - 1) = ?"
-            " OR substr(v.path, 1, instr(v.path, '/') - 1) LIKE ? ESCAPE '!')",
+    return ("(substr(a.path, 1, instr(a.path, '/') - 1) = ?"
+            " OR substr(a.path, 1, instr(a.path, '/') - 1) LIKE ? ESCAPE '!')",
             [host, "%." + escaped])
 
 
@@ -118,16 +119,23 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
     most this many rows.  ``trailer_filter``: an extra test on each version's
     trailers (:data:`TrailerFilter`).
 
-    Cost: one SQL query over the cache's ``versions`` table (a scan of its rows'
-    times and blob ids, no text, no git), then
+    Cost: one SQL query over the cache (a scan of the ``articles`` table for the
+    articles whose newest version is at or after ``since``, then their versions
+    by primary key; no text, no git), then
     one ``git cat-file --batch`` for the texts of the rows kept (two per row), in
     groups of :data:`_GROUP` rows until ``limit`` rows are kept.
     """
-    where = ["v.number >= 2", "NOT (v.blob IS NOT NULL AND p.blob IS NOT NULL AND v.blob = p.blob)"]
+    if limit is not None and limit <= 0:
+        return []
+    where = ["v.number >= 2",
+             "NOT (v.blob IS NOT NULL AND p.blob IS NOT NULL AND v.blob = p.blob)"]
     args: list[str | int] = []
     if since is not None:
-        where.append("v.at >= ?")
-        args.append(int(since.timestamp()))
+        # An article with a version at or after `since` has its newest version then or
+        # later (articles.last_changed, RFC 3339 UTC): the small articles table is
+        # scanned, and only those articles' versions are read, by primary key.
+        where += ["a.last_changed >= ?", "v.at >= ?"]
+        args += [format_time(since), int(since.timestamp())]
     if until is not None:
         where.append("v.at <= ?")
         args.append(int(until.timestamp()))
@@ -135,8 +143,10 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
         clause, values = _host_clause(host)
         where.append(clause)
         args += values
+    # CROSS JOIN: SQLite keeps this order (articles, then their versions by key).
     sql = ("SELECT v.path, v.number, v.commit_id, v.at, v.blob, v.trailers, p.blob"
-           " FROM versions v JOIN versions p ON p.path = v.path AND p.number = v.number - 1"
+           " FROM articles a CROSS JOIN versions v ON v.path = a.path"
+           " CROSS JOIN versions p ON p.path = v.path AND p.number = v.number - 1"
            f" WHERE {' AND '.join(where)} ORDER BY v.at DESC, v.path DESC, v.number DESC")
     wanted = set(kinds)
     candidates = []
