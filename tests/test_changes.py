@@ -123,3 +123,22 @@ def test_change_kinds_reads_the_trailer_in_order(kinds, removed, sep):
         assert found == tuple(kinds)
     else:
         assert found == (("removed",) if removed else ("body",))
+
+
+def documented_fields(section: str) -> set[str]:
+    """The fields of ``### section`` in docs/json-output.md (its table's first column)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "json-output.md").read_text(
+        encoding="utf-8")
+    body = re.split(r"(?m)^### ", text)
+    part = next(p for p in body if p.startswith((f"`{section}`", f"{section}\n")))
+    return set(re.findall(r"(?m)^\| `(\w+)` \|", part))
+
+
+def test_the_json_is_as_documented(runs_archive):
+    doc = as_json(runs_archive, "--since", "1d")
+    assert set(doc) == documented_fields("gitnews.changes/1")
+    for row in doc["changes"]:
+        assert set(row) == documented_fields("change")

@@ -84,3 +84,14 @@ def test_buckets_count_every_changed_article_once(values):
     buckets = s.buckets()
     assert [label for label, _ in buckets] == [label for label, _ in FIRST_CHANGE_BUCKETS]
     assert sum(n for _, n in buckets) == len(values)
+
+
+def test_the_json_is_as_documented(runs_archive):
+    from test_changes import documented_fields
+
+    doc = json.loads(stats(runs_archive, "--json").stdout)
+    assert set(doc) == documented_fields("gitnews.stats/1")
+    for s in (*doc["sources"], doc["total"]):
+        assert set(s) == documented_fields("source_stats")
+        for a in s["most_edited"]:
+            assert set(a) == documented_fields("edited_article")
