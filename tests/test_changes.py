@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from gitnews.cli import app
 from gitnews.format.trailers import CHANGE_KIND, CHANGE_KINDS
-from gitnews.output.changelist import change_kinds
+from gitnews.output.changelist import change_kinds, words_changed
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,30 @@ def test_the_json_is_as_documented(runs_archive):
     assert set(doc) == documented_fields("gitnews.changes/1")
     for row in doc["changes"]:
         assert set(row) == documented_fields("change")
+
+
+_words = st.lists(st.sampled_from(["the", "minister", "said", "15-year-old", "U.S", "don't",
+                                   "1,400", "report", "on", "Tuesday"]), max_size=30)
+
+
+@given(_words, _words)
+def test_words_changed_adds_up_to_the_change_in_word_count(a, b):
+    from gitnews.versions.diff import count_words
+
+    old, new = "Headline\n\n" + " ".join(a) + ".\n", "Headline\n\n" + " ".join(b) + ".\n"
+    added, removed = words_changed(old, new)
+    assert added >= 0 and removed >= 0
+    assert added - removed == count_words(new) - count_words(old)
+    assert words_changed(new, old) == (removed, added)
+
+
+@given(_words.filter(bool), st.data())
+def test_words_changed_agrees_with_diff_texts_on_an_edit_in_place(words, data):
+    from gitnews.versions.diff import diff_texts
+
+    i = data.draw(st.integers(0, len(words) - 1))
+    replacement = data.draw(st.sampled_from(["operandi", "Thursday", "7,000"]))
+    old = "Headline\n\nFirst paragraph stays.\n\n" + " ".join(words) + ".\n"
+    new = old.replace(" ".join(words), " ".join([*words[:i], replacement, *words[i + 1:]]))
+    stats = diff_texts(old, new).stats
+    assert words_changed(old, new) == (stats.words_added, stats.words_removed)

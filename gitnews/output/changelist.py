@@ -11,9 +11,8 @@ commit, time and trailers; :mod:`gitnews.archive.cache.schema`), never from a
 ``articles`` table's ``last_changed`` narrows the articles; a join on the
 ``versions`` table's primary key gives each version's previous blob), and only
 the rows it returns have their two texts read, in one ``git cat-file --batch``
-stream, to count the words added and removed
-(:func:`gitnews.versions.diff.diff_texts`, the counts of ``gitnews log`` and the
-site) and to name the headline (the new text's first line; a removal's old one).
+stream, to count the words added and removed (:func:`words_changed`) and to
+name the headline (the new text's first line; a removal's old one).
 
 Rows come newest first (time, then path and version number, both descending, as the
 site's lists of changes: deterministic).
@@ -22,6 +21,8 @@ site's lists of changes: deterministic).
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,12 +31,12 @@ from typing import TYPE_CHECKING
 from gitnews.archive.objects import read_blobs_batch
 from gitnews.format.normalise import parse_text
 from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, format_time
-from gitnews.versions.diff import diff_texts
 
 if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
-__all__ = ["ChangeRow", "list_changes", "change_kinds", "host_of", "TrailerFilter"]
+__all__ = ["ChangeRow", "list_changes", "change_kinds", "host_of", "TrailerFilter",
+           "words_changed"]
 
 #: ``trailer_filter(trailers) -> keep?``: an extra test on a version's trailers
 #: (e.g. ``--min-significance`` on the ``Significance`` trailer), None for none.
@@ -52,6 +53,28 @@ def change_kinds(trailers: Mapping[str, str], *, removed: bool) -> tuple[str, ..
     return ("removed",) if removed else ("body",)
 
 
+#: A word, as :func:`gitnews.versions.diff.count_words` counts them (letters and digits, with
+#: inner apostrophes, hyphens, dots, commas, colons and slashes).
+_WORD = re.compile(r"\w+(?:[’'.,:/\-]\w+)*")
+
+
+def words_changed(old: str, new: str) -> tuple[int, int]:
+    """``(words added, words removed)`` from text ``old`` to text ``new`` (headline
+    and body): the difference of the two texts' words counted as multisets (a word
+    is what :func:`gitnews.versions.diff.count_words` counts), so that
+    ``added - removed`` is always the change in :func:`count_words`.
+
+    Linear in the texts' length, with no alignment: a word moved elsewhere counts
+    as neither added nor removed, where ``gitnews log``/``diff``
+    (:func:`gitnews.versions.diff.diff_texts`, which aligns paragraphs and words)
+    may count a moved passage as removed and added; for edits in place, and
+    paragraphs added or removed, both give the same counts."""
+    if old == new:
+        return 0, 0
+    a, b = Counter(_WORD.findall(old)), Counter(_WORD.findall(new))
+    return sum((b - a).values()), sum((a - b).values())
+
+
 def host_of(path: str) -> str:
     """The host folder of an archive path (its first segment, :mod:`gitnews.format.paths`)."""
     return path.split("/", 1)[0]
@@ -63,7 +86,7 @@ class ChangeRow:
     the version ``number`` and ``commit``, its time ``at`` (aware UTC), the
     ``host`` folder, the ``headline`` of the new text (of the old one for a
     removal), its ``kinds`` (:func:`change_kinds`), the words added and removed
-    (headline and body, :class:`gitnews.versions.diff.DiffStats`), the ``feed`` it
+    (headline and body, :func:`words_changed`), the ``feed`` it
     came from (None: a single article) and every trailer of the version."""
 
     path: str
@@ -165,14 +188,14 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
         for path, number, commit, at, blob, trailers, prev_blob, found in group:
             old = texts[prev_blob].decode("utf-8") if prev_blob else ""
             new = texts[blob].decode("utf-8") if blob else ""
-            stats = diff_texts(old, new).stats
-            if stats.words_added + stats.words_removed < min_words:
+            added, removed = words_changed(old, new)
+            if added + removed < min_words:
                 continue
             headline = _headline(new) or _headline(old) or trailers.get(ARTICLE_URL) or path
             rows.append(ChangeRow(
                 path=path, url=trailers.get(ARTICLE_URL) or "", number=number, commit=commit,
                 at=datetime.fromtimestamp(at, tz=UTC), host=host_of(path), headline=headline,
-                kinds=found, words_added=stats.words_added, words_removed=stats.words_removed,
+                kinds=found, words_added=added, words_removed=removed,
                 removed=blob is None, feed=trailers.get(FEED) or None, trailers=trailers))
             if limit is not None and len(rows) >= limit:
                 return rows
