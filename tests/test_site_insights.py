@@ -220,3 +220,17 @@ def test_the_charts_render_as_svg_with_their_series(browser_page):
     assert values == [["1"], ["2"]]
     bars = per_day.query_selector_all("g.serie-1 rect.rect")
     assert len(bars) == 1 and bars[0].bounding_box()["height"] > 0
+
+
+def test_an_archive_without_changes_has_no_box_and_says_why(tmp_path):
+    from versions_support import make_archive
+
+    root = make_archive(tmp_path / "archive")
+    out = tmp_path / "site"
+    result = run(root, "site", str(out))
+    assert result.exit_code == 0
+    if HAS_PAGEFIND:
+        assert "no search box yet: no article has changed" in result.stderr
+    assert 'id="search"' not in (out / "index.html").read_text(encoding="utf-8")
+    assert "No article has changed yet." in (out / "stats.html").read_text(encoding="utf-8")
+    assert (out / "changes" / "index.html").is_file()

@@ -121,10 +121,11 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     except OSError as exc:
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = SiteWriter(outdir, load_manifest(outdir))
+    versions_to_index = any(art.change_numbers for art in articles)  # version pages
     with BlobReader(repo) as reader:
         ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
                        archive=archive, author=author, feed_limit=feed_limit, stop=stop,
-                       search=search and pagefind_installed(),
+                       search=search and pagefind_installed() and versions_to_index,
                        stats=archive_stats(arc) if insights else None)
         try:
             changes = ctx.pages(articles, now=now, schedule_note=schedule_note,
@@ -154,8 +155,11 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                 ctx.index(*ctx.index_args)
         elif ctx.search:
             found = SearchResult(True, "search: the index is up to date")
-        elif search:
+        elif search and not pagefind_installed():
             found = SearchResult(False, NOT_INSTALLED)
+        elif search:
+            found = SearchResult(False, "no search box yet: no article has changed, so there is "
+                                        "no version page to search")
     manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
                 "files": dict(sorted(writer.new.items()))}
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
