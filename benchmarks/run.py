@@ -905,6 +905,18 @@ def case_quality(args: argparse.Namespace, tmp: Path) -> CaseResult:
 
 # -- case: changes (issue 17) -----------------------------------------------------------------
 
+def _median_cpu(cmd: list[str], runs: int) -> float:
+    """The median CPU time (user + system) of ``cmd``'s process and its children: less
+    swayed than wall time by other processes on a shared machine."""
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times)
+
+
 def case_changes(args: argparse.Namespace, tmp: Path) -> CaseResult:
     """``gitnews changes`` over the last day of a synthetic archive of 100,000 versions /
     20,000 articles (one commit a minute: the last day holds 1,440 changes), from the
@@ -934,9 +946,13 @@ def case_changes(args: argparse.Namespace, tmp: Path) -> CaseResult:
         f"{len(doc['changes'])} shown by default")
     res.figures.update(startup_s=round(startup, 3), changes_in_day=len(every["changes"]),
                        shown=len(doc["changes"]))
+    help_cpu = _median_cpu([*gitnews, "--help"], runs)
     for name, extra in (("changes", []), ("changes --all", ["--all"])):
         t = _median_time([*base, *extra], runs)
-        say(f"  gitnews {name}: {t:.3f} s ({t - startup:+.3f} s beyond start-up)")
+        cpu = _median_cpu([*base, *extra], runs)
+        say(f"  gitnews {name}: {t:.3f} s ({t - startup:+.3f} s beyond start-up); CPU time "
+            f"{cpu:.3f} s ({cpu - help_cpu:+.3f} s beyond `--help`'s {help_cpu:.3f} s)")
+        res.figures[f"{name.replace(' --', '_')}_cpu_s"] = round(cpu, 3)
         res.figures[f"{name.replace(' --', '_')}_s"] = round(t, 3)
         if not extra:
             res.checks.append(Check("gitnews changes --since 1d: time beyond start-up",

@@ -71,8 +71,14 @@ def words_changed(old: str, new: str) -> tuple[int, int]:
     paragraphs added or removed, both give the same counts."""
     if old == new:
         return 0, 0
-    a, b = Counter(_WORD.findall(old)), Counter(_WORD.findall(new))
-    return sum((b - a).values()), sum((a - b).values())
+    # The paragraphs both texts hold add the same words to both sides: leave them out
+    # (exactly the same difference), and read the words of the others only.
+    pa, pb = Counter(old.split("\n\n")), Counter(new.split("\n\n"))
+    old_words = _WORD.findall("\n".join((pa - pb).elements()))
+    new_words = _WORD.findall("\n".join((pb - pa).elements()))
+    a, b = Counter(old_words), Counter(new_words)
+    removed = sum(n - b[w] for w, n in a.items() if n > b[w])
+    return removed + len(new_words) - len(old_words), removed
 
 
 def host_of(path: str) -> str:
