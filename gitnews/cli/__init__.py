@@ -9,7 +9,8 @@ to the archive (try again later, or pass ``--wait``), 130 interrupted
 Where the commands live: :mod:`.tracking` (init, add, remove, feeds), :mod:`.run`
 (run, and the stop on SIGINT/SIGTERM the long commands share), :mod:`.listing`
 (list), :mod:`.versions` (log, show, diff), :mod:`.site` (feed, site, serve),
-:mod:`.importing` (import), :mod:`.status`, :mod:`.maintenance` (gc),
+:mod:`.importing` (import), :mod:`.status`, :mod:`.maintenance` (gc), :mod:`.changes`,
+:mod:`.stats`,
 :mod:`.publish` (push, and the end of a run); :mod:`.app` holds the typer
 application, the shared options and exit statuses, :mod:`.printing` what they
 print through.
