@@ -1093,6 +1093,8 @@ def case_signals(args: argparse.Namespace, tmp: Path) -> CaseResult:
     res.figures = figures
     res.checks.append(Check("signals + page notices × extraction, worst pair", worst, 0.25, "<="))
     return res
+
+
 def case_reextract(args: argparse.Namespace, tmp: Path) -> CaseResult:
     """``gitnews reextract`` over the static corpus vs bare extraction on all cores (issue 16;
     benchmarks/evidence_bench.py)."""
@@ -1101,6 +1103,64 @@ def case_reextract(args: argparse.Namespace, tmp: Path) -> CaseResult:
     result: CaseResult = evidence_bench.case_reextract(args, tmp, CaseResult=CaseResult,
                                                        Check=Check, say=say)
     return result
+# -- case: changes (issue 17) -----------------------------------------------------------------
+
+def _median_cpu(cmd: list[str], runs: int) -> float:
+    """The median CPU time (user + system) of ``cmd``'s process and its children: less
+    swayed than wall time by other processes on a shared machine."""
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times)
+
+
+def case_changes(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """``gitnews changes`` over the last day of a synthetic archive of 100,000 versions /
+    20,000 articles (one commit a minute: the last day holds 1,440 changes), from the
+    cache; also ``--all`` (every change of the day, words counted) and ``gitnews stats``."""
+    res = CaseResult("changes")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    gitnews = _gitnews_cmd()
+    subprocess.run([*gitnews, "--help"], capture_output=True)  # writes the bytecode
+    runs = 5 if args.quick else 9
+    n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
+    site = Site(n_articles, seed="changes")
+    t, archive = timed(lambda: inputs.fast_import_archive(
+        tmp / "archive", inputs.history_commits(site, commits=n_commits)))
+    say(f"changes: built {n_articles} articles / {n_commits} commits in {t:.0f} s")
+    newest = int(git(archive, "log", "-1", "--format=%at").strip())
+    from gitnews.format.trailers import format_time
+
+    since = format_time(datetime.fromtimestamp(newest, UTC) - timedelta(days=1))
+    startup = _median_time([*gitnews, "--help"], runs)
+    say(f"  `gitnews --help` {startup:.3f} s")
+    base = [*gitnews, "changes", "--since", since, "--archive", str(archive)]
+    shown = subprocess.run([*base, "--json"], capture_output=True, text=True, check=True)
+    doc = json.loads(shown.stdout)
+    every = json.loads(subprocess.run([*base, "--all", "--json"], capture_output=True,
+                                      text=True, check=True).stdout)
+    say(f"  the last day (--since {since}): {len(every['changes'])} changes; "
+        f"{len(doc['changes'])} shown by default")
+    res.figures.update(startup_s=round(startup, 3), changes_in_day=len(every["changes"]),
+                       shown=len(doc["changes"]))
+    help_cpu = _median_cpu([*gitnews, "--help"], runs)
+    for name, extra in (("changes", []), ("changes --all", ["--all"])):
+        t = _median_time([*base, *extra], runs)
+        cpu = _median_cpu([*base, *extra], runs)
+        say(f"  gitnews {name}: {t:.3f} s ({t - startup:+.3f} s beyond start-up); CPU time "
+            f"{cpu:.3f} s ({cpu - help_cpu:+.3f} s beyond `--help`'s {help_cpu:.3f} s)")
+        res.figures[f"{name.replace(' --', '_')}_cpu_s"] = round(cpu, 3)
+        res.figures[f"{name.replace(' --', '_')}_s"] = round(t, 3)
+        if not extra:
+            res.checks.append(Check("gitnews changes --since 1d: time beyond start-up",
+                                    t - startup, 0.1, "<=", " s"))
+    t = _median_time([*gitnews, "stats", "--archive", str(archive)], runs)
+    say(f"  gitnews stats: {t:.3f} s ({t - startup:+.3f} s beyond start-up)")
+    res.figures["stats_s"] = round(t, 3)
+    return res
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -1120,6 +1180,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "rebuild": case_rebuild,
     "gc": case_gc,
     "search": search_index.case_search,
+    "changes": case_changes,
 }
 
 import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll

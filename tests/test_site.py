@@ -168,13 +168,14 @@ def check_links(out: Path, *, external: tuple[str, ...]) -> int:
 def test_every_link_of_every_page_resolves(seed_site):
     """Relative links only, each to a file of the site (so it works from any folder)."""
     _, out = seed_site
-    assert check_links(out, external=(SEED_URL,)) == 4
+    # index, host, article, diff; changes by day (list, one day), statistics
+    assert check_links(out, external=(SEED_URL,)) == 7
 
 
 def test_same_archive_same_bytes(seed_site, tmp_path):
     root, out = seed_site
     other = tmp_path / "again"
-    build(root, other)
+    build(root, other, search=True)  # as `gitnews site` does
     mine = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     theirs = {p.relative_to(other): p.read_bytes() for p in other.rglob("*") if p.is_file()}
     assert mine == theirs
@@ -193,16 +194,17 @@ def test_markup_in_articles_shows_as_text(tmp_path):
     out = tmp_path / "site"
     build(root, out)
     pages = list(out.rglob("*.html"))
-    assert len(pages) == 4
+    assert len(pages) == 7  # with the changes by day (list, one day) and statistics
     for file in pages:
         doc = page(file)
         assert not list(doc.iter("script")) and not list(doc.iter("b")), file
-        assert f"Title {evil}" in text(doc), file
+        if file != out / "changes" / "index.html":  # (the list of days names no article)
+            assert f"Title {evil}" in text(doc), file
     diff = next(p for p in pages if p.name == "1-2.html")
     assert evil in "".join(page(diff).find(".//ins").itertext())
     assert diff.parent == out / "articles" / article_path(canonical_url(url))
     assert "#" in diff.parent.as_posix() and "%" in diff.parent.as_posix()
-    assert check_links(out, external=(canonical_url(url),)) == 4
+    assert check_links(out, external=(canonical_url(url),)) == 7
 
 
 # -- incremental runs ------------------------------------------------------------------------
@@ -211,7 +213,7 @@ def test_a_second_run_rewrites_only_what_changed(tmp_path):
     root = seed_archive(tmp_path / "a")
     out = tmp_path / "site"
     first = build(root, out)
-    assert len(first.written) == first.files == 9
+    assert len(first.written) == first.files == 12  # 9 + changes by day (2) + statistics
     assert build(root, out).written == []
     old_diff = out / SEED_DIR / "1-2.html"
     before = old_diff.stat().st_mtime_ns
@@ -225,7 +227,10 @@ def test_a_second_run_rewrites_only_what_changed(tmp_path):
         f"{SEED_DIR}/2-3.html", f"{SEED_DIR}/index.html", f"{SEED_DIR}/feed.atom",
         "hosts/theguardian.com.html", "hosts/theguardian.com.atom",
         f"{new_dir}/index.html", f"{new_dir}/feed.atom",
-        "hosts/example.com.html", "hosts/example.com.atom", "index.html", "feed.atom"])
+        "hosts/example.com.html", "hosts/example.com.atom", "index.html", "feed.atom",
+        # the new day's changes, the day before it (now linked to it), their list
+        "changes/2016-09-29.html", "changes/2016-09-30.html", "changes/index.html",
+        "stats.html"])
     assert old_diff.stat().st_mtime_ns == before
     assert "The article has changed 2 times." in (out / SEED_DIR / "index.html").read_text()
     assert "2 paragraphs changed" not in (out / SEED_DIR / "2-3.html").read_text()

@@ -11,8 +11,9 @@ Where the commands live: :mod:`.tracking` (init, add, remove, feeds), :mod:`.run
 (list), :mod:`.versions` (log, show, diff), :mod:`.site` (feed, site, serve),
 :mod:`.importing` (import), :mod:`.status`, :mod:`.maintenance` (gc),
 :mod:`.publish` (push, and the end of a run), :mod:`.evidence` (reextract,
-verify), :mod:`.export` (export); :mod:`.app` holds the typer application, the
-shared options and exit statuses, :mod:`.printing` what they print through.
+verify), :mod:`.export` (export), :mod:`.search`, :mod:`.changes`,
+:mod:`.stats`; :mod:`.app` holds the typer application, the shared options and
+exit statuses, :mod:`.printing` what they print through.
 
 The CLI is the top of the house: it may import from every other package of
 gitnews.  The core is imported inside each command (start-up time: ``gitnews
@@ -29,7 +30,8 @@ from .app import app, main
 #: order ``gitnews --help`` lists the commands (imported by name so that sorting the
 #: imports cannot change that order).
 COMMAND_MODULES = ("tracking", "run", "listing", "versions", "publish", "importing", "site",
-                   "maintenance", "status", "evidence", "export", "search")
+                   "maintenance", "status", "evidence", "export", "search", "changes",
+                   "stats")
 for _module in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
 

@@ -141,7 +141,7 @@ def feed_cmd(
 
 # -- site ---------------------------------------------------------------------------------------
 
-def _build(arc: Archive, outdir: Path, base: str | None) -> None:
+def _build(arc: Archive, outdir: Path, base: str | None, *, search: bool = True) -> None:
     started = time.monotonic()
     from gitnews.output.site import build_site
     from gitnews.versions.schedule import Policy, stopped_note
@@ -161,9 +161,10 @@ def _build(arc: Archive, outdir: Path, base: str | None) -> None:
                     result = build_site(arc, outdir, site_url=base, schedule_note=note,
                                         progress=lambda done, total:
                                         bar.update(task, completed=done, total=total),
-                                        stop=stop)
+                                        stop=stop, search=search)
             else:
-                result = build_site(arc, outdir, site_url=base, schedule_note=note, stop=stop)
+                result = build_site(arc, outdir, site_url=base, schedule_note=note, stop=stop,
+                                    search=search)
     except SiteError as exc:
         fail(str(exc), code=EXIT_USAGE if exc.usage else EXIT_FAILED)
     seconds = time.monotonic() - started
@@ -179,6 +180,8 @@ def _build(arc: Archive, outdir: Path, base: str | None) -> None:
         f"{result.files:,} files; wrote {len(result.written):,}"
         + (f", removed {len(result.removed):,}" if result.removed else "")
         + f" in {seconds:.1f} s. Open {outdir / 'index.html'}", err=True)
+    if result.search is not None and not result.search.indexed:
+        typer.echo(f"gitnews: note: {result.search.message}", err=True)
 
 
 @command("site")
@@ -189,15 +192,20 @@ def site_cmd(
              "changed).")],
     site_url: SiteUrlOption = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
+    search: Annotated[bool, typer.Option(
+        "--search/--no-search",
+        help="Index the version pages with Pagefind (when installed: pip install "
+             "'gitnews[search]') and put a search box on the front page.")] = True,
 ) -> None:
-    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links).
+    """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links),
+    changes by day, statistics with SVG charts, and a search box (Pagefind).
 
     Ctrl-C: the pages written so far are kept; exit status 130; the next run finishes.
     """
     from gitnews.archive.repo import open_archive
 
     with open_archive(archive) as arc:
-        _build(arc, outdir, _site_url(arc, site_url))
+        _build(arc, outdir, _site_url(arc, site_url), search=search)
 
 
 # -- serve --------------------------------------------------------------------------------------

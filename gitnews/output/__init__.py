@@ -9,6 +9,10 @@
 * :mod:`.changefeed`: feeds of changes (Atom, RSS 2.0): describing a change, the
   feeds' specs, writing a feed;
 * :mod:`.hooks`: the change events of new versions, to a command and a webhook;
+* :mod:`.changelist`: every change across the archive in a period (``gitnews changes``),
+  from the cache;
+* :mod:`.stats`: per source and in total, how often and how soon articles change
+  (``gitnews stats`` and the site's statistics page), from the cache;
 * :mod:`.sitelayout` (where each file of the static site lives, pure) and
   :mod:`.site` (building the site incrementally).
 * :mod:`.export`: the archive as a dataset (``gitnews export``: JSON Lines, CSV,

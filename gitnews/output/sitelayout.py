@@ -17,6 +17,10 @@ Layout::
     articles/<archive path>/index.html   one page per article (<archive path> ends in .txt)
     articles/<archive path>/feed.atom    its feed
     articles/<archive path>/<A>-<B>.html the diff of version A against version B
+    changes/index.html               every day with changes, newest first
+    changes/<YYYY-MM-DD>.html        the changes of one UTC day, newest first
+    stats.html                       statistics, with SVG charts
+    pagefind/                        the search index (written by Pagefind, not gitnews)
     .gitnews-site.json               what each file was made from (incremental runs)
 
 The article folder is named after the article's file in the archive
@@ -31,12 +35,17 @@ from urllib.parse import quote
 
 __all__ = ["INDEX", "FEED", "STYLE", "MANIFEST", "NOJEKYLL", "article_dir", "article_page",
            "article_feed", "diff_page", "host_page", "host_feed", "href", "absolute_url",
-           "root_prefix"]
+           "root_prefix", "CHANGES_INDEX", "STATS", "SEARCH_DIR", "day_page"]
 
 INDEX = "index.html"
 FEED = "feed.atom"
 STYLE = "style.css"
 MANIFEST = ".gitnews-site.json"
+#: Every day with changes, and the site's statistics page.
+CHANGES_INDEX = "changes/index.html"
+STATS = "stats.html"
+#: The folder Pagefind writes the search index and its UI into (``--output-subdir``).
+SEARCH_DIR = "pagefind"
 #: An empty file that tells GitHub Pages to publish the files as they are (no Jekyll).
 NOJEKYLL = ".nojekyll"
 
@@ -59,6 +68,11 @@ def article_feed(path: str) -> str:
 def diff_page(path: str, a: int, b: int) -> str:
     """The page of the diff of version ``a`` against version ``b`` of the article."""
     return f"{article_dir(path)}/{a}-{b}.html"
+
+
+def day_page(day: str) -> str:
+    """The page of the changes of one UTC day (``day``: ``YYYY-MM-DD``)."""
+    return f"changes/{day}.html"
 
 
 def host_page(host: str) -> str:

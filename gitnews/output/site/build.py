@@ -20,10 +20,18 @@ from gitnews.output.changefeed import DEFAULT_LIMIT
 from gitnews.output.changes import archive_id
 from gitnews.output.render import template_env
 from gitnews.output.site.articles import SiteArticle, read_histories, record_from
+from gitnews.output.site.insights import (
+    NOT_INSTALLED,
+    SearchResult,
+    is_version_page,
+    pagefind_installed,
+    run_pagefind,
+)
 from gitnews.output.site.pages import GENERATOR, ScheduleNote, SitePages, Stopped
 from gitnews.output.site.views import SiteViews
 from gitnews.output.site.writer import SiteWriter, check_outdir, file_key, load_manifest, template_sources
-from gitnews.output.sitelayout import MANIFEST, NOJEKYLL, STYLE
+from gitnews.output.sitelayout import INDEX, MANIFEST, NOJEKYLL, SEARCH_DIR, STYLE
+from gitnews.output.stats import archive_stats
 
 __all__ = ["build_site", "SiteResult", "SITE_FORMAT"]
 
@@ -52,13 +60,25 @@ class SiteResult:
     interrupted: bool = False
     #: Articles whose pages were brought up to date (all of them unless interrupted).
     articles_done: int = 0
+    #: The search step (:func:`gitnews.output.site.insights.run_pagefind`): None when not
+    #: asked for (``search=False``) or the run was interrupted.
+    search: SearchResult | None = None
+
+
+def _search_current(outdir: Path, written: list[str], removed: list[str]) -> bool:
+    """Whether the search index of an earlier run still holds: Pagefind's folder is
+    there and no version page was written or removed by this run."""
+    if not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
+        return False
+    return not any(is_version_page(rel) for rel in (*written, *removed))
 
 
 def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                feed_limit: int = DEFAULT_LIMIT, now: datetime | None = None,
                schedule_note: ScheduleNote | None = None,
                progress: Callable[[int, int], None] | None = None,
-               stop: threading.Event | None = None) -> SiteResult:
+               stop: threading.Event | None = None, insights: bool = True,
+               search: bool = False) -> SiteResult:
     """Write (or bring up to date) the static site of ``arc`` in ``outdir``.
 
     ``site_url``: the site's public base URL (``https://me.github.io/news``),
@@ -70,6 +90,11 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     articles are done.  ``stop`` set (between two batches of articles): the
     pages written so far are kept and listed in the manifest, nothing is
     removed, and the result says ``interrupted``; the next run finishes.
+    ``insights``: also the pages of changes by day and of statistics
+    (:mod:`.insights`, from the cache).  ``search`` (``gitnews site`` sets it unless
+    ``--no-search``): index the version pages with Pagefind when it is installed and
+    put its search box on the front page (:attr:`SiteResult.search` says what
+    happened; never an error).
 
     Raises :class:`~gitnews.errors.SiteError` when ``outdir`` is a file or a
     folder holding other files than a gitnews site (``usage`` set), or a file
@@ -96,9 +121,12 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     except OSError as exc:
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = SiteWriter(outdir, load_manifest(outdir))
+    versions_to_index = any(art.change_numbers for art in articles)  # version pages
     with BlobReader(repo) as reader:
         ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
-                       archive=archive, author=author, feed_limit=feed_limit, stop=stop)
+                       archive=archive, author=author, feed_limit=feed_limit, stop=stop,
+                       search=search and pagefind_installed() and versions_to_index,
+                       stats=archive_stats(arc) if insights else None)
         try:
             changes = ctx.pages(articles, now=now, schedule_note=schedule_note,
                                 progress=progress)
@@ -113,15 +141,29 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
             return SiteResult(outdir=outdir, articles=len(articles), changes=0,
                               files=len(files), written=writer.written, interrupted=True,
                               articles_done=ctx.done)
-    if writer.needs(STYLE, glob):
-        writer.put(STYLE, template_env().get_template("site/style.css.j2").render())
-    if writer.needs(NOJEKYLL, "1"):
-        writer.put(NOJEKYLL, "")
-    removed = writer.remove_stale()
+        if writer.needs(STYLE, glob):
+            writer.put(STYLE, template_env().get_template("site/style.css.j2").render())
+        if writer.needs(NOJEKYLL, "1"):
+            writer.put(NOJEKYLL, "")
+        removed = writer.remove_stale()
+        found: SearchResult | None = None
+        if ctx.search and not _search_current(outdir, writer.written, removed):
+            found = run_pagefind(outdir)
+            if not found.indexed and ctx.index_args is not None:
+                ctx.search = False  # the front page again, without the box
+                writer.old.pop(INDEX, None)
+                ctx.index(*ctx.index_args)
+        elif ctx.search:
+            found = SearchResult(True, "search: the index is up to date")
+        elif search and not pagefind_installed():
+            found = SearchResult(False, NOT_INSTALLED)
+        elif search:
+            found = SearchResult(False, "no search box yet: no article has changed, so there is "
+                                        "no version page to search")
     manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
                 "files": dict(sorted(writer.new.items()))}
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                            separators=(",", ":")) + "\n")
     return SiteResult(outdir=outdir, articles=len(articles), changes=changes,
                       files=len(writer.new), written=writer.written, removed=removed,
-                      articles_done=len(articles))
+                      articles_done=len(articles), search=found)

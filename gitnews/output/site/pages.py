@@ -1,6 +1,7 @@
 """The pages and feeds of the site: :class:`SitePages` renders, host by host, each
 article's page, feed and diff pages, each host's page and feed, the front page and
-the site-wide feed, when their keys say they are out of date."""
+the site-wide feed, then the pages of changes by day and of statistics
+(:mod:`.insights`), when their keys say they are out of date."""
 
 from __future__ import annotations
 
@@ -26,12 +27,16 @@ from gitnews.output.changefeed import (
 from gitnews.output.changes import head_time
 from gitnews.output.render import html_table, human_time, plural, safe_href, stats_words, template_env
 from gitnews.output.site.articles import SiteArticle
+from gitnews.output.site.insights import day_pages, stats_page
 from gitnews.output.site.rows import article_rows, change_rows, on_date, version_rows
 from gitnews.output.site.views import Change, SiteViews, chunks
 from gitnews.output.site.writer import SiteWriter, file_key
 from gitnews.output.sitelayout import (
+    CHANGES_INDEX,
     FEED,
     INDEX,
+    SEARCH_DIR,
+    STATS,
     article_feed,
     article_page,
     diff_page,
@@ -40,6 +45,7 @@ from gitnews.output.sitelayout import (
     href,
     root_prefix,
 )
+from gitnews.output.stats import ArchiveStats
 from gitnews.versions.timeline import DiffView, Timeline, gap_words
 
 __all__ = ["SitePages", "FilePlan", "Stopped", "ScheduleNote", "GENERATOR", "LATEST_LIMIT",
@@ -96,6 +102,14 @@ class SitePages:
     entries: dict[str, str] = field(default_factory=dict)
     stop: threading.Event | None = None
     done: int = 0  # articles done
+    #: The front page carries the Pagefind search box (:mod:`.insights`).
+    search: bool = False
+    #: The figures of the statistics page (None: no statistics page, no day pages).
+    stats: ArchiveStats | None = None
+    #: What :meth:`index` was called with (to render the front page again without the
+    #: search box when Pagefind fails after it was written).
+    index_args: tuple[dict[str, list[SiteArticle]], list[SiteArticle], list[Change], list[str],
+                      list[Change]] | None = None
 
     # -- the whole site, host by host ------------------------------------------------------
     def pages(self, articles: list[SiteArticle], *, now: datetime,
@@ -147,6 +161,10 @@ class SitePages:
             self.entries = {k: v for k, v in self.entries.items()
                             if k.split(" ", 1)[0] in site_ids}
         self.index(by_host, articles, site_top, host_keys, all_changes)
+        self.index_args = (by_host, articles, site_top, host_keys, all_changes)
+        if self.stats is not None:
+            day_pages(self, all_changes)
+            stats_page(self, self.stats)
         return len(all_changes)
 
     # -- shared bits ---------------------------------------------------------------------
@@ -278,7 +296,8 @@ class SitePages:
               site_top: list[Change], host_keys: list[str], all_changes: list[Change]) -> None:
         """The front page and the site-wide feed, when out of date."""
         w = self.writer
-        key = file_key(self.glob, "index", *host_keys)
+        key = file_key(self.glob, "index", *host_keys,
+                       *(("search",) if self.search else ()))
         if w.needs(INDEX, key):
             self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
@@ -296,7 +315,9 @@ class SitePages:
                 crumbs=[{"href": None, "label": "All sources"}],
                 latest=change_rows(self.views, INDEX, site_top, LATEST_LIMIT),
                 most_edited=article_rows(INDEX, edited), hosts=hosts, totals=totals,
-                feed_href=href(INDEX, FEED))
+                feed_href=href(INDEX, FEED), changes_href=href(INDEX, CHANGES_INDEX),
+                stats_href=href(INDEX, STATS), search=self.search,
+                search_dir=href(INDEX, SEARCH_DIR))
             w.put(INDEX, html)
         top = site_top[:self.feed_limit]
         if w.needs(FEED, file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
