@@ -363,3 +363,20 @@ def test_shared_ars_versions_every_version_has_its_capture(replay, tmp_path):
     for c in version_commits(archive):
         view = capture_view(read_capture(archive_repo(archive), c["trailers"]["Capture"]))
         assert view.payload in served and view.status == 200
+
+
+_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF,
+                              blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30)
+
+
+@given(path=_TEXT, value=_TEXT, reason=_TEXT, body=st.binary(max_size=300))
+def test_any_url_and_header_text_makes_a_readable_capture(path, value, reason, body):
+    """IRIs, ISO-8859-1 header values and reason phrases: the request and status lines are
+    percent-encoded (RFC 3987), warcio encodes header values (RFC 8187); the payload and
+    its digest are kept exactly."""
+    ex = exchange(url="http://example.com/" + path.replace("#", "").replace("?", ""),
+                  request_headers=(("X-Test", value.strip()),), reason=reason.strip(),
+                  response_headers=(("X-Test", value.strip()),), body=body)
+    view = capture_view(fetch_warc(ex))
+    assert view.payload == body and view.payload_sha256 == hashlib.sha256(body).hexdigest()
+    assert view.request_line.isascii()
