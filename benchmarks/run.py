@@ -47,6 +47,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import inputs  # noqa: E402
+import sources  # noqa: E402
 from inputs import BASE_TIME, Site  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -903,6 +904,32 @@ def case_quality(args: argparse.Namespace, tmp: Path) -> CaseResult:
     return res
 
 
+def case_signals(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """Correction notices, facts and significance per version, against extraction (signals.py)."""
+    import signals
+
+    res = CaseResult("signals")
+    figures = signals.measure(repeat=3 if args.quick else 10)
+    worst = 0.0
+    for name, f in figures.items():
+        say(f"  {name:32} extract {1000 * float(f['extract_s']):6.1f} ms CPU; page notices "
+            f"{1000 * float(f['page_notices_s']):5.2f} ms; signals "
+            f"{1000 * float(f['signals_s']):6.1f} ms; added × extraction {f['ratio']:.3f}; "
+            f"{f['significance']}  (load {load()})")
+        worst = max(worst, float(f["ratio"] or 0.0))
+    res.figures = figures
+    res.checks.append(Check("signals + page notices × extraction, worst pair", worst, 0.25, "<="))
+    return res
+def case_reextract(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """``gitnews reextract`` over the static corpus vs bare extraction on all cores (issue 16;
+    benchmarks/evidence_bench.py)."""
+    import evidence_bench
+
+    result: CaseResult = evidence_bench.case_reextract(args, tmp, CaseResult=CaseResult,
+                                                       Check=Check, say=say)
+    return result
+
+
 # -- main -------------------------------------------------------------------------------------
 
 CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
@@ -913,6 +940,9 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "memory": case_memory,
     "import": case_import,
     "quality": case_quality,
+    "sources": sources.case_sources,
+    "signals": case_signals,
+    "reextract": case_reextract,
 }
 
 import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll

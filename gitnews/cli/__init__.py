@@ -10,9 +10,9 @@ Where the commands live: :mod:`.tracking` (init, add, remove, feeds), :mod:`.run
 (run, and the stop on SIGINT/SIGTERM the long commands share), :mod:`.listing`
 (list), :mod:`.versions` (log, show, diff), :mod:`.site` (feed, site, serve),
 :mod:`.importing` (import), :mod:`.status`, :mod:`.maintenance` (gc),
-:mod:`.publish` (push, and the end of a run); :mod:`.app` holds the typer
-application, the shared options and exit statuses, :mod:`.printing` what they
-print through.
+:mod:`.publish` (push, and the end of a run), :mod:`.evidence` (reextract,
+verify); :mod:`.app` holds the typer application, the shared options and exit
+statuses, :mod:`.printing` what they print through.
 
 The CLI is the top of the house: it may import from every other package of
 gitnews.  The core is imported inside each command (start-up time: ``gitnews
@@ -29,7 +29,7 @@ from .app import app, main
 #: order ``gitnews --help`` lists the commands (imported by name so that sorting the
 #: imports cannot change that order).
 COMMAND_MODULES = ("tracking", "run", "listing", "versions", "publish", "importing", "site",
-                   "maintenance", "status")
+                   "maintenance", "status", "evidence")
 for _module in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
 

@@ -104,6 +104,8 @@ def _print_hooks(report: HookReport) -> None:
         if report.posts:
             done.append(f"posted {report.posts} event(s) to the webhook")
         typer.echo(f"Hooks: {', '.join(done)}, {len(report.failures)} failed")
+    if report.filtered:
+        typer.echo(f"Hooks: {report.filtered} version(s) left out by [hooks] min_significance/kinds")
     if report.failures:
         err = err_console()
         for f in report.failures:

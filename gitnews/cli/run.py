@@ -80,6 +80,10 @@ def print_summary(result: RunResult, *, next_due: datetime | None = None, prefix
                                               and item.outcome is Outcome.UNCHANGED):
             out.print(f"{prefix}{item.outcome.value:9} {item.path or item.url}: {item.message}",
                       markup=False, highlight=False)
+    for item in result.items:  # a dry run also says what each source gave (and its filters)
+        if result.dry_run and item.kind in ("feed", "sitemap", "front") and item.message \
+                and item.outcome is Outcome.UNCHANGED:
+            out.print(f"{prefix}READ    {item.kind} {item.url}: {item.message}", markup=False)
     for item in result.items:
         if item.outcome is Outcome.SKIPPED:
             out.print(f"{prefix}SKIPPED {item.kind} {item.url}: {item.message}", markup=False)
@@ -253,7 +257,8 @@ def run_cmd(
            open_for_writing(archive, wait=wait,
                             command="gitnews run --watch" if watch else "gitnews run"))
     with arc:
-        if not arc.config.feeds and not arc.config.articles and not any(True for _ in arc.state.articles()):
+        if not arc.config.feeds and not arc.config.articles and not arc.config.sitemaps \
+                and not arc.config.fronts and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
         if watch:
             _watch(arc, interval_s=interval_s, max_articles=max_articles, max_time_s=max_time_s,

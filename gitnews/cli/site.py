@@ -80,6 +80,14 @@ def feed_cmd(
     limit: Annotated[int, typer.Option("--limit", "-n", min=0,
                                        help="At most this many changes (entries).")] = FEED_LIMIT,
     rss: Annotated[bool, typer.Option("--rss", help="RSS 2.0 instead of Atom.")] = False,
+    min_significance: Annotated[str | None, typer.Option(
+        "--min-significance", metavar="LEVEL",
+        help="Only changes at least this significant: minor, moderate or major "
+             "(the Significance trailer).")] = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", metavar="KIND",
+        help="Only changes of this kind (a Change-Kind value such as headline or correction); "
+             "repeat for several.")] = None,
     site_url: SiteUrlOption = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
 ) -> None:
@@ -87,6 +95,7 @@ def feed_cmd(
     from gitnews.archive.repo import open_archive
     from gitnews.output.changefeed import (
         article_feed_spec,
+        change_filter,
         host_feed_spec,
         render_feed,
         site_diff_url,
@@ -99,13 +108,17 @@ def feed_cmd(
         fail("give --host or --article, not both", code=EXIT_USAGE)
     if output is not None and str(output) == "-":  # `-o -`: standard output, as usual
         output = None
+    try:
+        keep = change_filter(min_significance=min_significance, kinds=kind)
+    except ValueError as exc:
+        fail(str(exc), code=EXIT_USAGE)
     with open_archive(archive) as arc:
         base = _site_url(arc, site_url)
         name, author = archive_id(arc.repo), arc.config.archive.author_name or "gitnews"
         updated = head_time(arc.repo)
         if article:
             record = resolve_article(arc.state, article, archive_dir=arc.path)
-            views = latest_changes(arc.repo, limit=limit, paths=[record.path])
+            views = latest_changes(arc.repo, limit=limit, paths=[record.path], keep=keep)
             spec = article_feed_spec(name, record, site_url=base, author=author)
             if record.last_changed:
                 updated = parse_time(record.last_changed) or updated
@@ -115,10 +128,10 @@ def feed_cmd(
             if not folders:
                 fail(f"the archive has no articles from {host}; `gitnews list` shows the hosts "
                      "it has (the HOST column)")
-            views = latest_changes(arc.repo, limit=limit, paths=folders)
+            views = latest_changes(arc.repo, limit=limit, paths=folders, keep=keep)
             spec = host_feed_spec(name, key, site_url=base, author=author)
         else:
-            views = latest_changes(arc.repo, limit=limit)
+            views = latest_changes(arc.repo, limit=limit, keep=keep)
             spec = site_feed_spec(name, site_url=base, author=author)
         data = render_feed(views, spec, updated=updated, diff_url=site_diff_url(base), rss=rss)
     _write_bytes(data, output)

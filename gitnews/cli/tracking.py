@@ -52,24 +52,35 @@ def init_cmd(
 
 @command("add")
 def add_cmd(
-    urls: Annotated[list[str], typer.Argument(help="Feed, homepage or article URLs.")],
+    urls: Annotated[list[str], typer.Argument(
+        help="Feed, sitemap, homepage, front page or article URLs.")],
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     feed: Annotated[bool, typer.Option("--feed", help="Add as feeds without fetching.")] = False,
     article: Annotated[bool, typer.Option("--article",
                                           help="Add as single articles without fetching.")] = False,
+    sitemap: Annotated[bool, typer.Option(
+        "--sitemap", help="Add as sitemaps (sitemap, index or news sitemap) without "
+        "fetching.")] = False,
+    front: Annotated[bool, typer.Option(
+        "--front", help="Track as front pages (homepage, section front): their story "
+        "lists are versioned in fronts/ and their stories tracked.")] = False,
     wait: WaitOption = None,
 ) -> None:
-    """Track feeds (RSS, Atom, JSON Feed), pages' feeds (discovered) or single articles.
+    """Track feeds (RSS, Atom, JSON Feed), sitemaps, pages' feeds (discovered), front
+    pages (--front) or single articles.
 
-    Each URL is fetched once to say what it is: a feed, a page with feeds (those
-    are tracked), an article page, or none of these (refused: exit status 1).
-    The archive is created when there is none (as `gitnews init`).
+    Each URL is fetched once to say what it is: a feed, a sitemap (index, news
+    sitemap), a page with feeds (those are tracked), an article page, or none of
+    these (refused: exit status 1; a homepage without feeds gets the sitemaps its
+    robots.txt lists offered).  The archive is created when there is none (as
+    `gitnews init`).
     """
     from gitnews.ops.tracking import add
 
-    if feed and article:
-        fail("--feed and --article exclude each other", code=EXIT_USAGE)
-    kind = "feed" if feed else "article" if article else "auto"
+    if sum((feed, article, sitemap, front)) > 1:
+        fail("--feed, --article, --sitemap and --front exclude each other", code=EXIT_USAGE)
+    kind = ("feed" if feed else "article" if article else "sitemap" if sitemap
+            else "front" if front else "auto")
     with open_for_writing(archive, wait=wait, create=True, command="gitnews add") as arc:
         results = add(arc, urls, kind=kind)
     failed = False
@@ -114,7 +125,7 @@ def remove_cmd(
 
 @command("feeds")
 def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = False) -> None:
-    """List the tracked feeds and single articles."""
+    """List the tracked feeds, sitemaps, front pages and single articles."""
     from gitnews.archive.repo import open_archive
 
     with open_archive(archive) as arc:
@@ -127,7 +138,11 @@ def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = F
             return
     for url in cfg.feeds:
         typer.echo(f"feed     {url}")
+    for url in cfg.sitemaps:
+        typer.echo(f"sitemap  {url}")
+    for url in cfg.fronts:
+        typer.echo(f"front    {url}")
     for url in cfg.articles:
         typer.echo(f"article  {url}")
-    if not cfg.feeds and not cfg.articles:
+    if not cfg.feeds and not cfg.articles and not cfg.sitemaps and not cfg.fronts:
         typer.echo("Nothing tracked yet: gitnews add URL", err=True)

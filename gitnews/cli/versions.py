@@ -24,6 +24,7 @@ from .printing import cut, print_renderable, use_color, write, write_json
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
     from gitnews.archive.history import OutsideEdit
     from gitnews.archive.repo import Archive
+    from gitnews.models import Version
     from gitnews.versions.timeline import Timeline, VersionInfo
 
 ArticleArg = Annotated[str, typer.Argument(
@@ -168,10 +169,24 @@ def show_cmd(
              "(-1 the latest, the default).")] = -1,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     json_out: JsonOption = False,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="The page as captured (the HTTP payload bytes, as received) instead of "
+                      "the text.")] = False,
+    headers: Annotated[bool, typer.Option(
+        "--headers", help="The HTTP status line and response headers of the version's "
+                          "capture.")] = False,
 ) -> None:
-    """The text of one version exactly as stored in git (pipe it), or --json with metadata."""
+    """The text of one version exactly as stored in git (pipe it), or --json with metadata;
+    --raw/--headers: the page and headers as captured."""
     from gitnews.archive.repo import open_archive
 
+    if raw or headers:
+        if json_out or (raw and headers):
+            fail("--raw, --headers and --json go alone: pick one", code=EXIT_USAGE)
+        with open_archive(archive) as arc:
+            tl = _timeline(arc, article)
+            _show_capture(arc, tl, tl.pick(version), headers=headers)
+        return
     with open_archive(archive) as arc:
         tl = _timeline(arc, article)
         v = tl.pick(version)
@@ -191,6 +206,23 @@ def show_cmd(
         write_json(show_json(tl, info, data.decode("utf-8", "replace")))
         return
     write(data)
+
+
+def _show_capture(arc: Archive, tl: Timeline, v: Version, *, headers: bool) -> None:
+    """``show --raw``/``--headers``: the payload bytes, or the status line and headers, of
+    the response in version ``v``'s capture (gitnews.output.warcout)."""
+    from gitnews.output.warcout import page_record, version_capture
+
+    record = page_record(version_capture(arc.repo, v, label=tl.label))
+    if record is None:
+        fail(f"the capture of version {v.number} of {tl.label} holds no response record; "
+             "`gitnews verify` checks every capture")
+    if not headers:
+        write(record.payload)
+        return
+    lines = [f"{record.http_protocol or ''} {record.http_status or ''}".strip()]
+    lines += [f"{key}: {value}" for key, value in record.http_headers]
+    write("\n".join(lines) + "\n")
 
 
 # -- diff -----------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ __all__ = ["edit_tracked", "merge_tracked", "ConfigMerge", "merge_config", "chan
 
 
 def edit_tracked(text: str, *, add_feeds: Sequence[str] = (), add_articles: Sequence[str] = (),
-                 remove: Sequence[str] = ()) -> tuple[str, list[str]]:
-    """Edit the ``feeds``/``articles`` lists of a ``gitnews.toml`` text.
+                 remove: Sequence[str] = (), add_sitemaps: Sequence[str] = (),
+                 add_fronts: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Edit the ``feeds``/``articles``/``sitemaps``/``fronts`` lists of a ``gitnews.toml`` text.
 
     Returns ``(new text, URLs actually added or removed)``; comments and layout
     are kept (tomlkit).  Raises ConfigError when ``text`` is invalid.
@@ -33,20 +34,21 @@ def edit_tracked(text: str, *, add_feeds: Sequence[str] = (), add_articles: Sequ
     parse_config(text)  # validate before editing
     doc = tomlkit.parse(text)
     changed: list[str] = []
-    for key, urls in (("feeds", add_feeds), ("articles", add_articles)):
+    for key, urls in (("feeds", add_feeds), ("articles", add_articles),
+                      ("sitemaps", add_sitemaps), ("fronts", add_fronts)):
         if urls and key not in doc:
             doc[key] = tomlkit.array()
         for url in urls:
             if url not in doc[key]:
                 doc[key].append(url)
                 changed.append(url)
-    for key in ("feeds", "articles"):
+    for key in TRACKED_LISTS:
         for url in remove:
             while key in doc and url in doc[key]:
                 doc[key].remove(url)
                 if url not in changed:
                     changed.append(url)
-    for key in ("feeds", "articles"):
+    for key in TRACKED_LISTS:
         if key in doc and len(doc[key]) > 1:
             doc[key].multiline(True)
     return tomlkit.dumps(doc), changed
@@ -56,7 +58,7 @@ def edit_tracked(text: str, *, add_feeds: Sequence[str] = (), add_articles: Sequ
 
 #: The lists merged item by item (a set union with removals kept); every other value is
 #: one setting, merged whole.
-TRACKED_LISTS = ("feeds", "articles")
+TRACKED_LISTS = ("feeds", "articles", "sitemaps", "fronts")
 
 _MISSING = object()
 

@@ -9,8 +9,12 @@ values it can check alone when built (``__post_init__``, raising
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gitnews.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gitnews.config.sources import SourceRule
 
 __all__ = ["CONFIG_NAME", "Config", "ArchiveSettings", "FetchSettings", "FilterSettings",
            "ChangeSettings", "PublishSettings", "HookSettings", "WaybackSettings",
@@ -72,6 +76,9 @@ class ScheduleSettings:
     longest_wait: str = "7d"
     stop_after: str = "40d"
     feed_interval: str = "10m"
+    #: ``[schedule.hosts."host"]``: the article re-check schedule of a host and its
+    #: subdomains (keys of :data:`gitnews.config.sources.HOST_SCHEDULE_KEYS`).
+    hosts: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from gitnews.versions.schedule import Policy
@@ -80,6 +87,25 @@ class ScheduleSettings:
             Policy.from_settings(self)
         except ValueError as exc:
             raise ConfigError(f"{exc} (in {CONFIG_NAME})") from None
+        if self.hosts:
+            from gitnews.config.sources import check_host_schedules
+
+            check_host_schedules(self.hosts)
+            for host in self.hosts:
+                self.for_host(host)
+
+    def for_host(self, host_key: str) -> ScheduleSettings:
+        """These settings with the overrides of ``hosts[host_key]`` (a key of
+        ``hosts``; see :func:`gitnews.config.sources.host_key_for`); raises
+        ConfigError naming the host's key for an unusable value."""
+        import dataclasses
+
+        overrides = self.hosts.get(host_key, {})
+        try:
+            return dataclasses.replace(self, hosts={}, **overrides)  # type: ignore[arg-type]
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace("schedule.", f'schedule.hosts."{host_key}".', 1)
+                              ) from None
 
 
 @dataclass
@@ -146,12 +172,30 @@ class HookSettings:
 
     ``on_change`` is a shell command, ``webhook_url`` an http(s) URL that gets
     the same JSON by POST; empty strings mean none.  ``timeout_s`` bounds each
-    command or POST (seconds).
+    command or POST (seconds).  ``min_significance`` (``minor``, ``moderate``,
+    ``major``; empty: no filter) and ``kinds`` (``Change-Kind`` values, ``new`` for
+    a first version; empty: no filter) choose the versions the hooks run for
+    (docs/hooks.md, "Which versions"; :func:`gitnews.versions.significance.passes`).
     """
 
     on_change: str = ""
     webhook_url: str = ""
     timeout_s: float = 60.0
+    min_significance: str = ""
+    kinds: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE_LEVELS
+
+        if self.min_significance and self.min_significance not in SIGNIFICANCE_LEVELS:
+            raise ConfigError(f"hooks.min_significance must be one of "
+                              f"{', '.join(SIGNIFICANCE_LEVELS)} (or empty), not "
+                              f"{self.min_significance!r}")
+        known = (*CHANGE_KINDS, "new")
+        for kind in self.kinds:
+            if kind not in known:
+                raise ConfigError(f"hooks.kinds: unknown change kind {kind!r}; use "
+                                  f"{', '.join(known)}")
 
 
 @dataclass
@@ -231,8 +275,28 @@ class Config:
     captures: CaptureSettings = field(default_factory=CaptureSettings)
     #: ``[sites."host"]``: per-site extraction rules (:mod:`gitnews.pagetext.siterules`).
     sites: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: Sitemaps (sitemap indexes, sitemaps, Google News sitemaps) read like feeds.
+    sitemaps: list[str] = field(default_factory=list)
+    #: Front pages (homepages, section fronts): their story lists are versioned.
+    fronts: list[str] = field(default_factory=list)
+    #: ``[sources."URL"]``: per-source include/exclude patterns and interval
+    #: (:mod:`gitnews.config.sources`).
+    sources: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from gitnews.pagetext.siterules import parse_sites
 
         parse_sites(self.sites)  # raises ConfigError for a bad key or selector
+        from gitnews.config.sources import check_front_selectors
+
+        check_front_selectors(self.sites)
+        if self.sources:
+            from gitnews.config.sources import parse_sources
+
+            parse_sources(self.sources)  # raises ConfigError for a bad pattern or interval
+
+    def source_rules(self) -> dict[str, SourceRule]:
+        """``{source URL: SourceRule}`` of ``[sources]`` (:mod:`gitnews.config.sources`)."""
+        from gitnews.config.sources import parse_sources
+
+        return parse_sources(self.sources)

@@ -15,6 +15,20 @@ feeds = []
 # Single article URLs tracked without a feed.
 articles = []
 
+# Sitemaps, sitemap indexes and Google News sitemaps, read like feeds:
+# sitemaps = ["https://example.com/news-sitemap.xml"]
+# Front pages (homepages, section fronts): their story lists are versioned in fronts/,
+# their stories tracked:
+# fronts = ["https://example.com/"]
+
+# Per source (a URL of feeds, sitemaps or fronts): which article URLs to track
+# (globs matched against the whole URL, or "re:" + a regular expression searched in it;
+# include first, empty = all, then exclude), and how often to read it.
+# [sources."https://example.com/news-sitemap.xml"]
+# include = ["https://example.com/news/*"]
+# exclude = ["*/sport/*", "re:/live/[0-9]+$"]
+# interval = "30m"
+
 [archive]
 # Author and committer of every version commit.
 author_name = "gitnews"
@@ -65,6 +79,13 @@ stop_after = "40d"
 # How often each feed is read (at least 1m).
 feed_interval = "10m"
 
+# Per host (and its subdomains): another re-check schedule for its articles
+# (any of after_change, backoff, tiers, longest_wait, stop_after).
+# [schedule.hosts."example.com"]
+# after_change = "10m"
+# backoff = 1.5
+# stop_after = "7d"
+
 [filters]
 # Built-in boilerplate filters: date stamps ("Updated 5 minutes ago"), share and
 # comment counters and labels, "Related stories" link blocks, "-----" rows.
@@ -110,6 +131,12 @@ on_change = ""
 webhook_url = ""
 # Seconds allowed for each command or POST.
 timeout_s = 60.0
+# Only versions at least this significant run the hooks: "minor", "moderate" or
+# "major" (their Significance trailer). Empty: every version.
+min_significance = ""
+# Only versions with one of these kinds run the hooks: Change-Kind values such as
+# "headline" or "correction", and "new" for a first version. Empty: every kind.
+kinds = []
 
 [wayback]
 # The Wayback Machine asked by `gitnews import --wayback URL` (CDX API and capture playback).
@@ -148,6 +175,9 @@ url = ""
 # headline = "h1.headline"
 # body = ["div.article-body"]
 # remove = [".newsletter-signup", "//aside"]
+# On a tracked front page: the CSS selector of its story blocks.
+# front = "article.story"
+# corrections = ["Nachtrag:"]   # more labels that begin a correction notice
 '''
 
 

@@ -12,6 +12,8 @@ every reader and writer of an archive takes it from one place:
 * :mod:`~gitnews.format.trailers`: trailer keys, Change-Kind values, subject
   prefixes, the trailer block and the time format (RFC 3339, ``Z``);
 * :mod:`~gitnews.format.messages`: the commit messages of versions and removals;
+* :mod:`~gitnews.format.fronts`: the files of front pages' story lists
+  (``fronts/``) and their commit messages;
 * :mod:`~gitnews.format.version`: the :class:`~gitnews.format.version.Version`
   value, built from a version commit;
 * :mod:`~gitnews.format.exceptions`: the root of the exception tree and

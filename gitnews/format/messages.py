@@ -24,6 +24,7 @@ from gitnews.format.trailers import (
     BYLINE,
     CAPTURE,
     CHANGE_KIND,
+    CORRECTION,
     EXTRACTOR,
     FEED,
     FETCHED_AT,
@@ -33,8 +34,10 @@ from gitnews.format.trailers import (
     PUBLISHED_AT,
     REVERTS_TO,
     SEO_TITLE,
+    SIGNIFICANCE,
     SOCIAL_TITLE,
     SUBJECT_REMOVED,
+    UNANNOUNCED,
     VERSION,
     clean_value,
     format_message,
@@ -101,7 +104,8 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
                      social_title: str | None = None, seo_title: str | None = None,
                      extra: Sequence[tuple[str, object]] = (), page_sha: object = None,
                      kinds: Sequence[str] = (), reverts_to: int | None = None,
-                     capture: str | None = None) -> Trailers:
+                     correction: str | None = None, unannounced: str | None = None,
+                     significance: str | None = None, capture: str | None = None) -> Trailers:
     """The trailers of a version commit, in the order of the format.
 
     ``url``: the ``Article-Url``; ``requested``: the URL asked for (``Fetched-Url``
@@ -109,7 +113,9 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
     of the text (a social or SEO title equal to it is left out); ``extra``: more
     pairs (an import's ``Captured-At``, ``Source-Archive``), written before
     ``Page-Sha256``; ``kinds``: the ``Change-Kind`` values (none for a first
-    version); ``reverts_to``: the version a revert returns to.
+    version); ``reverts_to``: the version a revert returns to; ``correction``,
+    ``unannounced``, ``significance``: the values of those trailers
+    (:mod:`gitnews.versions.significance`), written last.
     """
     requested = requested or url
     return [
@@ -129,28 +135,34 @@ def version_trailers(*, url: str, version: int, fetched_at: datetime, headline: 
         (CAPTURE, capture),
         (CHANGE_KIND, change_kind_value(kinds)),
         (REVERTS_TO, reverts_to),
+        (CORRECTION, correction),
+        (UNANNOUNCED, unannounced),
+        (SIGNIFICANCE, significance),
     ]
 
 
 def removal_trailers(*, url: str, version: int, fetched_at: datetime, status: int | None,
-                     requested: str, kinds: str, capture: str | None = None) -> Trailers:
+                     requested: str, kinds: str, significance: str | None = None,
+                     capture: str | None = None) -> Trailers:
     """The trailers of a removal commit: ``url`` the article's URL, ``requested`` the
     URL found gone (``Fetched-Url`` when it names another page), ``kinds`` the
-    ``Change-Kind`` value, ``capture`` the blob id of the answer's capture (or None)."""
+    ``Change-Kind`` value, ``significance`` the ``Significance`` value, ``capture`` the
+    blob id of the answer's capture (or None)."""
     return [(ARTICLE_URL, url), (VERSION, version),
             (FETCHED_AT, format_time(fetched_at)), (HTTP_STATUS, status),
             (FETCHED_URL, fetched_url(requested, url)),
-            (CAPTURE, capture), (CHANGE_KIND, kinds)]
+            (CAPTURE, capture), (CHANGE_KIND, kinds), (SIGNIFICANCE, significance)]
 
 
 def removal_message(*, headline: str, url: str, version: int, fetched_at: datetime,
                     status: int | None, requested: str, kinds: str, detail: str,
-                    capture: str | None = None) -> str:
+                    significance: str | None = None, capture: str | None = None) -> str:
     """A removal's commit message: ``Removed: <headline>`` (the last text's line 1,
     or the URL when there is none), the summary ``The article is gone: <detail>.``
     and :func:`removal_trailers`."""
     return version_message(
         SUBJECT_REMOVED, headline or url,
         removal_trailers(url=url, version=version, fetched_at=fetched_at, status=status,
-                         requested=requested, kinds=kinds, capture=capture),
+                         requested=requested, kinds=kinds, significance=significance,
+                         capture=capture),
         summary=f"The article is gone: {detail}.")

@@ -31,13 +31,15 @@ from datetime import UTC, datetime
 __all__ = [
     "ARTICLE_URL", "VERSION", "FETCHED_AT", "HTTP_STATUS", "EXTRACTOR", "FETCHED_URL", "FEED",
     "PUBLISHED_AT", "BYLINE", "SOCIAL_TITLE", "SEO_TITLE", "CAPTURED_AT", "SOURCE_ARCHIVE",
-    "PAGE_SHA256", "CHANGE_KIND", "REVERTS_TO", "KIND_HEADLINE", "KIND_BYLINE", "KIND_BODY",
+    "PAGE_SHA256", "CHANGE_KIND", "REVERTS_TO", "SOURCE_TITLE", "FRONT_URL", "STORIES",
+    "KIND_HEADLINE", "KIND_BYLINE", "KIND_BODY",
     "KIND_REVERT", "KIND_EXTRACTION", "KIND_REMOVED", "KIND_RESTORED", "KIND_OUTSIDE_EDIT",
     "CHANGE_KINDS", "SUBJECT_NEW", "SUBJECT_CHANGED",
     "SUBJECT_RESTORED", "SUBJECT_REVERTED", "SUBJECT_REMOVED",
     "CAPTURE", "TRAILER_KEYS", "MAX_SUBJECT_CHARS", "MAX_VALUE_CHARS",
     "clean_value", "format_subject", "format_message", "parse_trailers", "format_time",
     "parse_time",
+    "CORRECTION", "UNANNOUNCED", "SIGNIFICANCE", "KIND_CORRECTION", "SIGNIFICANCE_LEVELS",
 ]
 
 # The trailer keys (docs/archive-format.md, "Trailers"): every module names them by these
@@ -61,12 +63,23 @@ PAGE_SHA256 = "Page-Sha256"
 CAPTURE = "Capture"
 CHANGE_KIND = "Change-Kind"
 REVERTS_TO = "Reverts-To"
+#: The headline a news sitemap (``news:title``) or a front page gave an article when
+#: gitnews first found it there: on the article's first version only.
+SOURCE_TITLE = "Source-Title"
+#: A front's commit (docs/archive-format.md, "Front pages"): the front's URL as
+#: tracked, and how many stories its list holds.
+FRONT_URL = "Front-Url"
+STORIES = "Stories"
+CORRECTION = "Correction"
+UNANNOUNCED = "Unannounced"
+SIGNIFICANCE = "Significance"
 
 #: The trailer keys gitnews writes, in the order it writes them.
 TRAILER_KEYS = (
     ARTICLE_URL, VERSION, FETCHED_AT, HTTP_STATUS, EXTRACTOR,
     FETCHED_URL, FEED, PUBLISHED_AT, BYLINE, SOCIAL_TITLE, SEO_TITLE,
     CAPTURED_AT, SOURCE_ARCHIVE, PAGE_SHA256, CAPTURE, CHANGE_KIND, REVERTS_TO,
+    CORRECTION, UNANNOUNCED, SIGNIFICANCE,
 )
 
 # The values of Change-Kind (comma-separated in one trailer).
@@ -78,9 +91,12 @@ KIND_EXTRACTION = "extraction"
 KIND_REMOVED = "removed"
 KIND_RESTORED = "restored"
 KIND_OUTSIDE_EDIT = "outside-edit"
+KIND_CORRECTION = "correction"
 #: The values of Change-Kind, in the order they are written.
 CHANGE_KINDS = (KIND_HEADLINE, KIND_BYLINE, KIND_BODY, KIND_REVERT, KIND_EXTRACTION,
-                KIND_REMOVED, KIND_RESTORED, KIND_OUTSIDE_EDIT)
+                KIND_REMOVED, KIND_RESTORED, KIND_OUTSIDE_EDIT, KIND_CORRECTION)
+#: The levels of the ``Significance`` trailer, lowest first (gitnews.versions.significance).
+SIGNIFICANCE_LEVELS = ("minor", "moderate", "major")
 
 # The subject prefixes of version commits: "<prefix>: <headline>".
 SUBJECT_NEW = "New"

@@ -15,8 +15,10 @@ What lives here, in the order of a run:
   :mod:`~gitnews.ops.warc_import`, :mod:`~gitnews.ops.wayback_import`, and what an
   import reports (:mod:`~gitnews.ops.import_report`);
 * :mod:`~gitnews.ops.tracking` — ``gitnews add``/``remove`` (the ``gitnews.toml``
-  commit), with :mod:`~gitnews.ops.classify` (what a URL is: feed, page with feeds,
-  article);
+  commit), with :mod:`~gitnews.ops.classify` (what a URL is: feed, sitemap, page with
+  feeds, article);
+* :mod:`~gitnews.ops.fronts` — front pages: ``add --front`` and the commits of their
+  story lists in a run;
 * :mod:`~gitnews.ops.status` — ``gitnews status``; :mod:`~gitnews.ops.workflows` —
   the GitHub Actions workflow written into an archive.
 

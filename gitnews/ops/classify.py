@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from gitnews.errors import ExtractionError, FetchError, GitnewsError
 from gitnews.format.sites import is_section_front
 from gitnews.format.urls import canonical_url
-from gitnews.models import Article
+from gitnews.models import Article, Page
 
 if TYPE_CHECKING:
     from gitnews.sources.http import Fetcher
@@ -61,7 +61,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 class AddResult:
     """What ``add`` made of one URL.
 
-    ``kind`` is "feed", "article", "already" (tracked before, under this or
+    ``kind`` is "feed", "article", "sitemap", "front", "already" (tracked before, under this or
     another spelling: nothing changed) or "failed" (refused or unreachable:
     ``message`` says why and what to do); ``added`` lists the URLs now tracked
     because of it (the feeds a page advertises, for a page with feeds).
@@ -151,6 +151,10 @@ def classify(url: str, fetcher: Fetcher) -> AddResult:
     none_of_these = "not a feed, a page with feeds or an article page"
     force = "; `gitnews add --article URL` tracks it anyway"
     try:
+        from gitnews.sources.sitemaps import looks_like_sitemap
+
+        if looks_like_sitemap(page.body):  # a sitemap, sitemap index or news sitemap
+            return classify_sitemap(url, page)
         if looks_like_feed(page.body, page.content_type):
             entries = parse_feed(page.body, url=page.final_url)
             return AddResult(url, "feed", [url], f"a feed with {plural(len(entries), 'entry', 'entries')}")
@@ -176,7 +180,8 @@ def classify(url: str, fetcher: Fetcher) -> AddResult:
             else:
                 share = _index_share(page.body, page.final_url, article.paragraphs)
                 why = (f"an index page (a homepage or section front: {share:.0%} of its text "
-                       "is links) that advertises no feeds; add the site's feed URL instead")
+                       "is links) that advertises no feeds; add the site's feed URL instead, or "
+                       "track its story list with `gitnews add --front URL`")
     except GitnewsError as exc:
         return AddResult(url, "failed", [], f"{none_of_these}: {exc}" + force)
     front = is_section_front(page.final_url)
@@ -185,7 +190,48 @@ def classify(url: str, fetcher: Fetcher) -> AddResult:
     if found:
         return AddResult(url, "feed", found, f"a page with {plural(len(found), 'feed')}: "
                          + ", ".join(found))
-    return AddResult(url, "failed", [], f"{none_of_these}: {why}" + force)
+    return AddResult(url, "failed", [], f"{none_of_these}: {why}" + force
+                     + offered_sitemaps(page.final_url, fetcher))
+
+
+def classify_sitemap(url: str, page: Page) -> AddResult:
+    """The result for a URL whose body is a sitemap (index): tracked as a sitemap, or
+    "failed" when it cannot be parsed.  Only this file is read (an index's children
+    are read by the runs)."""
+    from gitnews.sources.sitemaps import parse_sitemap
+
+    try:
+        sitemap = parse_sitemap(page.body, url=page.final_url)
+    except GitnewsError as exc:
+        return AddResult(url, "failed", [], str(exc))
+    if sitemap.kind == "index":
+        what = f"a sitemap index of {plural(len(sitemap.children), 'sitemap')}"
+    else:
+        news = any(e.title or e.published_at for e in sitemap.entries)
+        what = (f"a {'news ' if news else ''}sitemap with "
+                f"{plural(len(sitemap.entries), 'URL')}")
+    return AddResult(url, "sitemap", [url], what)
+
+
+def offered_sitemaps(url: str, fetcher: Fetcher) -> str:
+    """For a homepage without feeds: ``"; its robots.txt lists sitemaps: ... "``
+    naming the ``Sitemap:`` lines of the site's robots.txt, or "" when it has none
+    (or cannot be read)."""
+    from gitnews.sources.robots import origin
+    from gitnews.sources.sitemaps import robots_sitemaps
+
+    try:
+        page = fetcher.fetch(origin(url) + "/robots.txt")
+    except GitnewsError:
+        return ""
+    if page.status != 200:
+        return ""
+    found = robots_sitemaps(page.body.decode("utf-8", errors="replace"))
+    if not found:
+        return ""
+    shown = found[:5] + ([f"and {len(found) - 5} more"] if len(found) > 5 else [])
+    return (f"; the site's robots.txt lists {plural(len(found), 'sitemap')}: "
+            + ", ".join(shown) + " (track one with `gitnews add SITEMAP_URL`)")
 
 
 def _index_share(body: bytes, url: str, paragraphs: Iterable[str]) -> float:

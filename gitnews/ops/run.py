@@ -107,8 +107,17 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: d
     item = recorder.record(Capture(requested_url=work.url, page=page, article=outcome.article,
                                    text=outcome.text, feed=work.feed, path=work.path,
                                    aliases=work.aliases, page_sha=outcome.page_sha,
-                                   fingerprint=outcome.fingerprint))
+                                   fingerprint=outcome.fingerprint,
+                                   extra_trailers=source_title(work)))
     return _with_notes(item, outcome.article)
+
+
+def source_title(work: Work) -> list[tuple[str, object]]:
+    """The ``Source-Title`` trailer of an article first found in a news sitemap or on a
+    front (its ``news:title`` or story headline), for its first version; else none."""
+    from gitnews.format.trailers import SOURCE_TITLE
+
+    return [(SOURCE_TITLE, work.title)] if work.title and work.path is None else []
 
 
 def _with_notes(item: ItemResult, article: Article | None) -> ItemResult:
@@ -156,6 +165,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     run_fetcher = make_fetcher(cfg.fetch, now=now) if fetcher is None else fetcher
     leftover: list[Work] = []
     drop = text_settings(archive)
+    if not dry_run:  # issue 16: an extractor or site rule change committed apart, first
+        from gitnews.ops.reextract import reextract_stale
+
+        reextract_stale(archive, drop, now=t)
     try:
         # The commit-graph layer of the run's commits is written beside recorder.apply().
         with recording(archive, dry_run=dry_run, check_all=check_all,
@@ -193,6 +206,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
                 result.items.append(item)
                 if progress:
                     progress(len(result.items), total, item)
+            if recorder.tx is not None and pending.fronts:  # story lists that changed
+                from gitnews.ops.fronts import commit_fronts
+
+                commit_fronts(archive, recorder.tx, pending.fronts, when=t)
             result.left_over = len(leftover)
             result.interrupted = stop is not None and stop.is_set() and len(leftover) > bounded
             pending.backlog_keep += [backlog_row(w) for w in leftover if w.key]

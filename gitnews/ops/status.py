@@ -184,7 +184,7 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
     state = archive.state
     cutoff = now - failing_for
     failing: list[Failing] = []
-    for url in archive.config.feeds:
+    for url in [*archive.config.feeds, *archive.config.sitemaps, *archive.config.fronts]:
         data = state.get_feed(url)
         error = data.get("error")
         if error:

@@ -1,4 +1,4 @@
-"""What an archive tracks: add and remove feeds and single articles.
+"""What an archive tracks: add and remove feeds, sitemaps, front pages and single articles.
 
 ``gitnews add URL`` fetches the URL once and says what it is
 (:func:`gitnews.ops.classify.classify`: a feed, a page with feeds, an article
@@ -30,6 +30,7 @@ from gitnews.config import CONFIG_NAME, changed_keys, edit_tracked, parse_config
 from gitnews.errors import GitnewsError, NotFoundError
 from gitnews.format.urls import canonical_url, identity_key
 from gitnews.ops.classify import AddResult, classify, plural
+from gitnews.ops.fronts import classify_front
 
 __all__ = ["AddResult", "RemoveResult", "TrackingResults", "add", "remove"]
 
@@ -156,9 +157,15 @@ def _settle_config(archive: Archive, current: _ConfigText) -> None:
 
 # -- add and remove ---------------------------------------------------------------------------
 
+#: The kinds of tracked URL, with their article ("a feed").
+_A = {"feed": "a feed", "article": "an article", "sitemap": "a sitemap", "front": "a front page"}
+
+
 def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> TrackingResults[AddResult]:
-    """Track ``urls``; ``kind`` "auto" (fetch to find out, see :func:`classify`),
-    "feed" or "article" (no fetch).
+    """Track ``urls``; ``kind`` "auto" (fetch to find out, see :func:`classify`:
+    a feed, a sitemap, a page with feeds, an article), "front" (fetch once and
+    check that the page lists stories, :func:`gitnews.ops.fronts.classify_front`),
+    "feed", "sitemap" or "article" (no fetch).
 
     Returns one :class:`AddResult` per URL, in order; failures are results, not
     raised.  A URL already tracked (under any spelling that
@@ -169,7 +176,8 @@ def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> TrackingRes
     current = _config_text(archive)
     config = parse_config(current.text)
     known: dict[str, tuple[str, str]] = {}
-    for what, tracked in (("feed", config.feeds), ("article", config.articles)):
+    for what, tracked in (("feed", config.feeds), ("article", config.articles),
+                          ("sitemap", config.sitemaps), ("front", config.fronts)):
         for u in tracked:
             known.setdefault(_key(u), (what, u))
 
@@ -178,8 +186,7 @@ def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> TrackingRes
         if hit is None:
             return None
         what, as_url = hit
-        return f"already tracked as {'a feed' if what == 'feed' else 'an article'}" + (
-            f" ({as_url})" if as_url != u else "")
+        return f"already tracked as {_A[what]}" + (f" ({as_url})" if as_url != u else "")
 
     results: list[AddResult | None] = [None] * len(urls)
     pending: list[int] = []
@@ -192,13 +199,12 @@ def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> TrackingRes
         note = already(u)
         if note is not None:
             results[i] = AddResult(u, "already", [], note)
-        elif kind == "auto":
+        elif kind in ("auto", "front"):
             pending.append(i)
         else:
-            results[i] = AddResult(u, kind, [u],
-                                   f"added as {'a feed' if kind == 'feed' else 'an article'}")
+            results[i] = AddResult(u, kind, [u], f"added as {_A[kind]}")
         got = results[i]
-        if got is not None and got.kind in ("feed", "article"):
+        if got is not None and got.kind in _A:
             known[_key(u)] = (kind, u)  # a second spelling in the same call
     if pending:
         from gitnews.sources.http import make_fetcher
@@ -209,9 +215,10 @@ def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> TrackingRes
             for i in pending:
                 note = already(urls[i])  # a spelling of a URL found earlier in this call
                 r = (AddResult(urls[i], "already", [], note) if note is not None
-                     else classify(urls[i], fetcher))
+                     else classify_front(urls[i], fetcher, archive.config.sites)
+                     if kind == "front" else classify(urls[i], fetcher))
                 results[i] = r
-                if r.kind in ("feed", "article"):
+                if r.kind in _A:
                     fresh = [u for u in r.added if already(u) is None]
                     if not fresh:
                         r.kind, r.message = "already", (r.message + "; " if r.added else "") \
@@ -224,9 +231,12 @@ def add(archive: Archive, urls: list[str], *, kind: str = "auto") -> TrackingRes
                         known[_key(u)] = (r.kind, u)
             archive.state.save_politeness(*fetcher.export_state())
     done = TrackingResults([r for r in results if r is not None])  # every URL has its result
-    feeds = [u for r in done if r.kind == "feed" for u in r.added]
-    articles = [u for r in done if r.kind == "article" for u in r.added]
-    new_text, changed = edit_tracked(current.text, add_feeds=feeds, add_articles=articles)
+    def of(what: str) -> list[str]:
+        return [u for r in done if r.kind == what for u in r.added]
+
+    new_text, changed = edit_tracked(current.text, add_feeds=of("feed"),
+                                     add_articles=of("article"), add_sitemaps=of("sitemap"),
+                                     add_fronts=of("front"))
     if changed:
         done.commit = _commit_config(archive, current, new_text, _subject("Track", changed),
                                      [f"Track: {u}" for u in changed])
@@ -271,7 +281,8 @@ def remove(archive: Archive, urls: list[str]) -> TrackingResults[RemoveResult]:
     """
     current = _config_text(archive)
     config = parse_config(current.text)
-    tracked = list(config.feeds) + list(config.articles)
+    tracked = list(config.feeds) + list(config.articles) + list(config.sitemaps) \
+        + list(config.fronts)
     done: TrackingResults[RemoveResult] = TrackingResults()
     gone: set[str] = set()
     for given in urls:

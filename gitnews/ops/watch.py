@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from gitnews.archive.repo import Archive
 from gitnews.format.trailers import parse_time
 from gitnews.models import RunResult
-from gitnews.ops.plan import feed_due
+from gitnews.ops.plan import HostPolicies, feed_due, sources_of
 from gitnews.ops.run import _utcnow, run
 from gitnews.versions.schedule import Policy, next_check
 
@@ -48,15 +48,19 @@ def next_due_at(archive: Archive, *, now: Callable[[], datetime] = _utcnow,
             return due
         return max(due, t + timedelta(seconds=fetcher.host_wait_s(url)))
 
-    for feed_url in archive.config.feeds:
-        found.append(later(feed_due(state.get_feed(feed_url), t, policy), feed_url))
+    rules = archive.config.source_rules()
+    policies = HostPolicies(archive.config.schedule, policy)
+    for _kind, feed_url in sources_of(archive.config):  # feeds, sitemaps, fronts
+        rule = rules.get(feed_url)
+        found.append(later(feed_due(state.get_feed(feed_url), t, policy,
+                                    rule.interval_s if rule else None), feed_url))
     for row in state.backlog():
         found.append(later(parse_time(row["first_seen"]) or t, row["url"]))
     for link in archive.config.articles:
         if state.lookup(link) is None:
             found.append(later(t, link))
     for record in state.articles():
-        due = next_check(record, t, policy)
+        due = next_check(record, t, policies.for_url(record.url))
         if due is not None:
             found.append(later(due, record.url))
     return min(found) if found else None

@@ -9,7 +9,9 @@ with the headline and what changed ("Headline changed", "2 paragraphs
 changed"), its ``updated`` date the version's capture time, its content the
 word diff as HTML (:func:`gitnews.output.render.html_table`, changed paragraphs
 with one unchanged paragraph around them), its link the diff page of the
-static site when the site's public URL is known, else the article.  Entry ids
+static site when the site's public URL is known, else the article.
+:func:`change_filter` keeps only the changes of a significance or kind
+(``gitnews feed --min-significance``, ``--kind``).  Entry ids
 are ``urn:gitnews:<commit id>``: the same change keeps its id in every feed
 and every regeneration (RFC 4287 §4.2.6).  The same input gives the same
 bytes (no generation time is written).
@@ -26,7 +28,7 @@ from urllib.parse import quote
 from gitnews._version import __version__
 from gitnews.archive.cache import ArticleRecord
 from gitnews.format.trailers import CHANGE_KIND, KIND_OUTSIDE_EDIT, REVERTS_TO
-from gitnews.models import FEED_LIMIT
+from gitnews.models import FEED_LIMIT, Version
 from gitnews.output.render import html_table, human_time, plural, stats_words, template_env
 from gitnews.output.sitelayout import (
     FEED,
@@ -39,11 +41,12 @@ from gitnews.output.sitelayout import (
     host_page,
 )
 from gitnews.versions.diff import DiffStats
+from gitnews.versions.significance import check_kinds, check_level, passes
 from gitnews.versions.timeline import DiffView
 
 __all__ = ["DEFAULT_LIMIT", "FeedSpec", "change_summary", "view_summary", "view_headline",
            "entry_title", "entry_id", "entry_html", "render_feed", "site_feed_spec",
-           "host_feed_spec", "article_feed_spec", "site_diff_url"]
+           "host_feed_spec", "article_feed_spec", "site_diff_url", "change_filter"]
 
 #: How many changes a feed carries unless told otherwise.
 DEFAULT_LIMIT = FEED_LIMIT
@@ -133,6 +136,20 @@ def entry_html(view: DiffView, *, diff_url: str | None = None) -> str:
         stats=stats_words(view.diff.stats), diff_url=diff_url,
         table=html_table(view, context=ENTRY_CONTEXT))
     return html
+
+
+def change_filter(*, min_significance: str | None = None,
+                  kinds: Sequence[str] | None = None) -> Callable[[Version], bool] | None:
+    """The filter of ``--min-significance LEVEL`` and ``--kind KIND``, for
+    :func:`gitnews.output.changes.latest_changes` ``keep``: a predicate on a
+    version (:func:`gitnews.versions.significance.passes`), None when neither is
+    given.  Raises ValueError naming the known values for an unknown level or kind.
+    """
+    level = check_level(min_significance)
+    wanted = check_kinds(kinds)
+    if level is None and wanted is None:
+        return None
+    return lambda version: passes(version, min_significance=level, kinds=wanted)
 
 
 # -- writing a feed ----------------------------------------------------------------------------

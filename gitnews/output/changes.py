@@ -17,7 +17,7 @@ and the time of its last commit (:func:`head_time`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -77,7 +77,8 @@ def _article_change(entry: LogEntry) -> tuple[str, str] | None:
 
 
 def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
-                   paths: Sequence[str] | None = None) -> list[DiffView]:
+                   paths: Sequence[str] | None = None,
+                   keep: Callable[[Version], bool] | None = None) -> list[DiffView]:
     """The latest ``limit`` changes, newest first, each as a :class:`DiffView`.
 
     ``paths`` limits them to files or folders of the archive (literal git
@@ -87,7 +88,10 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
     does not follow the archive format) is left out, and so is a version that
     only put back the text of the version before it after an outside edit
     (:func:`gitnews.archive.history.same_text`): it is no change.  The views' ``record``
-    is built from the commit (``versions`` = the new version's number).
+    is built from the commit (``versions`` = the new version's number).  ``keep``:
+    only the versions it returns True for (a filter such as
+    :func:`gitnews.output.changefeed.change_filter`); the others do not count
+    towards ``limit``.
     """
 
     if limit <= 0:
@@ -110,6 +114,9 @@ def latest_changes(repo: git.Repo, *, limit: int = FEED_LIMIT,
             if change is None or ARTICLE_URL not in trailers or number < 2:
                 continue
             status, path = change
+            if keep is not None and not keep(entry.version(path, number, status=status,
+                                                           trailers=trailers)):
+                continue
             found.append((entry, status, path, trailers, number))
             if KIND_OUTSIDE_EDIT not in trailers.get(CHANGE_KIND, ""):
                 others += 1

@@ -9,6 +9,9 @@ event* per new version (:func:`change_event`, a JSON object) and
   and ``GITNEWS_ARCHIVE`` in its environment;
 * POSTs the same JSON to the ``webhook_url`` (:func:`gitnews.sources.webhook.post_json`).
 
+``[hooks] min_significance`` and ``kinds`` choose the versions both hooks run for
+(the ``Significance`` and ``Change-Kind`` trailers; docs/hooks.md, "Which versions").
+
 A hook that fails (non-zero exit status, timeout, HTTP error) is reported per
 version in the :class:`HookReport`; it never undoes or blocks a commit.  The
 event's fields are documented in ``docs/hooks.md``.
@@ -39,6 +42,7 @@ from gitnews.format.trailers import (
     format_time,
 )
 from gitnews.models import Outcome, RunResult, Version
+from gitnews.versions.significance import passes
 
 if TYPE_CHECKING:
     import git
@@ -84,12 +88,14 @@ class HookFailure:
 @dataclass
 class HookReport:
     """What :func:`notify_changes` did: ``events`` built, ``commands`` run,
-    ``posts`` sent, and each failure."""
+    ``posts`` sent, each failure, and ``filtered``: the versions that
+    ``[hooks] min_significance`` / ``kinds`` left out (no hook ran for them)."""
 
     events: int = 0
     commands: int = 0
     posts: int = 0
     failures: list[HookFailure] = field(default_factory=list)
+    filtered: int = 0
 
 
 def _headline(repo: git.Repo, commit: str, path: str) -> str | None:
@@ -269,7 +275,8 @@ def notify_changes(archive: Archive, result: RunResult, *, command: str | None =
     be found in git any more (the branch was reset meanwhile) is a failure of
     the report.  A version that only put back the text of the version before it
     after an outside edit (:func:`gitnews.archive.history.same_text`) is no change: no
-    hook runs for it.
+    hook runs for it.  Nor does one that the ``[hooks]`` filter (``min_significance``,
+    ``kinds``: :func:`gitnews.versions.significance.passes`) leaves out.
     """
     report = HookReport()
     if result.dry_run or not (command or webhook_url):
@@ -280,8 +287,16 @@ def notify_changes(archive: Archive, result: RunResult, *, command: str | None =
     versions = find_versions(archive.repo, wanted)
     found = {(v.path, v.number) for v in versions}
     versions = [v for v in versions if not _same_text(archive.repo, v)]
+    hooks = archive.config.hooks
+    if hooks.min_significance or hooks.kinds:  # [hooks] filter (docs/hooks.md)
+        kept = [v for v in versions if passes(v, min_significance=hooks.min_significance or None,
+                                              kinds=hooks.kinds or None)]
+        filtered, versions = len(versions) - len(kept), kept
+    else:
+        filtered = 0
     report = notify_versions(archive, versions, command=command, webhook_url=webhook_url,
                              timeout_s=timeout_s)
+    report.filtered = filtered
     for path, number in wanted:
         if (path, number) not in found:
             report.failures.append(HookFailure(

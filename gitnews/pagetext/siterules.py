@@ -7,6 +7,7 @@ selectors (or XPath) for::
     headline = "h1.article-title"          # the headline: text of the first match
     body = ["div.article-body"]            # the body: the blocks of every match, in page order
     remove = [".newsletter-box", "//aside"] # pruned before extraction
+    corrections = ["Nachtrag:"]            # more correction-notice labels (not a selector)
 
 Each value is one selector or a list.  A selector starting with ``/`` or
 ``(`` is XPath 1.0 (lxml), any other is CSS, translated with the
@@ -39,6 +40,10 @@ if TYPE_CHECKING:  # lxml is imported where a selector is compiled: reading comm
 __all__ = ["SiteRules", "parse_sites", "rules_for_url", "select"]
 
 _KEYS = ("headline", "body", "remove")
+#: Keys of ``[sites."host"]`` read elsewhere: ``front`` (the story blocks of a front page,
+#: :mod:`gitnews.sources.fronts`, checked by :mod:`gitnews.config.sources`) and
+#: ``corrections`` (more correction-notice labels, :mod:`gitnews.versions.corrections`).
+OTHER_KEYS = ("front", "corrections")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class SiteRules:
     headline: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    #: Phrases that begin this site's correction notices (:mod:`gitnews.versions.corrections`);
+    #: not selectors, and not part of :attr:`digest` (they do not change the text).
+    corrections: tuple[str, ...] = ()
 
     @property
     def digest(self) -> str:
@@ -105,6 +113,15 @@ def _selectors(host: str, key: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _phrases(host: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f'sites."{host}".corrections in gitnews.toml must be a phrase (a '
+                          'string such as "Nachtrag:") or a list of them')
+    return tuple(v.strip() for v in value)
+
+
 def parse_sites(data: Mapping[str, object]) -> dict[str, SiteRules]:
     """``{host: SiteRules}`` from the ``[sites]`` table of ``gitnews.toml``.
 
@@ -116,13 +133,14 @@ def parse_sites(data: Mapping[str, object]) -> dict[str, SiteRules]:
     for host, table in dict(data).items():
         if not isinstance(table, Mapping):
             raise ConfigError(f'sites."{host}" in gitnews.toml must be a table with the keys '
-                              f"{', '.join(_KEYS)}")
-        unknown = sorted(set(table) - set(_KEYS))
+                              f"{', '.join(_KEYS + OTHER_KEYS)}")
+        unknown = sorted(set(table) - set(_KEYS) - set(OTHER_KEYS))
         if unknown:
             raise ConfigError(f'unknown key {unknown[0]!r} in sites."{host}" of gitnews.toml; '
-                              f"known keys: {', '.join(_KEYS)}")
+                              f"known keys: {', '.join(_KEYS + OTHER_KEYS)}")
         key = host.lower().strip(".")
-        out[key] = SiteRules(host=key, **{k: _selectors(host, k, table[k]) for k in _KEYS if k in table})
+        out[key] = SiteRules(host=key, **{k: _selectors(host, k, table[k]) for k in _KEYS if k in table},
+                             corrections=_phrases(host, table.get("corrections", [])))
     return out
 
 

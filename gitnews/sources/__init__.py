@@ -8,6 +8,9 @@
   decompression);
 * :mod:`~gitnews.sources.webhook`: the one HTTP POST (the ``[hooks]`` webhook);
 * :mod:`~gitnews.sources.feeds`: feed bytes to entries, and feed discovery;
+* :mod:`~gitnews.sources.sitemaps`: sitemaps, sitemap indexes and news sitemaps to
+  entries (ultimate-sitemap-parser), a robots.txt's ``Sitemap:`` lines;
+* :mod:`~gitnews.sources.fronts`: a front page to its story list (lxml, courlan);
 * :mod:`~gitnews.sources.warc` and :mod:`~gitnews.sources.warc_record`: captures
   read from WARC files;
 * :mod:`~gitnews.sources.wayback`: captures listed and fetched from the Wayback Machine.
@@ -16,7 +19,8 @@ httpx's exceptions become gitnews errors in :func:`gitnews.errors.from_httpx`.
 
 What it may import: :mod:`gitnews.format`, :mod:`gitnews.errors`,
 :mod:`gitnews.models` and :mod:`gitnews.config` (and third-party libraries:
-httpx, protego, feedparser, warcio, trafilatura's feed discovery).  Nothing
+httpx, protego, feedparser, warcio, trafilatura's feed discovery,
+ultimate-sitemap-parser, courlan, cssselect, lxml).  Nothing
 above it (not :mod:`gitnews.pagetext`, its sibling, nor the archive, versions,
 output, ops or cli), so bytes can be brought in without an archive.
 """

@@ -10,6 +10,9 @@ What lives here, in the order of a run:
   versions and texts;
 * :mod:`~gitnews.versions.rules`: the decision rules (hold a suspicious text, confirm a
   removal, revert, alternation, outside edit) and the ``Change-Kind`` values;
+* :mod:`~gitnews.versions.corrections`: correction and update notices, and which are new;
+* :mod:`~gitnews.versions.significance`: facts, the significance rule table and the
+  filter :func:`~gitnews.versions.significance.passes` (pure);
 * :mod:`~gitnews.versions.schedule`: when an article is checked again (pure);
 * :mod:`~gitnews.versions.diff`: the difference between two texts (pure);
 * :mod:`~gitnews.versions.timeline`: one article's versions as readers see them;

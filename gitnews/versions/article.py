@@ -58,6 +58,7 @@ class CaptureInfo(TypedDict, total=False):
     seo_title: str | None
     page_sha: str | None
     extra: list[list[object]]  # [key, value] pairs (JSON has no tuples)
+    notices: list[str]  # the page's schema.org correction notices (versions.corrections)
 
 
 class HeldData(CaptureInfo, total=False):

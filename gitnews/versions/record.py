@@ -40,6 +40,12 @@ article's current version (by git blob id) and decides, per capture:
   version of its own, ``Change-Kind: removed``); a text seen after that is a
   version with ``Change-Kind: restored``.
 
+Every version also gets the signals of :mod:`gitnews.versions.significance`: a
+``Correction`` trailer for a notice new in this version (text phrases or the page's
+schema.org ``correction``, :mod:`gitnews.versions.corrections`; ``Change-Kind`` then
+includes ``correction``), ``Unannounced`` for facts changed without one, and, after
+the first version, ``Significance`` (removals: ``major (article removed)``).
+
 **Captures** (:mod:`gitnews.archive.captures`): with ``[captures] keep`` at
 ``versions`` (the default) each version commit — new, changed, reverted,
 restored, and a removal whose answer was received — is preceded in the same
@@ -83,16 +89,22 @@ from gitnews.format.messages import change_kind_value, removal_message, version_
 from gitnews.format.sites import article_url
 from gitnews.format.trailers import (
     CHANGE_KIND,
+    CHANGE_KINDS,
     FETCHED_URL,
+    KIND_CORRECTION,
+    KIND_EXTRACTION,
     SUBJECT_CHANGED,
     SUBJECT_NEW,
     SUBJECT_RESTORED,
     SUBJECT_REVERTED,
 )
 from gitnews.models import Article, Exchange, ItemResult, Outcome, Page
+from gitnews.pagetext.siterules import SiteRules, parse_sites
 from gitnews.versions.article import ArticleHistory, ArticleState, CaptureInfo, CheckResult, store_noise
+from gitnews.versions.corrections import Notices, notices_for, page_notices, seen_notices
 from gitnews.versions.identity import Identity, identity_key_or_url
 from gitnews.versions.rules import Confirmed, Rules, change_kinds, earlier_version, removal_kinds, suspicion
+from gitnews.versions.significance import assess, version_signals
 
 __all__ = ["Capture", "Recorder", "page_sha256"]
 
@@ -176,6 +188,7 @@ class Recorder:
         self._checks: list[tuple[str, CheckResult]] = []
         self._aliases: list[tuple[str, list[str]]] = []
         self._fetched: dict[str, tuple[str | None, str | None]] = {}  # path -> (url, fingerprint)
+        self._sites: dict[str, SiteRules] | None = None  # [sites] for the correction notices
         settings = getattr(archive.config, "captures", None)
         #: ``[captures] keep``: "versions", "all" or "none".
         self.keep: str = getattr(settings, "keep", "versions")
@@ -296,7 +309,8 @@ class Recorder:
                                  imported=False)
         message = removal_message(headline=headline, url=canonical, version=version,
                                   fetched_at=when, status=status, requested=url, kinds=kind,
-                                  detail=detail, capture=capture)
+                                  detail=detail, significance=assess("", "", removed=True).value(),
+                                  capture=capture)
         if self.tx is not None:
             self.tx.commit({path: None}, message=message, when=when)
         local.latest = when
@@ -385,6 +399,9 @@ class Recorder:
             return ItemResult(url=canonical, outcome=Outcome.UNCHANGED, path=path,
                               headline=headline)
         info = _info(capture, canonical, sha)
+        notices = page_notices(page.body)  # schema.org corrections (versions.corrections)
+        if notices:
+            info["notices"] = notices
         when = page.fetched_at
         if local.versions == 0:
             return self._commit(path, local, capture.text, info, when=when, prefix=SUBJECT_NEW)
@@ -423,10 +440,17 @@ class Recorder:
         new = local.versions == 0
         version = local.versions + 1
         kinds: list[str] = []
+        old_text = ""
         if not new:
             old_text, past = self.history.previous_text(path, local)
             kinds = change_kinds(old_text, past, text, info, outside=local.outside,
                                  restored=restored, reverts_to=reverts_to)
+        signals = version_signals(  # Correction, Unannounced, Significance (versions.significance)
+            old_text, text, first=new, extraction_only=KIND_EXTRACTION in kinds, restored=restored,
+            page=info.get("notices", ()), notices=self._notices(info["url"]),
+            seen=seen_notices(p.trailers for p in self.history.versions(path, local)) if not new else ())
+        if signals.corrected:
+            kinds = [k for k in CHANGE_KINDS if k in kinds or k == KIND_CORRECTION]
         prefix = prefix or (SUBJECT_NEW if new else SUBJECT_CHANGED)
         headline = _headline(text)
         url = info["url"]
@@ -443,7 +467,8 @@ class Recorder:
             social_title=info.get("social_title"), seo_title=info.get("seo_title"),
             extra=[(str(k), v) for k, v in info.get("extra", [])],
             page_sha=info.get("page_sha"), kinds=kinds, reverts_to=reverts_to,
-            capture=capture)
+            correction=signals.correction, unannounced=signals.unannounced,
+            significance=signals.significance, capture=capture)
         message = version_message(prefix, headline, trailers, summary=summary)
         data = text.encode("utf-8")
         if self.tx is not None:
@@ -462,6 +487,12 @@ class Recorder:
         outcome = Outcome.NEW if new else Outcome.CHANGED
         return ItemResult(url=url, outcome=outcome, path=path, version=version,
                           headline=headline, change_kind=change_kind_value(kinds))
+
+    def _notices(self, url: str) -> Notices:
+        """The correction-notice phrases for ``url`` (the defaults plus ``[sites]``)."""
+        if self._sites is None:
+            self._sites = parse_sites(getattr(self.archive.config, "sites", None) or {})
+        return notices_for(self._sites, url)
 
     # -- after the commits ---------------------------------------------------------------
     def apply(self) -> None:

@@ -113,6 +113,14 @@ class Noise(CacheDb):
                               (path,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    def fetched_rows(self) -> list[tuple[str, str, str]]:
+        """``(path, url, fingerprint)`` of :meth:`get_fetched` for every article not
+        removed that has both, in one query (a run's check for texts made by another
+        extractor or other filters, :func:`gitnews.ops.reextract.reextract_stale`)."""
+        return [(row[0], row[1], row[2]) for row in self.db.execute(
+            "SELECT f.path, f.url, f.fingerprint FROM fetched f JOIN articles a ON a.path=f.path"
+            " WHERE a.removed=0 AND f.url IS NOT NULL AND f.fingerprint IS NOT NULL")]
+
     def set_fetched(self, path: str, *, url: str | None = None,
                     fingerprint: str | None = None) -> None:
         """Remember where ``path`` was fetched from and what read it (None keeps the value)."""
