@@ -341,3 +341,42 @@ def test_keep_all_keeps_a_page_over_max_bytes_cut_and_marked(tmp_path):
             if keep == "all":
                 view = capture_view(read_capture(arc, entries[0].blob))
                 assert view.truncated and view.payload == PAGE_A[:1000]
+
+
+def test_shared_ars_versions_every_version_has_its_capture(replay, tmp_path):
+    """The shared scenario (skipped without ../shared): each of its versions is captured, each
+    capture's payload is the page the replay server sent at that step, byte for byte."""
+    import json
+
+    from conftest import shared_path
+    from crash_checks import check_captures
+
+    scenario = shared_path("scenarios", "ars-versions")
+    expected = json.loads((scenario / "expected.json").read_text())
+    archive = tmp_path / "archive"
+    runs = run_steps(replay, scenario, archive, [expected["feed"]], len(expected["steps"]))
+    assert all(r.returncode == 0 for r in runs)
+    check_captures(archive, every_version=True)
+    served = {(scenario / r["file"]).read_bytes()
+              for step in json.loads((scenario / "scenario.json").read_text())["steps"]
+              for r in step["responses"].values() if "file" in r}
+    for c in version_commits(archive):
+        view = capture_view(read_capture(archive_repo(archive), c["trailers"]["Capture"]))
+        assert view.payload in served and view.status == 200
+
+
+_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF,
+                              blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30)
+
+
+@given(path=_TEXT, value=_TEXT, reason=_TEXT, body=st.binary(max_size=300))
+def test_any_url_and_header_text_makes_a_readable_capture(path, value, reason, body):
+    """IRIs, ISO-8859-1 header values and reason phrases: the request and status lines are
+    percent-encoded (RFC 3987), warcio encodes header values (RFC 8187); the payload and
+    its digest are kept exactly."""
+    ex = exchange(url="http://example.com/" + path.replace("#", "").replace("?", ""),
+                  request_headers=(("X-Test", value.strip()),), reason=reason.strip(),
+                  response_headers=(("X-Test", value.strip()),), body=body)
+    view = capture_view(fetch_warc(ex))
+    assert view.payload == body and view.payload_sha256 == hashlib.sha256(body).hexdigest()
+    assert view.request_line.isascii()

@@ -63,7 +63,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from gitnews.archive.gitrun import RepoDirs, run
 from gitnews.format.trailers import (
@@ -178,6 +178,13 @@ def _writer(out: io.BytesIO) -> WARCWriter:
     return _writer_class()(out, gzip=False, warc_version="1.1")
 
 
+def _ascii(line: str) -> str:
+    """A request or status line as HTTP/1.1 sends it: non-ASCII characters (an IRI's path,
+    a reason phrase read as ISO-8859-1) percent-encoded as UTF-8 (RFC 3987 §3.1).
+    (warcio encodes non-ASCII header values itself, RFC 8187.)"""
+    return "".join(c if ord(c) < 128 else quote(c) for c in line)
+
+
 def _record_id(*parts: str) -> str:
     return f"<urn:uuid:{uuid.uuid5(_ID_NAMESPACE, chr(31).join(parts))}>"
 
@@ -221,7 +228,7 @@ def _response_record(writer: WARCWriter, *, url: str, when: datetime, status: in
     if truncated:
         warc_headers["WARC-Truncated"] = "length"
     warc_headers.update(extra)
-    http = StatusAndHeaders(f"{status} {reason}".strip(), _stored_headers(headers, payload),
+    http = StatusAndHeaders(_ascii(f"{status} {reason}".strip()), _stored_headers(headers, payload),
                             protocol=protocol or "HTTP/1.1")
     return writer.create_warc_record(url, "response", payload=io.BytesIO(payload),
                                      length=len(payload), http_headers=http,
@@ -247,7 +254,7 @@ def fetch_warc(exchange: Exchange, *, fetched_at: datetime | None = None) -> byt
                             headers=exchange.response_headers, payload=exchange.body,
                             truncated=exchange.truncated)
     parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = _ascii((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     sent = [(k, v) for k, v in exchange.request_headers if k.lower() not in SECRET_HEADERS]
     req_http = StatusAndHeaders(f"{exchange.method} {target} {exchange.http_version or 'HTTP/1.1'}",
                                 sent, is_http_request=True)
@@ -462,8 +469,8 @@ def iter_captures(archive: Archive | RepoDirs, *,
     repo = _repo(archive)
     if captures_tip(repo) is None:
         return
-    args = ["log", "--format=%x1e%H%x00%ct%x00%B%x00", "--raw", "--no-abbrev", "--no-renames",
-            CAPTURES_REF]
+    args = ["-c", "core.quotePath=false", "log", "--format=%x1e%H%x00%ct%x00%B%x00", "--raw",
+            "--no-abbrev", "--no-renames", CAPTURES_REF]
     if paths is not None:
         wanted = [capture_path(p) for p in paths]
         if not wanted:

@@ -233,8 +233,9 @@ class Recorder:
             self._checks.append((path, {"checked_at": when, "error": message}))
             if (exchange is not None and exchange.status == 200 and self.keep == "all"
                     and self.tx is not None):
-                self._keep(path, fetch_warc(exchange), url=url, when=exchange.sent_at,
-                           imported=False)
+                data = self._warc(exchange, url=url)
+                if data is not None:
+                    self._keep(path, data, url=url, when=exchange.sent_at, imported=False)
         return ItemResult(url=url, outcome=Outcome.FAILED, path=path, message=message)
 
     def not_modified(self, url: str, page: Page, *, path: str) -> ItemResult:
@@ -301,9 +302,11 @@ class Recorder:
         canonical = local.url or url
         kind = removal_kinds(local.outside)
         capture = None
-        if exchange is not None and self.tx is not None and self.keep != "none":
-            capture = self._keep(path, fetch_warc(exchange), url=canonical,
-                                 when=exchange.sent_at, imported=False)
+        data = self._warc(exchange, url=canonical) \
+            if exchange is not None and self.tx is not None and self.keep != "none" else None
+        if exchange is not None and data is not None:
+            capture = self._keep(path, data, url=canonical, when=exchange.sent_at,
+                                 imported=False)
         message = removal_message(headline=headline, url=canonical, version=version,
                                   fetched_at=when, status=status, requested=url, kinds=kind,
                                   detail=detail, significance=assess("", "", removed=True).value(),
@@ -340,6 +343,18 @@ class Recorder:
         return write_capture(self.tx, article_path=path, data=data, url=url, when=when,
                              imported=imported)
 
+    def _warc(self, exchange: Exchange, *, url: str, when: datetime | None = None) -> bytes | None:
+        """:func:`~gitnews.archive.captures.fetch_warc` of ``exchange``, or None (and a
+        notice) when warcio cannot write it: the version is then kept without a capture
+        rather than the run failing."""
+        try:
+            return fetch_warc(exchange, fetched_at=when)
+        except (ValueError, UnicodeError, TypeError) as exc:
+            self.archive.notify(f"the capture of {url} could not be written as WARC ({exc}); "
+                                "its version is kept without one; please report this with "
+                                "the URL")
+            return None
+
     def _write_capture(self, path: str, capture: Capture, *, url: str) -> str | None:
         """Queue ``capture``'s capture file for the article at ``path``; its blob id, or
         None when nothing is kept (a dry run, ``keep = "none"``, no exchange)."""
@@ -349,7 +364,10 @@ class Recorder:
         if capture.warc is not None:
             data, imported = capture.warc, True
         elif page.exchange is not None:
-            data, imported = fetch_warc(page.exchange, fetched_at=page.fetched_at), False
+            built = self._warc(page.exchange, url=url, when=page.fetched_at)
+            if built is None:
+                return None
+            data, imported = built, False
         else:
             return None
         return self._keep(path, data, url=url, when=page.fetched_at, imported=imported)
