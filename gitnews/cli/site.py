@@ -99,6 +99,16 @@ def feed_cmd(
         fail("give --host or --article, not both", code=EXIT_USAGE)
     if output is not None and str(output) == "-":  # `-o -`: standard output, as usual
         output = None
+    from .collection import is_collection
+
+    if is_collection(archive):  # the latest changes of every archive of the collection
+        from .collection import feed as collection_feed
+
+        if host or article:
+            fail("in a collection, give --archive COLLECTION/SITE for --host or --article")
+        data = collection_feed(archive, limit=limit, rss=rss, site_url=site_url)
+        _write_bytes(data, output)
+        return
     with open_archive(archive) as arc:
         base = _site_url(arc, site_url)
         name, author = archive_id(arc.repo), arc.config.archive.author_name or "gitnews"
