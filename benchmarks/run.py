@@ -46,6 +46,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+import fleet  # noqa: E402
 import inputs  # noqa: E402
 from inputs import BASE_TIME, Site  # noqa: E402
 
@@ -913,6 +914,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "memory": case_memory,
     "import": case_import,
     "quality": case_quality,
+    "fleet": fleet.case_fleet,  # benchmarks/fleet.py (issue 20: 1 vs 2 Celery workers)
 }
 
 

@@ -216,8 +216,11 @@ def _configure(sender: Celery, **kwargs: object) -> None:
         # A message taken by a worker that died is delivered again after this long
         # (Redis transport); the lease makes a second delivery harmless.
         broker_transport_options={"visibility_timeout": int(max(fleet.lease_ttl_s * 2, 10))},
+        # A dispatch not taken within its interval is dropped (the next one replaces it),
+        # so that dispatches never pile up behind long runs in the queue.
         beat_schedule={"gitnews-dispatch": {"task": "gitnews.fleet.dispatch",
-                                            "schedule": fleet.dispatch_s}},
+                                            "schedule": fleet.dispatch_s,
+                                            "options": {"expires": fleet.dispatch_s}}},
         worker_hijack_root_logger=False,
     )
 
