@@ -130,3 +130,30 @@ def subprocess_out(argv):
     import subprocess
 
     return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+
+
+def test_github_actions_workflow_of_a_collection(tmp_path):
+    import yaml
+
+    root = tmp_path / "c"
+    r = run_gitnews("init", "--collection", str(root), "--remote-base",
+                    "git@github.com:example-news/", "--github-actions")
+    assert r.returncode == 0, r.stderr
+    doc = yaml.safe_load((root / ".github/workflows/gitnews-collection.yml").read_text())
+    job = doc["jobs"]["run"]
+    assert job["concurrency"] == {"group": "gitnews-${{ matrix.site }}", "cancel-in-progress": False}
+    assert job["strategy"]["matrix"]["site"] == "${{ fromJSON(needs.archives.outputs.sites) }}"
+    assert doc["env"]["ARCHIVES_OWNER"] == "example-news"
+    checkout = job["steps"][0]["with"]
+    assert checkout["repository"] == "${{ env.ARCHIVES_OWNER }}/${{ matrix.site }}"
+    # the matrix job's script reads the manifest's sites
+    script = doc["jobs"]["archives"]["steps"][1]["run"]
+    (root / "gitnews-collection.toml").write_text(
+        (root / "gitnews-collection.toml").read_text() + '"a.test" = { path = "a.test" }\n')
+    import subprocess
+    import sys
+
+    body = script.split("<<'PY' >> \"$GITHUB_OUTPUT\"\n", 1)[1].rsplit("PY", 1)[0]
+    out = subprocess.run([sys.executable, "-c", body], cwd=root, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == 'sites=["a.test"]'

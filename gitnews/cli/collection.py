@@ -34,12 +34,19 @@ def _manifest(path: Path) -> Manifest:
     return read_manifest(path)
 
 
-def init_collection(path: Path, *, remote_base: str | None) -> None:
-    """``gitnews init --collection DIR``."""
-    from gitnews.collection.manifest import MANIFEST_NAME, init_collection
+def init_collection(path: Path, *, remote_base: str | None, github_actions: bool) -> None:
+    """``gitnews init --collection DIR [--github-actions]`` (the workflow is written, or
+    rewritten, also into an existing collection)."""
+    from gitnews.collection.manifest import MANIFEST_NAME, init_collection, read_manifest
+    from gitnews.collection.workflow import write_collection_workflow
 
-    init_collection(path, remote_base=remote_base)
+    if github_actions and is_collection(path):
+        typer.echo(f"Wrote {write_collection_workflow(read_manifest(path))}")
+        return
+    manifest = init_collection(path, remote_base=remote_base)
     typer.echo(f"Created a gitnews collection in {path} ({MANIFEST_NAME})")
+    if github_actions:
+        typer.echo(f"Wrote {write_collection_workflow(manifest)}")
     typer.echo(f"Next: gitnews add FEED_URL --archive {path} (each URL goes to its site's archive)")
 
 

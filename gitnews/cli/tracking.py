@@ -44,7 +44,7 @@ def init_cmd(
     if collection is not None:
         from .collection import init_collection
 
-        init_collection(collection, remote_base=remote_base)
+        init_collection(collection, remote_base=remote_base, github_actions=github_actions)
         return
     if remote_base is not None:
         fail("--remote-base only goes with --collection", code=EXIT_USAGE)
