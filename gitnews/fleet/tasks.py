@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from celery import Celery
+from celery.signals import worker_init
 
 from gitnews.collection.core import ArchiveRun, open_member
 from gitnews.collection.core import run_archive as run_member
@@ -223,6 +224,14 @@ def _configure(sender: Celery, **kwargs: object) -> None:
                                             "options": {"expires": fleet.dispatch_s}}},
         worker_hijack_root_logger=False,
     )
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def _warm_up(**kwargs: object) -> None:
+    """Import the run's modules (trafilatura and lxml among them) when a worker starts, not
+    in its first task (a prefork pool's processes inherit them)."""
+    import gitnews.ops.run
+    import gitnews.pagetext.extract  # noqa: F401
 
 
 _RETRY: dict[str, Any] = {"autoretry_for": (redis.ConnectionError, redis.TimeoutError),
