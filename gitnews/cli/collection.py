@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .app import EXIT_FAILED, EXIT_OK, fail, wait_seconds
+from .app import EXIT_FAILED, EXIT_OK, wait_seconds
 from .printing import write, write_json
 
 if TYPE_CHECKING:
@@ -156,8 +156,3 @@ def feed(path: Path, *, limit: int, rss: bool, site_url: str | None) -> bytes:
     return render_feed(views, spec, updated=updated,
                        diff_url=site_diff_url(site_url), rss=rss)
 
-
-def refuse(command: str) -> None:
-    """A command that reads or writes one archive, given a collection: say what to do."""
-    fail(f"{command} works on one archive; give --archive COLLECTION/SITE (one of the folders "
-         "the collection's gitnews-collection.toml lists)", code=2)
