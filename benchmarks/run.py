@@ -46,6 +46,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+import fleet  # noqa: E402
 import inputs  # noqa: E402
 import search_index  # noqa: E402
 import sources  # noqa: E402
@@ -1181,6 +1182,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "gc": case_gc,
     "search": search_index.case_search,
     "changes": case_changes,
+    "fleet": fleet.case_fleet,  # benchmarks/fleet.py (issue 20: 1 vs 2 Celery workers)
 }
 
 import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll

@@ -25,6 +25,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("versions",),
     ("output",),
     ("ops",),
+    ("collection",),
+    ("fleet",),
     ("cli",),
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -6,6 +6,12 @@ runs on a free loopback port (a subprocess, stopped at the end); each version of
 ``/COLL/<14-digit timestamp>id_/<url>`` (pywb's "identity" mode: the payload as archived),
 and the bytes served must be the bytes captured, also for the revisit record of the
 version that returned to the first text.
+
+pywb lives in an environment of its own: it pins ``redis==2.10.6``, which Celery (the
+``fleet`` extra, in the same test environment) cannot use.  The README's test command makes
+it (``python3 -m venv .venv-pywb && .venv-pywb/bin/pip install pywb``); the tests look for its
+``wayback`` in ``$GITNEWS_PYWB_BIN``, then ``.venv-pywb/bin`` of the project, then beside
+this Python, and skip, saying so, where there is none.
 """
 
 from __future__ import annotations
@@ -26,9 +32,23 @@ from capture_fixtures import BBC_URL, add_captured_version, new_archive, page
 from gitnews.archive.repo import open_archive
 from gitnews.output.warcout import write_warc
 
-pytest.importorskip("pywb", reason="pywb (the test extra) is not installed")
 
-BIN = Path(sys.executable).parent
+def _pywb_bin() -> Path | None:
+    places = [os.environ.get("GITNEWS_PYWB_BIN"),
+              Path(__file__).resolve().parent.parent / ".venv-pywb" / "bin",
+              Path(sys.executable).parent]
+    for place in places:
+        if place and (Path(place) / "wayback").exists() and (Path(place) / "wb-manager").exists():
+            return Path(place)
+    return None
+
+
+_BIN = _pywb_bin()
+if _BIN is None:
+    pytest.skip("pywb is not installed: make its own environment with `python3 -m venv "
+                ".venv-pywb && .venv-pywb/bin/pip install pywb` (README, Development)",
+                allow_module_level=True)
+BIN: Path = _BIN or Path(".")
 VERSIONS = [(datetime(2006, 10, 21, 15, 0, tzinfo=UTC), "6072486-A.html"),
             (datetime(2006, 10, 22, 9, 0, tzinfo=UTC), "6072486-B.html"),
             (datetime(2006, 10, 23, 9, 0, tzinfo=UTC), "6072486-A.html")]

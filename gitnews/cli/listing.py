@@ -126,6 +126,14 @@ def list_cmd(
         from gitnews.output.changes import host_key as folder_name
 
         host_key = folder_name(host)
+    from .collection import is_collection
+
+    if is_collection(archive):  # every archive's rows, labelled with its site
+        from .collection import list_articles
+
+        list_articles(archive, host=host_key, min_versions=2 if changed else 1, since=since_ts,
+                      until=until_ts, limit=limit, sort=sort.value, json_out=json_out)
+        return
     with open_archive(archive) as arc:
         records = arc.state.query_articles(host=host_key, min_versions=2 if changed else 1,
                                            changed_since=since_ts, changed_until=until_ts,

@@ -242,6 +242,15 @@ def run_cmd(
     from gitnews.archive.repo import open_archive
     from gitnews.ops.watch import next_due_at
 
+    from .collection import is_collection
+
+    if is_collection(archive):  # the due archives of the collection, one after another
+        from .collection import run as run_collection
+
+        if watch or dry_run or show_text is not None or max_articles is not None:
+            raise typer.BadParameter("in a collection, `gitnews run` takes --all, --push and "
+                                     "--wait only (or give --archive COLLECTION/SITE)")
+        run_collection(archive, check_all=check_all, push=push, wait=wait)
     if show_text is not None:  # a preview: never commits, with or without --dry-run
         _show_text(archive, show_text)
         return

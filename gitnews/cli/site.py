@@ -112,6 +112,17 @@ def feed_cmd(
         keep = change_filter(min_significance=min_significance, kinds=kind)
     except ValueError as exc:
         fail(str(exc), code=EXIT_USAGE)
+    from .collection import is_collection
+
+    if is_collection(archive):  # the latest changes of every archive of the collection
+        from .collection import feed as collection_feed
+
+        if host or article or min_significance or kind:
+            fail("in a collection, give --archive COLLECTION/SITE for --host, --article, "
+                 "--min-significance or --kind")
+        data = collection_feed(archive, limit=limit, rss=rss, site_url=site_url)
+        _write_bytes(data, output)
+        return
     with open_archive(archive) as arc:
         base = _site_url(arc, site_url)
         name, author = archive_id(arc.repo), arc.config.archive.author_name or "gitnews"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,8 +32,22 @@ def init_cmd(
     force: Annotated[bool, typer.Option(
         "--force", help="With --github-actions: replace a different workflow file.")] = False,
     wait: WaitOption = None,
+    collection: Annotated[Path | None, typer.Option(
+        "--collection", metavar="DIR", help="Create a collection instead: a folder of archives, "
+        "one per site, that `gitnews add URL --archive DIR` routes to (docs/scaling.md).")] = None,
+    remote_base: Annotated[str | None, typer.Option(
+        "--remote-base", metavar="URL", help="With --collection: each archive's git remote is "
+        "URL + its site + .git (e.g. git@github.com:example-news/).")] = None,
 ) -> None:
-    """Create an archive: a git repository with gitnews.toml and a README."""
+    """Create an archive: a git repository with gitnews.toml and a README (or, with
+    --collection DIR, a collection of archives)."""
+    if collection is not None:
+        from .collection import init_collection
+
+        init_collection(collection, remote_base=remote_base, github_actions=github_actions)
+        return
+    if remote_base is not None:
+        fail("--remote-base only goes with --collection", code=EXIT_USAGE)
     if force and not github_actions:
         fail("--force only goes with --github-actions", code=EXIT_USAGE)
     if github_actions:
@@ -81,6 +96,12 @@ def add_cmd(
         fail("--feed, --article, --sitemap and --front exclude each other", code=EXIT_USAGE)
     kind = ("feed" if feed else "article" if article else "sitemap" if sitemap
             else "front" if front else "auto")
+    from .collection import is_collection
+
+    if is_collection(archive):  # each URL to its site's archive
+        from .collection import add as add_routed
+
+        add_routed(archive, urls, kind=kind, wait=wait)
     with open_for_writing(archive, wait=wait, create=True, command="gitnews add") as arc:
         results = add(arc, urls, kind=kind)
     failed = False

@@ -271,8 +271,13 @@ class HostPolicies:
 # -- planning ----------------------------------------------------------------------------------
 def plan(archive: Archive, fetcher: Fetcher, result: RunResult, pending: Pending,
          progress: ProgressCallback | None, *, t: datetime, policy: Policy,
-         check_all: bool, concurrency: int) -> list[Work]:
+         check_all: bool, concurrency: int,
+         hand_over: Callable[[str, str], bool] | None = None) -> list[Work]:
     """Every article to check this run, each once, most overdue first.
+
+    ``hand_over(link, feed_url)``, when given, sees each feed entry first: True takes the
+    entry away from this archive (a collection hands an article of another site to that
+    site's archive, :mod:`gitnews.collection`).
 
     New articles (feed links, tracked URLs and the backlog not fetched yet)
     are always due: since they were first seen.  Known articles are due when
@@ -321,6 +326,8 @@ def plan(archive: Archive, fetcher: Fetcher, result: RunResult, pending: Pending
     titled = set(archive.config.sitemaps) | set(archive.config.fronts)
     for entry in _feed_entries(archive, fetcher, result, pending, progress, t=t, policy=policy,
                                check_all=check_all, concurrency=concurrency):
+        if hand_over is not None and hand_over(entry.link, entry.feed_url):
+            continue
         extra = (entry.entry_id,) if entry.entry_id and entry.entry_id != entry.link else ()
         add_link(entry.link, entry.feed_url, extra,
                  entry.title if entry.feed_url in titled else None)

@@ -131,7 +131,8 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         progress: ProgressCallback | None = None, max_articles: int | None = None,
         max_time_s: float | None = None, now: Callable[[], datetime] = _utcnow,
         fetcher: Fetcher | None = None, stop: threading.Event | None = None,
-        abandon: threading.Event | None = None) -> RunResult:
+        abandon: threading.Event | None = None,
+        hand_over: Callable[[str, str], bool] | None = None) -> RunResult:
     """One polling pass over ``archive``; returns what happened to each item.
 
     ``check_all`` reads every feed and re-checks every known article now,
@@ -145,7 +146,8 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
     :class:`~gitnews.sources.http.Fetcher` (the watch loop does); otherwise one is
     made from ``gitnews.toml``.  ``stop`` set: no new check starts, those
     under way finish and are committed; ``abandon`` set: raises
-    :class:`Abandoned` after aborting the transaction.
+    :class:`Abandoned` after aborting the transaction.  ``hand_over``: see
+    :func:`gitnews.ops.plan.plan` (a collection's routing of other sites' entries).
 
     Never raises for a single feed or article: those are FAILED (or SKIPPED)
     items.  Raises :class:`~gitnews.errors.StoreError` when git cannot record
@@ -177,7 +179,8 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             run_fetcher.resume()
             run_fetcher.load_state(robots=state.robots_rows(), hosts=state.host_rows())
             work = plan(archive, run_fetcher, result, pending, progress, t=t, policy=policy,
-                        check_all=check_all, concurrency=cfg.fetch.concurrency)
+                        check_all=check_all, concurrency=cfg.fetch.concurrency,
+                        hand_over=hand_over)
             if max_articles is not None and len(work) > max_articles:
                 leftover.extend(work[max(max_articles, 0):])
                 work = work[:max(max_articles, 0)]
