@@ -169,3 +169,19 @@ def test_words_changed_agrees_with_diff_texts_on_an_edit_in_place(words, data):
     new = old.replace(" ".join(words), " ".join([*words[:i], replacement, *words[i + 1:]]))
     stats = diff_texts(old, new).stats
     assert words_changed(old, new) == (stats.words_added, stats.words_removed)
+
+
+def test_min_significance_reads_the_significance_trailer(runs_archive):
+    def paths(*args):
+        return [(r["path"], r["version"]) for r in as_json(runs_archive, "--since", "1d",
+                                                             *args)["changes"]]
+
+    # the seed's one-word fix is minor, the BBC's two paragraphs removed moderate, the
+    # seed's removal major (docs/archive-format.md, "Corrections and significance")
+    assert paths("--min-significance", "major") == [(SEED_PATH, 3)]
+    assert paths("--min-significance", "Moderate") == [(SEED_PATH, 3), (BBC_CHANGED, 2)]
+    assert paths("--min-significance", "minor") == paths()
+    assert paths("--min-significance", "moderate", "--kind", "body") == [(BBC_CHANGED, 2)]
+    bad = changes(runs_archive, "--min-significance", "huge")
+    assert bad.exit_code == 2 and "unknown significance 'huge'" in bad.stderr
+    assert "Traceback" not in bad.stderr

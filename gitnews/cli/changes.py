@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,6 +34,22 @@ def default_since(arc: Archive, now: datetime) -> tuple[datetime, str]:
     if run is not None:
         return (run.started_at or run.finished_at), "since the last run"
     return now - DEFAULT_SINCE, "in the last day (no run recorded)"
+
+
+def significance_filter(min_significance: str | None
+                        ) -> Callable[[Mapping[str, str]], bool] | None:
+    """The ``trailer_filter`` of ``--min-significance LEVEL`` (None without it).
+    Raises :class:`typer.BadParameter` for an unknown level."""
+    if min_significance is None:
+        return None
+    from gitnews.format.trailers import SIGNIFICANCE
+    from gitnews.versions.significance import at_least, check_level
+
+    try:
+        level = check_level(min_significance) or ""
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--min-significance") from None
+    return lambda trailers: at_least(trailers.get(SIGNIFICANCE), level)
 
 
 def change_line(row: ChangeRow, *, headline_w: int = 60) -> str:
@@ -77,6 +94,10 @@ def changes_cmd(
         "--kind", metavar="KIND",
         help=f"Only changes of this kind ({', '.join(CHANGE_KINDS)}); repeat for "
              "several.")] = None,
+    min_significance: Annotated[str | None, typer.Option(
+        "--min-significance", metavar="LEVEL",
+        help="Only changes at least this significant: minor, moderate or major (the "
+             "Significance trailer; versions recorded without it are left out).")] = None,
     min_words: Annotated[int, typer.Option(
         "--min-words", min=0, metavar="N",
         help="Only changes that added and removed N words or more together.")] = 0,
@@ -110,11 +131,10 @@ def changes_cmd(
         period = f"since {format_time(start)}" if start else ""
         if start is None:
             start, period = default_since(arc, now)
-        # --min-significance (issue 18's Significance trailer) is wired here by passing
-        # list_changes a trailer_filter.
         # One row more than shown tells whether there are more (its words are counted too).
         rows = list_changes(arc, since=start, until=end, host=host_key, kinds=kinds,
-                            min_words=min_words, limit=None if show_all else limit + 1)
+                            min_words=min_words, limit=None if show_all else limit + 1,
+                            trailer_filter=significance_filter(min_significance))
     more = not show_all and len(rows) > limit
     rows = rows if show_all else rows[:limit]
     if json_out:

@@ -285,6 +285,13 @@ def level_of(version: Version) -> str | None:
     return parsed.level if parsed else None
 
 
+def at_least(value: str | None, level: str) -> bool:
+    """Whether a ``Significance`` trailer value (``major (headline rewritten)``) is
+    ``level`` (one of :data:`LEVELS`) or higher; False for a missing or unknown value."""
+    parsed = parse_significance(value)
+    return parsed is not None and LEVELS.index(parsed.level) >= LEVELS.index(level)
+
+
 def check_level(level: str | None) -> str | None:
     """``level`` lower-cased when it is one of :data:`LEVELS` (or None).
 
