@@ -68,11 +68,13 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         alternation = arc.state.get_alternation(tl.record.path)
         from datetime import datetime
 
+        from gitnews.ops.plan import HostPolicies
         from gitnews.versions.schedule import Policy, describe_next_check
 
         record = arc.state.get(tl.record.path) or tl.record
+        policies = HostPolicies(arc.config.schedule, Policy.from_settings(arc.config.schedule))
         next_check = describe_next_check(record, datetime.now(UTC),
-                                         Policy.from_settings(arc.config.schedule))
+                                         policies.for_url(record.url or ""))
     if json_out:
         doc = log_json(tl, infos)
         doc["next_check"] = next_check

@@ -1,0 +1,144 @@
+"""The loose ends of issue 18 (sources and signals): a source's headline kept in the
+backlog, per-host schedules for robots.txt put-offs and next-check sentences."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from conftest import DATA, git, init_test_archive, run_gitnews
+from politeserver import Reply
+
+from gitnews.archive.cache.articles import ArticleRecord
+from gitnews.config import parse_config
+from gitnews.errors import RobotsDisallowedError
+from gitnews.ops.checks import CheckOutcome
+from gitnews.ops.plan import HostPolicies, Pending, Work
+from gitnews.ops.run import _record
+from gitnews.versions.schedule import Policy, stopped_note, wait_s
+
+SITEMAPS = DATA / "sitemaps"
+XML = "application/xml"
+
+
+def _http_links(path: Path) -> bytes:
+    return path.read_bytes().replace(b"https://www.bentonvillebulletin.com/",
+                                     b"http://www.bentonvillebulletin.com/")
+
+
+# -- 1. Source-Title survives the backlog ------------------------------------------------------
+def test_a_news_title_seen_in_a_bounded_run_is_kept_for_the_run_that_fetches_it(
+        polite_proxy, tmp_path):
+    from test_sitemaps import BENTONVILLE, SEED_PAGE
+
+    sitemap = "http://www.bentonvillebulletin.com/news-sitemap.xml"
+    polite_proxy.route(sitemap, Reply(body=_http_links(BENTONVILLE[0]), content_type=XML))
+    story = ("http://www.bentonvillebulletin.com/p/"
+             "the-pastrami-wagon-rolls-into-downtown-bentonville")
+    polite_proxy.route(story, Reply(body=SEED_PAGE.read_bytes()))
+    archive = init_test_archive(tmp_path / "a", retries=0)
+    config = archive / "gitnews.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "articles = []", f'articles = []\nsitemaps = ["{sitemap}"]', 1)
+        + f'\n[sources."{sitemap}"]\ninterval = "1d"\n', encoding="utf-8")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "src")
+    env = polite_proxy.env()
+    first = run_gitnews("run", "--max-articles", "0", "--archive", str(archive), env=env)
+    assert first.returncode in (0, 1), first.stderr
+    assert not polite_proxy.requests_to(path=story.split(".com")[1])
+    from gitnews.archive.repo import open_archive
+
+    with open_archive(archive) as arc:
+        rows = {row["url"]: row for row in arc.state.backlog()}
+    assert len(rows) == 10
+    assert rows[story]["title"] == "The Pastrami Wagon Rolls Into Downtown Bentonville"
+    # The next run does not read the sitemap again (its interval is a day): the
+    # headline comes from the backlog.
+    second = run_gitnews("run", "--archive", str(archive), env=env)
+    assert "NEW       v1" in second.stdout, second.stdout + second.stderr
+    assert len(polite_proxy.requests_to(path="/news-sitemap.xml")) == 1
+    log = git(archive, "log", "--format=%B", "--", "bentonvillebulletin.com")
+    assert "Source-Title: The Pastrami Wagon Rolls Into Downtown Bentonville" in log, log
+
+
+def test_backlog_rows_without_a_title_keep_the_earlier_json_list(tmp_path):
+    from gitnews.archive.repo import open_archive
+
+    archive = init_test_archive(tmp_path / "a")
+    with open_archive(archive) as arc:
+        state = arc.state
+        state.keep_backlog([
+            {"key": "k1", "url": "https://e.test/1", "feed": None, "aliases": ["https://e.test/x"],
+             "first_seen": "2026-01-01T00:00:00Z"},
+            {"key": "k2", "url": "https://e.test/2", "feed": "https://e.test/s.xml",
+             "aliases": [], "first_seen": "2026-01-01T00:00:01Z", "title": "Héadline"}])
+        state.db.commit()
+        raw = dict(state.db.execute("SELECT key, aliases FROM backlog").fetchall())
+        assert raw["k1"] == '["https://e.test/x"]'
+        assert raw["k2"] == '{"aliases": [], "title": "Héadline"}'
+        rows = state.backlog()
+    assert [(r["aliases"], r["title"]) for r in rows] == [(["https://e.test/x"], None),
+                                                          ([], "Héadline")]
+
+
+# -- 2. per-host schedules everywhere ----------------------------------------------------------
+_HOSTS = ('[schedule]\nafter_change = "30m"\nstop_after = "40d"\n'
+          '[schedule.hosts."slow.test"]\nafter_change = "6h"\nstop_after = "2d"\n')
+
+
+def _known(url: str, changed: datetime) -> ArticleRecord:
+    stamp = changed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ArticleRecord(path="slow.test/a.txt", url=url, versions=1, blob=None, headline=None,
+                         feed=None, first_seen=stamp, last_changed=stamp, removed=False,
+                         last_checked=stamp)
+
+
+def test_a_robots_put_off_waits_as_long_as_the_hosts_schedule_says():
+    config = parse_config(_HOSTS)
+    default = Policy.from_settings(config.schedule)
+    policies = HostPolicies(config.schedule, default)
+    t = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    puts = {}
+    for url in ("http://slow.test/a", "http://other.test/a"):
+        record = _known(url, t)
+        work = Work(url=url, path=record.path, record=record, policy=policies.for_url(url))
+        pending = Pending()
+        item = _record(CheckOutcome(work=work, error=RobotsDisallowedError(f"{url} disallowed", url=url)),
+                       None, pending, t=t, policy=default)  # type: ignore[arg-type]
+        assert item.outcome.name == "SKIPPED"
+        [(_path, until)] = pending.put_off
+        puts[url] = until - t
+    # One unchanged check more, from the host's after_change (6 h) or the default (30 min).
+    slow = policies.for_url("http://slow.test/a")
+    assert puts["http://slow.test/a"] == timedelta(seconds=wait_s(slow, age_s=0, unchanged=1))
+    assert puts["http://other.test/a"] == timedelta(seconds=wait_s(default, age_s=0,
+                                                                   unchanged=1))
+    assert puts["http://slow.test/a"] > puts["http://other.test/a"]
+
+
+def test_the_stopped_note_uses_the_articles_host_schedule():
+    config = parse_config(_HOSTS)
+    policies = HostPolicies(config.schedule, Policy.from_settings(config.schedule))
+    note = stopped_note(policies.for_url)
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+    changed = now - timedelta(days=5)
+    assert "won't be checked again" in (note(_known("http://slow.test/a", changed), now) or "")
+    assert note(_known("http://other.test/a", changed), now) is None
+
+
+def test_log_names_the_next_check_by_the_hosts_schedule(polite_proxy, tmp_path):
+    from test_sitemaps import SEED_PAGE
+
+    archive = init_test_archive(tmp_path / "a")
+    config = archive / "gitnews.toml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + '\n[schedule.hosts."slow.test"]\nafter_change = "5m"\n',
+                      encoding="utf-8")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "hosts")
+    url = "http://slow.test/2026/story"
+    polite_proxy.route(url, Reply(body=SEED_PAGE.read_bytes()))
+    env = polite_proxy.env()
+    run_gitnews("add", "--archive", str(archive), url, env=env, check=True)
+    run_gitnews("run", "--archive", str(archive), env=env, check=True)
+    out = run_gitnews("log", "--json", "--archive", str(archive), url, env=env)
+    assert '"next_check": "Next check in about 5 minutes."' in out.stdout, out.stdout
