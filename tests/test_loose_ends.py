@@ -142,3 +142,32 @@ def test_log_names_the_next_check_by_the_hosts_schedule(polite_proxy, tmp_path):
     run_gitnews("run", "--archive", str(archive), env=env, check=True)
     out = run_gitnews("log", "--json", "--archive", str(archive), url, env=env)
     assert '"next_check": "Next check in about 5 minutes."' in out.stdout, out.stdout
+
+
+# -- 3. feeds --json lists every source --------------------------------------------------------
+def test_feeds_json_lists_feeds_sitemaps_and_fronts_with_their_filters_and_interval(tmp_path):
+    import json
+
+    from test_versions_cli import documented_schema, validate
+
+    archive = init_test_archive(tmp_path / "a")
+    config = archive / "gitnews.toml"
+    feed, sitemap, front = ("https://e.test/feed.xml", "https://e.test/news-sitemap.xml",
+                            "https://e.test/")
+    text = config.read_text(encoding="utf-8").replace(
+        "articles = []", f'articles = []\nsitemaps = ["{sitemap}"]\nfronts = ["{front}"]', 1)
+    text = text.replace("feeds = []", f'feeds = ["{feed}"]', 1)
+    config.write_text(text + f'\n[sources."{sitemap}"]\ninclude = ["*/p/*"]\n'
+                      'exclude = ["re:sport"]\ninterval = "1h30m"\n', encoding="utf-8")
+    git(archive, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "src")
+    doc = json.loads(run_gitnews("feeds", "--json", "--archive", str(archive), check=True).stdout)
+    schema = documented_schema()
+    validate(doc, "gitnews.feeds/1", schema)
+    assert [(s["kind"], s["url"]) for s in doc["sources"]] == [
+        ("feed", feed), ("sitemap", sitemap), ("front", front)]
+    assert [f["url"] for f in doc["feeds"]] == [feed]
+    by_kind = {s["kind"]: s for s in doc["sources"]}
+    assert (by_kind["sitemap"]["include"], by_kind["sitemap"]["exclude"],
+            by_kind["sitemap"]["interval"]) == (["*/p/*"], ["re:sport"], 5400)
+    assert (by_kind["front"]["include"], by_kind["front"]["interval"]) == ([], None)
+    assert by_kind["feed"]["last_read"] is None

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.history import OutsideEdit
+from gitnews.config.sources import SourceRule
 from gitnews.format.trailers import SEO_TITLE, SOCIAL_TITLE, format_time
 from gitnews.models import ItemResult, Outcome, RunResult
 from gitnews.versions.diff import DiffResult, DiffStats, Row
@@ -117,13 +118,28 @@ def json_time(dt: datetime | None) -> str | None:
     return format_time(dt) if dt is not None else None
 
 
-def feeds_json(feeds: Sequence[tuple[str, Mapping[str, object]]], articles: Sequence[str]) -> Json:
+def feeds_json(feeds: Sequence[tuple[str, Mapping[str, object]]], articles: Sequence[str],
+               sources: Sequence[tuple[str, str, Mapping[str, object], SourceRule | None]] = (),
+               ) -> Json:
     """``gitnews feeds --json`` (schema ``gitnews.feeds/1``): ``feeds`` pairs each
-    feed URL with what the cache knows of it (:meth:`gitnews.archive.cache.State.get_feed`)."""
+    feed URL with what the cache knows of it (:meth:`gitnews.archive.cache.State.get_feed`);
+    ``sources`` gives every source (feeds, sitemaps, fronts) as ``(kind, URL, cache row,
+    its [sources."URL"] rule or None)``.  A feed's ``include``/``exclude`` and
+    ``interval`` (integer seconds, None for ``schedule.feed_interval``) come from the
+    rule of the same URL in ``sources``."""
+    rules = {url: rule for _kind, url, _data, rule in sources}
+
+    def one(kind: str, url: str, data: Mapping[str, object], rule: SourceRule | None) -> Json:
+        return {"url": url, "kind": kind, "last_read": data.get("read_at"),
+                "error": data.get("error"), "failing_since": data.get("failing_since"),
+                "include": [p.text for p in rule.include] if rule else [],
+                "exclude": [p.text for p in rule.exclude] if rule else [],
+                "interval": round(rule.interval_s)
+                if rule and rule.interval_s is not None else None}
+
     return {"schema": "gitnews.feeds/1",
-            "feeds": [{"url": url, "last_read": data.get("read_at"),
-                       "error": data.get("error"), "failing_since": data.get("failing_since")}
-                      for url, data in feeds],
+            "feeds": [one("feed", url, data, rules.get(url)) for url, data in feeds],
+            "sources": [one(*source) for source in sources],
             "articles": list(articles)}
 
 
