@@ -171,3 +171,37 @@ def test_feeds_json_lists_feeds_sitemaps_and_fronts_with_their_filters_and_inter
             by_kind["sitemap"]["interval"]) == (["*/p/*"], ["re:sport"], 5400)
     assert (by_kind["front"]["include"], by_kind["front"]["interval"]) == ([], None)
     assert by_kind["feed"]["last_read"] is None
+
+
+# -- 4. a bad pattern names the source, the key and the line -----------------------------------
+def test_a_bad_source_pattern_names_the_source_the_key_and_the_line():
+    import pytest
+
+    from gitnews.errors import ConfigError
+
+    text = ('feeds = []\n\n[sources."https://e.test/news-sitemap.xml"]\ninterval = "1h"\n'
+            'include = ["*/p/*"]\nexclude = ["*/sport/*", "re:(unclosed"]\n')
+    with pytest.raises(ConfigError) as err:
+        parse_config(text)
+    message = str(err.value)
+    assert message.startswith('gitnews.toml, line 6: sources."https://e.test/news-sitemap.xml"'
+                              ".exclude: 're:(unclosed' is not a valid regular expression"), message
+    with pytest.raises(ConfigError, match=r'^gitnews.toml, line 4: unknown key \'every\' in '
+                                          r'sources."https://e.test/a"'):
+        parse_config('feeds = []\n[sources."https://e.test/b"]\n[sources."https://e.test/a"]\n'
+                     'every = "1h"\n')
+    with pytest.raises(ConfigError, match=r'^gitnews.toml, line 3: schedule.hosts."a.test".backoff'):
+        parse_config('[schedule]\n[schedule.hosts."a.test"]\nbackoff = 50\n')
+
+
+def test_a_bad_pattern_reaches_the_user_with_its_line_and_exit_2(tmp_path):
+    archive = init_test_archive(tmp_path / "a")
+    config = archive / "gitnews.toml"
+    text = config.read_text(encoding="utf-8") + '\n[sources."https://e.test/s.xml"]\n' \
+        'include = ["re:(unclosed"]\n'
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('include = ["re:(unclosed"]') + 1
+    out = run_gitnews("run", "--dry-run", "--archive", str(archive))
+    assert out.returncode == 2
+    assert f'gitnews.toml, line {line}: sources."https://e.test/s.xml".include:' in out.stderr
+    assert "Traceback" not in out.stderr
