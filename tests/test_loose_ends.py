@@ -205,3 +205,93 @@ def test_a_bad_pattern_reaches_the_user_with_its_line_and_exit_2(tmp_path):
     assert out.returncode == 2
     assert f'gitnews.toml, line {line}: sources."https://e.test/s.xml".include:' in out.stderr
     assert "Traceback" not in out.stderr
+
+
+# -- 5. significance and corrections shown ----------------------------------------------------
+def _signals_archive(tmp_path):
+    """v1 new, v2 minor (one word), v3 a correction notice (moderate), v4 a number changed
+    without a notice (moderate, unannounced): the seed page, as test_significance_filters."""
+    from test_corrections import AMENDED, SEED_V1, SEED_V2, T0, record, with_paragraph
+
+    from gitnews.archive.repo import init_archive, open_archive
+
+    path = init_archive(tmp_path / "signals", now=T0 - timedelta(days=1))
+    v3 = with_paragraph(SEED_V2, AMENDED)
+    v4 = v3.replace(b"patchy care system", b"patchy care system in 12 areas")
+    with open_archive(path) as arc:
+        for hour, page in enumerate((SEED_V1, SEED_V2, v3, v4)):
+            record(arc, page, T0 + timedelta(hours=hour))
+    return path, AMENDED
+
+
+SEED_URL = ("https://www.theguardian.com/society/2016/sep/29/"
+            "gaps-remain-in-tackling-child-sexual-exploitation-ofsted")
+
+
+def test_log_shows_significance_corrections_and_unannounced_changes(tmp_path):
+    import json
+    import re
+
+    from test_versions_cli import documented_schema, validate
+
+    archive, amended = _signals_archive(tmp_path)
+    out = run_gitnews("log", "--archive", str(archive), SEED_URL, check=True).stdout
+    rows = [line for line in out.splitlines() if re.match(r"\s+\d\s+2016-", line)]
+    assert len(rows) == 4, out
+    assert "[" not in rows[0]  # the first version has no Significance
+    assert "1 paragraph changed [minor]" in rows[1], rows[1]
+    assert "(correction) [moderate]" in rows[2] and "[moderate]" in rows[3]
+    assert f"correction notice: {amended[:40]}" in out
+    assert "moderate: 1 paragraph added; correction notice; 2 numbers changed" in out
+    assert "changed without a notice: 1 number, 1 quote" in out
+
+    doc = json.loads(run_gitnews("log", "--json", "--archive", str(archive), SEED_URL,
+                                 check=True).stdout)
+    schema = documented_schema()
+    versions = doc["versions"]
+    for v in versions:
+        validate(v, "version", schema)
+    assert "significance" not in versions[0] and "correction" not in versions[0]
+    assert (versions[1]["significance"], versions[1]["significance_reasons"]) == (
+        "minor", ["1 word changed"])
+    assert versions[2]["correction"] == amended and "unannounced" not in versions[2]
+    assert versions[2]["significance_reasons"] == [
+        "1 paragraph added", "correction notice", "2 numbers changed"]
+    assert versions[3]["unannounced"] == "1 number, 1 quote"
+
+
+def test_feed_entries_name_the_significance_and_the_correction(tmp_path):
+    from xml.etree import ElementTree
+
+    archive, amended = _signals_archive(tmp_path)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    atom = ElementTree.fromstring(run_gitnews("feed", "--archive", str(archive),
+                                              check=True).stdout)
+    summaries = [e.findtext("a:summary", namespaces=ns) or ""
+                 for e in atom.findall("a:entry", ns)]  # newest first
+    assert len(summaries) == 3
+    assert "Significance: moderate (1 number, 1 quote changed)." in summaries[0]
+    assert "Changed without a notice: 1 number, 1 quote." in summaries[0]
+    assert ("Significance: moderate (1 paragraph added; correction notice; 2 numbers changed)."
+            in summaries[1])
+    assert f"Correction notice: \u201c{amended}\u201d." in summaries[1]
+    assert summaries[2].endswith("Significance: minor (1 word changed).")
+    rss = ElementTree.fromstring(run_gitnews("feed", "--rss", "--archive", str(archive),
+                                             check=True).stdout)
+    descriptions = [i.findtext("description") or "" for i in rss.iter("item")]
+    assert f"Correction notice: \u201c{amended}\u201d." in descriptions[1]
+
+
+def test_versions_without_the_trailers_show_as_before():
+    """Archives recorded before these trailers: no marker, line, field or summary."""
+    from gitnews.cli.versions import _signal_lines
+    from gitnews.models import Version
+    from gitnews.output.changefeed import signals_note
+    from gitnews.output.jsondocs import signals_json
+
+    trailers = {"Article-Url": SEED_URL, "Version": "2", "Change-Kind": "body"}
+    version = Version(path="e.test/x.txt", commit="0" * 40, number=2, fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+                      subject="Changed: x", trailers=trailers, blob="1" * 40)
+    assert signals_note(version) is None
+    assert signals_json(trailers) == {}
+    assert _signal_lines(trailers) == []

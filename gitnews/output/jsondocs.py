@@ -17,13 +17,21 @@ from datetime import datetime
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.history import OutsideEdit
 from gitnews.config.sources import SourceRule
-from gitnews.format.trailers import SEO_TITLE, SOCIAL_TITLE, format_time
+from gitnews.format.trailers import (
+    CORRECTION,
+    SEO_TITLE,
+    SIGNIFICANCE,
+    SOCIAL_TITLE,
+    UNANNOUNCED,
+    format_time,
+)
 from gitnews.models import ItemResult, Outcome, RunResult
 from gitnews.versions.diff import DiffResult, DiffStats, Row
 from gitnews.versions.timeline import DiffView, Timeline, VersionInfo, article_host, gap_words
 
 __all__ = ["Json", "diff_json", "diff_result_json", "log_json", "show_json", "list_json",
            "article_json", "version_json", "outside_edit_json", "stats_json", "feeds_json",
+           "signals_json",
            "run_json", "run_item_json", "json_time"]
 
 #: A JSON object, ready for :func:`json.dumps`.
@@ -64,7 +72,25 @@ def version_json(info: VersionInfo) -> Json:
             "stats": stats_json(info.stats), "same_text": info.same_text,
             "subject": v.subject,
             "social_title": v.trailers.get(SOCIAL_TITLE), "seo_title": v.trailers.get(SEO_TITLE),
-            "trailers": dict(v.trailers)}
+            "trailers": dict(v.trailers), **signals_json(v.trailers)}
+
+
+def signals_json(trailers: Mapping[str, str]) -> Json:
+    """The ``significance``, ``significance_reasons``, ``correction`` and ``unannounced``
+    fields of a ``version`` object, each present only when its trailer is (so that the
+    documents of versions recorded before gitnews wrote them stay as they were)."""
+    from gitnews.versions.significance import parse_significance
+
+    out: Json = {}
+    parsed = parse_significance(trailers.get(SIGNIFICANCE))
+    if parsed is not None:
+        out["significance"] = parsed.level
+        out["significance_reasons"] = list(parsed.reasons)
+    if trailers.get(CORRECTION):
+        out["correction"] = trailers[CORRECTION]
+    if trailers.get(UNANNOUNCED):
+        out["unannounced"] = trailers[UNANNOUNCED]
+    return out
 
 
 def _row_json(row: Row) -> Json:
