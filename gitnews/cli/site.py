@@ -154,12 +154,14 @@ def feed_cmd(
 
 def _build(arc: Archive, outdir: Path, base: str | None, *, search: bool = True) -> None:
     started = time.monotonic()
+    from gitnews.ops.plan import HostPolicies
     from gitnews.output.site import build_site
     from gitnews.versions.schedule import Policy, stopped_note
 
     from .run import stop_on_signal
 
-    note = stopped_note(Policy.from_settings(arc.config.schedule))
+    note = stopped_note(HostPolicies(arc.config.schedule,
+                                     Policy.from_settings(arc.config.schedule)).for_url)
     console = err_console()
     try:
         with stop_on_signal() as (stop, _abandon):  # a second signal: see below

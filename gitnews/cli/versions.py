@@ -4,6 +4,7 @@ difference between two versions."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,10 +12,14 @@ import typer
 
 from gitnews.format.trailers import (
     CHANGE_KIND,
+    CORRECTION,
+    KIND_CORRECTION,
     KIND_EXTRACTION,
     KIND_OUTSIDE_EDIT,
     KIND_RESTORED,
     REVERTS_TO,
+    SIGNIFICANCE,
+    UNANNOUNCED,
     format_time,
 )
 
@@ -68,11 +73,13 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
         alternation = arc.state.get_alternation(tl.record.path)
         from datetime import datetime
 
+        from gitnews.ops.plan import HostPolicies
         from gitnews.versions.schedule import Policy, describe_next_check
 
         record = arc.state.get(tl.record.path) or tl.record
+        policies = HostPolicies(arc.config.schedule, Policy.from_settings(arc.config.schedule))
         next_check = describe_next_check(record, datetime.now(UTC),
-                                         Policy.from_settings(arc.config.schedule))
+                                         policies.for_url(record.url or ""))
     if json_out:
         doc = log_json(tl, infos)
         doc["next_check"] = next_check
@@ -135,6 +142,10 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             size = "no change: restores the text after an outside edit (not counted)"
         elif KIND_OUTSIDE_EDIT in kinds:
             size += " (replaces an outside edit)"
+        if KIND_CORRECTION in kinds:
+            size += " (correction)"
+        if v.trailers.get(SIGNIFICANCE):
+            size += f" [{v.trailers[SIGNIFICANCE].split('(')[0].strip()}]"
         rows.append((str(v.number), format_time(info.time), gap, size, v.commit[:12], info))
         for edit in outside.get(v.number, ()):
             what = "the file was deleted" if edit.removed else "the file was edited"
@@ -155,7 +166,27 @@ def log_cmd(article: ArticleArg, archive: ArchiveOption = DEFAULT_ARCHIVE,
             out.append(shown.previous_headline or "", "red" if color else "")
             out.append(" -> ")
             out.append((shown.headline or "") + "\n", "green" if color else "")
+        if shown is not None:
+            for line in _signal_lines(shown.version.trailers):
+                out.append(f"{'':>{widths[0]}}  {line}\n")
     print_renderable(out, color=color)
+
+
+def _signal_lines(trailers: Mapping[str, str]) -> list[str]:
+    """The lines under a version's row of ``gitnews log`` for its ``Significance``
+    (reasons of a moderate or major change), ``Correction`` and ``Unannounced``
+    trailers; none for a version without them."""
+    from gitnews.versions.significance import parse_significance
+
+    lines = []
+    parsed = parse_significance(trailers.get(SIGNIFICANCE))
+    if parsed is not None and parsed.level != "minor" and parsed.reasons:
+        lines.append(f"{parsed.level}: {'; '.join(parsed.reasons)}")
+    if trailers.get(CORRECTION):
+        lines.append(f"correction notice: {cut(trailers[CORRECTION], 100)}")
+    if trailers.get(UNANNOUNCED):
+        lines.append(f"changed without a notice: {trailers[UNANNOUNCED]}")
+    return lines
 
 
 # -- show -----------------------------------------------------------------------------------

@@ -108,31 +108,43 @@ def _check_ranges(config: Config) -> None:
                               f"{low:,} to {high:,}")
 
 
-_KEY_IN_MESSAGE = re.compile(r"^(?:unknown key '([^']+)' in (\S+)|\[?([A-Za-z_][\w.-]*))")
+_PART = r'(?:[A-Za-z_][\w-]*|"[^"]*")'
+_KEY_IN_MESSAGE = re.compile(rf"^(?:unknown key '([^']+)' in ({_PART}(?:\.{_PART})*|the)"
+                             rf"|\[?({_PART}(?:\.{_PART})*))")
+
+
+def _dotted(text: str) -> list[str]:
+    """A TOML dotted key -> its parts, quotes removed (``sources."https://a.b/x".include``
+    -> ``["sources", "https://a.b/x", "include"]``)."""
+    return [a or b.strip() for a, b in re.findall(r'\s*"([^"]*)"\s*|([^."]+)', text)]
 
 
 def _line_of(text: str, message: str) -> int | None:
-    """The line (1-based) of ``text`` that sets the key a ConfigError message names."""
+    """The line (1-based) of ``text`` that sets the key a ConfigError message names
+    (tomllib gives no positions for values, so the text is searched: the table header,
+    then the key's line in that table; quoted keys such as ``[sources."URL"]`` too)."""
     m = _KEY_IN_MESSAGE.match(message)
     if not m:
         return None
+    table: list[str] | None = None
     if m.group(1):
-        section, key = ("" if m.group(2) == "the" else m.group(2)), m.group(1)
+        section, key = ([] if m.group(2) == "the" else _dotted(m.group(2))), m.group(1)
     else:
-        parts = m.group(3).split(".")
-        section, key = ".".join(parts[:-1]), parts[-1]
+        parts = _dotted(m.group(3))
+        section, key = parts[:-1], parts[-1]
         if message.startswith("["):  # "[fetch] must be a table": the table's own line
-            section, key = "", m.group(3)
-    current = ""
+            table = parts
+    current: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        header = re.match(r"^\[\s*([^\[\]]+?)\s*\]", stripped)
+        header = re.match(r'^\[\s*((?:[^\[\]"]|"[^"]*")+?)\s*\]', stripped)
         if header:
-            current = header.group(1).strip().strip('"')
-            if not section and current == key:  # a table of that name
+            current = _dotted(header.group(1))
+            if current in (table, [*section, key]):  # a table of that name
                 return number
             continue
-        if current == section and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", stripped):
+        if current == section and re.match(
+                rf"^[\"']?{re.escape(key)}[\"']?\s*=", stripped):
             return number
     return None
 

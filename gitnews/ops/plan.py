@@ -59,6 +59,7 @@ class Work:
     first_seen: str | None = None  # RFC 3339: when that article was first seen
     record: ArticleRecord | None = None
     title: str | None = None      # the headline a sitemap (news:title) or front gave it
+    policy: Policy | None = None  # its host's re-check policy (None: the [schedule] one)
 
 
 @dataclass
@@ -76,7 +77,7 @@ def backlog_row(w: Work) -> BacklogRow:
     """The backlog row that keeps ``w`` (an article not fetched yet) for a later run
     (``w.key`` and ``w.first_seen`` are set for such an article)."""
     return {"key": cast(str, w.key), "url": w.url, "feed": w.feed, "aliases": list(w.aliases),
-            "first_seen": cast(str, w.first_seen)}
+            "first_seen": cast(str, w.first_seen), "title": w.title}
 
 
 # -- sources: feeds, sitemaps, fronts -----------------------------------------------------------
@@ -294,14 +295,15 @@ def plan(archive: Archive, fetcher: Fetcher, result: RunResult, pending: Pending
     def consider(record: ArticleRecord) -> None:
         if (record.removed and not check_all) or record.path in known or record.path in passed:
             return
-        due = next_check(record, t, policies.for_url(record.url))
+        host_policy = policies.for_url(record.url)
+        due = next_check(record, t, host_policy)
         if not check_all and (due is None or due > t):
             passed.add(record.path)
             result.not_due += 1
             return
         known[record.path] = Work(url=record.url, path=record.path, feed=record.feed,
                                   etag=record.etag, last_modified=record.last_modified,
-                                  due=min(due or t, t), record=record)
+                                  due=min(due or t, t), record=record, policy=host_policy)
 
     def add_link(link: str, feed: str | None, aliases: tuple[str, ...] = (),
                  title: str | None = None) -> None:
@@ -320,6 +322,8 @@ def plan(archive: Archive, fetcher: Fetcher, result: RunResult, pending: Pending
             consider(record)
             return
         first = backlog[key]["first_seen"] if key in backlog else format_time(t)
+        if title is None and key in backlog:
+            title = backlog[key].get("title")  # a source's headline from an earlier run
         new[key] = Work(url=link, feed=feed, aliases=aliases, due=parse_time(first), key=key,
                         first_seen=first, title=title)
 
@@ -341,7 +345,7 @@ def plan(archive: Archive, fetcher: Fetcher, result: RunResult, pending: Pending
         if stop_s is not None and first is not None and (t - first).total_seconds() > stop_s:
             pending.backlog_drop.append(key)  # never fetched in all that time: give up
             continue
-        add_link(row["url"], row["feed"], tuple(row["aliases"]))
+        add_link(row["url"], row["feed"], tuple(row["aliases"]), row.get("title"))
     for record in state.articles():
         consider(record)
     return sorted([*new.values(), *known.values()], key=lambda w: w.due or t)

@@ -73,7 +73,7 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: d
             pending.backlog_drop.append(work.key)
         if isinstance(err, RobotsDisallowedError) and work.record is not None:
             changed = parse_time(work.record.last_changed) or t
-            pause = wait_s(policy, age_s=(t - changed).total_seconds(),
+            pause = wait_s(work.policy or policy, age_s=(t - changed).total_seconds(),
                            unchanged=work.record.unchanged + 1)
             pending.put_off.append((work.record.path, t + timedelta(seconds=pause)))
         return ItemResult(url=work.url, outcome=Outcome.SKIPPED, path=work.path, message=str(err))

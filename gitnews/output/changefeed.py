@@ -27,7 +27,14 @@ from urllib.parse import quote
 
 from gitnews._version import __version__
 from gitnews.archive.cache import ArticleRecord
-from gitnews.format.trailers import CHANGE_KIND, KIND_OUTSIDE_EDIT, REVERTS_TO
+from gitnews.format.trailers import (
+    CHANGE_KIND,
+    CORRECTION,
+    KIND_OUTSIDE_EDIT,
+    REVERTS_TO,
+    SIGNIFICANCE,
+    UNANNOUNCED,
+)
 from gitnews.models import FEED_LIMIT, Version
 from gitnews.output.render import html_table, human_time, plural, stats_words, template_env
 from gitnews.output.sitelayout import (
@@ -46,7 +53,8 @@ from gitnews.versions.timeline import DiffView
 
 __all__ = ["DEFAULT_LIMIT", "FeedSpec", "change_summary", "view_summary", "view_headline",
            "entry_title", "entry_id", "entry_html", "render_feed", "site_feed_spec",
-           "host_feed_spec", "article_feed_spec", "site_diff_url", "change_filter"]
+           "host_feed_spec", "article_feed_spec", "site_diff_url", "change_filter",
+           "signals_note"]
 
 #: How many changes a feed carries unless told otherwise.
 DEFAULT_LIMIT = FEED_LIMIT
@@ -107,6 +115,22 @@ def view_summary(view: DiffView) -> str:
                           reverts_to=reverts_to)
     kinds = [k.strip() for k in view.b.version.trailers.get(CHANGE_KIND, "").split(",")]
     return what + " (replaces an outside edit)" if KIND_OUTSIDE_EDIT in kinds else what
+
+
+def signals_note(version: Version) -> str | None:
+    """The significance and correction of ``version`` in words, from its
+    ``Significance``, ``Correction`` and ``Unannounced`` trailers:
+    ``"Significance: major (headline rewritten). Correction notice: “An earlier
+    version …”"``; None when it has none of them (versions recorded before gitnews
+    wrote them: their feed entries stay as they were)."""
+    parts = []
+    if version.trailers.get(SIGNIFICANCE):
+        parts.append(f"Significance: {version.trailers[SIGNIFICANCE]}.")
+    if version.trailers.get(CORRECTION):
+        parts.append(f"Correction notice: \u201c{version.trailers[CORRECTION]}\u201d.")
+    if version.trailers.get(UNANNOUNCED):
+        parts.append(f"Changed without a notice: {version.trailers[UNANNOUNCED]}.")
+    return " ".join(parts) or None
 
 
 def view_headline(view: DiffView) -> str:
@@ -272,8 +296,12 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
             if content_cache is not None:
                 content_cache[cache_key] = content
         fe.content(content, type="html")
+        note = signals_note(view.b.version)
         if rss:
-            fe.description(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}."))
+            fe.description(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}."
+                                + (f" {note}" if note else "")))
+        elif note:  # Atom: a summary only for a version with these trailers (RFC 4287 §4.2.13)
+            fe.summary(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}. {note}"))
     data: bytes = fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True)
     return data
 

@@ -16,13 +16,22 @@ from datetime import datetime
 
 from gitnews.archive.cache import ArticleRecord
 from gitnews.archive.history import OutsideEdit
-from gitnews.format.trailers import SEO_TITLE, SOCIAL_TITLE, format_time
+from gitnews.config.sources import SourceRule
+from gitnews.format.trailers import (
+    CORRECTION,
+    SEO_TITLE,
+    SIGNIFICANCE,
+    SOCIAL_TITLE,
+    UNANNOUNCED,
+    format_time,
+)
 from gitnews.models import ItemResult, Outcome, RunResult
 from gitnews.versions.diff import DiffResult, DiffStats, Row
 from gitnews.versions.timeline import DiffView, Timeline, VersionInfo, article_host, gap_words
 
 __all__ = ["Json", "diff_json", "diff_result_json", "log_json", "show_json", "list_json",
            "article_json", "version_json", "outside_edit_json", "stats_json", "feeds_json",
+           "signals_json",
            "run_json", "run_item_json", "json_time"]
 
 #: A JSON object, ready for :func:`json.dumps`.
@@ -63,7 +72,25 @@ def version_json(info: VersionInfo) -> Json:
             "stats": stats_json(info.stats), "same_text": info.same_text,
             "subject": v.subject,
             "social_title": v.trailers.get(SOCIAL_TITLE), "seo_title": v.trailers.get(SEO_TITLE),
-            "trailers": dict(v.trailers)}
+            "trailers": dict(v.trailers), **signals_json(v.trailers)}
+
+
+def signals_json(trailers: Mapping[str, str]) -> Json:
+    """The ``significance``, ``significance_reasons``, ``correction`` and ``unannounced``
+    fields of a ``version`` object, each present only when its trailer is (so that the
+    documents of versions recorded before gitnews wrote them stay as they were)."""
+    from gitnews.versions.significance import parse_significance
+
+    out: Json = {}
+    parsed = parse_significance(trailers.get(SIGNIFICANCE))
+    if parsed is not None:
+        out["significance"] = parsed.level
+        out["significance_reasons"] = list(parsed.reasons)
+    if trailers.get(CORRECTION):
+        out["correction"] = trailers[CORRECTION]
+    if trailers.get(UNANNOUNCED):
+        out["unannounced"] = trailers[UNANNOUNCED]
+    return out
 
 
 def _row_json(row: Row) -> Json:
@@ -117,13 +144,28 @@ def json_time(dt: datetime | None) -> str | None:
     return format_time(dt) if dt is not None else None
 
 
-def feeds_json(feeds: Sequence[tuple[str, Mapping[str, object]]], articles: Sequence[str]) -> Json:
+def feeds_json(feeds: Sequence[tuple[str, Mapping[str, object]]], articles: Sequence[str],
+               sources: Sequence[tuple[str, str, Mapping[str, object], SourceRule | None]] = (),
+               ) -> Json:
     """``gitnews feeds --json`` (schema ``gitnews.feeds/1``): ``feeds`` pairs each
-    feed URL with what the cache knows of it (:meth:`gitnews.archive.cache.State.get_feed`)."""
+    feed URL with what the cache knows of it (:meth:`gitnews.archive.cache.State.get_feed`);
+    ``sources`` gives every source (feeds, sitemaps, fronts) as ``(kind, URL, cache row,
+    its [sources."URL"] rule or None)``.  A feed's ``include``/``exclude`` and
+    ``interval`` (integer seconds, None for ``schedule.feed_interval``) come from the
+    rule of the same URL in ``sources``."""
+    rules = {url: rule for _kind, url, _data, rule in sources}
+
+    def one(kind: str, url: str, data: Mapping[str, object], rule: SourceRule | None) -> Json:
+        return {"url": url, "kind": kind, "last_read": data.get("read_at"),
+                "error": data.get("error"), "failing_since": data.get("failing_since"),
+                "include": [p.text for p in rule.include] if rule else [],
+                "exclude": [p.text for p in rule.exclude] if rule else [],
+                "interval": round(rule.interval_s)
+                if rule and rule.interval_s is not None else None}
+
     return {"schema": "gitnews.feeds/1",
-            "feeds": [{"url": url, "last_read": data.get("read_at"),
-                       "error": data.get("error"), "failing_since": data.get("failing_since")}
-                      for url, data in feeds],
+            "feeds": [one("feed", url, data, rules.get(url)) for url, data in feeds],
+            "sources": [one(*source) for source in sources],
             "articles": list(articles)}
 
 

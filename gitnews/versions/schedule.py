@@ -262,12 +262,16 @@ def describe_next_check(record: CheckRecord, now: datetime,
     return f"Next check in about {_about(due - now)}."
 
 
-def stopped_note(policy: Policy = DEFAULT_POLICY
+def stopped_note(policy: Policy | Callable[[str], Policy] = DEFAULT_POLICY
                  ) -> Callable[[CheckRecord, datetime], str | None]:
     """A ``schedule_note(record, now)`` for :func:`gitnews.output.site.build_site`: the
     seed page's sentence for an article no longer checked ("It last changed over
     40 days ago and won't be checked again for changes."), None otherwise.  Only
-    that stable sentence is given, so that pages are not rewritten on every run."""
+    that stable sentence is given, so that pages are not rewritten on every run.
+
+    ``policy`` is one policy for all articles, or a function from an article's URL
+    (the record's ``url``) to its host's policy (``[schedule.hosts."host"]``)."""
     def note(record: CheckRecord, now: datetime) -> str | None:
-        return describe_next_check(record, now, policy) if is_stopped(record, now, policy) else None
+        p = policy if isinstance(policy, Policy) else policy(getattr(record, "url", None) or "")
+        return describe_next_check(record, now, p) if is_stopped(record, now, p) else None
     return note

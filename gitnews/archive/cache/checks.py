@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from gitnews.archive.cache.db import CacheDb
 from gitnews.format.trailers import format_time
@@ -38,6 +38,7 @@ class BacklogRow(TypedDict):
     feed: str | None
     aliases: list[str]
     first_seen: str        # RFC 3339 UTC
+    title: NotRequired[str | None]  # the headline its sitemap (news:title) or front gave it
 
 
 class Checks(CacheDb):
@@ -96,20 +97,43 @@ class Checks(CacheDb):
     # -- the backlog ----------------------------------------------------------------------------
     def backlog(self) -> list[BacklogRow]:
         """Articles seen in feeds but not fetched yet, oldest first: rows with
-        ``key``, ``url``, ``feed``, ``aliases`` (list), ``first_seen`` (RFC 3339)."""
-        return [{"key": k, "url": u, "feed": f, "aliases": json.loads(a), "first_seen": t}
-                for k, u, f, a, t in self.db.execute(
-                    "SELECT key, url, feed, aliases, first_seen FROM backlog "
-                    "ORDER BY first_seen, key")]
+        ``key``, ``url``, ``feed``, ``aliases`` (list), ``first_seen`` (RFC 3339)
+        and ``title`` (the source's headline for it, or None)."""
+        rows: list[BacklogRow] = []
+        for k, u, f, a, t in self.db.execute("SELECT key, url, feed, aliases, first_seen"
+                                             " FROM backlog ORDER BY first_seen, key"):
+            aliases, title = _unpack_aliases(a)
+            rows.append({"key": k, "url": u, "feed": f, "aliases": aliases, "first_seen": t,
+                         "title": title})
+        return rows
 
     def keep_backlog(self, rows: Iterable[BacklogRow]) -> None:
         """Remember articles left unfetched (the first sighting is kept)."""
         for r in rows:
             self.db.execute("INSERT OR IGNORE INTO backlog VALUES (?,?,?,?,?)",
-                            (r["key"], r["url"], r.get("feed"), json.dumps(list(r.get("aliases", ()))),
+                            (r["key"], r["url"], r.get("feed"),
+                             _pack_aliases(r.get("aliases", ()), r.get("title")),
                              r["first_seen"]))
 
     def drop_backlog(self, keys: Iterable[str]) -> None:
         """Forget backlog entries (fetched, or given up)."""
         for key in keys:
             self.db.execute("DELETE FROM backlog WHERE key=?", (key,))
+
+
+# The backlog's ``aliases`` column is JSON: a list of URLs, or, for an article whose
+# source gave it a headline (a news sitemap's news:title, a front's story headline), an
+# object ``{"aliases": [URLs], "title": "headline"}``.  Without a title the list form is
+# written, so caches of earlier gitnews read and write alike (no schema change).
+def _pack_aliases(aliases: Iterable[str], title: str | None) -> str:
+    if title:
+        return json.dumps({"aliases": list(aliases), "title": title}, ensure_ascii=False)
+    return json.dumps(list(aliases))
+
+
+def _unpack_aliases(text: str) -> tuple[list[str], str | None]:
+    data: Any = json.loads(text)
+    if isinstance(data, dict):
+        title = data.get("title")
+        return list(data.get("aliases", [])), title if isinstance(title, str) and title else None
+    return list(data), None
