@@ -1,7 +1,7 @@
 """A collection (gitnews.collection): a folder of archives, one per site, made with
 ``gitnews init --collection``, fed by ``gitnews add`` (each URL to its site's archive), run
 by ``gitnews run`` one archive after another, and read by ``list``, ``feed``, ``changes``,
-``search`` and ``stats`` with each result labelled.  Real archives in tmp folders, a real loopback proxy with several sites."""
+``search``, ``stats`` and ``site`` with each result labelled.  Real archives in tmp folders, a real loopback proxy with several sites."""
 
 from __future__ import annotations
 
@@ -254,6 +254,18 @@ def test_changes_search_stats_across_a_collection(tmp_path, polite_proxy):
         ("a.test", 3, 1), ("b.test", 3, 1)]
     assert doc["total"]["articles"] == 6 and doc["total"]["changes"] == 2
 
+    # site: one site per archive in OUTDIR/<site>/, and a front page listing them
+    out = tmp_path / "site"
+    r = run_gitnews("site", str(out), "--no-search", "--archive", str(root))
+    assert r.returncode == 0, r.stderr
+    assert (out / "a.test" / "index.html").is_file() and (out / "b.test" / "index.html").is_file()
+    page = (out / "index.html").read_text()
+    assert page.index('href="a.test/index.html"') < page.index('href="b.test/index.html"')
+    assert (out / "style.css").is_file()
+    first = (out / "index.html").read_bytes()
+    r = run_gitnews("site", str(out), "--no-search", "--archive", str(root))
+    assert r.returncode == 0 and (out / "index.html").read_bytes() == first
+
 
 def test_an_unreadable_archive_is_named_and_the_others_shown(tmp_path, polite_proxy):
     root = _edited_collection(tmp_path, polite_proxy)
@@ -267,3 +279,9 @@ def test_an_unreadable_archive_is_named_and_the_others_shown(tmp_path, polite_pr
     doc = json.loads(run_gitnews("changes", "--since", "1d", "--json", "--archive",
                                  str(root)).stdout)
     assert {c["site"] for c in doc["changes"]} == {"a.test", "b.test"}
+    out = tmp_path / "site"
+    r = run_gitnews("site", str(out), "--no-search", "--archive", str(root))
+    assert r.returncode == 1 and "[c.test] not read" in r.stderr, r.stderr
+    page = (out / "index.html").read_text()
+    assert 'href="a.test/index.html"' in page and "c.test</td><td colspan=\"2\">not written" in page
+    assert not (out / "c.test").exists()

@@ -313,3 +313,41 @@ def stats(path: Path, *, json_out: bool) -> None:
     lines += [f"== collection ({len(found)} archives) ==", "", *source_lines(total), ""]
     write("\n".join(lines))
     _done(unread)
+
+
+def site(path: Path, outdir: Path, *, site_url: str | None, search: bool) -> None:
+    """``gitnews site OUTDIR`` in a collection: each archive's site in ``OUTDIR/<site>/``
+    (its public URL ``--site-url`` + ``/<site>`` when given, else the archive's own
+    ``site.url`` setting), then ``OUTDIR/index.html`` listing them
+    (:func:`gitnews.output.site.collection.write_collection_index`).  An archive whose site
+    cannot be written is named on stderr and on the page; the others are written (exit 1)."""
+    from gitnews.collection.core import fan_out
+    from gitnews.errors import SiteError
+    from gitnews.output.site.build import SiteResult, build_site
+    from gitnews.output.site.collection import CollectionSite, write_collection_index
+
+    from .app import fail
+    from .site import _site_url
+
+    manifest = _manifest(path)
+    site_of = {m.path.resolve(): s for s, m in manifest.members.items()}
+
+    def read(arc: Archive) -> SiteResult:
+        name = site_of[Path(arc.path).resolve()]
+        base = f"{site_url.rstrip('/')}/{name}" if site_url else None
+        return build_site(arc, outdir / name, site_url=_site_url(arc, base), search=search)
+
+    found = fan_out(manifest, read)
+    unread = report_unread(found)
+    rows = {s: CollectionSite(s, articles=r.articles, changes=r.changes) for s, r in found}
+    rows.update({s: CollectionSite(s, error=message) for s, message in found.errors})
+    for s, r in found:
+        typer.echo(f"[{s}] site in {r.outdir}: {r.articles:,} article(s), {r.changes:,} "
+                   f"change(s); wrote {len(r.written):,} file(s)", err=True)
+    try:
+        index = write_collection_index(outdir, manifest.root.name,
+                                       [rows[s] for s in manifest.members])
+    except SiteError as exc:
+        fail(str(exc))
+    typer.echo(f"Sites of {len(found)} archive(s) in {outdir}. Open {index}", err=True)
+    _done(unread)
