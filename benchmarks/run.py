@@ -46,6 +46,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+import collection_reads  # noqa: E402
 import fleet  # noqa: E402
 import inputs  # noqa: E402
 import search_index  # noqa: E402
@@ -1183,6 +1184,7 @@ CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "search": search_index.case_search,
     "changes": case_changes,
     "fleet": fleet.case_fleet,  # benchmarks/fleet.py (issue 20: 1 vs 2 Celery workers)
+    "collection_reads": collection_reads.case_collection_reads,  # issue 20: reads across a collection
 }
 
 import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store, captures_poll

@@ -1,20 +1,22 @@
 """A collection (gitnews.collection): a folder of archives, one per site, made with
 ``gitnews init --collection``, fed by ``gitnews add`` (each URL to its site's archive), run
-by ``gitnews run`` one archive after another, and read by ``list`` and ``feed`` with each
-result labelled.  Real archives in tmp folders, a real loopback proxy with several sites."""
+by ``gitnews run`` one archive after another, and read by ``list``, ``feed``, ``changes``,
+``search``, ``stats`` and ``site`` with each result labelled.  Real archives in tmp folders, a real loopback proxy with several sites."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from conftest import run_gitnews
-from fleet_support import holdings, loopback_settings, serve_sites
+from fleet_support import article_html, holdings, loopback_settings, serve_sites
 from hypothesis import given
 from hypothesis import strategies as st
+from politeserver import Reply
 
-from gitnews.collection.core import add, fan_out, run_due
+from gitnews.collection.core import add, fan_out, merge_labelled, run_due
 from gitnews.collection.manifest import (
     MANIFEST_NAME,
     init_collection,
@@ -23,6 +25,7 @@ from gitnews.collection.manifest import (
     site_for_url,
 )
 from gitnews.errors import ArchiveError, ConfigError
+from gitnews.output.stats import SourceStats, merge_sources, quantile
 
 
 def test_site_of_a_url_is_its_registrable_domain():
@@ -157,3 +160,128 @@ def test_github_actions_workflow_of_a_collection(tmp_path):
     out = subprocess.run([sys.executable, "-c", body], cwd=root, capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == 'sites=["a.test"]'
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a.test", "b.test", "c.test"]),
+                          st.lists(st.integers(0, 50), max_size=6)), max_size=4),
+       st.booleans(), st.one_of(st.none(), st.integers(0, 10)))
+def test_merge_labelled_keeps_every_row_with_its_site_in_order(found, reverse, limit):
+    merged = merge_labelled(found, key=lambda n: n, reverse=reverse, limit=limit)
+    every = [(site, n) for site, rows in found for n in rows]
+    assert len(merged) == (len(every) if limit is None else min(limit, len(every)))
+    keys = [n for _, n in merged]
+    assert keys == sorted(keys, reverse=reverse)
+    assert all(pair in every for pair in merged)
+    # equal keys keep the archives' order (stable): the same archives give the same list
+    assert merged == merge_labelled(found, key=lambda n: n, reverse=reverse, limit=limit)
+    if limit is None:
+        assert sorted(merged) == sorted(every)
+
+
+@given(st.lists(st.lists(st.floats(0, 1e6), max_size=5), min_size=1, max_size=4))
+def test_merge_sources_adds_counts_and_pools_first_changes(firsts):
+    parts = [SourceStats(f"s{i}", articles=len(f) + 1, versions=2 * len(f) + 1,
+                         changed_articles=len(f), changes=len(f), kinds={"body": len(f)},
+                         per_day={"2026-12-07": len(f)}, first_change=sorted(f))
+             for i, f in enumerate(firsts)]
+    total = merge_sources(parts)
+    pooled = sorted(x for f in firsts for x in f)
+    assert total.source == "total" and total.first_change == pooled
+    assert total.articles == sum(p.articles for p in parts)
+    assert total.changes == total.kinds.get("body", 0) == len(pooled)
+    assert total.first_change_median_s == quantile(pooled, 0.5)
+
+
+def _edited_collection(tmp_path, server):
+    """A collection of a.test and b.test, run twice: story 0 of each site changed in between
+    (a.test's first, so b.test's change is the newest)."""
+    root, _ = _collection(tmp_path, server, ["a.test", "b.test"])
+    assert not any(r.error for r in run_due(read_manifest(root)))
+    for site in ("a.test", "b.test"):
+        time.sleep(1.1)  # the two changes a second apart: their order is by time
+        server.route(f"http://news.{site}/story/0",
+                     Reply(body=article_html(site, 0, version=2), content_type="text/html"))
+        runs = run_due(read_manifest(root), check_all=True)
+        assert not any(r.error for r in runs)
+    return root
+
+
+def test_changes_search_stats_across_a_collection(tmp_path, polite_proxy):
+    root = _edited_collection(tmp_path, polite_proxy)
+    # changes: newest first, each line starting with its site, its diff given its archive
+    r = run_gitnews("changes", "--since", "1d", "--archive", str(root))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["b.test", "a.test"], r.stdout
+    assert lines[0].endswith(f"--archive {root.resolve() / 'b.test'}")
+    assert "news.b.test" in lines[0] and "news.a.test" in lines[1]
+    doc = json.loads(run_gitnews("changes", "--since", "1d", "--json", "--archive",
+                                 str(root)).stdout)
+    assert [(c["site"], c["host"]) for c in doc["changes"]] == [
+        ("b.test", "news.b.test"), ("a.test", "news.a.test")]
+    assert doc["more"] is False
+    r = run_gitnews("changes", "--since", "1d", "-n", "1", "--archive", str(root))
+    assert r.stdout.splitlines()[0].startswith("b.test") and len(r.stdout.splitlines()) == 1
+    assert "there are more" in r.stderr
+
+    # search: the updated words are in both sites; each result names its site
+    r = run_gitnews("search", "update", "--archive", str(root))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.index("[b.test]") < r.stdout.index("[a.test]"), r.stdout
+    assert f"--archive {root.resolve() / 'a.test'}" in r.stdout
+    doc = json.loads(run_gitnews("search", "residents", "--json", "--archive", str(root)).stdout)
+    assert doc["count"] == 6 and {x["site"] for x in doc["results"]} == {"a.test", "b.test"}
+    assert all(x["host"] == f"news.{x['site']}" for x in doc["results"])
+    times = [x["time"] for x in doc["results"]]
+    assert times == sorted(times, reverse=True)
+    r = run_gitnews("search", "AND AND", "--archive", str(root))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.count("gitnews:") == 1, r.stderr
+    r = run_gitnews("search", "x", "--article", "http://news.a.test/story/0",
+                    "--archive", str(root))
+    assert r.returncode == 2 and "COLLECTION/SITE" in r.stderr
+
+    # stats: per site (its sources), then the collection's total
+    r = run_gitnews("stats", "--archive", str(root))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.index("== a.test ==") < out.index("== b.test ==") < out.index("== collection")
+    assert "http://news.a.test/feed.xml" in out.split("== b.test ==")[0]
+    doc = json.loads(run_gitnews("stats", "--json", "--archive", str(root)).stdout)
+    assert [(s["site"], s["source"]) for s in doc["sources"]] == [
+        ("a.test", "http://news.a.test/feed.xml"), ("b.test", "http://news.b.test/feed.xml")]
+    assert [(s["site"], s["articles"], s["changes"]) for s in doc["sites"]] == [
+        ("a.test", 3, 1), ("b.test", 3, 1)]
+    assert doc["total"]["articles"] == 6 and doc["total"]["changes"] == 2
+
+    # site: one site per archive in OUTDIR/<site>/, and a front page listing them
+    out = tmp_path / "site"
+    r = run_gitnews("site", str(out), "--no-search", "--archive", str(root))
+    assert r.returncode == 0, r.stderr
+    assert (out / "a.test" / "index.html").is_file() and (out / "b.test" / "index.html").is_file()
+    page = (out / "index.html").read_text()
+    assert page.index('href="a.test/index.html"') < page.index('href="b.test/index.html"')
+    assert (out / "style.css").is_file()
+    first = (out / "index.html").read_bytes()
+    r = run_gitnews("site", str(out), "--no-search", "--archive", str(root))
+    assert r.returncode == 0 and (out / "index.html").read_bytes() == first
+
+
+def test_an_unreadable_archive_is_named_and_the_others_shown(tmp_path, polite_proxy):
+    root = _edited_collection(tmp_path, polite_proxy)
+    manifest = root / MANIFEST_NAME
+    manifest.write_text(manifest.read_text() + '"c.test" = { path = "c.test" }\n')
+    for argv in (["changes", "--since", "1d"], ["search", "residents"], ["stats"], ["list"]):
+        r = run_gitnews(*argv, "--archive", str(root))
+        assert r.returncode == 1, (argv, r.stderr)
+        assert "[c.test] not read" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert "a.test" in r.stdout and "b.test" in r.stdout, (argv, r.stdout)
+    doc = json.loads(run_gitnews("changes", "--since", "1d", "--json", "--archive",
+                                 str(root)).stdout)
+    assert {c["site"] for c in doc["changes"]} == {"a.test", "b.test"}
+    out = tmp_path / "site"
+    r = run_gitnews("site", str(out), "--no-search", "--archive", str(root))
+    assert r.returncode == 1 and "[c.test] not read" in r.stderr, r.stderr
+    page = (out / "index.html").read_text()
+    assert 'href="a.test/index.html"' in page and "c.test</td><td colspan=\"2\">not written" in page
+    assert not (out / "c.test").exists()

@@ -60,9 +60,11 @@ def change_line(row: ChangeRow, *, headline_w: int = 60) -> str:
 
 
 def changes_json(rows: list[ChangeRow], *, since: datetime | None,
-                 until: datetime | None, more: bool = False) -> Json:
-    """``gitnews changes --json`` (schema ``gitnews.changes/1``, docs/json-output.md)."""
-    return {
+                 until: datetime | None, more: bool = False,
+                 sites: list[str] | None = None) -> Json:
+    """``gitnews changes --json`` (schema ``gitnews.changes/1``, docs/json-output.md);
+    ``sites`` (in a collection): each row's archive, given as its ``"site"`` field."""
+    doc: Json = {
         "schema": "gitnews.changes/1",
         "since": format_time(since) if since else None,
         "until": format_time(until) if until else None,
@@ -75,6 +77,12 @@ def changes_json(rows: list[ChangeRow], *, since: datetime | None,
             "log_command": r.log_command, "diff_command": r.diff_command,
             "trailers": dict(r.trailers)} for r in rows],
     }
+    if sites is not None:
+        changes = doc["changes"]
+        assert isinstance(changes, list)
+        for c, site in zip(changes, sites, strict=True):
+            c["site"] = site
+    return doc
 
 
 @command("changes")
@@ -127,6 +135,16 @@ def changes_cmd(
         from gitnews.output.changes import host_key as folder_name
 
         host_key = folder_name(host)
+    from .collection import is_collection
+
+    if is_collection(archive):  # every archive's changes, newest first, labelled with its site
+        from .collection import changes as collection_changes
+
+        collection_changes(archive, since=start, until=end, host=host_key, kinds=kinds,
+                           min_words=min_words, limit=None if show_all else limit,
+                           trailer_filter=significance_filter(min_significance),
+                           json_out=json_out)
+        return
     with open_archive(archive) as arc:
         period = f"since {format_time(start)}" if start else ""
         if start is None:

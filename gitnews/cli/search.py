@@ -94,6 +94,17 @@ def search_cmd(
         from gitnews.output.changes import host_key as folder_name
 
         host_key = folder_name(host)
+    from .collection import is_collection
+
+    if is_collection(archive):  # every archive's matches, newest first, labelled with its site
+        if article is not None:
+            fail("in a collection, give --archive COLLECTION/SITE for --article", code=EXIT_USAGE)
+        from .collection import search as collection_search
+
+        collection_search(archive, query, within=within, host=host_key, since=since_t,
+                          until=until_t, limit=limit, json_out=json_out,
+                          color=use_color(no_color))
+        return
     with open_archive(archive) as arc:
         path = None
         if article is not None:
@@ -112,16 +123,27 @@ def search_cmd(
         if limit:  # --limit 0 asked for nothing: nothing to say
             typer.echo("No versions match.", err=True)
         return
+    color = use_color(no_color)
+    print_renderable(results_text(results, within=within, color=color), color=color)
+
+
+def results_text(results: list[SearchResult], *, within: Field, color: bool,
+                 sites: list[tuple[str, str]] | None = None) -> Text:
+    """The text of ``gitnews search``'s results; ``sites`` (in a collection): each result's
+    ``(site, archive path)``, the site shown first on its line and the archive given to its
+    commands as ``--archive``."""
     from rich.text import Text
 
     from gitnews.versions.timeline import article_host
 
-    color = use_color(no_color)
     out = Text()
-    for r in results:
+    for i, r in enumerate(results):
+        site, where = sites[i] if sites is not None else ("", "")
+        label = f"[{site}]  " if site else ""
+        arg = f" --archive {where}" if where else ""
         numbers = ", ".join(str(n) for n in r.numbers)
         what = {"added": "added in", "removed": "removed in"}.get(within, "in")
-        out.append(f"{format_time(r.at)}  {article_host(r.url)}  ")
+        out.append(f"{label}{format_time(r.at)}  {article_host(r.url)}  ")
         out.append(r.headline + "\n", "bold" if color else "")
         out.append(f"  {what} version{'s' if len(r.numbers) > 1 else ''} {numbers} of "
                    f"{r.url}\n")
@@ -131,8 +153,8 @@ def search_cmd(
             if source:
                 out.append(f" {source.strip()}:\n", "dim" if color else "")
             out.append(_marked(r, color=color))
-        out.append(f"  {r.show_command}\n", "dim" if color else "")
+        out.append(f"  {r.show_command}{arg}\n", "dim" if color else "")
         if r.diff_command:
-            out.append(f"  {r.diff_command}\n", "dim" if color else "")
+            out.append(f"  {r.diff_command}{arg}\n", "dim" if color else "")
         out.append("\n")
-    print_renderable(out, color=color)
+    return out

@@ -217,6 +217,13 @@ def site_cmd(
     """
     from gitnews.archive.repo import open_archive
 
+    from .collection import is_collection
+
+    if is_collection(archive):  # one site per archive in OUTDIR/<site>/, and a page of them
+        from .collection import site as collection_site
+
+        collection_site(archive, outdir, site_url=site_url, search=search)
+        return
     with open_archive(archive) as arc:
         _build(arc, outdir, _site_url(arc, site_url), search=search)
 

@@ -39,7 +39,8 @@ def source_lines(s: SourceStats) -> list[str]:
     return lines
 
 
-def _source_json(s: SourceStats) -> Json:
+def source_json(s: SourceStats) -> Json:
+    """One source's figures in ``gitnews stats --json``."""
     return {
         "source": s.source, "articles": s.articles, "versions": s.versions,
         "changed_articles": s.changed_articles, "changed_share": round(s.changed_share, 4),
@@ -56,8 +57,8 @@ def _source_json(s: SourceStats) -> Json:
 
 def stats_json(st: ArchiveStats) -> Json:
     """``gitnews stats --json`` (schema ``gitnews.stats/1``, docs/json-output.md)."""
-    return {"schema": "gitnews.stats/1", "sources": [_source_json(s) for s in st.sources],
-            "total": _source_json(st.total)}
+    return {"schema": "gitnews.stats/1", "sources": [source_json(s) for s in st.sources],
+            "total": source_json(st.total)}
 
 
 @command("stats")
@@ -69,6 +70,13 @@ def stats_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = F
     from gitnews.archive.repo import open_archive
     from gitnews.output.stats import archive_stats
 
+    from .collection import is_collection
+
+    if is_collection(archive):  # per site: its sources and its total; then the collection's
+        from .collection import stats as collection_stats
+
+        collection_stats(archive, json_out=json_out)
+        return
     with open_archive(archive) as arc:
         st = archive_stats(arc)
     if json_out:

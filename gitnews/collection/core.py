@@ -12,16 +12,18 @@ a read out over every archive with each result labelled by the archive it came f
   comes later in the order, else on the next one).  So every article has one history, in
   its own site's archive;
 * :func:`fan_out`: one read function applied to every archive, opened read-only, giving
-  ``(site, value)`` pairs (``list`` and ``feed`` use it; any read command can).
+  ``(site, value)`` pairs (``list`` and ``feed`` use it; any read command can);
+* :func:`merge_labelled`: the rows of every archive's read in one list, each labelled with its
+  site, in the command's own order (``list``, ``changes``, ``search`` use it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitnews.collection.manifest import Manifest, Member, add_member, site_for_url
 from gitnews.errors import GitnewsError
@@ -37,6 +39,7 @@ __all__ = ["Routed", "ArchiveRun", "add", "open_member", "hand_over", "run_archi
            "fan_out", "FanOut"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -243,3 +246,16 @@ def fan_out(manifest: Manifest, read: Callable[[Archive], T]) -> FanOut[T]:
         except GitnewsError as exc:
             out.errors.append((site, str(exc)))
     return out
+
+
+def merge_labelled(found: Iterable[tuple[str, Iterable[R]]], *, key: Callable[[R], Any],
+                   reverse: bool = False, limit: int | None = None) -> list[tuple[str, R]]:
+    """Every row of every archive's read (``found``: ``(site, rows)`` pairs, as
+    :func:`fan_out` gives them) as ``(site, row)`` pairs sorted by ``key(row)``
+    (``reverse=True``: greatest first, e.g. newest first for times), then cut to the
+    first ``limit`` (None: all).  The sort is stable: rows with equal keys keep the order of
+    the archives in ``found`` and their order within their archive, so the same archives
+    give the same list."""
+    rows = [(site, row) for site, rows_of_site in found for row in rows_of_site]
+    rows.sort(key=lambda sr: key(sr[1]), reverse=reverse)
+    return rows if limit is None else rows[:limit]

@@ -183,8 +183,11 @@ def _result(arc: Archive, hit: SearchHit, within: Field) -> tuple[SearchResult, 
     return result, shown.blob
 
 
-def search_json(query: str, results: Sequence[SearchResult], *, within: Field) -> dict[str, object]:
-    """The ``gitnews.search/1`` document (docs/json-output.md)."""
+def search_json(query: str, results: Sequence[SearchResult], *, within: Field,
+                sites: Sequence[str] | None = None) -> dict[str, object]:
+    """The ``gitnews.search/1`` document (docs/json-output.md); ``sites`` (in a
+    collection): each result's archive, given as its ``"site"`` field."""
+    labels: Sequence[str | None] = sites if sites is not None else [None] * len(results)
     return {
         "schema": "gitnews.search/1",
         "query": query,
@@ -196,5 +199,6 @@ def search_json(query: str, results: Sequence[SearchResult], *, within: Field) -
             "snippet": r.snippet, "snippet_version": r.snippet_version,
             "marks": [list(m) for m in r.marks],
             "show": r.show_command, "diff": r.diff_command,
-        } for r in results],
+            **({"site": site} if site is not None else {}),
+        } for r, site in zip(results, labels, strict=True)],
     }

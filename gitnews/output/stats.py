@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["SINGLE_ARTICLES", "MOST_EDITED", "FIRST_CHANGE_BUCKETS", "EditedArticle",
-           "SourceStats", "ArchiveStats", "archive_stats", "quantile"]
+           "SourceStats", "ArchiveStats", "archive_stats", "quantile", "merge_sources"]
 
 #: The source of articles added on their own (``gitnews add --article``), not from a feed.
 SINGLE_ARTICLES = "single articles"
@@ -227,3 +227,32 @@ def archive_stats(arc: Archive, *, most_edited: int = MOST_EDITED) -> ArchiveSta
 def _top(articles: list[EditedArticle], n: int) -> list[EditedArticle]:
     return sorted(articles, key=lambda a: (-a.changes, -a.last_change.timestamp(), a.path))[:n]
 
+
+
+def merge_sources(parts: list[SourceStats], *, source: str = "total",
+                  most_edited: int = MOST_EDITED) -> SourceStats:
+    """The figures of several sources (or archives' totals) as one: counts added,
+    ``kinds`` and ``per_day`` added per key (keys sorted), ``first_change`` pooled
+    (ascending, so the median and 90th percentile are those of all the articles, not an
+    average of the parts'), and the ``most_edited`` most-edited articles of all parts.
+    Used for the total of a collection (``gitnews stats`` across its archives)."""
+    out = SourceStats(source)
+    kinds: dict[str, int] = {}
+    per_day: dict[str, int] = {}
+    edited: list[EditedArticle] = []
+    for p in parts:
+        out.articles += p.articles
+        out.versions += p.versions
+        out.changed_articles += p.changed_articles
+        out.changes += p.changes
+        for k, n in p.kinds.items():
+            kinds[k] = kinds.get(k, 0) + n
+        for d, n in p.per_day.items():
+            per_day[d] = per_day.get(d, 0) + n
+        out.first_change += p.first_change
+        edited += p.most_edited
+    out.kinds = dict(sorted(kinds.items()))
+    out.per_day = dict(sorted(per_day.items()))
+    out.first_change.sort()
+    out.most_edited = _top(edited, most_edited)
+    return out
