@@ -195,3 +195,12 @@ def test_filter_words(level, kinds):
     assert all(re.search(rf"\b{re.escape(k)}\b", words) for k in kinds)
     if level:
         assert words.startswith(f"changes of {level} significance or more")
+
+
+def test_serve_takes_the_filter_too(seed_archive, tmp_path):
+    # A bad level is refused before anything is written or served.
+    result = CliRunner().invoke(app, ["serve", "--dir", str(tmp_path / "s"), "--port", "0",
+                                      "--min-significance", "huge",
+                                      "--archive", str(seed_archive)])
+    assert result.exit_code == 2 and "unknown significance 'huge'" in result.stderr
+    assert not (tmp_path / "s").exists()
