@@ -1191,6 +1191,10 @@ import captures  # noqa: E402 - issue 16's cases: captures_size, captures_store,
 
 CASES.update(captures.CASES)
 
+import site_filter  # noqa: E402 - issue 18's site filter: site_filter
+
+CASES.update(site_filter.CASES)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],

@@ -38,6 +38,28 @@ SiteUrlOption = Annotated[str | None, typer.Option(
          "without one, feed entries link to the article only.")]
 
 
+SiteLevelOption = Annotated[str | None, typer.Option(
+    "--min-significance", metavar="LEVEL",
+    help="The site's feeds and latest-changes lists hold only changes at least this "
+         "significant: minor, moderate or major (articles' pages keep every version). "
+         "Default: site.min_significance of gitnews.toml.")]
+SiteKindOption = Annotated[list[str] | None, typer.Option(
+    "--kind", metavar="KIND",
+    help="The site's feeds and latest-changes lists hold only changes of this kind "
+         "(a Change-Kind value such as correction); repeat for several. Default: "
+         "site.kinds of gitnews.toml.")]
+
+
+def _site_filter(arc: Archive, level: str | None,
+                 kinds: list[str] | None) -> tuple[str | None, list[str] | None]:
+    """The site's filter: each option given replaces its own [site] setting."""
+    if level is None:
+        level = arc.config.site.min_significance or None
+    if not kinds:
+        kinds = list(arc.config.site.kinds) or None
+    return level, kinds
+
+
 def _site_url(arc: Archive, given: str | None) -> str | None:
     url = (given if given is not None else arc.config.site.url).strip()
     if not url:
@@ -152,7 +174,8 @@ def feed_cmd(
 
 # -- site ---------------------------------------------------------------------------------------
 
-def _build(arc: Archive, outdir: Path, base: str | None, *, search: bool = True) -> None:
+def _build(arc: Archive, outdir: Path, base: str | None, *, search: bool = True,
+           min_significance: str | None = None, kinds: list[str] | None = None) -> None:
     started = time.monotonic()
     from gitnews.ops.plan import HostPolicies
     from gitnews.output.site import build_site
@@ -174,10 +197,12 @@ def _build(arc: Archive, outdir: Path, base: str | None, *, search: bool = True)
                     result = build_site(arc, outdir, site_url=base, schedule_note=note,
                                         progress=lambda done, total:
                                         bar.update(task, completed=done, total=total),
-                                        stop=stop, search=search)
+                                        stop=stop, search=search,
+                                        min_significance=min_significance, kinds=kinds)
             else:
                 result = build_site(arc, outdir, site_url=base, schedule_note=note, stop=stop,
-                                    search=search)
+                                    search=search, min_significance=min_significance,
+                                    kinds=kinds)
     except SiteError as exc:
         fail(str(exc), code=EXIT_USAGE if exc.usage else EXIT_FAILED)
     seconds = time.monotonic() - started
@@ -209,6 +234,8 @@ def site_cmd(
         "--search/--no-search",
         help="Index the version pages with Pagefind (when installed: pip install "
              "'gitnews[search]') and put a search box on the front page.")] = True,
+    min_significance: SiteLevelOption = None,
+    kind: SiteKindOption = None,
 ) -> None:
     """Write the archive as a static HTML site with feeds (plain HTML and CSS, relative links),
     changes by day, statistics with SVG charts, and a search box (Pagefind).
@@ -225,7 +252,9 @@ def site_cmd(
         collection_site(archive, outdir, site_url=site_url, search=search)
         return
     with open_archive(archive) as arc:
-        _build(arc, outdir, _site_url(arc, site_url), search=search)
+        level, kinds = _site_filter(arc, min_significance, kind)
+        _build(arc, outdir, _site_url(arc, site_url), search=search, min_significance=level,
+               kinds=kinds)
 
 
 # -- serve --------------------------------------------------------------------------------------
@@ -240,6 +269,8 @@ def serve_cmd(
              "committed).")] = None,
     site_url: SiteUrlOption = None,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
+    min_significance: SiteLevelOption = None,
+    kind: SiteKindOption = None,
 ) -> None:
     """Bring the site up to date, then serve it on 127.0.0.1 for a quick look (Ctrl-C stops)."""
     import functools
@@ -260,7 +291,8 @@ def serve_cmd(
             typer.echo(f"gitnews: note: the archive cannot be written (read-only); the site is "
                        f"written to the temporary folder {folder}, removed when serve stops "
                        "(--dir DIR keeps it)", err=True)
-        _build(arc, folder, _site_url(arc, site_url))
+        level, kinds = _site_filter(arc, min_significance, kind)
+        _build(arc, folder, _site_url(arc, site_url), min_significance=level, kinds=kinds)
 
     class Handler(SimpleHTTPRequestHandler):
         extensions_map = {**SimpleHTTPRequestHandler.extensions_map,

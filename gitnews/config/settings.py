@@ -246,10 +246,29 @@ class SiteSettings:
 
     ``url``: the site's public base URL (e.g. ``https://me.github.io/news``);
     feeds need it for absolute links to the site's diff pages ("" = unknown:
-    feed entries link to the article only).
+    feed entries link to the article only).  ``min_significance`` and ``kinds``:
+    the defaults of ``gitnews site`` / ``serve`` ``--min-significance`` and
+    ``--kind`` (the site's feeds and latest-changes lists hold only the versions
+    that pass, :func:`gitnews.versions.significance.passes`; empty: no filter),
+    checked as ``[hooks]`` checks its own.
     """
 
     url: str = ""
+    min_significance: str = ""
+    kinds: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE_LEVELS
+
+        if self.min_significance and self.min_significance not in SIGNIFICANCE_LEVELS:
+            raise ConfigError(f"site.min_significance must be one of "
+                              f"{', '.join(SIGNIFICANCE_LEVELS)} (or empty), not "
+                              f"{self.min_significance!r}")
+        known = (*CHANGE_KINDS, "new")
+        for kind in self.kinds:
+            if kind not in known:
+                raise ConfigError(f"site.kinds: unknown change kind {kind!r}; use "
+                                  f"{', '.join(known)}")
 
 
 @dataclass

@@ -165,6 +165,13 @@ push = true
 # The public address of the site that `gitnews site` writes (e.g.
 # "https://me.github.io/news"), so that feeds can link to its diff pages.
 url = ""
+# Only the changes of this significance or more ("minor", "moderate", "major")
+# and of these kinds (Change-Kind values such as "correction", "headline")
+# in the site's feeds and "Latest changes" lists; empty: every change. Each
+# article's own pages keep all its versions. `gitnews site --min-significance
+# LEVEL --kind KIND` overrides these. Empty by default; for example:
+# min_significance = "moderate"
+# kinds = ["correction", "headline"]
 
 # Per-site rules, for pages where generic extraction fails: CSS selectors (or
 # XPath, starting with "/") for the headline, the body, and parts to remove

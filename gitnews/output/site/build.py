@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from gitnews.archive.history import version_time
 from gitnews.archive.objects import BlobReader
 from gitnews.archive.repo import Archive
 from gitnews.errors import SiteError
-from gitnews.output.changefeed import DEFAULT_LIMIT
+from gitnews.output.changefeed import DEFAULT_LIMIT, change_filter
 from gitnews.output.changes import archive_id
 from gitnews.output.render import template_env
 from gitnews.output.site.articles import SiteArticle, read_histories, record_from
@@ -32,8 +32,9 @@ from gitnews.output.site.views import SiteViews
 from gitnews.output.site.writer import SiteWriter, check_outdir, file_key, load_manifest, template_sources
 from gitnews.output.sitelayout import INDEX, MANIFEST, NOJEKYLL, SEARCH_DIR, STYLE
 from gitnews.output.stats import archive_stats
+from gitnews.versions.significance import check_kinds, check_level
 
-__all__ = ["build_site", "SiteResult", "SITE_FORMAT"]
+__all__ = ["build_site", "SiteResult", "SITE_FORMAT", "filter_words"]
 
 #: Bumped when the site's layout or manifest changes in a way that needs a full rebuild.
 SITE_FORMAT = "1"
@@ -73,12 +74,29 @@ def _search_current(outdir: Path, written: list[str], removed: list[str]) -> boo
     return not any(is_version_page(rel) for rel in (*written, *removed))
 
 
+def filter_words(min_significance: str | None, kinds: Sequence[str] | None) -> str:
+    """The site's filter in words, as its pages and feeds say it (after "Only "):
+    ``"changes of moderate significance or more, of kind correction or headline"``;
+    "" for no filter.  ``min_significance`` and ``kinds`` are checked values
+    (:func:`gitnews.versions.significance.check_level`, ``check_kinds``); kinds are
+    named in sorted order, so the same filter gives the same words."""
+    parts = []
+    if min_significance:
+        parts.append(f"{min_significance} significance or more")
+    if kinds:
+        names = sorted(kinds)
+        parts.append("kind " + (" or ".join(names) if len(names) < 3
+                                else ", ".join(names[:-1]) + " or " + names[-1]))
+    return "changes of " + ", of ".join(parts) if parts else ""
+
+
 def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                feed_limit: int = DEFAULT_LIMIT, now: datetime | None = None,
                schedule_note: ScheduleNote | None = None,
                progress: Callable[[int, int], None] | None = None,
                stop: threading.Event | None = None, insights: bool = True,
-               search: bool = False) -> SiteResult:
+               search: bool = False, min_significance: str | None = None,
+               kinds: Sequence[str] | None = None) -> SiteResult:
     """Write (or bring up to date) the static site of ``arc`` in ``outdir``.
 
     ``site_url``: the site's public base URL (``https://me.github.io/news``),
@@ -96,11 +114,36 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     put its search box on the front page (:attr:`SiteResult.search` says what
     happened; never an error).
 
-    Raises :class:`~gitnews.errors.SiteError` when ``outdir`` is a file or a
+    ``min_significance`` (``minor``, ``moderate``, ``major``) and ``kinds``
+    (``Change-Kind`` values, ``new``), as ``gitnews feed`` takes them
+    (:func:`gitnews.output.changefeed.change_filter`,
+    :func:`gitnews.versions.significance.passes`): the site-wide feed, each host's
+    feed and the "Latest changes" lists of the front page and the hosts' pages hold
+    only the versions that pass, and say so; every article's page, feed and diff
+    pages, the counts and the pages of changes by day stay complete.  The filter
+    is part of the keys of the files that depend on it, and the manifest records
+    it (``"filter"``, only when there is one), so an incremental run with another
+    filter rewrites those files, and only those.  None/empty: no filter (the site
+    is byte for byte what it was without the options).
+
+    Raises :class:`~gitnews.errors.SiteError` (``usage`` set) for an unknown level
+    or kind, and when ``outdir`` is a file or a
     folder holding other files than a gitnews site (``usage`` set), or a file
     cannot be written.
     """
     outdir = Path(outdir)
+    try:
+        keep = change_filter(min_significance=min_significance, kinds=kinds)
+        level = check_level(min_significance)
+        wanted = check_kinds(kinds)
+    except ValueError as exc:
+        raise SiteError(f"{exc} (gitnews site --min-significance / --kind, or [site] "
+                        "min_significance / kinds in gitnews.toml)", usage=True) from None
+    chosen = filter_words(level, sorted(wanted) if wanted else None)
+    recorded: dict[str, object] = {}
+    if chosen:
+        recorded = {"filter": {"min_significance": level or "",
+                               "kinds": sorted(wanted) if wanted else []}}
     check_outdir(outdir)
     now = now or datetime.now(UTC)
     repo = arc.repo
@@ -126,7 +169,8 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
         ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
                        archive=archive, author=author, feed_limit=feed_limit, stop=stop,
                        search=search and pagefind_installed() and versions_to_index,
-                       stats=archive_stats(arc) if insights else None)
+                       stats=archive_stats(arc) if insights else None,
+                       keep=keep, filter_text=chosen)
         try:
             changes = ctx.pages(articles, now=now, schedule_note=schedule_note,
                                 progress=progress)
@@ -135,7 +179,7 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
             # ones of those done (a later run re-renders whatever is out of date).
             files = {**writer.old, **writer.new}
             manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
-                        "files": dict(sorted(files.items()))}
+                        **recorded, "files": dict(sorted(files.items()))}
             writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                                    separators=(",", ":")) + "\n")
             return SiteResult(outdir=outdir, articles=len(articles), changes=0,
@@ -161,7 +205,7 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
             found = SearchResult(False, "no search box yet: no article has changed, so there is "
                                         "no version page to search")
     manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
-                "files": dict(sorted(writer.new.items()))}
+                **recorded, "files": dict(sorted(writer.new.items()))}
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                            separators=(",", ":")) + "\n")
     return SiteResult(outdir=outdir, articles=len(articles), changes=changes,

@@ -5,6 +5,7 @@ the site-wide feed, then the pages of changes by day and of statistics
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import threading
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from datetime import datetime
 from gitnews._version import __version__
 from gitnews.archive.cache import ArticleRecord
 from gitnews.format.trailers import ARTICLE_URL
+from gitnews.models import Version
 from gitnews.output.changefeed import (
     FeedSpec,
     article_feed_spec,
@@ -110,6 +112,27 @@ class SitePages:
     #: search box when Pagefind fails after it was written).
     index_args: tuple[dict[str, list[SiteArticle]], list[SiteArticle], list[Change], list[str],
                       list[Change]] | None = None
+    #: The site's filter (``gitnews site --min-significance/--kind``, :func:`.build.build_site`): which
+    #: versions the site's and hosts' feeds and latest-changes lists hold (None: all).
+    #: Articles' own pages, feeds and diff pages, and the day pages, stay complete.
+    keep: Callable[[Version], bool] | None = None
+    #: The filter in words (``"changes of moderate significance or more"``; "" without a
+    #: filter): said under "Latest changes" and in the feeds' subtitles, and part of
+    #: the keys of the files that depend on the filter.
+    filter_text: str = ""
+
+    def _passes(self, change: Change) -> bool:
+        return self.keep is None or self.keep(change[3].versions[change[2] - 1])
+
+    def _filter_parts(self) -> tuple[str, ...]:
+        """What the keys of the filtered files add (nothing without a filter, so that
+        those keys, and the files, stay what they were)."""
+        return ("filter", self.filter_text) if self.filter_text else ()
+
+    def _filtered(self, spec: FeedSpec) -> FeedSpec:
+        if not self.filter_text:
+            return spec
+        return dataclasses.replace(spec, subtitle=f"{spec.subtitle} Only {self.filter_text}.")
 
     # -- the whole site, host by host ------------------------------------------------------
     def pages(self, articles: list[SiteArticle], *, now: datetime,
@@ -123,7 +146,8 @@ class SitePages:
             by_host.setdefault(art.host, []).append(art)
         all_changes = [(art.times[n - 1], art.path, n, art) for art in articles
                        for n in art.change_numbers]
-        site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), all_changes,
+        shown = all_changes if self.keep is None else [c for c in all_changes if self._passes(c)]
+        site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), shown,
                                   key=lambda c: (c[0], c[1], c[2]))
         site_keep = {(c[1], c[2]) for c in site_top[:self.feed_limit]}
         site_ids = {f"urn:gitnews:{c[3].versions[c[2] - 1].commit}"
@@ -135,8 +159,8 @@ class SitePages:
             arts = by_host[host]
             host_changes = heapq.nlargest(
                 max(self.feed_limit, HOST_LATEST_LIMIT),
-                ((art.times[n - 1], art.path, n, art) for art in arts
-                 for n in art.change_numbers),
+                (c for c in ((art.times[n - 1], art.path, n, art) for art in arts
+                             for n in art.change_numbers) if self._passes(c)),
                 key=lambda c: (c[0], c[1], c[2]))
             host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
             views.keep |= host_keep
@@ -265,7 +289,7 @@ class SitePages:
         first); returns the key of the host's files (part of the front page's)."""
         w = self.writer
         key = file_key(self.glob, "host", *(f"{a.path}:{a.last_commit}:{len(a.versions)}"
-                                        for a in arts))
+                                        for a in arts), *self._filter_parts())
         page, feed = host_page(host), host_feed(host)
         need_page, need_feed = w.needs(page, key), w.needs(feed, key)
         if need_page:
@@ -279,6 +303,7 @@ class SitePages:
                 crumbs=[{"href": href(page, INDEX), "label": "All sources"},
                         {"href": None, "label": host}],
                 host=host, latest=change_rows(self.views, page, changes, HOST_LATEST_LIMIT),
+                filter_text=self.filter_text,
                 articles=article_rows(page, ordered),
                 counts_text=f"{plural(len(arts), 'article')}, {plural(n_changes, 'change')}.",
                 feed_href=href(page, feed))
@@ -286,7 +311,8 @@ class SitePages:
         if need_feed:
             top = changes[:self.feed_limit]
             self.views.ensure(top, views=True)
-            spec = host_feed_spec(self.archive, host, site_url=self.site_url, author=self.author)
+            spec = self._filtered(host_feed_spec(self.archive, host, site_url=self.site_url,
+                                                 author=self.author))
             updated = max(a.times[-1] for a in arts)
             self._feed(feed, spec, [self.views.view(c[3], c[2]) for c in top], updated)
         return key
@@ -297,7 +323,7 @@ class SitePages:
         """The front page and the site-wide feed, when out of date."""
         w = self.writer
         key = file_key(self.glob, "index", *host_keys,
-                       *(("search",) if self.search else ()))
+                       *(("search",) if self.search else ()), *self._filter_parts())
         if w.needs(INDEX, key):
             self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
@@ -314,6 +340,7 @@ class SitePages:
                 feeds=[{"href": href(INDEX, FEED), "title": "Every change"}],
                 crumbs=[{"href": None, "label": "All sources"}],
                 latest=change_rows(self.views, INDEX, site_top, LATEST_LIMIT),
+                filter_text=self.filter_text,
                 most_edited=article_rows(INDEX, edited), hosts=hosts, totals=totals,
                 feed_href=href(INDEX, FEED), changes_href=href(INDEX, CHANGES_INDEX),
                 stats_href=href(INDEX, STATS), search=self.search,
@@ -321,9 +348,10 @@ class SitePages:
             w.put(INDEX, html)
         top = site_top[:self.feed_limit]
         if w.needs(FEED, file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
-                                                   for c in top))):
+                                                   for c in top), *self._filter_parts())):
             self.views.ensure(top, views=True)
-            spec = site_feed_spec(self.archive, site_url=self.site_url, author=self.author)
+            spec = self._filtered(site_feed_spec(self.archive, site_url=self.site_url,
+                                                 author=self.author))
             updated = max((a.times[-1] for a in articles), default=head_time(self.views.repo))
             self._feed(FEED, spec, [self.views.view(c[3], c[2]) for c in top], updated)
 
