@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -258,3 +259,24 @@ def test_parquet_without_pyarrow_names_the_extra(bbc: Path, tmp_path: Path) -> N
     assert "gitnews[parquet]" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "pq").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["fake"]
+
+
+def test_exports_follow_the_umask_like_any_new_file(bbc: Path, tmp_path: Path) -> None:
+    """The temporary file or folder an export is written in is private to its owner
+    (mkstemp, mkdtemp); the export itself gets what the umask gives a new file."""
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        for fmt, name in (("jsonl", "v.jsonl"), ("csv", "csv"), ("warc", "c.warc.gz")):
+            done = export(bbc, fmt, str(tmp_path / name))
+            assert done.returncode in (0, 1), done.stderr  # warc: 1 when versions lack captures
+            mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+            assert mode == (0o755 if fmt == "csv" else 0o644), (fmt, oct(mode))
+        inner = stat.S_IMODE((tmp_path / "csv" / "versions.csv").stat().st_mode)
+        assert inner == 0o644
+        os.umask(0o077)
+        export(bbc, "jsonl", str(tmp_path / "private.jsonl"))
+        assert stat.S_IMODE((tmp_path / "private.jsonl").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)

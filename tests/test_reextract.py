@@ -64,6 +64,7 @@ def test_a_new_site_rule_gives_one_extraction_version_per_affected_article(two_a
     assert git(archive, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
     message = git(archive, "log", "-1", "--format=%B")
     assert "Change-Kind: extraction" in message and "Version: 3" in message
+    assert "Significance: minor (extraction only)" in message
     old = git(archive, "log", "-1", "--skip=1", "--format=%B", "--", bbc)
     for key in ("Page-Sha256", "Capture", "Fetched-At"):  # the same page, the same capture
         assert next(line for line in message.splitlines() if line.startswith(key)) == \

@@ -56,6 +56,7 @@ from gitnews.models import Article, Version
 from gitnews.pagetext.pipeline import PageText, TextSettings, page_text
 from gitnews.pagetext.pool import ExtractionPool, PendingArticle, processes_for
 from gitnews.versions.diff import DiffStats, diff_texts
+from gitnews.versions.significance import version_signals
 
 __all__ = ["Reextracted", "ReextractResult", "reextract", "reextract_stale", "extract_in_order",
            "AHEAD"]
@@ -238,7 +239,9 @@ def _message(job: _Job, article: Article, text: str) -> str:
         extractor=article.extractor, feed=old.get(FEED), published_at=article.published_at,
         byline=article.byline, social_title=article.social_title, seo_title=article.seo_title,
         extra=extra, page_sha=old.get(PAGE_SHA256), kinds=[KIND_EXTRACTION],
-        capture=old.get(CAPTURE))
+        capture=old.get(CAPTURE),
+        # the same page extracted again: "minor (extraction only)" (versions.significance)
+        significance=version_signals("", text, first=False, extraction_only=True).significance)
     return version_message(SUBJECT_CHANGED, headline, trailers)
 
 

@@ -316,6 +316,9 @@ def write_warc(archive: Archive, out_path: Path | str, *, articles: Sequence[str
                 report.captures += 1
                 _write_capture(writer, item.capture, records, seen, report)
         report.size_bytes = os.path.getsize(tmp_name)
+        mask = os.umask(0)  # mkstemp made it private: the umask decides, as for open()
+        os.umask(mask)
+        os.chmod(tmp_name, 0o666 & ~mask)
         os.replace(tmp_name, out_path)
     except BaseException:
         try:

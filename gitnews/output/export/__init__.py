@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from gitnews.archive.cache import State
     from gitnews.archive.repo import Archive
 
-__all__ = ["ExportError", "ExportFormat", "FORMATS", "export", "select_paths", "check_out"]
+__all__ = ["ExportError", "ExportFormat", "FORMATS", "export", "readable_as_made", "select_paths",
+           "check_out"]
 
 
 class ExportError(GitnewsError):
@@ -152,6 +153,17 @@ def check_out(out: Path, *, folder: bool, force: bool) -> None:
                           "another OUT, e.g. a file inside it")
 
 
+def readable_as_made(path: Path) -> None:
+    """Give ``path`` (and, for a folder, what it holds) the permissions a file or
+    folder made with ``open``/``mkdir`` would have under the process's umask:
+    :func:`tempfile.mkstemp` and :func:`tempfile.mkdtemp` make them readable by
+    their owner only, and an export is meant to be shared like any other file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for item in [path, *(path.rglob("*") if path.is_dir() else ())]:
+        os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~mask)
+
+
 def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[str] | None = None,
            since: datetime | None = None, until: datetime | None = None, force: bool = False,
            language: str = "en") -> object:
@@ -184,6 +196,7 @@ def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[st
         tmp.unlink()  # the writer creates it (sqlite-utils wants a new file)
     try:
         result = spec.write(archive, tmp, articles=articles, since=since, until=until, **options)
+        readable_as_made(tmp)  # mkstemp/mkdtemp make them private: the umask decides
         if not spec.folder:
             os.replace(tmp, out)
         elif out.is_dir():
