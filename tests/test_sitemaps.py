@@ -110,6 +110,20 @@ def test_not_a_sitemap_is_a_clear_error():
                       url="https://e.test/rss")
 
 
+def test_a_sitemap_cut_short_fails_instead_of_reading_as_empty(caplog):
+    """ultimate-sitemap-parser logs a broken document and returns an empty sitemap:
+    gitnews turns that into a failure, so a truncated download loses no entry silently."""
+    whole = (DATA / "sitemaps" / "hebdenbridgetimes_articles-sitemap.xml").read_bytes()
+    cut = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' \
+          b"<url><loc>http://a.example/x-1-2</loc></url"
+    with pytest.raises(FeedError, match="could not be parsed .*unclosed token"):
+        parse_sitemap(cut, url="https://e.test/broken.xml")
+    assert not [r for r in caplog.records if r.name.startswith("usp")]  # nothing stray printed
+    assert parse_sitemap(whole, url="https://e.test/whole.xml").entries
+    with pytest.raises(FeedError, match="could not be parsed"):
+        parse_sitemap(whole[: len(whole) // 2], url="https://e.test/half.xml")
+
+
 def test_more_than_the_protocols_50000_urls_are_counted_and_left_out():
     urls = "".join(f"<url><loc>https://e.test/a/{i}-story-slug</loc></url>"
                    for i in range(MAX_URLS + 3))

@@ -182,6 +182,17 @@ def _text(body: bytes) -> str:
         return body.decode("latin-1")
 
 
+class _Collect(logging.Handler):
+    """The messages of the ERROR records ultimate-sitemap-parser logs during a parse."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def parse_sitemap(body: bytes, *, url: str) -> Sitemap:
     """Parse one sitemap file fetched from ``url`` (gzip or not).
 
@@ -200,12 +211,26 @@ def parse_sitemap(body: bytes, *, url: str) -> Sitemap:
     if not looks_like_sitemap(data):
         raise FeedError(f"{url} is not an XML sitemap (no <urlset> or <sitemapindex>); "
                         "check the URL")
-    logging.getLogger("usp").setLevel(logging.ERROR)  # it warns per odd URL; we count them
+    usp_log = logging.getLogger("usp")
+    usp_log.setLevel(logging.ERROR)  # it warns per odd URL; we count them
+    # usp reports a document that breaks off (a truncated download, malformed XML) only
+    # in its log, and returns what it read before: an empty sitemap.  Its errors are
+    # caught here, so that such a sitemap fails instead of reading as one without URLs.
+    errors = _Collect()
+    usp_log.addHandler(errors)
+    propagate, usp_log.propagate = usp_log.propagate, False
     try:
         parsed = sitemap_from_str(_text(data))
     except Exception as exc:  # usp raises its own and expat's errors
         raise FeedError(f"sitemap {url} could not be parsed ({exc.__class__.__name__}: "
                         f"{str(exc)[:200]}); check the URL") from None
+    finally:
+        usp_log.removeHandler(errors)
+        usp_log.propagate = propagate
+    if errors.messages:
+        why = errors.messages[0].rsplit(" failed: ", 1)[-1][:200]
+        raise FeedError(f"sitemap {url} could not be parsed ({why}); it may be cut short or "
+                        "not well-formed XML: check the URL, the next run reads it again")
     if isinstance(parsed, InvalidSitemap):
         raise FeedError(f"sitemap {url} could not be parsed ({parsed.reason}); check the URL")
     now = datetime.now(UTC)
