@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from gitnews.config import ScheduleSettings, parse_config
 from gitnews.config.sources import host_key_for, parse_pattern
 from gitnews.errors import ConfigError
+from gitnews.format.urls import identity_key
 from gitnews.ops.plan import HostPolicies, feed_due, sources_of
 from gitnews.versions.schedule import Policy, next_check
 
@@ -54,7 +55,7 @@ def test_a_regular_expression_is_searched_anywhere(tail):
 def test_a_rule_keeps_what_an_include_matches_and_no_exclude_matches(tails, include, exclude):
     table = {"include": include, "exclude": exclude}
     rule = parse_config(f'[sources."{SITEMAP}"]\n' + "\n".join(
-        f"{k} = {v!r}".replace("'", '"') for k, v in table.items())).source_rules()[SITEMAP]
+        f"{k} = {v!r}".replace("'", '"') for k, v in table.items())).source_rules()[identity_key(SITEMAP)]
     for tail in tails:
         url = "https://e.test/" + tail
         inc = [parse_pattern(p, where="t") for p in include]

@@ -152,13 +152,14 @@ def feeds_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = F
     with open_archive(archive) as arc:
         cfg = arc.config
         if json_out:
+            from gitnews.format.urls import identity_key
             from gitnews.ops.plan import sources_of
             from gitnews.output.jsondocs import feeds_json
 
             rules = cfg.source_rules()
             write_json(feeds_json([(url, arc.state.get_feed(url)) for url in cfg.feeds],
                                    cfg.articles,
-                                   [(kind, url, arc.state.get_feed(url), rules.get(url))
+                                   [(kind, url, arc.state.get_feed(url), rules.get(identity_key(url)))
                                     for kind, url in sources_of(cfg)]))
             return
     for url in cfg.feeds:

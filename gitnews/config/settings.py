@@ -315,7 +315,12 @@ class Config:
             parse_sources(self.sources)  # raises ConfigError for a bad pattern or interval
 
     def source_rules(self) -> dict[str, SourceRule]:
-        """``{source URL: SourceRule}`` of ``[sources]`` (:mod:`gitnews.config.sources`)."""
+        """``{identity key of the source URL: SourceRule}`` of ``[sources]``
+        (:mod:`gitnews.config.sources`): look a source up with
+        ``rules.get(identity_key(url))`` (:func:`gitnews.format.urls.identity_key`), so
+        that ``[sources."URL"]`` applies whatever spelling of the URL (``http``/``https``,
+        ``www.``, a trailing ``/``) was tracked, as ``gitnews remove`` accepts any."""
         from gitnews.config.sources import parse_sources
+        from gitnews.format.urls import identity_key
 
-        return parse_sources(self.sources)
+        return {identity_key(url): rule for url, rule in parse_sources(self.sources).items()}

@@ -27,7 +27,7 @@ from gitnews.archive.cache.feeds import FeedRow
 from gitnews.archive.repo import Archive
 from gitnews.errors import GitnewsError, HostBackoffError, RobotsDisallowedError
 from gitnews.format.trailers import format_time, parse_time
-from gitnews.format.urls import url_key
+from gitnews.format.urls import identity_key, url_key
 from gitnews.models import FeedEntry, ItemResult, Outcome, Page, RunResult
 from gitnews.versions.schedule import Policy, next_check
 
@@ -216,7 +216,7 @@ def _feed_entries(archive: Archive, fetcher: Fetcher, result: RunResult, pending
     due = []
     for kind, url in sources_of(archive.config):
         stored = state.get_feed(url)
-        rule = rules.get(url)
+        rule = rules.get(identity_key(url))
         if check_all or feed_due(stored, t, policy, rule.interval_s if rule else None) <= t:
             due.append((kind, url, stored, rule))
     if not due:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.repo import Archive
 from gitnews.format.trailers import parse_time
+from gitnews.format.urls import identity_key
 from gitnews.models import RunResult
 from gitnews.ops.plan import HostPolicies, feed_due, sources_of
 from gitnews.ops.run import _utcnow, run
@@ -51,7 +52,7 @@ def next_due_at(archive: Archive, *, now: Callable[[], datetime] = _utcnow,
     rules = archive.config.source_rules()
     policies = HostPolicies(archive.config.schedule, policy)
     for _kind, feed_url in sources_of(archive.config):  # feeds, sitemaps, fronts
-        rule = rules.get(feed_url)
+        rule = rules.get(identity_key(feed_url))
         found.append(later(feed_due(state.get_feed(feed_url), t, policy,
                                     rule.interval_s if rule else None), feed_url))
     for row in state.backlog():
