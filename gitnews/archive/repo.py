@@ -375,13 +375,38 @@ def open_archive(path: Path | str, *, create: bool = False, lock: bool = False,
         raise
 
 
+def _check_owner(path: Path, repo: LazyRepo) -> None:
+    """Raise :class:`~gitnews.errors.ArchiveError` when git refuses the repository at
+    ``path`` because another user owns it (git's ``safe.directory`` check, git
+    2.35.2 and later): git then reads it when given ``--git-dir`` but not from its
+    folder, so that some commands would work and others fail half-way.  Costs one
+    ``stat`` when the current user owns the folder (the usual case)."""
+    geteuid = getattr(os, "geteuid", None)
+    try:
+        owners = {path.stat().st_uid, (path / ".git").stat().st_uid}
+    except OSError:
+        return
+    if geteuid is None or owners == {geteuid()}:
+        return
+    probe = run(repo, "rev-parse", "--git-dir", check=False)
+    if probe.ok:
+        return
+    why = probe.stderr.decode("utf-8", "replace").strip().splitlines()
+    raise ArchiveError(
+        f"git refuses to read the archive {path}: {why[0] if why else 'it failed'}. "
+        "Its folder belongs to another user; run gitnews as that user, or, if you trust "
+        f"it, tell git so: git config --global --add safe.directory {path.resolve()}")
+
+
 def _open_repo(path: Path) -> git.Repo:
     dot_git = path / ".git"
     if dot_git.is_dir() and (dot_git / "HEAD").is_file() and (dot_git / "objects").is_dir():
         # The usual archive: GitPython is imported only when something needs it.  A
         # LazyRepo stands in for the git.Repo (every attribute but the folders comes
         # from one).
-        return cast("git.Repo", LazyRepo(str(path)))
+        lazy = LazyRepo(str(path))
+        _check_owner(path, lazy)
+        return cast("git.Repo", lazy)
     import git
 
     try:
