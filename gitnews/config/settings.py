@@ -166,6 +166,22 @@ class PublishSettings:
     timeout_s: float = 600.0
 
 
+def check_change_filter(section: str, min_significance: str, kinds: list[str]) -> None:
+    """Check a ``[section]`` filter of versions (``min_significance``, ``kinds``: see
+    :func:`gitnews.versions.significance.passes`): raise :class:`ConfigError` naming the
+    key and the known values for an unknown level or kind."""
+    from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE_LEVELS
+
+    if min_significance and min_significance not in SIGNIFICANCE_LEVELS:
+        raise ConfigError(f"{section}.min_significance must be one of "
+                          f"{', '.join(SIGNIFICANCE_LEVELS)} (or empty), not "
+                          f"{min_significance!r}")
+    known = (*CHANGE_KINDS, "new")
+    for kind in kinds:
+        if kind not in known:
+            raise ConfigError(f"{section}.kinds: unknown change kind {kind!r}; use "
+                              f"{', '.join(known)}")
+
 @dataclass
 class HookSettings:
     """``[hooks]``: what runs once per new version after a run.
@@ -185,17 +201,7 @@ class HookSettings:
     kinds: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE_LEVELS
-
-        if self.min_significance and self.min_significance not in SIGNIFICANCE_LEVELS:
-            raise ConfigError(f"hooks.min_significance must be one of "
-                              f"{', '.join(SIGNIFICANCE_LEVELS)} (or empty), not "
-                              f"{self.min_significance!r}")
-        known = (*CHANGE_KINDS, "new")
-        for kind in self.kinds:
-            if kind not in known:
-                raise ConfigError(f"hooks.kinds: unknown change kind {kind!r}; use "
-                                  f"{', '.join(known)}")
+        check_change_filter("hooks", self.min_significance, self.kinds)
 
 
 @dataclass
@@ -258,17 +264,7 @@ class SiteSettings:
     kinds: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE_LEVELS
-
-        if self.min_significance and self.min_significance not in SIGNIFICANCE_LEVELS:
-            raise ConfigError(f"site.min_significance must be one of "
-                              f"{', '.join(SIGNIFICANCE_LEVELS)} (or empty), not "
-                              f"{self.min_significance!r}")
-        known = (*CHANGE_KINDS, "new")
-        for kind in self.kinds:
-            if kind not in known:
-                raise ConfigError(f"site.kinds: unknown change kind {kind!r}; use "
-                                  f"{', '.join(known)}")
+        check_change_filter("site", self.min_significance, self.kinds)
 
 
 @dataclass
