@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from conftest import DATA, git
 from hostile_server import MAX_BYTES, TIMEOUT_S, HostileServer
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from scenario_checks import run_steps, version_commits
 
@@ -370,6 +370,7 @@ _TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF,
 
 
 @given(path=_TEXT, value=_TEXT, reason=_TEXT, body=st.binary(max_size=300))
+@example(path="", value="\xa1=0;", reason="", body=b"")  # warcio's RFC 8187 encoding fails on it
 def test_any_url_and_header_text_makes_a_readable_capture(path, value, reason, body):
     """IRIs, ISO-8859-1 header values and reason phrases: the request and status lines are
     percent-encoded (RFC 3987), warcio encodes header values (RFC 8187); the payload and

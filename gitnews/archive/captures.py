@@ -181,8 +181,17 @@ def _writer(out: io.BytesIO) -> WARCWriter:
 def _ascii(line: str) -> str:
     """A request or status line as HTTP/1.1 sends it: non-ASCII characters (an IRI's path,
     a reason phrase read as ISO-8859-1) percent-encoded as UTF-8 (RFC 3987 §3.1).
-    (warcio encodes non-ASCII header values itself, RFC 8187.)"""
+    Header names and values get the same (:func:`_ascii_headers`)."""
     return "".join(c if ord(c) < 128 else quote(c) for c in line)
+
+
+def _ascii_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers with their non-ASCII characters percent-encoded as :func:`_ascii` does.
+    warcio's own encoding of such values (RFC 8187) fails on some of them (a value
+    holding ``;`` and a non-ASCII character before any ``name=``), which would lose the
+    capture; an ASCII header is kept as it is."""
+    return [(k if k.isascii() else _ascii(k), v if v.isascii() else _ascii(v))
+            for k, v in headers]
 
 
 def _record_id(*parts: str) -> str:
@@ -228,7 +237,8 @@ def _response_record(writer: WARCWriter, *, url: str, when: datetime, status: in
     if truncated:
         warc_headers["WARC-Truncated"] = "length"
     warc_headers.update(extra)
-    http = StatusAndHeaders(_ascii(f"{status} {reason}".strip()), _stored_headers(headers, payload),
+    http = StatusAndHeaders(_ascii(f"{status} {reason}".strip()),
+                            _ascii_headers(_stored_headers(headers, payload)),
                             protocol=protocol or "HTTP/1.1")
     return writer.create_warc_record(url, "response", payload=io.BytesIO(payload),
                                      length=len(payload), http_headers=http,
@@ -255,7 +265,8 @@ def fetch_warc(exchange: Exchange, *, fetched_at: datetime | None = None) -> byt
                             truncated=exchange.truncated)
     parts = urlsplit(url)
     target = _ascii((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-    sent = [(k, v) for k, v in exchange.request_headers if k.lower() not in SECRET_HEADERS]
+    sent = _ascii_headers([(k, v) for k, v in exchange.request_headers
+                           if k.lower() not in SECRET_HEADERS])
     req_http = StatusAndHeaders(f"{exchange.method} {target} {exchange.http_version or 'HTTP/1.1'}",
                                 sent, is_http_request=True)
     req = writer.create_warc_record(
