@@ -65,8 +65,5 @@ def build_runs_archive(folder: Path) -> Path:
             server.step(step)
             run_gitnews("run", "--all", *a, env=env)
     finally:
-        server.proc.terminate()
-        server.proc.wait(timeout=10)
-        if server.proc.stderr:
-            server.proc.stderr.close()
+        server.stop()
     return archive

@@ -53,6 +53,17 @@ class Replay:
         env.update(HTTP_PROXY=self.url, http_proxy=self.url, NO_COLOR="1", **extra)
         return env
 
+    def stop(self) -> None:
+        """Stop the server (killed when it does not end within 10 s) and close its pipe."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
     def requests(self) -> list[dict]:
         import json
 
@@ -93,11 +104,7 @@ def replay(tmp_path):
 
     yield start
     for server in servers:
-        server.proc.terminate()
-        try:
-            server.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
+        server.stop()
         if server.proc.stderr:
             server.proc.stderr.close()
 

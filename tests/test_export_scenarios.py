@@ -27,10 +27,7 @@ def ars(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
             server.step(step)
             run_gitnews("run", "--all", "--archive", str(archive), env=env)
     finally:
-        server.proc.terminate()
-        server.proc.wait(timeout=10)
-        if server.proc.stderr:
-            server.proc.stderr.close()
+        server.stop()
     return archive, expected
 
 

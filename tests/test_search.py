@@ -116,10 +116,7 @@ def searched(tmp_path_factory) -> Path:
             server.step(step)
             run_gitnews("run", "--all", "--archive", str(archive), env=env, check=True)
     finally:
-        server.proc.terminate()
-        server.proc.wait(timeout=10)
-        if server.proc.stderr:
-            server.proc.stderr.close()
+        server.stop()
     return archive
 
 
