@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gitnews.errors import GitnewsError
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["ExportError", "ExportFormat", "FORMATS", "export", "readable_as_made", "select_paths",
-           "check_out"]
+           "check_out", "check_language", "export_jsonl_stream"]
 
 
 class ExportError(GitnewsError):
@@ -153,6 +153,31 @@ def check_out(out: Path, *, folder: bool, force: bool) -> None:
                           "another OUT, e.g. a file inside it")
 
 
+def check_language(language: str) -> None:
+    """Raise :class:`ExportError` unless ``language`` is a language code
+    (:func:`gitnews.output.export.sentences.language_problem`)."""
+    from gitnews.output.export.sentences import language_problem
+
+    problem = language_problem(language)
+    if problem is not None:
+        raise ExportError(f"--language: {problem}; give the texts' language as an ISO 639 "
+                          "code, e.g. en, de, fr, pt-BR")
+
+
+def export_jsonl_stream(archive: Archive, stream: IO[str], *,
+                        articles: Sequence[str] | None = None, since: datetime | None = None,
+                        until: datetime | None = None, language: str = "en") -> object:
+    """The ``jsonl`` export written to ``stream`` (``gitnews export jsonl -``: standard
+    output) as it is made: no temporary file, so an error or interruption leaves the
+    lines written so far.  Arguments and errors as :func:`export`."""
+    from gitnews.output.export.rows import iter_articles
+    from gitnews.output.export.writers import write_jsonl
+
+    check_language(language)
+    return write_jsonl(iter_articles(archive, paths=articles, since=since, until=until,
+                                     language=language), stream)
+
+
 def readable_as_made(path: Path) -> None:
     """Give ``path`` (and, for a folder, what it holds) the permissions a file or
     folder made with ``open``/``mkdir`` would have under the process's umask:
@@ -182,6 +207,7 @@ def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[st
     spec = FORMATS.get(fmt)
     if spec is None:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    check_language(language)
     out = Path(out)
     check_out(out, folder=spec.folder, force=force)
     options = {"language": language} if "language" in spec.options else {}
