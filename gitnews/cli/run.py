@@ -269,6 +269,10 @@ def run_cmd(
         if not arc.config.feeds and not arc.config.articles and not arc.config.sitemaps \
                 and not arc.config.fronts and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
+        from gitnews.ops.status import config_notes
+
+        for note in config_notes(arc):  # the config's warnings, as `gitnews status` shows them
+            typer.echo(f"gitnews: warning: {note}", err=True)
         if watch:
             _watch(arc, interval_s=interval_s, max_articles=max_articles, max_time_s=max_time_s,
                    dry_run=dry_run, push=push, on_change=on_change, json_out=json_out)
