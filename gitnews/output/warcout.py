@@ -289,8 +289,13 @@ def write_warc(archive: Archive, out_path: Path | str, *, articles: Sequence[str
     out_path = Path(out_path)
     report = WarcReport(path=out_path)
     folder = out_path.parent if str(out_path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=folder)
+    from gitnews.output.export import signals_held
+
+    tmp_name: str | None = None
     try:
+        with signals_held():  # an interruption comes once the name is known (and removed)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp",
+                                            dir=folder)
         with os.fdopen(fd, "wb") as out, BlobReader(archive.repo) as reader:
             writer = _writer(out)
             _write_warcinfo(writer, archive, out_path.name)
@@ -322,7 +327,8 @@ def write_warc(archive: Archive, out_path: Path | str, *, articles: Sequence[str
         os.replace(tmp_name, out_path)
     except BaseException:
         try:
-            os.unlink(tmp_name)
+            if tmp_name is not None:
+                os.unlink(tmp_name)
         except OSError:
             pass
         raise

@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["ExportError", "ExportFormat", "FORMATS", "export", "readable_as_made", "select_paths",
-           "check_out", "check_language", "export_jsonl_stream"]
+           "check_out", "check_language", "export_jsonl_stream", "signals_held"]
 
 
 class ExportError(GitnewsError):
@@ -153,6 +154,25 @@ def check_out(out: Path, *, folder: bool, force: bool) -> None:
                           "another OUT, e.g. a file inside it")
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM are held (blocked, then delivered) while the block runs, in
+    the main thread: a temporary file is made and its name kept before an
+    interruption can come, so that the cleanup that follows always knows it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def check_language(language: str) -> None:
     """Raise :class:`ExportError` unless ``language`` is a language code
     (:func:`gitnews.output.export.sentences.language_problem`)."""
@@ -213,14 +233,18 @@ def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[st
     options = {"language": language} if "language" in spec.options else {}
     if spec.atomic:
         return spec.write(archive, out, articles=articles, since=since, until=until, **options)
-    if spec.folder:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    else:
-        handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        os.close(handle)
-        tmp = Path(name)
-        tmp.unlink()  # the writer creates it (sqlite-utils wants a new file)
+    tmp: Path | None = None
     try:
+        with signals_held():  # Ctrl-C/SIGTERM come once the name is known (and cleaned up)
+            if spec.folder:
+                tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp",
+                                            dir=out.parent))
+            else:
+                handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
+                                                dir=out.parent)
+                os.close(handle)
+                tmp = Path(name)
+                tmp.unlink()  # the writer creates it (sqlite-utils wants a new file)
         result = spec.write(archive, tmp, articles=articles, since=since, until=until, **options)
         readable_as_made(tmp)  # mkstemp/mkdtemp make them private: the umask decides
         if not spec.folder:
@@ -232,9 +256,9 @@ def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[st
         else:
             os.rename(tmp, out)
     except BaseException:
-        if tmp.is_dir():
+        if tmp is not None and tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
-        else:
+        elif tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
     return result
