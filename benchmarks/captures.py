@@ -7,6 +7,10 @@
   and ``static-corpus`` scenarios (replayed on loopback by ``shared/tools/replay.py``; skipped
   when ../shared is absent) and a synthetic archive (``inputs.page_html`` pages, 9 versions
   each, written with :func:`gitnews.archive.captures.write_capture`).  Target <= 0.5x.
+  Each input also reports a lower bound no zlib+delta store can beat: the whole WARC
+  (every capture, concatenated) compressed solid with ``xz -9e`` (``lzma``, preset 9 |
+  extreme), and the pack after ``git repack -adf --window=250 --depth=250`` (the widest
+  delta search git offers) on a copy.
 * ``captures_store``: the store case with captures on: gitnews's Recorder writing versions
   and their captures against raw ``git fast-import`` of exactly the same stream (both
   branches, exported untimed).  Target >= 0.5x; also the same run with ``keep = "none"``.
@@ -56,6 +60,45 @@ def captures_disk_bytes(repo: Path) -> tuple[int, int]:
     return len(sizes), sum(int(s) for s in sizes)
 
 
+def solid_xz_bytes(repo: Path) -> tuple[int, int]:
+    """(bytes, xz bytes) of every capture on gitnews/captures concatenated (oldest first),
+    compressed solid with xz -9e (the stdlib's lzma, deterministic): a lower bound for
+    what any per-object zlib + delta store (git's packs) can reach on these bytes."""
+    import lzma
+
+    ids = subprocess.run(["git", "-C", str(repo), "log", "--reverse", "--format=", "--raw",
+                          "--no-abbrev", "gitnews/captures"], check=True, capture_output=True,
+                         text=True).stdout
+    blobs = "".join(ln.split()[3] + "\n" for ln in ids.splitlines() if ln.startswith(":"))
+    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input=blobs.encode(),
+                         check=True, capture_output=True).stdout
+    raw, pos = io.BytesIO(), 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        size = int(out[pos:end].split()[2])
+        raw.write(out[end + 1:end + 1 + size])
+        pos = end + 2 + size
+    data = raw.getvalue()
+    return len(data), len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
+
+
+def wide_repack_bytes(repo: Path, tmp: Path) -> tuple[int, float]:
+    """(captures' bytes on disk, seconds) after ``git repack -adf --window=250
+    --depth=250`` of a copy of ``repo``: git's widest delta search (gc --aggressive's)."""
+    import shutil
+
+    copy = tmp / (repo.name + "-wide")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(repo, copy, symlinks=True)
+    started = time.monotonic()
+    subprocess.run(["git", "-C", str(copy), "repack", "-adfq", "--window=250", "--depth=250"],
+                   check=True, capture_output=True)
+    seconds = time.monotonic() - started
+    disk = captures_disk_bytes(copy)[1]
+    shutil.rmtree(copy, ignore_errors=True)
+    return disk, seconds
+
+
 def warc_gz_bytes(repo: Path) -> tuple[int, int]:
     """(records, bytes) of a .warc.gz holding every capture on gitnews/captures (oldest first),
     rewritten record by record with warcio's WARCWriter(gzip=True)."""
@@ -90,18 +133,30 @@ def warc_gz_bytes(repo: Path) -> tuple[int, int]:
 def _gc_and_measure(repo: Path, label: str) -> dict[str, object]:
     from gitnews.archive.maintenance import gc
 
+    started = time.monotonic()
     gc(repo)
+    gc_s = time.monotonic() - started
     objects, disk = captures_disk_bytes(repo)
     records, gz = warc_gz_bytes(repo)
     captures = int(subprocess.run(["git", "-C", str(repo), "rev-list", "--count",
                                    "gitnews/captures"], check=True, capture_output=True,
                                   text=True).stdout)
     ratio = disk / gz if gz else None
-    _run_mod().say(f"  {label}: {captures} captures; git pack {disk / 1e3:,.0f} kB "
-                   f"({objects} objects) vs .warc.gz {gz / 1e3:,.0f} kB ({records} records): "
-                   f"{ratio:.2f}×")
+    raw, xz = solid_xz_bytes(repo)
+    wide, wide_s = wide_repack_bytes(repo, repo.parent)
+    run = _run_mod()
+    run.say(f"  {label}: {captures} captures; git pack {disk / 1e3:,.0f} kB "
+            f"({objects} objects) vs .warc.gz {gz / 1e3:,.0f} kB ({records} records): "
+            f"{ratio:.2f}× (gitnews gc {gc_s:.1f} s)")
+    if gz:
+        run.say(f"    bounds: git repack window/depth 250: {wide / 1e3:,.0f} kB "
+                f"({wide / gz:.2f}×, {wide_s:.1f} s); the whole WARC ({raw / 1e3:,.0f} kB) "
+                f"solid xz -9e: {xz / 1e3:,.0f} kB ({xz / gz:.2f}×)")
     return {"captures": captures, "pack_bytes": disk, "warc_gz_bytes": gz,
-            "ratio": round(ratio, 3) if ratio else None}
+            "ratio": round(ratio, 3) if ratio else None, "gc_s": round(gc_s, 2),
+            "wide_repack_bytes": wide, "wide_repack_ratio": round(wide / gz, 3) if gz else None,
+            "wide_repack_s": round(wide_s, 2), "warc_bytes": raw, "solid_xz_bytes": xz,
+            "solid_xz_ratio": round(xz / gz, 3) if gz else None}
 
 
 def _scenario_archive(tmp: Path, name: str) -> Path | None:

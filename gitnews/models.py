@@ -173,6 +173,9 @@ class RunResult:
     #: True when a stop request (SIGINT/SIGTERM) left due work undone: checks that
     #: never started (counted in ``left_over``).  The checks that ended are committed.
     interrupted: bool = False
+    #: The front pages whose story list changed, committed by this run (their paths in
+    #: the archive; a dry run commits none).
+    fronts: list[str] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> int:
         """Number of article items with ``outcome`` (feeds are not counted)."""

@@ -212,10 +212,13 @@ def test_the_three_real_christiandailyreporter_versions_make_three_front_commits
         + f'\n[sources."{home}"]\nexclude = ["re:."]\n', encoding="utf-8")
     git(archive, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qam", "front")
     env = polite_proxy.env()
+    path = "fronts/christiandailyreporter.com/index.txt"
     for _ in CDR:
         out = run_gitnews("run", "--all", "--archive", str(archive), env=env)
         assert out.returncode == 0, out.stdout + out.stderr
-    path = "fronts/christiandailyreporter.com/index.txt"
+        # the summary counts the front's commit (not "committed 0 versions" alone)
+        assert f"FRONT     {path}" in out.stdout
+        assert "(committed 0 versions and 1 front page)" in out.stdout, out.stdout
     subjects = git(archive, "log", "--format=%s", "--", path).splitlines()
     assert subjects == [
         "Front changed: christiandailyreporter.com/index (40 added, 38 removed)",

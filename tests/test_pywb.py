@@ -168,3 +168,50 @@ def test_pywb_replays_the_captures_of_real_runs(replay, tmp_path, wayback):
         status, body = _get(f"{base}/news/{stamp}id_/{story}")
         assert status == 200
         assert body == (scenario / name).read_bytes(), (stamp, name)
+
+
+def test_pywb_replays_a_version_a_304_confirmed(tmp_path, wayback):
+    """The capture of a version a 304 confirmed (the page held, then the 304 as a
+    server-not-modified revisit, gitnews.archive.captures.not_modified_warc), exported:
+    pywb resolves the revisit (it finds the page it refers to: no 503) and, as for any
+    crawler's 304 revisit, replays what the server said at that time, a 304 (its
+    headers, ukwa/ukwa-pywb#40); the page itself is served at the time it was fetched,
+    and pywb's CDX index lists both."""
+    from datetime import timedelta
+
+    from gitnews.archive.captures import NOT_MODIFIED_PROFILE, fetch_warc, not_modified_warc
+    from gitnews.models import Exchange
+
+    archive = new_archive(tmp_path / "archive")
+    (t1, first), (t2, second) = VERSIONS[0], VERSIONS[1]
+    add_captured_version(archive, BBC_URL, t1, page(first))
+
+    def exchange(status: int, reason: str, body: bytes, when: datetime) -> Exchange:
+        return Exchange(method="GET", url=BBC_URL, http_version="HTTP/1.1",
+                        request_headers=(("Host", "news.bbc.co.uk"),), status=status,
+                        reason=reason, response_headers=(("Content-Type", "text/html"),
+                                                         ("ETag", '"b"')),
+                        body=body, sent_at=when)
+
+    held = fetch_warc(exchange(200, "OK", page(second), t2 - timedelta(hours=1)))
+    capture = not_modified_warc(held, exchange(304, "Not Modified", b"", t2))
+    add_captured_version(archive, BBC_URL, t2, page(second), warc=capture)
+    out = tmp_path / "news.warc.gz"
+    with open_archive(archive) as arc:
+        report = write_warc(arc, out)
+    assert (report.responses, report.revisits, report.requests) == (2, 1, 3)
+    assert NOT_MODIFIED_PROFILE.encode() in __import__("gzip").decompress(out.read_bytes())
+    base = wayback(out)
+    for when, name in ((t1, first), (t2 - timedelta(hours=1), second)):
+        stamp = when.strftime("%Y%m%d%H%M%S")
+        status, body = _get(f"{base}/news/{stamp}id_/{BBC_URL}")
+        assert status == 200, (stamp, body[:300])
+        assert body == page(name), stamp
+    status, body = _get(f"{base}/news/{t2.strftime('%Y%m%d%H%M%S')}id_/{BBC_URL}")
+    assert (status, body) == (304, b"")
+    status, index = _get(f"{base}/news/cdx?url={BBC_URL}&output=json")
+    rows = [__import__("json").loads(line) for line in index.decode().splitlines()]
+    assert status == 200 and [(r["timestamp"], r.get("status"), r["mime"]) for r in rows] == [
+        (t1.strftime("%Y%m%d%H%M%S"), "200", "text/html"),
+        ((t2 - timedelta(hours=1)).strftime("%Y%m%d%H%M%S"), "200", "text/html"),
+        (t2.strftime("%Y%m%d%H%M%S"), None, "warc/revisit")], rows

@@ -22,6 +22,9 @@ The one reader and writer of the branch ``gitnews/captures``
     sent), the request's ``WARC-Concurrent-To`` naming the response;
   - an import from a WARC file: the original record(s) verbatim (their own
     WARC headers and date);
+  - a version a ``304 Not Modified`` confirmed (:func:`not_modified_warc`): the
+    page's capture as above, then the 304 as a ``revisit`` record (profile
+    *server-not-modified*, ``WARC-Refers-To`` the page's response) and its request;
   - a Wayback import (:func:`wayback_warc`): one ``response`` record built from
     the raw (``id_``) answer, ``WARC-Date`` = the capture time,
     ``WARC-Target-URI`` = the original URL, ``WARC-Source-URI`` = the Wayback URL.
@@ -90,7 +93,8 @@ __all__ = ["CAPTURES_BRANCH", "CAPTURES_REF", "SECRET_HEADERS", "ORIGINAL_PREFIX
            "CaptureView", "CaptureEntry", "capture_path", "article_path_of", "fetch_warc",
            "wayback_warc", "payload_digest", "digest_hex", "write_capture",
            "capture_message", "read_capture", "capture_records", "capture_view",
-           "iter_captures", "captures_tip", "safe_url"]
+           "iter_captures", "captures_tip", "safe_url", "not_modified_warc",
+           "NOT_MODIFIED_PROFILE"]
 
 #: The branch that holds the captures (never checked out; ``main`` is the archive).
 CAPTURES_BRANCH = "gitnews/captures"
@@ -277,6 +281,72 @@ def fetch_warc(exchange: Exchange, *, fetched_at: datetime | None = None) -> byt
                            "WARC-Date": _warc_date(when)})
     writer.write_request_response_pair(req, resp)
     return out.getvalue()
+
+
+#: WARC 1.1's revisit profile for an answer "304 Not Modified" (ISO 28500:2017, 6.7.3).
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def not_modified_warc(page_capture: bytes, exchange: Exchange, *,
+                      fetched_at: datetime | None = None) -> bytes:
+    """The capture file of a version a ``304 Not Modified`` confirmed (a held text):
+    ``page_capture`` — the capture file of the page the version's text comes from
+    (a live fetch's :func:`fetch_warc`: its ``response`` and ``request`` records),
+    verbatim — followed by the 304 exchange ``exchange``:
+
+    * a ``revisit`` record in the *server-not-modified* profile of WARC 1.1
+      (:data:`NOT_MODIFIED_PROFILE`): block = the 304's status line and headers,
+      ``WARC-Refers-To`` = the page's response record's ``WARC-Record-ID``,
+      ``WARC-Refers-To-Target-URI``/``-Date`` its URI and date, and
+      ``WARC-Payload-Digest`` the digest of the payload it re-confirms (so that a
+      replay tool can find it by digest too); ``WARC-Date`` = ``fetched_at``
+      (default ``exchange.sent_at``);
+    * the 304's ``request`` record (``WARC-Concurrent-To`` the revisit).
+
+    The file thus holds the page (its payload digest is the version's
+    ``Page-Sha256``) and the answer that confirmed it.  Deterministic.  Raises
+    :class:`ValueError` when ``page_capture`` holds no response record.
+    """
+    from warcio.statusandheaders import StatusAndHeaders
+
+    refers: tuple[str, str, str, str] | None = None
+    for record in capture_records(page_capture):
+        h = record.rec_headers
+        if record.rec_type == "response" and refers is None:
+            refers = (h.get_header("WARC-Record-ID") or "", h.get_header("WARC-Target-URI") or "",
+                      h.get_header("WARC-Date") or "", h.get_header("WARC-Payload-Digest") or "")
+        record.content_stream().read()
+    if refers is None or not all(refers):
+        raise ValueError("the page's capture holds no complete response record")
+    when = fetched_at or exchange.sent_at
+    url = safe_url(exchange.url)
+    out = io.BytesIO()
+    writer = _writer(out)
+    http = StatusAndHeaders(_ascii(f"{exchange.status} {exchange.reason}".strip()),
+                            _ascii_headers(exchange.response_headers),
+                            protocol=exchange.http_version or "HTTP/1.1")
+    revisit_id = _record_id("revisit", url, _warc_date(when), refers[0])
+    revisit = writer.create_warc_record(
+        url, "revisit", http_headers=http,
+        warc_headers_dict={"WARC-Record-ID": revisit_id, "WARC-Date": _warc_date(when),
+                           "WARC-Profile": NOT_MODIFIED_PROFILE, "WARC-Refers-To": refers[0],
+                           "WARC-Refers-To-Target-URI": refers[1],
+                           "WARC-Refers-To-Date": refers[2],
+                           "WARC-Payload-Digest": refers[3]})
+    parts = urlsplit(url)
+    target = _ascii((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    sent = _ascii_headers([(k, v) for k, v in exchange.request_headers
+                           if k.lower() not in SECRET_HEADERS])
+    req_http = StatusAndHeaders(f"{exchange.method} {target} {exchange.http_version or 'HTTP/1.1'}",
+                                sent, is_http_request=True)
+    req = writer.create_warc_record(
+        url, "request", http_headers=req_http,
+        warc_headers_dict={"WARC-Record-ID": _record_id("request", url, _warc_date(when),
+                                                        revisit_id),
+                           "WARC-Date": _warc_date(when), "WARC-Concurrent-To": revisit_id})
+    writer.write_record(revisit)
+    writer.write_record(req)
+    return page_capture + out.getvalue()
 
 
 def wayback_warc(*, url: str, captured_at: datetime, source_uri: str, status: int,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +33,7 @@ def export_cmd(
              "captures, for pywb; docs/evidence.md).")],
     out: Annotated[Path, typer.Argument(
         metavar="OUT", help="The file (jsonl, sqlite, warc) or folder (csv, parquet) to write; its "
-                            "folder must exist.")],
+                            "folder must exist. - for jsonl: standard output.")],
     articles: Annotated[list[str] | None, typer.Argument(
         metavar="[ARTICLE]...",
         help="Only these articles (a path, a URL or a piece of the headline); default all.",
@@ -55,29 +58,52 @@ def export_cmd(
 ) -> None:
     """Export the archive's versions, changes and sentence edits as a dataset."""
     from gitnews.archive.repo import open_archive
-    from gitnews.output.export import FORMATS, ExportError, check_out, export, select_paths
+    from gitnews.output.export import (
+        FORMATS,
+        ExportError,
+        check_out,
+        export,
+        export_jsonl_stream,
+        select_paths,
+    )
 
     spec = FORMATS.get(fmt)
     if spec is None:
         fail(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", code=EXIT_USAGE)
+    to_stdout = str(out) == "-"
+    if to_stdout and fmt != "jsonl":
+        fail(f"OUT '-' (standard output) is for the jsonl format only: {fmt} writes "
+             f"{'a folder of files' if spec.folder else 'a file'}; give its path",
+             code=EXIT_USAGE)
     since_dt = parse_time_option(since, "--since") if since else None
     until_dt = parse_time_option(until, "--until", end=True) if until else None
     try:
-        check_out(out, folder=spec.folder, force=force)  # before opening the archive
-        with open_archive(archive) as arc:
-            paths = select_paths(arc.state, articles=articles or (), host=host,
-                                 archive_dir=arc.path)
-            result = export(arc, fmt, out, articles=paths, since=since_dt, until=until_dt,
-                            force=force, language=language)
+        with sigterm_interrupts():  # the temporary file is removed, as on Ctrl-C
+            if not to_stdout:
+                check_out(out, folder=spec.folder, force=force)  # before opening the archive
+            with open_archive(archive) as arc:
+                paths = select_paths(arc.state, articles=articles or (), host=host,
+                                     archive_dir=arc.path)
+                if to_stdout:
+                    result = export_jsonl_stream(arc, sys.stdout, articles=paths,
+                                                 since=since_dt, until=until_dt,
+                                                 language=language)
+                    sys.stdout.flush()
+                else:
+                    result = export(arc, fmt, out, articles=paths, since=since_dt,
+                                    until=until_dt, force=force, language=language)
     except ExportError as exc:
         fail(str(exc), code=EXIT_USAGE)
     from gitnews.output.export.writers import ExportCounts
     from gitnews.output.warcout import WarcReport
 
+    where = "standard output" if to_stdout else str(out)
     if isinstance(result, WarcReport):
+        missing = len(result.problems)
         typer.echo(f"Exported {result.captures} captures to {out} (warc: {result.responses} "
                    f"responses, {result.revisits} revisits, {result.requests} requests; "
-                   f"{result.without_capture} versions have no capture).")
+                   f"{result.without_capture + missing} versions without their capture: "
+                   f"{result.without_capture} name none, {missing} missing or damaged).")
         for path, number, what in result.problems:
             err_console().print(f"capture of {path} version {number} left out: {what}",
                                 markup=False, highlight=False)
@@ -86,6 +112,21 @@ def export_cmd(
     elif isinstance(result, ExportCounts):
         typer.echo(f"Exported {result.versions} versions of {result.articles} articles "
                    f"({result.changes} changes, {result.sentence_edits} sentence edits) "
-                   f"to {out} ({fmt}).")
+                   f"to {where} ({fmt}).", err=to_stdout)
     else:
-        typer.echo(f"Exported to {out} ({fmt}).")
+        typer.echo(f"Exported to {where} ({fmt}).", err=to_stdout)
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises :class:`KeyboardInterrupt` while the block runs, as Ctrl-C
+    does: the export's temporary file is removed on the way out, and the command
+    ends with the interrupted message and status 130 (without this, SIGTERM's
+    default action ends the process at once and leaves the temporary file)."""
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -87,12 +87,16 @@ def print_summary(result: RunResult, *, next_due: datetime | None = None, prefix
     for item in result.items:
         if item.outcome is Outcome.SKIPPED:
             out.print(f"{prefix}SKIPPED {item.kind} {item.url}: {item.message}", markup=False)
+    for path in result.fronts:  # a front page's story list that changed (a commit of its own)
+        out.print(f"{prefix}FRONT     {path}", markup=False, highlight=False)
     skipped = f", SKIPPED {counts[Outcome.SKIPPED]}" if counts[Outcome.SKIPPED] else ""
+    fronts = (f" and {len(result.fronts)} front page{'s' if len(result.fronts) != 1 else ''}"
+              if result.fronts else "")
     out.print(f"{prefix}NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
               f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}{skipped}"
               + (f", HELD {held}" if held else "") + (f", REMOVED {removed}" if removed else "")
-              + f" ({verb} {_versions(counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed)})",
-              markup=False)
+              + f" ({verb} {_versions(counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed)}"
+              + f"{fronts})", markup=False)
     notes = []
     if result.not_due:
         notes.append(f"{result.not_due} article(s) not due")
@@ -269,6 +273,10 @@ def run_cmd(
         if not arc.config.feeds and not arc.config.articles and not arc.config.sitemaps \
                 and not arc.config.fronts and not any(True for _ in arc.state.articles()):
             typer.echo("Nothing tracked yet: add a feed with `gitnews add URL`", err=True)
+        from gitnews.ops.status import config_notes
+
+        for note in config_notes(arc):  # the config's warnings, as `gitnews status` shows them
+            typer.echo(f"gitnews: warning: {note}", err=True)
         if watch:
             _watch(arc, interval_s=interval_s, max_articles=max_articles, max_time_s=max_time_s,
                    dry_run=dry_run, push=push, on_change=on_change, json_out=json_out)

@@ -103,6 +103,7 @@ def status_cmd(
     lines.append(f"Cache:     {c.path} ({_size(c.size_bytes)}), in step with git; "
                  f"{c.backlog} article(s) waiting to be fetched, {c.held} text(s) held for "
                  "confirmation")
+    lines += [f"Warning:   {note}" for note in st.notes]
     typer.echo("\n".join(lines))
 
 
@@ -126,4 +127,5 @@ def status_json(status: ArchiveStatus) -> Json:
                    "pushed": status.remote.pushed},
         "cache": {"path": str(status.cache.path), "size_bytes": status.cache.size_bytes,
                   "backlog": status.cache.backlog, "held": status.cache.held},
+        "warnings": list(status.notes),
     }

@@ -111,6 +111,8 @@ def add_cmd(
             typer.echo(f"FAILED   {r.url}: {r.message}", err=True)
         else:
             typer.echo(f"{r.kind.upper():8} {r.url}: {r.message}")
+        if r.warning:
+            typer.echo(f"gitnews: warning: {r.url}: {r.warning}", err=True)
     _say_hand_edits(results.hand_edits)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from gitnews.errors import ConfigError
 
 __all__ = ["check_front_selectors", "SourceRule", "Pattern", "parse_sources", "parse_pattern",
-           "HOST_SCHEDULE_KEYS", "check_host_schedules", "host_key_for"]
+           "HOST_SCHEDULE_KEYS", "check_host_schedules", "host_key_for", "config_warnings",
+           "unmatched_sources"]
 
 #: The keys of ``[schedule]`` that ``[schedule.hosts."host"]`` may set.
 HOST_SCHEDULE_KEYS = ("after_change", "backoff", "tiers", "longest_wait", "stop_after")
@@ -202,3 +203,25 @@ def check_front_selectors(sites: Mapping[str, object]) -> None:
         except SelectorError as exc:
             raise ConfigError(f"{where}: {selector!r} is not a valid CSS selector ({exc}); "
                               "fix it") from None
+
+
+def unmatched_sources(sources: Iterable[str], tracked: Iterable[str]) -> list[str]:
+    """The ``[sources."URL"]`` keys among ``sources`` that name none of the ``tracked``
+    source URLs (feeds, sitemaps, front pages), compared as ``[sources]`` is looked up
+    (:func:`gitnews.format.urls.identity_key`: ``http``/``https``, ``www.``, a trailing
+    ``/`` do not matter); in the order given.  Such a table applies to nothing: a typo,
+    or a source removed since (:func:`config_warnings` says so)."""
+    from gitnews.format.urls import identity_key
+
+    known = {identity_key(url) for url in tracked}
+    return [url for url in sources if identity_key(url) not in known]
+
+
+def config_warnings(sources: Mapping[str, object], tracked: Iterable[str]) -> list[str]:
+    """What ``gitnews status`` and ``gitnews run`` warn of in ``[sources]``: one
+    sentence per table that names no tracked source (:func:`unmatched_sources`)."""
+    return [f'[sources."{url}"] in gitnews.toml names no tracked feed, sitemap or front page, '
+            "so its rules apply to nothing: correct the URL to one `gitnews feeds` "
+            "shows, or track it with `gitnews add URL`"
+            for url in unmatched_sources(sources, tracked)]
+

@@ -71,6 +71,9 @@ class AddResult:
     kind: str
     added: list[str]
     message: str = ""
+    #: Added, but maybe not what was meant (e.g. an article page given as a front):
+    #: one sentence saying why and what to do, else "".
+    warning: str = ""
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -92,6 +92,12 @@ def classify_front(url: str, fetcher: Fetcher,
     except GitnewsError as exc:
         return AddResult(url, "failed", [], str(exc))
     first = front.stories[0]
+    from gitnews.sources.fronts import article_page_signs
+
+    signs = article_page_signs(page.body, front)
+    warning = (f"this page looks like an article, not a front ({'; '.join(signs)}); if it is "
+               f"one, `gitnews remove {url}` and `gitnews add --article {url}` instead"
+               if signs else "")
     return AddResult(url, "front", [url],
                      f"{front.describe()}; first: {first.headline}; "
-                     f"{plural(len(front.entries()), 'article')} tracked from it")
+                     f"{plural(len(front.entries()), 'article')} tracked from it", warning=warning)

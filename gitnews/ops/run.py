@@ -213,7 +213,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             if recorder.tx is not None and pending.fronts:  # story lists that changed
                 from gitnews.ops.fronts import commit_fronts
 
-                commit_fronts(archive, recorder.tx, pending.fronts, when=t)
+                result.fronts = commit_fronts(archive, recorder.tx, pending.fronts, when=t)
             result.left_over = len(leftover)
             result.interrupted = stop is not None and stop.is_set() and len(leftover) > bounded
             pending.backlog_keep += [backlog_row(w) for w in leftover if w.key]

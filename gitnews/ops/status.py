@@ -204,4 +204,14 @@ def archive_status(archive: Archive, *, now: datetime | None = None,
         articles=sum(1 for r in state.articles() if not r.removed),
         commits=count_commits(archive.repo, "HEAD"),
         git_bytes=stats.loose_bytes + stats.pack_bytes, remote=_remote(archive),
-        cache=_cache(archive))
+        cache=_cache(archive), notes=config_notes(archive))
+
+
+def config_notes(archive: Archive) -> list[str]:
+    """The warnings about the archive's ``gitnews.toml`` that do not stop it from
+    working (:func:`gitnews.config.sources.config_warnings`: a ``[sources."URL"]``
+    naming no tracked source), one sentence each."""
+    from gitnews.config.sources import config_warnings
+
+    config = archive.config
+    return config_warnings(config.sources, [*config.feeds, *config.sitemaps, *config.fronts])

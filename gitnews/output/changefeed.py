@@ -30,6 +30,7 @@ from gitnews.archive.cache import ArticleRecord
 from gitnews.format.trailers import (
     CHANGE_KIND,
     CORRECTION,
+    KIND_EXTRACTION,
     KIND_OUTSIDE_EDIT,
     REVERTS_TO,
     SIGNIFICANCE,
@@ -114,7 +115,16 @@ def view_summary(view: DiffView) -> str:
                           restored=view.a.version.removed and not view.b.version.removed,
                           reverts_to=reverts_to)
     kinds = [k.strip() for k in view.b.version.trailers.get(CHANGE_KIND, "").split(",")]
+    if KIND_EXTRACTION in kinds:  # gitnews read the same page again: no publisher's edit
+        what += EXTRACTION_NOTE
     return what + " (replaces an outside edit)" if KIND_OUTSIDE_EDIT in kinds else what
+
+
+#: What a feed entry's title adds for a version with ``Change-Kind: extraction`` (made by
+#: ``gitnews reextract`` or a run re-reading an old capture: the publisher changed nothing);
+#: its entry also has the category :data:`EXTRACTION_CATEGORY`, for feed readers' filters.
+EXTRACTION_NOTE = " (re-extracted by gitnews, not an edit by the publisher)"
+EXTRACTION_CATEGORY = "gitnews:extraction"
 
 
 def signals_note(version: Version) -> str | None:
@@ -289,6 +299,8 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
             fe.link(href=main, rel="alternate")
         if view.host:
             fe.category(term=view.host)
+        if KIND_EXTRACTION in view.b.version.trailers.get(CHANGE_KIND, ""):
+            fe.category(term=EXTRACTION_CATEGORY)
         cache_key = f"{entry_id(view)} {target or ''}"
         content = content_cache.get(cache_key) if content_cache is not None else None
         if content is None:

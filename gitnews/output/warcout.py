@@ -44,7 +44,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from gitnews.archive.captures import payload_digest, read_capture
+from gitnews.archive.captures import NOT_MODIFIED_PROFILE, payload_digest, read_capture
 from gitnews.archive.history import end_walk, is_version, iter_commits, version_time
 from gitnews.archive.objects import BlobReader
 from gitnews.errors import NotFoundError
@@ -289,8 +289,13 @@ def write_warc(archive: Archive, out_path: Path | str, *, articles: Sequence[str
     out_path = Path(out_path)
     report = WarcReport(path=out_path)
     folder = out_path.parent if str(out_path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=folder)
+    from gitnews.output.export import signals_held
+
+    tmp_name: str | None = None
     try:
+        with signals_held():  # an interruption comes once the name is known (and removed)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp",
+                                            dir=folder)
         with os.fdopen(fd, "wb") as out, BlobReader(archive.repo) as reader:
             writer = _writer(out)
             _write_warcinfo(writer, archive, out_path.name)
@@ -322,7 +327,8 @@ def write_warc(archive: Archive, out_path: Path | str, *, articles: Sequence[str
         os.replace(tmp_name, out_path)
     except BaseException:
         try:
-            os.unlink(tmp_name)
+            if tmp_name is not None:
+                os.unlink(tmp_name)
         except OSError:
             pass
         raise
@@ -368,9 +374,15 @@ def _write_capture(writer: WARCWriter, capture: str, records: list[CaptureRecord
     """Write one capture's records: responses (or revisits) first, then the requests
     naming them (``WARC-Concurrent-To``)."""
     response_id: str | None = None
-    order = sorted(range(len(records)), key=lambda i: records[i].kind == "request")
+    #: the records' own WARC-Record-IDs -> the ids written (for WARC-Concurrent-To), and
+    #: -> (id, URI, date) of the full response holding their payload (for WARC-Refers-To)
+    written: dict[str, str] = {}
+    payloads: dict[str, tuple[str, str, str, str]] = {}
+    order = sorted(range(len(records)),
+                   key=lambda i: (records[i].kind == "request", records[i].kind == "revisit"))
     for index in order:
         rec = records[index]
+        own_id = rec.header("WARC-Record-ID") or ""
         headers = _carried(rec)
         uri = rec.target_uri or ""
         http = (_status_headers(rec.http_protocol, rec.http_status, rec.http_headers)
@@ -391,13 +403,31 @@ def _write_capture(writer: WARCWriter, capture: str, records: list[CaptureRecord
                 out = writer.create_warc_record(uri, "response", payload=BytesIO(rec.payload),
                                                 length=len(rec.payload), http_headers=http,
                                                 warc_headers_dict=headers)
-                seen[digest] = (rid, uri, rec.date or "")
+                earlier = seen[digest] = (rid, uri, rec.date or "")
                 report.responses += 1
             response_id = response_id or rid
+            written[own_id] = rid
+            payloads[own_id] = (*earlier, payload_digest(rec.payload))
+        elif (rec.kind == "revisit" and http is not None
+              and rec.header("WARC-Profile") == NOT_MODIFIED_PROFILE
+              and (rec.header("WARC-Refers-To") or "") in payloads):
+            # a 304 that confirmed the page of this capture (not_modified_warc): it
+            # refers to the response written for that page (or the one it revisits)
+            first_id, first_uri, first_date, digest_value = payloads[rec.header("WARC-Refers-To")
+                                                                     or ""]
+            rid = written[own_id] = record_id(capture, index, "revisit")
+            headers.update({"WARC-Record-ID": rid, "WARC-Profile": NOT_MODIFIED_PROFILE,
+                            "WARC-Refers-To": first_id, "WARC-Refers-To-Target-URI": first_uri,
+                            "WARC-Refers-To-Date": first_date,
+                            "WARC-Payload-Digest": digest_value})
+            out = writer.create_warc_record(uri, "revisit", http_headers=http,
+                                            warc_headers_dict=headers)
+            report.revisits += 1
         elif rec.kind == "request":
             headers["WARC-Record-ID"] = record_id(capture, index, "request")
-            if response_id:
-                headers["WARC-Concurrent-To"] = response_id
+            concurrent = written.get(rec.header("WARC-Concurrent-To") or "") or response_id
+            if concurrent:
+                headers["WARC-Concurrent-To"] = concurrent
             out = writer.create_warc_record(uri, "request", payload=BytesIO(rec.payload),
                                             length=len(rec.payload), http_headers=http,
                                             warc_headers_dict=headers)

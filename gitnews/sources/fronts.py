@@ -37,7 +37,8 @@ from gitnews.format.fronts import SEPARATOR
 from gitnews.format.urls import is_fetchable
 from gitnews.models import FeedEntry
 
-__all__ = ["Story", "Front", "parse_front", "looks_like_article", "MAX_STORIES"]
+__all__ = ["Story", "Front", "parse_front", "looks_like_article", "MAX_STORIES",
+           "article_page_signs", "FEW_ARTICLES"]
 
 #: Most stories kept from one front (in page order).
 MAX_STORIES = 500
@@ -230,3 +231,37 @@ def parse_front(body: bytes, *, url: str, source: str | None = None,
         raise FeedError(f"front {url} has no stories: {hint}; check the URL, or name the "
                         'story blocks with a CSS selector: [sites."host"] front = "..."')
     return front
+
+
+#: A front linking to fewer distinct articles than this looks like an article page
+#: (its related-stories box), not a homepage or a section front.
+FEW_ARTICLES = 5
+
+
+def article_page_signs(body: bytes, front: Front) -> list[str]:
+    """Why the page ``body`` read as the front ``front`` looks like one article
+    rather than a front (for ``gitnews add --front`` to warn); empty when it does
+    not.  The signs: Open Graph ``og:type`` = ``article`` (ogp.me, the type news
+    sites give their article pages, and not their fronts), its own URL looking like
+    an article's (:func:`looks_like_article`), and fewer than :data:`FEW_ARTICLES`
+    articles linked.  (Not schema.org's JSON-LD: fronts often list their stories
+    as ``NewsArticle`` items too.)"""
+    from lxml import etree, html
+
+    signs: list[str] = []
+    try:
+        root = html.document_fromstring(body)
+    except (etree.ParserError, ValueError, TypeError):
+        return signs
+    for meta in root.iter("meta"):
+        prop = (meta.get("property") or meta.get("name") or "").strip().lower()
+        if prop == "og:type" and (meta.get("content") or "").strip().lower() == "article":
+            signs.append("its og:type is article")
+            break
+    if looks_like_article(front.url):
+        signs.append("its URL looks like an article's")
+    articles = len({s.url for s in front.stories})
+    if articles < FEW_ARTICLES:
+        signs.append(f"it links to only {articles} article{'s' if articles != 1 else ''}")
+    return signs
+

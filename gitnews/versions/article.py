@@ -59,6 +59,9 @@ class CaptureInfo(TypedDict, total=False):
     page_sha: str | None
     extra: list[list[object]]  # [key, value] pairs (JSON has no tuples)
     notices: list[str]  # the page's schema.org correction notices (versions.corrections)
+    # A held text's page capture (WARC bytes, zlib, base64): the evidence of a version a
+    # 304 later confirms (versions.record, archive.captures.not_modified_warc)
+    page_warc: str
 
 
 class HeldData(CaptureInfo, total=False):

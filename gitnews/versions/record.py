@@ -54,7 +54,9 @@ exchange as a WARC file, and names that file's blob in its ``Capture``
 trailer; ``all`` also keeps every other 200 answer (no version: the capture
 commit alone); ``none`` keeps none.  A live fetch's capture is built from
 ``Page.exchange``; an import gives its own (``Capture.warc``).  A held text
-confirmed by a 304 has no capture (the 304 carries no page).
+keeps its page's capture with it in the cache (``page_warc``); when a 304
+confirms it, the version's capture is that page followed by the 304 as a
+WARC ``revisit`` (:func:`~gitnews.archive.captures.not_modified_warc`).
 
 The page's social and SEO titles (``Article.social_title``/``seo_title``) go
 into the ``Social-Title``/``Seo-Title`` trailers where they are not line 1;
@@ -75,13 +77,15 @@ decision rules (:mod:`gitnews.versions.rules`), the commit messages
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from gitnews.archive.cache import ArticleRecord
-from gitnews.archive.captures import fetch_warc, write_capture
+from gitnews.archive.captures import fetch_warc, not_modified_warc, write_capture
 from gitnews.archive.repo import Archive
 from gitnews.archive.store import Transaction, blob_id
 from gitnews.config import ChangeSettings
@@ -250,9 +254,11 @@ class Recorder:
         if local is not None and local.held is not None:  # the held page, unchanged
             local.held["sightings"] += 1
             local.dirty.add("held")
-            return self._confirmed(path, local, self.rules.confirm_held(path, local,
-                                                                        when=page.fetched_at),
-                                   when=page.fetched_at)
+            decision = self.rules.confirm_held(path, local, when=page.fetched_at)
+            capture = None
+            if not isinstance(decision, ItemResult):  # the page held, then the 304: evidence
+                capture = self._not_modified_capture(path, decision.info, page)
+            return self._confirmed(path, local, decision, when=page.fetched_at, capture=capture)
         return ItemResult(url=url, outcome=Outcome.UNCHANGED, path=path)
 
     def gone(self, url: str, *, path: str | None, status: int | None, when: datetime,
@@ -355,6 +361,34 @@ class Recorder:
                                 "the URL")
             return None
 
+    def _hold_capture(self, info: CaptureInfo, capture: Capture, *, url: str) -> None:
+        """Keep the capture of a page whose text is held in ``info`` (held with the
+        text, in the cache; zlib and base64), for a 304 that may confirm it later."""
+        if self.tx is None or self.keep == "none":
+            return
+        data = capture.warc
+        if data is None and capture.page.exchange is not None:
+            data = self._warc(capture.page.exchange, url=url, when=capture.page.fetched_at)
+        if data is not None:
+            info["page_warc"] = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+
+    def _not_modified_capture(self, path: str, info: CaptureInfo, page: Page) -> str | None:
+        """Write the capture of a held text a 304 confirmed (``info``: the held text's,
+        ``page``: the 304): the page held, then the 304 as a revisit record
+        (:func:`~gitnews.archive.captures.not_modified_warc`).  Its blob id; None when
+        nothing is kept (a dry run, ``keep = "none"``, a text held by an older gitnews)."""
+        held = info.get("page_warc")
+        if self.tx is None or self.keep == "none" or not held or page.exchange is None:
+            return None
+        try:
+            data = not_modified_warc(zlib.decompress(base64.b64decode(held)), page.exchange,
+                                     fetched_at=page.fetched_at)
+        except (ValueError, zlib.error) as exc:
+            self.archive.notify(f"the capture of {info['url']} (confirmed by 304 Not Modified) "
+                                f"could not be written ({exc}); its version is kept without one")
+            return None
+        return self._keep(path, data, url=info["url"], when=page.fetched_at, imported=False)
+
     def _write_capture(self, path: str, capture: Capture, *, url: str) -> str | None:
         """Queue ``capture``'s capture file for the article at ``path``; its blob id, or
         None when nothing is kept (a dry run, ``keep = "none"``, no exchange)."""
@@ -422,21 +456,24 @@ class Recorder:
             else self.history.text(local, local.blob)
         reason = suspicion(old_text, capture.text, max_loss=self.changes.suspicious_loss)
         if reason is not None and self.changes.confirm_checks > 0:
+            self._hold_capture(info, capture, url=canonical)
             return self._confirmed(path, local, self.rules.hold(
                 path, local, capture.text, blob, info, reason, when=when), when=when)
         return self._commit(path, local, capture.text, info, when=when)
 
     def _confirmed(self, path: str, local: ArticleState, decision: ItemResult | Confirmed, *,
-                   when: datetime) -> ItemResult:
-        """The result of a hold decision: a confirmed held text is committed now."""
+                   when: datetime, capture: str | None = None) -> ItemResult:
+        """The result of a hold decision: a confirmed held text is committed now
+        (``capture``: its capture's blob id, when already written)."""
         if isinstance(decision, ItemResult):
             return decision
         return self._commit(path, local, decision.text, decision.info, when=when,
-                            summary=decision.summary)
+                            summary=decision.summary, capture=capture)
 
     def _commit(self, path: str, local: ArticleState, text: str, info: CaptureInfo, *,
                 when: datetime, prefix: str | None = None, restored: bool = False,
-                reverts_to: int | None = None, summary: str | None = None) -> ItemResult:
+                reverts_to: int | None = None, summary: str | None = None,
+                capture: str | None = None) -> ItemResult:
         new = local.versions == 0
         version = local.versions + 1
         kinds: list[str] = []
@@ -455,8 +492,7 @@ class Recorder:
         headline = _headline(text)
         url = info["url"]
         current = self._current
-        capture = None
-        if current is not None and not self._captured \
+        if capture is None and current is not None and not self._captured \
                 and page_sha256_of(current) == info.get("page_sha"):
             capture = self._write_capture(path, current, url=url)
         trailers = version_trailers(

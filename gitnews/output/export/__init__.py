@@ -19,11 +19,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gitnews.errors import GitnewsError
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["ExportError", "ExportFormat", "FORMATS", "export", "readable_as_made", "select_paths",
-           "check_out"]
+           "check_out", "check_language", "export_jsonl_stream", "signals_held"]
 
 
 class ExportError(GitnewsError):
@@ -153,6 +154,50 @@ def check_out(out: Path, *, folder: bool, force: bool) -> None:
                           "another OUT, e.g. a file inside it")
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM are held (blocked, then delivered) while the block runs, in
+    the main thread: a temporary file is made and its name kept before an
+    interruption can come, so that the cleanup that follows always knows it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def check_language(language: str) -> None:
+    """Raise :class:`ExportError` unless ``language`` is a language code
+    (:func:`gitnews.output.export.sentences.language_problem`)."""
+    from gitnews.output.export.sentences import language_problem
+
+    problem = language_problem(language)
+    if problem is not None:
+        raise ExportError(f"--language: {problem}; give the texts' language as an ISO 639 "
+                          "code, e.g. en, de, fr, pt-BR")
+
+
+def export_jsonl_stream(archive: Archive, stream: IO[str], *,
+                        articles: Sequence[str] | None = None, since: datetime | None = None,
+                        until: datetime | None = None, language: str = "en") -> object:
+    """The ``jsonl`` export written to ``stream`` (``gitnews export jsonl -``: standard
+    output) as it is made: no temporary file, so an error or interruption leaves the
+    lines written so far.  Arguments and errors as :func:`export`."""
+    from gitnews.output.export.rows import iter_articles
+    from gitnews.output.export.writers import write_jsonl
+
+    check_language(language)
+    return write_jsonl(iter_articles(archive, paths=articles, since=since, until=until,
+                                     language=language), stream)
+
+
 def readable_as_made(path: Path) -> None:
     """Give ``path`` (and, for a folder, what it holds) the permissions a file or
     folder made with ``open``/``mkdir`` would have under the process's umask:
@@ -182,19 +227,24 @@ def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[st
     spec = FORMATS.get(fmt)
     if spec is None:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    check_language(language)
     out = Path(out)
     check_out(out, folder=spec.folder, force=force)
     options = {"language": language} if "language" in spec.options else {}
     if spec.atomic:
         return spec.write(archive, out, articles=articles, since=since, until=until, **options)
-    if spec.folder:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    else:
-        handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        os.close(handle)
-        tmp = Path(name)
-        tmp.unlink()  # the writer creates it (sqlite-utils wants a new file)
+    tmp: Path | None = None
     try:
+        with signals_held():  # Ctrl-C/SIGTERM come once the name is known (and cleaned up)
+            if spec.folder:
+                tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp",
+                                            dir=out.parent))
+            else:
+                handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
+                                                dir=out.parent)
+                os.close(handle)
+                tmp = Path(name)
+                tmp.unlink()  # the writer creates it (sqlite-utils wants a new file)
         result = spec.write(archive, tmp, articles=articles, since=since, until=until, **options)
         readable_as_made(tmp)  # mkstemp/mkdtemp make them private: the umask decides
         if not spec.folder:
@@ -206,9 +256,9 @@ def export(archive: Archive, fmt: str, out: Path | str, *, articles: Sequence[st
         else:
             os.rename(tmp, out)
     except BaseException:
-        if tmp.is_dir():
+        if tmp is not None and tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
-        else:
+        elif tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
     return result

@@ -80,6 +80,27 @@ class SentenceEdit:
     ratio: float
 
 
+def language_problem(code: str) -> str | None:
+    """None when ``code`` names a language, else what is wrong with it (a sentence
+    for an error message).
+
+    sentencex itself takes any string (an unknown code falls back, in the end, to
+    English rules), so a typo would go unnoticed: the code must be one CLDR knows
+    as a language (babel's :meth:`babel.Locale.parse`: an ISO 639 code, ``en``,
+    ``de``, ``gsw``, optionally with a region or script as BCP 47 writes them,
+    ``pt-BR``, ``zh-Hant``)."""
+    from babel import Locale, UnknownLocaleError
+
+    text = code.strip()
+    if not text or not text.replace("-", "").replace("_", "").isalnum():
+        return f"{code!r} is not a language code"
+    try:
+        Locale.parse(text.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return f"{code!r} is not a language code CLDR knows"
+    return None
+
+
 def split_paragraph(paragraph: str, *, language: str = "en") -> list[str]:
     """The sentences of one paragraph (sentencex, ``language`` an ISO 639 code; an
     unknown code falls back as sentencex documents, in the end to English rules),

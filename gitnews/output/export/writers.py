@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from gitnews.output.export.rows import (
     ArticleExport,
@@ -64,14 +65,16 @@ def _counted(blocks: Iterable[ArticleExport], counts: ExportCounts) -> Iterator[
 
 # -- JSON Lines -----------------------------------------------------------------------------------
 
-def write_jsonl(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
+def write_jsonl(blocks: Iterable[ArticleExport], out: Path | IO[str]) -> ExportCounts:
     """One JSON object per version and line (https://jsonlines.org/: UTF-8, LF), the
     :class:`VersionRow` fields in order, without ``id`` (the line's place is its
     order) and with the article's path as ``article``; keys as written, no
-    ASCII escaping, so the same archive gives the same bytes."""
+    ASCII escaping, so the same archive gives the same bytes.  ``out``: a file's
+    path, or an open text stream (left open)."""
     counts = ExportCounts()
     names = [n for n in columns(VersionRow) if n != "id"]
-    with out.open("w", encoding="utf-8", newline="\n") as f:
+    with (out.open("w", encoding="utf-8", newline="\n") if isinstance(out, Path)
+          else nullcontext(out)) as f:
         for block in _counted(blocks, counts):
             for row in block.versions:
                 f.write(json.dumps({n: getattr(row, n) for n in names}, ensure_ascii=False,
