@@ -156,10 +156,15 @@ def _names(paragraph: str) -> list[str]:
 def facts(text: str) -> Facts:
     """The numbers, quotes and names of an archive text (the module docstring's rules)."""
     headline, body = parse_text(text)
+    return _facts_of((headline, *body))
+
+
+def _facts_of(paragraphs: Iterable[str]) -> Facts:
+    """The facts of these paragraphs (each read on its own, so facts add up over them)."""
     numbers: Counter[str] = Counter()
     quotes: Counter[str] = Counter()
     names: Counter[str] = Counter()
-    for paragraph in (headline, *body):
+    for paragraph in paragraphs:
         numbers.update(_NUMBER.findall(paragraph))
         for m in _QUOTE.finditer(paragraph):
             quote = " ".join(next(g for g in m.groups() if g is not None).split())
@@ -174,8 +179,18 @@ def _changed(old: Counter[str], new: Counter[str]) -> int:
 
 
 def fact_changes(old_text: str, new_text: str) -> FactChanges:
-    """How many numbers, quotes and names changed from ``old_text`` to ``new_text``."""
-    a, b = facts(old_text), facts(new_text)
+    """How many numbers, quotes and names changed from ``old_text`` to ``new_text``.
+
+    Facts are counted per paragraph (the headline is one), so the paragraphs both texts
+    hold add the same counts to both sides and cancel in the difference: only the
+    others are read (the result is that of :func:`facts` of the whole texts).
+    """
+    old_head, old_body = parse_text(old_text)
+    new_head, new_body = parse_text(new_text)
+    old_paragraphs, new_paragraphs = Counter((old_head, *old_body)), Counter((new_head, *new_body))
+    both = old_paragraphs & new_paragraphs
+    a = _facts_of((old_paragraphs - both).elements())
+    b = _facts_of((new_paragraphs - both).elements())
     return FactChanges(numbers=_changed(a.numbers, b.numbers),
                        quotes=_changed(a.quotes, b.quotes), names=_changed(a.names, b.names))
 
