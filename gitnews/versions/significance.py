@@ -92,6 +92,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _NAME_JOINERS = frozenset({"of", "de", "del", "von", "van", "der", "la", "le", "du", "da"})
 _OPENERS = "\"“„«‘'(["
 _CLOSERS = "\"”»’')]"
+_EDGES = _OPENERS + _CLOSERS + ",;:.!?"  # stripped from a token to find its word
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,16 @@ def _names(paragraph: str) -> list[str]:
 
     sentence_start = True
     for token in paragraph.split():
-        bare = token.strip(_OPENERS + _CLOSERS + ",;:.!?")
+        bare = token.strip(_EDGES)
         at_start = sentence_start or token[:1] in _OPENERS
         if bare[:1].isupper() and _WORD.fullmatch(bare) and not at_start \
                 and bare.lower() not in _NOT_NAMES:
             run.append(_POSSESSIVE.sub("", bare))
         elif run and bare.lower() in _NAME_JOINERS and token == bare:
             run.append(bare)
-        else:
+        elif run:  # (flush() of an empty run does nothing)
             flush()
-        if not token.endswith(bare):  # punctuation after the word ends a name
+        if run and not token.endswith(bare):  # punctuation after the word ends a name
             flush()
         sentence_start = bool(_SENTENCE_END.search(token))
     flush()
