@@ -140,9 +140,7 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Split ``text`` into ``(token, start, end)``: ``text[start:end]`` is the
     token followed by its white space; the first token starts at 0 (white space
     before it is included), the last ends at ``len(text)``."""
-    out: list[tuple[str, int, int]] = []
-    for m in _TOKEN.finditer(text):
-        out.append((m.group(1), m.start(), m.end()))
+    out: list[tuple[str, int, int]] = [(m[1], *m.span()) for m in _TOKEN.finditer(text)]
     if out:
         tok, _, end = out[0]
         out[0] = (tok, 0, end)
