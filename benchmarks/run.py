@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 import collection_reads  # noqa: E402
 import fleet  # noqa: E402
 import inputs  # noqa: E402
+import poll  # noqa: E402
 import search_index  # noqa: E402
 import sources  # noqa: E402
 from export import case_export  # noqa: E402
@@ -583,129 +584,7 @@ def _run_gitnews(archive: Path) -> tuple[float, dict[str, int]]:
     return t, counts
 
 
-def case_poll(args: argparse.Namespace, tmp: Path) -> CaseResult:
-    import httpx
-
-    from gitnews.config import load_config
-    from gitnews.errors import ExtractionError
-    from gitnews.pagetext.pool import ENV_PROCESSES, ExtractionPool, cpu_count, extract_page
-
-    res = CaseResult("poll")
-    n = 500 if args.quick else 2000
-    site = Site(n, seed="poll")
-    kinds = [inputs.behaviour(i) for i in range(n)]
-    say(f"poll: {n} articles: {kinds.count('changed')} changed, {kinds.count('304')} answer 304, "
-        f"{kinds.count('same')} answer 200 with the same page")
-    t, archive = timed(lambda: _poll_archive(tmp, site, mix="poll"))
-    # The stored texts must be what extraction gives, or "same" pages would look changed.
-    sample = [i for i in range(n) if kinds[i] == "same"][:20]
-    for i in sample:
-        spec = site.article(i)
-        if extract_page(inputs.page_html(spec, 1))[1] != spec.text(1):
-            raise SystemExit(f"poll: the synthetic page {spec.url} does not extract to its text")
-    say(f"  built the archive in {t:.1f} s")
-    concurrency = load_config(archive).fetch.concurrency
-    served = {site.article(i).url: inputs.page_html(site.article(i), inputs.MAX_VERSIONS
-                                                    if k == "changed" else 1)
-              for i, k in enumerate(kinds) if k != "304"}
-
-    # Extraction alone, on the bodies the run will extract (also the memo for run B).
-    bodies = list(served.values())
-    t_serial, outs = timed(lambda: [extract_page(b) for b in bodies])
-    memo = {hashlib_sha1(b): out for b, out in zip(bodies, outs)}
-
-    def pooled() -> None:
-        with ExtractionPool(cpu_count()) as pool:
-            list(pool.map(bodies))
-    t_pool = timed(pooled)[0]
-    say(f"  extraction alone of the {len(bodies)} pages served with 200: {t_serial:.2f} s in one "
-        f"thread, {t_pool:.2f} s with {cpu_count()} processes (start-up included)")
-
-    with inputs.Server(n, seed="poll", workdir=tmp) as server:
-        old_env = _proxy_env(server)
-        try:
-            requests = [(f"http://{h}/feed.xml", '"feed"') for h in
-                        dict.fromkeys(site.article(i).host for i in range(n))]
-            requests += [(site.article(i).url, inputs.etag(i, 1) if kinds[i] != "same" else None)
-                         for i in range(n)]
-
-            def baseline() -> float:
-                from concurrent.futures import ThreadPoolExecutor
-
-                t0, c0 = time.perf_counter(), time.process_time()
-                with httpx.Client(proxy=server.url, timeout=30,
-                                  limits=httpx.Limits(max_connections=2 * concurrency,
-                                                      max_keepalive_connections=concurrency)) as c:
-                    def get(req: tuple[str, str | None]) -> int:
-                        url, tag = req
-                        r = c.get(url, headers={"If-None-Match": tag} if tag else {})
-                        r.read()
-                        return r.status_code
-                    with ThreadPoolExecutor(concurrency) as pool:
-                        statuses = list(pool.map(get, requests))
-                if statuses.count(304) != kinds.count("304") + len(requests) - n:
-                    raise SystemExit(f"poll: unexpected statuses from the server: {statuses[:5]}")
-                cpu_used["baseline"] = min(cpu_used.get("baseline", 1e9), time.process_time() - c0)
-                return time.perf_counter() - t0
-
-            import gitnews.pagetext.extract as gx
-            real_extract = gx.extract_article
-
-            def memo_extract(body: bytes, *, url: str | None = None, site=None):
-                """The extraction (case 3's work) taken from the memo."""
-                out = memo.get(hashlib_sha1(body))
-                if out is None:
-                    raise ExtractionError(f"benchmark: no memo for {url}")
-                return out[0]
-
-            def gitnews_memo() -> tuple[float, dict]:
-                gx.extract_article = memo_extract
-                os.environ[ENV_PROCESSES] = "0"
-                try:
-                    copy = copy_archive(archive, tmp / "poll-run")
-                    c0 = time.process_time()
-                    out = _run_gitnews(copy)
-                    cpu_used["gitnews"] = min(cpu_used.get("gitnews", 1e9), time.process_time() - c0)
-                    return out
-                finally:
-                    gx.extract_article = real_extract
-                    os.environ.pop(ENV_PROCESSES, None)
-
-            def gitnews_full() -> tuple[float, dict]:
-                return _run_gitnews(copy_archive(archive, tmp / "poll-run"))
-
-            cpu_used: dict[str, float] = {}
-            baseline()  # warm-up (server caches its pages)
-            b_best = m_best = f_best = float("inf")
-            for _ in range(args.repeat):
-                b_best = min(b_best, baseline())
-                tm, counts_m = gitnews_memo()
-                m_best = min(m_best, tm)
-                tf, counts_f = gitnews_full()
-                f_best = min(f_best, tf)
-        finally:
-            _restore_env(old_env)
-    expected = {"changed": kinds.count("changed"), "failed": 0}
-    for label, counts in (("precomputed extraction", counts_m), ("real extraction", counts_f)):
-        got = {"changed": counts.get("CHANGED", 0), "failed": counts.get("FAILED", 0)}
-        if got != expected:
-            raise SystemExit(f"poll: the run with {label} found {counts}, expected {expected}")
-    ratio = m_best / b_best
-    say(f"  plain httpx, {concurrency} threads: {b_best:.2f} s ({len(requests) / b_best:.0f} requests/s)")
-    say(f"  gitnews run, extraction precomputed: {m_best:.2f} s; ratio {ratio:.2f}×  {counts_m}")
-    say(f"  CPU time in this process: httpx {cpu_used['baseline']:.2f} s, gitnews "
-        f"{cpu_used['gitnews']:.2f} s ({cpu_used['gitnews'] / cpu_used['baseline']:.2f}×; the "
-        "server's own CPU is not counted)")
-    say(f"  gitnews run, real extraction:        {f_best:.2f} s ({f_best / b_best:.2f}× the baseline; "
-        f"extraction alone {t_pool:.2f} s with processes, {t_serial:.2f} s in one thread)")
-    res.figures = {"requests": len(requests), "baseline_s": round(b_best, 3),
-                   "gitnews_without_extraction_s": round(m_best, 3), "ratio": round(ratio, 3),
-                   "gitnews_with_extraction_s": round(f_best, 3),
-                   "extraction_alone_serial_s": round(t_serial, 3),
-                   "extraction_alone_pool_s": round(t_pool, 3), "outcomes": counts_f,
-                   "cpu_s": {k: round(v, 3) for k, v in cpu_used.items()}}
-    res.checks.append(Check("gitnews run (extraction excluded) × plain httpx", ratio, 1.5, "<="))
-    return res
+# case_poll: benchmarks/poll.py (issue 19: the machine's limit beside it)
 
 
 def hashlib_sha1(data: bytes) -> str:
@@ -1169,7 +1048,7 @@ def case_changes(args: argparse.Namespace, tmp: Path) -> CaseResult:
 
 CASES: dict[str, Callable[[argparse.Namespace, Path], CaseResult]] = {
     "store": case_store,
-    "poll": case_poll,
+    "poll": poll.case_poll,  # benchmarks/poll.py (issue 19)
     "extract": case_extract,
     "history": case_history,
     "memory": case_memory,

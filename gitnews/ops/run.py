@@ -45,6 +45,7 @@ from gitnews.versions.record import Capture, Recorder
 from gitnews.versions.schedule import Policy, wait_s
 
 if TYPE_CHECKING:
+    from gitnews.archive.store import Transaction
     from gitnews.pagetext.pipeline import TextSettings
     from gitnews.pagetext.prune import Pruned
     from gitnews.sources.http import Fetcher
@@ -171,11 +172,23 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         from gitnews.ops.reextract import reextract_stale
 
         reextract_stale(archive, drop, now=t)
+    housekeeping: list[threading.Thread] = []
+
+    def start_housekeeping(tx: Transaction) -> None:
+        """The run's housekeeping (:func:`gitnews.archive.maintenance.after_run`: the
+        commit-graph layer waited for, ``git gc --auto``, the packs tidied) needs only the
+        commits: it runs, in git processes, beside the cache update and the schedule's."""
+        thread = threading.Thread(target=maintenance.after_run, args=(archive, tx),
+                                  name="gitnews-housekeeping")
+        thread.start()
+        housekeeping.append(thread)
+
     try:
-        # The commit-graph layer of the run's commits and its files are written beside
-        # recorder.apply() (the cache update), by git processes of their own.
+        # The commit-graph layer of the run's commits, its files and the housekeeping are
+        # written beside recorder.apply() (the cache update), by git processes of their own.
         with recording(archive, dry_run=dry_run, check_all=check_all,
-                       graph_in_background=True, worktree_in_background=True) as recorder:
+                       graph_in_background=True, worktree_in_background=True,
+                       after_finish=start_housekeeping) as recorder:
             run_fetcher.resume()
             run_fetcher.load_state(robots=state.robots_rows(), hosts=state.host_rows())
             work = plan(archive, run_fetcher, result, pending, progress, t=t, policy=policy,
@@ -220,9 +233,10 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
         if recorder.tx is not None:  # the commits are in git, the Recorder's cache updates too
             recorder.tx.wait_worktree()  # raises StoreError as finish() would
             _apply_pending(archive, result, pending)
-            maintenance.after_run(archive, recorder.tx)  # waits for that layer; gc --auto when due
         state.save_politeness(*run_fetcher.export_state())
     finally:
+        for thread in housekeeping:  # never raises (a failure is logged); done before we return
+            thread.join()
         if own:
             run_fetcher.close()
     result.finished_at = now()

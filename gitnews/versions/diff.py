@@ -140,9 +140,7 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Split ``text`` into ``(token, start, end)``: ``text[start:end]`` is the
     token followed by its white space; the first token starts at 0 (white space
     before it is included), the last ends at ``len(text)``."""
-    out: list[tuple[str, int, int]] = []
-    for m in _TOKEN.finditer(text):
-        out.append((m.group(1), m.start(), m.end()))
+    out: list[tuple[str, int, int]] = [(m[1], *m.span()) for m in _TOKEN.finditer(text)]
     if out:
         tok, _, end = out[0]
         out[0] = (tok, 0, end)
@@ -168,11 +166,16 @@ def split_edges(text: str) -> tuple[str, str, str]:
     return lead, core, trail
 
 
-def word_ops(old: str, new: str) -> tuple[WordOp, ...]:
-    """The word operations that turn ``old`` into ``new`` (see module doc)."""
+def word_ops(old: str, new: str, *, tokens: tuple[list[tuple[str, int, int]],
+                                                   list[tuple[str, int, int]]] | None = None
+             ) -> tuple[WordOp, ...]:
+    """The word operations that turn ``old`` into ``new`` (see module doc).
+
+    ``tokens``: ``(tokenize(old), tokenize(new))`` when the caller has them already.
+    """
     if old == new:
         return (WordOp("equal", old, new),) if old else ()
-    a, b = tokenize(old), tokenize(new)
+    a, b = tokens if tokens is not None else (tokenize(old), tokenize(new))
     if not a or not b:
         return _whole(old, new)
     sm = SequenceMatcher(None, [t for t, _, _ in a], [t for t, _, _ in b], autojunk=False)
@@ -261,15 +264,19 @@ def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> tuple[Row, ...]:
     sm = SequenceMatcher(None, list(old), list(new), autojunk=False)
     keys_a: list[list[str]] = [[]] * len(old)
     keys_b: list[list[str]] = [[]] * len(new)
+    tokens_a: dict[int, list[tuple[str, int, int]]] = {}  # each paragraph tokenized once
+    tokens_b: dict[int, list[tuple[str, int, int]]] = {}
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):  # equal blocks
                 rows.append(Row("equal", old[i], new[j], i, j, word_ops(old[i], new[j])))
             continue
         for i in range(i1, i2):
-            keys_a[i] = [t for t, _, _ in tokenize(old[i])]
+            tokens_a[i] = tokenize(old[i])
+            keys_a[i] = [t for t, _, _ in tokens_a[i]]
         for j in range(j1, j2):
-            keys_b[j] = [t for t, _, _ in tokenize(new[j])]
+            tokens_b[j] = tokenize(new[j])
+            keys_b[j] = [t for t, _, _ in tokens_b[j]]
         for a_i, b_j in _pair(range(i1, i2), range(j1, j2), keys_a, keys_b):
             if a_i is None:
                 assert b_j is not None  # _pair never gives (None, None)
@@ -280,7 +287,8 @@ def diff_paragraphs(old: Sequence[str], new: Sequence[str]) -> tuple[Row, ...]:
                                 (WordOp("delete", old[a_i], ""),)))
             else:
                 rows.append(Row("changed", old[a_i], new[b_j], a_i, b_j,
-                                word_ops(old[a_i], new[b_j])))
+                                word_ops(old[a_i], new[b_j],
+                                         tokens=(tokens_a[a_i], tokens_b[b_j]))))
     return tuple(rows)
 
 

@@ -92,6 +92,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _NAME_JOINERS = frozenset({"of", "de", "del", "von", "van", "der", "la", "le", "du", "da"})
 _OPENERS = "\"“„«‘'(["
 _CLOSERS = "\"”»’')]"
+_EDGES = _OPENERS + _CLOSERS + ",;:.!?"  # stripped from a token to find its word
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,16 @@ def _names(paragraph: str) -> list[str]:
 
     sentence_start = True
     for token in paragraph.split():
-        bare = token.strip(_OPENERS + _CLOSERS + ",;:.!?")
+        bare = token.strip(_EDGES)
         at_start = sentence_start or token[:1] in _OPENERS
         if bare[:1].isupper() and _WORD.fullmatch(bare) and not at_start \
                 and bare.lower() not in _NOT_NAMES:
             run.append(_POSSESSIVE.sub("", bare))
         elif run and bare.lower() in _NAME_JOINERS and token == bare:
             run.append(bare)
-        else:
+        elif run:  # (flush() of an empty run does nothing)
             flush()
-        if not token.endswith(bare):  # punctuation after the word ends a name
+        if run and not token.endswith(bare):  # punctuation after the word ends a name
             flush()
         sentence_start = bool(_SENTENCE_END.search(token))
     flush()
@@ -156,10 +157,15 @@ def _names(paragraph: str) -> list[str]:
 def facts(text: str) -> Facts:
     """The numbers, quotes and names of an archive text (the module docstring's rules)."""
     headline, body = parse_text(text)
+    return _facts_of((headline, *body))
+
+
+def _facts_of(paragraphs: Iterable[str]) -> Facts:
+    """The facts of these paragraphs (each read on its own, so facts add up over them)."""
     numbers: Counter[str] = Counter()
     quotes: Counter[str] = Counter()
     names: Counter[str] = Counter()
-    for paragraph in (headline, *body):
+    for paragraph in paragraphs:
         numbers.update(_NUMBER.findall(paragraph))
         for m in _QUOTE.finditer(paragraph):
             quote = " ".join(next(g for g in m.groups() if g is not None).split())
@@ -174,8 +180,18 @@ def _changed(old: Counter[str], new: Counter[str]) -> int:
 
 
 def fact_changes(old_text: str, new_text: str) -> FactChanges:
-    """How many numbers, quotes and names changed from ``old_text`` to ``new_text``."""
-    a, b = facts(old_text), facts(new_text)
+    """How many numbers, quotes and names changed from ``old_text`` to ``new_text``.
+
+    Facts are counted per paragraph (the headline is one), so the paragraphs both texts
+    hold add the same counts to both sides and cancel in the difference: only the
+    others are read (the result is that of :func:`facts` of the whole texts).
+    """
+    old_head, old_body = parse_text(old_text)
+    new_head, new_body = parse_text(new_text)
+    old_paragraphs, new_paragraphs = Counter((old_head, *old_body)), Counter((new_head, *new_body))
+    both = old_paragraphs & new_paragraphs
+    a = _facts_of((old_paragraphs - both).elements())
+    b = _facts_of((new_paragraphs - both).elements())
     return FactChanges(numbers=_changed(a.numbers, b.numbers),
                        quotes=_changed(a.quotes, b.quotes), names=_changed(a.names, b.names))
 
