@@ -93,30 +93,40 @@ def search_cmd(
         from gitnews.output.changes import host_key as folder_name
 
         host_key = folder_name(host)
-    from .collection import is_collection
-
-    if is_collection(archive):  # every archive's matches, newest first, labelled with its site
-        if article is not None:
-            fail("in a collection, give --archive COLLECTION/SITE for --article", code=EXIT_USAGE)
-        from .collection import search as collection_search
-
-        collection_search(archive, query, within=within, host=host_key, since=since_t,
-                          until=until_t, limit=limit, json_out=json_out,
-                          color=use_color(no_color))
-        return
     from gitnews.archive.cache.search import open_current
 
     # The cache alone when it is current (no archive opened: start-up time), else the
-    # archive (its cache synced with git first).
+    # archive (its cache synced with git first).  A collection has no cache of its own.
+    results = None
     index = open_current(archive) if article is None else None
     try:
         if index is not None:
             results = search_index(index, query, within=within, host=host_key,
                                    since=since_t, until=until_t, limit=limit)
-        else:
-            from gitnews.archive.repo import open_archive
-            from gitnews.output.search import search
+            if not index.is_current():
+                results = None
+    except SearchQueryError as exc:
+        fail(str(exc), code=EXIT_USAGE)
+    finally:
+        if index is not None:
+            index.close()
+    if results is None:
+        from .collection import is_collection
 
+        if is_collection(archive):  # every archive's matches, newest first, by site
+            if article is not None:
+                fail("in a collection, give --archive COLLECTION/SITE for --article",
+                     code=EXIT_USAGE)
+            from .collection import search as collection_search
+
+            collection_search(archive, query, within=within, host=host_key, since=since_t,
+                              until=until_t, limit=limit, json_out=json_out,
+                              color=use_color(no_color))
+            return
+        from gitnews.archive.repo import open_archive
+        from gitnews.output.search import search
+
+        try:
             with open_archive(archive) as arc:
                 path = None
                 if article is not None:
@@ -125,11 +135,8 @@ def search_cmd(
                     path = resolve_article(arc.state, article, archive_dir=arc.path).path
                 results = search(arc, query, within=within, host=host_key, since=since_t,
                                  until=until_t, path=path, limit=limit)
-    except SearchQueryError as exc:
-        fail(str(exc), code=EXIT_USAGE)
-    finally:
-        if index is not None:
-            index.close()
+        except SearchQueryError as exc:
+            fail(str(exc), code=EXIT_USAGE)
     if json_out:
         write_json(search_json(query, results, within=within))
         return

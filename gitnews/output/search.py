@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from gitnews.archive.cache.search import Field, SearchIndex
 from gitnews.archive.cache.words import fold, words
-from gitnews.archive.objects import read_blobs
 from gitnews.format.trailers import format_time
 
 if TYPE_CHECKING:
@@ -186,7 +185,7 @@ def search_index(index: SearchIndex, query: str, *, within: Field = "text",
         results.append(SearchResult(path=hit.path, url=url, headline=headline,
                                     numbers=hit.numbers, at=hit.at, within=within,
                                     snippet_version=number if blob is not None else None))
-    texts = read_blobs(index.repo, set(wanted.values())) if wanted else {}
+    texts = index.read_texts(set(wanted.values())) if wanted else {}
     terms = query_terms(query)
     for i, blob in wanted.items():
         results[i].snippet, results[i].marks = make_snippet(

@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +45,8 @@ from typing import Any, Literal
 from gitnews.archive.cache.db import CacheDb
 from gitnews.archive.cache.schema import SCHEMA_VERSION
 from gitnews.archive.cache.words import word_changes
-from gitnews.archive.gitrun import LazyRepo, run
-from gitnews.archive.objects import BlobReader
+from gitnews.archive.gitrun import LazyRepo, start
+from gitnews.archive.objects import BlobReader, read_blobs
 from gitnews.errors import GitnewsError
 
 __all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current"]
@@ -59,6 +59,13 @@ FIELDS: tuple[Field, ...] = ("text", "headline", "added", "removed")
 #: Versions indexed per group: their texts (and those of the versions before them) are
 #: in memory at once, about 10 KB each (two groups: the one indexed, the one read).
 GROUP = 1000
+
+#: The FTS5 tables of the index.
+_FTS_TABLES = ("search_text", "search_added", "search_removed")
+
+#: FTS5's buffer of pending terms, in bytes (FTS5's default: 1 MiB), per table: memory
+#: bounded whatever the archive's size.
+HASH_BYTES = 64 * 1024 * 1024
 
 #: A search id is ``at << ID_SHIFT | sequence``: up to 2**24 versions per second, and
 #: times up to the year 2^31 s allows (the ids stay below 2**63, SQLite's rowid limit).
@@ -109,11 +116,25 @@ class SearchIndex(CacheDb):
     """The cache's full-text index: writing it (per batch of versions) and asking it."""
 
     def forget_search(self) -> None:
-        """Empty the index (before a rebuild of the git-derived tables)."""
+        """Empty the index (before a rebuild of the git-derived tables), and set FTS5's
+        in-memory buffer of pending terms to :data:`HASH_BYTES`."""
         self.db.execute("DELETE FROM search_docs")
-        for table in ("search_text", "search_added", "search_removed"):
+        for table in _FTS_TABLES:
             # Contentless FTS5 tables are emptied by the 'delete-all' command.
             self.db.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+            # A bigger buffer of pending terms: fewer, bigger segments written (a
+            # segment is written each time the buffer is full, and merged later),
+            # and fewer segments for a query to look in (https://sqlite.org/
+            # fts5.html#the_hashsize_configuration_option; stored in the table).
+            self.db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)",
+                            (HASH_BYTES,))
+
+    def optimize_search(self) -> None:
+        """Merge each FTS5 table's segments into one (FTS5's 'optimize' command): after
+        a rebuild, so that a search looks up each id in one segment, not in each of
+        many (https://sqlite.org/fts5.html#the_optimize_command)."""
+        for table in _FTS_TABLES:
+            self.db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     def index_versions(self, rows: Sequence[Sequence[Any]]) -> None:
         """Index ``rows``, rows of the ``versions`` table just written (``path,
@@ -185,6 +206,8 @@ class SearchIndex(CacheDb):
         """For each group, ``blob -> text`` of its versions and of the versions before
         them (the last text of the group before left out: the caller carries it),
         read from git by a thread one group ahead of the caller."""
+        from concurrent.futures import ThreadPoolExecutor  # here: start-up time of search
+
         with BlobReader(self.repo) as reader, ThreadPoolExecutor(1) as pool:
             def read(i: int) -> dict[str, str]:
                 group, before = groups[i]
@@ -319,10 +342,30 @@ class SearchIndex(CacheDb):
                 error = exc
         raise _query_error(query, error) from None
 
+    def is_current(self) -> bool:
+        """Whether the index is that of the branch's head (the cache is synced by its
+        opener: True; see :func:`open_current`)."""
+        return True
+
+    def read_texts(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of each blob (:func:`~gitnews.archive.objects.read_blobs`)."""
+        return read_blobs(self.repo, blob_ids)
+
     def _matching(self, table: str, match: str, ids: list[int], filters: str,
                   bounds: list[int]) -> list[int]:
         """The ids of ``ids`` whose rows of ``table`` match ``match`` (and the rowid
         bounds ``filters``/``bounds``)."""
+        if not ids:
+            return []
+        if "*" in match:
+            # A prefix query: FTS5 merges the lists of every word with that prefix
+            # each time it starts, so one pass over the range of the ids, not one
+            # lookup per id.
+            wanted = set(ids)
+            return [r for (r,) in self.db.execute(
+                f"SELECT f.rowid FROM {table} f WHERE {table} MATCH ?{filters}"
+                " AND f.rowid BETWEEN ? AND ?", [match, *bounds, min(ids), max(ids)])
+                if r in wanted]
         out: list[int] = []
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
@@ -357,23 +400,45 @@ class SearchIndex(CacheDb):
 
 
 class _CurrentIndex(SearchIndex):
-    """The index of an archive opened alone (:func:`open_current`)."""
+    """The index of an archive opened alone (:func:`open_current`): ``git rev-parse
+    HEAD`` and ``git cat-file --batch`` started at once, so that git starts while
+    SQLite searches."""
 
-    def __init__(self, repo: LazyRepo, db: sqlite3.Connection) -> None:
+    def __init__(self, repo: LazyRepo, db: sqlite3.Connection, head: str) -> None:
         self.repo = repo  # type: ignore[assignment]  # git plumbing only: no GitPython
         self.path = Path(repo.git_dir) / "gitnews" / "state.sqlite"
         self.read_only = False
         self.db = db
+        self._head = head
+        self._rev_parse = start(str(repo.git_dir), "rev-parse", "--verify", "-q", "HEAD",
+                                stderr=subprocess.DEVNULL)
+        self._reader = BlobReader(repo)
+
+    def is_current(self) -> bool:
+        out, _ = self._rev_parse.communicate()
+        return self._rev_parse.returncode == 0 and out.decode().strip() == self._head
+
+    def read_texts(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        return self._reader.read(blob_ids)
+
+    def close(self) -> None:
+        try:
+            self._reader.close()
+            if self._rev_parse.returncode is None:  # not asked (is_current)
+                self._rev_parse.communicate()
+        finally:
+            self.db.close()
 
 
 def open_current(archive: Path) -> SearchIndex | None:
     """The search index of the archive folder ``archive`` without opening the archive
     (no :class:`~gitnews.archive.cache.State`, no GitPython, no configuration): the
-    cache file ``.git/gitnews/state.sqlite`` opened for reading, when it exists, has
-    this schema version and records the branch's current commit (one ``git
-    rev-parse``).  None otherwise (no archive there, a stale or missing cache, a
-    read-only archive): open the archive (:func:`~gitnews.archive.repo.open_archive`),
-    which syncs the cache.  Close the result (:meth:`~CacheDb.close`)."""
+    cache file ``.git/gitnews/state.sqlite`` opened for reading, when it exists, is
+    writable (not a read-only archive) and has this schema version.  None otherwise:
+    open the archive (:func:`~gitnews.archive.repo.open_archive`), which syncs the
+    cache.  The result is only good when :meth:`SearchIndex.is_current` (the head it
+    records is the branch's: one ``git rev-parse``, started here and asked there).
+    Close it (:meth:`~CacheDb.close`)."""
     git_dir = archive / ".git"
     cache = git_dir / "gitnews" / "state.sqlite"
     if not (git_dir.is_dir() and cache.is_file() and os.access(cache, os.W_OK)
@@ -386,10 +451,8 @@ def open_current(archive: Path) -> SearchIndex | None:
     try:
         meta = dict(db.execute("SELECT k, v FROM meta WHERE k IN ('schema', 'head')"))
         if meta.get("schema") == SCHEMA_VERSION and meta.get("head"):
-            done = run(str(git_dir), "rev-parse", "--verify", "-q", "HEAD", check=False)
-            if done.ok and done.text.strip() == meta["head"]:
-                return _CurrentIndex(LazyRepo(str(archive)), db)
-    except sqlite3.Error:
+            return _CurrentIndex(LazyRepo(str(archive)), db, meta["head"])
+    except (sqlite3.Error, OSError):
         pass
     db.close()
     return None
