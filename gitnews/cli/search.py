@@ -90,9 +90,9 @@ def search_cmd(
     until_t = parse_time_option(until, "--until", end=True) if until else None
     host_key = None
     if host:
-        from gitnews.output.changes import host_key as folder_name
+        from gitnews.output.search import search_host
 
-        host_key = folder_name(host)
+        host_key = search_host(host)
     from gitnews.archive.cache.search import open_current
 
     # The cache alone when it is current (no archive opened: start-up time), else the

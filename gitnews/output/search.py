@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["SearchResult", "search", "search_index", "query_terms", "make_snippet",
-           "search_json", "result_host"]
+           "search_json", "result_host", "search_host"]
 
 #: Words of context kept before and after the first match in a snippet.
 BEFORE_WORDS, AFTER_WORDS = 10, 20
@@ -75,6 +75,19 @@ class SearchResult:
         if self.newest <= 1:
             return None
         return f"gitnews diff {shlex.quote(self.url)} {self.newest - 1} {self.newest}"
+
+
+def search_host(host: str) -> str:
+    """``--host`` as the archive's host folders are named: what
+    :func:`gitnews.output.changes.host_key` gives (lower case, no ``www.``, IDNA; a
+    test checks it), without importing :mod:`gitnews.versions` (start-up time)."""
+    key = host.strip().lower().rstrip(".")
+    key = key[4:] if key.startswith("www.") else key
+    try:
+        key = key.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    return key
 
 
 def result_host(url: str) -> str:
