@@ -141,31 +141,30 @@ class SearchIndex(CacheDb):
         number, commit id, time in Unix seconds, blob id or None, ...``), oldest
         first.  Their texts, and those of the versions before them, are read from
         git in groups of :data:`GROUP` through one ``git cat-file --batch`` (the
-        next group read by a thread while this one is indexed).  A version already
-        indexed is left as it is."""
-        # By article, then version: the text before a version is then the one read
-        # just before it (read from git once).  The ids are given in that order
-        # within each second (doc_id), as the order of the versions of one second.
-        todo = sorted((r[0], r[1], r[3], r[4]) for r in rows if r[4] is not None)
+        next group read by a thread while this one is indexed), in time order.  A
+        version already indexed is left as it is."""
+        # In time order (then path and number, as the ids of one second are given): the
+        # ids then grow with each insert, and FTS5 keeps buffering its pending terms
+        # (it writes them out as a segment whenever a rowid is not above the last one,
+        # https://sqlite.org/fts5.html#the_hashsize_configuration_option).  The text
+        # before each version (the article's version with a text just before it, by
+        # number) is read again from git with the version's group.
+        todo = sorted((r[3], r[0], r[1], r[4]) for r in rows if r[4] is not None)
         if not todo:
             return
-        next_seq = self._sequences({r[2] for r in todo})
+        before: dict[tuple[str, int], str | None] = {}  # (path, number) -> the blob before
         last: dict[str, str | None] = {}  # path -> blob of its newest version with a text so far
-        groups: list[tuple[list[tuple[str, int, int, str]], list[str | None]]] = []
-        for g in range(0, len(todo), GROUP):
-            group = todo[g:g + GROUP]
-            before: list[str | None] = []
-            for path, number, _, blob in group:
-                if path not in last:
-                    last[path] = self._blob_before(path, number)
-                before.append(last[path])
-                last[path] = blob
-            groups.append((group, before))
-        carried: dict[str, str] = {}  # the last text of the group before (blob -> text)
-        for (group, before), texts in zip(groups, self._texts(groups), strict=True):
-            texts.update(carried)
+        for _, path, number, blob in sorted(todo, key=lambda r: (r[1], r[2])):
+            if path not in last:
+                last[path] = self._blob_before(path, number)
+            before[path, number] = last[path]
+            last[path] = blob
+        next_seq = self._sequences({r[0] for r in todo})
+        groups = [[(*r, before[r[1], r[2]]) for r in todo[g:g + GROUP]]
+                  for g in range(0, len(todo), GROUP)]
+        for group, texts in zip(groups, self._texts(groups), strict=True):
             docs, text_rows, added_rows, removed_rows = [], [], [], []
-            for (path, number, at, blob), old in zip(group, before, strict=True):
+            for at, path, number, blob, old in group:
                 text = texts.get(blob)
                 if text is None:
                     continue
@@ -198,22 +197,17 @@ class SearchIndex(CacheDb):
                                 added_rows)
             self.db.executemany("INSERT INTO search_removed(rowid, words) VALUES (?,?)",
                                 removed_rows)
-            last_blob = group[-1][3]
-            carried = {last_blob: texts[last_blob]} if last_blob in texts else {}
 
-    def _texts(self, groups: list[tuple[list[tuple[str, int, int, str]], list[str | None]]]
+    def _texts(self, groups: list[list[tuple[int, str, int, str, str | None]]]
                ) -> Iterator[dict[str, str]]:
-        """For each group, ``blob -> text`` of its versions and of the versions before
-        them (the last text of the group before left out: the caller carries it),
-        read from git by a thread one group ahead of the caller."""
+        """For each group of ``(time, path, number, blob, blob before)``, ``blob ->
+        text`` of its versions and of the versions before them, read from git by a
+        thread one group ahead of the caller."""
         from concurrent.futures import ThreadPoolExecutor  # here: start-up time of search
 
         with BlobReader(self.repo) as reader, ThreadPoolExecutor(1) as pool:
             def read(i: int) -> dict[str, str]:
-                group, before = groups[i]
-                carried = groups[i - 1][0][-1][3] if i else None
-                wanted = {b for b in [*(r[3] for r in group), *before]
-                          if b is not None and b != carried}
+                wanted = {b for r in groups[i] for b in r[3:] if b is not None}
                 # lookup, not read: a blob git lacks (a partial clone) leaves its
                 # version out of the index instead of failing the cache's sync.
                 return {k: v.decode("utf-8", "replace")
