@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,7 +19,7 @@ from .app import (
     fail,
     parse_time_option,
 )
-from .printing import print_renderable, use_color, write_json
+from .printing import print_renderable, use_color, write, write_json
 
 if TYPE_CHECKING:  # the core is imported by the command (start-up time)
     from rich.text import Text
@@ -27,20 +28,19 @@ if TYPE_CHECKING:  # the core is imported by the command (start-up time)
     from gitnews.output.search import SearchResult
 
 
-def _marked(result: SearchResult, *, color: bool) -> Text:
-    """The snippet with its matches bold (colour) or between ``[`` and ``]`` (plain)."""
-    from rich.text import Text
-
-    out = Text("  ")
+def _marked(result: SearchResult, *, color: bool) -> list[tuple[str, str]]:
+    """The snippet with its matches bold (colour) or between ``[`` and ``]`` (plain), as
+    ``(text, style)`` pieces."""
+    out = [("  ", "")]
     at = 0
     for start, end in result.marks:
-        out.append(result.snippet[at:start])
+        out.append((result.snippet[at:start], ""))
         if color:
-            out.append(result.snippet[start:end], "bold")
+            out.append((result.snippet[start:end], "bold"))
         else:
-            out.append(f"[{result.snippet[start:end]}]")
+            out.append((f"[{result.snippet[start:end]}]", ""))
         at = end
-    out.append(result.snippet[at:] + "\n")
+    out.append((result.snippet[at:] + "\n", ""))
     return out
 
 
@@ -83,37 +83,58 @@ def search_cmd(
     if sum((added, removed, headline)) > 1:
         fail("--added, --removed and --headline exclude each other: give one", code=EXIT_USAGE)
     from gitnews.archive.cache.search import SearchQueryError
-    from gitnews.archive.repo import open_archive
-    from gitnews.output.search import search, search_json
+    from gitnews.output.search import search_index, search_json
 
     within: Field = "added" if added else "removed" if removed else "headline" if headline else "text"
     since_t = parse_time_option(since, "--since") if since else None
     until_t = parse_time_option(until, "--until", end=True) if until else None
     host_key = None
     if host:
-        from gitnews.output.changes import host_key as folder_name
+        from gitnews.output.search import search_host
 
-        host_key = folder_name(host)
-    from .collection import is_collection
+        host_key = search_host(host)
+    from gitnews.archive.cache.search import open_current
 
-    if is_collection(archive):  # every archive's matches, newest first, labelled with its site
-        if article is not None:
-            fail("in a collection, give --archive COLLECTION/SITE for --article", code=EXIT_USAGE)
-        from .collection import search as collection_search
+    # The cache alone when it is current (no archive opened: start-up time), else the
+    # archive (its cache synced with git first).  A collection has no cache of its own.
+    results = None
+    index = open_current(archive) if article is None else None
+    try:
+        if index is not None:
+            results = search_index(index, query, within=within, host=host_key,
+                                   since=since_t, until=until_t, limit=limit)
+            if not index.is_current():
+                results = None
+    except SearchQueryError as exc:
+        fail(str(exc), code=EXIT_USAGE)
+    finally:
+        if index is not None:
+            index.close()
+    if results is None:
+        from .collection import is_collection
 
-        collection_search(archive, query, within=within, host=host_key, since=since_t,
-                          until=until_t, limit=limit, json_out=json_out,
-                          color=use_color(no_color))
-        return
-    with open_archive(archive) as arc:
-        path = None
-        if article is not None:
-            from gitnews.versions.resolve import resolve_article
+        if is_collection(archive):  # every archive's matches, newest first, by site
+            if article is not None:
+                fail("in a collection, give --archive COLLECTION/SITE for --article",
+                     code=EXIT_USAGE)
+            from .collection import search as collection_search
 
-            path = resolve_article(arc.state, article, archive_dir=arc.path).path
+            collection_search(archive, query, within=within, host=host_key, since=since_t,
+                              until=until_t, limit=limit, json_out=json_out,
+                              color=use_color(no_color))
+            return
+        from gitnews.archive.repo import open_archive
+        from gitnews.output.search import search
+
         try:
-            results = search(arc, query, within=within, host=host_key, since=since_t,
-                             until=until_t, path=path, limit=limit)
+            with open_archive(archive) as arc:
+                path = None
+                if article is not None:
+                    from gitnews.versions.resolve import resolve_article
+
+                    path = resolve_article(arc.state, article, archive_dir=arc.path).path
+                results = search(arc, query, within=within, host=host_key, since=since_t,
+                                 until=until_t, path=path, limit=limit)
         except SearchQueryError as exc:
             fail(str(exc), code=EXIT_USAGE)
     if json_out:
@@ -124,7 +145,19 @@ def search_cmd(
             typer.echo("No versions match.", err=True)
         return
     color = use_color(no_color)
+    segments = _segments(results, within=within, color=color)
+    plain = "".join(text for text, _ in segments)
+    if not color and not _RICH_CHANGES.search(plain):
+        # What print_renderable prints for this text without colour (rich leaves
+        # text without tabs and control characters as it is), without importing rich.
+        write("".join(line.rstrip() + "\n" for line in plain.splitlines()))
+        return
     print_renderable(results_text(results, within=within, color=color), color=color)
+
+
+# What rich changes in a Text: tabs (expanded) and the control characters it strips
+# (rich.control.strip_control_codes).
+_RICH_CHANGES = re.compile("[\t\x07\x08\x0b\x0c\x0d]")
 
 
 def results_text(results: list[SearchResult], *, within: Field, color: bool,
@@ -134,27 +167,34 @@ def results_text(results: list[SearchResult], *, within: Field, color: bool,
     commands as ``--archive``."""
     from rich.text import Text
 
-    from gitnews.versions.timeline import article_host
-
     out = Text()
+    for text, style in _segments(results, within=within, color=color, sites=sites):
+        out.append(text, style)
+    return out
+
+
+def _segments(results: list[SearchResult], *, within: Field, color: bool,
+              sites: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """:func:`results_text` as ``(text, style)`` pieces (style ``""``: none)."""
+    out: list[tuple[str, str]] = []
     for i, r in enumerate(results):
         site, where = sites[i] if sites is not None else ("", "")
         label = f"[{site}]  " if site else ""
         arg = f" --archive {where}" if where else ""
         numbers = ", ".join(str(n) for n in r.numbers)
         what = {"added": "added in", "removed": "removed in"}.get(within, "in")
-        out.append(f"{label}{format_time(r.at)}  {article_host(r.url)}  ")
-        out.append(r.headline + "\n", "bold" if color else "")
-        out.append(f"  {what} version{'s' if len(r.numbers) > 1 else ''} {numbers} of "
-                   f"{r.url}\n")
+        out.append((f"{label}{format_time(r.at)}  {r.host}  ", ""))
+        out.append((r.headline + "\n", "bold" if color else ""))
+        out.append((f"  {what} version{'s' if len(r.numbers) > 1 else ''} {numbers} of "
+                    f"{r.url}\n", ""))
         if r.snippet:
             source = (f" (version {r.snippet_version}, the text before)"
                       if within == "removed" else "")
             if source:
-                out.append(f" {source.strip()}:\n", "dim" if color else "")
-            out.append(_marked(r, color=color))
-        out.append(f"  {r.show_command}{arg}\n", "dim" if color else "")
+                out.append((f" {source.strip()}:\n", "dim" if color else ""))
+            out += _marked(r, color=color)
+        out.append((f"  {r.show_command}{arg}\n", "dim" if color else ""))
         if r.diff_command:
-            out.append(f"  {r.diff_command}{arg}\n", "dim" if color else "")
-        out.append("\n")
+            out.append((f"  {r.diff_command}{arg}\n", "dim" if color else ""))
+        out.append(("\n", ""))
     return out

@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from gitnews.archive.cache.search import Field, SearchHit
+from gitnews.archive.cache.search import Field, SearchIndex
 from gitnews.archive.cache.words import fold, words
-from gitnews.archive.objects import read_blobs
 from gitnews.format.trailers import format_time
-from gitnews.versions.timeline import article_host
 
 if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
-__all__ = ["SearchResult", "search", "query_terms", "make_snippet", "search_json"]
+__all__ = ["SearchResult", "search", "search_index", "query_terms", "make_snippet",
+           "search_json", "result_host", "search_host"]
 
 #: Words of context kept before and after the first match in a snippet.
 BEFORE_WORDS, AFTER_WORDS = 10, 20
@@ -54,6 +54,11 @@ class SearchResult:
     marks: list[tuple[int, int]] = field(default_factory=list)
 
     @property
+    def host(self) -> str:
+        """The article's host, lower case, without ``www.`` (:func:`result_host`)."""
+        return result_host(self.url)
+
+    @property
     def newest(self) -> int:
         """The newest matching version's number."""
         return self.numbers[-1]
@@ -70,6 +75,30 @@ class SearchResult:
         if self.newest <= 1:
             return None
         return f"gitnews diff {shlex.quote(self.url)} {self.newest - 1} {self.newest}"
+
+
+def search_host(host: str) -> str:
+    """``--host`` as the archive's host folders are named: what
+    :func:`gitnews.output.changes.host_key` gives (lower case, no ``www.``, IDNA; a
+    test checks it), without importing :mod:`gitnews.versions` (start-up time)."""
+    key = host.strip().lower().rstrip(".")
+    key = key[4:] if key.startswith("www.") else key
+    try:
+        key = key.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    return key
+
+
+def result_host(url: str) -> str:
+    """The host of ``url``, lower-case, without ``www.`` (``theguardian.com``): what
+    :func:`gitnews.versions.timeline.article_host` gives (a test checks it), without
+    importing :mod:`gitnews.versions` (``gitnews search``'s start-up time)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
 
 
 def query_terms(query: str) -> list[tuple[str, bool]]:
@@ -140,47 +169,41 @@ def search(arc: Archive, query: str, *, within: Field = "text", host: str | None
            since: datetime | None = None, until: datetime | None = None,
            path: str | None = None, limit: int = 20) -> list[SearchResult]:
     """The articles of ``arc`` whose versions match ``query`` (FTS5 syntax), newest
+    match first, each with a snippet: :func:`search_index` of the archive's cache
+    (synced with git first)."""
+    return search_index(arc.state, query, within=within, host=host, since=since,
+                        until=until, path=path, limit=limit)
+
+
+def search_index(index: SearchIndex, query: str, *, within: Field = "text",
+                 host: str | None = None, since: datetime | None = None,
+                 until: datetime | None = None, path: str | None = None,
+                 limit: int = 20) -> list[SearchResult]:
+    """The articles whose versions match ``query`` (FTS5 syntax) in ``index`` (an
+    archive's cache, or :func:`~gitnews.archive.cache.search.open_current`), newest
     match first, each with a snippet; see
     :meth:`~gitnews.archive.cache.search.SearchIndex.search_versions` for the options
     and the error raised for a bad query.  The snippet of a ``removed`` match is
     taken from the text the words were removed from (the version before it with a
-    text); the others from the matching version's text."""
-    state = arc.state
-    hits = state.search_versions(query, within=within, host=host, since=since, until=until,
+    text); the others from the matching version's text.  The texts are read with one
+    ``git cat-file --batch``."""
+    hits = index.search_versions(query, within=within, host=host, since=since, until=until,
                                  path=path, limit=limit)
     results: list[SearchResult] = []
     wanted: dict[int, str] = {}  # result index -> blob of the text its snippet comes from
-    for hit in hits:
-        result, blob = _result(arc, hit, within)
+    for hit, (url, headline, number, blob) in zip(
+            hits, index.search_sources(hits, within=within), strict=True):
         if blob is not None:
             wanted[len(results)] = blob
-        results.append(result)
-    texts = read_blobs(arc.repo, set(wanted.values())) if wanted else {}
+        results.append(SearchResult(path=hit.path, url=url, headline=headline,
+                                    numbers=hit.numbers, at=hit.at, within=within,
+                                    snippet_version=number if blob is not None else None))
+    texts = index.read_texts(set(wanted.values())) if wanted else {}
     terms = query_terms(query)
     for i, blob in wanted.items():
         results[i].snippet, results[i].marks = make_snippet(
             texts[blob].decode("utf-8", "replace"), terms, headline_only=within == "headline")
     return results
-
-
-def _result(arc: Archive, hit: SearchHit, within: Field) -> tuple[SearchResult, str | None]:
-    """The result for ``hit`` without its snippet, and the blob its snippet comes from."""
-    record = arc.state.get(hit.path)
-    versions = arc.state.versions(hit.path)
-    result = SearchResult(path=hit.path, url=record.url if record else "",
-                          headline=(record.headline or "") if record else "",
-                          numbers=hit.numbers, at=hit.at, within=within)
-    newest = hit.numbers[-1]
-    shown = None
-    if within == "removed":
-        shown = next((v for v in reversed(versions)
-                      if v.number < newest and v.blob is not None), None)
-    else:
-        shown = next((v for v in versions if v.number == newest and v.blob is not None), None)
-    if shown is None:
-        return result, None
-    result.snippet_version = shown.number
-    return result, shown.blob
 
 
 def search_json(query: str, results: Sequence[SearchResult], *, within: Field,
@@ -194,7 +217,7 @@ def search_json(query: str, results: Sequence[SearchResult], *, within: Field,
         "within": within,
         "count": len(results),
         "results": [{
-            "path": r.path, "url": r.url, "host": article_host(r.url), "headline": r.headline,
+            "path": r.path, "url": r.url, "host": r.host, "headline": r.headline,
             "versions": r.numbers, "time": format_time(r.at),
             "snippet": r.snippet, "snippet_version": r.snippet_version,
             "marks": [list(m) for m in r.marks],

@@ -49,12 +49,33 @@ GitPython only inside functions, or for annotations (start-up time).
 
 from __future__ import annotations
 
-from gitnews.archive.cache.articles import ArticleRecord
-from gitnews.archive.cache.checks import BacklogRow, FailingCheck
-from gitnews.archive.cache.feeds import FeedRow
-from gitnews.archive.cache.noise import AlternationRow, GoneRow, HeldRow
-from gitnews.archive.cache.politeness import HostRow, RobotsRow
-from gitnews.archive.cache.state import STATE_DIR, State
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitnews.archive.cache.articles import ArticleRecord
+    from gitnews.archive.cache.checks import BacklogRow, FailingCheck
+    from gitnews.archive.cache.feeds import FeedRow
+    from gitnews.archive.cache.noise import AlternationRow, GoneRow, HeldRow
+    from gitnews.archive.cache.politeness import HostRow, RobotsRow
+    from gitnews.archive.cache.state import STATE_DIR, State
 
 __all__ = ["State", "ArticleRecord", "STATE_DIR", "FailingCheck", "BacklogRow", "FeedRow",
            "RobotsRow", "HostRow", "HeldRow", "GoneRow", "AlternationRow"]
+
+# Each name is imported from its module the first time it is asked for (PEP 562), so
+# that importing one part (gitnews.archive.cache.search, for `gitnews search`) does
+# not import them all (start-up time).
+_MODULES = {"ArticleRecord": "articles", "BacklogRow": "checks", "FailingCheck": "checks",
+            "FeedRow": "feeds", "AlternationRow": "noise", "GoneRow": "noise",
+            "HeldRow": "noise", "HostRow": "politeness", "RobotsRow": "politeness",
+            "STATE_DIR": "state", "State": "state"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{_MODULES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -383,6 +383,7 @@ class GitIndex(SearchIndex):
                 blobs = pool.submit(self._read_blobs, head, folder)
                 self._write_history(_sorted(folder.take_rows()))
                 self._write_articles(folder)
+                self.optimize_search()  # the full-text index in one segment (cache.search)
                 tree, lines, read = blobs.result()
         finally:
             self.db.execute(f"PRAGMA cache_size={int(cache_size)}")

@@ -16,7 +16,9 @@ __all__ = ["SCHEMA_VERSION", "SCHEMA", "NOISE_SCHEMA"]
 # are not changes).
 # 8: the full-text index of every version (search_docs, search_text, search_added,
 # search_removed; gitnews.archive.cache.search, docs/search.md).
-SCHEMA_VERSION = "8"
+# 9: time-ordered search ids (the version's time and a sequence number: FTS5 streams
+# the matches newest first) and the host folder in search_docs; no search_docs_at.
+SCHEMA_VERSION = "9"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -69,20 +71,20 @@ CREATE TABLE IF NOT EXISTS robots (
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY, backoff_until TEXT, last_request TEXT);
 -- The full-text index (gitnews.archive.cache.search): one row per version with a text;
 -- id is the rowid of the version in the three FTS5 tables, which are contentless (the
--- texts stay in git). at: the version's time (Unix seconds).
+-- texts stay in git). at: the version's time (Unix seconds); id = at * 2^24 + a sequence
+-- number within that second, so that the ids are in time order and FTS5 gives the
+-- matches newest first (ORDER BY rowid DESC). host: the article's host folder.
 CREATE TABLE IF NOT EXISTS search_docs (
     id INTEGER PRIMARY KEY, path TEXT NOT NULL, number INTEGER NOT NULL, at INTEGER NOT NULL,
-    UNIQUE (path, number));
--- Newest first: a search walks this index from the end and stops at --limit articles.
-CREATE INDEX IF NOT EXISTS search_docs_at ON search_docs(at);
+    host TEXT NOT NULL, UNIQUE (path, number));
 CREATE VIRTUAL TABLE IF NOT EXISTS search_text USING fts5(
-    headline, body, content='', tokenize='unicode61 remove_diacritics 2');
+    headline, body, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
 -- The words each version added to / removed from the text of the version before it
 -- (gitnews.archive.cache.words.word_changes).
 CREATE VIRTUAL TABLE IF NOT EXISTS search_added USING fts5(
-    words, content='', tokenize='unicode61 remove_diacritics 2');
+    words, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS search_removed USING fts5(
-    words, content='', tokenize='unicode61 remove_diacritics 2');
+    words, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2');
 """
 
 # Noise control (gitnews.versions.record): not history, so not rebuilt from git; losing it

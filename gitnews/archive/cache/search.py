@@ -3,7 +3,12 @@
 Four tables of the cache (:mod:`~gitnews.archive.cache.schema`):
 
 * ``search_docs``: one row per version that has a text (a removal has none):
-  ``id`` (the FTS5 rowid), path, version number, time (Unix seconds);
+  ``id`` (the FTS5 rowid), path, version number, time (Unix seconds), host folder.
+  The ids are in time order (:func:`doc_id`: the time in Unix seconds times
+  2**24 plus a sequence number within that second), so that FTS5 itself
+  gives the matches newest first (``ORDER BY rowid DESC``, https://sqlite.org/
+  fts5.html#full_text_query_syntax): a search reads matches until it has
+  ``limit`` articles and stops, whatever the number of matches;
 * ``search_text``: the headline (the text's line 1) and body (the rest) of each;
 * ``search_added`` / ``search_removed``: the words each version added to and
   removed from the text of the version before it with a text
@@ -19,23 +24,32 @@ few texts a search shows are read back from git.  All use the tokenizer
 GitIndex.sync` for each batch of versions it writes (a run's new versions, or a
 whole rebuild), in the same transaction; it reads their texts with one ``git
 cat-file --batch`` (:class:`~gitnews.archive.objects.BlobReader`), in groups, so
-that memory stays flat whatever the number of versions.
+that memory stays flat whatever the number of versions; a thread reads the next
+group from git while SQLite indexes the current one.
+
+:func:`open_current` opens the index alone (the cache file, when it is current)
+for ``gitnews search``: no :class:`~gitnews.archive.cache.State`, no sync.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from gitnews.archive.cache.db import CacheDb
+from gitnews.archive.cache.schema import SCHEMA_VERSION
 from gitnews.archive.cache.words import word_changes
-from gitnews.archive.objects import BlobReader
+from gitnews.archive.gitrun import LazyRepo, start
+from gitnews.archive.objects import BlobReader, read_blobs
 from gitnews.errors import GitnewsError
 
-__all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS"]
+__all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current"]
 
 #: What a query is matched against: the whole text (headline and body), the headline
 #: only, the words a version added, the words it removed.
@@ -43,8 +57,31 @@ Field = Literal["text", "headline", "added", "removed"]
 FIELDS: tuple[Field, ...] = ("text", "headline", "added", "removed")
 
 #: Versions indexed per group: their texts (and those of the versions before them) are
-#: in memory at once, about 10 KB each.
+#: in memory at once, about 10 KB each (two groups: the one indexed, the one read).
 GROUP = 1000
+
+#: The FTS5 tables of the index.
+_FTS_TABLES = ("search_text", "search_added", "search_removed")
+
+#: FTS5's buffer of pending terms, in bytes (FTS5's default: 1 MiB), per table: memory
+#: bounded whatever the archive's size.
+HASH_BYTES = 64 * 1024 * 1024
+
+#: A search id is ``at << ID_SHIFT | sequence``: up to 2**24 versions per second, and
+#: times up to the year 2^31 s allows (the ids stay below 2**63, SQLite's rowid limit).
+ID_SHIFT = 24
+_SEQ = (1 << ID_SHIFT) - 1
+
+
+def doc_id(at: int, seq: int) -> int:
+    """The search id (FTS5 rowid) of the ``seq``-th version (0-based) indexed with the
+    time ``at`` (Unix seconds): ids sort as ``(at, seq)`` do."""
+    return (at << ID_SHIFT) | seq
+
+
+def host_folder(path: str) -> str:
+    """The host folder of an article path (its first component, ``theguardian.com``)."""
+    return path.partition("/")[0]
 
 
 class SearchQueryError(GitnewsError, ValueError):
@@ -79,75 +116,125 @@ class SearchIndex(CacheDb):
     """The cache's full-text index: writing it (per batch of versions) and asking it."""
 
     def forget_search(self) -> None:
-        """Empty the index (before a rebuild of the git-derived tables)."""
+        """Empty the index (before a rebuild of the git-derived tables), and set FTS5's
+        in-memory buffer of pending terms to :data:`HASH_BYTES`."""
         self.db.execute("DELETE FROM search_docs")
-        for table in ("search_text", "search_added", "search_removed"):
+        for table in _FTS_TABLES:
             # Contentless FTS5 tables are emptied by the 'delete-all' command.
             self.db.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+            # A bigger buffer of pending terms: fewer, bigger segments written (a
+            # segment is written each time the buffer is full, and merged later),
+            # and fewer segments for a query to look in (https://sqlite.org/
+            # fts5.html#the_hashsize_configuration_option; stored in the table).
+            self.db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)",
+                            (HASH_BYTES,))
+
+    def optimize_search(self) -> None:
+        """Merge each FTS5 table's segments into one (FTS5's 'optimize' command): after
+        a rebuild, so that a search looks up each id in one segment, not in each of
+        many (https://sqlite.org/fts5.html#the_optimize_command)."""
+        for table in _FTS_TABLES:
+            self.db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     def index_versions(self, rows: Sequence[Sequence[Any]]) -> None:
         """Index ``rows``, rows of the ``versions`` table just written (``path,
         number, commit id, time in Unix seconds, blob id or None, ...``), oldest
         first.  Their texts, and those of the versions before them, are read from
-        git in groups of :data:`GROUP` through one ``git cat-file --batch``.  A
+        git in groups of :data:`GROUP` through one ``git cat-file --batch`` (the
+        next group read by a thread while this one is indexed), in time order.  A
         version already indexed is left as it is."""
-        # By article, then version: the text before a version is then the one read
-        # just before it (read from git once).  The ids need no time order: a search
-        # sorts by time.
-        todo = sorted((r[0], r[1], r[3], r[4]) for r in rows if r[4] is not None)
+        # In time order (then path and number, as the ids of one second are given): the
+        # ids then grow with each insert, and FTS5 keeps buffering its pending terms
+        # (it writes them out as a segment whenever a rowid is not above the last one,
+        # https://sqlite.org/fts5.html#the_hashsize_configuration_option).  The text
+        # before each version (the article's version with a text just before it, by
+        # number) is read again from git with the version's group.
+        todo = sorted((r[3], r[0], r[1], r[4]) for r in rows if r[4] is not None)
         if not todo:
             return
-        start = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM search_docs").fetchone()[0]
+        before: dict[tuple[str, int], str | None] = {}  # (path, number) -> the blob before
         last: dict[str, str | None] = {}  # path -> blob of its newest version with a text so far
-        carried: dict[str, str] = {}  # the last text of the group before (blob -> text)
-        with BlobReader(self.repo) as reader:
-            for g in range(0, len(todo), GROUP):
-                group = todo[g:g + GROUP]
-                before: list[str | None] = []
-                for path, number, _, blob in group:
-                    if path not in last:
-                        last[path] = self._blob_before(path, number)
-                    before.append(last[path])
-                    last[path] = blob
-                wanted = {b for b in [*(r[3] for r in group), *before]
-                          if b is not None and b not in carried}
+        for _, path, number, blob in sorted(todo, key=lambda r: (r[1], r[2])):
+            if path not in last:
+                last[path] = self._blob_before(path, number)
+            before[path, number] = last[path]
+            last[path] = blob
+        next_seq = self._sequences({r[0] for r in todo})
+        groups = [[(*r, before[r[1], r[2]]) for r in todo[g:g + GROUP]]
+                  for g in range(0, len(todo), GROUP)]
+        for group, texts in zip(groups, self._texts(groups), strict=True):
+            docs, text_rows, added_rows, removed_rows = [], [], [], []
+            for at, path, number, blob, old in group:
+                text = texts.get(blob)
+                if text is None:
+                    continue
+                seq = next_seq[at]
+                next_seq[at] = seq + 1
+                rowid = doc_id(at, min(seq, _SEQ))
+                headline, _, body = text.partition("\n")
+                docs.append((rowid, path, number, at, host_folder(path)))
+                text_rows.append((rowid, headline, body))
+                if old is not None and old != blob and old in texts:
+                    added, removed = word_changes(texts[old], text)
+                    if added:
+                        added_rows.append((rowid, added))
+                    if removed:
+                        removed_rows.append((rowid, removed))
+            if self.db.executemany("INSERT OR IGNORE INTO search_docs VALUES (?,?,?,?,?)",
+                                   docs).rowcount != len(docs):
+                # Some were indexed already (not expected: sync folds each version
+                # once), or a second held more than 2**24 versions: index only the
+                # rows written.
+                fresh = {row[0] for d in docs for row in self.db.execute(
+                    "SELECT id FROM search_docs WHERE id=? AND path=? AND number=?",
+                    (d[0], d[1], d[2]))}
+                text_rows = [r for r in text_rows if r[0] in fresh]
+                added_rows = [r for r in added_rows if r[0] in fresh]
+                removed_rows = [r for r in removed_rows if r[0] in fresh]
+            self.db.executemany(
+                "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)", text_rows)
+            self.db.executemany("INSERT INTO search_added(rowid, words) VALUES (?,?)",
+                                added_rows)
+            self.db.executemany("INSERT INTO search_removed(rowid, words) VALUES (?,?)",
+                                removed_rows)
+
+    def _texts(self, groups: list[list[tuple[int, str, int, str, str | None]]]
+               ) -> Iterator[dict[str, str]]:
+        """For each group of ``(time, path, number, blob, blob before)``, ``blob ->
+        text`` of its versions and of the versions before them, read from git by a
+        thread one group ahead of the caller."""
+        from concurrent.futures import ThreadPoolExecutor  # here: start-up time of search
+
+        with BlobReader(self.repo) as reader, ThreadPoolExecutor(1) as pool:
+            def read(i: int) -> dict[str, str]:
+                wanted = {b for r in groups[i] for b in r[3:] if b is not None}
                 # lookup, not read: a blob git lacks (a partial clone) leaves its
                 # version out of the index instead of failing the cache's sync.
-                texts = {k: v.decode("utf-8", "replace")
-                         for k, (_, v) in reader.lookup(wanted).items()}
-                texts.update(carried)
-                docs, text_rows, added_rows, removed_rows = [], [], [], []
-                for (path, number, at, blob), old in zip(group, before, strict=True):
-                    text = texts.get(blob) if blob is not None else None
-                    if text is None:
-                        continue
-                    start += 1
-                    headline, _, body = text.partition("\n")
-                    docs.append((start, path, number, at))
-                    text_rows.append((start, headline, body))
-                    if old is not None and old != blob and old in texts:
-                        added, removed = word_changes(texts[old], text)
-                        if added:
-                            added_rows.append((start, added))
-                        if removed:
-                            removed_rows.append((start, removed))
-                if self.db.executemany("INSERT OR IGNORE INTO search_docs VALUES (?,?,?,?)",
-                                       docs).rowcount != len(docs):
-                    # Some were indexed already (not expected: sync folds each version
-                    # once): index only the others.
-                    fresh = {d[0] for d in docs if self.db.execute(
-                        "SELECT 1 FROM search_docs WHERE id=?", (d[0],)).fetchone()}
-                    text_rows = [r for r in text_rows if r[0] in fresh]
-                    added_rows = [r for r in added_rows if r[0] in fresh]
-                    removed_rows = [r for r in removed_rows if r[0] in fresh]
-                self.db.executemany(
-                    "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)", text_rows)
-                self.db.executemany("INSERT INTO search_added(rowid, words) VALUES (?,?)",
-                                    added_rows)
-                self.db.executemany("INSERT INTO search_removed(rowid, words) VALUES (?,?)",
-                                    removed_rows)
-                last_blob = group[-1][3]
-                carried = {last_blob: texts[last_blob]} if last_blob in texts else {}
+                return {k: v.decode("utf-8", "replace")
+                        for k, (_, v) in reader.lookup(wanted).items()}
+
+            pending = pool.submit(read, 0)
+            for i in range(len(groups)):
+                texts = pending.result()
+                if i + 1 < len(groups):
+                    pending = pool.submit(read, i + 1)
+                yield texts
+
+    def _sequences(self, times: set[int]) -> dict[int, int]:
+        """``at -> the next free sequence number`` of each of ``times``: 0 for a time
+        after every indexed version (the usual case: one query), else one after the
+        last id of that second."""
+        newest = self.db.execute("SELECT MAX(id) FROM search_docs").fetchone()[0]
+        floor = -1 if newest is None else newest >> ID_SHIFT
+        out = {}
+        for at in times:
+            if at > floor:
+                out[at] = 0
+                continue
+            found = self.db.execute("SELECT MAX(id) FROM search_docs WHERE id BETWEEN ? AND ?",
+                                    (doc_id(at, 0), doc_id(at, _SEQ))).fetchone()[0]
+            out[at] = 0 if found is None else (found & _SEQ) + 1
+        return out
 
     def _blob_before(self, path: str, number: int) -> str | None:
         """The blob of the newest version of ``path`` before ``number`` that has a text."""
@@ -170,60 +257,77 @@ class SearchIndex(CacheDb):
         ``since``/``until``: aware datetimes, bounds (inclusive) on the version's
         time.  ``path``: one article.  ``limit``: at most this many articles.
         Raises :class:`SearchQueryError` for a query FTS5 cannot parse.
+
+        FTS5 gives the matching ids newest first (they are in time order,
+        :func:`doc_id`); they are read until ``limit`` articles are found, then
+        those articles' versions are checked against the query (by id).
         """
         if not query.strip():
             raise SearchQueryError(f"the search query is empty; {_QUERY_HELP}")
         table = {"text": "search_text", "headline": "search_text", "added": "search_added",
                  "removed": "search_removed"}[within]
         match = f"{{headline}} : ({query})" if within == "headline" else query
-        where = [f"d.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"]
-        args: list[str | int] = [match]
+        ranges: list[str] = []
+        bounds: list[int] = []
+        if since is not None:
+            ranges.append("f.rowid >= ?")
+            bounds.append(doc_id(int(since.timestamp()), 0))
+        if until is not None:
+            ranges.append("f.rowid <= ?")
+            bounds.append(doc_id(int(until.timestamp()), _SEQ))
+        filters = "".join(f" AND {r}" for r in ranges)
+        where: list[str] = []
+        args: list[str] = []
         if host:
-            folder = "substr(d.path, 1, instr(d.path, '/') - 1)"
-            where.append(f"({folder} = ? OR {folder} LIKE ? ESCAPE '!')")
+            where.append("(d.host = ? OR d.host LIKE ? ESCAPE '!')")
             escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
             args += [host, "%." + escaped]
-        if since is not None:
-            where.append("d.at >= ?")
-            args.append(int(since.timestamp()))
-        if until is not None:
-            where.append("d.at <= ?")
-            args.append(int(until.timestamp()))
         if path is not None:
             where.append("d.path = ?")
             args.append(path)
-        filters = "".join(f" AND {w}" for w in where[1:])
-        # Newest first: the versions by time, newest first (the index on `at`, walked
-        # from the end: no sort of every match, which for a common word is most of
-        # the archive), each checked against the matches, until `limit` articles are
-        # found; then their matching version numbers, restricted to those articles.
-        by_time = "" if path is not None else " INDEXED BY search_docs_at"
-        newest = (f"SELECT d.path, d.at FROM search_docs d{by_time}"
-                  f" WHERE {where[0]}{filters} ORDER BY d.at DESC, d.id DESC")
-        chosen: dict[str, int] = {}
+        doc_filters = "".join(f" AND {w}" for w in where)
+        chosen: dict[str, int] = {}  # path -> id of its newest match
         try:
-            if limit > 0:
-                cursor = self.db.execute(newest, args)
-                for p, at in cursor:
+            if limit > 0 and path is not None:
+                # One article: its versions (newest first), each checked against the query.
+                ids = [i for (i,) in self.db.execute(
+                    "SELECT id FROM search_docs WHERE path=? ORDER BY id DESC", (path,))]
+                found = self._matching(table, match, ids, filters, bounds)
+                if found:
+                    chosen[path] = max(found)
+            elif limit > 0:
+                # The matches newest first, straight from FTS5 (rowid order), each
+                # joined to its version (the primary key) for its path and host.
+                cursor = self.db.execute(
+                    f"SELECT d.path, d.id FROM {table} f CROSS JOIN search_docs d"
+                    f" ON d.id = f.rowid WHERE {table} MATCH ?{filters}{doc_filters}"
+                    " ORDER BY f.rowid DESC", [match, *bounds, *args])
+                for p, rowid in cursor:
                     if p not in chosen:
-                        chosen[p] = at
+                        chosen[p] = rowid
                         if len(chosen) >= limit:
                             break
                 cursor.close()
             numbers: dict[str, list[int]] = {p: [] for p in chosen}
-            paths = list(chosen)
-            for i in range(0, len(paths), 500):
-                part = paths[i:i + 500]
-                for p, number in self.db.execute(
-                        f"SELECT d.path, d.number FROM search_docs d WHERE {where[0]}{filters}"
-                        f" AND d.path IN ({','.join('?' * len(part))})", [*args, *part]):
-                    numbers[p].append(number)
+            if chosen:
+                # Every version of the chosen articles, checked against the query by
+                # id (FTS5 seeks each id: no list of every match is built).
+                versions: dict[int, tuple[str, int]] = {}
+                paths = list(chosen)
+                for i in range(0, len(paths), 500):
+                    part = paths[i:i + 500]
+                    versions.update((d, (p, n)) for d, p, n in self.db.execute(
+                        "SELECT id, path, number FROM search_docs"
+                        f" WHERE path IN ({','.join('?' * len(part))})", part))
+                for d in self._matching(table, match, list(versions), filters, bounds):
+                    p, n = versions[d]
+                    numbers[p].append(n)
         except sqlite3.OperationalError as exc:
             error: sqlite3.Error = exc
         else:
             return [SearchHit(path=p, numbers=sorted(numbers[p]),
-                              at=datetime.fromtimestamp(at, tz=UTC))
-                    for p, at in chosen.items()]
+                              at=datetime.fromtimestamp(rowid >> ID_SHIFT, tz=UTC))
+                    for p, rowid in chosen.items()]
         if within == "headline":  # say what was wrong with the user's query alone
             try:
                 self.db.execute("SELECT 1 FROM search_text WHERE search_text MATCH ?",
@@ -231,3 +335,118 @@ class SearchIndex(CacheDb):
             except sqlite3.OperationalError as exc:
                 error = exc
         raise _query_error(query, error) from None
+
+    def is_current(self) -> bool:
+        """Whether the index is that of the branch's head (the cache is synced by its
+        opener: True; see :func:`open_current`)."""
+        return True
+
+    def read_texts(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of each blob (:func:`~gitnews.archive.objects.read_blobs`)."""
+        return read_blobs(self.repo, blob_ids)
+
+    def _matching(self, table: str, match: str, ids: list[int], filters: str,
+                  bounds: list[int]) -> list[int]:
+        """The ids of ``ids`` whose rows of ``table`` match ``match`` (and the rowid
+        bounds ``filters``/``bounds``)."""
+        if not ids:
+            return []
+        if "*" in match:
+            # A prefix query: FTS5 merges the lists of every word with that prefix
+            # each time it starts, so one pass over the range of the ids, not one
+            # lookup per id.
+            wanted = set(ids)
+            return [r for (r,) in self.db.execute(
+                f"SELECT f.rowid FROM {table} f WHERE {table} MATCH ?{filters}"
+                " AND f.rowid BETWEEN ? AND ?", [match, *bounds, min(ids), max(ids)])
+                if r in wanted]
+        out: list[int] = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out += [r for (r,) in self.db.execute(
+                f"SELECT f.rowid FROM {table} f WHERE {table} MATCH ?{filters}"
+                f" AND f.rowid IN ({','.join('?' * len(part))})", [match, *bounds, *part])]
+        return out
+
+    def search_sources(self, hits: Sequence[SearchHit], *, within: Field
+                       ) -> list[tuple[str, str, int | None, str | None]]:
+        """For each hit, ``(url, headline, version, blob)``: the article's URL and
+        (newest) headline from the cache, and the version whose text a snippet
+        shows, with its blob: the newest matching version, or for ``removed`` the
+        version with a text before it (None, None: no such text)."""
+        out: list[tuple[str, str, int | None, str | None]] = []
+        for hit in hits:
+            row = self.db.execute("SELECT url, headline FROM articles WHERE path=?",
+                                  (hit.path,)).fetchone()
+            url, headline = (row[0], row[1] or "") if row else ("", "")
+            newest = hit.numbers[-1]
+            if within == "removed":
+                shown = self.db.execute(
+                    "SELECT number, blob FROM versions WHERE path=? AND number<?"
+                    " AND blob IS NOT NULL ORDER BY number DESC LIMIT 1",
+                    (hit.path, newest)).fetchone()
+            else:
+                shown = self.db.execute(
+                    "SELECT number, blob FROM versions WHERE path=? AND number=?"
+                    " AND blob IS NOT NULL", (hit.path, newest)).fetchone()
+            out.append((url, headline, *(shown or (None, None))))
+        return out
+
+
+class _CurrentIndex(SearchIndex):
+    """The index of an archive opened alone (:func:`open_current`): ``git rev-parse
+    HEAD`` and ``git cat-file --batch`` started at once, so that git starts while
+    SQLite searches."""
+
+    def __init__(self, repo: LazyRepo, db: sqlite3.Connection, head: str) -> None:
+        self.repo = repo  # type: ignore[assignment]  # git plumbing only: no GitPython
+        self.path = Path(repo.git_dir) / "gitnews" / "state.sqlite"
+        self.read_only = False
+        self.db = db
+        self._head = head
+        self._rev_parse = start(str(repo.git_dir), "rev-parse", "--verify", "-q", "HEAD",
+                                stderr=subprocess.DEVNULL)
+        self._reader = BlobReader(repo)
+
+    def is_current(self) -> bool:
+        out, _ = self._rev_parse.communicate()
+        return self._rev_parse.returncode == 0 and out.decode().strip() == self._head
+
+    def read_texts(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
+        return self._reader.read(blob_ids)
+
+    def close(self) -> None:
+        try:
+            self._reader.close()
+            if self._rev_parse.returncode is None:  # not asked (is_current)
+                self._rev_parse.communicate()
+        finally:
+            self.db.close()
+
+
+def open_current(archive: Path) -> SearchIndex | None:
+    """The search index of the archive folder ``archive`` without opening the archive
+    (no :class:`~gitnews.archive.cache.State`, no GitPython, no configuration): the
+    cache file ``.git/gitnews/state.sqlite`` opened for reading, when it exists, is
+    writable (not a read-only archive) and has this schema version.  None otherwise:
+    open the archive (:func:`~gitnews.archive.repo.open_archive`), which syncs the
+    cache.  The result is only good when :meth:`SearchIndex.is_current` (the head it
+    records is the branch's: one ``git rev-parse``, started here and asked there).
+    Close it (:meth:`~CacheDb.close`)."""
+    git_dir = archive / ".git"
+    cache = git_dir / "gitnews" / "state.sqlite"
+    if not (git_dir.is_dir() and cache.is_file() and os.access(cache, os.W_OK)
+            and os.access(cache.parent, os.W_OK)):
+        return None
+    try:
+        db = sqlite3.connect(cache, isolation_level=None, timeout=60)
+    except sqlite3.Error:
+        return None
+    try:
+        meta = dict(db.execute("SELECT k, v FROM meta WHERE k IN ('schema', 'head')"))
+        if meta.get("schema") == SCHEMA_VERSION and meta.get("head"):
+            return _CurrentIndex(LazyRepo(str(archive)), db, meta["head"])
+    except (sqlite3.Error, OSError):
+        pass
+    db.close()
+    return None

@@ -95,10 +95,9 @@ def word_changes(old: str | None, new: str) -> tuple[str, str]:
     # Text found on both sides adds the same words to both sides of the difference:
     # whole lines (paragraphs) found in both are set aside, then the common start
     # and end of what is left (cut between words); only the rest is split into words.
-    old_lines, new_lines = old.split("\n"), new.split("\n")
-    common = Counter(old_lines) & Counter(new_lines)
-    old_rest, new_rest = _trimmed(_changed_lines(old_lines, common),
-                                  _changed_lines(new_lines, common))
+    if old == new:
+        return "", ""
+    old_rest, new_rest = _trimmed(*_changed_texts(old, new))
     old_words = [w if w != "\n" else None for w in _TOKEN.findall(fold(old_rest))]
     new_words = [w if w != "\n" else None for w in _TOKEN.findall(fold(new_rest))]
     old_counts, new_counts = Counter(old_words), Counter(new_words)
@@ -108,6 +107,29 @@ def word_changes(old: str | None, new: str) -> tuple[str, str]:
 
 # A word, or a line end (a break: a word of one paragraph never runs on into the next).
 _TOKEN = re.compile(r"[^\W_]+|\n")
+
+
+def _changed_texts(old: str, new: str) -> tuple[str, str]:
+    """``old`` and ``new`` with the lines found in both left empty (each line as often
+    as it occurs in both: its first occurrences)."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    old_set, new_set = set(old_lines), set(new_lines)
+    old_set.discard("")
+    new_set.discard("")
+    if (len(old_set) == len(old_lines) - old_lines.count("")
+            and len(new_set) == len(new_lines) - new_lines.count("")):
+        # No line but the empty one occurs twice on either side (the usual text; an
+        # empty line stays empty either way): the lines in both are those of the
+        # sets' intersection, each once; no counting.
+        return ("\n".join("" if line in new_set else line for line in old_lines),
+                "\n".join("" if line in old_set else line for line in new_lines))
+    return _changed_texts_counted(old_lines, new_lines)
+
+
+def _changed_texts_counted(old_lines: list[str], new_lines: list[str]) -> tuple[str, str]:
+    """:func:`_changed_texts` of texts split into lines, with lines counted (any text)."""
+    common = Counter(old_lines) & Counter(new_lines)
+    return _changed_lines(old_lines, common), _changed_lines(new_lines, common)
 
 
 def _changed_lines(lines: list[str], common: Counter[str]) -> str:
