@@ -318,6 +318,7 @@ class _Text:
     counts: list[int]  # sentences per paragraph
     removed: bool
     row_id: int | None  # None: read for a change, not exported
+    words: int  # gitnews.versions.diff.count_words of the text
 
 
 class _ArticleWork:
@@ -337,16 +338,20 @@ class _ArticleWork:
     def parse(self, v: _Version, texts: dict[str, bytes], row_id: int | None) -> _Text:
         text = texts[v.blob].decode("utf-8", "replace") if v.blob else ""
         if not text:
-            return _Text(text, "", [], [], [], v.blob is None, row_id)
+            return _Text(text, "", [], [], [], v.blob is None, row_id, 0)
         blocks = text.split("\n\n")  # gitnews.format.normalise.parse_text, block by block
         body = [b.strip("\n") for b in blocks[1:]]
         body = [b for b in body if b]
+        splitter = self.splitter
         if not self.sentences:
-            return _Text(text, blocks[0].strip("\n"), body, [], [], v.blob is None, row_id)
-        split = self.splitter.paragraph
-        parts = [split(p) for p in body]
+            return _Text(text, blocks[0].strip("\n"), body, [], [], v.blob is None, row_id,
+                         splitter.count_words(text))
+        parts = [splitter.paragraph(p) for p in body]
+        # count_words(text): block by block; a paragraph's block differs from it only
+        # by line ends around it (empty blocks have no word).
+        words = splitter.block_words(blocks[0]) + sum(map(splitter.block_words, body))
         return _Text(text, blocks[0].strip("\n"), body, list(itertools.chain.from_iterable(parts)),
-                     [len(s) for s in parts], v.blob is None, row_id)
+                     [len(s) for s in parts], v.blob is None, row_id, words)
 
     def article(self, path: str, found: list[_Version], wanted: list[int],
                 texts: dict[str, bytes], ids: _Ids) -> ArticleExport:
@@ -374,7 +379,7 @@ class _ArticleWork:
                 fetched_at=v.trailers.get(FETCHED_AT, ""),
                 published_at=v.trailers.get(PUBLISHED_AT, ""), subject=v.subject,
                 change_kind=v.trailers.get(CHANGE_KIND, ""), removed=v.blob is None,
-                headline=parsed.head, words=self.splitter.count_words(parsed.text),
+                headline=parsed.head, words=parsed.words,
                 paragraphs=len(parsed.body), sentences=len(parsed.sentences), text=parsed.text,
                 trailers=v.trailers)
             rows.append(row)

@@ -134,6 +134,27 @@ class SentenceSplitter:
             total += found
         return total
 
+    def block_words(self, block: str) -> int:
+        """:func:`gitnews.versions.diff.count_words` of one block of a text (a
+        paragraph, the headline), remembered.  A paragraph that is its sentences
+        (:meth:`paragraph`) joined by single spaces is counted sentence by sentence
+        (each distinct sentence once): no word spans white space, so the counts add
+        up to the paragraph's."""
+        found = self._counts.get(block)
+        if found is None:
+            sentences = self._known.get(block)
+            if sentences is not None and " ".join(sentences) == block:
+                found = 0
+                for sentence in sentences:
+                    n = self._counts.get(sentence)
+                    if n is None:
+                        n = self._counts[sentence] = count_words(sentence)
+                    found += n
+            else:
+                found = count_words(block)
+            self._counts[block] = found
+        return found
+
     def words(self, sentence: str) -> list[str]:
         """:func:`tokens` of ``sentence``, each sentence tokenized once."""
         found = self._tokens.get(sentence)
@@ -221,6 +242,17 @@ def _middle(old: Sequence[str], new: Sequence[str], head: int, tail: int,
             words: Callable[[str], list[str]], blocks: Blocks | None) -> list[SentenceEdit]:
     """Every action of the sentences between the common ``head`` and ``tail``, in order."""
     mid_old, mid_new = old[head:len(old) - tail], new[head:len(new) - tail]
+    if len(mid_old) == 1 and len(mid_new) == 1 and mid_old[0] != mid_new[0]:
+        # One sentence for another (most edits): what the steps below give, directly.
+        a, b = words(mid_old[0]), words(mid_new[0])
+        matcher: SequenceMatcher[str] = SequenceMatcher(None, a, b, autojunk=False)
+        if matcher.real_quick_ratio() >= EDIT_RATIO and matcher.quick_ratio() >= EDIT_RATIO:
+            ratio = matcher.ratio()
+            if ratio >= EDIT_RATIO:
+                if blocks is not None:
+                    blocks[head, head] = matcher.get_matching_blocks()
+                return [SentenceEdit("edit", head, head, round(ratio, 4))]
+        return [SentenceEdit("deletion", head, None, 0.0), SentenceEdit("addition", None, head, 0.0)]
     edits: list[SentenceEdit] = []
     left_old: list[int] = []
     left_new: list[int] = []
@@ -261,7 +293,7 @@ def _middle(old: Sequence[str], new: Sequence[str], head: int, tail: int,
         words_old = {i: words(old[i]) for i in still_old}
         words_new = {j: words(new[j]) for j in still_new}
         scored: list[tuple[float, int, int]] = []
-        matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        matcher = SequenceMatcher(None, autojunk=False)
         if len(still_old) * len(still_new) > MAX_PAIRING_WORK:
             candidates: Iterable[tuple[int, int]] = zip(still_old, still_new, strict=False)
         else:
