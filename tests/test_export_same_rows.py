@@ -7,6 +7,9 @@ time; and the pure pieces it is made of against the reference alignment (hypothe
 from __future__ import annotations
 
 import random
+import sqlite3
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from hypothesis import strategies as st
 from versions_support import add_versions, make_archive
 
 from gitnews.archive.repo import open_archive
-from gitnews.output.export.rows import iter_articles
+from gitnews.output.export.rows import ArticleExport, ArticleRow, VersionRow, iter_articles
 from gitnews.output.export.sentences import (
     SentenceSplitter,
     align_middle,
@@ -26,6 +29,7 @@ from gitnews.output.export.sentences import (
     changed_words,
     common_ends,
 )
+from gitnews.output.export.writers import SQLITE_BATCH, write_sqlite
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 SENTENCES = ["The minister said on Friday that all expenses were correct.",
@@ -153,3 +157,37 @@ def test_alignment_as_main(old: list[str], new: list[str], data: st.DataObject) 
         if e.action == "edit":
             a, b = splitter.words(old[e.old]), splitter.words(new[e.new])  # type: ignore[index]
             assert blocks_words(a, b, blocks[e.old, e.new]) == changed_words(a, b)  # type: ignore[arg-type]
+
+
+def _block(n: int, text: object = "Headline\n\nBody.\n") -> ArticleExport:
+    path = f"example.org/{n}.txt"
+    version = VersionRow(id=n, article=path, url="https://example.org/", number=1, commit="0" * 40,
+                         time="2024-03-01T08:00:00Z", fetched_at="", published_at="",
+                         subject="New: Headline", change_kind="", removed=False,
+                         headline="Headline", words=2, paragraphs=1, sentences=1,
+                         text=text, trailers={"Version": "1"})  # type: ignore[arg-type]
+    article = ArticleRow(path=path, url="https://example.org/", host="example.org",
+                         headline="Headline", versions=1, changes=0, first_time=version.time,
+                         last_time=version.time, removed=False)
+    return ArticleExport(article, [version], [], [])
+
+
+def test_sqlite_writer_errors_reach_the_caller(tmp_path: Path) -> None:
+    """An error of the rows (the caller's thread) or of SQLite (the writing thread) is
+    raised by write_sqlite, which returns (no thread left waiting)."""
+    def failing() -> Iterator[ArticleExport]:
+        for n in range(1, 3 * SQLITE_BATCH):
+            yield _block(n)
+        raise ValueError("git could not read a text")
+
+    with pytest.raises(ValueError, match="git could not read"):
+        write_sqlite(failing(), tmp_path / "a.db")
+    blocks = [_block(n) for n in range(1, 5)] + [_block(5, text=object())]
+    with pytest.raises(sqlite3.ProgrammingError):
+        write_sqlite(blocks, tmp_path / "b.db")
+    assert threading.active_count() == 1
+    counts = write_sqlite((_block(n) for n in range(1, 2 * SQLITE_BATCH + 2)), tmp_path / "c.db")
+    assert counts.versions == 2 * SQLITE_BATCH + 1
+    db = sqlite3.connect(tmp_path / "c.db")
+    assert db.execute("SELECT count(*) FROM versions_fts WHERE versions_fts MATCH 'body'"
+                      ).fetchone() == (2 * SQLITE_BATCH + 1,)
