@@ -3,8 +3,16 @@
 :func:`iter_articles` walks the articles asked for in path order.  For each, the
 cache's ``versions`` table gives its versions (oldest first; no ``git log``), and
 one :class:`~gitnews.archive.objects.BlobReader` (one ``git cat-file --batch``
-process for the whole export) reads their texts, a group of articles at a time:
-memory holds one group (about :data:`GROUP_BLOBS` texts), never the archive.
+process for the whole export) reads their texts, a group of articles at a time,
+the next group (in a thread) while this one's rows are made: memory holds two
+groups (about :data:`GROUP_BLOBS` texts each), never the archive.
+
+What versions of one article share is worked out once: each distinct paragraph is
+split into sentences and its words counted once, and a change's sentence actions
+are found only between the sentences both versions begin and end with
+(:func:`~gitnews.output.export.sentences.common_ends`,
+:func:`~gitnews.output.export.sentences.align_middle`): the same rows as aligning
+the whole bodies (tests/test_export_same_rows.py).
 
 Each article yields an :class:`ArticleExport`: its :class:`ArticleRow`, one
 :class:`VersionRow` per version, one :class:`ChangeRow` per pair of consecutive
