@@ -175,6 +175,8 @@ def _block(n: int, text: object = "Headline\n\nBody.\n") -> ArticleExport:
 def test_sqlite_writer_errors_reach_the_caller(tmp_path: Path) -> None:
     """An error of the rows (the caller's thread) or of SQLite (the writing thread) is
     raised by write_sqlite, which returns (no thread left waiting)."""
+    threads = threading.active_count()  # earlier tests may have left some
+
     def failing() -> Iterator[ArticleExport]:
         for n in range(1, 3 * SQLITE_BATCH):
             yield _block(n)
@@ -185,7 +187,7 @@ def test_sqlite_writer_errors_reach_the_caller(tmp_path: Path) -> None:
     blocks = [_block(n) for n in range(1, 5)] + [_block(5, text=object())]
     with pytest.raises(sqlite3.ProgrammingError):
         write_sqlite(blocks, tmp_path / "b.db")
-    assert threading.active_count() == 1
+    assert threading.active_count() == threads
     counts = write_sqlite((_block(n) for n in range(1, 2 * SQLITE_BATCH + 2)), tmp_path / "c.db")
     assert counts.versions == 2 * SQLITE_BATCH + 1
     db = sqlite3.connect(tmp_path / "c.db")
