@@ -3,6 +3,9 @@ archive (100,000 versions of 20,000 articles; ``--quick``: 20,000 / 4,000) again
 baseline, ``git cat-file --batch`` of every version's text, in the same run; and its
 peak RSS on an archive five times smaller (memory must stay flat: streamed).
 
+Then the stages of the export, each measured alone in this process on the smaller archive
+(:func:`_stages`): the floor each puts under the whole, against the same ``git cat-file``.
+
 Registered in ``benchmarks/run.py``'s CASES; run it alone with ``--case export``.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import time
 from pathlib import Path
@@ -61,6 +65,75 @@ def _export(gitnews: list[str], archive: Path, out: Path) -> tuple[float, float,
     return seconds, own / 1024, kids / 1024
 
 
+def _clock() -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds of this process (all its threads), and of its
+    waited-for children (git)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter(), time.process_time(), kids.ru_utime + kids.ru_stime
+
+
+def _since(t0: tuple[float, float, float]) -> tuple[float, float, float]:
+    t1 = _clock()
+    return t1[0] - t0[0], t1[1] - t0[1], t1[2] - t0[2]
+
+
+def _stages(archive: Path, ids_file: Path, out: Path) -> dict[str, tuple[float, float, float]]:
+    """Each stage of ``export sqlite`` alone, in this process: ``(wall s, CPU s of
+    this process, CPU s of git)``.  ``git``: ``git cat-file --batch`` of every text
+    (the baseline); ``read``: the cache's rows and every text through
+    :class:`~gitnews.archive.objects.BlobReader`, a group at a time, nothing else;
+    ``split``: the texts read decoded, every distinct paragraph of each article split
+    into sentences (sentencex) and every distinct block's words counted; ``rows``: every
+    row made, sentence edits included (read, split, align, the row objects); ``write``: the SQLite file (tables, FTS5, indexes)
+    from rows already made; ``export``: the whole export in this process."""
+    from gitnews.archive.objects import BlobReader
+    from gitnews.archive.repo import open_archive
+    from gitnews.output.export import export
+    from gitnews.output.export.rows import _cache_rows, _version, iter_articles
+    from gitnews.output.export.sentences import SentenceSplitter
+    from gitnews.output.export.writers import write_sqlite
+
+    found: dict[str, tuple[float, float, float]] = {}
+    t0 = _clock()
+    with ids_file.open("rb") as f:
+        subprocess.run(["git", "-C", str(archive), "cat-file", "--batch"], stdin=f,
+                       stdout=subprocess.DEVNULL, check=True)
+    found["git"] = _since(t0)
+    with open_archive(archive) as arc:
+        t0 = _clock()
+        texts: list[list[bytes]] = []
+        with BlobReader(arc.repo) as reader:
+            for rows in _cache_rows(arc.state.db, None):
+                blobs = [v.blob for v in map(_version, rows) if v.blob]
+                read = reader.read(blobs)
+                texts.append([read[b] for b in blobs])
+        found["read"] = _since(t0)
+        splitter = SentenceSplitter()
+        t0 = _clock()
+        for article in texts:
+            for text in article:
+                decoded = text.decode("utf-8", "replace")
+                splitter.count_words(decoded)
+                for block in decoded.split("\n\n")[1:]:
+                    splitter.paragraph(block.strip("\n"))
+            splitter.clear()
+        found["split"] = _since(t0)
+        del texts
+        t0 = _clock()
+        blocks = list(iter_articles(arc))
+        found["rows"] = _since(t0)
+        out.unlink(missing_ok=True)
+        t0 = _clock()
+        write_sqlite(blocks, out)
+        found["write"] = _since(t0)
+        del blocks
+        out.unlink()
+        t0 = _clock()
+        export(arc, "sqlite", out)
+        found["export"] = _since(t0)
+    return found
+
+
 def case_export(args: argparse.Namespace, tmp: Path):  # type: ignore[no-untyped-def]
     from run import SHORT, CaseResult, Check, _gitnews_cmd, say, timed
 
@@ -102,6 +175,16 @@ def case_export(args: argparse.Namespace, tmp: Path):  # type: ignore[no-untyped
                        small_git_peak_rss_mb=round(small_git, 1),
                        small_export_s=round(small_s, 2), database_mb=round(size_mb, 1),
                        versions=n_commits, articles=n_articles)
+    small_ids = tmp / "small-blob-ids.txt"
+    small_ids.write_bytes(_blob_ids(archives["small"]))
+    stages = _stages(archives["small"], small_ids, tmp / "stages.db")
+    git_wall, _, git_cpu = stages["git"]
+    say("  stages alone, archive 5× smaller, in one process (wall s, CPU s of gitnews, of git; "
+        "wall × git cat-file):")
+    for name, (wall, cpu, kids) in stages.items():
+        say(f"    {name:15} {wall:6.2f} s  {cpu:6.2f} s  {kids:5.2f} s  {wall / git_wall:5.1f}×")
+        res.figures[f"stage_{name}_s"] = round(wall, 2)
+        res.figures[f"stage_{name}_cpu_s"] = round(cpu + kids, 2)
     res.checks.append(Check("export sqlite × git cat-file --batch of every text", ratio, 2, "<="))
     res.checks.append(Check("peak RSS of gitnews, archive 5× larger × smaller",
                             peak / small_peak, 1.2, "<="))

@@ -34,13 +34,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
 
 from gitnews.versions.diff import count_words, tokenize
 
 __all__ = ["SentenceEdit", "Sentence", "ACTIONS", "EDIT_RATIO", "MAX_PAIRING_WORK",
            "split_paragraph", "split_body", "align_sentences", "SentenceSplitter", "tokens",
-           "changed_words"]
+           "changed_words", "common_ends", "align_middle", "blocks_words", "Blocks"]
 
 #: The sentence actions, in the order :func:`align_sentences` documents them.
 ACTIONS = ("unchanged", "moved", "edit", "addition", "deletion")
@@ -155,12 +155,39 @@ class SentenceSplitter:
             total += found
         return total
 
+    def block_words(self, block: str) -> int:
+        """:func:`gitnews.versions.diff.count_words` of one block of a text (a
+        paragraph, the headline), remembered.  A paragraph that is its sentences
+        (:meth:`paragraph`) joined by single spaces is counted sentence by sentence
+        (each distinct sentence once): no word spans white space, so the counts add
+        up to the paragraph's."""
+        found = self._counts.get(block)
+        if found is None:
+            sentences = self._known.get(block)
+            if sentences is not None and " ".join(sentences) == block:
+                found = 0
+                for sentence in sentences:
+                    n = self._counts.get(sentence)
+                    if n is None:
+                        n = self._counts[sentence] = count_words(sentence)
+                    found += n
+            else:
+                found = count_words(block)
+            self._counts[block] = found
+        return found
+
     def words(self, sentence: str) -> list[str]:
         """:func:`tokens` of ``sentence``, each sentence tokenized once."""
         found = self._tokens.get(sentence)
         if found is None:
             found = self._tokens[sentence] = tokens(sentence)
         return found
+
+    def sentence_words(self, sentence: str) -> int:
+        """How many of :meth:`words` of ``sentence`` are words (hold a letter or digit,
+        as :func:`changed_words` counts them): the words an added or deleted sentence
+        adds or removes."""
+        return sum(1 for t in self.words(sentence) if _is_word(t))
 
     def clear(self) -> None:
         self._known.clear()
@@ -200,42 +227,71 @@ def _is_word(token: str) -> bool:
     return _WORD_START.match(token) is not None
 
 
-def align_sentences(old: Sequence[str], new: Sequence[str], *,
-                    words: Callable[[str], list[str]] = tokens) -> list[SentenceEdit]:
-    """The sentence actions that turn ``old`` into ``new`` (see module doc).
-
-    ``words``: a sentence's tokens (:func:`tokens`; :meth:`SentenceSplitter.words`
-    remembers them).
-
-    Returns one :class:`SentenceEdit` per old sentence and per new sentence not
-    paired with an old one: unchanged, moved and edited sentences appear once
-    with both indexes.  Ordered by the new index (deletions after the new
-    sentence that follows them; those at the end last), then by the old index.
-    """
-    # The common beginning and end first (most changes touch a few sentences), then
-    # SequenceMatcher on what lies between.
+def common_ends(old: Sequence[str], new: Sequence[str], *, head: int = 0,
+                tail: int = 0) -> tuple[int, int]:
+    """``(head, tail)``: how many sentences ``old`` and ``new`` share at their beginning,
+    then at their end (the end counted only over what the beginning leaves, so the two
+    never overlap).  ``head``/``tail``: counts already known to be shared (e.g. the
+    sentences of the paragraphs both versions begin or end with), where the scan starts;
+    the result is the same as without them."""
     n = min(len(old), len(new))
-    head = 0
+    head = min(head, n)
     while head < n and old[head] == new[head]:
         head += 1
-    tail = 0
+    tail = min(tail, n - head)
     while tail < n - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
         tail += 1
-    edits: list[SentenceEdit] = [SentenceEdit("unchanged", i, i, 1.0) for i in range(head)]
-    edits += [SentenceEdit("unchanged", len(old) - 1 - k, len(new) - 1 - k, 1.0)
-              for k in range(tail)]
-    sm = SequenceMatcher(None, list(old[head:len(old) - tail]), list(new[head:len(new) - tail]),
-                         autojunk=False)
+    return head, tail
+
+
+#: The word matching blocks of the matcher that scored each ``edit`` (old, new): what
+#: :func:`blocks_words` counts the edit's changed words from.
+Blocks = dict[tuple[int, int], list["Match"]]
+
+
+def align_middle(old: Sequence[str], new: Sequence[str], head: int, tail: int, *,
+                 words: Callable[[str], list[str]] = tokens,
+                 blocks: Blocks | None = None) -> list[SentenceEdit]:
+    """The actions of :func:`align_sentences` but the ``unchanged`` ones, in its order,
+    found without a step per sentence the versions share at their ends (``head``/
+    ``tail``: :func:`common_ends` of ``old`` and ``new``): what a change's rows need.
+    ``blocks``: when given, gets the word matching blocks of each edit (:data:`Blocks`)."""
+    return [e for e in _middle(old, new, head, tail, words, blocks) if e.action != "unchanged"]
+
+
+def _middle(old: Sequence[str], new: Sequence[str], head: int, tail: int,
+            words: Callable[[str], list[str]], blocks: Blocks | None) -> list[SentenceEdit]:
+    """Every action of the sentences between the common ``head`` and ``tail``, in order."""
+    mid_old, mid_new = old[head:len(old) - tail], new[head:len(new) - tail]
+    if len(mid_old) == 1 and len(mid_new) == 1 and mid_old[0] != mid_new[0]:
+        # One sentence for another (most edits): what the steps below give, directly.
+        a, b = words(mid_old[0]), words(mid_new[0])
+        matcher: SequenceMatcher[str] = SequenceMatcher(None, a, b, autojunk=False)
+        if matcher.real_quick_ratio() >= EDIT_RATIO and matcher.quick_ratio() >= EDIT_RATIO:
+            ratio = matcher.ratio()
+            if ratio >= EDIT_RATIO:
+                if blocks is not None:
+                    blocks[head, head] = matcher.get_matching_blocks()
+                return [SentenceEdit("edit", head, head, round(ratio, 4))]
+        return [SentenceEdit("deletion", head, None, 0.0), SentenceEdit("addition", None, head, 0.0)]
+    edits: list[SentenceEdit] = []
     left_old: list[int] = []
     left_new: list[int] = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
-        if tag == "equal":
-            edits += [SentenceEdit("unchanged", i, j, 1.0)
-                      for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
-        else:
-            left_old += range(i1, i2)
-            left_new += range(j1, j2)
+    if not mid_old or not mid_new or set(mid_old).isdisjoint(mid_new):
+        # SequenceMatcher finds no matching block between lists with no element in
+        # common: every sentence is left over (the same result, without the matcher).
+        left_old += range(head, len(old) - tail)
+        left_new += range(head, len(new) - tail)
+    else:
+        sm = SequenceMatcher(None, list(mid_old), list(mid_new), autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
+            if tag == "equal":
+                edits += [SentenceEdit("unchanged", i, j, 1.0)
+                          for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]
+            else:
+                left_old += range(i1, i2)
+                left_new += range(j1, j2)
     # Moved: the same text left over on both sides (in reading order for repeats).
     waiting: dict[str, list[int]] = {}
     for i in left_old:
@@ -258,7 +314,7 @@ def align_sentences(old: Sequence[str], new: Sequence[str], *,
         words_old = {i: words(old[i]) for i in still_old}
         words_new = {j: words(new[j]) for j in still_new}
         scored: list[tuple[float, int, int]] = []
-        matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        matcher = SequenceMatcher(None, autojunk=False)
         if len(still_old) * len(still_new) > MAX_PAIRING_WORK:
             candidates: Iterable[tuple[int, int]] = zip(still_old, still_new, strict=False)
         else:
@@ -269,6 +325,8 @@ def align_sentences(old: Sequence[str], new: Sequence[str], *,
                 ratio = matcher.ratio()
                 if ratio >= EDIT_RATIO:
                     scored.append((ratio, i, j))
+                    if blocks is not None:
+                        blocks[i, j] = matcher.get_matching_blocks()
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
         for ratio, i, j in scored:
             if i not in matched_old and j not in matched_new:
@@ -277,20 +335,57 @@ def align_sentences(old: Sequence[str], new: Sequence[str], *,
                 edits.append(SentenceEdit("edit", i, j, round(ratio, 4)))
     edits += [SentenceEdit("deletion", i, None, 0.0) for i in still_old if i not in matched_old]
     edits += [SentenceEdit("addition", None, j, 0.0) for j in still_new if j not in matched_new]
-    return _in_reading_order(edits, len(old))
+    return _in_reading_order(edits, head)
 
 
-def _in_reading_order(edits: list[SentenceEdit], n_old: int) -> list[SentenceEdit]:
+def align_sentences(old: Sequence[str], new: Sequence[str], *,
+                    words: Callable[[str], list[str]] = tokens) -> list[SentenceEdit]:
+    """The sentence actions that turn ``old`` into ``new`` (see module doc).
+
+    ``words``: a sentence's tokens (:func:`tokens`; :meth:`SentenceSplitter.words`
+    remembers them).
+
+    Returns one :class:`SentenceEdit` per old sentence and per new sentence not
+    paired with an old one: unchanged, moved and edited sentences appear once
+    with both indexes.  Ordered by the new index (deletions after the new
+    sentence that follows them; those at the end last), then by the old index.
+    """
+    # The common beginning and end first (most changes touch a few sentences), then
+    # SequenceMatcher on what lies between (align_middle).
+    head, tail = common_ends(old, new)
+    return [*(SentenceEdit("unchanged", i, i, 1.0) for i in range(head)),
+            *_middle(old, new, head, tail, words, None),
+            *(SentenceEdit("unchanged", len(old) - tail + k, len(new) - tail + k, 1.0)
+              for k in range(tail))]
+
+
+def blocks_words(old: Sequence[str], new: Sequence[str], blocks: Sequence[Match]
+                 ) -> tuple[int, int]:
+    """:func:`changed_words` of ``old`` and ``new`` from the matching blocks of a
+    :class:`difflib.SequenceMatcher` (no junk, ``autojunk=False``) already run over
+    them: the words outside the blocks (what :meth:`~difflib.SequenceMatcher.get_opcodes`
+    marks as not ``equal``)."""
+    kept_old = kept_new = 0
+    for a, b, size in blocks:
+        kept_old += sum(1 for t in old[a:a + size] if _is_word(t))
+        kept_new += sum(1 for t in new[b:b + size] if _is_word(t))
+    return (sum(1 for t in new if _is_word(t)) - kept_new,
+            sum(1 for t in old if _is_word(t)) - kept_old)
+
+
+def _in_reading_order(edits: list[SentenceEdit], head: int) -> list[SentenceEdit]:
     """Sort by the new index; a deletion goes right after the new sentence of the
-    nearest old sentence before it that has one (first when none has)."""
-    new_of = [-1.0] * n_old
+    nearest old sentence before it that has one (first when none has).  ``edits``:
+    the actions of the sentences after the first ``head`` (unchanged, old index =
+    new index), which come before them all."""
+    new_of: dict[int, float] = {}
     for e in edits:
         if e.old is not None and e.new is not None:
             new_of[e.old] = float(e.new)
-    anchor = -0.5
+    anchor = head - 0.5
     where: dict[int, float] = {}
-    for i in range(n_old):
-        if new_of[i] >= 0:
+    for i in sorted(e.old for e in edits if e.old is not None):
+        if i in new_of:
             anchor = new_of[i] + 0.5
         else:
             where[i] = anchor

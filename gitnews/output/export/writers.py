@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -128,6 +130,16 @@ def write_csv(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
 
 # -- SQLite ---------------------------------------------------------------------------------------
 
+_STRING = json.encoder.encode_basestring  # json's own escaping
+
+
+def _json_object(pairs: dict[str, str]) -> str:
+    """``json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))`` of a dict of
+    strings: the same text (json's own string escaping, keys in order), without an
+    encoder per call (as gitnews.archive.cache.index writes the cache's trailers)."""
+    return "{" + ",".join(f"{_STRING(k)}:{_STRING(v)}" for k, v in pairs.items()) + "}"
+
+
 def _sqlite_rows(row_type: type[Any]) -> Callable[[Iterable[Row]], list[tuple[object, ...]]]:
     """Rows of ``row_type`` -> tuples for sqlite3 (bool is an int to it; ``trailers``
     as JSON text)."""
@@ -140,9 +152,8 @@ def _sqlite_rows(row_type: type[Any]) -> Callable[[Iterable[Row]], list[tuple[ob
     def convert(rows: Iterable[Row]) -> list[tuple[object, ...]]:
         out = []
         for r in rows:
-            t = list(get(r))
-            t[at] = json.dumps(t[at], ensure_ascii=False, separators=(",", ":"))
-            out.append(tuple(t))
+            t = get(r)
+            out.append((*t[:at], _json_object(t[at]), *t[at + 1:]))
         return out
     return convert
 
@@ -158,6 +169,14 @@ def _table_columns(row_type: type[Any]) -> dict[str, Any]:
     return out
 
 
+#: Versions per batch of rows handed to the SQLite thread (and at most
+#: :data:`SQLITE_QUEUE` batches waiting: memory stays bounded).
+SQLITE_BATCH = 1000
+SQLITE_QUEUE = 4
+_TABLES: dict[str, type[Any]] = {"articles": ArticleRow, "versions": VersionRow,
+                                 "changes": ChangeRow, "sentence_edits": SentenceEditRow}
+
+
 def write_sqlite(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
     """A SQLite database in the conventions of sqlite-utils (https://sqlite-utils.datasette.io/),
     which writes it, so that Datasette opens it as it is: tables ``articles``
@@ -167,11 +186,20 @@ def write_sqlite(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
     ``sentence_edits.change_id`` -> ``changes.id``, ...), indexes on them, and a
     full-text index (FTS5, :data:`FTS_TOKENIZE`) on ``versions.headline`` and
     ``versions.text`` made by ``enable_fts``.  Booleans are 0/1, ``trailers`` a
-    JSON object (text)."""
+    JSON object (text).
+
+    The rows and the full-text index are written by a thread, in one transaction,
+    while the next rows are made: SQLite releases Python's lock while it works
+    (https://docs.python.org/3/library/sqlite3.html), so its inserts and FTS5's
+    tokenizing run beside the making of the rows.  The indexes are made after the rows.
+    """
+    import sqlite3
+
     import sqlite_utils
 
     counts = ExportCounts()
-    db = sqlite_utils.Database(out)
+    # Used by one thread at a time: this one, then the writing thread, then this one.
+    db = sqlite_utils.Database(sqlite3.connect(out, check_same_thread=False))
     # A new file that replaces OUT only once complete (gitnews.output.export): no journal.
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
@@ -182,35 +210,62 @@ def write_sqlite(blocks: Iterable[ArticleExport], out: Path) -> ExportCounts:
         "sentence_edits": [("change_id", "changes", "id"), ("version_id", "versions", "id"),
                            ("article", "articles", "path")],
     }
-    tables: dict[str, type[Any]] = {"articles": ArticleRow, "versions": VersionRow,
-                                    "changes": ChangeRow, "sentence_edits": SentenceEditRow}
-    for name, row_type in tables.items():
+    for name, row_type in _TABLES.items():
         db[name].create(_table_columns(row_type),  # type: ignore[union-attr]
                         pk="path" if name == "articles" else "id",
                         foreign_keys=fks.get(name, []))
+    # The FTS5 table as enable_fts makes it (empty: populated with nothing), filled below
+    # with each version's row, as its populate_fts would (rowid, headline, text).
+    db["versions"].enable_fts(["headline", "text"], tokenize=FTS_TOKENIZE)  # type: ignore[union-attr]
     inserts = {name: f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns(t))}) "
-                     f"VALUES ({', '.join('?' * len(columns(t)))})" for name, t in tables.items()}
+                     f"VALUES ({', '.join('?' * len(columns(t)))})" for name, t in _TABLES.items()}
+    names = columns(VersionRow)
+    fts_columns = itemgetter(names.index("id"), names.index("headline"), names.index("text"))
     conn = db.conn
-    pending: dict[str, list[tuple[object, ...]]] = {name: [] for name in tables}
-    convert = {name: _sqlite_rows(t) for name, t in tables.items()}
-    with conn:
+    batches: queue.Queue[dict[str, list[tuple[object, ...]]] | None] = queue.Queue(SQLITE_QUEUE)
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with conn:  # one transaction
+                while (batch := batches.get()) is not None:
+                    for name, rows in batch.items():
+                        conn.executemany(inserts[name], rows)
+                    conn.executemany("INSERT INTO [versions_fts] (rowid, [headline], [text]) "
+                                     "VALUES (?, ?, ?)", map(fts_columns, batch["versions"]))
+        except BaseException as exc:  # handed to the caller's thread
+            failed.append(exc)
+            while batches.get() is not None:  # let the producer finish
+                pass
+
+    writer = threading.Thread(target=write, name="gitnews-export-sqlite", daemon=True)
+    writer.start()
+    convert = {name: _sqlite_rows(t) for name, t in _TABLES.items()}
+    pending: dict[str, list[tuple[object, ...]]] = {name: [] for name in _TABLES}
+    try:
         for block in _counted(blocks, counts):
             pending["articles"] += convert["articles"]([block.article])
             pending["versions"] += convert["versions"](block.versions)
             pending["changes"] += convert["changes"](block.changes)
             pending["sentence_edits"] += convert["sentence_edits"](block.sentence_edits)
-            if len(pending["versions"]) >= 1000:
-                for name, rows in pending.items():
-                    conn.executemany(inserts[name], rows)
-                    rows.clear()
-        for name, rows in pending.items():
-            conn.executemany(inserts[name], rows)
+            if len(pending["versions"]) >= SQLITE_BATCH:
+                batches.put(pending)
+                pending = {name: [] for name in _TABLES}
+                if failed:
+                    break
+        else:
+            batches.put(pending)
+    finally:
+        batches.put(None)
+        writer.join()
+    if failed:
+        db.conn.close()
+        raise failed[0]
     for name, cols in (("versions", ["article"]), ("changes", ["version_id"]),
                        ("changes", ["previous_id"]), ("changes", ["article"]),
                        ("sentence_edits", ["change_id"]), ("sentence_edits", ["version_id"]),
                        ("sentence_edits", ["action"])):
         db[name].create_index(cols)  # type: ignore[union-attr]
-    db["versions"].enable_fts(["headline", "text"], tokenize=FTS_TOKENIZE)  # type: ignore[union-attr]
     db.conn.close()
     return counts
 
