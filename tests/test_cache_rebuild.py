@@ -128,7 +128,8 @@ def test_log_records_match_iter_commits(tmp_path):
         head = gitcalls.head(arc.repo)
         assert head is not None
         streamed = list(gitcalls.log_records(arc.repo, head))
-        walked = [(e.commit, e.time, e.message, [(s, p, e.blobs.get(p)) for s, p in e.changes])
+        walked = [(e.commit, int(e.time.timestamp()), e.message,
+                   [(s, p, e.blobs.get(p)) for s, p in e.changes])
                   for e in iter_commits(arc.repo, head, blobs=True)]
     assert streamed == walked
     assert any(not changes for *_, changes in streamed)  # the merge

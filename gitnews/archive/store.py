@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -50,6 +51,29 @@ Written = tuple[datetime, str, dict[str, tuple[str, str] | None]]
 
 #: Most commits a Transaction remembers in :attr:`Transaction.written` (memory stays flat).
 WRITTEN_LIMIT = 20_000
+
+#: Bytes of the stream gathered before one write to fast-import's pipe: a few large
+#: writes instead of one (or several) per commit, each a system call that may wake
+#: fast-import for a few kilobytes.
+WRITE_CHUNK = 256 * 1024
+
+#: The size asked for fast-import's input pipe (Linux ``F_SETPIPE_SZ``, fcntl(2); at
+#: most ``/proc/sys/fs/pipe-max-size``, 1 MiB by default; 64 KiB otherwise): the run
+#: writes a chunk and goes on deciding the next versions while fast-import reads it.
+PIPE_BYTES = 1024 * 1024
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Ask for a :data:`PIPE_BYTES` pipe buffer (best effort: Linux only, and a
+    refusal, e.g. above the system's limit, keeps the default)."""
+    if pipe is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    try:
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except OSError:
+        pass
 
 
 def blob_id(data: bytes) -> str:
@@ -111,6 +135,8 @@ class Transaction:
         self.commits: list[str] = []
         self._marks = 0
         self._proc: subprocess.Popen[bytes] | None = None
+        self._pending: list[bytes] = []  # stream bytes not yet written (WRITE_CHUNK)
+        self._pending_bytes = 0
         self._marks_file: str | None = None
         self._old_head: str | None = None
         self._graph: subprocess.Popen[bytes] | None = None  # commit-graph writer (finish)
@@ -154,6 +180,7 @@ class Transaction:
             self._proc = start(self.repo, "fast-import", "--quiet", "--done", "--date-format=raw",
                                f"--export-marks={self._marks_file}", stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=self._stderr, own_group=True)
+            _widen_pipe(self._proc.stdin)
         return self._proc
 
     def _check_head(self) -> None:
@@ -168,11 +195,26 @@ class Transaction:
             raise StoreError(f"the archive's HEAD is {where}, not on branch {BRANCH}; "
                              f"{head_advice(self.repo, head_ref)}")
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | list[bytes]) -> None:
+        """Queue ``data`` (bytes, or a list of parts) for the stream; written in
+        chunks of :data:`WRITE_CHUNK`."""
+        if isinstance(data, bytes):
+            data = [data]
+        self._pending += data
+        self._pending_bytes += sum(map(len, data))
+        if self._pending_bytes >= WRITE_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the queued stream bytes to fast-import's pipe."""
         proc = self._start()
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_bytes = 0
         try:
             assert proc.stdin is not None
             proc.stdin.write(data)
+            proc.stdin.flush()
         except (BrokenPipeError, OSError):
             err = self._collect_error()
             self._cleanup()
@@ -198,10 +240,12 @@ class Transaction:
 
     # -- writing -------------------------------------------------------------------------
     def commit(self, changes: Mapping[str, bytes | str | None], *, message: str,
-               when: datetime) -> int:
+               when: datetime, blobs: Mapping[str, str] | None = None) -> int:
         """Queue one commit that sets each ``path`` to its bytes/str, or deletes it (None).
 
         ``when`` (aware datetime, stored in UTC) is the author and committer date.
+        ``blobs``: the blob ids (:func:`blob_id`) of some of the contents, when the
+        caller has computed them already (not checked: they must be right).
         Returns the commit's mark (1, 2, ...); the commit ids are known after
         :meth:`finish`, in :attr:`commits`.
         """
@@ -228,9 +272,10 @@ class Transaction:
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 out += [b"M 100644 inline " + quote_path(path) + b"\n",
                         b"data %d\n" % len(data), data, b"\n"]
-                written[path] = (blob_id(data),
-                                 data.split(b"\n", 1)[0].decode("utf-8", "replace"))
-        self._write(b"".join(out))
+                end = data.find(b"\n")
+                written[path] = ((blobs or {}).get(path) or blob_id(data),
+                                 (data if end < 0 else data[:end]).decode("utf-8", "replace"))
+        self._write(out)
         if self.written is not None:
             if len(self.written) < WRITTEN_LIMIT:
                 self.written.append((when, message, written))
@@ -268,7 +313,7 @@ class Transaction:
             else:
                 out += [b"M 100644 inline " + quote_path(path) + b"\n",
                         b"data %d\n" % len(content), content, b"\n"]
-        self._write(b"".join(out))
+        self._write(out)
         self.side_commits += 1
 
     @property
@@ -284,6 +329,8 @@ class Transaction:
         ``objects/pack/tmp_pack_*`` behind); its crash report is deleted.
         """
         proc = self._proc
+        self._pending.clear()
+        self._pending_bytes = 0
         if proc is None:
             return
         try:
@@ -340,6 +387,7 @@ class Transaction:
             return []
         if not self._marks and self.side_commits:  # only side commits: the ref itself says
             self._write(b"done\n")
+            self._flush()
             err = self._collect_error()
             ok = self._proc.returncode == 0
             self._cleanup()
@@ -349,6 +397,7 @@ class Transaction:
                                  "the archive is unchanged")
             return []
         self._write(b"done\n")
+        self._flush()
         err = self._collect_error()
         assert self._marks_file is not None  # set when the stream started
         if self._proc.returncode != 0 or not Path(self._marks_file).stat().st_size:

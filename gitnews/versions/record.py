@@ -507,10 +507,10 @@ class Recorder:
             significance=signals.significance, capture=capture)
         message = version_message(prefix, headline, trailers, summary=summary)
         data = text.encode("utf-8")
-        if self.tx is not None:
-            self.tx.commit({path: data}, message=message, when=when)
-        local.latest = when
         blob = blob_id(data)
+        if self.tx is not None:
+            self.tx.commit({path: data}, message=message, when=when, blobs={path: blob})
+        local.latest = when
         self.history.queue(path, local, version, blob, {k: str(v) for k, v in trailers
                                                          if v is not None and v != ""})
         local.blob, local.removed, local.url, local.outside = blob, False, url, False

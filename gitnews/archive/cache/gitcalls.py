@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gitnews.archive import gitrun
@@ -53,9 +52,9 @@ def read_objects(repo: RepoDirs, names: list[str]) -> dict[str, tuple[str, str]]
 
 
 def log_records(repo: RepoDirs, head: str
-                ) -> Iterator[tuple[str, datetime, str, list[tuple[str, str, str | None]]]]:
+                ) -> Iterator[tuple[str, int, str, list[tuple[str, str, str | None]]]]:
     """Every commit up to ``head``, oldest first, from one streamed ``git log``:
-    ``(commit id, author time (aware, UTC), message, [(status, path, blob id)])``,
+    ``(commit id, author time (Unix seconds), message, [(status, path, blob id)])``,
     status ``A``, ``M``, ``D`` (or ``T``), blob None for a deletion; merge commits
     have no changes (git log shows none without ``-m``).
 
@@ -76,7 +75,6 @@ def log_records(repo: RepoDirs, head: str
                         stderr=subprocess.PIPE)
     out = proc.stdout
     assert out is not None
-    utc = UTC
     buf = b""
     try:
         while True:
@@ -100,8 +98,7 @@ def log_records(repo: RepoDirs, head: str
                     changes.append((status, fields[i + 1].decode("utf-8", "replace"),
                                     None if status == "D" else raw[3].decode()))
                 message = fields[2].decode("utf-8", "replace").rstrip("\n") + "\n"
-                yield (fields[0].decode(), datetime.fromtimestamp(int(fields[1]), tz=utc),
-                       message, changes)
+                yield fields[0].decode(), int(fields[1]), message, changes
             if not chunk:
                 break
     finally:

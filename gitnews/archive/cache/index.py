@@ -12,7 +12,6 @@ apart and never counted.
 from __future__ import annotations
 
 import json
-import json.encoder
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,7 @@ __all__ = ["GitIndex"]
 
 #: One commit to fold into the index: commit id, time, message and its changed files
 #: as ``(status, path, blob id)`` (status ``A``, ``M`` or ``D``; blob None: deleted).
-_Commit = tuple[str, datetime, str, list[tuple[str, str, str | None]]]
+_Commit = tuple[str, datetime | int, str, list[tuple[str, str, str | None]]]
 #: A row of the ``versions`` table: path, number, commit id, time (Unix seconds),
 #: blob (None: the removal), subject, trailers (JSON).
 _VersionRow = tuple[str, int, str, int, str | None, str, str]
@@ -72,14 +71,10 @@ _SECONDARY_INDEXES = {
     "outside_path": "CREATE INDEX IF NOT EXISTS outside_path ON outside(path)",
 }
 
-_STRING = json.encoder.encode_basestring  # json's own escaping (ensure_ascii=False)
-
-
-def _json_object(pairs: dict[str, str]) -> str:
-    """``json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))``: the same
-    bytes (json's own string escaping, keys in order), without building an
-    encoder per call."""
-    return "{" + ",".join(f"{_STRING(k)}:{_STRING(v)}" for k, v in pairs.items()) + "}"
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` with one encoder made
+#: once (json's C encoder), not one per call.
+_json_object: Callable[[dict[str, str]], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _sorted(rows: tuple[list[_VersionRow], list[_OutsideRow]]
@@ -155,16 +150,17 @@ class _Folder:
             key = self.keys[url] = safe_key(url)
             return key
 
-    def add(self, commit: str, when: datetime, message: str,
+    def add(self, commit: str, when: datetime | int, message: str,
             changes: list[tuple[str, str, str | None]]) -> None:
-        """Fold one commit: its id, time, message and ``(status, path, blob id)``
-        changes (status ``A``, ``M`` or ``D``; blob None: deleted)."""
+        """Fold one commit: its id, time (aware datetime, or Unix seconds), message
+        and ``(status, path, blob id)`` changes (status ``A``, ``M`` or ``D``; blob
+        None: deleted)."""
         trailers = _trailers(message)
         # Only gitnews's own commits are versions; any other commit that touches an
         # article's file (an edit made with plain git) is an outside edit: kept, shown
         # by `gitnews log`, never numbered or counted (docs/archive-format.md).
         version = is_version(trailers)
-        at = int(when.timestamp())
+        at = when if isinstance(when, int) else int(when.timestamp())
         subject = message.split("\n", 1)[0]
         url, trailers_json, feed, keys = "", "", None, []
         if version:
