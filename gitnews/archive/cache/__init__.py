@@ -49,12 +49,34 @@ GitPython only inside functions, or for annotations (start-up time).
 
 from __future__ import annotations
 
-from gitnews.archive.cache.articles import ArticleRecord
-from gitnews.archive.cache.checks import BacklogRow, FailingCheck
-from gitnews.archive.cache.feeds import FeedRow
-from gitnews.archive.cache.noise import AlternationRow, GoneRow, HeldRow
-from gitnews.archive.cache.politeness import HostRow, RobotsRow
-from gitnews.archive.cache.state import STATE_DIR, State
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitnews.archive.cache.articles import ArticleRecord
+    from gitnews.archive.cache.checks import BacklogRow, FailingCheck
+    from gitnews.archive.cache.feeds import FeedRow
+    from gitnews.archive.cache.noise import AlternationRow, GoneRow, HeldRow
+    from gitnews.archive.cache.politeness import HostRow, RobotsRow
+    from gitnews.archive.cache.state import STATE_DIR, State
 
 __all__ = ["State", "ArticleRecord", "STATE_DIR", "FailingCheck", "BacklogRow", "FeedRow",
            "RobotsRow", "HostRow", "HeldRow", "GoneRow", "AlternationRow"]
+
+# The names above are imported on first use (PEP 562), so that importing one part of the
+# cache (``schema``, ``gitcalls``: :mod:`gitnews.archive.reader`, the read commands' fast
+# path) does not import every other part (start-up time).
+_HOMES = {"ArticleRecord": "articles", "BacklogRow": "checks", "FailingCheck": "checks",
+          "FeedRow": "feeds", "AlternationRow": "noise", "GoneRow": "noise", "HeldRow": "noise",
+          "HostRow": "politeness", "RobotsRow": "politeness", "STATE_DIR": "state",
+          "State": "state"}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -16,7 +16,8 @@ __all__ = ["SCHEMA_VERSION", "SCHEMA", "NOISE_SCHEMA"]
 # are not changes).
 # 8: the full-text index of every version (search_docs, search_text, search_added,
 # search_removed; gitnews.archive.cache.search, docs/search.md).
-SCHEMA_VERSION = "8"
+# 9: the index versions_at (versions by time: `gitnews changes` reads only the period's).
+SCHEMA_VERSION = "9"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
@@ -42,6 +43,10 @@ CREATE TABLE IF NOT EXISTS versions (
     path TEXT NOT NULL, number INTEGER NOT NULL, commit_id TEXT NOT NULL, at INTEGER NOT NULL,
     blob TEXT, subject TEXT NOT NULL, trailers TEXT NOT NULL,
     PRIMARY KEY (path, number)) WITHOUT ROWID;
+-- Versions by time (its entries hold the key too: at, path, number), newest last:
+-- `gitnews changes` (gitnews.output.changelist) walks it from the end and reads only the
+-- versions of its period, whatever the archive's size.
+CREATE INDEX IF NOT EXISTS versions_at ON versions(at);
 -- Commits without gitnews's trailers that touched an article's file (gitnews.archive.history
 -- .is_version): not versions. after: the number of the version they follow; blob
 -- NULL: the file was deleted. In the order git gave them (rowid).
