@@ -93,6 +93,9 @@ def test_a_current_cache_is_read_alone_with_the_same_answers(archive):
             reader.db.execute("INSERT OR REPLACE INTO meta VALUES ('x', 'y')")
     with open_reader(archive) as reader:
         assert reader.fast and list_changes(reader) == full
+    # Nothing left behind: the write-ahead log's files go with the last connection.
+    assert not [p.name for p in (archive / ".git" / "gitnews").iterdir()
+                if p.name.endswith(("-wal", "-shm"))]
 
 
 def _keep(row: ChangeRow, since: datetime | None, until: datetime | None, min_words: int,

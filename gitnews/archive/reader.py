@@ -10,10 +10,10 @@ archive's configuration, or the code that writes and syncs the cache.
   (``.git/gitnews/state.sqlite``) exists, its schema is
   :data:`~gitnews.archive.cache.schema.SCHEMA_VERSION` and its recorded ``head`` is
   the branch's commit (one ``git rev-parse``,
-  :func:`~gitnews.archive.cache.gitcalls.head`).  The file is opened read-only
-  (SQLite's ``mode=ro`` URI) in one read transaction, so that every query sees the
-  same state of the cache even while a writer updates it (WAL mode: readers never
-  wait for the writer);
+  :func:`~gitnews.archive.cache.gitcalls.head`).  The file is opened for queries only
+  (SQLite's ``query_only`` pragma; never created: the ``mode=rw`` URI) in one read
+  transaction, so that every query sees the same state of the cache even while a
+  writer updates it (WAL mode: readers never wait for the writer);
 * **otherwise** (no cache yet, another schema, commits the cache has not seen, a
   damaged or locked file, an archive that cannot be written, a folder that is not an
   archive), the archive is opened as every command opens it
@@ -78,7 +78,7 @@ class ArchiveReader:
 
     ``path``: the archive's folder; ``repo``: its repository (a
     :class:`~gitnews.archive.gitrun.LazyRepo`, or the opened archive's);
-    ``db``: the cache's connection (read-only on the fast path: a write raises
+    ``db``: the cache's connection (queries only on the fast path: a write raises
     :class:`sqlite3.OperationalError`); ``fast``: whether the fast path was taken.
     ``state`` is the reader itself (:class:`CacheSource`).  Use as a context
     manager, or call :meth:`close`.
@@ -137,8 +137,11 @@ def open_current(path: Path | str) -> ArchiveReader | None:
 
     db = None
     try:
-        db = sqlite3.connect(f"{cache.resolve().as_uri()}?mode=ro", uri=True,
+        # Not SQLite's mode=ro: a read-only connection leaves the WAL's files behind, where
+        # the last connection to close (a writable one) removes them.  query_only: no write.
+        db = sqlite3.connect(f"{cache.resolve().as_uri()}?mode=rw", uri=True,
                              isolation_level=None, timeout=60)
+        db.execute("PRAGMA query_only = ON")
         db.execute("BEGIN")  # one snapshot for every query (WAL)
         meta = dict(db.execute("SELECT k, v FROM meta WHERE k IN ('schema', 'head')"))
         if meta.get("schema") != SCHEMA_VERSION:
