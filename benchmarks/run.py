@@ -1075,8 +1075,22 @@ def case_changes(args: argparse.Namespace, tmp: Path) -> CaseResult:
             res.checks.append(Check("gitnews changes --since 1d: time beyond start-up",
                                     t - startup, 0.1, "<=", " s"))
     t = _median_time([*gitnews, "stats", "--archive", str(archive)], runs)
-    say(f"  gitnews stats: {t:.3f} s ({t - startup:+.3f} s beyond start-up)")
-    res.figures["stats_s"] = round(t, 3)
+    cpu = _median_cpu([*gitnews, "stats", "--archive", str(archive)], runs)
+    say(f"  gitnews stats: {t:.3f} s ({t - startup:+.3f} s beyond start-up); CPU time "
+        f"{cpu:.3f} s ({cpu - help_cpu:+.3f} s beyond `--help`'s)")
+    res.figures.update(stats_s=round(t, 3), stats_cpu_s=round(cpu, 3))
+    # What `changes` imports beyond `--help` (gitnews.archive.reader: the cache alone).
+    def modules(*cmd: str) -> set[str]:
+        err = subprocess.run([sys.executable, "-X", "importtime", "-m", "gitnews", *cmd],
+                             capture_output=True, text=True).stderr
+        return {line.rsplit("|", 1)[-1].strip() for line in err.splitlines()
+                if line.startswith("import time:")}
+    extra = modules(*base[len(gitnews):]) - modules("--help")
+    heavy = sorted(extra & {"git", "gitdb", "gitnews.config", "gitnews.archive.repo",
+                            "gitnews.archive.cache.state", "gitnews.collection"})
+    say(f"  `gitnews changes` imports {len(extra)} modules beyond `--help`'s; of the full "
+        f"archive's: {', '.join(heavy) or 'none'}")
+    res.figures.update(changes_extra_modules=len(extra), changes_heavy_modules=heavy)
     return res
 
 

@@ -110,6 +110,17 @@ def test_read_commands_work_on_a_read_only_archive(tmp_path, cache):
         assert diff.returncode == 0, diff.stderr
         assert "edited" in diff.stdout
 
+        # changes and stats: their fast path (gitnews.archive.reader) leaves a read-only
+        # archive to the full path, which reads the cache's copy in memory.
+        changed = run_gitnews("changes", "--since", "2016-01-01", "--json", "--archive", arc,
+                              env=env())
+        assert changed.returncode == 0, changed.stderr
+        assert [c["path"] for c in json.loads(changed.stdout)["changes"]] == (
+            [B_PATH, A_PATH] if cache == "stale" else [A_PATH])
+        stats = run_gitnews("stats", "--json", "--archive", arc, env=env())
+        assert stats.returncode == 0, stats.stderr
+        assert json.loads(stats.stdout)["total"]["changes"] == (2 if cache == "stale" else 1)
+
         site = run_gitnews("site", str(tmp_path / "site"), "--archive", arc, env=env())
         assert site.returncode == 0, site.stderr
         assert (tmp_path / "site" / "index.html").is_file()
@@ -120,7 +131,7 @@ def test_read_commands_work_on_a_read_only_archive(tmp_path, cache):
                                "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""})
         assert dry.returncode == 1 and "FAILED article" in dry.stdout + dry.stderr, dry.stderr
         assert "cache" not in dry.stderr
-        for proc in (listed, log, show, diff, site, dry):
+        for proc in (listed, log, show, diff, changed, stats, site, dry):
             assert "Traceback" not in proc.stderr and "delete" not in proc.stderr
     assert _snapshot(archive / ".git") == before  # nothing was written
 

@@ -67,3 +67,26 @@ def test_reading_the_history_does_not_import_gitpython(tmp_path):
         modules = _imported(*args, "--archive", str(archive))
         assert "gitnews.archive.repo" in modules
         assert not modules & {"git", "gitdb"}, (args, sorted(modules & {"git", "gitdb"}))
+
+
+def test_changes_and_stats_read_the_cache_alone(tmp_path):
+    # gitnews.archive.reader: with a current cache, `changes` and `stats` open neither
+    # GitPython nor the archive in full (no configuration, none of the cache's writers);
+    # with a stale one they sync it through the full path, still without GitPython.
+    from archive_builders import add_version, new_archive
+
+    archive = new_archive(tmp_path / "a")
+    url, path = "https://news.example.org/a", "news.example.org/a.txt"
+    add_version(archive, path, "A\n\nOne.\n", version=1, url=url)
+    add_version(archive, path, "A\n\nOne, edited.\n", version=2, url=url, hours=2)
+    full = {"gitnews.archive.repo", "gitnews.config", "gitnews.archive.cache.state"}
+    # sqlite3: the cache is read; gitnews.collection: asked only when the fast path is not taken.
+    unwanted = full | (HEAVY - {"sqlite3"}) | {"gitnews.collection"}
+    for i, command in enumerate([["changes", "--since", "2016-09-01"], ["stats"]]):
+        add_version(archive, path, f"A\n\nOne, edited {i}.\n", version=3 + i, url=url,
+                    hours=3 + i)
+        stale = _imported(*command, "--archive", str(archive))  # a new commit: synced in full
+        assert full <= stale and not stale & {"git", "gitdb"}, sorted(stale & {"git", "gitdb"})
+        current = _imported(*command, "--archive", str(archive))
+        assert "gitnews.archive.reader" in current  # the command ran
+        assert not current & unwanted, sorted(current & unwanted)

@@ -17,6 +17,8 @@ and one ``.txt`` file per article, one commit per version (docs/archive-format.m
 * :mod:`~gitnews.archive.objects` — objects read from git: the one ``git cat-file --batch``
   reader (:class:`~gitnews.archive.objects.BlobReader`), a file at a commit, HEAD's time.
 * :mod:`~gitnews.archive.cache` — the SQLite cache of what git holds, and of checks.
+* :mod:`~gitnews.archive.reader` — the read commands' fast path: an archive whose cache
+  is current read from its cache alone (:func:`~gitnews.archive.reader.open_reader`).
 * :mod:`~gitnews.archive.lock`, :mod:`~gitnews.archive.readonly`,
   :mod:`~gitnews.archive.maintenance` — one writer at a time, read-only archives,
   ``git gc`` and the commit-graph.

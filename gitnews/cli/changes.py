@@ -14,7 +14,7 @@ from .app import DEFAULT_ARCHIVE, ArchiveOption, JsonOption, command, parse_time
 from .printing import cut, write, write_json
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it (start-up time)
-    from gitnews.archive.repo import Archive
+    from gitnews.archive.reader import CacheSource
     from gitnews.output.changelist import ChangeRow
     from gitnews.output.jsondocs import Json
 
@@ -24,7 +24,7 @@ DEFAULT_SINCE = timedelta(days=1)
 DEFAULT_LIMIT = 50
 
 
-def default_since(arc: Archive, now: datetime) -> tuple[datetime, str]:
+def default_since(arc: CacheSource, now: datetime) -> tuple[datetime, str]:
     """The start of ``changes``'s period without ``--since``: the last run's start
     (as ``gitnews status`` knows it, :func:`gitnews.ops.status.last_run`), else its end,
     else :data:`DEFAULT_SINCE` before ``now``; and words saying which."""
@@ -119,7 +119,7 @@ def changes_cmd(
     """Every change across the archive, newest first, one line per version: time (UTC),
     host, kind, words added and removed, headline, and the `gitnews diff` that shows it.
     Answers from the cache; no network."""
-    from gitnews.archive.repo import open_archive
+    from gitnews.archive.reader import open_current, open_reader
     from gitnews.output.changelist import list_changes
 
     kinds = tuple(kind or ())
@@ -135,17 +135,22 @@ def changes_cmd(
         from gitnews.output.changes import host_key as folder_name
 
         host_key = folder_name(host)
-    from .collection import is_collection
+    # An archive whose cache is current is read at once, without opening the archive in
+    # full (and is not a collection: asking that costs an import); else a collection's
+    # archives, else the archive opened in full (its cache synced with git).
+    fast = open_current(archive)
+    if fast is None:
+        from .collection import is_collection
 
-    if is_collection(archive):  # every archive's changes, newest first, labelled with its site
-        from .collection import changes as collection_changes
+        if is_collection(archive):  # every archive's changes, newest first, labelled with its site
+            from .collection import changes as collection_changes
 
-        collection_changes(archive, since=start, until=end, host=host_key, kinds=kinds,
-                           min_words=min_words, limit=None if show_all else limit,
-                           trailer_filter=significance_filter(min_significance),
-                           json_out=json_out)
-        return
-    with open_archive(archive) as arc:
+            collection_changes(archive, since=start, until=end, host=host_key, kinds=kinds,
+                               min_words=min_words, limit=None if show_all else limit,
+                               trailer_filter=significance_filter(min_significance),
+                               json_out=json_out)
+            return
+    with fast or open_reader(archive) as arc:
         period = f"since {format_time(start)}" if start else ""
         if start is None:
             start, period = default_since(arc, now)

@@ -67,17 +67,21 @@ def stats_cmd(archive: ArchiveOption = DEFAULT_ARCHIVE, json_out: JsonOption = F
     versions, share ever changed, median and 90th-percentile time to the first
     change, changes by kind, headline changes, removals, the most-edited articles.
     Answers from the cache; no network."""
-    from gitnews.archive.repo import open_archive
+    from gitnews.archive.reader import open_current, open_reader
     from gitnews.output.stats import archive_stats
 
-    from .collection import is_collection
+    # As `gitnews changes`: an archive whose cache is current is read at once; else a
+    # collection; else the archive opened in full (its cache synced with git).
+    fast = open_current(archive)
+    if fast is None:
+        from .collection import is_collection
 
-    if is_collection(archive):  # per site: its sources and its total; then the collection's
-        from .collection import stats as collection_stats
+        if is_collection(archive):  # per site: its sources and its total; then the collection's
+            from .collection import stats as collection_stats
 
-        collection_stats(archive, json_out=json_out)
-        return
-    with open_archive(archive) as arc:
+            collection_stats(archive, json_out=json_out)
+            return
+    with fast or open_reader(archive) as arc:
         st = archive_stats(arc)
     if json_out:
         write_json(stats_json(st))

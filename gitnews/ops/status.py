@@ -20,6 +20,7 @@ from gitnews.format.trailers import format_time
 from gitnews.models import Outcome, RunResult
 
 if TYPE_CHECKING:
+    from gitnews.archive.reader import CacheSource
     from gitnews.archive.repo import Archive
 
 __all__ = ["note_run", "archive_status", "ArchiveStatus", "LastRun", "Failing", "RemoteStatus",
@@ -73,7 +74,7 @@ def note_run(archive: Archive, result: RunResult | None, *, ended: str,
     archive.state.set_meta(_KEY, json.dumps(doc, sort_keys=True))
 
 
-def last_run(archive: Archive) -> LastRun | None:
+def last_run(archive: CacheSource) -> LastRun | None:
     """What :func:`note_run` recorded last, or None (no run since the cache was made)."""
     raw = archive.state.get_meta(_KEY)
     try:

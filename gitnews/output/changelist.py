@@ -7,12 +7,15 @@ the same rule as ``gitnews log``, the site and the feeds.
 
 :func:`list_changes` answers from the cache's ``versions`` table (every version's
 commit, time and trailers; :mod:`gitnews.archive.cache.schema`), never from a
-``git log`` walk: one SQL query selects the versions of the period (the
-``articles`` table's ``last_changed`` narrows the articles; a join on the
-``versions`` table's primary key gives each version's previous blob), and only
-the rows it returns have their two texts read, in one ``git cat-file --batch``
-stream, to count the words added and removed (:func:`words_changed`) and to
-name the headline (the new text's first line; a removal's old one).
+``git log`` walk: one SQL query walks the versions of the period newest first
+(the ``versions_at`` index; a join on the table's primary key gives each
+version's previous blob) and is read only until ``limit`` rows are found; only
+those rows have their two texts read, in one ``git cat-file --batch`` stream, to
+count the words added and removed (:func:`words_changed`) and to name the
+headline (the new text's first line; a removal's old one).  The archive may be
+opened with :func:`gitnews.archive.reader.open_reader` (no GitPython, no
+configuration: ``gitnews changes``) or be an open
+:class:`~gitnews.archive.repo.Archive`.
 
 Rows come newest first (time, then path and version number, both descending, as the
 site's lists of changes: deterministic).
@@ -28,12 +31,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gitnews.archive.objects import read_blobs_batch
+from gitnews.archive.objects import BlobReader
 from gitnews.format.normalise import parse_text
-from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, format_time
+from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED
 
 if TYPE_CHECKING:
-    from gitnews.archive.repo import Archive
+    from gitnews.archive.reader import CacheSource
 
 __all__ = ["ChangeRow", "list_changes", "change_kinds", "host_of", "TrailerFilter",
            "words_changed"]
@@ -128,17 +131,18 @@ def _quote(path: str) -> str:
 
 def _host_clause(host: str) -> tuple[str, list[str]]:
     escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return ("(substr(a.path, 1, instr(a.path, '/') - 1) = ?"
-            " OR substr(a.path, 1, instr(a.path, '/') - 1) LIKE ? ESCAPE '!')",
+    return ("(substr(v.path, 1, instr(v.path, '/') - 1) = ?"
+            " OR substr(v.path, 1, instr(v.path, '/') - 1) LIKE ? ESCAPE '!')",
             [host, "%." + escaped])
 
 
-def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime | None = None,
-                 host: str | None = None, kinds: tuple[str, ...] = (), min_words: int = 0,
-                 limit: int | None = None,
+def list_changes(arc: CacheSource, *, since: datetime | None = None,
+                 until: datetime | None = None, host: str | None = None,
+                 kinds: tuple[str, ...] = (), min_words: int = 0, limit: int | None = None,
                  trailer_filter: TrailerFilter | None = None) -> list[ChangeRow]:
-    """Every change of ``arc`` from ``since`` to ``until`` (aware datetimes,
-    both included; None: no bound), newest first.
+    """Every change of ``arc`` (an open archive, or an
+    :class:`~gitnews.archive.reader.ArchiveReader`) from ``since`` to ``until``
+    (aware datetimes, both included; None: no bound), newest first.
 
     ``host``: only articles whose host folder is ``host`` or a subdomain of it
     (lower case, without ``www.``: :func:`gitnews.output.changes.host_key`).
@@ -148,11 +152,13 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
     most this many rows.  ``trailer_filter``: an extra test on each version's
     trailers (:data:`TrailerFilter`).
 
-    Cost: one SQL query over the cache (a scan of the ``articles`` table for the
-    articles whose newest version is at or after ``since``, then their versions
-    by primary key; no text, no git), then
-    one ``git cat-file --batch`` for the texts of the rows kept (two per row), in
-    groups of :data:`_GROUP` rows until ``limit`` rows are kept.
+    Cost: one SQL query over the cache that walks the ``versions_at`` index from
+    ``until`` (or the newest version) back to ``since`` and is read only as far as
+    needed (no text, no git; each version's previous blob by primary key), so that
+    it depends on the period, not on the archive's size; then one ``git cat-file
+    --batch`` for the texts of the rows kept (two per row): without ``min_words``
+    exactly the ``limit`` rows' texts, else groups of :data:`_GROUP` rows until
+    ``limit`` rows are kept.
     """
     if limit is not None and limit <= 0:
         return []
@@ -160,11 +166,8 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
              "NOT (v.blob IS NOT NULL AND p.blob IS NOT NULL AND v.blob = p.blob)"]
     args: list[str | int] = []
     if since is not None:
-        # An article with a version at or after `since` has its newest version then or
-        # later (articles.last_changed, RFC 3339 UTC): the small articles table is
-        # scanned, and only those articles' versions are read, by primary key.
-        where += ["a.last_changed >= ?", "v.at >= ?"]
-        args += [format_time(since), int(since.timestamp())]
+        where.append("v.at >= ?")
+        args.append(int(since.timestamp()))
     if until is not None:
         where.append("v.at <= ?")
         args.append(int(until.timestamp()))
@@ -172,43 +175,58 @@ def list_changes(arc: Archive, *, since: datetime | None = None, until: datetime
         clause, values = _host_clause(host)
         where.append(clause)
         args += values
-    # CROSS JOIN: SQLite keeps this order (articles, then their versions by key).
+    # CROSS JOIN: SQLite keeps this order (the versions by time, newest first, from the
+    # versions_at index, whose entries end with the key: no sort; then the version
+    # before each by key).
     sql = ("SELECT v.path, v.number, v.commit_id, v.at, v.blob, v.trailers, p.blob"
-           " FROM articles a CROSS JOIN versions v ON v.path = a.path"
+           " FROM versions v INDEXED BY versions_at"
            " CROSS JOIN versions p ON p.path = v.path AND p.number = v.number - 1"
            f" WHERE {' AND '.join(where)} ORDER BY v.at DESC, v.path DESC, v.number DESC")
     wanted = set(kinds)
-    candidates = []
-    for path, number, commit, at, blob, trailers_json, prev_blob in arc.state.db.execute(sql, args):
-        trailers = json.loads(trailers_json)
-        found = change_kinds(trailers, removed=blob is None)
-        if wanted and not wanted.intersection(found):
-            continue
-        if trailer_filter is not None and not trailer_filter(trailers):
-            continue
-        candidates.append((path, number, commit, at, blob, trailers, prev_blob, found))
+    found_rows = iter(arc.state.db.execute(sql, args))
     rows: list[ChangeRow] = []
-    for start in range(0, len(candidates), _GROUP):
-        group = candidates[start:start + _GROUP]
-        texts = read_blobs_batch(arc.repo, {b for c in group for b in (c[4], c[6]) if b})
-        for path, number, commit, at, blob, trailers, prev_blob, found in group:
-            old = texts[prev_blob].decode("utf-8") if prev_blob else ""
-            new = texts[blob].decode("utf-8") if blob else ""
-            added, removed = words_changed(old, new)
-            if added + removed < min_words:
-                continue
-            headline = _headline(new) or _headline(old) or trailers.get(ARTICLE_URL) or path
-            rows.append(ChangeRow(
-                path=path, url=trailers.get(ARTICLE_URL) or "", number=number, commit=commit,
-                at=datetime.fromtimestamp(at, tz=UTC), host=host_of(path), headline=headline,
-                kinds=found, words_added=added, words_removed=removed,
-                removed=blob is None, feed=trailers.get(FEED) or None, trailers=trailers))
-            if limit is not None and len(rows) >= limit:
-                return rows
+    reader: BlobReader | None = None
+    try:
+        while limit is None or len(rows) < limit:
+            # Without --min-words every candidate is kept: read just the texts still needed.
+            size = _GROUP if min_words or limit is None else limit - len(rows)
+            group = []
+            for path, number, commit, at, blob, trailers_json, prev_blob in found_rows:
+                trailers = json.loads(trailers_json)
+                found = change_kinds(trailers, removed=blob is None)
+                if wanted and not wanted.intersection(found):
+                    continue
+                if trailer_filter is not None and not trailer_filter(trailers):
+                    continue
+                group.append((path, number, commit, at, blob, trailers, prev_blob, found))
+                if len(group) >= size:
+                    break
+            if not group:
+                break
+            reader = reader or BlobReader(arc.repo)
+            texts = reader.read({b for c in group for b in (c[4], c[6]) if b})
+            for path, number, commit, at, blob, trailers, prev_blob, found in group:
+                old = texts[prev_blob].decode("utf-8") if prev_blob else ""
+                new = texts[blob].decode("utf-8") if blob else ""
+                added, removed = words_changed(old, new)
+                if added + removed < min_words:
+                    continue
+                headline = _headline(new) or _headline(old) or trailers.get(ARTICLE_URL) or path
+                rows.append(ChangeRow(
+                    path=path, url=trailers.get(ARTICLE_URL) or "", number=number,
+                    commit=commit, at=datetime.fromtimestamp(at, tz=UTC), host=host_of(path),
+                    headline=headline, kinds=found, words_added=added, words_removed=removed,
+                    removed=blob is None, feed=trailers.get(FEED) or None, trailers=trailers))
+                if limit is not None and len(rows) >= limit:
+                    break
+    finally:
+        if reader is not None:
+            reader.close()
     return rows
 
 
-#: Rows whose texts are read in one ``git cat-file --batch`` round.
+#: Rows whose texts are read in one ``git cat-file --batch`` round (with ``min_words``,
+#: or without a limit).
 _GROUP = 256
 
 

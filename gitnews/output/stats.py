@@ -36,7 +36,7 @@ from gitnews.format.trailers import CHANGE_KIND, KIND_HEADLINE, KIND_REMOVED, fo
 from gitnews.output.changelist import change_kinds
 
 if TYPE_CHECKING:
-    from gitnews.archive.repo import Archive
+    from gitnews.archive.reader import CacheSource
 
 __all__ = ["SINGLE_ARTICLES", "MOST_EDITED", "FIRST_CHANGE_BUCKETS", "EditedArticle",
            "SourceStats", "ArchiveStats", "archive_stats", "quantile", "merge_sources"]
@@ -146,11 +146,17 @@ def quantile(values: list[float], q: float) -> float | None:
     return float(min(s[i] + (s[i + 1] - s[i]) * (pos - i), s[i + 1]))
 
 
-def archive_stats(arc: Archive, *, most_edited: int = MOST_EDITED) -> ArchiveStats:
-    """The figures of ``arc`` per source and in total (see the module's docstring
-    for the rules), from two SQL queries over the cache, no git.
+def archive_stats(arc: CacheSource, *, most_edited: int = MOST_EDITED) -> ArchiveStats:
+    """The figures of ``arc`` (an open archive, or an
+    :class:`~gitnews.archive.reader.ArchiveReader`) per source and in total (see the
+    module's docstring for the rules), from two SQL queries over the cache, no git.
 
     ``most_edited``: how many most-edited articles each source lists.
+
+    Cost: one pass over the ``versions`` table in key order (every version's time,
+    blob id and ``Change-Kind``) that only counts, per source, changes per day number
+    and per ``Change-Kind`` value; the day names, the kinds and the total
+    (:func:`merge_sources`) are made once at the end.
     """
     db = arc.state.db
     feeds: dict[str, tuple[str, str, str]] = {
@@ -158,8 +164,11 @@ def archive_stats(arc: Archive, *, most_edited: int = MOST_EDITED) -> ArchiveSta
         for path, feed, url, headline in db.execute(
             "SELECT path, feed, url, headline FROM articles")}
     by_source: dict[str, SourceStats] = {}
-    total = SourceStats("total")
     edited: dict[str, list[EditedArticle]] = {}
+    # Per source: changes per UTC day (days since 1970-01-01) and per (Change-Kind
+    # value, removal); named and split into kinds at the end.
+    day_counts: dict[str, dict[int, int]] = {}
+    kind_counts: dict[str, dict[tuple[str | None, bool], int]] = {}
     rows = db.execute(
         "SELECT path, number, at, blob, json_extract(trailers, '$.\"" + CHANGE_KIND + "\"')"
         " FROM versions ORDER BY path, number")
@@ -170,21 +179,22 @@ def archive_stats(arc: Archive, *, most_edited: int = MOST_EDITED) -> ArchiveSta
     changes = 0
     first_change: float | None = None
     last_at = 0
+    source = SINGLE_ARTICLES
+    url = headline = ""
+    days: dict[int, int] = {}
+    kinds: dict[tuple[str | None, bool], int] = {}
 
     def close() -> None:
         if current is None:
             return
-        source, url, headline = feeds.get(current, (SINGLE_ARTICLES, "", ""))
-        st = by_source.get(source) or by_source.setdefault(source, SourceStats(source))
-        for s in (st, total):
-            s.articles += 1
-            s.versions += 1 + changes
-            if changes:
-                s.changed_articles += 1
-                s.changes += changes
-                assert first_change is not None
-                s.first_change.append(first_change)
+        st = by_source[source]
+        st.articles += 1
+        st.versions += 1 + changes
         if changes:
+            st.changed_articles += 1
+            st.changes += changes
+            assert first_change is not None
+            st.first_change.append(first_change)
             edited.setdefault(source, []).append(EditedArticle(
                 path=current, url=url, headline=headline, changes=changes,
                 last_change=datetime.fromtimestamp(last_at, tz=UTC)))
@@ -194,34 +204,41 @@ def archive_stats(arc: Archive, *, most_edited: int = MOST_EDITED) -> ArchiveSta
             close()
             current, first_at, changes, first_change, last_at = path, at, 0, None, at
             prev_blob, prev_removed = blob, blob is None
+            source, url, headline = feeds.get(path, (SINGLE_ARTICLES, "", ""))
+            if source not in by_source:
+                by_source[source] = SourceStats(source)
+                day_counts[source], kind_counts[source] = {}, {}
+            days, kinds = day_counts[source], kind_counts[source]
             continue
-        restored = (blob is not None and not prev_removed and prev_blob is not None
+        removed = blob is None
+        restored = (not removed and not prev_removed and prev_blob is not None
                     and blob == prev_blob)
-        prev_blob, prev_removed = blob, blob is None
+        prev_blob, prev_removed = blob, removed
         if restored or number < 2:
             continue
         changes += 1
         last_at = at
         if first_change is None:
             first_change = float(at - first_at)
-        source = feeds.get(path, (SINGLE_ARTICLES, "", ""))[0]
-        st = by_source.get(source) or by_source.setdefault(source, SourceStats(source))
-        day = format_time(datetime.fromtimestamp(at, tz=UTC))[:10]
-        found = change_kinds({CHANGE_KIND: kind} if kind else {}, removed=blob is None)
-        for s in (st, total):
-            s.per_day[day] = s.per_day.get(day, 0) + 1
-            for k in found:
-                s.kinds[k] = s.kinds.get(k, 0) + 1
+        day = at // 86400
+        days[day] = days.get(day, 0) + 1
+        key = (kind, removed)
+        kinds[key] = kinds.get(key, 0) + 1
     close()
-    for s in (*by_source.values(), total):
-        s.kinds = dict(sorted(s.kinds.items()))
-        s.per_day = dict(sorted(s.per_day.items()))
-        s.first_change.sort()
-    for source, st in by_source.items():
-        st.most_edited = _top(edited.get(source, []), most_edited)
-    total.most_edited = _top([a for arts in edited.values() for a in arts], most_edited)
+    for name, st in by_source.items():
+        found: dict[str, int] = {}
+        for (kind, removed), n in kind_counts[name].items():
+            for k in change_kinds({CHANGE_KIND: kind} if kind else {}, removed=removed):
+                found[k] = found.get(k, 0) + n
+        st.kinds = dict(sorted(found.items()))
+        st.per_day = {format_time(datetime.fromtimestamp(day * 86400, tz=UTC))[:10]: n
+                      for day, n in sorted(day_counts[name].items())}
+        st.first_change.sort()
+        st.most_edited = _top(edited.get(name, []), most_edited)
     order = sorted(by_source, key=lambda s: (s == SINGLE_ARTICLES, s))
-    return ArchiveStats(sources=[by_source[s] for s in order], total=total)
+    sources = [by_source[s] for s in order]
+    return ArchiveStats(sources=sources,
+                        total=merge_sources(sources, source="total", most_edited=most_edited))
 
 
 def _top(articles: list[EditedArticle], n: int) -> list[EditedArticle]:

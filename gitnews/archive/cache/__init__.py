@@ -62,20 +62,21 @@ if TYPE_CHECKING:
 __all__ = ["State", "ArticleRecord", "STATE_DIR", "FailingCheck", "BacklogRow", "FeedRow",
            "RobotsRow", "HostRow", "HeldRow", "GoneRow", "AlternationRow"]
 
-# Each name is imported from its module the first time it is asked for (PEP 562), so
-# that importing one part (gitnews.archive.cache.search, for `gitnews search`) does
-# not import them all (start-up time).
-_MODULES = {"ArticleRecord": "articles", "BacklogRow": "checks", "FailingCheck": "checks",
-            "FeedRow": "feeds", "AlternationRow": "noise", "GoneRow": "noise",
-            "HeldRow": "noise", "HostRow": "politeness", "RobotsRow": "politeness",
-            "STATE_DIR": "state", "State": "state"}
+# The names above are imported on first use (PEP 562), so that importing one part of the
+# cache (``schema``, ``gitcalls``: :mod:`gitnews.archive.reader`, the read commands' fast
+# path) does not import every other part (start-up time).
+_HOMES = {"ArticleRecord": "articles", "BacklogRow": "checks", "FailingCheck": "checks",
+          "FeedRow": "feeds", "AlternationRow": "noise", "GoneRow": "noise", "HeldRow": "noise",
+          "HostRow": "politeness", "RobotsRow": "politeness", "STATE_DIR": "state",
+          "State": "state"}
 
 
 def __getattr__(name: str) -> object:
-    if name not in _MODULES:
+    home = _HOMES.get(name)
+    if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f"{__name__}.{_MODULES[name]}"), name)
+    # __import__, not importlib.import_module: the import statement's machinery, which
+    # `python -X importtime` reports (tests/test_startup.py reads it).
+    value = getattr(__import__(f"{__name__}.{home}", fromlist=[name]), name)
     globals()[name] = value
     return value

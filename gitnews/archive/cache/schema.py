@@ -18,6 +18,7 @@ __all__ = ["SCHEMA_VERSION", "SCHEMA", "NOISE_SCHEMA"]
 # search_removed; gitnews.archive.cache.search, docs/search.md).
 # 9: time-ordered search ids (the version's time and a sequence number: FTS5 streams
 # the matches newest first) and the host folder in search_docs; no search_docs_at.
+# 9 also: the index versions_at (versions by time: `gitnews changes` reads only the period's).
 SCHEMA_VERSION = "9"
 
 SCHEMA = """
@@ -44,6 +45,10 @@ CREATE TABLE IF NOT EXISTS versions (
     path TEXT NOT NULL, number INTEGER NOT NULL, commit_id TEXT NOT NULL, at INTEGER NOT NULL,
     blob TEXT, subject TEXT NOT NULL, trailers TEXT NOT NULL,
     PRIMARY KEY (path, number)) WITHOUT ROWID;
+-- Versions by time (its entries hold the key too: at, path, number), newest last:
+-- `gitnews changes` (gitnews.output.changelist) walks it from the end and reads only the
+-- versions of its period, whatever the archive's size.
+CREATE INDEX IF NOT EXISTS versions_at ON versions(at);
 -- Commits without gitnews's trailers that touched an article's file (gitnews.archive.history
 -- .is_version): not versions. after: the number of the version they follow; blob
 -- NULL: the file was deleted. In the order git gave them (rowid).
