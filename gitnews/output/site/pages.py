@@ -135,11 +135,13 @@ class SitePages:
         return dataclasses.replace(spec, subtitle=f"{spec.subtitle} Only {self.filter_text}.")
 
     # -- the whole site, host by host ------------------------------------------------------
-    def pages(self, articles: list[SiteArticle], *, now: datetime,
-              schedule_note: ScheduleNote | None,
+    def pages(self, articles: list[SiteArticle], *,
+              notes: Callable[[SiteArticle], str | None],
               progress: Callable[[int, int], None] | None) -> int:
         """Render what changed: articles host by host, each host's pages, the front
-        page and the site-wide feed.  Returns the number of changes in the archive."""
+        page and the site-wide feed (``notes(article)``: the sentence about its
+        checking schedule, :data:`ScheduleNote`, or None).  Returns the number of
+        changes in the archive."""
         views = self.views
         by_host: dict[str, list[SiteArticle]] = {}
         for art in articles:
@@ -169,7 +171,7 @@ class SitePages:
                     self.done = done
                     raise Stopped
                 plans = [(art, note, self.plan(art, note)) for art in chunk
-                         for note in [schedule_note(art.record, now) if schedule_note else None]]
+                         for note in [notes(art)]]
                 todo = [(art, note, plan) for art, note, plan in plans if plan.any]
                 texts = views.load(art for art, _, _ in todo) if todo else {}
                 for art, note, plan in todo:
