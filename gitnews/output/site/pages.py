@@ -90,6 +90,15 @@ def site_processes() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _worker_signals() -> None:
+    """In a forked worker: Ctrl-C is the parent's to handle (it stops between tasks);
+    SIGTERM (the pool's ``terminate``) ends the worker, whatever handler the parent had."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _render_task(bounds: tuple[int, int]) -> tuple[list[str], list[tuple[str, int, str, str, str]]]:
     """In a forked worker: render the articles ``bounds`` (start, end) of the run's list
     with a ``git cat-file --batch`` of its own; the files written and the summaries of
@@ -273,7 +282,8 @@ class SitePages:
         _WORKER = (self, todo)
         finished = 0
         try:
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                    processes, initializer=_worker_signals) as pool:
                 for written, summaries in pool.imap(_render_task, bounds):
                     self.writer.written.extend(written)
                     for path, n, headline, what, gap in summaries:
