@@ -412,6 +412,8 @@ class SitePages:
                                         for a in arts), *self._filter_parts())
         page, feed = host_page(host), host_feed(host)
         need_page, need_feed = w.needs(page, key), w.needs(feed, key)
+        if need_feed:  # first: the page's latest changes are among them (each diffed once)
+            self.views.ensure(changes[:self.feed_limit], views=True)
         if need_page:
             self.views.ensure(changes[:HOST_LATEST_LIMIT], views=False)
             ordered = sorted(arts, key=lambda a: (-a.last_change_time.timestamp(), a.path))
@@ -444,6 +446,12 @@ class SitePages:
         w = self.writer
         key = file_key(self.glob, "index", *host_keys,
                        *(("search",) if self.search else ()), *self._filter_parts())
+        top = site_top[:self.feed_limit]
+        feed_key = file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
+                                                 for c in top), *self._filter_parts())
+        need_feed = w.needs(FEED, feed_key)
+        if need_feed:  # first: the front page's latest changes are among them
+            self.views.ensure(top, views=True)
         if w.needs(INDEX, key):
             self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
@@ -466,10 +474,7 @@ class SitePages:
                 stats_href=href(INDEX, STATS), search=self.search,
                 search_dir=href(INDEX, SEARCH_DIR))
             w.put(INDEX, html)
-        top = site_top[:self.feed_limit]
-        if w.needs(FEED, file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
-                                                   for c in top), *self._filter_parts())):
-            self.views.ensure(top, views=True)
+        if need_feed:
             spec = self._filtered(site_feed_spec(self.archive, site_url=self.site_url,
                                                  author=self.author))
             updated = max((a.times[-1] for a in articles), default=head_time(self.views.repo))
