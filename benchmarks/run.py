@@ -1124,6 +1124,10 @@ import site_filter  # noqa: E402 - issue 18's site filter: site_filter
 
 CASES.update(site_filter.CASES)
 
+import site_build  # noqa: E402 - issue 19's site from the cache: site_build
+
+CASES.update(site_build.CASES)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],

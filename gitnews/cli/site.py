@@ -191,12 +191,15 @@ def _build(arc: Archive, outdir: Path, base: str | None, *, search: bool = True,
             if console.is_terminal:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+                # No refresh thread (auto_refresh): the articles are rendered in forked
+                # processes only when this process runs one thread.
                 with Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
-                              console=console, transient=True) as bar:
+                              console=console, transient=True, auto_refresh=False) as bar:
                     task = bar.add_task("articles", total=None)
                     result = build_site(arc, outdir, site_url=base, schedule_note=note,
                                         progress=lambda done, total:
-                                        bar.update(task, completed=done, total=total),
+                                        bar.update(task, completed=done, total=total,
+                                                   refresh=True),
                                         stop=stop, search=search,
                                         min_significance=min_significance, kinds=kinds)
             else:

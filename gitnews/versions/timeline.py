@@ -188,7 +188,8 @@ class Timeline:
         """Read the texts of ``versions`` (default: all) in one pass."""
         wanted = [v.blob for v in (versions or self.versions)
                   if v.blob and not v.removed and v.blob not in self._texts]
-        self._texts.update(read_blobs(self.repo, wanted))
+        if wanted:  # (nothing to read: no git process started for it)
+            self._texts.update(read_blobs(self.repo, wanted))
 
     def info(self, version: Version) -> VersionInfo:
         """:class:`VersionInfo` of ``version`` (diffs it with the previous version)."""

@@ -113,6 +113,28 @@ class ArticleLookups(CacheDb):
                     "SELECT number, commit_id, at, blob, subject, trailers FROM versions"
                     " WHERE path=? ORDER BY number", (path,))]
 
+    def all_versions(self) -> Iterator[tuple[str, list[Version]]]:
+        """Every article's versions, articles by path, each oldest first: the same
+        :class:`~gitnews.models.Version` objects as :meth:`versions` gives one article,
+        from one SQLite query over the ``versions`` table (its primary key's order, no
+        sort).  What the static site reads instead of the whole ``git log``
+        (:mod:`gitnews.output.site`).  :meth:`~gitnews.archive.cache.State.sync` first."""
+        path: str | None = None
+        found: list[Version] = []
+        loads, when = json.loads, datetime.fromtimestamp
+        for row_path, number, commit, at, blob, subject, trailers in self.db.execute(
+                "SELECT path, number, commit_id, at, blob, subject, trailers FROM versions"
+                " ORDER BY path, number"):
+            if row_path != path:
+                if path is not None:
+                    yield path, found
+                path, found = row_path, []
+            found.append(Version(path=row_path, number=number, commit=commit,
+                                 fetched_at=when(at, tz=UTC), subject=subject,
+                                 trailers=loads(trailers), removed=blob is None, blob=blob))
+        if path is not None:
+            yield path, found
+
     def outside_edits(self, path: str) -> list[OutsideEdit]:
         """The outside edits of the article at ``path`` (commits without gitnews's
         trailers that touched its file), oldest first, each with the number of

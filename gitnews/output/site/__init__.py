@@ -23,14 +23,21 @@ bytes, whenever it is built.
 
 **Incremental.** ``OUTDIR/.gitnews-site.json`` (the *manifest*) maps every
 file the site has to a key of what it was made from (commit ids, the
-templates, the settings).  A run computes each file's key from the history
-alone (one ``git log`` over the repository, no text read) and renders only
-the files whose key changed or that are missing; a rendered file whose bytes
-are unchanged is not rewritten.  A diff page's key is its two commits: once
-written it never changes.  Article texts are read (``git cat-file``) only for
-the articles whose pages are rendered.  Files of an earlier run that no
-longer belong to the site are removed; files that gitnews did not write are
-never touched.
+templates, the settings), and records the branch's head at the run and a key of
+the run's inputs (settings, templates, gitnews's version, filter, the articles'
+schedule notes, whether Pagefind runs).  A run whose head and inputs are the
+manifest's, with every file it lists still there, reads no history and writes
+nothing.  Otherwise every article's versions are read from the cache's
+``versions`` table (:func:`.articles.cached_histories`, one SQLite query, no
+``git log``), each file's key is computed, and only the files whose key changed
+or that are missing are rendered; a rendered file whose bytes are unchanged is
+not rewritten.  A diff page's key is its two commits: once written it never
+changes.  Article texts are read (``git cat-file --batch``) only for the
+articles whose pages are rendered.  When many articles need rendering (a first
+build), their files are rendered in forked processes, one per core
+(``GITNEWS_SITE_PROCESSES``; :func:`.pages.site_processes`), to the same bytes.
+Files of an earlier run that no longer belong to the site are removed; files
+that gitnews did not write are never touched.
 
 Where it lives: :mod:`.build` (:func:`build_site`), :mod:`.articles` (the articles
 read from the history), :mod:`.views` (timelines, summaries and diff views of one

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import ArticleRecord
@@ -17,7 +18,9 @@ from gitnews.models import Version
 if TYPE_CHECKING:
     import git
 
-__all__ = ["SiteArticle", "read_histories", "record_from"]
+    from gitnews.archive.cache import State
+
+__all__ = ["SiteArticle", "read_histories", "cached_histories", "record_from"]
 
 
 @dataclass
@@ -31,12 +34,12 @@ class SiteArticle:
     times: list[datetime]
     record: ArticleRecord
 
-    @property
+    @cached_property
     def change_numbers(self) -> list[int]:
         """The numbers of the versions that are changes, oldest first: every version
         after the first but those that only put back the text of the version before
         (after an outside edit, :func:`gitnews.archive.history.same_text`): no diff page,
-        no feed entry, not counted."""
+        no feed entry, not counted.  Computed once (the versions do not change)."""
         return [n for n in range(2, len(self.versions) + 1)
                 if not same_text(self.versions[n - 2], self.versions[n - 1])]
 
@@ -81,6 +84,16 @@ def read_histories(repo: git.Repo) -> dict[str, list[Version]]:
             versions.append(entry.version(path, len(versions) + 1, status=status,
                                           trailers=trailers))
     return out
+
+
+def cached_histories(state: State) -> dict[str, list[Version]]:
+    """Every article's versions, oldest first, from the cache's ``versions`` table
+    (:meth:`gitnews.archive.cache.ArticleLookups.all_versions`, one SQLite query): the
+    same ``{archive path: [Version, ...]}`` as :func:`read_histories` gives from the
+    whole ``git log`` (a test compares them), without reading or parsing a commit.
+    ``state`` must be synced with the branch (:attr:`gitnews.archive.repo.Archive.state`
+    is)."""
+    return dict(state.all_versions())
 
 
 def record_from(path: str, versions: list[Version]) -> ArticleRecord:

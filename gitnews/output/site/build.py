@@ -19,7 +19,7 @@ from gitnews.errors import SiteError
 from gitnews.output.changefeed import DEFAULT_LIMIT, change_filter
 from gitnews.output.changes import archive_id
 from gitnews.output.render import template_env
-from gitnews.output.site.articles import SiteArticle, read_histories, record_from
+from gitnews.output.site.articles import SiteArticle, cached_histories, record_from
 from gitnews.output.site.insights import (
     NOT_INSTALLED,
     SearchResult,
@@ -29,7 +29,15 @@ from gitnews.output.site.insights import (
 )
 from gitnews.output.site.pages import GENERATOR, ScheduleNote, SitePages, Stopped
 from gitnews.output.site.views import SiteViews
-from gitnews.output.site.writer import SiteWriter, check_outdir, file_key, load_manifest, template_sources
+from gitnews.output.site.writer import (
+    SiteWriter,
+    all_present,
+    check_outdir,
+    file_key,
+    load_manifest,
+    load_manifest_doc,
+    template_sources,
+)
 from gitnews.output.sitelayout import INDEX, MANIFEST, NOJEKYLL, SEARCH_DIR, STYLE
 from gitnews.output.stats import archive_stats
 from gitnews.versions.significance import check_kinds, check_level
@@ -72,6 +80,26 @@ def _search_current(outdir: Path, written: list[str], removed: list[str]) -> boo
     if not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
         return False
     return not any(is_version_page(rel) for rel in (*written, *removed))
+
+
+def _count(doc: dict[str, object], key: str) -> int:
+    value = doc.get(key)
+    return value if isinstance(value, int) else 0
+
+
+def _unchanged(outdir: Path, doc: dict[str, object], files: dict[str, str], *, head: str,
+               inputs: str, installed: bool) -> bool:
+    """Whether the site in ``outdir`` is already what this run would write: its manifest
+    (``doc``) was written by a finished run of this site format at the same ``head`` with
+    the same ``inputs`` (settings, templates, gitnews's version, filter, the articles'
+    schedule notes, whether Pagefind runs), every file it lists is there, and so is the
+    search index when Pagefind runs."""
+    if (doc.get("format") != SITE_FORMAT or doc.get("head") != head
+            or doc.get("inputs") != inputs or not files):
+        return False
+    if installed and not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
+        return False
+    return all_present(outdir, files)
 
 
 def filter_words(min_significance: str | None, kinds: Sequence[str] | None) -> str:
@@ -147,23 +175,41 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     check_outdir(outdir)
     now = now or datetime.now(UTC)
     repo = arc.repo
-    histories = read_histories(repo)
-    records = {r.path: r for r in arc.state.articles()} if histories else {}
+    state = arc.state  # synced with the branch
+    head = state.get_meta("head")
+    records = {r.path: r for r in state.articles()} if head else {}
+    notes = {path: schedule_note(record, now) if schedule_note else None
+             for path, record in records.items() if record.versions}
+    site_url = site_url.rstrip("/") if site_url else None
+    author = arc.config.archive.author_name or "gitnews"
+    glob = file_key(SITE_FORMAT, __version__, template_sources(), site_url or "", feed_limit, author)
+    installed = search and pagefind_installed()
+    inputs = file_key(glob, chosen, "search" if installed else "",
+                      *(f"{path}\0{note}" for path, note in notes.items() if note))
+    old_doc = load_manifest_doc(outdir)
+    old_files = load_manifest(outdir, old_doc)
+    if head and _unchanged(outdir, old_doc, old_files, head=head, inputs=inputs,
+                           installed=installed):
+        # Nothing new since the last run (same head, settings, templates, notes; every file
+        # still there): no history is read, nothing is written.
+        current = (SearchResult(True, "search: the index is up to date") if installed
+                   else SearchResult(False, NOT_INSTALLED) if search else None)
+        return SiteResult(outdir=outdir, articles=_count(old_doc, "articles"),
+                          changes=_count(old_doc, "changes"), files=len(old_files),
+                          articles_done=_count(old_doc, "articles"), search=current)
+    histories = cached_histories(state) if head else {}
     articles: list[SiteArticle] = []
     for path in sorted(histories):
         versions = histories[path]
         record = records.get(path) or record_from(path, versions)
         articles.append(SiteArticle(path=path, host=path.split("/", 1)[0], versions=versions,
                                  times=[version_time(v) for v in versions], record=record))
-    site_url = site_url.rstrip("/") if site_url else None
-    author = arc.config.archive.author_name or "gitnews"
-    glob = file_key(SITE_FORMAT, __version__, template_sources(), site_url or "", feed_limit, author)
     archive = archive_id(repo)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
-    writer = SiteWriter(outdir, load_manifest(outdir))
+    writer = SiteWriter(outdir, old_files)
     versions_to_index = any(art.change_numbers for art in articles)  # version pages
     with BlobReader(repo) as reader:
         ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
@@ -172,8 +218,9 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                        stats=archive_stats(arc) if insights else None,
                        keep=keep, filter_text=chosen)
         try:
-            changes = ctx.pages(articles, now=now, schedule_note=schedule_note,
-                                progress=progress)
+            changes = ctx.pages(articles, notes=lambda art: notes[art.path]
+                                if art.path in notes else schedule_note(art.record, now)
+                                if schedule_note else None, progress=progress)
         except Stopped:
             # Keep what was written: the old entries of the files not reached yet, the new
             # ones of those done (a later run re-renders whatever is out of date).
@@ -205,7 +252,8 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
             found = SearchResult(False, "no search box yet: no article has changed, so there is "
                                         "no version page to search")
     manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
-                **recorded, "files": dict(sorted(writer.new.items()))}
+                **recorded, "head": head or "", "inputs": inputs, "articles": len(articles),
+                "changes": changes, "files": dict(sorted(writer.new.items()))}
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                            separators=(",", ":")) + "\n")
     return SiteResult(outdir=outdir, articles=len(articles), changes=changes,

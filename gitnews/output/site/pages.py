@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from gitnews.output.render import html_table, human_time, plural, safe_href, sta
 from gitnews.output.site.articles import SiteArticle
 from gitnews.output.site.insights import day_pages, stats_page
 from gitnews.output.site.rows import article_rows, change_rows, on_date, version_rows
-from gitnews.output.site.views import Change, SiteViews, chunks
+from gitnews.output.site.views import Change, ChangeSummary, SiteViews, chunks
 from gitnews.output.site.writer import SiteWriter, file_key
 from gitnews.output.sitelayout import (
     CHANGES_INDEX,
@@ -60,6 +62,61 @@ MOST_EDITED_LIMIT = 50
 HOST_LATEST_LIMIT = 25
 #: Articles whose texts are read in one ``git cat-file --batch``.
 BATCH_ARTICLES = 256
+#: Articles per task of the processes that render a first build (:meth:`SitePages.pages`).
+PROCESS_BATCH = 64
+#: Articles to render from which a run renders them in processes (fewer: in this one).
+PROCESS_MIN_ARTICLES = 2 * PROCESS_BATCH
+#: Environment variable: how many processes render the articles (``0`` or ``1``: none,
+#: all in the calling process); default: one per core the process may run on.
+ENV_PROCESSES = "GITNEWS_SITE_PROCESSES"
+
+#: The pages of the run being rendered in processes, as the forked workers inherit it.
+_WORKER: tuple[SitePages, list[tuple[SiteArticle, str | None, FilePlan]]] | None = None
+
+
+def site_processes() -> int:
+    """How many processes render a large run's articles: :data:`ENV_PROCESSES` when set
+    (an integer), else the number of cores this process may run on; 1 where processes
+    cannot be forked (not Linux) or the calling process runs other threads (a fork
+    copies only the calling thread, and a lock another thread holds would stay held)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 1
+    given = os.environ.get(ENV_PROCESSES, "").strip()
+    if given.isdigit():
+        return max(1, int(given))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_signals() -> None:
+    """In a forked worker: Ctrl-C is the parent's to handle (it stops between tasks);
+    SIGTERM (the pool's ``terminate``) ends the worker, whatever handler the parent had."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _render_task(bounds: tuple[int, int]) -> tuple[list[str], list[tuple[str, int, str, str, str]]]:
+    """In a forked worker: render the articles ``bounds`` (start, end) of the run's list
+    with a ``git cat-file --batch`` of its own; the files written and the summaries of
+    the articles' changes (path, number, headline, what, gap)."""
+    from gitnews.archive.objects import BlobReader
+
+    assert _WORKER is not None
+    ctx, todo = _WORKER
+    part = todo[bounds[0]:bounds[1]]
+    start = len(ctx.writer.written)
+    with BlobReader(ctx.views.repo) as reader:
+        views = ctx.views = SiteViews(ctx.views.repo, reader)
+        texts = views.load(art for art, _, _ in part)
+        for art, note, plan in part:
+            ctx.render_article(art, note, plan, texts)
+    summaries = [(path, n, s.headline, s.what, s.gap)
+                 for (path, n), s in views.summaries.items()]
+    return ctx.writer.written[start:], summaries
 
 #: ``schedule_note(record, now)``: a sentence for an article's page about its
 #: checking schedule (e.g. "It won't be checked again for changes."), or None.
@@ -120,6 +177,8 @@ class SitePages:
     #: filter): said under "Latest changes" and in the feeds' subtitles, and part of
     #: the keys of the files that depend on the filter.
     filter_text: str = ""
+    #: The plans made before the articles are rendered (path -> note, plan).
+    planned: dict[str, tuple[str | None, FilePlan]] = field(default_factory=dict)
 
     def _passes(self, change: Change) -> bool:
         return self.keep is None or self.keep(change[3].versions[change[2] - 1])
@@ -135,11 +194,13 @@ class SitePages:
         return dataclasses.replace(spec, subtitle=f"{spec.subtitle} Only {self.filter_text}.")
 
     # -- the whole site, host by host ------------------------------------------------------
-    def pages(self, articles: list[SiteArticle], *, now: datetime,
-              schedule_note: ScheduleNote | None,
+    def pages(self, articles: list[SiteArticle], *,
+              notes: Callable[[SiteArticle], str | None],
               progress: Callable[[int, int], None] | None) -> int:
         """Render what changed: articles host by host, each host's pages, the front
-        page and the site-wide feed.  Returns the number of changes in the archive."""
+        page and the site-wide feed (``notes(article)``: the sentence about its
+        checking schedule, :data:`ScheduleNote`, or None).  Returns the number of
+        changes in the archive."""
         views = self.views
         by_host: dict[str, list[SiteArticle]] = {}
         for art in articles:
@@ -155,6 +216,8 @@ class SitePages:
         views.keep = set(site_keep)
         done = 0
         host_keys: list[str] = []
+        rendered = self._render_in_processes(
+            [art for host in sorted(by_host) for art in by_host[host]], notes, progress)
         for host in sorted(by_host):
             arts = by_host[host]
             host_changes = heapq.nlargest(
@@ -164,12 +227,12 @@ class SitePages:
                 key=lambda c: (c[0], c[1], c[2]))
             host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
             views.keep |= host_keep
-            for chunk in chunks(arts, BATCH_ARTICLES):
+            for chunk in [] if rendered else chunks(arts, BATCH_ARTICLES):
                 if self.stop is not None and self.stop.is_set():
                     self.done = done
                     raise Stopped
-                plans = [(art, note, self.plan(art, note)) for art in chunk
-                         for note in [schedule_note(art.record, now) if schedule_note else None]]
+                plans = [(art, *(self.planned.pop(art.path, None)
+                                  or self._plan_with(art, notes(art)))) for art in chunk]
                 todo = [(art, note, plan) for art, note, plan in plans if plan.any]
                 texts = views.load(art for art, _, _ in todo) if todo else {}
                 for art, note, plan in todo:
@@ -190,6 +253,63 @@ class SitePages:
             day_pages(self, all_changes)
             stats_page(self, self.stats)
         return len(all_changes)
+
+    def _render_in_processes(self, ordered: list[SiteArticle],
+                             notes: Callable[[SiteArticle], str | None],
+                             progress: Callable[[int, int], None] | None) -> bool:
+        """Render the files of every article of ``ordered`` that needs it in forked
+        processes (:func:`site_processes`), when there are at least
+        :data:`PROCESS_MIN_ARTICLES` of them, :data:`PROCESS_BATCH` articles per task.
+        Each file's bytes depend on its article alone, so the files are the ones this
+        process would write; the summaries of the changes come back for the host pages,
+        the front page and the day pages, and the written files are listed in the order
+        of the articles.  Returns False (nothing done) when the run is too small or
+        processes cannot be used; raises :class:`Stopped` when a stop is asked for
+        (the files of the tasks not finished are left out of the manifest)."""
+        global _WORKER
+        processes = site_processes()
+        if processes < 2:
+            return False
+        plans = [(art, note, self.plan(art, note)) for art in ordered for note in [notes(art)]]
+        todo = [p for p in plans if p[2].any]
+        if len(todo) < PROCESS_MIN_ARTICLES:
+            # Rendered by the caller, chunk by chunk, with these plans.
+            self.planned = {art.path: (note, plan) for art, note, plan in plans}
+            return False
+        import multiprocessing
+
+        bounds = [(i, min(i + PROCESS_BATCH, len(todo))) for i in range(0, len(todo), PROCESS_BATCH)]
+        _WORKER = (self, todo)
+        finished = 0
+        try:
+            with multiprocessing.get_context("fork").Pool(
+                    processes, initializer=_worker_signals) as pool:
+                for written, summaries in pool.imap(_render_task, bounds):
+                    self.writer.written.extend(written)
+                    for path, n, headline, what, gap in summaries:
+                        self.views.summaries[(path, n)] = ChangeSummary(headline, what, gap)
+                    finished += 1
+                    if progress:
+                        progress(len(ordered) - len(todo) + bounds[finished - 1][1], len(ordered))
+                    if self.stop is not None and self.stop.is_set() and finished < len(bounds):
+                        pool.terminate()
+                        self._unplan(todo[bounds[finished][0]:])
+                        self.done = len(ordered) - len(todo) + bounds[finished - 1][1]
+                        raise Stopped
+        finally:
+            _WORKER = None
+        self.done = len(ordered)
+        return True
+
+    def _plan_with(self, art: SiteArticle, note: str | None) -> tuple[str | None, FilePlan]:
+        return note, self.plan(art, note)
+
+    def _unplan(self, todo: list[tuple[SiteArticle, str | None, FilePlan]]) -> None:
+        """Forget the keys :meth:`plan` recorded for these articles' files (not written)."""
+        for art, _, _ in todo:
+            for rel in (article_page(art.path), article_feed(art.path),
+                        *(diff_page(art.path, n - 1, n) for n in art.change_numbers)):
+                self.writer.new.pop(rel, None)
 
     # -- shared bits ---------------------------------------------------------------------
     def _render(self, template: str, page: str, **context: object) -> str:
@@ -292,6 +412,8 @@ class SitePages:
                                         for a in arts), *self._filter_parts())
         page, feed = host_page(host), host_feed(host)
         need_page, need_feed = w.needs(page, key), w.needs(feed, key)
+        if need_feed:  # first: the page's latest changes are among them (each diffed once)
+            self.views.ensure(changes[:self.feed_limit], views=True)
         if need_page:
             self.views.ensure(changes[:HOST_LATEST_LIMIT], views=False)
             ordered = sorted(arts, key=lambda a: (-a.last_change_time.timestamp(), a.path))
@@ -324,6 +446,12 @@ class SitePages:
         w = self.writer
         key = file_key(self.glob, "index", *host_keys,
                        *(("search",) if self.search else ()), *self._filter_parts())
+        top = site_top[:self.feed_limit]
+        feed_key = file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
+                                                 for c in top), *self._filter_parts())
+        need_feed = w.needs(FEED, feed_key)
+        if need_feed:  # first: the front page's latest changes are among them
+            self.views.ensure(top, views=True)
         if w.needs(INDEX, key):
             self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
@@ -346,10 +474,7 @@ class SitePages:
                 stats_href=href(INDEX, STATS), search=self.search,
                 search_dir=href(INDEX, SEARCH_DIR))
             w.put(INDEX, html)
-        top = site_top[:self.feed_limit]
-        if w.needs(FEED, file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
-                                                   for c in top), *self._filter_parts())):
-            self.views.ensure(top, views=True)
+        if need_feed:
             spec = self._filtered(site_feed_spec(self.archive, site_url=self.site_url,
                                                  author=self.author))
             updated = max((a.times[-1] for a in articles), default=head_time(self.views.repo))

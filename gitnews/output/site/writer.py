@@ -14,7 +14,8 @@ from pathlib import Path
 from gitnews.errors import SiteError
 from gitnews.output.sitelayout import MANIFEST
 
-__all__ = ["SiteWriter", "file_key", "load_manifest", "check_outdir", "template_sources"]
+__all__ = ["SiteWriter", "file_key", "load_manifest", "load_manifest_doc", "check_outdir",
+           "template_sources", "all_present"]
 
 
 def file_key(*parts: object) -> str:
@@ -104,17 +105,33 @@ class SiteWriter:
         return removed
 
 
-def load_manifest(outdir: Path) -> dict[str, str]:
-    """The ``files`` of the manifest of an earlier run ({} when there is none)."""
-    path = outdir / MANIFEST
+def load_manifest_doc(outdir: Path) -> dict[str, object]:
+    """The whole manifest of an earlier run (a JSON object; {} when there is none or it
+    cannot be read)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    pages = doc.get("files") if isinstance(doc, dict) else None
+    return doc if isinstance(doc, dict) else {}
+
+
+def load_manifest(outdir: Path, doc: dict[str, object] | None = None) -> dict[str, str]:
+    """The ``files`` of the manifest of an earlier run ({} when there is none);
+    ``doc``: the manifest already read (:func:`load_manifest_doc`)."""
+    if doc is None:
+        doc = load_manifest_doc(outdir)
+    pages = doc.get("files")
     if not isinstance(pages, dict):
         return {}
     return {str(k): str(v) for k, v in pages.items()}
+
+
+def all_present(outdir: Path, files: dict[str, str]) -> bool:
+    """Whether every file of ``files`` (site-relative paths) is still in ``outdir``
+    (one ``stat`` each: a page removed by hand is written again by the next run)."""
+    root = str(outdir)
+    isfile, join = os.path.isfile, os.path.join
+    return all(isfile(join(root, rel)) for rel in files)
 
 
 def check_outdir(outdir: Path) -> None:
