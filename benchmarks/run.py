@@ -1196,6 +1196,16 @@ import site_filter  # noqa: E402 - issue 18's site filter: site_filter
 CASES.update(site_filter.CASES)
 
 
+def case_scale(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """The scale case (``--scale``; benchmarks/scale.py), not one of CASES: run by hand."""
+    import scale
+
+    result: CaseResult = scale.case_scale(args, tmp, CaseResult=CaseResult, Check=Check,
+                                          descendants=_descendants,
+                                          rebuild_baseline=REBUILD_BASELINE)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -1208,6 +1218,15 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--scale", action="store_true",
+                        help="run only the scale case, by hand (benchmarks/scale.py: builds "
+                             "--scale-versions versions, says first what disk and time it needs)")
+    parser.add_argument("--scale-versions", type=int, default=1_000_000, metavar="N",
+                        help="versions of the scale case's archive, over N/5 articles "
+                             "(default 1,000,000)")
+    parser.add_argument("--scale-site-timeout", type=float, default=3600, metavar="SECONDS",
+                        help="the scale case's first `gitnews site` is stopped after this long "
+                             "(default 3600)")
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
@@ -1218,11 +1237,11 @@ def main() -> int:
     results: list[CaseResult] = []
     started = time.perf_counter()
     try:
-        for name in args.case or list(CASES):
+        for name in (["scale"] if args.scale else args.case or list(CASES)):
             t0 = time.perf_counter()
             (tmp / name).mkdir()
             before = load()
-            results.append(CASES[name](args, tmp / name))
+            results.append((case_scale if args.scale else CASES[name])(args, tmp / name))
             results[-1].figures["load_average"] = [before, load()]
             say(f"  ({name}: {time.perf_counter() - t0:.0f} s; load average {before} before, "
                 f"{load()} after, on {os.cpu_count()} cores)\n")
