@@ -247,6 +247,9 @@ class TreeMemory:
         self.pid, self.every_s, self.descendants = pid, every_s, descendants
         self.pss_kb = self.rss_kb = 0
         self.hwm_kb: dict[int, int] = {}
+        #: At the sample with the largest PSS sum: each process's command (first two
+        #: words) and PSS in kB.
+        self.at_peak: list[tuple[str, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -273,12 +276,23 @@ class TreeMemory:
     def _loop(self) -> None:
         while not self._stop.is_set():
             pss = rss = 0
+            sample: list[tuple[str, int]] = []
             for pid in [self.pid, *self.descendants(self.pid)]:
                 status = self._fields(pid, "status", ("VmRSS", "VmHWM"))
                 rss += status.get("VmRSS", 0)
                 if "VmHWM" in status:
                     self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status["VmHWM"])
-                pss += self._fields(pid, "smaps_rollup", ("Pss",)).get("Pss", 0)
+                one = self._fields(pid, "smaps_rollup", ("Pss",)).get("Pss", 0)
+                pss += one
+                try:
+                    words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                    name = " ".join(Path(words[0].decode()).name if i == 0 else w.decode()
+                                    for i, w in enumerate(words[:4]) if w)
+                except (OSError, UnicodeDecodeError, IndexError):
+                    name = str(pid)
+                sample.append((name, one))
+            if pss > self.pss_kb:
+                self.at_peak = sorted(sample, key=lambda x: -x[1])
             self.pss_kb, self.rss_kb = max(self.pss_kb, pss), max(self.rss_kb, rss)
             self._stop.wait(self.every_s)
 
@@ -306,7 +320,8 @@ def run_measured(archive: Path, server: inputs.Server,
     return {"seconds": seconds, "exit": proc.returncode, "summary": (out + err).strip()[-600:],
             "tree_pss_mb": mem.pss_kb / 1024, "tree_rss_mb": mem.rss_kb / 1024,
             "run_process_peak_mb": mem.hwm_kb.get(proc.pid, 0) / 1024,
-            "sum_of_peaks_mb": sum(hwm) / 1024, "processes": len(hwm)}
+            "sum_of_peaks_mb": sum(hwm) / 1024, "processes": len(hwm),
+            "at_peak_pss_mb": [(name, round(kb / 1024, 1)) for name, kb in mem.at_peak]}
 
 
 # -- the commands -----------------------------------------------------------------------------
@@ -450,6 +465,7 @@ def case_scale(args: argparse.Namespace, tmp: Path, *, CaseResult: Callable[...,
          f"({run['tree_rss_mb']:.0f} MB RSS counting shared pages once per process; the run's "
          f"own process {run['run_process_peak_mb']:.0f} MB; {run['processes']} processes, the "
          f"sum of their peaks {run['sum_of_peaks_mb']:.0f} MB)")
+    _say("    at the peak (PSS): " + ", ".join(f"{n} {mb:.0f} MB" for n, mb in run["at_peak_pss_mb"]))
     _say(f"    its summary: {run['summary'].splitlines()[-1] if run['summary'] else '—'}")
     res.checks.append(Check("scale: peak memory (PSS) of the run's process tree",
                             run["tree_pss_mb"], 300, "<=", " MB"))
