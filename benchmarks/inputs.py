@@ -14,6 +14,8 @@ URLs, texts, pages, commits and archives on every machine.
   (``New:``/``Changed:`` subject, the trailers) to an archive with one raw
   ``git fast-import``: the quick way to build an archive of 50,000 or
   100,000 commits for the benchmarks.
+* :func:`shared_archive` — those big archives built once per benchmark run and
+  shared (read-only) by the cases that read them.
 * ``python benchmarks/inputs.py serve ...`` — the loopback HTTP server used by
   the polling and memory cases (it also answers proxy-form requests, so the
   articles keep their real-looking host names: point ``HTTP_PROXY`` at it).
@@ -105,6 +107,22 @@ def _sentences() -> tuple[str, ...]:
     return tuple(out)
 
 
+def _edit(url: str, version: int, paras: list[str]) -> None:
+    """Version ``version``'s edit of the article at ``url``, applied to ``paras`` in place:
+    one word changed in one paragraph, sometimes a paragraph added."""
+    pool = _sentences()
+    edit = random.Random(f"edit:{url}:{version}")
+    i = edit.randrange(len(paras))
+    words = paras[i].split()
+    j = edit.randrange(len(words))
+    word = edit.choice(_WORDS) + ("," if edit.random() < 0.2 else "")
+    words[j] = word if word != words[j] else word + "s"  # always a real change
+    paras[i] = " ".join(words)
+    if edit.random() < 0.3:
+        paras.insert(edit.randrange(len(paras) + 1),
+                     " ".join(pool[edit.randrange(len(pool))] for _ in range(3)))
+
+
 @dataclass(frozen=True)
 class ArticleSpec:
     """One synthetic article: ``index`` in its :class:`Site`, URL and metadata."""
@@ -124,16 +142,7 @@ class ArticleSpec:
         paras = [" ".join(pool[rng.randrange(len(pool))] for _ in range(rng.randint(4, 7)))
                  for _ in range(rng.randint(7, 10))]
         for v in range(2, version + 1):
-            edit = random.Random(f"edit:{self.url}:{v}")
-            i = edit.randrange(len(paras))
-            words = paras[i].split()
-            j = edit.randrange(len(words))
-            word = edit.choice(_WORDS) + ("," if edit.random() < 0.2 else "")
-            words[j] = word if word != words[j] else word + "s"  # always a real change
-            paras[i] = " ".join(words)
-            if edit.random() < 0.3:
-                paras.insert(edit.randrange(len(paras) + 1),
-                             " ".join(pool[edit.randrange(len(pool))] for _ in range(3)))
+            _edit(self.url, v, paras)
         return paras
 
     def text(self, version: int) -> str:
@@ -144,8 +153,16 @@ class ArticleSpec:
         """A ~1 KB text for version ``version`` (the headline and two paragraphs, one of
         them carrying the version): for the history of big archives, where blob sizes
         do not change what is measured and small blobs make the archive quick to build."""
-        paras = self.paragraphs(1)[:2]
-        return "\n\n".join([self.headline, paras[0], f"Version {version}. {paras[1]}"]) + "\n"
+        first, second = _short_head(self)
+        return "\n\n".join([self.headline, first, f"Version {version}. {second}"]) + "\n"
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_head(spec: ArticleSpec) -> tuple[str, str]:
+    """The first two paragraphs of ``spec``'s version 1 (memoised: a history asks for
+    them once per version)."""
+    first, second = spec.paragraphs(1)[:2]
+    return first, second
 
 
 class Site:
@@ -324,7 +341,7 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
     """
     from gitnews.format.paths import article_path
 
-    text_for = text_for or (lambda s, v: s.text(v))
+    text_for = text_for or _FullTexts()
     n = len(site) - start
     if commits < n + removed:
         raise ValueError("need at least one commit per article (plus the removals)")
@@ -340,11 +357,15 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
     order = list(range(start, len(site))) + extra
     order[n:] = sorted(order[n:], key=lambda _: rng.random())
     t = int(BASE_TIME.timestamp())
+    paths: dict[int, str] = {}  # article_path is slow (Unicode checks): once per article
     for k, i in enumerate(order):
         spec = site.article(i)
         versions[i] += 1
         when = t + 60 * k
-        yield CommitSpec(path=article_path(spec.url),
+        path = paths.get(i)
+        if path is None:
+            path = paths[i] = article_path(spec.url)
+        yield CommitSpec(path=path,
                          data=text_for(spec, versions[i]).encode("utf-8"),
                          message=version_message(spec.url, spec.headline, versions[i],
                                                  datetime.fromtimestamp(when, UTC),
@@ -359,6 +380,26 @@ def history_commits(site: Site, *, commits: int, start: int = 0,
                                                  datetime.fromtimestamp(when, UTC),
                                                  removed=True),
                          when=when)
+
+
+class _FullTexts:
+    """``spec.text(version)``, byte for byte, made incrementally: a history asks for the
+    versions of an article in order, and ``paragraphs(v)`` replays every edit from version
+    1 each time; this keeps each article's newest paragraphs and applies only the next
+    edit (any other request falls back to ``spec.text``)."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, tuple[int, list[str]]] = {}
+
+    def __call__(self, spec: ArticleSpec, version: int) -> str:
+        held = self.last.get(spec.url)
+        if version == 1 or held is None or held[0] != version - 1:
+            paras = spec.paragraphs(version)
+        else:
+            paras = list(held[1])
+            _edit(spec.url, version, paras)
+        self.last[spec.url] = (version, paras)
+        return "\n\n".join([spec.headline, *paras]) + "\n"
 
 
 def fast_import_archive(path: Path, commits: Iterable[CommitSpec], *, checkout: bool = True,
@@ -378,6 +419,55 @@ def fast_import_archive(path: Path, commits: Iterable[CommitSpec], *, checkout: 
         with open_archive(path) as arc:
             arc.state  # noqa: B018 - opening the cache syncs it with git
     return path
+
+
+#: Where :func:`shared_archive` keeps the archives it built, for one benchmark run
+#: (benchmarks/run.py sets it); None: every call builds its own.
+SHARED_ARCHIVES: Path | None = None
+#: Seconds spent building shared archives, and how many times each was asked for.
+SHARED_BUILD_S: dict[str, float] = {}
+SHARED_USES: dict[str, int] = {}
+
+
+def shared_archive(*, articles: int, commits: int, short: bool, seed: str = "big",
+                   fresh: Path | None = None) -> Path:
+    """The archive of ``history_commits(Site(articles, seed=seed), commits=commits)``
+    (texts: ``ArticleSpec.short_text`` when ``short``, else ``ArticleSpec.text``), built
+    once per benchmark run by :func:`fast_import_archive` (files checked out, commit-graph
+    and cache built) and shared by the cases that read big archives (history, export,
+    changes, search).
+
+    The archive returned is read-only: a case that writes to it (or needs no cache, to
+    time its first sync) asks for ``fresh``, a folder where a copy is made (``cp -a``),
+    and gets that path.  Without :data:`SHARED_ARCHIVES` it is built at ``fresh`` (or a
+    folder of its own beside it)."""
+    import shutil
+    import time
+
+    key = f"{seed}-{articles}-{commits}-{'short' if short else 'full'}"
+    text_for = ArticleSpec.short_text if short else None
+    if SHARED_ARCHIVES is None:
+        if fresh is None:
+            raise ValueError("shared_archive: no SHARED_ARCHIVES folder and no fresh path")
+        return fast_import_archive(fresh, history_commits(
+            Site(articles, seed=seed), commits=commits, text_for=text_for))
+    path = SHARED_ARCHIVES / key
+    SHARED_USES[key] = SHARED_USES.get(key, 0) + 1
+    if not (path / ".git" / "gitnews-benchmark-complete").exists():
+        if path.exists():
+            shutil.rmtree(path)
+        t0 = time.perf_counter()
+        fast_import_archive(path, history_commits(Site(articles, seed=seed), commits=commits,
+                                                  text_for=text_for))
+        (path / ".git" / "gitnews-benchmark-complete").touch()
+        SHARED_BUILD_S[key] = time.perf_counter() - t0
+    if fresh is None:
+        return path
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    subprocess.run(["cp", "-a", str(path), str(fresh)], check=True)
+    (fresh / ".git" / "gitnews-benchmark-complete").unlink()
+    return fresh
 
 
 # -- the loopback server ----------------------------------------------------------------------

@@ -5,6 +5,8 @@
     python benchmarks/run.py --quick         # smaller inputs, for a quick look
     python benchmarks/run.py --case store    # one case (repeat --case for several)
     python benchmarks/run.py --json out.json # also write the figures as JSON
+    python benchmarks/run.py --scale         # the scale case only, by hand: 1,000,000 versions
+    python benchmarks/run.py --scale --scale-versions 100000   # the same, smaller
 
 Cases (issue 7): ``store`` (commit throughput vs one raw ``git fast-import``),
 ``poll`` (a run over 2,000 articles on a loopback server vs plain httpx),
@@ -14,6 +16,13 @@ Cases (issue 7): ``store`` (commit throughput vs one raw ``git fast-import``),
 ``import`` (``gitnews import`` of a WARC of 20,000 captures), ``quality`` (the
 stored text of the corpus pages with ground truth: precision, recall, F1 and
 headline agreement vs bare ``trafilatura.bare_extraction``; ``benchmarks/quality.py``).
+
+The big archives that several cases only read (100,000 versions / 20,000 articles for
+history, export, changes and search) are built once per run and shared
+(``inputs.shared_archive``); a case that writes works on a copy.  The summary gives each
+case's time and the total.  ``--scale`` runs only the scale case (``benchmarks/scale.py``,
+issue 19: a run, log, site, gc and the cache rebuild on an archive of a million versions);
+it is not part of the full run.
 
 Every input is built here, in a temporary folder (deleted at the end unless
 ``--keep``): synthetic articles with real-looking URLs and ~5 KB texts
@@ -333,11 +342,11 @@ def case_rebuild(args: argparse.Namespace, tmp: Path) -> CaseResult:
     # The ratio hardly depends on the size (both sides stream the same history); a
     # bigger archive only makes the whole benchmark longer to build.
     n_articles, n_commits = (1000, 5000) if args.quick else (4000, 20000)
-    t, archive = timed(lambda: inputs.fast_import_archive(
-        tmp / "archive", inputs.history_commits(Site(n_articles, seed="rebuild"),
-                                                commits=n_commits, text_for=SHORT),
-        sync_cache=False))
-    say(f"rebuild: {n_articles} articles / {n_commits} commits (built in {t:.0f} s)")
+    # A copy of the archive shared with export (inputs.shared_archive); its cache is
+    # deleted before each rebuild.
+    t, archive = timed(lambda: inputs.shared_archive(articles=n_articles, commits=n_commits,
+                                                     short=True, fresh=tmp / "archive"))
+    say(f"rebuild: {n_articles} articles / {n_commits} commits ({t:.0f} s to build or copy)")
     ours, base, index_s = [], [], []
     for _ in range(max(2, args.repeat)):  # alternate, keep the best of each
         base.append(_baseline_log(archive))
@@ -809,10 +818,11 @@ def case_history(args: argparse.Namespace, tmp: Path) -> CaseResult:
         say(f"  {res.note}")
         return res
     n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
-    site = Site(n_articles, seed="history")
-    t, archive = timed(lambda: inputs.fast_import_archive(
-        tmp / "archive", inputs.history_commits(site, commits=n_commits, text_for=SHORT)))
-    say(f"  built {n_articles} articles / {n_commits} commits in {t:.0f} s")
+    site = Site(n_articles, seed="big")
+    # Read-only: the big archive shared with other cases (inputs.shared_archive).
+    t, archive = timed(lambda: inputs.shared_archive(articles=n_articles, commits=n_commits,
+                                                     short=True))
+    say(f"  {n_articles} articles / {n_commits} commits ({t:.0f} s to build or find)")
     from gitnews.format.paths import article_path
 
     counts: dict[str, int] = {}
@@ -1044,10 +1054,10 @@ def case_changes(args: argparse.Namespace, tmp: Path) -> CaseResult:
     subprocess.run([*gitnews, "--help"], capture_output=True)  # writes the bytecode
     runs = 5 if args.quick else 9
     n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
-    site = Site(n_articles, seed="changes")
-    t, archive = timed(lambda: inputs.fast_import_archive(
-        tmp / "archive", inputs.history_commits(site, commits=n_commits)))
-    say(f"changes: built {n_articles} articles / {n_commits} commits in {t:.0f} s")
+    # Read-only: the big archive shared with other cases (inputs.shared_archive).
+    t, archive = timed(lambda: inputs.shared_archive(articles=n_articles, commits=n_commits,
+                                                     short=False))
+    say(f"changes: {n_articles} articles / {n_commits} commits ({t:.0f} s to build or find)")
     newest = int(git(archive, "log", "-1", "--format=%at").strip())
     from gitnews.format.trailers import format_time
 
@@ -1129,6 +1139,16 @@ import site_build  # noqa: E402 - issue 19's site from the cache: site_build
 CASES.update(site_build.CASES)
 
 
+def case_scale(args: argparse.Namespace, tmp: Path) -> CaseResult:
+    """The scale case (``--scale``; benchmarks/scale.py), not one of CASES: run by hand."""
+    import scale
+
+    result: CaseResult = scale.case_scale(args, tmp, CaseResult=CaseResult, Check=Check,
+                                          descendants=_descendants,
+                                          rebuild_baseline=REBUILD_BASELINE)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -1141,6 +1161,15 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--scale", action="store_true",
+                        help="run only the scale case, by hand (benchmarks/scale.py: builds "
+                             "--scale-versions versions, says first what disk and time it needs)")
+    parser.add_argument("--scale-versions", type=int, default=1_000_000, metavar="N",
+                        help="versions of the scale case's archive, over N/5 articles "
+                             "(default 1,000,000)")
+    parser.add_argument("--scale-site-timeout", type=float, default=3600, metavar="SECONDS",
+                        help="the scale case's first `gitnews site` is stopped after this long "
+                             "(default 3600)")
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
@@ -1148,24 +1177,39 @@ def main() -> int:
     if args.repeat is None:
         args.repeat = 1 if args.quick else 2
     tmp = Path(tempfile.mkdtemp(prefix="gitnews-bench-"))
+    # The big archives several cases read (history, export, changes, search) are built
+    # once, here, by the first case that asks (inputs.shared_archive).
+    inputs.SHARED_ARCHIVES = tmp / "shared"
+    inputs.SHARED_ARCHIVES.mkdir()
     results: list[CaseResult] = []
+    case_s: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        for name in args.case or list(CASES):
+        for name in (["scale"] if args.scale else args.case or list(CASES)):
             t0 = time.perf_counter()
             (tmp / name).mkdir()
             before = load()
-            results.append(CASES[name](args, tmp / name))
+            results.append((case_scale if args.scale else CASES[name])(args, tmp / name))
             results[-1].figures["load_average"] = [before, load()]
-            say(f"  ({name}: {time.perf_counter() - t0:.0f} s; load average {before} before, "
+            case_s[name] = time.perf_counter() - t0
+            results[-1].figures["case_s"] = round(case_s[name], 1)
+            say(f"  ({name}: {case_s[name]:.0f} s; load average {before} before, "
                 f"{load()} after, on {os.cpu_count()} cores)\n")
     finally:
         if args.keep:
             say(f"inputs kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    say(f"Summary ({time.perf_counter() - started:.0f} s, {os.cpu_count()} cores, "
-        f"git {git(ROOT, '--version').split()[-1]}, Python {sys.version.split()[0]})")
+    total = time.perf_counter() - started
+    say(f"Summary ({total:.0f} s, {os.cpu_count()} cores, "
+        f"git {git(ROOT, '--version').split()[-1]}, Python {sys.version.split()[0]}, "
+        f"load average {load()} at the end)")
+    say("Time per case: " + ", ".join(f"{k} {v:.0f} s" for k, v in case_s.items())
+        + f"; total {total:.0f} s")
+    if inputs.SHARED_BUILD_S:
+        say("Shared archives (built once, in the first case that asked): " + ", ".join(
+            f"{k} {v:.0f} s, used by {inputs.SHARED_USES[k]} case(s)"
+            for k, v in inputs.SHARED_BUILD_S.items()))
     failed = False
     for r in results:
         say(f"{r.name}:" + (f" {r.note}" if r.note else ""))

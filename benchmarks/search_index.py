@@ -69,11 +69,15 @@ def case_search(args: argparse.Namespace, tmp: Path):  # -> run.CaseResult
 
     res = CaseResult("search")
     n_articles, n_commits = (4000, 20000) if args.quick else (20000, 100000)
-    site = Site(n_articles, seed="search")
-    t_build, archive = timed(lambda: inputs.fast_import_archive(
-        tmp / "archive", inputs.history_commits(site, commits=n_commits), sync_cache=False))
-    say(f"search: built {n_articles} articles / {n_commits} versions (~5 KB texts) in "
-        f"{t_build:.0f} s")
+    site = Site(n_articles, seed="big")
+    # A copy of the big archive shared with other cases (inputs.shared_archive), without
+    # its cache: the first sync below builds it.
+    t_build, archive = timed(lambda: inputs.shared_archive(
+        articles=n_articles, commits=n_commits, short=False, fresh=tmp / "archive"))
+    for extra in ("", "-wal", "-shm"):
+        (archive / ".git" / "gitnews" / f"state.sqlite{extra}").unlink(missing_ok=True)
+    say(f"search: {n_articles} articles / {n_commits} versions (~5 KB texts; {t_build:.0f} s "
+        "to build or copy)")
 
     # The first sync builds the cache from git: the versions tables and the index.
     with open_archive(archive) as arc:
