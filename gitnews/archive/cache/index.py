@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import gitcalls
 from gitnews.archive.cache.articles import safe_key
-from gitnews.archive.cache.search import SearchIndex
+from gitnews.archive.cache.search import UNBUILT_KEY, SearchIndex
 from gitnews.archive.history import is_version, iter_commits
 from gitnews.format.trailers import ARTICLE_URL, FEED, FETCHED_URL, format_time, parse_trailers
 
@@ -259,6 +259,7 @@ class GitIndex(SearchIndex):
             return
         if head is None:
             self._forget_history()
+            self._search_built_if_empty()
             self.db.execute("DELETE FROM meta WHERE k='head'")
             return
         rev = head  # not "HEAD": a writer may move it while a reader syncs
@@ -278,6 +279,7 @@ class GitIndex(SearchIndex):
             if known is None:
                 self._forget_history()
                 self._rebuild(head)
+                self._search_built_if_empty()
             else:
                 touched = self._replay(rev)
                 self._refresh_blobs(head, touched)
@@ -292,6 +294,13 @@ class GitIndex(SearchIndex):
         # here: reading every text from git was 38 % of a rebuild (issue 19).
         self.forget_search()
         self.mark_search_unbuilt()
+
+    def _search_built_if_empty(self) -> None:
+        """After a rebuild: with no version to index (a new archive), the empty index is
+        the built one, kept current by the syncs from the first run on."""
+        if self.db.execute("SELECT 1 FROM versions WHERE blob IS NOT NULL LIMIT 1"
+                           ).fetchone() is None:
+            self.db.execute("DELETE FROM meta WHERE k=?", (UNBUILT_KEY,))
 
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
