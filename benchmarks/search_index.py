@@ -102,7 +102,7 @@ def case_search(args: argparse.Namespace, tmp: Path):  # -> run.CaseResult
     except sqlite3.Error:
         pass  # SQLite built without dbstat
     ratio = best_index / best_cat
-    say(f"  cache built from git in {t_sync:.1f} s (versions tables and index)")
+    say(f"  cache built from git in {t_sync:.1f} s (versions tables; the index is built on first search, timed below)")
     say(f"  git cat-file --batch of the {len(blobs)} texts ({text_mb:.0f} MB): {best_cat:.2f} s")
     say(f"  full rebuild of the index: {best_index:.2f} s ({ratio:.2f}× the git read)")
     if search_mb is not None:
