@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -249,14 +250,15 @@ def search(path: Path, query: str, *, within: Field, host: str | None,
 
     from .app import EXIT_USAGE, fail
     from .printing import print_renderable
-    from .search import results_text
+    from .search import results_text, tell_building
 
     manifest = _manifest(path)
 
     def read(arc: Archive) -> list[SearchResult]:
         try:
             return search_archive(arc, query, within=within, host=host, since=since,
-                                  until=until, limit=limit)
+                                  until=until, limit=limit,
+                                  on_build=partial(tell_building, where=arc.path.name))
         except SearchQueryError as exc:
             raise _BadQuery(str(exc)) from None
 

@@ -100,9 +100,12 @@ def search_cmd(
     results = None
     index = open_current(archive) if article is None else None
     try:
-        if index is not None:
+        # An index not built yet is built here only when the cache is current (else
+        # the archive is opened below: its cache synced first, then the index built).
+        if index is not None and (index.search_built() or index.is_current()):
             results = search_index(index, query, within=within, host=host_key,
-                                   since=since_t, until=until_t, limit=limit)
+                                   since=since_t, until=until_t, limit=limit,
+                                   on_build=tell_building)
             if not index.is_current():
                 results = None
     except SearchQueryError as exc:
@@ -134,7 +137,8 @@ def search_cmd(
 
                     path = resolve_article(arc.state, article, archive_dir=arc.path).path
                 results = search(arc, query, within=within, host=host_key, since=since_t,
-                                 until=until_t, path=path, limit=limit)
+                                 until=until_t, path=path, limit=limit,
+                                 on_build=tell_building)
         except SearchQueryError as exc:
             fail(str(exc), code=EXIT_USAGE)
     if json_out:
@@ -153,6 +157,19 @@ def search_cmd(
         write("".join(line.rstrip() + "\n" for line in plain.splitlines()))
         return
     print_renderable(results_text(results, within=within, color=color), color=color)
+
+
+def tell_building(versions: int, in_memory: bool, *, where: str = "") -> None:
+    """Say on stderr that the search index is being built (before the first search of
+    an archive: :meth:`gitnews.archive.cache.search.SearchIndex.build_search`);
+    ``where``: the archive's name, in a collection."""
+    of = f" of {where}" if where else ""
+    if in_memory:
+        typer.echo(f"Building the search index{of} in memory ({versions} versions; the "
+                   "archive is read-only, so it is not saved: a writable clone keeps it)...",
+                   err=True)
+    else:
+        typer.echo(f"Building the search index{of} (once, {versions} versions)...", err=True)
 
 
 # What rich changes in a Text: tabs (expanded) and the control characters it strips

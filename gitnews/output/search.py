@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from gitnews.archive.cache.search import Field, SearchIndex
+from gitnews.archive.cache.search import BuildProgress, Field, SearchIndex
 from gitnews.archive.cache.words import fold, words
 from gitnews.format.trailers import format_time
 
@@ -167,18 +167,20 @@ def make_snippet(text: str, terms: Sequence[tuple[str, bool]], *, headline_only:
 
 def search(arc: Archive, query: str, *, within: Field = "text", host: str | None = None,
            since: datetime | None = None, until: datetime | None = None,
-           path: str | None = None, limit: int = 20) -> list[SearchResult]:
+           path: str | None = None, limit: int = 20,
+           on_build: BuildProgress | None = None) -> list[SearchResult]:
     """The articles of ``arc`` whose versions match ``query`` (FTS5 syntax), newest
     match first, each with a snippet: :func:`search_index` of the archive's cache
-    (synced with git first)."""
+    (synced with git first; the index built first when it is not)."""
     return search_index(arc.state, query, within=within, host=host, since=since,
-                        until=until, path=path, limit=limit)
+                        until=until, path=path, limit=limit, on_build=on_build)
 
 
 def search_index(index: SearchIndex, query: str, *, within: Field = "text",
                  host: str | None = None, since: datetime | None = None,
                  until: datetime | None = None, path: str | None = None,
-                 limit: int = 20) -> list[SearchResult]:
+                 limit: int = 20, on_build: BuildProgress | None = None
+                 ) -> list[SearchResult]:
     """The articles whose versions match ``query`` (FTS5 syntax) in ``index`` (an
     archive's cache, or :func:`~gitnews.archive.cache.search.open_current`), newest
     match first, each with a snippet; see
@@ -186,7 +188,12 @@ def search_index(index: SearchIndex, query: str, *, within: Field = "text",
     and the error raised for a bad query.  The snippet of a ``removed`` match is
     taken from the text the words were removed from (the version before it with a
     text); the others from the matching version's text.  The texts are read with one
-    ``git cat-file --batch``."""
+    ``git cat-file --batch``.
+
+    When the index is not built (a fresh clone, a rebuilt cache), it is built first
+    (:meth:`~gitnews.archive.cache.search.SearchIndex.build_search`: every version's
+    text read from git once), ``on_build(versions, in_memory)`` told before."""
+    index.build_search(progress=on_build)
     hits = index.search_versions(query, within=within, host=host, since=since, until=until,
                                  path=path, limit=limit)
     results: list[SearchResult] = []

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from gitnews.archive.cache import gitcalls
 from gitnews.archive.cache.articles import safe_key
-from gitnews.archive.cache.search import SearchIndex
+from gitnews.archive.cache.search import UNBUILT_KEY, SearchIndex
 from gitnews.archive.history import is_version, iter_commits
 from gitnews.format.trailers import ARTICLE_URL, FEED, FETCHED_URL, format_time, parse_trailers
 
@@ -259,6 +259,7 @@ class GitIndex(SearchIndex):
             return
         if head is None:
             self._forget_history()
+            self._search_built_if_empty()
             self.db.execute("DELETE FROM meta WHERE k='head'")
             return
         rev = head  # not "HEAD": a writer may move it while a reader syncs
@@ -278,6 +279,7 @@ class GitIndex(SearchIndex):
             if known is None:
                 self._forget_history()
                 self._rebuild(head)
+                self._search_built_if_empty()
             else:
                 touched = self._replay(rev)
                 self._refresh_blobs(head, touched)
@@ -288,7 +290,17 @@ class GitIndex(SearchIndex):
         """Empty the tables derived from git's history (before a rebuild)."""
         for table in ("articles", "aliases", "versions", "outside"):
             self.db.execute(f"DELETE FROM {table}")
+        # The full-text index is built on first use (SearchIndex.build_search), not
+        # here: reading every text from git was 38 % of a rebuild (issue 19).
         self.forget_search()
+        self.mark_search_unbuilt()
+
+    def _search_built_if_empty(self) -> None:
+        """After a rebuild: with no version to index (a new archive), the empty index is
+        the built one, kept current by the syncs from the first run on."""
+        if self.db.execute("SELECT 1 FROM versions WHERE blob IS NOT NULL LIMIT 1"
+                           ).fetchone() is None:
+            self.db.execute("DELETE FROM meta WHERE k=?", (UNBUILT_KEY,))
 
     def _replay(self, rev: str) -> list[str]:
         """Apply the commits of ``rev`` (one streamed ``git log``) to the tables;
@@ -323,10 +335,13 @@ class GitIndex(SearchIndex):
     def _write_history(self, rows: tuple[list[_VersionRow], list[_OutsideRow]]) -> None:
         """Write a batch of rows of the ``versions`` and ``outside`` tables (oldest
         first).  A rebuild calls this once per :data:`REBUILD_BATCH` commits: a
-        per-batch step (e.g. indexing the batch's versions) belongs here."""
+        per-batch step belongs here.  The versions are indexed for search only when
+        the index is built (:meth:`~gitnews.archive.cache.search.SearchIndex.
+        search_built`: never during a rebuild, which leaves it unbuilt)."""
         versions, outside = rows
         self.db.executemany("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?)", versions)
-        self.index_versions(versions)  # the full-text index (cache.search)
+        if versions and self.search_built():
+            self.index_versions(versions)  # the full-text index (cache.search)
         self.db.executemany("INSERT OR IGNORE INTO outside VALUES (?,?,?,?,?,?)", outside)
 
     def _write_articles(self, folder: _Folder) -> None:
@@ -379,7 +394,6 @@ class GitIndex(SearchIndex):
                 blobs = pool.submit(self._read_blobs, head, folder)
                 self._write_history(_sorted(folder.take_rows()))
                 self._write_articles(folder)
-                self.optimize_search()  # the full-text index in one segment (cache.search)
                 tree, lines, read = blobs.result()
         finally:
             self.db.execute(f"PRAGMA cache_size={int(cache_size)}")

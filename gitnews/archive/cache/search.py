@@ -21,11 +21,21 @@ few texts a search shows are read back from git.  All use the tokenizer
 ``unicode61 remove_diacritics 2`` (no stemming).
 
 :meth:`SearchIndex.index_versions` is called by :meth:`~gitnews.archive.cache.index.
-GitIndex.sync` for each batch of versions it writes (a run's new versions, or a
-whole rebuild), in the same transaction; it reads their texts with one ``git
-cat-file --batch`` (:class:`~gitnews.archive.objects.BlobReader`), in groups, so
+GitIndex.sync` for each batch of versions it writes (a run's new versions) when
+the index is built, in the same transaction, and by
+:meth:`SearchIndex.build_search`; it reads their texts with one ``git cat-file
+--batch`` (:class:`~gitnews.archive.objects.BlobReader`), in groups, so
 that memory stays flat whatever the number of versions; a thread reads the next
 group from git while SQLite indexes the current one.
+
+The index is built on first use, not by a rebuild of the cache: a rebuild
+(:meth:`~gitnews.archive.cache.index.GitIndex._rebuild`, a fresh clone or a
+schema change) empties it and records in the ``meta`` table that it is not built
+(key :data:`UNBUILT_KEY`); the sync after a run then leaves it alone, and
+:meth:`SearchIndex.build_search` (called by every search,
+:func:`gitnews.output.search.search_index`) indexes every version once, in one
+transaction.  A cache without that key (every cache main wrote before) holds a
+built index, kept current by each sync.
 
 :func:`open_current` opens the index alone (the cache file, when it is current)
 for ``gitnews search``: no :class:`~gitnews.archive.cache.State`, no sync.
@@ -36,7 +46,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +59,8 @@ from gitnews.archive.gitrun import LazyRepo, start
 from gitnews.archive.objects import BlobReader, read_blobs
 from gitnews.errors import GitnewsError
 
-__all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current"]
+__all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current",
+           "BuildProgress", "UNBUILT_KEY"]
 
 #: What a query is matched against: the whole text (headline and body), the headline
 #: only, the words a version added, the words it removed.
@@ -59,6 +70,20 @@ FIELDS: tuple[Field, ...] = ("text", "headline", "added", "removed")
 #: Versions indexed per group: their texts (and those of the versions before them) are
 #: in memory at once, about 10 KB each (two groups: the one indexed, the one read).
 GROUP = 1000
+
+#: The ``meta`` key present (value ``"unbuilt"``) while the index is not built: a
+#: rebuild of the cache sets it, :meth:`SearchIndex.build_search` removes it.
+UNBUILT_KEY = "search_unbuilt"
+
+#: Version rows read and indexed per step of :meth:`SearchIndex.build_search`: memory
+#: bounded at any archive size.
+BUILD_BATCH = 50_000
+
+#: Told before :meth:`SearchIndex.build_search` builds the index: the number of
+#: versions to index (those with a text), and whether the index is built in an
+#: in-memory copy of the cache (a read-only archive: built again by each command)
+#: rather than saved in the cache file (built once).
+BuildProgress = Callable[[int, bool], None]
 
 #: The FTS5 tables of the index.
 _FTS_TABLES = ("search_text", "search_added", "search_removed")
@@ -128,6 +153,58 @@ class SearchIndex(CacheDb):
             # fts5.html#the_hashsize_configuration_option; stored in the table).
             self.db.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', ?)",
                             (HASH_BYTES,))
+
+    def search_built(self) -> bool:
+        """Whether the index is built (:data:`UNBUILT_KEY` absent from ``meta``): each
+        sync keeps a built index current; an unbuilt one waits for
+        :meth:`build_search`."""
+        return self.db.execute("SELECT 1 FROM meta WHERE k=?", (UNBUILT_KEY,)).fetchone() is None
+
+    def mark_search_unbuilt(self) -> None:
+        """Record that the index is not built (a rebuild of the cache, after
+        :meth:`forget_search`): the syncs leave it alone until :meth:`build_search`."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, 'unbuilt')", (UNBUILT_KEY,))
+
+    def build_search(self, *, progress: BuildProgress | None = None) -> int:
+        """Build the index when it is not built (:meth:`search_built`): every version
+        with a text in the ``versions`` table indexed (:meth:`index_versions`, in
+        time order, :data:`BUILD_BATCH` rows at a time), the FTS5 tables optimized,
+        :data:`UNBUILT_KEY` removed, all in one SQLite transaction (taken with
+        ``BEGIN IMMEDIATE``, so that two processes never build it both: the second
+        finds it built).  ``progress(versions, in_memory)`` is called once before
+        the work starts (not at all when there is nothing to build).  Returns the
+        number of versions indexed (0: it was built).  The same ids and rows as
+        indexing the versions as they were synced (a test compares the results)."""
+        if self.search_built():
+            return 0
+        own = not self.db.in_transaction
+        if own:
+            self.db.execute("BEGIN IMMEDIATE")
+        try:
+            count = 0
+            if not self.search_built():  # another process may have built it meanwhile
+                count = self.db.execute(
+                    "SELECT COUNT(*) FROM versions WHERE blob IS NOT NULL").fetchone()[0]
+                if progress is not None:
+                    progress(count, self.read_only)
+                self.forget_search()
+                cursor = self.db.execute(
+                    "SELECT path, number, commit_id, at, blob FROM versions"
+                    " WHERE blob IS NOT NULL ORDER BY at, path, number")
+                # One read of the table (sorted once), taken a batch at a time while
+                # the FTS5 tables are written (other tables: the cursor stays valid).
+                while rows := cursor.fetchmany(BUILD_BATCH):
+                    self.index_versions(rows)
+                cursor.close()
+                self.optimize_search()
+                self.db.execute("DELETE FROM meta WHERE k=?", (UNBUILT_KEY,))
+        except BaseException:
+            if own:
+                self.db.execute("ROLLBACK")
+            raise
+        if own:
+            self.db.execute("COMMIT")
+        return count
 
     def optimize_search(self) -> None:
         """Merge each FTS5 table's segments into one (FTS5's 'optimize' command): after
@@ -338,7 +415,7 @@ class SearchIndex(CacheDb):
 
     def is_current(self) -> bool:
         """Whether the index is that of the branch's head (the cache is synced by its
-        opener: True; see :func:`open_current`)."""
+        opener: True; see :func:`open_current`).  Asking again gives the same answer."""
         return True
 
     def read_texts(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
@@ -407,10 +484,14 @@ class _CurrentIndex(SearchIndex):
         self._rev_parse = start(str(repo.git_dir), "rev-parse", "--verify", "-q", "HEAD",
                                 stderr=subprocess.DEVNULL)
         self._reader = BlobReader(repo)
+        self._current: bool | None = None
 
     def is_current(self) -> bool:
-        out, _ = self._rev_parse.communicate()
-        return self._rev_parse.returncode == 0 and out.decode().strip() == self._head
+        if self._current is None:
+            out, _ = self._rev_parse.communicate()
+            self._current = (self._rev_parse.returncode == 0
+                             and out.decode().strip() == self._head)
+        return self._current
 
     def read_texts(self, blob_ids: Iterable[str]) -> dict[str, bytes]:
         return self._reader.read(blob_ids)
