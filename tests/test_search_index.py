@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 
 from gitnews.archive.cache.search import ID_SHIFT, doc_id
 from gitnews.archive.cache.words import _changed_texts, _changed_texts_counted, word_changes
-from gitnews.output.changes import host_key
-from gitnews.output.search import result_host, search_host
-from gitnews.versions.timeline import article_host
+from gitnews.format.paths import article_host, host_key
 
 
 def _search(archive: Path, *args: str) -> list[tuple[str, list[int]]]:
@@ -121,15 +119,32 @@ _hosts = st.lists(st.sampled_from(["www", "WWW", "news", "example", "org", "bbc"
 
 @given(_hosts, st.sampled_from(["http", "https"]), st.sampled_from(["", ":8080", ":x"]),
        st.text(max_size=10))
-def test_result_host_is_article_host(labels, scheme, port, rest):
+def test_article_host_is_the_lower_case_host_without_www(labels, scheme, port, rest):
+    # format.paths owns the rule; search's results, the JSON and `list` all use it.
     url = f"{scheme}://{'.'.join(labels)}{port}/{rest}"
-    assert result_host(url) == article_host(url)
+    host = article_host(url)
+    assert host == host.lower()
+    full = ".".join(labels).lower()
+    assert host == (full[4:] if full.startswith("www.") else full)  # one www. only
 
 
 @given(_hosts, st.sampled_from(["", ".", " "]), st.sampled_from(["", "Bücher.", "ä" * 70]))
-def test_search_host_is_host_key(labels, end, prefix):
+def test_host_key_is_idempotent_and_folds_case_and_www(labels, end, prefix):
+    # --host of search, changes, list and export all go through this one function.
     host = prefix + ".".join(labels) + end
-    assert search_host(host) == host_key(host)
+    key = host_key(host)
+    assert host_key(key) == key or key.startswith("www.")
+    assert host_key(host.upper()) == key or not host.isascii()
+    assert not key.endswith(".")
+    if host.strip().rstrip(".").isascii():
+        assert key == key.lower()
+
+
+def test_host_key_examples():
+    assert host_key("WWW.BBC.co.uk.") == "bbc.co.uk"
+    assert host_key("Bücher.de") == "xn--bcher-kva.de"
+    assert article_host("https://www.TheGuardian.com/uk") == "theguardian.com"
+    assert article_host("http://[::1") == ""
 
 
 _lines = st.lists(st.sampled_from(["", "alpha beta", "Beta gamma.", "délta x1", "alpha beta",

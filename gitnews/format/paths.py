@@ -32,7 +32,8 @@ from urllib.parse import unquote, urlsplit
 
 from gitnews.format.urls import url_key
 
-__all__ = ["article_path", "MAX_COMPONENT_BYTES", "MAX_PATH_BYTES", "SUFFIX"]
+__all__ = ["article_path", "article_host", "host_key", "MAX_COMPONENT_BYTES", "MAX_PATH_BYTES",
+           "SUFFIX"]
 
 MAX_COMPONENT_BYTES = 100
 MAX_PATH_BYTES = 200
@@ -176,3 +177,26 @@ def article_path(url: str, *, hashed: bool = False) -> str:
         short = _truncate(name, budget)
     short, _ = _clean_component(short) if short else ("_", True)
     return "/".join([*dirs, short + tag + SUFFIX])
+
+
+def article_host(url: str) -> str:
+    """The host of ``url``, lower-case, without ``www.``: ``theguardian.com``; "" when
+    ``url`` has no host or is not a URL :func:`urllib.parse.urlsplit` reads."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_key(host: str) -> str:
+    """A host as the archive's host folders are named: lower case, no trailing dot, no
+    ``www.``, IDNA (``Bücher.de`` -> ``xn--bcher-kva.de``); a host IDNA refuses stays as
+    it is (``--host`` of ``list``, ``feed``, ``changes``, ``search``, ``export``, ``site``)."""
+    key = host.strip().lower().rstrip(".")
+    key = key[4:] if key.startswith("www.") else key
+    try:
+        key = key.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    return key

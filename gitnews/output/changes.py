@@ -27,6 +27,7 @@ from gitnews.archive.gitrun import GitError
 from gitnews.archive.history import LogEntry, end_walk, is_version, iter_commits, same_text, version_time
 from gitnews.archive.objects import read_blobs
 from gitnews.format.normalise import parse_text
+from gitnews.format.paths import host_key
 from gitnews.format.trailers import ARTICLE_URL, CHANGE_KIND, FEED, KIND_OUTSIDE_EDIT, VERSION
 from gitnews.models import FEED_LIMIT, Version
 from gitnews.versions.diff import count_words, diff_texts
@@ -42,18 +43,6 @@ __all__ = ["CHANGE_GREP", "latest_changes", "make_view", "host_folders", "host_k
 #: (git matches each line of the message; the trailer block is one ``Key:
 #: value`` line per trailer, see :mod:`gitnews.format.trailers`).
 CHANGE_GREP = rf"^{VERSION}: ([2-9]|[1-9][0-9]+)$"
-
-
-def host_key(host: str) -> str:
-    """A host as the archive's host folders are named (:mod:`gitnews.format.paths`):
-    lower case, no ``www.``, IDNA (``--host`` of ``gitnews list`` and ``gitnews feed``)."""
-    key = host.strip().lower().rstrip(".")
-    key = key[4:] if key.startswith("www.") else key
-    try:
-        key = key.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
-    return key
 
 
 def host_folders(repo: git.Repo, host: str) -> list[str]:

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from gitnews.archive.cache.search import BuildProgress, Field, SearchIndex
 from gitnews.archive.cache.words import fold, words
+from gitnews.format.paths import article_host as result_host
+from gitnews.format.paths import host_key as search_host
 from gitnews.format.trailers import format_time
 
 if TYPE_CHECKING:
@@ -75,30 +76,6 @@ class SearchResult:
         if self.newest <= 1:
             return None
         return f"gitnews diff {shlex.quote(self.url)} {self.newest - 1} {self.newest}"
-
-
-def search_host(host: str) -> str:
-    """``--host`` as the archive's host folders are named: what
-    :func:`gitnews.output.changes.host_key` gives (lower case, no ``www.``, IDNA; a
-    test checks it), without importing :mod:`gitnews.versions` (start-up time)."""
-    key = host.strip().lower().rstrip(".")
-    key = key[4:] if key.startswith("www.") else key
-    try:
-        key = key.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
-    return key
-
-
-def result_host(url: str) -> str:
-    """The host of ``url``, lower-case, without ``www.`` (``theguardian.com``): what
-    :func:`gitnews.versions.timeline.article_host` gives (a test checks it), without
-    importing :mod:`gitnews.versions` (``gitnews search``'s start-up time)."""
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-    return host[4:] if host.startswith("www.") else host
 
 
 def query_terms(query: str) -> list[tuple[str, bool]]:

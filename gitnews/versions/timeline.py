@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import humanize
 
@@ -24,6 +23,7 @@ from gitnews.archive.cache import ArticleRecord, State
 from gitnews.archive.history import OutsideEdit, file_history, same_text, text_changes, version_time
 from gitnews.archive.objects import read_blobs
 from gitnews.format.normalise import parse_text
+from gitnews.format.paths import article_host
 from gitnews.models import Version
 from gitnews.versions.diff import DiffResult, DiffStats, count_words, diff_texts
 from gitnews.versions.resolve import pick_version
@@ -58,15 +58,6 @@ def gap_words(delta: timedelta) -> str:
         exact = n * _UNIT_SECONDS[m.group(2)] == int(span.total_seconds()) \
             and span.microseconds == 0
     return f"{'' if exact else 'about '}{words} {'later' if seconds > 0 else 'earlier'}"
-
-
-def article_host(url: str) -> str:
-    """The host of ``url``, lower-case, without ``www.``: ``theguardian.com``."""
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-    return host[4:] if host.startswith("www.") else host
 
 
 @dataclass(frozen=True)
