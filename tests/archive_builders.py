@@ -30,14 +30,16 @@ def bare_remote(folder: Path) -> Path:
 
 
 def add_version(archive: Path, path: str, text: str, *, version: int, url: str,
-                hours: float = 1.0) -> str:
-    """Commit one version of an article as gitnews does; returns the commit id."""
+                hours: float = 1.0, kind: str | None = None) -> str:
+    """Commit one version of an article as gitnews does (``kind``: its
+    ``Change-Kind`` trailer, none by default); returns the commit id."""
     when = T0 + timedelta(hours=hours)
     headline = text.split("\n", 1)[0]
     message = format_message(
         format_subject("New" if version == 1 else "Changed", headline),
         [("Article-Url", url), ("Version", version), ("Fetched-At", format_time(when)),
-         ("Http-Status", 200), ("Extractor", "trafilatura 2.3.1")])
+         ("Http-Status", 200), ("Extractor", "trafilatura 2.3.1"),
+         *([("Change-Kind", kind)] if kind else [])])
     with open_archive(archive) as arc:
         with arc.transaction() as tx:
             tx.commit({path: text}, message=message, when=when)

@@ -71,7 +71,7 @@ def search_cmd(
         "--article", metavar="ARTICLE",
         help="Only this article (its URL, any URL gitnews knows for it, or its file's "
              "path).")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, metavar="N",
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N",
                                        help="At most N articles.")] = 20,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     json_out: JsonOption = False,
@@ -145,8 +145,7 @@ def search_cmd(
         write_json(search_json(query, results, within=within))
         return
     if not results:
-        if limit:  # --limit 0 asked for nothing: nothing to say
-            typer.echo("No versions match.", err=True)
+        typer.echo("No versions match.", err=True)
         return
     color = use_color(no_color)
     segments = _segments(results, within=within, color=color)

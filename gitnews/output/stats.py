@@ -11,8 +11,10 @@ The rules, the same as ``gitnews log``, ``changes`` and the site:
 
 * a *change* is a version after the first that is not a mere restoration of the
   text after an outside edit (:func:`gitnews.archive.history.same_text`: the same
-  blob id as the version before it); *versions* are the first version plus
-  the changes;
+  blob id as the version before it) nor a re-extraction by gitnews
+  (``Change-Kind: extraction``, ``gitnews reextract``: the extractor's change, not
+  the publisher's); *versions* are the first version plus the changes plus the
+  re-extractions, which are counted under ``kinds`` (``extraction``) and nowhere else;
 * a change's kinds are its ``Change-Kind`` values
   (:func:`gitnews.output.changelist.change_kinds`);
 * *time to first change*: from an article's first version to its first change,
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from gitnews.format.trailers import CHANGE_KIND, KIND_HEADLINE, KIND_REMOVED, format_time
+from gitnews.format.trailers import CHANGE_KIND, KIND_EXTRACTION, KIND_HEADLINE, KIND_REMOVED, format_time
 from gitnews.output.changelist import change_kinds
 
 if TYPE_CHECKING:
@@ -176,7 +178,7 @@ def archive_stats(arc: CacheSource, *, most_edited: int = MOST_EDITED) -> Archiv
     first_at = 0
     prev_blob: str | None = None
     prev_removed = False
-    changes = 0
+    changes = extractions = 0
     first_change: float | None = None
     last_at = 0
     source = SINGLE_ARTICLES
@@ -189,7 +191,7 @@ def archive_stats(arc: CacheSource, *, most_edited: int = MOST_EDITED) -> Archiv
             return
         st = by_source[source]
         st.articles += 1
-        st.versions += 1 + changes
+        st.versions += 1 + changes + extractions
         if changes:
             st.changed_articles += 1
             st.changes += changes
@@ -203,6 +205,7 @@ def archive_stats(arc: CacheSource, *, most_edited: int = MOST_EDITED) -> Archiv
         if path != current:
             close()
             current, first_at, changes, first_change, last_at = path, at, 0, None, at
+            extractions = 0
             prev_blob, prev_removed = blob, blob is None
             source, url, headline = feeds.get(path, (SINGLE_ARTICLES, "", ""))
             if source not in by_source:
@@ -216,13 +219,20 @@ def archive_stats(arc: CacheSource, *, most_edited: int = MOST_EDITED) -> Archiv
         prev_blob, prev_removed = blob, removed
         if restored or number < 2:
             continue
+        key = (kind, removed)
+        if kind and KIND_EXTRACTION in (k.strip() for k in kind.split(",")):
+            # gitnews's re-extraction (`gitnews reextract`), not the publisher's
+            # change: a version and a kind, not a change, a changed article or a
+            # time to first change.
+            extractions += 1
+            kinds[key] = kinds.get(key, 0) + 1
+            continue
         changes += 1
         last_at = at
         if first_change is None:
             first_change = float(at - first_at)
         day = at // 86400
         days[day] = days.get(day, 0) + 1
-        key = (kind, removed)
         kinds[key] = kinds.get(key, 0) + 1
     close()
     for name, st in by_source.items():

@@ -13,7 +13,8 @@ Four tables of the cache (:mod:`~gitnews.archive.cache.schema`):
 * ``search_added`` / ``search_removed``: the words each version added to and
   removed from the text of the version before it with a text
   (:func:`~gitnews.archive.cache.words.word_changes`); a first version, a version
-  that only put back the text before it, and a removal have none.
+  that only put back the text before it, a removal and a re-extraction by gitnews
+  (``Change-Kind: extraction``: not the publisher's change) have none.
 
 The FTS5 tables are *contentless* (``content=''``, https://sqlite.org/fts5.html#
 contentless_tables): they hold the index, not the texts, which stay in git; the
@@ -43,7 +44,9 @@ for ``gitnews search``: no :class:`~gitnews.archive.cache.State`, no sync.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -58,6 +61,7 @@ from gitnews.archive.cache.words import word_changes
 from gitnews.archive.gitrun import LazyRepo, start
 from gitnews.archive.objects import BlobReader, read_blobs
 from gitnews.errors import GitnewsError
+from gitnews.format.trailers import CHANGE_KIND, KIND_EXTRACTION
 
 __all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current",
            "BuildProgress", "UNBUILT_KEY"]
@@ -133,7 +137,12 @@ _QUERY_HELP = (
 def _query_error(query: str, exc: sqlite3.Error) -> SearchQueryError:
     reason = str(exc).removeprefix("fts5: ")
     if reason.startswith("no such column"):
-        reason += " (a word followed by ':' is read as a column name)"
+        # FTS5 reads "dial-up" as the column filter "dial - up" (a '-' before a word
+        # is NOT-in-column syntax: https://sqlite.org/fts5.html#fts5_column_filters).
+        joined = re.search(r"\w+-\w[\w-]*", query)
+        reason += (f" (FTS5 reads a hyphen as an operator: write \"{joined.group()}\" in "
+                   "double quotes)" if joined
+                   else " (a word followed by ':' is read as a column name)")
     return SearchQueryError(f"the search query {query!r} is not valid: {reason}; {_QUERY_HELP}")
 
 
@@ -189,7 +198,7 @@ class SearchIndex(CacheDb):
                     progress(count, self.read_only)
                 self.forget_search()
                 cursor = self.db.execute(
-                    "SELECT path, number, commit_id, at, blob FROM versions"
+                    "SELECT path, number, commit_id, at, blob, subject, trailers FROM versions"
                     " WHERE blob IS NOT NULL ORDER BY at, path, number")
                 # One read of the table (sorted once), taken a batch at a time while
                 # the FTS5 tables are written (other tables: the cursor stays valid).
@@ -229,6 +238,9 @@ class SearchIndex(CacheDb):
         todo = sorted((r[3], r[0], r[1], r[4]) for r in rows if r[4] is not None)
         if not todo:
             return
+        # A re-extraction (Change-Kind: extraction) is gitnews's change, not the
+        # publisher's: its words are searchable, but not as words added or removed.
+        ours = {(r[0], r[1]) for r in rows if len(r) > 6 and _is_extraction(r[6])}
         before: dict[tuple[str, int], str | None] = {}  # (path, number) -> the blob before
         last: dict[str, str | None] = {}  # path -> blob of its newest version with a text so far
         for _, path, number, blob in sorted(todo, key=lambda r: (r[1], r[2])):
@@ -251,7 +263,8 @@ class SearchIndex(CacheDb):
                 headline, _, body = text.partition("\n")
                 docs.append((rowid, path, number, at, host_folder(path)))
                 text_rows.append((rowid, headline, body))
-                if old is not None and old != blob and old in texts:
+                if (old is not None and old != blob and old in texts
+                        and (path, number) not in ours):
                     added, removed = word_changes(texts[old], text)
                     if added:
                         added_rows.append((rowid, added))
@@ -503,6 +516,18 @@ class _CurrentIndex(SearchIndex):
                 self._rev_parse.communicate()
         finally:
             self.db.close()
+
+
+def _is_extraction(trailers: str | None) -> bool:
+    """Whether a version's trailers (the ``versions`` table's JSON object) say
+    ``Change-Kind: extraction`` (:data:`~gitnews.format.trailers.KIND_EXTRACTION`)."""
+    if not trailers or KIND_EXTRACTION not in trailers:
+        return False
+    try:
+        kinds = json.loads(trailers).get(CHANGE_KIND) or ""
+    except (ValueError, AttributeError):
+        return False
+    return KIND_EXTRACTION in (k.strip() for k in str(kinds).split(","))
 
 
 def open_current(archive: Path) -> SearchIndex | None:
