@@ -6,6 +6,8 @@ the words it dropped or gained (found by the new-user trial of session 6)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from archive_builders import add_version, new_archive
@@ -63,3 +65,19 @@ def test_hyphenated_word_gets_the_quoting_hint_and_limit_0_is_refused(tmp_path: 
     assert "Traceback" not in proc.stderr
     proc = run_gitnews("search", "--archive", str(archive), "(", "--limit", "0")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+
+def test_export_jsonl_to_a_closed_pipe_exits_0_quietly(tmp_path: Path) -> None:
+    # `gitnews export jsonl - | head -c 10`: the reader goes away at once, while gitnews
+    # still has far more than a pipe's buffer (64 KiB) to write.
+    archive = _archive(tmp_path, kind=None)
+    for n in range(3, 40):
+        add_version(archive, PATH, f"A headline\n\nThe minister spoke {n} times. " * 200 + "\n",
+                    version=n, url=URL, hours=n)
+    proc = subprocess.run(
+        ["bash", "-c", "set -o pipefail; "
+                       f"{sys.executable} -m gitnews export jsonl - --archive {archive}"
+                       " | head -c 10 >/dev/null"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr

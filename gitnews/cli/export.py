@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,10 +86,17 @@ def export_cmd(
                 paths = select_paths(arc.state, articles=articles or (), host=host,
                                      archive_dir=arc.path)
                 if to_stdout:
-                    result = export_jsonl_stream(arc, sys.stdout, articles=paths,
-                                                 since=since_dt, until=until_dt,
-                                                 language=language)
-                    sys.stdout.flush()
+                    try:
+                        result = export_jsonl_stream(arc, sys.stdout, articles=paths,
+                                                     since=since_dt, until=until_dt,
+                                                     language=language)
+                        sys.stdout.flush()
+                    except BrokenPipeError:
+                        # The reader went away (`export jsonl - | head`): stop quietly
+                        # with 0, as git and `gitnews log` do (Python docs, "Note on
+                        # SIGPIPE": stdout pointed at devnull for the final flush).
+                        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                        raise typer.Exit(0) from None
                 else:
                     result = export(arc, fmt, out, articles=paths, since=since_dt,
                                     until=until_dt, force=force, language=language)
