@@ -93,7 +93,7 @@ def test_filters_host_kind_min_words_until_limit(runs_archive):
     assert paths("--kind", "removed", "--kind", "body") == paths()
     assert sorted(paths("--kind", "body")) == [(BBC_CHANGED, 2), (SEED_PATH, 2)]
     assert paths("--min-words", "3") == [(SEED_PATH, 3), (BBC_CHANGED, 2)]
-    assert paths("--until", "2016-01-01") == []
+    assert paths("--since", "2000-01-01", "--until", "2016-01-01") == []
     assert paths("--limit", "1") == [(SEED_PATH, 3)]
     assert paths("--all") == paths()
     assert as_json(runs_archive, "--since", "1d", "--limit", "2")["more"] is True

@@ -81,3 +81,13 @@ def test_export_jsonl_to_a_closed_pipe_exits_0_quietly(tmp_path: Path) -> None:
                        " | head -c 10 >/dev/null"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_changes_until_before_since_is_a_usage_error(tmp_path: Path) -> None:
+    archive = _archive(tmp_path, kind=None)
+    proc = run_gitnews("changes", "--archive", str(archive), "--since", "1d", "--until", "2d")
+    assert proc.returncode == 2
+    assert "is before --since" in " ".join(proc.stderr.split())
+    empty = run_gitnews("changes", "--archive", str(archive))
+    assert empty.returncode == 0
+    assert ") (" not in empty.stderr and "no run recorded" in empty.stderr

@@ -130,6 +130,10 @@ def changes_cmd(
     now = datetime.now(UTC)
     start = parse_time_option(since, "--since") if since else None
     end = parse_time_option(until, "--until", end=True) if until else None
+    if start is not None and end is not None and end < start:
+        raise typer.BadParameter(f"--until {format_time(end)} is before --since "
+                                 f"{format_time(start)}: give the earlier time to --since",
+                                 param_hint="--until")
     host_key = None
     if host:
         from gitnews.output.changes import host_key as folder_name
@@ -154,6 +158,8 @@ def changes_cmd(
         period = f"since {format_time(start)}" if start else ""
         if start is None:
             start, period = default_since(arc, now)
+            period = (f"since the last run ({format_time(start)})" if period.startswith("since")
+                      else f"in the last day (since {format_time(start)}; no run recorded)")
         # One row more than shown tells whether there are more (its words are counted too).
         rows = list_changes(arc, since=start, until=end, host=host_key, kinds=kinds,
                             min_words=min_words, limit=None if show_all else limit + 1,
@@ -165,7 +171,7 @@ def changes_cmd(
         return
     if not rows:
         if limit != 0 or show_all:
-            typer.echo(f"No changes {period} ({format_time(start)})"
+            typer.echo(f"No changes {period}"
                        + (f" until {format_time(end)}" if end else "")
                        + ("" if not (host or kinds or min_words) else " that match")
                        + "; try --since 1w.", err=True)
