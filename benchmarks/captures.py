@@ -314,7 +314,7 @@ def case_captures_store(args: argparse.Namespace, tmp: Path):
                          "record_s": round(gn["record_s"], 3), "ratio": round(ratio, 3)}
         run.say(f"  keep = {keep:8}: raw fast-import {bt:.2f} s; gitnews {gn['total_s']:.2f} s "
                 f"(record {gn['record_s']:.2f} + finish {gn['finish_s']:.2f} + cache "
-                f"{gn['cache_s']:.2f} + housekeeping {gn['housekeeping_s']:.2f}); "
+                f"{gn['cache_s']:.2f} + waiting for the files and the commit-graph {gn['wait_s']:.2f}); "
                 f"ratio {ratio:.2f}×")
     res.figures = figures
     res.checks.append(run.Check("store with captures, × raw fast-import throughput",
