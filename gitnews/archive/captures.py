@@ -83,6 +83,7 @@ from gitnews.sources.http import SECRET_HEADERS, safe_url
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
+    from warcio.statusandheaders import StatusAndHeaders
     from warcio.utils import Digester
     from warcio.warcwriter import WARCWriter
 
@@ -257,7 +258,6 @@ def fetch_warc(exchange: Exchange, *, fetched_at: datetime | None = None) -> byt
     ``WARC-Target-URI`` = the URL requested (user info removed).  Secret request
     headers (:data:`SECRET_HEADERS`) are left out.  Deterministic.
     """
-    from warcio.statusandheaders import StatusAndHeaders
 
     when = fetched_at or exchange.sent_at
     url = safe_url(exchange.url)
@@ -267,12 +267,7 @@ def fetch_warc(exchange: Exchange, *, fetched_at: datetime | None = None) -> byt
                             reason=exchange.reason, protocol=exchange.http_version,
                             headers=exchange.response_headers, payload=exchange.body,
                             truncated=exchange.truncated)
-    parts = urlsplit(url)
-    target = _ascii((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-    sent = _ascii_headers([(k, v) for k, v in exchange.request_headers
-                           if k.lower() not in SECRET_HEADERS])
-    req_http = StatusAndHeaders(f"{exchange.method} {target} {exchange.http_version or 'HTTP/1.1'}",
-                                sent, is_http_request=True)
+    req_http = _request_http(exchange, url)
     req = writer.create_warc_record(
         url, "request", http_headers=req_http,
         warc_headers_dict={"WARC-Record-ID": _record_id("request", url, _warc_date(when),
@@ -281,6 +276,19 @@ def fetch_warc(exchange: Exchange, *, fetched_at: datetime | None = None) -> byt
                            "WARC-Date": _warc_date(when)})
     writer.write_request_response_pair(req, resp)
     return out.getvalue()
+
+
+def _request_http(exchange: Exchange, url: str) -> StatusAndHeaders:
+    """The HTTP part of a ``request`` record: the request line (method, path and query of
+    ``url``, protocol) and the headers sent, without :data:`SECRET_HEADERS`."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    parts = urlsplit(url)
+    target = _ascii((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    sent = _ascii_headers([(k, v) for k, v in exchange.request_headers
+                           if k.lower() not in SECRET_HEADERS])
+    return StatusAndHeaders(f"{exchange.method} {target} {exchange.http_version or 'HTTP/1.1'}",
+                            sent, is_http_request=True)
 
 
 #: WARC 1.1's revisit profile for an answer "304 Not Modified" (ISO 28500:2017, 6.7.3).
@@ -333,12 +341,7 @@ def not_modified_warc(page_capture: bytes, exchange: Exchange, *,
                            "WARC-Refers-To-Target-URI": refers[1],
                            "WARC-Refers-To-Date": refers[2],
                            "WARC-Payload-Digest": refers[3]})
-    parts = urlsplit(url)
-    target = _ascii((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-    sent = _ascii_headers([(k, v) for k, v in exchange.request_headers
-                           if k.lower() not in SECRET_HEADERS])
-    req_http = StatusAndHeaders(f"{exchange.method} {target} {exchange.http_version or 'HTTP/1.1'}",
-                                sent, is_http_request=True)
+    req_http = _request_http(exchange, url)
     req = writer.create_warc_record(
         url, "request", http_headers=req_http,
         warc_headers_dict={"WARC-Record-ID": _record_id("request", url, _warc_date(when),
