@@ -219,7 +219,15 @@ def check_integrity(archive: Path) -> History:
     """Assert what must hold after any crash: ``git fsck`` is clean, ``main`` is a
     complete commit, every version commit touches exactly one file and changes
     it, and its ``Version`` trailer (read by git's own trailer parser) counts the
-    file's commits.  Returns the history for further checks."""
+    file's commits.  Returns the history for further checks.
+
+    First waits for the git commands a killed gitnews left running (its ``git
+    fast-import`` ending the stream, its ``git repack``): ``git fsck`` beside a
+    repack that deletes the packs it has just rewritten reports their objects
+    missing (a false alarm that failed CI once)."""
+    from gitnews.archive.lock import wait_for_orphaned_writers
+
+    wait_for_orphaned_writers(archive / ".git", wait_s=120)
     fsck = git(archive, "fsck", "--full", "--no-progress", check=False)
     bad = [ln for ln in (fsck.stdout + fsck.stderr).splitlines()
            if ln and not ln.startswith(("dangling ", "notice:"))]

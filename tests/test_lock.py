@@ -223,3 +223,45 @@ def test_half_updated_files_catch_up_but_edits_are_never_overwritten(archive):
         assert any("2 file(s) of the archive differ from its branch and were not written by "
                    "gitnews" in n for n in arc.notices), arc.notices
     assert (archive / "example.com" / "x.txt").read_text() == "Headline\n\nmy edit\n"
+
+
+def test_a_dead_writers_git_children_are_waited_for(archive):
+    """A SIGKILL of gitnews spares its ``git fast-import`` (own process group), which
+    may still be ending its stream and moving the branch: the next writer waits for
+    it before it reads the branch, so that it never writes beside it."""
+    git_dir = archive / ".git"
+    dead = hold_lock(git_dir, "die")
+    head = git(archive, "rev-parse", "HEAD").strip()
+    # The orphan: a fast-import in the archive whose stream is not finished yet.
+    orphan = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=archive,
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    opened: list[object] = []
+
+    def open_it() -> None:
+        try:
+            arc = open_archive(archive, lock=True)
+            opened.append((time.monotonic(), git(archive, "rev-parse", "HEAD").strip(),
+                           list(arc.notices)))
+            arc.close()
+        except Exception as exc:
+            opened.append(exc)
+
+    opener = threading.Thread(target=open_it)
+    opener.start()
+    try:
+        opener.join(timeout=1.0)
+        assert opener.is_alive() and not opened  # waiting for the orphan
+    finally:
+        stream = (f"commit refs/heads/main\ncommitter A <a@example.org> 1700000000 +0000\n"
+                  f"data 5\nlate\nfrom {head}\nM 100644 inline late.txt\ndata 2\nx\n\ndone\n")
+        ended = time.monotonic()
+        orphan.communicate(stream.encode(), timeout=30)
+    opener.join(timeout=60)
+    assert orphan.returncode == 0
+    assert len(opened) == 1 and isinstance(opened[0], tuple), opened
+    when, seen_head, notices = opened[0]
+    assert when >= ended
+    assert seen_head != head  # it saw the branch the orphan moved
+    assert any(f"previous writer (pid {dead.pid}" in n for n in notices)
+    assert "waited for the git commands the previous writer left running to finish" in notices

@@ -36,7 +36,7 @@ from pathlib import Path
 from gitnews.errors import ArchiveLockedError
 
 __all__ = ["ArchiveLock", "LockHolder", "LOCK_NAME", "clear_stale_git_files",
-           "wait_for_git_locks"]
+           "wait_for_git_locks", "wait_for_orphaned_writers"]
 
 #: The lock file, relative to the git directory.
 LOCK_NAME = "gitnews/write.lock"
@@ -321,6 +321,65 @@ def wait_for_git_locks(git_dir: Path | str, *, wait_s: float = 5.0) -> None:
             continue  # a lock went away meanwhile: look again
         if not any(start <= oldest + 1 for _, _, start in _live_git_processes(git_dir)):
             return
+        time.sleep(0.05)
+
+
+#: git commands that write objects, refs, the index or the working tree: what a killed
+#: writer may leave running (its children are not killed with it: ``git fast-import``
+#: runs in a process group of its own, and a SIGKILL of gitnews alone spares them all).
+_WRITING_GIT = frozenset({"fast-import", "read-tree", "update-index", "checkout", "checkout-index",
+                          "repack", "gc", "pack-objects", "prune", "commit-graph", "update-ref",
+                          "multi-pack-index", "index-pack"})
+
+
+def _git_subcommand_writes(pid: int, comm: str) -> bool:
+    """Whether the git process ``pid`` runs one of :data:`_WRITING_GIT` (True when its
+    command line cannot be read: not provably a reader)."""
+    if comm.startswith("git-"):
+        return comm[4:] in _WRITING_GIT
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True
+    return any(os.fsdecode(arg) in _WRITING_GIT for arg in argv[1:])
+
+
+def wait_for_orphaned_writers(git_dir: Path | str, *, wait_s: float = 60.0) -> str | None:
+    """Wait up to ``wait_s`` seconds for the git commands that write in this repository
+    and were started by a writer that has since died (call with the
+    :class:`ArchiveLock` held, after taking it over from a dead holder).
+
+    A SIGKILL of gitnews does not kill its git children: its ``git fast-import`` may
+    still be ending its stream (it moves the branch last), and its housekeeping
+    (``git repack``, ``git gc --auto``) may still be running.  Writing beside them
+    would race them: the next fast-import would start from a branch that is about
+    to move.  Any git writer running now in this repository started before this
+    process held the lock, so it is such an orphan.  Returns a notice when it
+    waited, or when one was still running after ``wait_s`` (then git's own locks
+    and fast-import's refusal to move a branch it did not start from still keep
+    the history whole); None otherwise.  Needs ``/proc`` (Linux); elsewhere a no-op.
+    """
+    if not _proc_available():
+        return None
+    git_dir = Path(git_dir)
+    deadline = time.monotonic() + wait_s
+    waited = False
+    me = os.getpid()
+    while True:
+        try:
+            writers = [(pid, comm) for pid, comm, _ in _live_git_processes(git_dir)
+                       if pid != me and _git_subcommand_writes(pid, comm)]
+        except OSError:
+            return None
+        if not writers:
+            return ("waited for the git commands the previous writer left running "
+                    "to finish") if waited else None
+        if time.monotonic() >= deadline:
+            pid, comm = writers[0]
+            return (f"a git command the previous writer started ({comm}, pid {pid}) is still "
+                    f"running after {wait_s:.0f} s; going on (git's own locks keep the "
+                    "history whole)")
+        waited = True
         time.sleep(0.05)
 
 

@@ -270,14 +270,21 @@ def _take_lock(repo: git.Repo, *, wait_s: float | None, command: str) -> Archive
 
 def _recover(repo: git.Repo, lock: ArchiveLock) -> list[str]:
     """Repairs after a writer died (call with the lock held); returns notices."""
-    from gitnews.archive.lock import clear_stale_git_files, wait_for_git_locks
+    from gitnews.archive.lock import (
+        clear_stale_git_files,
+        wait_for_git_locks,
+        wait_for_orphaned_writers,
+    )
     from gitnews.archive.worktree import sync_worktree
 
     notices = []
+    git_dir = Path(repo.git_dir)
     if lock.taken_over is not None:
         notices.append(f"the previous writer ({lock.taken_over.describe()}) ended without "
                        "finishing; checking the archive")
-    git_dir = Path(repo.git_dir)
+        waited = wait_for_orphaned_writers(git_dir)
+        if waited:
+            notices.append(waited)
     wait_for_git_locks(git_dir)
     notices += clear_stale_git_files(git_dir)
     try:
