@@ -48,6 +48,7 @@ class CheckOutcome:
     page_sha: str | None = None       # SHA-256 of the page bytes
     fingerprint: str | None = None    # extractor, headline rules and filters that made ``text``
     soft404: str | None = None        # the redirect to a front page that says it is gone
+    warc: bytes | None = None         # the capture file, built in the worker (``prepare``)
 
 
 def _soft404(work: Work, page: Page) -> str | None:
@@ -220,7 +221,8 @@ _WORKER_DONE = object()
 
 def checks(work: list[Work], fetcher: Fetcher, settings: TextSettings, *, concurrency: int,
            per_host: int, deadline: float | None, stop: threading.Event | None,
-           abandon: threading.Event | None, leftover: list[Work]
+           abandon: threading.Event | None, leftover: list[Work],
+           prepare: Callable[[CheckOutcome], None] | None = None
            ) -> Generator[CheckOutcome, None, None]:
     """Run the checks in ``concurrency`` threads: at most ``per_host`` per host,
     the host with the most overdue article first, so that one slow or
@@ -230,7 +232,10 @@ def checks(work: list[Work], fetcher: Fetcher, settings: TextSettings, *, concur
     or ``stop``, no new check starts and the unstarted ones go to
     ``leftover``; the checks under way finish (with ``stop``, those still
     waiting for their host give up at once).  ``abandon`` raises
-    :class:`Abandoned` once the checks in flight have ended.
+    :class:`Abandoned` once the checks in flight have ended.  ``prepare``, when
+    given, is called with each outcome in its worker thread before it is yielded
+    (work that needs no git, taken off the recording thread: the capture file); it
+    must not raise.
     """
     from gitnews.pagetext.pool import extraction
 
@@ -245,8 +250,10 @@ def checks(work: list[Work], fetcher: Fetcher, settings: TextSettings, *, concur
         try:
             while (picked := dispatch.take()) is not None:
                 w, host = picked
-                dispatch.put(_check(w, fetcher, settings, partial(dispatch.fetched, host),
-                                    extract))
+                outcome = _check(w, fetcher, settings, partial(dispatch.fetched, host), extract)
+                if prepare is not None:
+                    prepare(outcome)
+                dispatch.put(outcome)
         finally:
             outcomes.put(_WORKER_DONE)
 

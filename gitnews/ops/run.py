@@ -25,6 +25,7 @@ UTC datetime), so that tests can move time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +35,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from gitnews.archive import maintenance
+from gitnews.archive.captures import fetch_warc
 from gitnews.archive.repo import Archive
+from gitnews.archive.store import blob_id
 from gitnews.errors import HostBackoffError, HTTPStatusError, RobotsDisallowedError
 from gitnews.format.trailers import parse_time
 from gitnews.models import Article, Exchange, ItemResult, Outcome, Page, RunResult
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
     from gitnews.sources.http import Fetcher
 
 __all__ = ["run", "preview", "Preview", "text_settings", "CheckOutcome", "ProgressCallback",
-           "Abandoned", "GONE_STATUSES"]
+           "Abandoned", "GONE_STATUSES", "capture_preparer", "prepare_capture"]
 
 #: HTTP statuses that say an article was removed (RFC 9110 §15.5.5, §15.5.11).
 GONE_STATUSES = (404, 410)
@@ -109,8 +112,45 @@ def _record(outcome: CheckOutcome, recorder: Recorder, pending: Pending, *, t: d
                                    text=outcome.text, feed=work.feed, path=work.path,
                                    aliases=work.aliases, page_sha=outcome.page_sha,
                                    fingerprint=outcome.fingerprint,
-                                   extra_trailers=source_title(work)))
+                                   extra_trailers=source_title(work), live_warc=outcome.warc))
+    outcome.warc = None  # recorded: its bytes are in fast-import's stream
     return _with_notes(item, outcome.article)
+
+
+def capture_preparer(keep: str) -> Callable[[CheckOutcome], None] | None:
+    """What a run's fetch threads do for the recording thread (``checks(prepare=...)``):
+    with ``[captures] keep`` = ``"versions"`` or ``"all"`` (``None`` for ``"none"``), build
+    the capture file of each 200 answer that will need one (:func:`prepare_capture`)."""
+    if keep not in ("versions", "all"):
+        return None
+    return functools.partial(prepare_capture, keep_all=keep == "all")
+
+
+def prepare_capture(outcome: CheckOutcome, *, keep_all: bool = False) -> None:
+    """Build, in the calling (fetch) thread, the capture file the recording thread
+    will write for ``outcome``, into ``outcome.warc``: the same bytes the
+    :class:`~gitnews.versions.record.Recorder` would build
+    (:func:`gitnews.archive.captures.fetch_warc` of the page's exchange at its
+    ``fetched_at``), so that the recording thread, the run's critical path, only
+    writes them.  Only for an extracted 200 answer of a known article that is likely
+    a version: a removed article, or a text whose git blob id differs from the
+    article's newest (``keep_all``: every extracted 200 answer).  Not for an article
+    not known yet: :func:`run` records those last, keeping their texts only, so its
+    capture is built then (not held for the whole run).  Never raises: a capture
+    that warcio cannot write is left to the Recorder, which reports it.
+    """
+    page, text, work = outcome.page, outcome.text, outcome.work
+    if page is None or text is None or page.exchange is None or page.status != 200 \
+            or outcome.soft404 is not None or work.path is None:
+        return
+    record = work.record
+    if not keep_all and record is not None and not record.removed \
+            and record.blob == blob_id(text.encode("utf-8")):
+        return  # the same text: no version, no capture
+    try:
+        outcome.warc = fetch_warc(page.exchange, fetched_at=page.fetched_at)
+    except (ValueError, UnicodeError, TypeError):
+        outcome.warc = None
 
 
 def source_title(work: Work) -> list[tuple[str, object]]:
@@ -203,7 +243,8 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
             bounded = len(leftover)  # left over by --max-articles, not by a stop
             outcomes = checks(work, run_fetcher, drop, concurrency=cfg.fetch.concurrency,
                               per_host=cfg.fetch.per_host, deadline=deadline, stop=stop,
-                              abandon=abandon, leftover=leftover)
+                              abandon=abandon, leftover=leftover,
+                              prepare=None if dry_run else capture_preparer(recorder.keep))
             # Articles not known yet are recorded after the known ones, so that a known
             # article whose URL changed (old URL redirecting) claims the new URL first.
             later: list[CheckOutcome] = []
@@ -212,6 +253,7 @@ def run(archive: Archive, *, check_all: bool = False, dry_run: bool = False,
                     if outcome.work.path is None and outcome.error is None:
                         if outcome.page is not None:  # keep the text, not the page bytes
                             outcome.page = dataclasses.replace(outcome.page, body=b"")
+                        outcome.warc = None
                         later.append(outcome)
                         continue
                     item = _record(outcome, recorder, pending, t=now(), policy=policy)

@@ -136,6 +136,9 @@ class Capture:
     ``warc``: the capture file (WARC bytes) an import keeps for this page — the
     original record(s) verbatim, or a Wayback response record; None: a live
     fetch, whose capture is built from ``page.exchange`` (none when that is None).
+    ``live_warc``: that live fetch's capture file built beforehand (a run builds it
+    in its fetch thread, :func:`gitnews.ops.run.prepare_capture`): the bytes of
+    ``fetch_warc(page.exchange, fetched_at=page.fetched_at)``; None: built here when needed.
     """
 
     requested_url: str
@@ -149,6 +152,7 @@ class Capture:
     page_sha: str | None = None
     fingerprint: str | None = None
     warc: bytes | None = None
+    live_warc: bytes | None = None
 
 
 def page_sha256_of(capture: Capture) -> str:
@@ -366,7 +370,7 @@ class Recorder:
         text, in the cache; zlib and base64), for a 304 that may confirm it later."""
         if self.tx is None or self.keep == "none":
             return
-        data = capture.warc
+        data = capture.warc if capture.warc is not None else capture.live_warc
         if data is None and capture.page.exchange is not None:
             data = self._warc(capture.page.exchange, url=url, when=capture.page.fetched_at)
         if data is not None:
@@ -397,6 +401,8 @@ class Recorder:
         page = capture.page
         if capture.warc is not None:
             data, imported = capture.warc, True
+        elif capture.live_warc is not None:
+            data, imported = capture.live_warc, False
         elif page.exchange is not None:
             built = self._warc(page.exchange, url=url, when=page.fetched_at)
             if built is None:
