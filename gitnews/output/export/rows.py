@@ -51,7 +51,6 @@ from gitnews.output.export.sentences import (
     Blocks,
     SentenceSplitter,
     align_middle,
-    blocks_words,
     changed_words,
     common_ends,
 )
@@ -464,8 +463,7 @@ class _ArticleWork:
             b = s1[e.new] if e.new is not None else None
             if e.action == "edit":
                 assert e.old is not None and e.new is not None and a is not None and b is not None
-                added, removed = blocks_words(splitter.words(a), splitter.words(b),
-                                              blocks[e.old, e.new])
+                added, removed = splitter.edit_words(a, b, blocks[e.old, e.new])
             elif e.action == "addition":
                 added, removed = splitter.sentence_words(b or ""), 0
             elif e.action == "deletion":
