@@ -76,14 +76,39 @@ def _since(t0: tuple[float, float, float]) -> tuple[float, float, float]:
     return t1[0] - t0[0], t1[1] - t0[1], t1[2] - t0[2]
 
 
+def _fts5_alone(docs: list[tuple[int, str, str]], out: Path) -> tuple[float, float, float]:
+    """FTS5 alone over the texts: a new file with one FTS5 table (the export's tokenizer,
+    :data:`~gitnews.output.export.writers.FTS_TOKENIZE`, journal and sync off as the export
+    writes), every ``(rowid, headline, text)`` inserted in one transaction: what SQLite's
+    full-text index costs whatever Python does."""
+    import sqlite3
+
+    from gitnews.output.export.writers import FTS_TOKENIZE
+
+    out.unlink(missing_ok=True)
+    t0 = _clock()
+    db = sqlite3.connect(out)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute(f"CREATE VIRTUAL TABLE fts USING FTS5 (headline, text, tokenize='{FTS_TOKENIZE}')")
+    with db:
+        db.executemany("INSERT INTO fts (rowid, headline, text) VALUES (?, ?, ?)", docs)
+    db.close()
+    took = _since(t0)
+    out.unlink()
+    return took
+
+
 def _stages(archive: Path, ids_file: Path, out: Path) -> dict[str, tuple[float, float, float]]:
     """Each stage of ``export sqlite`` alone, in this process: ``(wall s, CPU s of
     this process, CPU s of git)``.  ``git``: ``git cat-file --batch`` of every text
     (the baseline); ``read``: the cache's rows and every text through
     :class:`~gitnews.archive.objects.BlobReader`, a group at a time, nothing else;
     ``split``: the texts read decoded, every distinct paragraph of each article split
-    into sentences (sentencex) and every distinct block's words counted; ``rows``: every
-    row made, sentence edits included (read, split, align, the row objects); ``write``: the SQLite file (tables, FTS5, indexes)
+    into sentences (sentencex) and every distinct block's words counted;
+    ``floor_sentencex``: sentencex alone over each article's distinct paragraphs (the
+    splitter's floor); ``floor_fts5``: FTS5 alone over the texts (SQLite's floor,
+    :func:`_fts5_alone`); ``rows``: every row made, sentence edits included (read, split, align, the row objects); ``write``: the SQLite file (tables, FTS5, indexes)
     from rows already made; ``export``: the whole export in this process."""
     from gitnews.archive.objects import BlobReader
     from gitnews.archive.repo import open_archive
@@ -117,7 +142,30 @@ def _stages(archive: Path, ids_file: Path, out: Path) -> dict[str, tuple[float, 
                     splitter.paragraph(block.strip("\n"))
             splitter.clear()
         found["split"] = _since(t0)
-        del texts
+        # The floors: sentencex alone over each article's distinct paragraphs (no decoding,
+        # no word counts), and FTS5 alone over the texts (the export's tokenizer, one
+        # transaction, no other table), gathered before the clock starts.
+        from sentencex import segment  # type: ignore[import-untyped]
+
+        distinct: list[str] = []
+        docs: list[tuple[int, str, str]] = []
+        for article in texts:
+            seen: set[str] = set()
+            for text in article:
+                decoded = text.decode("utf-8", "replace")
+                head, _, body = decoded.partition("\n\n")
+                docs.append((len(docs) + 1, head, decoded))
+                for block in body.split("\n\n"):
+                    block = block.strip("\n")
+                    if block and block not in seen:
+                        seen.add(block)
+                        distinct.append(block)
+        t0 = _clock()
+        for block in distinct:
+            segment("en", block)
+        found["floor_sentencex"] = _since(t0)
+        found["floor_fts5"] = _fts5_alone(docs, out)
+        del texts, docs, distinct
         t0 = _clock()
         blocks = list(iter_articles(arc))
         found["rows"] = _since(t0)
@@ -178,9 +226,10 @@ def case_export(args: argparse.Namespace, tmp: Path):  # type: ignore[no-untyped
     stages = _stages(archives["small"], small_ids, tmp / "stages.db")
     git_wall, _, git_cpu = stages["git"]
     say("  stages alone, archive 5× smaller, in one process (wall s, CPU s of gitnews, of git; "
-        "wall × git cat-file):")
+        "wall and CPU × git cat-file's; floor_*: the floors, sentencex and FTS5 alone):")
     for name, (wall, cpu, kids) in stages.items():
-        say(f"    {name:15} {wall:6.2f} s  {cpu:6.2f} s  {kids:5.2f} s  {wall / git_wall:5.1f}×")
+        say(f"    {name:15} {wall:6.2f} s  {cpu:6.2f} s  {kids:5.2f} s  {wall / git_wall:5.1f}×"
+            f"  {(cpu + kids) / max(git_cpu, 1e-6):5.1f}×")
         res.figures[f"stage_{name}_s"] = round(wall, 2)
         res.figures[f"stage_{name}_cpu_s"] = round(cpu + kids, 2)
     res.checks.append(Check("export sqlite × git cat-file --batch of every text", ratio, 2, "<="))

@@ -157,6 +157,10 @@ def test_alignment_as_main(old: list[str], new: list[str], data: st.DataObject) 
         if e.action == "edit":
             a, b = splitter.words(old[e.old]), splitter.words(new[e.new])  # type: ignore[index]
             assert blocks_words(a, b, blocks[e.old, e.new]) == changed_words(a, b)  # type: ignore[arg-type]
+            assert splitter.edit_words(old[e.old], new[e.new],  # type: ignore[index]
+                                       blocks[e.old, e.new]) == changed_words(a, b)  # type: ignore[arg-type]
+    for sentence in {*old, *new}:
+        assert splitter.sentence_words(sentence) == changed_words([], splitter.words(sentence))[0]
 
 
 def _block(n: int, text: object = "Headline\n\nBody.\n") -> ArticleExport:

@@ -16,7 +16,8 @@ the whole bodies (tests/test_export_same_rows.py).
 
 Each article yields an :class:`ArticleExport`: its :class:`ArticleRow`, one
 :class:`VersionRow` per version, one :class:`ChangeRow` per pair of consecutive
-versions, and the :class:`SentenceEditRow` of each change
+versions (but a version that only restores the text after an outside edit: no change,
+as :func:`gitnews.archive.history.same_text` rules), and the :class:`SentenceEditRow` of each change
 (:mod:`gitnews.output.export.sentences`).  Ids are numbers from 1 in that order,
 so the same archive and the same selection give the same rows.
 """
@@ -50,7 +51,6 @@ from gitnews.output.export.sentences import (
     Blocks,
     SentenceSplitter,
     align_middle,
-    blocks_words,
     changed_words,
     common_ends,
 )
@@ -118,7 +118,8 @@ class VersionRow:
 
 @dataclass
 class ChangeRow:
-    """One pair of consecutive versions of an article: ``version_id``/``number``
+    """One pair of consecutive versions of an article (none for a version that only
+    puts back the text of the one before it: :func:`_restores`): ``version_id``/``number``
     the newer one, ``previous_id``/``previous_number`` the one before (``previous_id``
     None when that one is not exported: before ``since``); ``time`` the
     newer one's; ``kind`` its ``Change-Kind`` trailer; ``headline_changed``: line 1
@@ -250,6 +251,16 @@ def _time_text(when: int | datetime) -> str:
     if isinstance(when, datetime):
         return format_time(when)
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def _restores(previous: _Version, version: _Version) -> bool:
+    """Whether ``version`` only puts back the text of ``previous``, the version before
+    it (the same blob; neither a removal): the version gitnews commits after an
+    outside edit when the page did not change.  The rule of
+    :func:`gitnews.archive.history.same_text`: such a version is no change for
+    ``gitnews log``, ``changes`` and ``stats``, and gets no row in the export's
+    ``changes`` (it keeps its row in ``versions``)."""
+    return previous.blob is not None and previous.blob == version.blob
 
 
 def _in_range(when: datetime, since: datetime | None, until: datetime | None) -> bool:
@@ -391,7 +402,7 @@ class _ArticleWork:
                 paragraphs=len(parsed.body), sentences=len(parsed.sentences), text=parsed.text,
                 trailers=v.trailers)
             rows.append(row)
-            if previous is not None:
+            if previous is not None and not _restores(previous[0], v):
                 changes.append(self.change(path, previous, (v, parsed), row, ids, edits))
             previous = (v, parsed)
         last = found[wanted[-1]]
@@ -452,8 +463,7 @@ class _ArticleWork:
             b = s1[e.new] if e.new is not None else None
             if e.action == "edit":
                 assert e.old is not None and e.new is not None and a is not None and b is not None
-                added, removed = blocks_words(splitter.words(a), splitter.words(b),
-                                              blocks[e.old, e.new])
+                added, removed = splitter.edit_words(a, b, blocks[e.old, e.new])
             elif e.action == "addition":
                 added, removed = splitter.sentence_words(b or ""), 0
             elif e.action == "deletion":

@@ -124,6 +124,7 @@ class SentenceSplitter:
         self._tokens: dict[str, list[str]] = {}
         self._bodies: dict[tuple[str, ...], list[Sentence]] = {}
         self._counts: dict[str, int] = {}
+        self._marks: dict[str, list[int]] = {}
 
     def paragraph(self, paragraph: str) -> list[str]:
         found = self._known.get(paragraph)
@@ -187,13 +188,39 @@ class SentenceSplitter:
         """How many of :meth:`words` of ``sentence`` are words (hold a letter or digit,
         as :func:`changed_words` counts them): the words an added or deleted sentence
         adds or removes."""
-        return sum(1 for t in self.words(sentence) if _is_word(t))
+        return self.word_marks(sentence)[-1]
+
+    def word_marks(self, sentence: str) -> list[int]:
+        """For each ``k`` from 0 to ``len(words(sentence))``, how many of the first ``k``
+        of :meth:`words` are words (hold a letter or digit): the words of any run of
+        tokens by one subtraction.  Remembered per sentence."""
+        found = self._marks.get(sentence)
+        if found is None:
+            found = [0]
+            n = 0
+            for t in self.words(sentence):
+                if _WORD_START.match(t) is not None:
+                    n += 1
+                found.append(n)
+            self._marks[sentence] = found
+        return found
+
+    def edit_words(self, old: str, new: str, blocks: Sequence[Match]) -> tuple[int, int]:
+        """:func:`blocks_words` of the sentences ``old`` and ``new`` (their
+        :meth:`words`), counted from :meth:`word_marks`: the same ``(added, removed)``."""
+        marks_old, marks_new = self.word_marks(old), self.word_marks(new)
+        kept_old = kept_new = 0
+        for a, b, size in blocks:
+            kept_old += marks_old[a + size] - marks_old[a]
+            kept_new += marks_new[b + size] - marks_new[b]
+        return marks_new[-1] - kept_new, marks_old[-1] - kept_old
 
     def clear(self) -> None:
         self._known.clear()
         self._tokens.clear()
         self._bodies.clear()
         self._counts.clear()
+        self._marks.clear()
 
 
 def split_body(paragraphs: Iterable[str], *, language: str = "en") -> list[Sentence]:
