@@ -114,7 +114,8 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
     commits, articles = (5_000, 1_000) if args.quick else (100_000, 20_000)
     run.say(f"site_build: gitnews site on {commits:,} versions of {articles:,} articles")
     root = tmp / "archive"
-    t_build, _ = run.timed(lambda: build(root, commits, articles))
+    t_build, _ = run.timed(lambda: run.inputs.cached_build(  # kept with --inputs-cache
+        f"site_build-{commits}-{articles}", root, lambda p: build(p, commits, articles)))
     a = ["--archive", str(root)]
     t_cache = _gitnews(["list", "--limit", "1", *a])
     with open_archive(root) as arc:
