@@ -157,7 +157,8 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
         "cpu_first_build_s": round(cpu_many, 1), "cpu_nothing_new_s": round(cpu_same, 2),
         "cpu_after_20_s": round(cpu_20, 2)})
     run.say(f"  history read: git log {t_git:.2f} s, cache {t_db:.2f} s; start-up {start_up:.2f} s")
-    run.say(f"  first build: {t_one:.1f} s in 1 process ({cpu_one:.1f} s CPU), {t_many:.1f} s "
+    run.say("  first build: " + (f"{t_one:.1f} s in 1 process ({cpu_one:.1f} s CPU), "
+                                 if every else "") + f"{t_many:.1f} s "
             f"in {cores} ({cpu_many:.1f} s CPU)")
     run.say(f"  CPU: start-up {cpu_start_up:.2f} s, nothing new {cpu_same:.2f} s, after 20 new "
             f"versions {cpu_20:.2f} s")
