@@ -3,6 +3,8 @@
 
     python benchmarks/run.py                 # every case, full sizes (< 10 min on 2 cores)
     python benchmarks/run.py --quick         # smaller inputs, for a quick look
+    python benchmarks/run.py --all           # also the cases that measure no target
+    python benchmarks/run.py --inputs-cache ~/.cache/gitnews-bench   # reuse built inputs
     python benchmarks/run.py --case store    # one case (repeat --case for several)
     python benchmarks/run.py --json out.json # also write the figures as JSON
     python benchmarks/run.py --scale         # the scale case only, by hand: 1,000,000 versions
@@ -22,7 +24,11 @@ history, export, changes and search) are built once per run and shared
 (``inputs.shared_archive``); a case that writes works on a copy.  The summary gives each
 case's time and the total.  ``--scale`` runs only the scale case (``benchmarks/scale.py``,
 issue 19: a run, log, site, gc and the cache rebuild on an archive of a million versions);
-it is not part of the full run.
+it is not part of the full run.  The cases that measure no issue's target (``extract``,
+``import``, ``quality``, ``fleet``, ``collection_reads``: :data:`NOT_TARGETS`) run only with
+``--all`` or ``--case``.  ``--inputs-cache DIR`` keeps the built input archives between
+runs (``inputs.cached_build``: keyed by their parameters and the code that builds them;
+git's objects hard-linked into each run's copy); without it every run builds every input.
 
 Every input is built here, in a temporary folder (deleted at the end unless
 ``--keep``): synthetic articles with real-looking URLs and ~5 KB texts
@@ -129,10 +135,8 @@ def best_of(repeat: int, func: Callable[[], float]) -> float:
 
 
 def copy_archive(src: Path, dst: Path) -> Path:
-    if dst.exists():
-        shutil.rmtree(dst)
-    subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
-    return dst
+    """A copy of ``src`` at ``dst``, git's objects hard-linked (inputs.copy_tree)."""
+    return inputs.copy_tree(src, dst)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -233,9 +237,10 @@ def case_store(args: argparse.Namespace, tmp: Path) -> CaseResult:
     empty = tmp / "store-empty"
     from gitnews.archive.repo import init_archive
     init_archive(empty, now=BASE_TIME)
-    t, _ = timed(lambda: inputs.fast_import_archive(
-        tmp / "store-big", inputs.history_commits(Site(big_articles, seed="store"),
-                                                  commits=big_commits, text_for=SHORT)))
+    t, _ = timed(lambda: inputs.cached_build(
+        f"store-{big_articles}-{big_commits}-short", tmp / "store-big",
+        lambda p: inputs.fast_import_archive(p, inputs.history_commits(
+            Site(big_articles, seed="store"), commits=big_commits, text_for=SHORT))))
     say(f"  built the big archive in {t:.1f} s (raw fast-import, checkout, cache)")
     big = tmp / "store-big"
 
@@ -411,7 +416,9 @@ def case_gc(args: argparse.Namespace, tmp: Path) -> CaseResult:
     counts: dict[str, int] = {}
     for c in history:
         counts[c.path] = counts.get(c.path, 0) + 1
-    t, archive = timed(lambda: inputs.fast_import_archive(tmp / "archive", history))
+    t, archive = timed(lambda: inputs.cached_build(
+        f"gc-{n_articles}-{n_commits}-full", tmp / "archive",
+        lambda p: inputs.fast_import_archive(p, history)))
     say(f"gc: {n_articles} articles / {n_commits} commits (~5 KB texts; built in {t:.0f} s), "
         f"then 10 runs of {per_run} new versions")
     import random
@@ -570,9 +577,11 @@ def _poll_archive(tmp: Path, site: Site, *, mix: str, commits: int | None = None
     from gitnews.ops.tracking import add
 
     live = len(site) - removed
-    path = inputs.fast_import_archive(
-        tmp / name, inputs.history_commits(site, commits=commits or len(site), removed=removed,
-                                           text_for=text_for))
+    texts = "full" if text_for is None else getattr(text_for, "__name__", "other")
+    path = inputs.cached_build(
+        f"poll-{site.seed}-{len(site)}-{commits or len(site)}-{removed}-{texts}", tmp / name,
+        lambda p: inputs.fast_import_archive(p, inputs.history_commits(
+            site, commits=commits or len(site), removed=removed, text_for=text_for)))
     with open_archive(path) as arc:
         hosts: dict[str, list[str]] = {}
         for i in range(live):
@@ -1132,6 +1141,23 @@ import site_build  # noqa: E402 - issue 19's site from the cache: site_build
 CASES.update(site_build.CASES)
 
 
+#: Cases that measure no issue's target (their figures are context: extraction speed and
+#: quality, WARC import, the fleet's scaling, reads across a collection): run with ``--all``
+#: or by name (``--case``), not in the default run, which must fit in 10 minutes on 2 idle
+#: cores (issue 19).
+NOT_TARGETS = ("extract", "import", "quality", "fleet", "collection_reads")
+
+
+def selected_cases(args: argparse.Namespace) -> list[str]:
+    """The cases a run does, in CASES order: ``--case`` names as given (any case), else
+    every case but :data:`NOT_TARGETS` (all of them with ``--all``)."""
+    if args.scale:
+        return ["scale"]
+    if args.case:
+        return list(args.case)
+    return [k for k in CASES if getattr(args, "all", False) or k not in NOT_TARGETS]
+
+
 def case_scale(args: argparse.Namespace, tmp: Path) -> CaseResult:
     """The scale case (``--scale``; benchmarks/scale.py), not one of CASES: run by hand."""
     import scale
@@ -1151,6 +1177,13 @@ def main() -> int:
                         help="run only this case (repeatable)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs per measurement, best kept (default 2, quick 1)")
+    parser.add_argument("--all", action="store_true",
+                        help="also the cases that measure no issue's target: "
+                             + ", ".join(NOT_TARGETS))
+    parser.add_argument("--inputs-cache", type=Path, metavar="DIR",
+                        help="keep the built input archives in DIR and reuse them in later "
+                             "runs (keyed by their sizes, seed and the code that builds "
+                             "them; default: off, every run builds every input)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
@@ -1174,11 +1207,13 @@ def main() -> int:
     # once, here, by the first case that asks (inputs.shared_archive).
     inputs.SHARED_ARCHIVES = tmp / "shared"
     inputs.SHARED_ARCHIVES.mkdir()
+    if args.inputs_cache:
+        inputs.INPUTS_CACHE = args.inputs_cache.resolve()
     results: list[CaseResult] = []
     case_s: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        for name in (["scale"] if args.scale else args.case or list(CASES)):
+        for name in selected_cases(args):
             t0 = time.perf_counter()
             (tmp / name).mkdir()
             before = load()
@@ -1189,20 +1224,28 @@ def main() -> int:
             say(f"  ({name}: {case_s[name]:.0f} s; load average {before} before, "
                 f"{load()} after, on {os.cpu_count()} cores)\n")
     finally:
+        t_clean = time.perf_counter()
         if args.keep:
             say(f"inputs kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+        t_clean = time.perf_counter() - t_clean
     total = time.perf_counter() - started
     say(f"Summary ({total:.0f} s, {os.cpu_count()} cores, "
         f"git {git(ROOT, '--version').split()[-1]}, Python {sys.version.split()[0]}, "
         f"load average {load()} at the end)")
+    # Deleting the inputs counts: tens of thousands of article folders (a working tree of
+    # 20,000 articles has about as many folders) take longer to delete than to copy.
     say("Time per case: " + ", ".join(f"{k} {v:.0f} s" for k, v in case_s.items())
-        + f"; total {total:.0f} s")
+        + f"; deleting the inputs {t_clean:.0f} s; total {total:.0f} s")
     if inputs.SHARED_BUILD_S:
         say("Shared archives (built once, in the first case that asked): " + ", ".join(
             f"{k} {v:.0f} s, used by {inputs.SHARED_USES[k]} case(s)"
             for k, v in inputs.SHARED_BUILD_S.items()))
+    if inputs.INPUTS_BUILT_S or inputs.INPUTS_COPIED_S:
+        say(f"Inputs cache {inputs.INPUTS_CACHE}: " + ", ".join(
+            [f"{k} built in {v:.0f} s" for k, v in inputs.INPUTS_BUILT_S.items()]
+            + [f"{k} copied in {v:.1f} s" for k, v in inputs.INPUTS_COPIED_S.items()]))
     failed = False
     for r in results:
         say(f"{r.name}:" + (f" {r.note}" if r.note else ""))
