@@ -72,6 +72,11 @@ def log_records(repo: RepoDirs, head: str
     git's trailer block, not gitnews's), and the cache's rows must not depend on
     which path wrote them.  Messages must not hold a byte 0x1E.  Raises
     :class:`~gitnews.archive.gitrun.GitError` when git fails.
+
+    A thread (:class:`_Drain`) empties git's pipe (widened to
+    :data:`LOG_PIPE_BYTES`) into a queue of at most :data:`LOG_AHEAD_CHUNKS`
+    chunks, so that git writes ahead while the caller works on the commits it
+    has; closing the generator early ends git and the thread.
     """
     proc = gitrun.start(repo, "log", "--no-renames", "--no-color", "--raw", "--no-abbrev", "-z",
                         "--reverse", "--format=%x1e%H%x00%at%x00%B", head, "--",

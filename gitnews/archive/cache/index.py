@@ -379,14 +379,18 @@ class GitIndex(SearchIndex):
 
         The same rows as replaying the history commit by commit (a test checks
         it), in a fixed sequence: one streamed ``git log``
-        (:func:`~gitnews.archive.cache.gitcalls.log_records`); its commits folded
-        in batches of ``batch`` (default :data:`REBUILD_BATCH`) commits, each
-        batch's version and outside-edit rows written with ``executemany``
-        (:meth:`_write_history`); then the article and alias rows, while a thread
-        reads the blob ids and headlines from git (:meth:`_read_blobs`); then
-        those; then the indexes, dropped before the rows and built once after
-        them.  Memory holds one batch of rows and one row per article.  Runs
-        inside the caller's transaction.
+        (:func:`~gitnews.archive.cache.gitcalls.log_records`, whose reader thread
+        lets git write ahead on a core of its own); its commits folded in batches
+        of ``batch`` (default :data:`REBUILD_BATCH`) commits, each batch's version
+        and outside-edit rows written with ``executemany`` (:meth:`_write_history`)
+        while git goes on; meanwhile a thread lists the head's files (one ``git
+        ls-tree``); then the article and alias rows, while that thread reads the
+        headlines from git (:meth:`_read_blobs`); then those; then the indexes
+        (``articles_folded``, ``outside_path``, ``versions_at``), dropped before the
+        rows and built once after them.  Memory holds one batch of rows, one row
+        per article and at most :data:`~gitnews.archive.cache.gitcalls.
+        LOG_AHEAD_CHUNKS` MiB of git's output read ahead.  Runs inside the caller's
+        transaction.
         """
         size = batch or REBUILD_BATCH
         for index in _SECONDARY_INDEXES:
