@@ -374,6 +374,35 @@ class GitIndex(SearchIndex):
         self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)",
                             folder.aliases.items())
 
+    def _insert_articles(self, folder: _Folder, tree: dict[str, str],
+                         headlines: dict[str, str]) -> None:
+        """Insert the article rows ``folder`` gathered into the emptied ``articles``
+        table (a rebuild), each with its file's blob id at the head (``tree``: path ->
+        blob id), its headline (``headlines``: path -> line 1 of its newest version's
+        text) and its outside-edit flag (the file's blob is not the newest version's):
+        the rows :meth:`_write_articles` and :meth:`_refresh_blobs` with
+        :meth:`_mark_outside` would leave."""
+        times: dict[int, str] = {}  # Unix seconds -> _time(), memoised (times repeat)
+
+        def at(when: int) -> str:
+            try:
+                return times[when]
+            except KeyError:
+                text = times[when] = _time(when)
+                return text
+
+        rows = []
+        for path, r in folder.rows.items():
+            blob = tree.get(path)
+            rows.append((path, path.casefold(), r.url, r.versions, blob, headlines.get(path),
+                         r.feed, at(r.first_seen), at(r.last_changed), int(r.removed), r.vblob,
+                         int(blob != r.vblob), r.repeats,
+                         None if r.edited is None else at(r.edited)))
+        self.db.executemany(
+            "INSERT INTO articles(path, folded, url, versions, blob, headline, feed, first_seen,"
+            " last_changed, removed, vblob, outside, repeats, edited)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
     def _rebuild(self, head: str, *, batch: int | None = None) -> None:
         """Fill the emptied git-derived tables from the whole history up to ``head``.
 
@@ -384,8 +413,9 @@ class GitIndex(SearchIndex):
         of ``batch`` (default :data:`REBUILD_BATCH`) commits, each batch's version
         and outside-edit rows written with ``executemany`` (:meth:`_write_history`)
         while git goes on; meanwhile a thread lists the head's files (one ``git
-        ls-tree``); then the article and alias rows, while that thread reads the
-        headlines from git (:meth:`_read_blobs`); then those; then the indexes
+        ls-tree``); then the last rows and the alias rows, while that thread reads
+        the headlines from git (:meth:`_read_blobs`); then each article's row, once,
+        whole (:meth:`_insert_articles`); then the indexes
         (``articles_folded``, ``outside_path``, ``versions_at``), dropped before the
         rows and built once after them.  Memory holds one batch of rows, one row
         per article and at most :data:`~gitnews.archive.cache.gitcalls.
@@ -412,16 +442,16 @@ class GitIndex(SearchIndex):
                 # pipe) while SQLite writes the last rows.
                 blobs = pool.submit(self._read_blobs, listed.result(), folder)
                 self._write_history(_sorted(folder.take_rows()))
-                self._write_articles(folder)
+                self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)",
+                                    folder.aliases.items())
                 tree, lines, read = blobs.result()
+                # The tables were empty: each article row written once, whole (its
+                # file's blob, headline and outside-edit flag with it), not inserted
+                # and then updated twice.
+                self._insert_articles(folder, tree, {
+                    path: lines[blob][1] for path, blob in read.items() if blob in lines})
         finally:
             self.db.execute(f"PRAGMA cache_size={int(cache_size)}")
-        self.db.executemany(
-            "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
-            ((tree.get(path), lines[read[path]][1] if read.get(path) in lines else None, path)
-             for path in folder.touched))
-        # Every article row was touched: flag the outside edits in one statement each.
-        self.db.execute("UPDATE articles SET outside = (blob IS NOT vblob)")
         self.db.execute(
             "UPDATE checks SET etag=NULL, last_modified=NULL WHERE path IN"
             " (SELECT path FROM articles WHERE outside=1)")
