@@ -140,18 +140,36 @@ class _Drain:
         self._thread.start()
 
     def _run(self) -> None:
-        chunk = b"x"
-        while chunk and not self._stopped.is_set():
+        # The reads gathered into one chunk of up to LOG_PIPE_BYTES while the reader
+        # has chunks waiting (a pipe read gives what git wrote since the last one,
+        # often a few KiB): the queue's bound is then in MiB, not in small reads.
+        pending: list[bytes] = []
+        size = 0
+        while not self._stopped.is_set():
             try:
                 chunk = os.read(self._fd, LOG_PIPE_BYTES)  # what the pipe holds; b"": EOF
             except OSError:
                 chunk = b""  # the pipe was closed: the reader stopped early
-            while not self._stopped.is_set():
-                try:
-                    self._queue.put(chunk, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
+            pending.append(chunk)
+            size += len(chunk)
+            if chunk and size < LOG_PIPE_BYTES and not self._queue.empty():
+                continue
+            if size and not self._put(b"".join(pending)):
+                return
+            pending, size = [], 0
+            if not chunk:
+                self._put(b"")
+                return
+
+    def _put(self, chunk: bytes) -> bool:
+        """Queue ``chunk``, waiting while the queue is full; False when stopped."""
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(chunk, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def get(self) -> bytes:
         return self._queue.get()
