@@ -144,7 +144,7 @@ def test_tree_blobs_lists_the_files_of_a_tree(tmp_path):
 
 
 _KEY = st.text("AbZz09-", min_size=1, max_size=6)
-_VALUE = st.text(" \tab:é-\r", max_size=8)
+_VALUE = st.text(" \tab:é-\r\x0b\xa0\x1c", max_size=8)
 _LINE = st.one_of(
     st.builds(lambda k, sep, v: f"{k}{sep}{v}", _KEY, st.sampled_from([": ", ":", " : ", "\t:"]),
               _VALUE),
@@ -158,3 +158,42 @@ _LINE = st.one_of(
 def test_fast_trailers_equal_parse_trailers(subject, lines, blank, tail):
     message = subject + blank + "\n".join(lines) + tail
     assert cache_index._trailers(message) == dict(parse_trailers(message))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.text(max_size=10), max_size=6))
+def test_trailers_json_is_json_dumps(pairs):
+    import json
+
+    assert cache_index._json_object(pairs) == json.dumps(pairs, ensure_ascii=False,
+                                                         separators=(",", ":"))
+
+
+def test_log_records_stopped_early_ends_git_and_its_reader(tmp_path):
+    import threading
+
+    archive = _history(tmp_path)
+    with open_archive(archive) as arc:
+        head = gitcalls.head(arc.repo)
+        assert head is not None
+        records = gitcalls.log_records(arc.repo, head)
+        first = next(records)
+        records.close()  # the reader stops after one commit: git is killed, no error
+        assert len(first[0]) == 40
+        # the whole log still reads the same after a stop
+        assert len(list(gitcalls.log_records(arc.repo, head))) == int(
+            _git(archive, "rev-list", "--count", head))
+    assert not [t for t in threading.enumerate() if t.name == "git-log-reader"]
+
+
+def test_log_records_in_tiny_chunks_read_the_same(tmp_path, monkeypatch):
+    """Reads of a few bytes and a queue of one chunk (the reader thread blocked on a
+    full queue most of the time): the records split across chunks come out whole."""
+    archive = _history(tmp_path)
+    with open_archive(archive) as arc:
+        head = gitcalls.head(arc.repo)
+        assert head is not None
+        whole = list(gitcalls.log_records(arc.repo, head))
+        monkeypatch.setattr(gitcalls, "LOG_PIPE_BYTES", 7)
+        monkeypatch.setattr(gitcalls, "LOG_AHEAD_CHUNKS", 1)
+        assert list(gitcalls.log_records(arc.repo, head)) == whole

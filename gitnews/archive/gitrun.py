@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import git
 
 __all__ = ["GitError", "Completed", "RepoDirs", "Where", "LazyRepo", "run", "start", "finish",
+           "widen_pipe",
            "git_argv", "explain", "NO_PROMPT"]
 
 #: Added to every git command's environment: never ask for credentials on a terminal.
@@ -171,6 +172,23 @@ def finish(proc: subprocess.Popen[bytes]) -> None:
     if finished and status != 0:
         argv = proc.args if isinstance(proc.args, list) else [str(proc.args)]
         raise GitError([str(a) for a in argv], status, err.decode("utf-8", "replace"))
+
+
+def widen_pipe(pipe: IO[bytes] | None, size_bytes: int) -> None:
+    """Ask for a pipe buffer of ``size_bytes`` (Linux ``F_SETPIPE_SZ``, fcntl(2); at
+    most ``/proc/sys/fs/pipe-max-size``, 1 MiB by default; 64 KiB otherwise).  Best
+    effort: elsewhere, or on a refusal (e.g. above the system's limit), the default
+    stays."""
+    import sys
+
+    if pipe is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    try:
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size_bytes)
+    except OSError:
+        pass
 
 
 def explain(err: str) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from gitnews.archive.gitrun import RepoDirs, explain, run, start
+from gitnews.archive.gitrun import RepoDirs, explain, run, start, widen_pipe
 from gitnews.archive.worktree import (
     BRANCH,
     PendingUpdate,
@@ -64,16 +63,9 @@ PIPE_BYTES = 1024 * 1024
 
 
 def _widen_pipe(pipe: IO[bytes] | None) -> None:
-    """Ask for a :data:`PIPE_BYTES` pipe buffer (best effort: Linux only, and a
-    refusal, e.g. above the system's limit, keeps the default)."""
-    if pipe is None or not sys.platform.startswith("linux"):
-        return
-    import fcntl
-
-    try:
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
-    except OSError:
-        pass
+    """Ask for a :data:`PIPE_BYTES` pipe buffer (:func:`~gitnews.archive.gitrun.widen_pipe`: best
+    effort, Linux only)."""
+    widen_pipe(pipe, PIPE_BYTES)
 
 
 def blob_id(data: bytes) -> str:

@@ -12,9 +12,12 @@ asks the cache, and read commands must start fast.
 
 from __future__ import annotations
 
+import os
+import queue
 import subprocess
+import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from gitnews.archive import gitrun
 from gitnews.archive.objects import BlobReader
@@ -69,16 +72,21 @@ def log_records(repo: RepoDirs, head: str
     git's trailer block, not gitnews's), and the cache's rows must not depend on
     which path wrote them.  Messages must not hold a byte 0x1E.  Raises
     :class:`~gitnews.archive.gitrun.GitError` when git fails.
+
+    A thread (:class:`_Drain`) empties git's pipe (widened to
+    :data:`LOG_PIPE_BYTES`) into a queue of at most :data:`LOG_AHEAD_CHUNKS`
+    chunks, so that git writes ahead while the caller works on the commits it
+    has; closing the generator early ends git and the thread.
     """
     proc = gitrun.start(repo, "log", "--no-renames", "--no-color", "--raw", "--no-abbrev", "-z",
                         "--reverse", "--format=%x1e%H%x00%at%x00%B", head, "--",
                         stderr=subprocess.PIPE)
-    out = proc.stdout
-    assert out is not None
+    gitrun.widen_pipe(proc.stdout, LOG_PIPE_BYTES)
+    chunks = _Drain(proc.stdout)
     buf = b""
     try:
         while True:
-            chunk = out.read(1 << 20)
+            chunk = chunks.get()
             if chunk:
                 buf += chunk
                 *records, buf = buf.split(b"\x1e")
@@ -102,7 +110,76 @@ def log_records(repo: RepoDirs, head: str
             if not chunk:
                 break
     finally:
+        chunks.stop()
+        # The thread ends at once after the end of the output, else at git's next
+        # write; finish then kills a git still running (a reader that stopped early).
+        chunks.join(timeout_s=1.0)
         gitrun.finish(proc)
+        chunks.join(timeout_s=None)
+
+
+#: The pipe buffer asked for ``git log``'s output in :func:`log_records`, and the
+#: bytes its reader thread may hold unread: git writes ahead while the caller folds
+#: commits and writes rows, but memory stays bounded at any history's size.
+LOG_PIPE_BYTES = 1024 * 1024
+LOG_AHEAD_CHUNKS = 16
+
+
+class _Drain:
+    """A thread that empties a pipe as fast as its writer fills it, into a bounded
+    queue: ``git log`` then runs on a core of its own instead of waiting, blocked on
+    a full pipe, each time the reader works on what it read (a rebuild writes its
+    rows, issue 19).  :meth:`get` gives the chunks in order, then ``b""``."""
+
+    def __init__(self, pipe: IO[bytes] | None) -> None:
+        assert pipe is not None
+        self._fd = pipe.fileno()
+        self._queue: queue.Queue[bytes] = queue.Queue(LOG_AHEAD_CHUNKS)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="git-log-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        # The reads gathered into one chunk of up to LOG_PIPE_BYTES while the reader
+        # has chunks waiting (a pipe read gives what git wrote since the last one,
+        # often a few KiB): the queue's bound is then in MiB, not in small reads.
+        pending: list[bytes] = []
+        size = 0
+        while not self._stopped.is_set():
+            try:
+                chunk = os.read(self._fd, LOG_PIPE_BYTES)  # what the pipe holds; b"": EOF
+            except OSError:
+                chunk = b""  # the pipe was closed: the reader stopped early
+            pending.append(chunk)
+            size += len(chunk)
+            if chunk and size < LOG_PIPE_BYTES and not self._queue.empty():
+                continue
+            if size and not self._put(b"".join(pending)):
+                return
+            pending, size = [], 0
+            if not chunk:
+                self._put(b"")
+                return
+
+    def _put(self, chunk: bytes) -> bool:
+        """Queue ``chunk``, waiting while the queue is full; False when stopped."""
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(chunk, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self) -> bytes:
+        return self._queue.get()
+
+    def stop(self) -> None:
+        """Let the thread end (the caller stopped reading, or read to the end)."""
+        self._stopped.set()
+
+    def join(self, *, timeout_s: float | None) -> None:
+        self._thread.join(timeout_s)
 
 
 def tree_blobs(repo: RepoDirs, rev: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ apart and never counted.
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -58,8 +59,11 @@ class _Folded:
 
 
 #: Commits folded per batch of rows in a rebuild (:meth:`GitIndex._rebuild`): large
-#: ``executemany`` batches, and memory bounded at any archive size.
-REBUILD_BATCH = 20_000
+#: ``executemany`` batches, and memory bounded at any archive size; small enough that
+#: SQLite writes a batch while ``git log`` goes on writing the next commits (the log's
+#: reader thread, :func:`~gitnews.archive.cache.gitcalls.log_records`), not all of
+#: them after the log's end (it was 20,000: the whole benchmark's history).
+REBUILD_BATCH = 4_096
 
 #: SQLite's page cache during a rebuild, in KiB.
 REBUILD_CACHE_KIB = 32 * 1024
@@ -69,12 +73,21 @@ REBUILD_CACHE_KIB = 32 * 1024
 _SECONDARY_INDEXES = {
     "articles_folded": "CREATE INDEX IF NOT EXISTS articles_folded ON articles(folded)",
     "outside_path": "CREATE INDEX IF NOT EXISTS outside_path ON outside(path)",
+    "versions_at": "CREATE INDEX IF NOT EXISTS versions_at ON versions(at)",
 }
 
-#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` with one encoder made
-#: once (json's C encoder), not one per call.
-_json_object: Callable[[dict[str, str]], str] = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":")).encode
+#: json's own string encoder for ``ensure_ascii=False`` (its C ``encode_basestring``,
+#: the one :func:`json.dumps` itself calls for every key and string value).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _json_object(pairs: dict[str, str]) -> str:
+    """``json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))`` for a dict of
+    strings, in fewer steps: each key and value through json's own string encoder
+    (the same bytes; a property test compares), without building an encoder per
+    call (a third of the cost of the JSON in a rebuild, issue 19)."""
+    return "{" + ",".join([_json_string(k) + ":" + _json_string(v)
+                           for k, v in pairs.items()]) + "}"
 
 
 def _sorted(rows: tuple[list[_VersionRow], list[_OutsideRow]]
@@ -361,19 +374,53 @@ class GitIndex(SearchIndex):
         self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)",
                             folder.aliases.items())
 
+    def _insert_articles(self, folder: _Folder, tree: dict[str, str],
+                         headlines: dict[str, str]) -> None:
+        """Insert the article rows ``folder`` gathered into the emptied ``articles``
+        table (a rebuild), each with its file's blob id at the head (``tree``: path ->
+        blob id), its headline (``headlines``: path -> line 1 of its newest version's
+        text) and its outside-edit flag (the file's blob is not the newest version's):
+        the rows :meth:`_write_articles` and :meth:`_refresh_blobs` with
+        :meth:`_mark_outside` would leave."""
+        times: dict[int, str] = {}  # Unix seconds -> _time(), memoised (times repeat)
+
+        def at(when: int) -> str:
+            try:
+                return times[when]
+            except KeyError:
+                text = times[when] = _time(when)
+                return text
+
+        rows = []
+        for path, r in folder.rows.items():
+            blob = tree.get(path)
+            rows.append((path, path.casefold(), r.url, r.versions, blob, headlines.get(path),
+                         r.feed, at(r.first_seen), at(r.last_changed), int(r.removed), r.vblob,
+                         int(blob != r.vblob), r.repeats,
+                         None if r.edited is None else at(r.edited)))
+        self.db.executemany(
+            "INSERT INTO articles(path, folded, url, versions, blob, headline, feed, first_seen,"
+            " last_changed, removed, vblob, outside, repeats, edited)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
     def _rebuild(self, head: str, *, batch: int | None = None) -> None:
         """Fill the emptied git-derived tables from the whole history up to ``head``.
 
         The same rows as replaying the history commit by commit (a test checks
         it), in a fixed sequence: one streamed ``git log``
-        (:func:`~gitnews.archive.cache.gitcalls.log_records`); its commits folded
-        in batches of ``batch`` (default :data:`REBUILD_BATCH`) commits, each
-        batch's version and outside-edit rows written with ``executemany``
-        (:meth:`_write_history`); then the article and alias rows, while a thread
-        reads the blob ids and headlines from git (:meth:`_read_blobs`); then
-        those; then the indexes, dropped before the rows and built once after
-        them.  Memory holds one batch of rows and one row per article.  Runs
-        inside the caller's transaction.
+        (:func:`~gitnews.archive.cache.gitcalls.log_records`, whose reader thread
+        lets git write ahead on a core of its own); its commits folded in batches
+        of ``batch`` (default :data:`REBUILD_BATCH`) commits, each batch's version
+        and outside-edit rows written with ``executemany`` (:meth:`_write_history`)
+        while git goes on; meanwhile a thread lists the head's files (one ``git
+        ls-tree``); then the last rows and the alias rows, while that thread reads
+        the headlines from git (:meth:`_read_blobs`); then each article's row, once,
+        whole (:meth:`_insert_articles`); then the indexes
+        (``articles_folded``, ``outside_path``, ``versions_at``), dropped before the
+        rows and built once after them.  Memory holds one batch of rows, one row
+        per article and at most :data:`~gitnews.archive.cache.gitcalls.
+        LOG_AHEAD_CHUNKS` MiB of git's output read ahead.  Runs inside the caller's
+        transaction.
         """
         size = batch or REBUILD_BATCH
         for index in _SECONDARY_INDEXES:
@@ -384,40 +431,41 @@ class GitIndex(SearchIndex):
         self.db.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
         try:
             folder = _Folder(None)  # the tables are empty: no article known before
-            for n, commit in enumerate(gitcalls.log_records(self.repo, head), 1):
-                folder.add(*commit)
-                if n % size == 0:
-                    self._write_history(_sorted(folder.take_rows()))
-            # The headlines are read by git (in a thread, mostly waiting for its pipe)
-            # while SQLite writes the last rows.
             with ThreadPoolExecutor(1) as pool:
-                blobs = pool.submit(self._read_blobs, head, folder)
+                # The files at the head (one ls-tree) are listed while the log streams.
+                listed = pool.submit(gitcalls.tree_blobs, self.repo, head)
+                for n, commit in enumerate(gitcalls.log_records(self.repo, head), 1):
+                    folder.add(*commit)
+                    if n % size == 0:
+                        self._write_history(_sorted(folder.take_rows()))
+                # The headlines are read by git (in a thread, mostly waiting for its
+                # pipe) while SQLite writes the last rows.
+                blobs = pool.submit(self._read_blobs, listed.result(), folder)
                 self._write_history(_sorted(folder.take_rows()))
-                self._write_articles(folder)
+                self.db.executemany("INSERT OR REPLACE INTO aliases VALUES (?, ?)",
+                                    folder.aliases.items())
                 tree, lines, read = blobs.result()
+                # The tables were empty: each article row written once, whole (its
+                # file's blob, headline and outside-edit flag with it), not inserted
+                # and then updated twice.
+                self._insert_articles(folder, tree, {
+                    path: lines[blob][1] for path, blob in read.items() if blob in lines})
         finally:
             self.db.execute(f"PRAGMA cache_size={int(cache_size)}")
-        self.db.executemany(
-            "UPDATE articles SET blob=?, headline=COALESCE(?, headline) WHERE path=?",
-            ((tree.get(path), lines[read[path]][1] if read.get(path) in lines else None, path)
-             for path in folder.touched))
-        # Every article row was touched: flag the outside edits in one statement each.
-        self.db.execute("UPDATE articles SET outside = (blob IS NOT vblob)")
         self.db.execute(
             "UPDATE checks SET etag=NULL, last_modified=NULL WHERE path IN"
             " (SELECT path FROM articles WHERE outside=1)")
         for sql in _SECONDARY_INDEXES.values():
             self.db.execute(sql)
 
-    def _read_blobs(self, head: str, folder: _Folder
+    def _read_blobs(self, tree: dict[str, str], folder: _Folder
                     ) -> tuple[dict[str, str], dict[str, tuple[str, str]], dict[str, str]]:
         """:meth:`_refresh_blobs` for every article of a rebuild, without the
-        database: the blob ids at ``head`` from one ``git ls-tree`` of its whole
-        tree (``path -> blob id``), and the headlines from one ``git cat-file
+        database: given the blob ids at the head (``tree``: ``path -> blob id``, one
+        ``git ls-tree`` of its whole tree), the headlines from one ``git cat-file
         --batch`` asked for blob ids, no path to resolve (``blob id -> (blob id,
         line 1)``, and ``path -> the blob id whose line 1 is its headline``: the
         newest version's when the file holds an outside edit)."""
-        tree = gitcalls.tree_blobs(self.repo, head)
         read: dict[str, str] = {}
         for path in folder.touched:
             vblob = folder.rows[path].vblob if path in folder.rows else None
