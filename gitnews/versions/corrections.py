@@ -109,42 +109,29 @@ def _letter_words(text: str) -> int:
     return sum(1 for w in text.split() if sum(c.isalpha() for c in w) >= 2)
 
 
-@lru_cache(maxsize=64)
-def _patterns(notices: Notices) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """One regular expression for each list of ``notices``' phrases (None for an empty
-    list): ``start``'s matches at the beginning of a folded paragraph when one of its
-    phrases does, ``anywhere``'s finds one when one of its phrases occurs (an
-    alternation of the escaped phrases: the same test as ``startswith``/``in`` over
-    every phrase, in one pass of the regular expression engine)."""
-    def alternation(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-        return re.compile("|".join(map(re.escape, phrases))) if phrases else None
-    return alternation(notices.start), alternation(notices.anywhere)
-
-
-def _is_notice_folded(folded: str, notices: Notices,
-                      patterns: tuple[re.Pattern[str] | None, re.Pattern[str] | None]) -> bool:
-    """:func:`is_notice` of a paragraph already folded (:func:`_fold`); ``patterns``:
-    :func:`_patterns` of ``notices``."""
-    start, anywhere = patterns
-    if start is not None and start.match(folded):  # some phrase begins it: which ones?
+def _is_notice_folded(folded: str, notices: Notices) -> bool:
+    """:func:`is_notice` of a paragraph already folded (:func:`_fold`).  One
+    ``startswith`` with the tuple of ``start`` phrases (in C) tells whether any of them
+    begins it, before the phrases are tried one by one (an alternation of the phrases
+    as one regular expression was measured twice as slow as these substring tests)."""
+    if notices.start and folded.startswith(notices.start):
         for phrase in notices.start:
             if folded.startswith(phrase) \
                     and _letter_words(folded[len(phrase):]) >= MIN_NOTICE_WORDS:
                 return True
-    return anywhere is not None and anywhere.search(folded) is not None
+    return any(phrase in folded for phrase in notices.anywhere)
 
 
 def is_notice(paragraph: str, notices: Notices) -> bool:
     """Whether one paragraph is a correction or update notice (see the module docstring)."""
-    return _is_notice_folded(_fold(paragraph), notices, _patterns(notices))
+    return _is_notice_folded(_fold(paragraph), notices)
 
 
 def text_notices(text: str, notices: Notices | None = None) -> list[str]:
     """The body paragraphs of an archive text (:func:`~gitnews.format.normalise.parse_text`)
     that are notices, in order (the headline never is one)."""
     notices = notices or default_notices()
-    patterns = _patterns(notices)
-    return [p for p in parse_text(text)[1] if _is_notice_folded(_fold(p), notices, patterns)]
+    return [p for p in parse_text(text)[1] if _is_notice_folded(_fold(p), notices)]
 
 
 # -- schema.org ------------------------------------------------------------------------------
@@ -286,7 +273,6 @@ def paragraph_notices(old_body: Sequence[str], old_text: str, new_body: Sequence
     the page has notices of its own.
     """
     notices = notices or default_notices()
-    patterns = _patterns(notices)
     seen_keys = {_key(s) for s in seen}
     out: list[str] = []
     old_raw = set(old_body)
@@ -295,7 +281,7 @@ def paragraph_notices(old_body: Sequence[str], old_text: str, new_body: Sequence
         if paragraph in old_raw:  # its folded text is one of the old text's
             continue
         folded = _fold(paragraph)
-        if not _is_notice_folded(folded, notices, patterns):
+        if not _is_notice_folded(folded, notices):
             continue
         if old_paragraphs is None:
             old_paragraphs = {_fold(p) for p in old_body}
