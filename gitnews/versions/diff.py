@@ -34,13 +34,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
 
 from gitnews.format.normalise import parse_text
 
 __all__ = ["WordOp", "Row", "DiffStats", "DiffResult", "diff_texts", "diff_paragraphs",
-           "word_ops", "tokenize", "split_edges", "count_words", "PAIR_CUTOFF", "ROW_KINDS",
-           "OP_KINDS"]
+           "diff_stats", "paragraph_stats", "word_ops", "tokenize", "split_edges", "count_words",
+           "PAIR_CUTOFF", "ROW_KINDS", "OP_KINDS"]
 
 #: Similarity (0..1, SequenceMatcher ratio of the words) from which two
 #: paragraphs in a differing block are shown as one changed paragraph.
@@ -58,6 +58,8 @@ OP_KINDS = ("equal", "delete", "insert", "replace")
 _WORD_PATTERN = r"\w+(?:[’'.,:/\-]\w+)*"
 _TOKEN = re.compile(rf"({_WORD_PATTERN}|[^\w\s])(\s*)")
 _WORDS = re.compile(_WORD_PATTERN)
+# The tokens alone (the first group of _TOKEN: the search skips the same white space).
+_TOKEN_TEXT = re.compile(rf"{_WORD_PATTERN}|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -202,14 +204,18 @@ def _whole(old: str, new: str) -> tuple[WordOp, ...]:
 
 
 def _pair(a: Sequence[int], b: Sequence[int], keys_a: list[list[str]],
-          keys_b: list[list[str]]) -> list[tuple[int | None, int | None]]:
+          keys_b: list[list[str]], blocks: dict[tuple[int, int], list[Match]] | None = None
+          ) -> list[tuple[int | None, int | None]]:
     """Pair paragraph indexes of a differing block in order (Differ-style).
 
     Every candidate pair's similarity is computed once (the SequenceMatcher
     keeps B's index between candidates, as :class:`difflib.Differ` does); the
     most similar pair is fixed and the parts before and after it are paired
     the same way.  A block larger than :data:`MAX_PAIRING_WORK` candidates is
-    paired by position instead (linear).
+    paired by position instead (linear).  ``blocks``, when given, gets the
+    word-level matching blocks of every pair similar enough to be paired
+    (:meth:`difflib.SequenceMatcher.get_matching_blocks`, computed for the
+    similarity anyway).
     """
     a, b = list(a), list(b)
     if not a or not b:
@@ -222,22 +228,31 @@ def _pair(a: Sequence[int], b: Sequence[int], keys_a: list[list[str]],
             sm.set_seqs(keys_a[i], keys_b[j])
             if _similar(sm):
                 out.append((i, j))
+                if blocks is not None:
+                    blocks[(i, j)] = sm.get_matching_blocks()
             else:
                 out += [(i, None), (None, j)]
         n = min(len(a), len(b))
         return out + [(i, None) for i in a[n:]] + [(None, j) for j in b[n:]]
+    quick = len(a) * len(b) > 1
     for j in b:
         sm.set_seq2(keys_b[j])
         for i in a:
             sm.set_seq1(keys_a[i])
-            if _similar(sm):
+            if _similar(sm, quick=quick):
                 scores[(i, j)] = sm.ratio()
+                if blocks is not None:
+                    blocks[(i, j)] = sm.get_matching_blocks()
     return _pair_scored(a, b, scores)
 
 
-def _similar(sm: SequenceMatcher[str]) -> bool:
-    return (sm.real_quick_ratio() >= PAIR_CUTOFF and sm.quick_ratio() >= PAIR_CUTOFF
-            and sm.ratio() >= PAIR_CUTOFF)
+def _similar(sm: SequenceMatcher[str], *, quick: bool = True) -> bool:
+    """Whether the pair of ``sm`` is :data:`PAIR_CUTOFF` similar.  ``real_quick_ratio`` and
+    ``quick_ratio`` are upper bounds of ``ratio`` (difflib's documentation) that only
+    save work on dissimilar pairs; ``quick=False`` skips the second (a lone candidate
+    pair, most often one edited paragraph, whose ratio is wanted anyway)."""
+    return (sm.real_quick_ratio() >= PAIR_CUTOFF
+            and (not quick or sm.quick_ratio() >= PAIR_CUTOFF) and sm.ratio() >= PAIR_CUTOFF)
 
 
 def _pair_scored(a: list[int], b: list[int], scores: dict[tuple[int, int], float]
@@ -315,3 +330,77 @@ def diff_texts(old: str, new: str) -> DiffResult:
     headline = Row(kind, old_head, new_head, None, None, word_ops(old_head, new_head))
     rows = diff_paragraphs(old_body, new_body)
     return DiffResult(headline=headline, rows=rows, stats=_stats(headline, rows))
+
+
+# -- the statistics alone ------------------------------------------------------------------------
+
+def _unmatched_words(tokens: list[str], blocks: Sequence[tuple[int, int, int]],
+                     side: int) -> int:
+    """The words among one side's ``tokens`` outside the matching ``blocks`` (side 0: A,
+    1: B): those of its ``delete``/``replace`` (or ``insert``/``replace``) operations.  A
+    token is a word when it begins with a letter, digit or ``_`` (the other tokens are
+    single characters that are none)."""
+    words = 0
+    start = 0
+    for m in blocks:  # the last block is (len(a), len(b), 0)
+        for t in tokens[start:m[side]]:
+            if t[0].isalnum() or t[0] == "_":
+                words += 1
+        start = m[side] + m[2]
+    return words
+
+
+def paragraph_stats(old_head: str, old_body: Sequence[str], new_head: str,
+                    new_body: Sequence[str]) -> DiffStats:
+    """:func:`diff_stats` of two texts already split by
+    :func:`~gitnews.format.normalise.parse_text` (headline, body paragraphs)."""
+    added = removed = p_added = p_removed = p_changed = 0
+    if old_head != new_head:
+        ta, tb = _TOKEN_TEXT.findall(old_head), _TOKEN_TEXT.findall(new_head)
+        if not ta or not tb:  # word_ops gives one op for the whole line
+            removed, added = count_words(old_head), count_words(new_head)
+        else:
+            head = SequenceMatcher(None, ta, tb, autojunk=False).get_matching_blocks()
+            removed, added = _unmatched_words(ta, head, 0), _unmatched_words(tb, head, 1)
+    sm = SequenceMatcher(None, list(old_body), list(new_body), autojunk=False)
+    keys_a: list[list[str]] = [[]] * len(old_body)
+    keys_b: list[list[str]] = [[]] * len(new_body)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        for i in range(i1, i2):
+            keys_a[i] = _TOKEN_TEXT.findall(old_body[i])
+        for j in range(j1, j2):
+            keys_b[j] = _TOKEN_TEXT.findall(new_body[j])
+        blocks: dict[tuple[int, int], list[Match]] = {}
+        for a_i, b_j in _pair(range(i1, i2), range(j1, j2), keys_a, keys_b, blocks):
+            if a_i is None:
+                assert b_j is not None  # _pair never gives (None, None)
+                p_added += 1
+                added += count_words(new_body[b_j])
+            elif b_j is None:
+                p_removed += 1
+                removed += count_words(old_body[a_i])
+            else:
+                p_changed += 1
+                if old_body[a_i] != new_body[b_j]:
+                    pair = blocks[(a_i, b_j)]
+                    removed += _unmatched_words(keys_a[a_i], pair, 0)
+                    added += _unmatched_words(keys_b[b_j], pair, 1)
+    return DiffStats(words_added=added, words_removed=removed, paragraphs_added=p_added,
+                     paragraphs_removed=p_removed, paragraphs_changed=p_changed,
+                     headline_changed=old_head != new_head)
+
+
+def diff_stats(old: str, new: str) -> DiffStats:
+    """``diff_texts(old, new).stats``, without building the rows: the same paragraph
+    alignment and pairing, the words counted from the word-level matching blocks
+    that the pairing computed (each changed pair is diffed once, not twice).
+
+    For the Recorder, which needs the statistics of every new version
+    (:func:`gitnews.versions.significance.assess`); a property test compares it with
+    :func:`diff_texts`.
+    """
+    old_head, old_body = parse_text(old) if old else ("", [])
+    new_head, new_body = parse_text(new) if new else ("", [])
+    return paragraph_stats(old_head, old_body, new_head, new_body)

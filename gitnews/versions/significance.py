@@ -54,12 +54,13 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gitnews.format.normalise import parse_text
 from gitnews.format.trailers import CHANGE_KINDS, SIGNIFICANCE, SIGNIFICANCE_LEVELS
 from gitnews.format.version import Version
-from gitnews.versions.corrections import Notices, correction_value, new_notices
-from gitnews.versions.diff import DiffStats, diff_texts
+from gitnews.versions.corrections import Notices, correction_value, paragraph_notices
+from gitnews.versions.diff import DiffStats, paragraph_stats
 
 __all__ = ["LEVELS", "MINOR", "MODERATE", "MAJOR", "NEW_KIND", "Facts", "FactChanges",
            "Significance", "facts", "fact_changes", "unannounced_value", "assess",
@@ -85,6 +86,9 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _QUOTE = re.compile(r"“([^”“]+)”|\"([^\"]+)\"|„([^“”„]+)[“”]|«\s*([^»«]+?)\s*»")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _SENTENCE_END = re.compile(r"[.!?:;]['’\"”»)]*$")
+#: The white space after a token that ends a sentence (:data:`_SENTENCE_END`): where a
+#: paragraph is cut into the pieces that :func:`_segments` gives.
+_SENTENCE_BREAK = re.compile(r"[.!?:;]['’\"”»)]*\s+")
 #: Capitalised words that are no names (English month and weekday names: dates).
 _NOT_NAMES = frozenset("""january february march april may june july august september october
     november december monday tuesday wednesday thursday friday saturday sunday""".split())
@@ -162,17 +166,9 @@ def facts(text: str) -> Facts:
 
 def _facts_of(paragraphs: Iterable[str]) -> Facts:
     """The facts of these paragraphs (each read on its own, so facts add up over them)."""
-    numbers: Counter[str] = Counter()
-    quotes: Counter[str] = Counter()
-    names: Counter[str] = Counter()
-    for paragraph in paragraphs:
-        numbers.update(_NUMBER.findall(paragraph))
-        for m in _QUOTE.finditer(paragraph):
-            quote = " ".join(next(g for g in m.groups() if g is not None).split())
-            if len(quote.split()) >= 2:
-                quotes[quote] += 1
-        names.update(_names(paragraph))
-    return Facts(numbers, quotes, names)
+    paragraphs = list(paragraphs)
+    numbers, names = _numbers_and_names(paragraphs)
+    return Facts(numbers, _quotes_of(paragraphs), names)
 
 
 def _changed(old: Counter[str], new: Counter[str]) -> int:
@@ -184,16 +180,79 @@ def fact_changes(old_text: str, new_text: str) -> FactChanges:
 
     Facts are counted per paragraph (the headline is one), so the paragraphs both texts
     hold add the same counts to both sides and cancel in the difference: only the
-    others are read (the result is that of :func:`facts` of the whole texts).
+    others are read (the result is that of :func:`facts` of the whole texts).  Numbers
+    and names are also counted per sentence (:func:`_segments`), so that in a
+    paragraph with one sentence edited only that sentence is read for them.
     """
     old_head, old_body = parse_text(old_text)
     new_head, new_body = parse_text(new_text)
-    old_paragraphs, new_paragraphs = Counter((old_head, *old_body)), Counter((new_head, *new_body))
-    both = old_paragraphs & new_paragraphs
-    a = _facts_of((old_paragraphs - both).elements())
-    b = _facts_of((new_paragraphs - both).elements())
-    return FactChanges(numbers=_changed(a.numbers, b.numbers),
-                       quotes=_changed(a.quotes, b.quotes), names=_changed(a.names, b.names))
+    return _fact_changes((old_head, *old_body), (new_head, *new_body))
+
+
+def _segments(paragraph: str) -> list[str]:
+    """``paragraph`` cut after each token that ends a sentence (:data:`_SENTENCE_BREAK`).
+
+    Numbers never hold white space, and :func:`_names` starts each sentence afresh
+    (after such a token its run of capitalised words is ended and the next word
+    begins a sentence), so the numbers and names of a paragraph are those of its
+    pieces, in order."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_BREAK.finditer(paragraph):
+        out.append(paragraph[start:m.end()])
+        start = m.end()
+    if start < len(paragraph):
+        out.append(paragraph[start:])
+    return out
+
+
+def _fact_changes(old_paragraphs: Iterable[str], new_paragraphs: Iterable[str]) -> FactChanges:
+    """:func:`fact_changes` of two texts' paragraphs (the headline one of them)."""
+    old_only, new_only = _cancel(old_paragraphs, new_paragraphs)
+    if not old_only and not new_only:
+        return FactChanges()
+    old_pieces, new_pieces = _cancel([piece for p in old_only for piece in _segments(p)],
+                                     [piece for p in new_only for piece in _segments(p)])
+    a_numbers, a_names = _numbers_and_names(old_pieces)
+    b_numbers, b_names = _numbers_and_names(new_pieces)
+    return FactChanges(numbers=_changed(a_numbers, b_numbers),
+                       quotes=_changed(_quotes_of(old_only), _quotes_of(new_only)),
+                       names=_changed(a_names, b_names))
+
+
+def _cancel(old: Iterable[str], new: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The multiset differences ``old - new`` and ``new - old`` (what each holds that the
+    other does not, counting repeats), in no particular order."""
+    counts: dict[str, int] = {}
+    for x in new:
+        counts[x] = counts.get(x, 0) + 1
+    old_only = []
+    for x in old:
+        n = counts.get(x, 0)
+        if n:
+            counts[x] = n - 1
+        else:
+            old_only.append(x)
+    return old_only, [x for x, n in counts.items() for _ in range(n)]
+
+
+def _numbers_and_names(pieces: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    numbers: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    for piece in pieces:
+        numbers.update(_NUMBER.findall(piece))
+        names.update(_names(piece))
+    return numbers, names
+
+
+def _quotes_of(paragraphs: Iterable[str]) -> Counter[str]:
+    quotes: Counter[str] = Counter()
+    for paragraph in paragraphs:
+        for m in _QUOTE.finditer(paragraph):
+            quote = " ".join(next(g for g in m.groups() if g is not None).split())
+            if len(quote.split()) >= 2:
+                quotes[quote] += 1
+    return quotes
 
 
 def unannounced_value(changes: FactChanges, *, announced: bool) -> str | None:
@@ -243,18 +302,40 @@ def assess(old_text: str, new_text: str, *, correction: bool = False,
         return Significance(MAJOR, ("article removed",))
     if restored:
         return Significance(MAJOR, ("article restored",))
-    stats = stats or diff_texts(old_text, new_text).stats
-    changes = changes if changes is not None else fact_changes(old_text, new_text)
+    old_head, old_body = parse_text(old_text)
+    new_head, new_body = parse_text(new_text)
+    return _assess(old_head, old_body, new_head, new_body, differ=old_text != new_text,
+                   correction=correction, changes=changes, stats=stats)
+
+
+@lru_cache(maxsize=8192)
+def _words_in(paragraph: str) -> int:
+    """The words (:data:`_WORD`) of one paragraph; remembered, because the paragraphs
+    of an article recur from version to version."""
+    return len(_WORD.findall(paragraph))
+
+
+def _assess(old_head: str, old_body: Sequence[str], new_head: str, new_body: Sequence[str], *,
+            differ: bool, correction: bool = False, changes: FactChanges | None = None,
+            stats: DiffStats | None = None) -> Significance:
+    """:func:`assess` of two texts already split by
+    :func:`~gitnews.format.normalise.parse_text` (neither removed nor restored);
+    ``differ``: whether the texts differ at all."""
+    stats = stats or paragraph_stats(old_head, old_body, new_head, new_body)
+    if changes is None:
+        changes = _fact_changes((old_head, *old_body), (new_head, *new_body))
     major: list[str] = []
     moderate: list[str] = []
-    old_head, new_head = parse_text(old_text)[0], parse_text(new_text)[0]
     if old_head != new_head:
         if _headline_kept(old_head, new_head) < HEADLINE_REWRITTEN_BELOW:
             major.append("headline rewritten")
         else:
             moderate.append("headline edited")
     changed = stats.words_added + stats.words_removed
-    total = len(_WORD.findall(old_text)) + len(_WORD.findall(new_text))
+    # A text's words are its paragraphs' words (no word holds white space, and the
+    # paragraphs are the text's blocks between blank lines).
+    total = (_words_in(old_head) + sum(map(_words_in, old_body))
+             + _words_in(new_head) + sum(map(_words_in, new_body)))
     share = changed / total if total else 0.0
     words = f"{round(100 * share)}% of the words changed"
     if share >= MAJOR_WORDS_SHARE:
@@ -279,7 +360,7 @@ def assess(old_text: str, new_text: str, *, correction: bool = False,
     if changed:
         n = max(stats.words_added, stats.words_removed)
         return Significance(MINOR, (f"{_plural(n, 'word')} changed",))
-    return Significance(MINOR, ("extraction only",) if old_text != new_text else ())
+    return Significance(MINOR, ("extraction only",) if differ else ())
 
 
 _VALUE = re.compile(r"^\s*(minor|moderate|major)\s*(?:\((.*)\))?\s*$")
@@ -389,12 +470,18 @@ def version_signals(old_text: str, text: str, *, first: bool, extraction_only: b
     """
     if extraction_only:
         return Signals(significance=Significance(MINOR, ("extraction only",)).value())
-    fresh = new_notices("" if first else old_text, text, page, seen=seen, notices=notices)
-    correction = correction_value(fresh)
+    # Each text is split once; the notices, facts and statistics read only what differs.
+    new_head, new_body = parse_text(text)
     if first:
-        return Signals(correction=correction)
-    changes = fact_changes(old_text, text)
-    level = assess(old_text, text, correction=bool(fresh), changes=changes, restored=restored)
+        fresh = paragraph_notices((), "", new_body, page, seen=seen, notices=notices)
+        return Signals(correction=correction_value(fresh))
+    old_head, old_body = parse_text(old_text)
+    fresh = paragraph_notices(old_body, old_text, new_body, page, seen=seen, notices=notices)
+    correction = correction_value(fresh)
+    changes = _fact_changes((old_head, *old_body), (new_head, *new_body))
+    level = (assess(old_text, text, restored=True) if restored else
+             _assess(old_head, old_body, new_head, new_body, differ=old_text != text,
+                     correction=bool(fresh), changes=changes))
     return Signals(correction=correction,
                    unannounced=unannounced_value(changes, announced=bool(fresh)),
                    significance=level.value(), corrected=bool(fresh))
