@@ -25,7 +25,10 @@ from gitnews.output.site.insights import (
     SearchResult,
     is_version_page,
     pagefind_installed,
+    remove_search,
     run_pagefind,
+    search_intact,
+    search_state,
 )
 from gitnews.output.site.pages import GENERATOR, ScheduleNote, SitePages, Stopped
 from gitnews.output.site.views import SiteViews
@@ -43,6 +46,8 @@ from gitnews.output.stats import archive_stats
 from gitnews.versions.significance import check_kinds, check_level
 
 __all__ = ["build_site", "SiteResult", "SITE_FORMAT", "filter_words"]
+
+_UP_TO_DATE = "search: the index is up to date"
 
 #: Bumped when the site's layout or manifest changes in a way that needs a full rebuild.
 SITE_FORMAT = "1"
@@ -74,10 +79,12 @@ class SiteResult:
     search: SearchResult | None = None
 
 
-def _search_current(outdir: Path, written: list[str], removed: list[str]) -> bool:
+def _search_current(outdir: Path, recorded: object, written: list[str],
+                    removed: list[str]) -> bool:
     """Whether the search index of an earlier run still holds: Pagefind's folder is
-    there and no version page was written or removed by this run."""
-    if not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
+    whole (:func:`~.insights.search_intact` of what the manifest recorded, ``recorded``)
+    and no version page was written or removed by this run."""
+    if not search_intact(outdir, recorded):
         return False
     return not any(is_version_page(rel) for rel in (*written, *removed))
 
@@ -93,11 +100,12 @@ def _unchanged(outdir: Path, doc: dict[str, object], files: dict[str, str], *, h
     (``doc``) was written by a finished run of this site format at the same ``head`` with
     the same ``inputs`` (settings, templates, gitnews's version, filter, the articles'
     schedule notes, whether Pagefind runs), every file it lists is there, and so is the
-    search index when Pagefind runs."""
+    search index when Pagefind runs (every folder of it with as many files as it had:
+    a file of ``pagefind/`` deleted by hand means Pagefind runs again)."""
     if (doc.get("format") != SITE_FORMAT or doc.get("head") != head
             or doc.get("inputs") != inputs or not files):
         return False
-    if installed and not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
+    if installed and not search_intact(outdir, doc.get("search")):
         return False
     return all_present(outdir, files)
 
@@ -192,7 +200,7 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                            installed=installed):
         # Nothing new since the last run (same head, settings, templates, notes; every file
         # still there): no history is read, nothing is written.
-        current = (SearchResult(True, "search: the index is up to date") if installed
+        current = (SearchResult(True, _UP_TO_DATE) if installed
                    else SearchResult(False, NOT_INSTALLED) if search else None)
         return SiteResult(outdir=outdir, articles=_count(old_doc, "articles"),
                           changes=_count(old_doc, "changes"), files=len(old_files),
@@ -238,22 +246,35 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
             writer.put(NOJEKYLL, "")
         removed = writer.remove_stale()
         found: SearchResult | None = None
-        if ctx.search and not _search_current(outdir, writer.written, removed):
+        if ctx.search and not _search_current(outdir, old_doc.get("search"), writer.written,
+                                              removed):
             found = run_pagefind(outdir)
             if not found.indexed and ctx.index_args is not None:
                 ctx.search = False  # the front page again, without the box
                 writer.old.pop(INDEX, None)
                 ctx.index(*ctx.index_args)
         elif ctx.search:
-            found = SearchResult(True, "search: the index is up to date")
+            found = SearchResult(True, _UP_TO_DATE)
         elif search and not pagefind_installed():
             found = SearchResult(False, NOT_INSTALLED)
         elif search:
             found = SearchResult(False, "no search box yet: no article has changed, so there is "
                                         "no version page to search")
+    index_state: object = {}
+    if found is not None and found.indexed:
+        index_state = (old_doc.get("search") if found.message == _UP_TO_DATE
+                       else search_state(outdir))
+    elif remove_search(outdir, recorded=old_doc.get("search")):
+        # No search box this run (--no-search, Pagefind gone or failed, no version page):
+        # the index of an earlier run would be stale, so it goes, and the result says so.
+        removed.append(SEARCH_DIR + "/")
+        if found is None:
+            found = SearchResult(False, f"search not asked for: removed the search index of "
+                                        f"an earlier run ({outdir / SEARCH_DIR})")
     manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
                 **recorded, "head": head or "", "inputs": inputs, "articles": len(articles),
-                "changes": changes, "files": dict(sorted(writer.new.items()))}
+                "changes": changes, **({"search": index_state} if index_state else {}),
+                "files": dict(sorted(writer.new.items()))}
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                            separators=(",", ":")) + "\n")
     return SiteResult(outdir=outdir, articles=len(articles), changes=changes,

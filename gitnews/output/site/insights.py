@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -50,7 +51,8 @@ if TYPE_CHECKING:
     from gitnews.output.site.views import Change
 
 __all__ = ["day_pages", "stats_page", "run_pagefind", "pagefind_installed", "SearchResult",
-           "SEARCH_GLOB", "chart_svg", "day_of", "is_version_page", "NOT_INSTALLED"]
+           "SEARCH_GLOB", "chart_svg", "day_of", "is_version_page", "NOT_INSTALLED",
+           "search_state", "search_intact", "remove_search"]
 
 #: The pages Pagefind indexes: the version (diff) pages, ``<A>-<B>.html``.
 SEARCH_GLOB = "articles/**/*-*.html"
@@ -251,3 +253,44 @@ def run_pagefind(outdir: Path, *, timeout_s: float = 600.0) -> SearchResult:
         return SearchResult(False, f"no search box: Pagefind failed (exit {proc.returncode}: "
                                    f"{detail[0]}); check `python -m pagefind --help`")
     return SearchResult(True, "search: the version pages are indexed by Pagefind")
+
+
+def search_state(outdir: Path) -> dict[str, int]:
+    """What Pagefind wrote in ``outdir/pagefind/``, as the manifest records it: each folder
+    (relative to ``pagefind/``, ``"."`` for itself) and how many entries it holds.  {} when
+    there is no such folder."""
+    root = outdir / SEARCH_DIR
+    state: dict[str, int] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        state[Path(os.path.relpath(dirpath, root)).as_posix()] = len(dirnames) + len(filenames)
+    return dict(sorted(state.items()))
+
+
+def search_intact(outdir: Path, recorded: object) -> bool:
+    """Whether the search index that an earlier run recorded (``recorded``: its
+    :func:`search_state`, from the manifest) is still whole: every folder there with at
+    least as many entries (one ``listdir`` per folder, so a file deleted by hand is
+    noticed without a ``stat`` per file).  False when nothing was recorded."""
+    if not isinstance(recorded, dict) or not recorded:
+        return False
+    root = outdir / SEARCH_DIR
+    for rel, count in recorded.items():
+        try:
+            if len(os.listdir(root / str(rel))) < int(count):
+                return False
+        except (OSError, ValueError, TypeError):
+            return False
+    return (root / "pagefind-entry.json").is_file()
+
+
+def remove_search(outdir: Path, *, recorded: object = None) -> bool:
+    """Remove the ``pagefind/`` folder of an earlier run when it is ours (an earlier run
+    recorded it, ``recorded``, or Pagefind's ``pagefind-entry.json`` is in it); True when
+    something was removed.  A folder of that name that gitnews did not write is kept."""
+    target = outdir / SEARCH_DIR
+    if not target.is_dir():
+        return False
+    if not recorded and not (target / "pagefind-entry.json").is_file():
+        return False
+    shutil.rmtree(target, ignore_errors=True)
+    return not target.exists()
