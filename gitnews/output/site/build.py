@@ -20,6 +20,7 @@ from gitnews.output.changefeed import DEFAULT_LIMIT, change_filter
 from gitnews.output.changes import archive_id
 from gitnews.output.render import template_env
 from gitnews.output.site.articles import SiteArticle, cached_histories, record_from
+from gitnews.output.site.entries import EntryStore
 from gitnews.output.site.insights import (
     NOT_INSTALLED,
     SearchResult,
@@ -224,12 +225,14 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                        archive=archive, author=author, feed_limit=feed_limit, stop=stop,
                        search=search and pagefind_installed() and versions_to_index,
                        stats=archive_stats(arc) if insights else None,
-                       keep=keep, filter_text=chosen)
+                       keep=keep, filter_text=chosen,
+                       store=EntryStore(Path(repo.git_dir) / "gitnews"))
         try:
             changes = ctx.pages(articles, notes=lambda art: notes[art.path]
                                 if art.path in notes else schedule_note(art.record, now)
                                 if schedule_note else None, progress=progress)
         except Stopped:
+            ctx.close_store()
             # Keep what was written: the old entries of the files not reached yet, the new
             # ones of those done (a later run re-renders whatever is out of date).
             files = {**writer.old, **writer.new}
@@ -260,6 +263,7 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
         elif search:
             found = SearchResult(False, "no search box yet: no article has changed, so there is "
                                         "no version page to search")
+        ctx.close_store()
     index_state: object = {}
     if found is not None and found.indexed:
         index_state = (old_doc.get("search") if found.message == _UP_TO_DATE
