@@ -107,6 +107,7 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
     from gitnews.archive.repo import open_archive
     from gitnews.output.site import read_histories
     from gitnews.output.site.articles import cached_histories
+    from gitnews.output.site.entries import STORE_NAME
     from gitnews.output.site.insights import SEARCH_GLOB, pagefind_installed
 
     run = _run_mod()
@@ -124,8 +125,12 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
     start_up = min(_gitnews(["--help"]) for _ in range(3))
     cpu_start_up = min(CPU[-3:])
     one, many = tmp / "site-1", tmp / "site-n"
+    # A first build is one without the feed entries an earlier build kept (.entries).
+    store = root / ".git" / "gitnews" / STORE_NAME
+    store.unlink(missing_ok=True)
     t_one = _gitnews(["site", str(one), "--no-search", *a], processes=1)
     cpu_one = CPU[-1]
+    store.unlink(missing_ok=True)
     t_many = _gitnews(["site", str(many), "--no-search", *a])
     cpu_many = CPU[-1]
     t_same = min(_gitnews(["site", str(many), "--no-search", *a]) for _ in range(2))

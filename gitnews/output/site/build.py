@@ -220,13 +220,16 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = SiteWriter(outdir, old_files)
     versions_to_index = any(art.change_numbers for art in articles)  # version pages
+    store = EntryStore(Path(repo.git_dir) / "gitnews")
     with BlobReader(repo) as reader:
-        ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
+        views = SiteViews(repo, reader)
+        views.store = store
+        ctx = SitePages(writer=writer, views=views, glob=glob, site_url=site_url,
                        archive=archive, author=author, feed_limit=feed_limit, stop=stop,
                        search=search and pagefind_installed() and versions_to_index,
                        stats=archive_stats(arc) if insights else None,
                        keep=keep, filter_text=chosen,
-                       store=EntryStore(Path(repo.git_dir) / "gitnews"))
+                       store=store)
         try:
             changes = ctx.pages(articles, notes=lambda art: notes[art.path]
                                 if art.path in notes else schedule_note(art.record, now)

@@ -12,9 +12,13 @@ committed, next to the cache; not in the site's folder, so a site's files stay t
 same bytes however it was built).  One table, ``entries(key, data)``: ``key`` is
 :func:`entry_key` (the site's key of templates, settings and gitnews's version, the
 article's path, URL and headline, the two commits, the diff page's URL), ``data``
-a JSON object.  A stored entry is never changed: whatever it was made from is in its
-key.  After a run that added entries, those no feed of the site carries any more
-are deleted.  The store is an optimisation only: any SQLite error (locked,
+a JSON object.  A second table, ``summaries(key, headline, what, gap)`` (:func:`summary_key`),
+keeps what the change lists (front page, hosts' pages, days' pages) show of every
+change seen, so that a day's page rendered again (a new day's link) diffs nothing.
+A stored entry is never changed: whatever it was made from is in its key.  After a run that added entries, those no feed of the site carries any more
+are deleted; summaries are deleted when there are more than twice as many as the
+site has changes (those of changes no longer in the history, or of another
+version of gitnews).  The store is an optimisation only: any SQLite error (locked,
 damaged, read-only) makes the run go without it, with the same output.
 """
 
@@ -26,12 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitnews._version import __version__
 from gitnews.models import Version
 from gitnews.output.changefeed import FeedEntry
 from gitnews.output.site.articles import SiteArticle
 from gitnews.output.site.writer import file_key
 
-__all__ = ["EntryStore", "StoredEntry", "entry_key", "STORE_NAME"]
+__all__ = ["EntryStore", "StoredEntry", "entry_key", "summary_key", "STORE_NAME"]
 
 #: The store's file, in ``.git/gitnews/``.
 STORE_NAME = "site-entries.sqlite"
@@ -44,6 +49,14 @@ def entry_key(glob: str, art: SiteArticle, number: int, target: str | None) -> s
     a, b = art.versions[number - 2], art.versions[number - 1]
     return file_key(glob, "entry", art.path, art.record.url, art.record.headline,
                     a.commit, b.commit, target or "")
+
+
+def summary_key(art: SiteArticle, number: int) -> str:
+    """The store's key of the summary of the article's change ``number`` (≥ 2): what
+    the change lists show (headline, what changed, gap) depends on the two versions,
+    the article's path and headline, and gitnews's version."""
+    a, b = art.versions[number - 2], art.versions[number - 1]
+    return file_key("summary", __version__, art.path, art.record.headline, a.commit, b.commit)
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,8 @@ class EntryStore:
                 db = sqlite3.connect(self.path, timeout=5.0)
                 db.execute("CREATE TABLE IF NOT EXISTS entries "
                            "(key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID")
+                db.execute("CREATE TABLE IF NOT EXISTS summaries (key TEXT PRIMARY KEY, "
+                           "headline TEXT, what TEXT, gap TEXT) WITHOUT ROWID")
                 db.commit()
             except (sqlite3.Error, OSError):
                 self._off = True
@@ -114,6 +129,46 @@ class EntryStore:
             return {}
         return found
 
+    def summaries(self, keys: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """The stored summaries (headline, what changed, gap) of ``keys``."""
+        wanted = list(dict.fromkeys(keys))
+        db = self._conn()
+        if db is None or not wanted:
+            return {}
+        found: dict[str, tuple[str, str, str]] = {}
+        try:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i:i + 500]
+                for key, headline, what, gap in db.execute(
+                        "SELECT key, headline, what, gap FROM summaries WHERE key IN "
+                        f"({','.join('?' * len(part))})", part):
+                    found[key] = (headline, what, gap)
+        except sqlite3.Error:
+            self._off = True
+            return {}
+        return found
+
+    def put_summaries(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Keep summaries: ``(key, headline, what, gap)`` rows (written at :meth:`close`)."""
+        db = self._conn()
+        if db is None:
+            return
+        try:
+            db.executemany("INSERT OR IGNORE INTO summaries (key, headline, what, gap) "
+                           "VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error:
+            self._off = True
+
+    def summary_count(self) -> int:
+        """How many summaries are kept (0 when the store is off)."""
+        db = self._conn()
+        if db is None:
+            return 0
+        try:
+            return int(db.execute("SELECT count(*) FROM summaries").fetchone()[0])
+        except sqlite3.Error:
+            return 0
+
     def put(self, key: str, stored: StoredEntry) -> None:
         """Keep ``stored`` under ``key`` (written at :meth:`close`)."""
         db = self._conn()
@@ -126,9 +181,10 @@ class EntryStore:
         except sqlite3.Error:
             self._off = True
 
-    def close(self, live: set[str] | None = None) -> None:
+    def close(self, live: set[str] | None = None, live_summaries: set[str] | None = None) -> None:
         """Write what was added and, when ``live`` is given and something was added, delete
-        the entries whose keys are not in ``live`` (those no feed carries any more)."""
+        the entries whose keys are not in ``live`` (those no feed carries any more);
+        with ``live_summaries``, the summaries whose keys are not in it."""
         db, self._db = self._db, None
         if db is None:
             return
@@ -138,6 +194,12 @@ class EntryStore:
                 db.executemany("INSERT OR IGNORE INTO live (key) VALUES (?)",
                                ((k,) for k in live))
                 db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM live)")
+            if live_summaries is not None:
+                db.execute("CREATE TEMP TABLE live_summaries (key TEXT PRIMARY KEY)")
+                db.executemany("INSERT OR IGNORE INTO live_summaries (key) VALUES (?)",
+                               ((k,) for k in live_summaries))
+                db.execute("DELETE FROM summaries WHERE key NOT IN "
+                           "(SELECT key FROM live_summaries)")
             db.commit()
         except sqlite3.Error:
             pass

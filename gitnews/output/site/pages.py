@@ -33,7 +33,7 @@ from gitnews.output.changefeed import (
 from gitnews.output.changes import head_time
 from gitnews.output.render import html_table, human_time, plural, safe_href, stats_words, template_env
 from gitnews.output.site.articles import SiteArticle
-from gitnews.output.site.entries import EntryStore, StoredEntry, entry_key
+from gitnews.output.site.entries import EntryStore, StoredEntry, entry_key, summary_key
 from gitnews.output.site.insights import day_pages, stats_page
 from gitnews.output.site.rows import article_rows, change_rows, on_date, version_rows
 from gitnews.output.site.views import Change, ChangeSummary, SiteViews, chunks
@@ -188,6 +188,8 @@ class SitePages:
     #: The changes the site's and the hosts' feeds carry (set by :meth:`pages`): the
     #: entries of the store that stay.
     fed: list[Change] = field(default_factory=list)
+    #: Every change of the site (set by :meth:`pages`).
+    all_changes: list[Change] = field(default_factory=list)
 
     def _target(self, art: SiteArticle, number: int) -> str | None:
         """The absolute URL of the change's diff page (None without a site URL), as
@@ -239,12 +241,20 @@ class SitePages:
         return out
 
     def close_store(self) -> None:
-        """Write the store's new entries and drop those no feed carries (:attr:`fed`)."""
+        """Write the store's new entries and summaries; drop the entries no feed carries
+        (:attr:`fed`), and the summaries of changes the site no longer has when there are
+        more than twice as many as it has changes."""
         if self.store is None:
             return
         live = ({entry_key(self.glob, c[3], c[2], self._target(c[3], c[2])) for c in self.fed}
                 if self.store.added else None)
-        self.store.close(live)
+        live_summaries = None
+        if self.views.fresh:
+            self.store.put_summaries(self.views.fresh)
+            self.views.fresh = []
+            if self.store.summary_count() > 2 * len(self.all_changes) + 1000:
+                live_summaries = {summary_key(c[3], c[2]) for c in self.all_changes}
+        self.store.close(live, live_summaries)
 
     def _passes(self, change: Change) -> bool:
         return self.keep is None or self.keep(change[3].versions[change[2] - 1])
@@ -273,6 +283,7 @@ class SitePages:
             by_host.setdefault(art.host, []).append(art)
         all_changes = [(art.times[n - 1], art.path, n, art) for art in articles
                        for n in art.change_numbers]
+        self.all_changes = all_changes
         shown = all_changes if self.keep is None else [c for c in all_changes if self._passes(c)]
         site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), shown,
                                   key=lambda c: (c[0], c[1], c[2]))
@@ -348,6 +359,7 @@ class SitePages:
 
         bounds = [(i, min(i + PROCESS_BATCH, len(todo))) for i in range(0, len(todo), PROCESS_BATCH)]
         _WORKER = (self, todo)
+        by_path = {art.path: art for art in ordered}
         finished = 0
         try:
             with multiprocessing.get_context("fork").Pool(
@@ -355,7 +367,8 @@ class SitePages:
                 for written, summaries in pool.imap(_render_task, bounds):
                     self.writer.written.extend(written)
                     for path, n, headline, what, gap in summaries:
-                        self.views.summaries[(path, n)] = ChangeSummary(headline, what, gap)
+                        self.views.add_summary(by_path[path], n,
+                                               ChangeSummary(headline, what, gap))
                     finished += 1
                     if progress:
                         progress(len(ordered) - len(todo) + bounds[finished - 1][1], len(ordered))
