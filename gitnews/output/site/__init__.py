@@ -48,9 +48,10 @@ removes the index of an earlier run.
 Where it lives: :mod:`.build` (:func:`build_site`), :mod:`.articles` (the articles
 read from the history), :mod:`.entries` (what is kept between runs), :mod:`.views`
 (timelines, summaries and diff views of one run), :mod:`.pages` (rendering the pages
-and feeds), :mod:`.rows` (the rows of their tables), :mod:`.writer` (incremental file writing and the manifest).  Like all of
-:mod:`gitnews.output`, it may import from format, errors, models, config, sources,
-pagetext, archive and versions, and the rest of output, never from ops or cli.
+and feeds), :mod:`.rows` (the rows of their tables), :mod:`.writer` (incremental file
+writing and the manifest).  Like all of :mod:`gitnews.output`, it may import from
+format, errors, models, config, sources, pagetext, archive and versions, and the rest
+of output, never from ops or cli.
 """
 
 from __future__ import annotations

@@ -220,7 +220,8 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = SiteWriter(outdir, old_files)
     versions_to_index = any(art.change_numbers for art in articles)  # version pages
-    store = EntryStore(Path(repo.git_dir) / "gitnews")
+    # The feed entries and summaries kept between runs (none on a read-only archive).
+    store = None if state.read_only else EntryStore(Path(repo.git_dir) / "gitnews")
     with BlobReader(repo) as reader:
         views = SiteViews(repo, reader)
         views.store = store

@@ -12,14 +12,15 @@ committed, next to the cache; not in the site's folder, so a site's files stay t
 same bytes however it was built).  One table, ``entries(key, data)``: ``key`` is
 :func:`entry_key` (the site's key of templates, settings and gitnews's version, the
 article's path, URL and headline, the two commits, the diff page's URL), ``data``
-a JSON object.  A second table, ``summaries(key, headline, what, gap)`` (:func:`summary_key`),
-keeps what the change lists (front page, hosts' pages, days' pages) show of every
-change seen, so that a day's page rendered again (a new day's link) diffs nothing.
-A stored entry is never changed: whatever it was made from is in its key.  After a run that added entries, those no feed of the site carries any more
-are deleted; summaries are deleted when there are more than twice as many as the
-site has changes (those of changes no longer in the history, or of another
-version of gitnews).  The store is an optimisation only: any SQLite error (locked,
-damaged, read-only) makes the run go without it, with the same output.
+a JSON object.  A second table, ``summaries(key, headline, what, gap)`` (:func:`summary_key`), keeps
+what the change lists (front page, hosts' pages, days' pages) show of every change seen,
+so that a day's page rendered again (a new day's link) diffs nothing. A stored entry is
+never changed: whatever it was made from is in its key. After a run that added entries,
+those no feed of the site carries any more are deleted; summaries are deleted when there
+are more than twice as many as the site has changes (those of changes no longer in the
+history, or of another version of gitnews). The store is an optimisation only: any
+SQLite error (locked, damaged, read-only) makes the run go without it, with the same
+output; a read-only archive has none.
 """
 
 from __future__ import annotations
