@@ -236,7 +236,7 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                                 if art.path in notes else schedule_note(art.record, now)
                                 if schedule_note else None, progress=progress)
         except Stopped:
-            ctx.close_store()
+            ctx.close_store(prune=False)
             # Keep what was written: the old entries of the files not reached yet, the new
             # ones of those done (a later run re-renders whatever is out of date).
             files = {**writer.old, **writer.new}

@@ -240,19 +240,20 @@ class SitePages:
                 out.append(kept.entry(art.versions[n - 1], art, n, target))
         return out
 
-    def close_store(self) -> None:
+    def close_store(self, *, prune: bool = True) -> None:
         """Write the store's new entries and summaries; drop the entries no feed carries
         (:attr:`fed`), and the summaries of changes the site no longer has when there are
-        more than twice as many as it has changes."""
+        more than twice as many as it has changes.  ``prune`` False (a run stopped before
+        every host was reached): nothing is dropped."""
         if self.store is None:
             return
         live = ({entry_key(self.glob, c[3], c[2], self._target(c[3], c[2])) for c in self.fed}
-                if self.store.added else None)
+                if self.store.added and prune else None)
         live_summaries = None
         if self.views.fresh:
             self.store.put_summaries(self.views.fresh)
             self.views.fresh = []
-            if self.store.summary_count() > 2 * len(self.all_changes) + 1000:
+            if prune and self.store.summary_count() > 2 * len(self.all_changes) + 1000:
                 live_summaries = {summary_key(c[3], c[2]) for c in self.all_changes}
         self.store.close(live, live_summaries)
 
