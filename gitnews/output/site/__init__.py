@@ -56,9 +56,30 @@ of output, never from ops or cli.
 
 from __future__ import annotations
 
-from gitnews.output.site.articles import read_histories
+from typing import TYPE_CHECKING
+
 from gitnews.output.site.build import SITE_FORMAT, SiteResult, build_site
-from gitnews.output.site.pages import HOST_LATEST_LIMIT, LATEST_LIMIT, MOST_EDITED_LIMIT, ScheduleNote
+
+if TYPE_CHECKING:
+    from gitnews.output.site.articles import read_histories
+    from gitnews.output.site.pages import (
+        HOST_LATEST_LIMIT,
+        LATEST_LIMIT,
+        MOST_EDITED_LIMIT,
+        ScheduleNote,
+    )
 
 __all__ = ["build_site", "SiteResult", "ScheduleNote", "SITE_FORMAT", "LATEST_LIMIT",
            "MOST_EDITED_LIMIT", "HOST_LATEST_LIMIT", "read_histories"]
+
+
+def __getattr__(name: str) -> object:
+    """The names of :mod:`.pages` and :mod:`.articles` this package gives, imported on
+    first use (a run with nothing new imports neither)."""
+    if name in ("HOST_LATEST_LIMIT", "LATEST_LIMIT", "MOST_EDITED_LIMIT", "ScheduleNote"):
+        from gitnews.output.site import pages
+        return getattr(pages, name)
+    if name == "read_histories":
+        from gitnews.output.site import articles
+        return articles.read_histories
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,18 +10,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitnews._version import __version__
-from gitnews.archive.history import version_time
-from gitnews.archive.objects import BlobReader
-from gitnews.archive.repo import Archive
 from gitnews.errors import SiteError
-from gitnews.output.changefeed import DEFAULT_LIMIT, change_filter
-from gitnews.output.changes import archive_id
-from gitnews.output.render import template_env
-from gitnews.output.site.articles import SiteArticle, cached_histories, record_from
-from gitnews.output.site.entries import EntryStore
-from gitnews.output.site.insights import (
+from gitnews.models import FEED_LIMIT
+
+# Light imports only: a run with nothing new returns before it renders anything, and the
+# renderers (pages, views, feeds, diffs, statistics) are imported after that return.
+from gitnews.output.site.search import (
     NOT_INSTALLED,
     SearchResult,
     is_version_page,
@@ -31,8 +28,6 @@ from gitnews.output.site.insights import (
     search_intact,
     search_state,
 )
-from gitnews.output.site.pages import GENERATOR, ScheduleNote, SitePages, Stopped
-from gitnews.output.site.views import SiteViews
 from gitnews.output.site.writer import (
     SiteWriter,
     all_present,
@@ -43,8 +38,11 @@ from gitnews.output.site.writer import (
     template_sources,
 )
 from gitnews.output.sitelayout import INDEX, MANIFEST, NOJEKYLL, SEARCH_DIR, STYLE
-from gitnews.output.stats import archive_stats
 from gitnews.versions.significance import check_kinds, check_level
+
+if TYPE_CHECKING:
+    from gitnews.archive.repo import Archive
+    from gitnews.output.site.pages import ScheduleNote
 
 __all__ = ["build_site", "SiteResult", "SITE_FORMAT", "filter_words"]
 
@@ -128,7 +126,7 @@ def filter_words(min_significance: str | None, kinds: Sequence[str] | None) -> s
 
 
 def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
-               feed_limit: int = DEFAULT_LIMIT, now: datetime | None = None,
+               feed_limit: int = FEED_LIMIT, now: datetime | None = None,
                schedule_note: ScheduleNote | None = None,
                progress: Callable[[int, int], None] | None = None,
                stop: threading.Event | None = None, insights: bool = True,
@@ -170,7 +168,6 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     """
     outdir = Path(outdir)
     try:
-        keep = change_filter(min_significance=min_significance, kinds=kinds)
         level = check_level(min_significance)
         wanted = check_kinds(kinds)
     except ValueError as exc:
@@ -206,6 +203,18 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
         return SiteResult(outdir=outdir, articles=_count(old_doc, "articles"),
                           changes=_count(old_doc, "changes"), files=len(old_files),
                           articles_done=_count(old_doc, "articles"), search=current)
+    from gitnews.archive.history import version_time
+    from gitnews.archive.objects import BlobReader
+    from gitnews.output.changefeed import change_filter
+    from gitnews.output.changes import archive_id
+    from gitnews.output.render import template_env
+    from gitnews.output.site.articles import SiteArticle, cached_histories, record_from
+    from gitnews.output.site.entries import EntryStore
+    from gitnews.output.site.pages import GENERATOR, SitePages, Stopped
+    from gitnews.output.site.views import SiteViews
+    from gitnews.output.stats import archive_stats
+
+    keep = change_filter(min_significance=min_significance, kinds=kinds)  # checked above
     histories = cached_histories(state) if head else {}
     articles: list[SiteArticle] = []
     for path in sorted(histories):
