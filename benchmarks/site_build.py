@@ -107,6 +107,7 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
     from gitnews.archive.repo import open_archive
     from gitnews.output.site import read_histories
     from gitnews.output.site.articles import cached_histories
+    from gitnews.output.site.entries import STORE_NAME
     from gitnews.output.site.insights import SEARCH_GLOB, pagefind_installed
 
     run = _run_mod()
@@ -132,14 +133,30 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
     if every:
         t_one = _gitnews(["site", str(one), "--no-search", *a], processes=1)
         cpu_one = CPU[-1]
+    # A first build is one without the feed entries an earlier build kept (.entries).
+    store = root / ".git" / "gitnews" / STORE_NAME
+    store.unlink(missing_ok=True)
+    t_one = _gitnews(["site", str(one), "--no-search", *a], processes=1)
+    cpu_one = CPU[-1]
+    store.unlink(missing_ok=True)
     t_many = _gitnews(["site", str(many), "--no-search", *a])
     cpu_many = CPU[-1]
     t_same = min(_gitnews(["site", str(many), "--no-search", *a]) for _ in range(2))
     cpu_same = min(CPU[-2:])
     add_changes(root, articles)
     _gitnews(["list", "--limit", "1", *a])  # the cache brought up to date (as the run does)
+    # The same run without the feed entries and summaries kept by the builds before it
+    # (:mod:`gitnews.output.site.entries`): on a copy of the site, the store moved aside.
+    bare = tmp / "site-bare"
+    shutil.copytree(many, bare)
+    kept = store.with_name(store.name + ".kept")
     t_20 = _gitnews(["site", str(many), "--no-search", *a])
     cpu_20 = CPU[-1]
+    shutil.copyfile(store, kept)
+    store.unlink()
+    t_20_bare = _gitnews(["site", str(bare), "--no-search", *a])
+    cpu_20_bare = CPU[-1]
+    os.replace(kept, store)
     t_pagefind = None
     if every and pagefind_installed():
         t_pagefind, _ = run.timed(lambda: subprocess.run(
@@ -155,13 +172,17 @@ def case_site_build(args: argparse.Namespace, tmp: Path):
         "pagefind_s": None if t_pagefind is None else round(t_pagefind, 1),
         "cpu_start_up_s": round(cpu_start_up, 2), "cpu_first_build_1_process_s": round(cpu_one, 1) if every else None,
         "cpu_first_build_s": round(cpu_many, 1), "cpu_nothing_new_s": round(cpu_same, 2),
-        "cpu_after_20_s": round(cpu_20, 2)})
+        "cpu_after_20_s": round(cpu_20, 2),
+        "after_20_without_store_s": round(t_20_bare, 2),
+        "cpu_after_20_without_store_s": round(cpu_20_bare, 2)})
     run.say(f"  history read: git log {t_git:.2f} s, cache {t_db:.2f} s; start-up {start_up:.2f} s")
     run.say("  first build: " + (f"{t_one:.1f} s in 1 process ({cpu_one:.1f} s CPU), "
                                  if every else "") + f"{t_many:.1f} s "
             f"in {cores} ({cpu_many:.1f} s CPU)")
     run.say(f"  CPU: start-up {cpu_start_up:.2f} s, nothing new {cpu_same:.2f} s, after 20 new "
             f"versions {cpu_20:.2f} s")
+    run.say(f"  after 20 new versions without the kept feed entries: {t_20_bare:.2f} s "
+            f"({cpu_20_bare:.2f} s CPU)")
     run.say(f"  nothing new {t_same:.2f} s, after 20 new versions {t_20:.2f} s"
             + (f"; Pagefind alone over the site {t_pagefind:.1f} s" if t_pagefind else ""))
     res.checks.append(run.Check("first build", t_many, 60.0, "<=", unit="s"))

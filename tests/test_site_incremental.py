@@ -130,3 +130,23 @@ def test_a_filtered_site_brought_up_to_date_is_the_filtered_full_build(tmp_path)
     clean = tmp_path / "clean"
     build(root, clean, min_significance="moderate")
     assert files_of(out) == files_of(clean)
+
+
+def test_a_deleted_page_or_folder_is_noticed_with_nothing_new(tmp_path):
+    root = seed_archive(tmp_path / "a")
+    add_versions(root, [story(i, 1) + (T0 + timedelta(minutes=i),) for i in range(3)])
+    add_versions(root, [story(i, 2) + (T0 + timedelta(hours=1, minutes=i),) for i in range(3)])
+    out = tmp_path / "site"
+    build(root, out)
+    clean = files_of(out)
+    diff = next(p for p in sorted(out.rglob("1-2.html")))
+    diff.unlink()
+    assert build(root, out).written == [diff.relative_to(out).as_posix()]
+    folder = diff.parent
+    gone = sorted(p.relative_to(out).as_posix() for p in folder.iterdir())
+    for p in folder.iterdir():
+        p.unlink()
+    folder.rmdir()
+    assert sorted(build(root, out).written) == gone
+    assert files_of(out) == clean
+    assert build(root, out).written == []

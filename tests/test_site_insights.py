@@ -234,3 +234,51 @@ def test_an_archive_without_changes_has_no_box_and_says_why(tmp_path):
     assert 'id="search"' not in (out / "index.html").read_text(encoding="utf-8")
     assert "No article has changed yet." in (out / "stats.html").read_text(encoding="utf-8")
     assert (out / "changes" / "index.html").is_file()
+
+
+@needs_pagefind
+def test_a_deleted_search_file_is_noticed_and_no_search_removes_the_index(runs_site, tmp_path):
+    root, built = runs_site
+    out = tmp_path / "site"
+    shutil.copytree(built, out)
+    index = out / "pagefind"
+    files = sorted(p.relative_to(index) for p in index.rglob("*") if p.is_file())
+    # A file deleted by hand (not pagefind-entry.json): the next run indexes again.
+    for victim in (index / "pagefind-ui.js", next((index / "fragment").iterdir())):
+        victim.unlink()
+        result = run(root, "site", str(out))
+        assert result.exit_code == 0, result.stderr
+        assert sorted(p.relative_to(index) for p in index.rglob("*") if p.is_file()) == files
+    # The whole folder deleted: the same.
+    shutil.rmtree(index)
+    assert run(root, "site", str(out)).exit_code == 0
+    assert (index / "pagefind-ui.js").is_file() and (index / "pagefind-entry.json").is_file()
+    # Nothing deleted: nothing done, Pagefind not run (the folder is the same one).
+    marker = (index / "pagefind-entry.json").stat().st_mtime_ns
+    quiet = run(root, "site", str(out))
+    assert "wrote 0 " in quiet.stderr
+    assert (index / "pagefind-entry.json").stat().st_mtime_ns == marker
+    # --no-search: the old index goes with the box, and the run says so.
+    off = run(root, "site", str(out), "--no-search")
+    assert off.exit_code == 0
+    assert not index.exists()
+    assert "removed the search index of an earlier run" in off.stderr
+    assert 'id="search"' not in (out / "index.html").read_text(encoding="utf-8")
+    # Search again: the same site as one built from nothing.
+    assert run(root, "site", str(out)).exit_code == 0
+    mine = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    assert mine == theirs
+
+
+def test_no_search_keeps_a_pagefind_folder_gitnews_did_not_write(runs_site, tmp_path):
+    root, _ = runs_site
+    out = tmp_path / "site"
+    assert run(root, "site", str(out), "--no-search").exit_code == 0
+    mine = out / "pagefind"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    # Another filter: a run that renders again (not the "nothing new" return).
+    again = run(root, "site", str(out), "--no-search", "--min-significance", "minor")
+    assert again.exit_code == 0 and "removed" not in again.stderr
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -52,7 +52,8 @@ from gitnews.versions.diff import DiffStats
 from gitnews.versions.significance import check_kinds, check_level, passes
 from gitnews.versions.timeline import DiffView
 
-__all__ = ["DEFAULT_LIMIT", "FeedSpec", "change_summary", "view_summary", "view_headline",
+__all__ = ["DEFAULT_LIMIT", "FeedSpec", "FeedEntry", "feed_entry", "change_summary",
+           "view_summary", "view_headline",
            "entry_title", "entry_id", "entry_html", "render_feed", "site_feed_spec",
            "host_feed_spec", "article_feed_spec", "site_diff_url", "change_filter",
            "signals_note"]
@@ -249,7 +250,46 @@ def site_diff_url(site_url: str | None) -> Callable[[DiffView], str | None] | No
                                                          view.b.number))
 
 
-def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
+@dataclass(frozen=True)
+class FeedEntry:
+    """One change as a feed shows it, ready to render without its diff (a site keeps
+    these between runs: :mod:`gitnews.output.site.entries`).
+
+    ``id``: :func:`entry_id`; ``title``: :func:`entry_title`; ``time``: the new
+    version's time (aware); ``url``: the article's URL; ``host``: its host ("" for
+    none); ``version``: the new version (its trailers give the categories and
+    :func:`signals_note`); ``target``: the absolute URL of the change's diff page or
+    None; ``content``: :func:`entry_html`, XML-safe; ``line``: ``"<what changed>:
+    <size of the change>."`` (RSS description, Atom summary)."""
+
+    id: str
+    title: str
+    time: datetime
+    url: str
+    host: str
+    version: Version
+    target: str | None
+    content: str
+    line: str
+
+
+def feed_entry(view: DiffView, *, diff_url: str | None = None,
+               content_cache: dict[str, str] | None = None) -> FeedEntry:
+    """The :class:`FeedEntry` of a change (``diff_url``: its diff page's absolute URL or
+    None).  ``content_cache`` (entry id and link -> content) as for :func:`render_feed`."""
+    cache_key = f"{entry_id(view)} {diff_url or ''}"
+    content = content_cache.get(cache_key) if content_cache is not None else None
+    if content is None:
+        content = _xml(entry_html(view, diff_url=diff_url))
+        if content_cache is not None:
+            content_cache[cache_key] = content
+    return FeedEntry(id=entry_id(view), title=entry_title(view), time=view.b.time,
+                     url=view.record.url, host=view.host, version=view.b.version,
+                     target=diff_url, content=content,
+                     line=f"{view_summary(view)}: {stats_words(view.diff.stats)}.")
+
+
+def render_feed(views: Sequence[DiffView | FeedEntry], spec: FeedSpec, *, updated: datetime,
                 diff_url: Callable[[DiffView], str | None] | None = None,
                 rss: bool = False, content_cache: dict[str, str] | None = None) -> bytes:
     """The feed of ``views`` (newest first) as UTF-8 XML: Atom 1.0 (RFC 4287) or RSS 2.0.
@@ -278,42 +318,36 @@ def render_feed(views: Sequence[DiffView], spec: FeedSpec, *, updated: datetime,
         fg.link(href=spec.page_url, rel="alternate")
     elif rss:
         fg.link(href=spec.self_url or spec.feed_id, rel="alternate")
-    newest = max((v.b.time for v in views), default=None)
+    newest = max((v.time if isinstance(v, FeedEntry) else v.b.time for v in views),
+                 default=None)
     when = (newest or updated).astimezone(UTC)
     fg.updated(when)
     fg.lastBuildDate(when)
-    for view in views:
+    for item in views:
+        entry = item if isinstance(item, FeedEntry) else feed_entry(
+            item, diff_url=diff_url(item) if diff_url else None, content_cache=content_cache)
         fe = fg.add_entry(order="append")
-        fe.id(entry_id(view))
-        fe.title(_xml(entry_title(view)))
-        fe.updated(view.b.time.astimezone(UTC))
-        fe.published(view.b.time.astimezone(UTC))
-        target = diff_url(view) if diff_url else None
-        article = view.record.url if view.record.url.lower().startswith(("http://", "https://")) \
-            else None
-        main = target or article
+        fe.id(entry.id)
+        fe.title(_xml(entry.title))
+        fe.updated(entry.time.astimezone(UTC))
+        fe.published(entry.time.astimezone(UTC))
+        article = entry.url if entry.url.lower().startswith(("http://", "https://")) else None
+        main = entry.target or article
         if main:
             # One link only: feedgen 1.0 writes entry links without their rel attribute,
             # so a second (related) link would become a second alternate link, which
             # RFC 4287 §4.1.1 forbids.  The content links to the article.
             fe.link(href=main, rel="alternate")
-        if view.host:
-            fe.category(term=view.host)
-        if KIND_EXTRACTION in view.b.version.trailers.get(CHANGE_KIND, ""):
+        if entry.host:
+            fe.category(term=entry.host)
+        if KIND_EXTRACTION in entry.version.trailers.get(CHANGE_KIND, ""):
             fe.category(term=EXTRACTION_CATEGORY)
-        cache_key = f"{entry_id(view)} {target or ''}"
-        content = content_cache.get(cache_key) if content_cache is not None else None
-        if content is None:
-            content = _xml(entry_html(view, diff_url=target))
-            if content_cache is not None:
-                content_cache[cache_key] = content
-        fe.content(content, type="html")
-        note = signals_note(view.b.version)
+        fe.content(entry.content, type="html")
+        note = signals_note(entry.version)
         if rss:
-            fe.description(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}."
-                                + (f" {note}" if note else "")))
+            fe.description(_xml(entry.line + (f" {note}" if note else "")))
         elif note:  # Atom: a summary only for a version with these trailers (RFC 4287 §4.2.13)
-            fe.summary(_xml(f"{view_summary(view)}: {stats_words(view.diff.stats)}. {note}"))
+            fe.summary(_xml(f"{entry.line} {note}"))
     data: bytes = fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True)
     return data
 

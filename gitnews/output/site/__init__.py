@@ -37,21 +37,49 @@ articles whose pages are rendered.  When many articles need rendering (a first
 build), their files are rendered in forked processes, one per core
 (``GITNEWS_SITE_PROCESSES``; :func:`.pages.site_processes`), to the same bytes.
 Files of an earlier run that no longer belong to the site are removed; files
-that gitnews did not write are never touched.
+that gitnews did not write are never touched.  The feeds' entries and the changes'
+summaries are kept between runs in ``.git/gitnews/site-entries.sqlite``
+(:mod:`.entries`, keyed by the two commits of each change), so a run that rewrites a
+host's feed diffs only the changes it has not seen.  Pagefind's index
+(``pagefind/``) is checked folder by folder (the manifest's ``"search"``): a file of
+it deleted by hand makes the next run index again; a run without a search box
+removes the index of an earlier run.
 
 Where it lives: :mod:`.build` (:func:`build_site`), :mod:`.articles` (the articles
-read from the history), :mod:`.views` (timelines, summaries and diff views of one
-run), :mod:`.pages` (rendering the pages and feeds), :mod:`.rows` (the rows of their
-tables), :mod:`.writer` (incremental file writing and the manifest).  Like all of
-:mod:`gitnews.output`, it may import from format, errors, models, config, sources,
-pagetext, archive and versions, and the rest of output, never from ops or cli.
+read from the history), :mod:`.entries` (what is kept between runs), :mod:`.views`
+(timelines, summaries and diff views of one run), :mod:`.pages` (rendering the pages
+and feeds), :mod:`.rows` (the rows of their tables), :mod:`.writer` (incremental file
+writing and the manifest).  Like all of :mod:`gitnews.output`, it may import from
+format, errors, models, config, sources, pagetext, archive and versions, and the rest
+of output, never from ops or cli.
 """
 
 from __future__ import annotations
 
-from gitnews.output.site.articles import read_histories
+from typing import TYPE_CHECKING
+
 from gitnews.output.site.build import SITE_FORMAT, SiteResult, build_site
-from gitnews.output.site.pages import HOST_LATEST_LIMIT, LATEST_LIMIT, MOST_EDITED_LIMIT, ScheduleNote
+
+if TYPE_CHECKING:
+    from gitnews.output.site.articles import read_histories
+    from gitnews.output.site.pages import (
+        HOST_LATEST_LIMIT,
+        LATEST_LIMIT,
+        MOST_EDITED_LIMIT,
+        ScheduleNote,
+    )
 
 __all__ = ["build_site", "SiteResult", "ScheduleNote", "SITE_FORMAT", "LATEST_LIMIT",
            "MOST_EDITED_LIMIT", "HOST_LATEST_LIMIT", "read_histories"]
+
+
+def __getattr__(name: str) -> object:
+    """The names of :mod:`.pages` and :mod:`.articles` this package gives, imported on
+    first use (a run with nothing new imports neither)."""
+    if name in ("HOST_LATEST_LIMIT", "LATEST_LIMIT", "MOST_EDITED_LIMIT", "ScheduleNote"):
+        from gitnews.output.site import pages
+        return getattr(pages, name)
+    if name == "read_histories":
+        from gitnews.output.site import articles
+        return articles.read_histories
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,25 +10,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitnews._version import __version__
-from gitnews.archive.history import version_time
-from gitnews.archive.objects import BlobReader
-from gitnews.archive.repo import Archive
 from gitnews.errors import SiteError
-from gitnews.output.changefeed import DEFAULT_LIMIT, change_filter
-from gitnews.output.changes import archive_id
-from gitnews.output.render import template_env
-from gitnews.output.site.articles import SiteArticle, cached_histories, record_from
-from gitnews.output.site.insights import (
+from gitnews.models import FEED_LIMIT
+
+# Light imports only: a run with nothing new returns before it renders anything, and the
+# renderers (pages, views, feeds, diffs, statistics) are imported after that return.
+from gitnews.output.site.search import (
     NOT_INSTALLED,
     SearchResult,
     is_version_page,
     pagefind_installed,
+    remove_search,
     run_pagefind,
+    search_intact,
+    search_state,
 )
-from gitnews.output.site.pages import GENERATOR, ScheduleNote, SitePages, Stopped
-from gitnews.output.site.views import SiteViews
 from gitnews.output.site.writer import (
     SiteWriter,
     all_present,
@@ -39,10 +38,15 @@ from gitnews.output.site.writer import (
     template_sources,
 )
 from gitnews.output.sitelayout import INDEX, MANIFEST, NOJEKYLL, SEARCH_DIR, STYLE
-from gitnews.output.stats import archive_stats
 from gitnews.versions.significance import check_kinds, check_level
 
+if TYPE_CHECKING:
+    from gitnews.archive.repo import Archive
+    from gitnews.output.site.pages import ScheduleNote
+
 __all__ = ["build_site", "SiteResult", "SITE_FORMAT", "filter_words"]
+
+_UP_TO_DATE = "search: the index is up to date"
 
 #: Bumped when the site's layout or manifest changes in a way that needs a full rebuild.
 SITE_FORMAT = "1"
@@ -74,10 +78,12 @@ class SiteResult:
     search: SearchResult | None = None
 
 
-def _search_current(outdir: Path, written: list[str], removed: list[str]) -> bool:
+def _search_current(outdir: Path, recorded: object, written: list[str],
+                    removed: list[str]) -> bool:
     """Whether the search index of an earlier run still holds: Pagefind's folder is
-    there and no version page was written or removed by this run."""
-    if not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
+    whole (:func:`~.insights.search_intact` of what the manifest recorded, ``recorded``)
+    and no version page was written or removed by this run."""
+    if not search_intact(outdir, recorded):
         return False
     return not any(is_version_page(rel) for rel in (*written, *removed))
 
@@ -93,11 +99,12 @@ def _unchanged(outdir: Path, doc: dict[str, object], files: dict[str, str], *, h
     (``doc``) was written by a finished run of this site format at the same ``head`` with
     the same ``inputs`` (settings, templates, gitnews's version, filter, the articles'
     schedule notes, whether Pagefind runs), every file it lists is there, and so is the
-    search index when Pagefind runs."""
+    search index when Pagefind runs (every folder of it with as many files as it had:
+    a file of ``pagefind/`` deleted by hand means Pagefind runs again)."""
     if (doc.get("format") != SITE_FORMAT or doc.get("head") != head
             or doc.get("inputs") != inputs or not files):
         return False
-    if installed and not (outdir / SEARCH_DIR / "pagefind-entry.json").is_file():
+    if installed and not search_intact(outdir, doc.get("search")):
         return False
     return all_present(outdir, files)
 
@@ -119,7 +126,7 @@ def filter_words(min_significance: str | None, kinds: Sequence[str] | None) -> s
 
 
 def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
-               feed_limit: int = DEFAULT_LIMIT, now: datetime | None = None,
+               feed_limit: int = FEED_LIMIT, now: datetime | None = None,
                schedule_note: ScheduleNote | None = None,
                progress: Callable[[int, int], None] | None = None,
                stop: threading.Event | None = None, insights: bool = True,
@@ -161,7 +168,6 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     """
     outdir = Path(outdir)
     try:
-        keep = change_filter(min_significance=min_significance, kinds=kinds)
         level = check_level(min_significance)
         wanted = check_kinds(kinds)
     except ValueError as exc:
@@ -192,11 +198,23 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
                            installed=installed):
         # Nothing new since the last run (same head, settings, templates, notes; every file
         # still there): no history is read, nothing is written.
-        current = (SearchResult(True, "search: the index is up to date") if installed
+        current = (SearchResult(True, _UP_TO_DATE) if installed
                    else SearchResult(False, NOT_INSTALLED) if search else None)
         return SiteResult(outdir=outdir, articles=_count(old_doc, "articles"),
                           changes=_count(old_doc, "changes"), files=len(old_files),
                           articles_done=_count(old_doc, "articles"), search=current)
+    from gitnews.archive.history import version_time
+    from gitnews.archive.objects import BlobReader
+    from gitnews.output.changefeed import change_filter
+    from gitnews.output.changes import archive_id
+    from gitnews.output.render import template_env
+    from gitnews.output.site.articles import SiteArticle, cached_histories, record_from
+    from gitnews.output.site.entries import EntryStore
+    from gitnews.output.site.pages import GENERATOR, SitePages, Stopped
+    from gitnews.output.site.views import SiteViews
+    from gitnews.output.stats import archive_stats
+
+    keep = change_filter(min_significance=min_significance, kinds=kinds)  # checked above
     histories = cached_histories(state) if head else {}
     articles: list[SiteArticle] = []
     for path in sorted(histories):
@@ -211,17 +229,23 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = SiteWriter(outdir, old_files)
     versions_to_index = any(art.change_numbers for art in articles)  # version pages
+    # The feed entries and summaries kept between runs (none on a read-only archive).
+    store = None if state.read_only else EntryStore(Path(repo.git_dir) / "gitnews")
     with BlobReader(repo) as reader:
-        ctx = SitePages(writer=writer, views=SiteViews(repo, reader), glob=glob, site_url=site_url,
+        views = SiteViews(repo, reader)
+        views.store = store
+        ctx = SitePages(writer=writer, views=views, glob=glob, site_url=site_url,
                        archive=archive, author=author, feed_limit=feed_limit, stop=stop,
                        search=search and pagefind_installed() and versions_to_index,
                        stats=archive_stats(arc) if insights else None,
-                       keep=keep, filter_text=chosen)
+                       keep=keep, filter_text=chosen,
+                       store=store)
         try:
             changes = ctx.pages(articles, notes=lambda art: notes[art.path]
                                 if art.path in notes else schedule_note(art.record, now)
                                 if schedule_note else None, progress=progress)
         except Stopped:
+            ctx.close_store(prune=False)
             # Keep what was written: the old entries of the files not reached yet, the new
             # ones of those done (a later run re-renders whatever is out of date).
             files = {**writer.old, **writer.new}
@@ -238,22 +262,36 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
             writer.put(NOJEKYLL, "")
         removed = writer.remove_stale()
         found: SearchResult | None = None
-        if ctx.search and not _search_current(outdir, writer.written, removed):
+        if ctx.search and not _search_current(outdir, old_doc.get("search"), writer.written,
+                                              removed):
             found = run_pagefind(outdir)
             if not found.indexed and ctx.index_args is not None:
                 ctx.search = False  # the front page again, without the box
                 writer.old.pop(INDEX, None)
                 ctx.index(*ctx.index_args)
         elif ctx.search:
-            found = SearchResult(True, "search: the index is up to date")
+            found = SearchResult(True, _UP_TO_DATE)
         elif search and not pagefind_installed():
             found = SearchResult(False, NOT_INSTALLED)
         elif search:
             found = SearchResult(False, "no search box yet: no article has changed, so there is "
                                         "no version page to search")
+        ctx.close_store()
+    index_state: object = {}
+    if found is not None and found.indexed:
+        index_state = (old_doc.get("search") if found.message == _UP_TO_DATE
+                       else search_state(outdir))
+    elif remove_search(outdir, recorded=old_doc.get("search")):
+        # No search box this run (--no-search, Pagefind gone or failed, no version page):
+        # the index of an earlier run would be stale, so it goes, and the result says so.
+        removed.append(SEARCH_DIR + "/")
+        if found is None:
+            found = SearchResult(False, f"search not asked for: removed the search index of "
+                                        f"an earlier run ({outdir / SEARCH_DIR})")
     manifest = {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive,
                 **recorded, "head": head or "", "inputs": inputs, "articles": len(articles),
-                "changes": changes, "files": dict(sorted(writer.new.items()))}
+                "changes": changes, **({"search": index_state} if index_state else {}),
+                "files": dict(sorted(writer.new.items()))}
     writer.put_atomic(MANIFEST, json.dumps(manifest, ensure_ascii=False,
                                            separators=(",", ":")) + "\n")
     return SiteResult(outdir=outdir, articles=len(articles), changes=changes,

@@ -27,22 +27,30 @@ and :class:`SearchResult` says why.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from datetime import UTC
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from gitnews.format.trailers import format_time
 from gitnews.output.render import MONTHS, plural
 from gitnews.output.site.rows import change_rows
+
+# Pagefind's functions live in .search (light to import: a run with nothing new needs
+# them, not the rest); they are named here too.
+from gitnews.output.site.search import (
+    NOT_INSTALLED,
+    SEARCH_GLOB,
+    SearchResult,
+    is_version_page,
+    pagefind_installed,
+    remove_search,
+    run_pagefind,
+    search_intact,
+    search_state,
+)
 from gitnews.output.site.writer import file_key
-from gitnews.output.sitelayout import CHANGES_INDEX, FEED, INDEX, SEARCH_DIR, STATS, day_page, href
+from gitnews.output.sitelayout import CHANGES_INDEX, FEED, INDEX, STATS, day_page, href
 from gitnews.output.stats import ArchiveStats, SourceStats
 
 if TYPE_CHECKING:
@@ -50,19 +58,8 @@ if TYPE_CHECKING:
     from gitnews.output.site.views import Change
 
 __all__ = ["day_pages", "stats_page", "run_pagefind", "pagefind_installed", "SearchResult",
-           "SEARCH_GLOB", "chart_svg", "day_of", "is_version_page", "NOT_INSTALLED"]
-
-#: The pages Pagefind indexes: the version (diff) pages, ``<A>-<B>.html``.
-SEARCH_GLOB = "articles/**/*-*.html"
-
-
-_VERSION_PAGE = re.compile(r"^articles/.+/[0-9]+-[0-9]+\.html$")
-
-
-def is_version_page(rel: str) -> bool:
-    """Whether the site-relative path ``rel`` is a version (diff) page."""
-    return _VERSION_PAGE.match(rel) is not None
-
+           "SEARCH_GLOB", "chart_svg", "day_of", "is_version_page", "NOT_INSTALLED",
+           "search_state", "search_intact", "remove_search"]
 
 def day_of(change: Change) -> str:
     """The UTC day (``YYYY-MM-DD``) of a change."""
@@ -206,48 +203,3 @@ def stats_page(ctx: SitePages, st: ArchiveStats) -> None:
                       "last": format_time(a.last_change.astimezone(UTC))}
                      for a in st.total.most_edited])
     ctx.writer.put(STATS, html)
-
-
-# -- search --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SearchResult:
-    """What the search step did: ``indexed`` (True when Pagefind wrote the index)
-    and a sentence for the user (how many pages, or why there is no search box)."""
-
-    indexed: bool
-    message: str
-
-
-def pagefind_installed() -> bool:
-    """Whether the ``pagefind`` Python package (with its binary, ``pagefind[bin]``) is
-    installed: then ``python -m pagefind`` runs the indexer."""
-    return (importlib.util.find_spec("pagefind") is not None
-            and (importlib.util.find_spec("pagefind_bin") is not None
-                 or importlib.util.find_spec("pagefind_bin_extended") is not None))
-
-
-NOT_INSTALLED = ("no search box: Pagefind is not installed (pip install 'gitnews[search]', "
-                 "or 'pagefind[bin]'), then run `gitnews site` again")
-
-
-def run_pagefind(outdir: Path, *, timeout_s: float = 600.0) -> SearchResult:
-    """Index the version pages of the site in ``outdir`` with Pagefind
-    (``python -m pagefind --site OUTDIR --glob`` :data:`SEARCH_GLOB`), replacing the
-    ``pagefind/`` folder of an earlier run.  Never raises for Pagefind's failures:
-    the result says what went wrong."""
-    target = outdir / SEARCH_DIR
-    if target.is_dir() and (target / "pagefind-entry.json").is_file():
-        shutil.rmtree(target, ignore_errors=True)  # ours: written by an earlier run
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", str(outdir), "--glob", SEARCH_GLOB,
-             "--output-subdir", SEARCH_DIR, "--quiet"],
-            capture_output=True, text=True, timeout=timeout_s, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return SearchResult(False, f"no search box: Pagefind could not run ({exc})")
-    if proc.returncode != 0 or not (target / "pagefind-ui.js").is_file():
-        detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return SearchResult(False, f"no search box: Pagefind failed (exit {proc.returncode}: "
-                                   f"{detail[0]}); check `python -m pagefind --help`")
-    return SearchResult(True, "search: the version pages are indexed by Pagefind")

@@ -19,8 +19,10 @@ from gitnews.archive.cache import ArticleRecord
 from gitnews.format.trailers import ARTICLE_URL
 from gitnews.models import Version
 from gitnews.output.changefeed import (
+    FeedEntry,
     FeedSpec,
     article_feed_spec,
+    feed_entry,
     host_feed_spec,
     render_feed,
     site_diff_url,
@@ -31,6 +33,7 @@ from gitnews.output.changefeed import (
 from gitnews.output.changes import head_time
 from gitnews.output.render import html_table, human_time, plural, safe_href, stats_words, template_env
 from gitnews.output.site.articles import SiteArticle
+from gitnews.output.site.entries import EntryStore, StoredEntry, entry_key, summary_key
 from gitnews.output.site.insights import day_pages, stats_page
 from gitnews.output.site.rows import article_rows, change_rows, on_date, version_rows
 from gitnews.output.site.views import Change, ChangeSummary, SiteViews, chunks
@@ -41,6 +44,7 @@ from gitnews.output.sitelayout import (
     INDEX,
     SEARCH_DIR,
     STATS,
+    absolute_url,
     article_feed,
     article_page,
     diff_page,
@@ -179,6 +183,79 @@ class SitePages:
     filter_text: str = ""
     #: The plans made before the articles are rendered (path -> note, plan).
     planned: dict[str, tuple[str | None, FilePlan]] = field(default_factory=dict)
+    #: The feed entries kept between runs (:mod:`.entries`; None: none kept).
+    store: EntryStore | None = None
+    #: The changes the site's and the hosts' feeds carry (set by :meth:`pages`): the
+    #: entries of the store that stay.
+    fed: list[Change] = field(default_factory=list)
+    #: Every change of the site (set by :meth:`pages`).
+    all_changes: list[Change] = field(default_factory=list)
+
+    def _target(self, art: SiteArticle, number: int) -> str | None:
+        """The absolute URL of the change's diff page (None without a site URL), as
+        :func:`~gitnews.output.changefeed.site_diff_url` makes it."""
+        return (absolute_url(self.site_url, diff_page(art.path, number - 1, number))
+                if self.site_url else None)
+
+    def _seed(self, changes: list[Change]) -> None:
+        """Take the summaries of ``changes`` that the store keeps (no diff needed for them)."""
+        if self.store is None:
+            return
+        keys = {(c[1], c[2]): entry_key(self.glob, c[3], c[2], self._target(c[3], c[2]))
+                for c in changes if (c[1], c[2]) not in self.views.summaries}
+        found = self.store.get(keys.values())
+        for (path, n), key in keys.items():
+            kept = found.get(key)
+            if kept is not None:
+                self.views.summaries[(path, n)] = ChangeSummary(kept.headline, kept.what,
+                                                                kept.gap)
+
+    def _feed_entries(self, changes: list[Change]) -> list[FeedEntry]:
+        """The feed entries of ``changes``: from the store, or made from their diffs (and
+        then kept in the store)."""
+        keyed = [(c, self._target(c[3], c[2])) for c in changes]
+        if self.store is None:
+            self.views.ensure(changes, views=True)
+            return [feed_entry(self.views.view(c[3], c[2]), diff_url=target,
+                               content_cache=self.entries) for c, target in keyed]
+        keys = [entry_key(self.glob, c[3], c[2], target) for c, target in keyed]
+        found = self.store.get(keys)
+        self.views.ensure([c for c, key in zip(changes, keys, strict=True) if key not in found],
+                          views=True)
+        out: list[FeedEntry] = []
+        for (c, target), key in zip(keyed, keys, strict=True):
+            art, n = c[3], c[2]
+            kept = found.get(key)
+            if kept is None:
+                made = feed_entry(self.views.view(art, n), diff_url=target,
+                                  content_cache=self.entries)
+                s = self.views.summaries[(art.path, n)]
+                self.store.put(key, StoredEntry(title=made.title, content=made.content,
+                                                line=made.line, host=made.host,
+                                                headline=s.headline, what=s.what, gap=s.gap))
+                out.append(made)
+            else:
+                self.views.summaries.setdefault((art.path, n), ChangeSummary(
+                    kept.headline, kept.what, kept.gap))
+                out.append(kept.entry(art.versions[n - 1], art, n, target))
+        return out
+
+    def close_store(self, *, prune: bool = True) -> None:
+        """Write the store's new entries and summaries; drop the entries no feed carries
+        (:attr:`fed`), and the summaries of changes the site no longer has when there are
+        more than twice as many as it has changes.  ``prune`` False (a run stopped before
+        every host was reached): nothing is dropped."""
+        if self.store is None:
+            return
+        live = ({entry_key(self.glob, c[3], c[2], self._target(c[3], c[2])) for c in self.fed}
+                if self.store.added and prune else None)
+        live_summaries = None
+        if self.views.fresh:
+            self.store.put_summaries(self.views.fresh)
+            self.views.fresh = []
+            if prune and self.store.summary_count() > 2 * len(self.all_changes) + 1000:
+                live_summaries = {summary_key(c[3], c[2]) for c in self.all_changes}
+        self.store.close(live, live_summaries)
 
     def _passes(self, change: Change) -> bool:
         return self.keep is None or self.keep(change[3].versions[change[2] - 1])
@@ -207,6 +284,7 @@ class SitePages:
             by_host.setdefault(art.host, []).append(art)
         all_changes = [(art.times[n - 1], art.path, n, art) for art in articles
                        for n in art.change_numbers]
+        self.all_changes = all_changes
         shown = all_changes if self.keep is None else [c for c in all_changes if self._passes(c)]
         site_top = heapq.nlargest(max(self.feed_limit, LATEST_LIMIT), shown,
                                   key=lambda c: (c[0], c[1], c[2]))
@@ -214,6 +292,7 @@ class SitePages:
         site_ids = {f"urn:gitnews:{c[3].versions[c[2] - 1].commit}"
                     for c in site_top[:self.feed_limit]}
         views.keep = set(site_keep)
+        self.fed = list(site_top[:self.feed_limit])
         done = 0
         host_keys: list[str] = []
         rendered = self._render_in_processes(
@@ -226,6 +305,7 @@ class SitePages:
                              for n in art.change_numbers) if self._passes(c)),
                 key=lambda c: (c[0], c[1], c[2]))
             host_keep = {(c[1], c[2]) for c in host_changes[:self.feed_limit]}
+            self.fed.extend(host_changes[:self.feed_limit])
             views.keep |= host_keep
             for chunk in [] if rendered else chunks(arts, BATCH_ARTICLES):
                 if self.stop is not None and self.stop.is_set():
@@ -280,6 +360,7 @@ class SitePages:
 
         bounds = [(i, min(i + PROCESS_BATCH, len(todo))) for i in range(0, len(todo), PROCESS_BATCH)]
         _WORKER = (self, todo)
+        by_path = {art.path: art for art in ordered}
         finished = 0
         try:
             with multiprocessing.get_context("fork").Pool(
@@ -287,7 +368,8 @@ class SitePages:
                 for written, summaries in pool.imap(_render_task, bounds):
                     self.writer.written.extend(written)
                     for path, n, headline, what, gap in summaries:
-                        self.views.summaries[(path, n)] = ChangeSummary(headline, what, gap)
+                        self.views.add_summary(by_path[path], n,
+                                               ChangeSummary(headline, what, gap))
                     finished += 1
                     if progress:
                         progress(len(ordered) - len(todo) + bounds[finished - 1][1], len(ordered))
@@ -412,9 +494,11 @@ class SitePages:
                                         for a in arts), *self._filter_parts())
         page, feed = host_page(host), host_feed(host)
         need_page, need_feed = w.needs(page, key), w.needs(feed, key)
+        entries: list[FeedEntry] = []
         if need_feed:  # first: the page's latest changes are among them (each diffed once)
-            self.views.ensure(changes[:self.feed_limit], views=True)
+            entries = self._feed_entries(changes[:self.feed_limit])
         if need_page:
+            self._seed(changes[:HOST_LATEST_LIMIT])
             self.views.ensure(changes[:HOST_LATEST_LIMIT], views=False)
             ordered = sorted(arts, key=lambda a: (-a.last_change_time.timestamp(), a.path))
             n_changes = sum(a.changes for a in arts)
@@ -431,12 +515,10 @@ class SitePages:
                 feed_href=href(page, feed))
             w.put(page, html)
         if need_feed:
-            top = changes[:self.feed_limit]
-            self.views.ensure(top, views=True)
             spec = self._filtered(host_feed_spec(self.archive, host, site_url=self.site_url,
                                                  author=self.author))
             updated = max(a.times[-1] for a in arts)
-            self._feed(feed, spec, [self.views.view(c[3], c[2]) for c in top], updated)
+            w.put(feed, render_feed(entries, spec, updated=updated))
         return key
 
     # -- the front page and the site-wide feed -------------------------------------------------
@@ -450,9 +532,11 @@ class SitePages:
         feed_key = file_key(self.glob, "feed", *(f"{c[1]}:{c[2]}:{c[3].versions[c[2] - 1].commit}"
                                                  for c in top), *self._filter_parts())
         need_feed = w.needs(FEED, feed_key)
+        entries: list[FeedEntry] = []
         if need_feed:  # first: the front page's latest changes are among them
-            self.views.ensure(top, views=True)
+            entries = self._feed_entries(top)
         if w.needs(INDEX, key):
+            self._seed(site_top[:LATEST_LIMIT])
             self.views.ensure(site_top[:LATEST_LIMIT], views=False)
             edited = heapq.nlargest(MOST_EDITED_LIMIT, (a for a in articles if a.changes),
                                     key=lambda a: (a.changes, a.last_change_time, a.path))
@@ -478,5 +562,5 @@ class SitePages:
             spec = self._filtered(site_feed_spec(self.archive, site_url=self.site_url,
                                                  author=self.author))
             updated = max((a.times[-1] for a in articles), default=head_time(self.views.repo))
-            self._feed(FEED, spec, [self.views.view(c[3], c[2]) for c in top], updated)
+            w.put(FEED, render_feed(entries, spec, updated=updated))
 

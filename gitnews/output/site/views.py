@@ -14,6 +14,7 @@ from gitnews.models import Version
 from gitnews.output.changefeed import view_headline, view_summary
 from gitnews.output.changes import make_view
 from gitnews.output.site.articles import SiteArticle
+from gitnews.output.site.entries import EntryStore, summary_key
 from gitnews.versions.timeline import DiffView, Timeline
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ class SiteViews:
         self.views: dict[tuple[str, int], DiffView] = {}
         self.keep: set[tuple[str, int]] = set()
         self._last: tuple[str, Timeline] | None = None
+        #: Summaries kept between runs (:mod:`.entries`; None: none kept) and those
+        #: made by this run, to keep (key, headline, what, gap).
+        self.store: EntryStore | None = None
+        self.fresh: list[tuple[str, str, str, str]] = []
 
     def load(self, arts: Iterable[SiteArticle]) -> dict[str, bytes]:
         """The texts of every version of ``arts`` (blob id -> bytes), in one batch."""
@@ -77,10 +82,25 @@ class SiteViews:
         return tl
 
     def _remember(self, art: SiteArticle, n: int, view: DiffView) -> None:
-        self.summaries[(art.path, n)] = ChangeSummary(view_headline(view), view_summary(view),
-                                                 view.gap_words)
+        self.add_summary(art, n, ChangeSummary(view_headline(view), view_summary(view),
+                                               view.gap_words))
         if (art.path, n) in self.keep:
             self.views[(art.path, n)] = view
+
+    def add_summary(self, art: SiteArticle, n: int, summary: ChangeSummary) -> None:
+        """Take the summary of the article's change ``n`` made by this run (kept in the
+        store at the end of the run)."""
+        if (art.path, n) not in self.summaries and self.store is not None:
+            self.fresh.append((summary_key(art, n), summary.headline, summary.what,
+                               summary.gap))
+        self.summaries[(art.path, n)] = summary
+
+    def _from_store(self, todo: list[tuple[SiteArticle, int]]) -> None:
+        if self.store is None:
+            return
+        keys = {summary_key(art, n): (art.path, n) for art, n in todo}
+        for key, (headline, what, gap) in self.store.summaries(keys).items():
+            self.summaries[keys[key]] = ChangeSummary(headline, what, gap)
 
     def ensure(self, changes: Iterable[ChangeAt], *, views: bool) -> None:
         """Make the summaries (and, with ``views``, the diff views) of ``changes``
@@ -88,6 +108,9 @@ class SiteViews:
         read in one batch, and each change is diffed alone."""
         todo = [(art, n) for _, path, n, art in changes
                 if (path, n) not in self.summaries or (views and (path, n) not in self.views)]
+        if todo and not views and self.store is not None:
+            self._from_store(todo)
+            todo = [(art, n) for art, n in todo if (art.path, n) not in self.summaries]
         if not todo:
             return
         texts = self.reader.read(v.blob for art, n in todo
