@@ -64,7 +64,7 @@ from gitnews.errors import GitnewsError
 from gitnews.format.trailers import CHANGE_KIND, KIND_EXTRACTION
 
 __all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current",
-           "BuildProgress", "UNBUILT_KEY"]
+           "BuildProgress", "UNBUILT_KEY", "expand_prefixes", "QUERY_HELP"]
 
 #: What a query is matched against: the whole text (headline and body), the headline
 #: only, the words a version added, the words it removed.
@@ -128,7 +128,8 @@ class SearchHit:
     at: datetime = datetime.min.replace(tzinfo=UTC)
 
 
-_QUERY_HELP = (
+#: What FTS5 expects of a query, said by every error about one.
+QUERY_HELP = (
     "FTS5 expects words, \"phrases in double quotes\", prefix* searches, AND / OR / NOT "
     "between terms (in capitals), NEAR(word1 word2, 10) and parentheses; put a word that is "
     "an operator or holds punctuation in double quotes (docs/search.md)")
@@ -143,7 +144,101 @@ def _query_error(query: str, exc: sqlite3.Error) -> SearchQueryError:
         reason += (f" (FTS5 reads a hyphen as an operator: write \"{joined.group()}\" in "
                    "double quotes)" if joined
                    else " (a word followed by ':' is read as a column name)")
-    return SearchQueryError(f"the search query {query!r} is not valid: {reason}; {_QUERY_HELP}")
+    return SearchQueryError(f"the search query {query!r} is not valid: {reason}; {QUERY_HELP}")
+
+
+#: The most words a ``prefix*`` of a query is expanded into (:func:`expand_prefixes`);
+#: a prefix with more is left to FTS5's own prefix search.
+MAX_PREFIX_TERMS = 64
+
+# One token of an FTS5 query (https://sqlite.org/fts5.html#full_text_query_syntax): a
+# quoted string ("" inside is one "), a bareword (FTS5's bareword characters: non-ASCII,
+# letters, digits, _), or any other character.
+_FTS_TOKEN = re.compile(r'"((?:[^"]|"")*)"|([^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+)|(\S)')
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+# What may stand before and after a ``prefix*`` that is replaced by ``(a OR b)``: a
+# parenthesised expression is an operand of AND / OR / NOT or of a column filter,
+# never of FTS5's implicit AND nor of '+' (phrase) or '^' (first token).
+_BEFORE_OK = frozenset({"", "(", ":", *_OPERATORS})
+_AFTER_OK = frozenset({"", ")", *_OPERATORS})
+
+
+def expand_prefixes(query: str, terms: Callable[[str], list[str] | None]) -> str:
+    """``query`` (FTS5 syntax) with each ``prefix*`` that stands alone (an operand of
+    AND / OR / NOT, of a column filter or in parentheses; not in ``NEAR(...)``, not
+    joined by ``+`` or ``^``, not beside another phrase) replaced by ``(w1 OR w2
+    ...)``, the index's words with that prefix: ``terms(prefix)`` gives them (the
+    folded prefix, ASCII letters and digits), or None to leave this one to FTS5.  A
+    quoted ``"heavy wi"*`` becomes ``("heavy winds" OR ...)``.  FTS5 matches the same
+    rows either way (a prefix query matches any token that starts with the prefix,
+    https://sqlite.org/fts5.html#fts5_prefix_queries), but an ``OR`` of words streams
+    its matches where FTS5 merges the lists of every word with the prefix before the
+    first match.  Prefixes that are not ASCII are left as they are (FTS5's folding
+    of them is its tokenizer's).  Never raises; a query FTS5 refuses stays refused."""
+    if "*" not in query:
+        return query
+    tokens = [(m.start(), m.end(), m.group(1), m.group(2), m.group(3))
+              for m in _FTS_TOKEN.finditer(query)]
+    # Which tokens are inside NEAR( ... ): left as they are.
+    near: list[bool] = []
+    depth, near_at = 0, -1
+    for i, (_, _, _, _bare, other) in enumerate(tokens):
+        if other == "(":
+            depth += 1
+            if near_at < 0 and i and tokens[i - 1][3] == "NEAR":
+                near_at = depth
+        near.append(near_at >= 0)
+        if other == ")":
+            if depth == near_at:
+                near_at = -1
+            depth -= 1
+
+    def kind(i: int) -> str:
+        """The token ``i`` for :data:`_BEFORE_OK` / :data:`_AFTER_OK`."""
+        if i < 0 or i >= len(tokens):
+            return ""
+        _, _, quoted, bare, other = tokens[i]
+        if bare in _OPERATORS:
+            return bare
+        return other if other is not None else "phrase"
+
+    def starts_operand(i: int) -> bool:
+        """Whether an operand of AND / OR / NOT may start at token ``i``: after the
+        start, '(' or an operator; after a column filter, where the filter starts."""
+        before = kind(i - 1)
+        if before != ":":
+            return before in _BEFORE_OK
+        j = i - 2  # the column filter: name, "name" or {names}, maybe after '-'
+        if kind(j) == "}":
+            while j >= 0 and tokens[j][4] != "{":
+                j -= 1
+        if kind(j - 1) == "-":
+            j -= 1
+        return j >= 0 and kind(j - 1) in _BEFORE_OK and kind(j - 1) != ":"
+
+    out: list[str] = []
+    at = 0
+    for i, (begin, _, quoted, bare, _other) in enumerate(tokens):
+        if (i + 1 >= len(tokens) or tokens[i + 1][4] != "*" or near[i]
+                or (quoted is None and (bare is None or bare in _OPERATORS or bare == "NEAR"))
+                or not starts_operand(i) or kind(i + 2) not in _AFTER_OK):
+            continue
+        text = quoted.replace('""', '"') if quoted is not None else bare or ""
+        if not text.isascii():
+            continue
+        words = re.findall(r"[a-z0-9]+", text.lower())
+        if not words:
+            continue
+        found = terms(words[-1])
+        if not found:
+            continue
+        lead = " ".join(words[:-1])
+        phrases = [f'"{lead} {t}"' if lead else f'"{t}"' for t in found]
+        out.append(query[at:begin])
+        out.append("(" + " OR ".join(phrases) + ")")
+        at = tokens[i + 1][1]
+    out.append(query[at:])
+    return "".join(out)
 
 
 class SearchIndex(CacheDb):
@@ -353,10 +448,11 @@ class SearchIndex(CacheDb):
         those articles' versions are checked against the query (by id).
         """
         if not query.strip():
-            raise SearchQueryError(f"the search query is empty; {_QUERY_HELP}")
+            raise SearchQueryError(f"the search query is empty; {QUERY_HELP}")
         table = {"text": "search_text", "headline": "search_text", "added": "search_added",
                  "removed": "search_removed"}[within]
-        match = f"{{headline}} : ({query})" if within == "headline" else query
+        expanded = expand_prefixes(query, lambda prefix: self._prefix_terms(table, prefix))
+        match = f"{{headline}} : ({expanded})" if within == "headline" else expanded
         ranges: list[str] = []
         bounds: list[int] = []
         if since is not None:
@@ -425,6 +521,42 @@ class SearchIndex(CacheDb):
             except sqlite3.OperationalError as exc:
                 error = exc
         raise _query_error(query, error) from None
+
+    def search_hosts(self, host: str, *, most: int = 20) -> list[str] | None:
+        """None when the index holds a version of an article of ``host`` (a host folder,
+        as :meth:`search_versions` takes it: its subdomains count); else the host
+        folders it does hold, sorted (at most ``most``; an empty list: no version at
+        all).  For saying that a ``--host`` names no host of the archive rather than
+        that nothing matched."""
+        escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        if self.db.execute("SELECT 1 FROM search_docs WHERE host = ? OR host LIKE ? ESCAPE '!'"
+                           " LIMIT 1", (host, "%." + escaped)).fetchone():
+            return None
+        return [h for (h,) in self.db.execute(
+            "SELECT DISTINCT host FROM search_docs ORDER BY host LIMIT ?", (most + 1,))]
+
+    def _prefix_terms(self, table: str, prefix: str) -> list[str] | None:
+        """The words of ``table``'s index that start with ``prefix`` (folded, ASCII
+        letters and digits), read from an ``fts5vocab`` table of it (made in the
+        connection's ``temp`` schema: nothing is added to the cache file,
+        https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module); None when
+        there are none, more than :data:`MAX_PREFIX_TERMS`, or one that is not ASCII
+        letters and digits (FTS5's own prefix search is used then)."""
+        vocab = f"{table}_vocab"
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        try:
+            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab}"
+                            f" USING fts5vocab(main, {table}, 'row')")
+            found = [t for (t,) in self.db.execute(
+                f"SELECT term FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?",
+                (prefix, upper, MAX_PREFIX_TERMS + 1))]
+        except sqlite3.Error:
+            return None
+        if not found or len(found) > MAX_PREFIX_TERMS:
+            return None
+        if not all(t.startswith(prefix) and t.isascii() and t.isalnum() for t in found):
+            return None
+        return found
 
     def is_current(self) -> bool:
         """Whether the index is that of the branch's head (the cache is synced by its
