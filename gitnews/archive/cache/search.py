@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from gitnews.archive.cache.db import CacheDb
 from gitnews.archive.cache.schema import SCHEMA_VERSION
@@ -88,6 +88,14 @@ BUILD_BATCH = 50_000
 #: in-memory copy of the cache (a read-only archive: built again by each command)
 #: rather than saved in the cache file (built once).
 BuildProgress = Callable[[int, bool], None]
+
+#: A full build (:meth:`SearchIndex.build_search`) of at least this many versions
+#: computes the words added and removed in a second process (two cores).
+PARALLEL_MIN = 2000
+
+#: Versions per chunk of the second process's work (whole articles), two chunks
+#: queued at a time: memory bounded at any archive size.
+CHANGES_CHUNK = 5000
 
 #: The FTS5 tables of the index.
 _FTS_TABLES = ("search_text", "search_added", "search_removed")
@@ -292,14 +300,17 @@ class SearchIndex(CacheDb):
                 if progress is not None:
                     progress(count, self.read_only)
                 self.forget_search()
-                cursor = self.db.execute(
-                    "SELECT path, number, commit_id, at, blob, subject, trailers FROM versions"
-                    " WHERE blob IS NOT NULL ORDER BY at, path, number")
-                # One read of the table (sorted once), taken a batch at a time while
-                # the FTS5 tables are written (other tables: the cursor stays valid).
-                while rows := cursor.fetchmany(BUILD_BATCH):
-                    self.index_versions(rows)
-                cursor.close()
+                if count >= PARALLEL_MIN and self._build_parallel():
+                    pass
+                else:
+                    cursor = self.db.execute(
+                        "SELECT path, number, commit_id, at, blob, subject, trailers"
+                        " FROM versions WHERE blob IS NOT NULL ORDER BY at, path, number")
+                    # One read of the table (sorted once), taken a batch at a time while
+                    # the FTS5 tables are written (other tables: the cursor stays valid).
+                    while rows := cursor.fetchmany(BUILD_BATCH):
+                        self.index_versions(rows)
+                    cursor.close()
                 self.optimize_search()
                 self.db.execute("DELETE FROM meta WHERE k=?", (UNBUILT_KEY,))
         except BaseException:
@@ -309,6 +320,113 @@ class SearchIndex(CacheDb):
         if own:
             self.db.execute("COMMIT")
         return count
+
+    def _build_parallel(self) -> bool:
+        """Index every version with a text into the emptied index, the words added and
+        removed computed by a second process while this one indexes the texts (two
+        cores).  The same ids and rows as :meth:`index_versions` of every version in
+        time order (a test compares them):
+
+        * ``search_docs`` written by one SQL statement: each version's id is its time
+          and its rank within that second by path and number (:func:`doc_id`);
+        * the texts read in id order (one ``git cat-file --batch``, a thread one group
+          ahead) and written to ``search_text``; a version whose text git lacks is
+          left out (its ``search_docs`` row deleted);
+        * meanwhile a Python process of its own (:class:`_ChangesWorker`: a fresh
+          interpreter that shares nothing with this one) reads the texts in article
+          order with its own
+          ``git cat-file --batch`` (each text once: the text before a version is the
+          one read just before it) and gives back each version's words added and
+          removed; they go to a ``temp`` table, then to ``search_added`` /
+          ``search_removed`` in id order (FTS5 keeps buffering while ids grow).
+
+        False (nothing written) when the second process cannot be started: the caller
+        indexes in one process."""
+        where = getattr(self.repo, "working_tree_dir", None)
+        if not where:
+            return False
+        try:
+            worker = _ChangesWorker(where)
+        except OSError:
+            return False
+        with worker:
+            self.db.execute(
+                "INSERT OR IGNORE INTO search_docs SELECT (at << ?) | min(ROW_NUMBER() OVER ("
+                " PARTITION BY at ORDER BY path, number) - 1, ?), path, number, at,"
+                " CASE WHEN instr(path, '/') > 0 THEN substr(path, 1, instr(path, '/') - 1)"
+                " ELSE path END FROM versions WHERE blob IS NOT NULL", (ID_SHIFT, _SEQ))
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS search_changes ("
+                            "id INTEGER PRIMARY KEY, added TEXT, removed TEXT)")
+            self.db.execute("DELETE FROM temp.search_changes")
+            # The word changes' work, in chunks of whole articles (the text before each
+            # version is in its chunk), at most two chunks queued at a time.
+            by_article = self.db.execute(
+                "SELECT d.id, d.path, v.blob, v.trailers FROM search_docs d JOIN versions v"
+                " ON v.path = d.path AND v.number = d.number ORDER BY d.path, d.number")
+            carry: list[tuple[int, str, str, bool]] = []  # the next chunk's first version
+            done_changes = False
+
+            def submit() -> None:
+                nonlocal done_changes
+                if done_changes:
+                    return
+                items = carry[:]
+                carry.clear()
+                while rows := by_article.fetchmany(GROUP):
+                    for i, p, b, t in rows:
+                        if len(items) >= CHANGES_CHUNK and p != items[-1][1]:
+                            carry.append((i, p, b, _is_extraction(t)))
+                        elif carry:
+                            carry.append((i, p, b, _is_extraction(t)))
+                        else:
+                            items.append((i, p, b, _is_extraction(t)))
+                    if carry:
+                        break
+                if not items:
+                    done_changes = True
+                    return
+                worker.send(items)
+
+            def collect(wait: bool) -> None:
+                while worker.busy and (wait or worker.ready()):
+                    self.db.executemany("INSERT INTO temp.search_changes VALUES (?,?,?)",
+                                        worker.receive())
+                    submit()
+
+            missing: list[int] = []
+            try:
+                submit()
+                cursor = self.db.execute(
+                    "SELECT d.id, v.blob FROM search_docs d JOIN versions v"
+                    " ON v.path = d.path AND v.number = d.number ORDER BY d.id")
+                while batch := cursor.fetchmany(BUILD_BATCH):
+                    groups = [batch[g:g + GROUP] for g in range(0, len(batch), GROUP)]
+                    for group, read in zip(groups, self._texts(
+                            [[(0, "", 0, b, None) for _, b in g] for g in groups]),
+                            strict=True):
+                        rows = []
+                        for rowid, blob in group:
+                            text = read.get(blob)
+                            if text is None:
+                                missing.append(rowid)
+                                continue
+                            headline, _, body = text.partition("\n")
+                            rows.append((rowid, headline, body))
+                        self.db.executemany(
+                            "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)",
+                            rows)
+                        collect(wait=False)
+                cursor.close()
+                collect(wait=True)
+            finally:
+                by_article.close()
+            self.db.executemany("DELETE FROM search_docs WHERE id=?", [(i,) for i in missing])
+            self.db.execute("INSERT INTO search_added(rowid, words) SELECT id, added FROM"
+                            " temp.search_changes WHERE added != '' ORDER BY id")
+            self.db.execute("INSERT INTO search_removed(rowid, words) SELECT id, removed FROM"
+                            " temp.search_changes WHERE removed != '' ORDER BY id")
+            self.db.execute("DROP TABLE temp.search_changes")
+        return True
 
     def optimize_search(self) -> None:
         """Merge each FTS5 table's segments into one (FTS5's 'optimize' command): after
@@ -648,6 +766,126 @@ class _CurrentIndex(SearchIndex):
                 self._rev_parse.communicate()
         finally:
             self.db.close()
+
+
+class _ChangesWorker:
+    """A second Python process that computes words added and removed
+    (:func:`_word_changes_of`) for :meth:`SearchIndex._build_parallel`: one chunk
+    of work at a time, sent and answered as pickles over its stdin and stdout
+    (started as ``python -c``: no ``multiprocessing``, whose ``spawn`` would run the
+    caller's main module again).  :class:`OSError` when it cannot start; a worker
+    that fails raises :class:`GitnewsError` with its error."""
+
+    def __init__(self, where: str) -> None:
+        import sys
+        import tempfile
+
+        self.where = where
+        self.errors = tempfile.TemporaryFile()  # its error, if any (a pipe could fill)
+        package_root = str(Path(__file__).resolve().parents[3])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from gitnews.archive.cache.search import _changes_server;"
+             " _changes_server()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.errors, env=env)
+        self.busy = False
+
+    def send(self, items: list[tuple[int, str, str, bool]]) -> None:
+        """Give the worker a chunk (it reads it while computing nothing else)."""
+        import pickle
+
+        assert self.proc.stdin is not None
+        try:
+            pickle.dump((self.where, items), self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self._failed()
+        self.busy = True
+
+    def ready(self) -> bool:
+        """Whether the chunk's answer can be read without waiting."""
+        import select
+
+        assert self.proc.stdout is not None
+        return bool(select.select([self.proc.stdout], [], [], 0)[0])
+
+    def receive(self) -> list[tuple[int, str, str]]:
+        """The answer to the chunk sent (waits for it)."""
+        import pickle
+
+        assert self.proc.stdout is not None
+        try:
+            out: list[tuple[int, str, str]] = pickle.load(self.proc.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            self._failed()
+        self.busy = False
+        return out
+
+    def _failed(self) -> NoReturn:
+        self.proc.kill()
+        self.proc.communicate()
+        self.errors.seek(0)
+        err = self.errors.read().decode("utf-8", "replace").strip()[-2000:]
+        raise GitnewsError("building the search index failed in its second process: "
+                           f"{err}; run the "
+                           "search again, and report the error if it stays")
+
+    def __enter__(self) -> _ChangesWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()  # the worker's loop ends
+        if exc[0] is not None:
+            self.proc.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self.proc.wait()
+        self.errors.close()
+
+
+def _changes_server() -> None:
+    """The loop of :class:`_ChangesWorker`'s process: ``(where, items)`` pickles
+    read from stdin, each answered with :func:`_word_changes_of` on stdout, until
+    stdin ends."""
+    import pickle
+    import sys
+
+    while True:
+        try:
+            where, items = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        pickle.dump(_word_changes_of(where, items), sys.stdout.buffer,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.buffer.flush()
+
+
+def _word_changes_of(where: str, items: list[tuple[int, str, str, bool]]
+                     ) -> list[tuple[int, str, str]]:
+    """``(id, added, removed)`` of each version of ``items`` (``(id, path, blob,
+    re-extraction?)`` in article and version order, whole articles) whose text and
+    text before it git has: the second process of
+    :meth:`SearchIndex._build_parallel`.  The texts are read from the repository
+    ``where`` (a working tree) with one ``git cat-file --batch``."""
+    out: list[tuple[int, str, str]] = []
+    path: str | None = None
+    before: tuple[str, str] | None = None  # the blob and text of the version before
+    with BlobReader(LazyRepo(where)) as reader:
+        for g in range(0, len(items), GROUP):
+            part = items[g:g + GROUP]
+            texts = {k: v.decode("utf-8", "replace")
+                     for k, (_, v) in reader.lookup({i[2] for i in part}).items()}
+            for rowid, p, blob, ours in part:
+                text = texts.get(blob)
+                if p == path and before is not None and text is not None and not ours \
+                        and before[0] != blob:
+                    added, removed = word_changes(before[1], text)
+                    if added or removed:
+                        out.append((rowid, added, removed))
+                path, before = p, (None if text is None else (blob, text))
+    return out
 
 
 def _is_extraction(trailers: str | None) -> bool:
