@@ -214,3 +214,20 @@ def test_the_build_in_two_processes_gives_the_same_index(made, tmp_path, monkeyp
             found(search(full, *q)[0]) for q in QUERIES]
     assert rows[0] == rows[1]
     assert rows[0]["search_added"] and rows[0]["search_removed"]
+
+
+def test_a_failing_second_process_leaves_the_build_to_one(made, tmp_path, monkeypatch):
+    """A second process that fails (here: a program that exits at once) is given up and
+    the index built in one process, with the same rows."""
+    from gitnews.archive.cache import search as search_module
+    from gitnews.archive.repo import open_archive
+
+    _, full, _ = made
+    monkeypatch.setattr(search_module, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(search_module, "WORKER_CODE", "import sys; sys.exit('no gitnews here')")
+    clone = fresh_clone(full, tmp_path / "clone")
+    with open_archive(clone) as arc:
+        assert arc.state.build_search() == 4
+        broken = _index_rows(arc.state.db)
+    with open_archive(full) as arc:
+        assert broken == _index_rows(arc.state.db)

@@ -340,8 +340,8 @@ class SearchIndex(CacheDb):
           removed; they go to a ``temp`` table, then to ``search_added`` /
           ``search_removed`` in id order (FTS5 keeps buffering while ids grow).
 
-        False (nothing written) when the second process cannot be started: the caller
-        indexes in one process."""
+        False (nothing written) when the second process cannot be started or fails:
+        the caller indexes in one process."""
         where = getattr(self.repo, "working_tree_dir", None)
         if not where:
             return False
@@ -349,83 +349,90 @@ class SearchIndex(CacheDb):
             worker = _ChangesWorker(where)
         except OSError:
             return False
-        with worker:
-            self.db.execute(
-                "INSERT OR IGNORE INTO search_docs SELECT (at << ?) | min(ROW_NUMBER() OVER ("
-                " PARTITION BY at ORDER BY path, number) - 1, ?), path, number, at,"
-                " CASE WHEN instr(path, '/') > 0 THEN substr(path, 1, instr(path, '/') - 1)"
-                " ELSE path END FROM versions WHERE blob IS NOT NULL", (ID_SHIFT, _SEQ))
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS search_changes ("
-                            "id INTEGER PRIMARY KEY, added TEXT, removed TEXT)")
-            self.db.execute("DELETE FROM temp.search_changes")
-            # The word changes' work, in chunks of whole articles (the text before each
-            # version is in its chunk), at most two chunks queued at a time.
-            by_article = self.db.execute(
-                "SELECT d.id, d.path, v.blob, v.trailers FROM search_docs d JOIN versions v"
-                " ON v.path = d.path AND v.number = d.number ORDER BY d.path, d.number")
-            carry: list[tuple[int, str, str, bool]] = []  # the next chunk's first version
-            done_changes = False
+        try:
+            with worker:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO search_docs SELECT (at << ?) | min(ROW_NUMBER() OVER ("
+                    " PARTITION BY at ORDER BY path, number) - 1, ?), path, number, at,"
+                    " CASE WHEN instr(path, '/') > 0 THEN substr(path, 1, instr(path, '/') - 1)"
+                    " ELSE path END FROM versions WHERE blob IS NOT NULL", (ID_SHIFT, _SEQ))
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS search_changes ("
+                                "id INTEGER PRIMARY KEY, added TEXT, removed TEXT)")
+                self.db.execute("DELETE FROM temp.search_changes")
+                # The word changes' work, in chunks of whole articles (the text before each
+                # version is in its chunk), at most two chunks queued at a time.
+                by_article = self.db.execute(
+                    "SELECT d.id, d.path, v.blob, v.trailers FROM search_docs d JOIN versions v"
+                    " ON v.path = d.path AND v.number = d.number ORDER BY d.path, d.number")
+                carry: list[tuple[int, str, str, bool]] = []  # the next chunk's first version
+                done_changes = False
 
-            def submit() -> None:
-                nonlocal done_changes
-                if done_changes:
-                    return
-                items = carry[:]
-                carry.clear()
-                while rows := by_article.fetchmany(GROUP):
-                    for i, p, b, t in rows:
-                        if len(items) >= CHANGES_CHUNK and p != items[-1][1]:
-                            carry.append((i, p, b, _is_extraction(t)))
-                        elif carry:
-                            carry.append((i, p, b, _is_extraction(t)))
-                        else:
-                            items.append((i, p, b, _is_extraction(t)))
-                    if carry:
-                        break
-                if not items:
-                    done_changes = True
-                    return
-                worker.send(items)
+                def submit() -> None:
+                    nonlocal done_changes
+                    if done_changes:
+                        return
+                    items = carry[:]
+                    carry.clear()
+                    while rows := by_article.fetchmany(GROUP):
+                        for i, p, b, t in rows:
+                            if len(items) >= CHANGES_CHUNK and p != items[-1][1]:
+                                carry.append((i, p, b, _is_extraction(t)))
+                            elif carry:
+                                carry.append((i, p, b, _is_extraction(t)))
+                            else:
+                                items.append((i, p, b, _is_extraction(t)))
+                        if carry:
+                            break
+                    if not items:
+                        done_changes = True
+                        return
+                    worker.send(items)
 
-            def collect(wait: bool) -> None:
-                while worker.busy and (wait or worker.ready()):
-                    self.db.executemany("INSERT INTO temp.search_changes VALUES (?,?,?)",
-                                        worker.receive())
+                def collect(wait: bool) -> None:
+                    while worker.busy and (wait or worker.ready()):
+                        self.db.executemany("INSERT INTO temp.search_changes VALUES (?,?,?)",
+                                            worker.receive())
+                        submit()
+
+                missing: list[int] = []
+                try:
                     submit()
-
-            missing: list[int] = []
-            try:
-                submit()
-                cursor = self.db.execute(
-                    "SELECT d.id, v.blob FROM search_docs d JOIN versions v"
-                    " ON v.path = d.path AND v.number = d.number ORDER BY d.id")
-                while batch := cursor.fetchmany(BUILD_BATCH):
-                    groups = [batch[g:g + GROUP] for g in range(0, len(batch), GROUP)]
-                    for group, read in zip(groups, self._texts(
-                            [[(0, "", 0, b, None) for _, b in g] for g in groups]),
-                            strict=True):
-                        rows = []
-                        for rowid, blob in group:
-                            text = read.get(blob)
-                            if text is None:
-                                missing.append(rowid)
-                                continue
-                            headline, _, body = text.partition("\n")
-                            rows.append((rowid, headline, body))
-                        self.db.executemany(
-                            "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)",
-                            rows)
-                        collect(wait=False)
-                cursor.close()
-                collect(wait=True)
-            finally:
-                by_article.close()
-            self.db.executemany("DELETE FROM search_docs WHERE id=?", [(i,) for i in missing])
-            self.db.execute("INSERT INTO search_added(rowid, words) SELECT id, added FROM"
-                            " temp.search_changes WHERE added != '' ORDER BY id")
-            self.db.execute("INSERT INTO search_removed(rowid, words) SELECT id, removed FROM"
-                            " temp.search_changes WHERE removed != '' ORDER BY id")
-            self.db.execute("DROP TABLE temp.search_changes")
+                    cursor = self.db.execute(
+                        "SELECT d.id, v.blob FROM search_docs d JOIN versions v"
+                        " ON v.path = d.path AND v.number = d.number ORDER BY d.id")
+                    while batch := cursor.fetchmany(BUILD_BATCH):
+                        groups = [batch[g:g + GROUP] for g in range(0, len(batch), GROUP)]
+                        for group, read in zip(groups, self._texts(
+                                [[(0, "", 0, b, None) for _, b in g] for g in groups]),
+                                strict=True):
+                            rows = []
+                            for rowid, blob in group:
+                                text = read.get(blob)
+                                if text is None:
+                                    missing.append(rowid)
+                                    continue
+                                headline, _, body = text.partition("\n")
+                                rows.append((rowid, headline, body))
+                            self.db.executemany(
+                                "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)",
+                                rows)
+                            collect(wait=False)
+                    cursor.close()
+                    collect(wait=True)
+                finally:
+                    by_article.close()
+                self.db.executemany("DELETE FROM search_docs WHERE id=?", [(i,) for i in missing])
+                self.db.execute("INSERT INTO search_added(rowid, words) SELECT id, added FROM"
+                                " temp.search_changes WHERE added != '' ORDER BY id")
+                self.db.execute("INSERT INTO search_removed(rowid, words) SELECT id, removed FROM"
+                                " temp.search_changes WHERE removed != '' ORDER BY id")
+                self.db.execute("DROP TABLE temp.search_changes")
+        except _WorkerFailed:
+            # The second process failed (it could not import gitnews, say): start again
+            # in one process, the rows written so far removed.
+            self.db.execute("DROP TABLE IF EXISTS temp.search_changes")
+            self.forget_search()
+            return False
         return True
 
     def optimize_search(self) -> None:
@@ -768,13 +775,21 @@ class _CurrentIndex(SearchIndex):
             self.db.close()
 
 
+#: The program of the build's second process (:class:`_ChangesWorker`), run as ``python -c``.
+WORKER_CODE = "from gitnews.archive.cache.search import _changes_server; _changes_server()"
+
+
+class _WorkerFailed(GitnewsError):
+    """:class:`_ChangesWorker`'s process failed (the message has its error)."""
+
+
 class _ChangesWorker:
     """A second Python process that computes words added and removed
     (:func:`_word_changes_of`) for :meth:`SearchIndex._build_parallel`: one chunk
     of work at a time, sent and answered as pickles over its stdin and stdout
     (started as ``python -c``: no ``multiprocessing``, whose ``spawn`` would run the
     caller's main module again).  :class:`OSError` when it cannot start; a worker
-    that fails raises :class:`GitnewsError` with its error."""
+    that fails raises :class:`_WorkerFailed` with its error."""
 
     def __init__(self, where: str) -> None:
         import sys
@@ -786,8 +801,7 @@ class _ChangesWorker:
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from gitnews.archive.cache.search import _changes_server;"
-             " _changes_server()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-c", WORKER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self.errors, env=env)
         self.busy = False
 
@@ -827,7 +841,7 @@ class _ChangesWorker:
         self.proc.communicate()
         self.errors.seek(0)
         err = self.errors.read().decode("utf-8", "replace").strip()[-2000:]
-        raise GitnewsError("building the search index failed in its second process: "
+        raise _WorkerFailed("building the search index failed in its second process: "
                            f"{err}; run the "
                            "search again, and report the error if it stays")
 
