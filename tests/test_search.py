@@ -416,3 +416,35 @@ def test_indexing_versions_again_changes_nothing(searched, tmp_path):
         hits = state.search_versions("consensual", within="removed")
         assert [(h.path, h.numbers) for h in hits] == [(hits[0].path, [2])]
     assert search(clone, "climate") == before
+
+
+# -- queries with no word, hosts the archive never saw (branch s7-search) -----------------------
+
+@pytest.mark.parametrize("query", ["", "   ", '""', "*", "AND"])
+def test_a_query_with_no_word_exits_2(searched, query):
+    proc = run_gitnews("search", "--archive", str(searched), query)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("gitnews: the search query")
+    assert "FTS5 expects" in proc.stderr
+
+
+def test_an_unknown_host_says_so_and_names_the_hosts(searched):
+    for args in ([], ["--json"]):
+        proc = run_gitnews("search", "--archive", str(searched), "climate", "--host",
+                           "nosuch.example", *args)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stderr.startswith("gitnews: no article from host nosuch.example in the "
+                                      "archive; hosts: news.example.org, other-paper.test")
+    # A known host with no match is "no match", as before.
+    proc = run_gitnews("search", "--archive", str(searched), "zzzqqq", "--host",
+                       "other-paper.test")
+    assert proc.returncode == 0 and "No versions match" in proc.stderr
+
+
+def test_prefix_queries_match_what_the_words_match(searched):
+    assert found(search(searched, "resign*")) == found(search(searched, "resigns OR resigned"))
+    assert found(search(searched, "headline: resign*")) == found(
+        search(searched, "headline: resigns"))
+    assert found(search(searched, "arrangement*", "--removed")) == []
+    assert {u for u, _ in found(search(searched, "consensu*", "--removed"))} == {A1}

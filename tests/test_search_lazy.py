@@ -179,3 +179,55 @@ def test_a_read_only_archive_builds_it_in_memory(made, tmp_path):
             assert "in memory (4 versions" in err, err
             assert found(doc) == [(A1, [2])]
     assert index_state(clone) == (False, 0)
+
+
+def _index_rows(db) -> dict[str, list]:
+    """Every row of the index: ``search_docs`` and each FTS5 table's (term, doc, column,
+    offset) instances (fts5vocab), the same whatever the segments."""
+    out = {"docs": db.execute("SELECT * FROM search_docs ORDER BY id").fetchall()}
+    for table in ("search_text", "search_added", "search_removed"):
+        db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.t_{table} USING"
+                   f" fts5vocab(main, {table}, 'instance')")
+        out[table] = db.execute(f"SELECT * FROM temp.t_{table} ORDER BY 1, 2, 3, 4").fetchall()
+    return out
+
+
+@pytest.mark.parametrize("chunk", [1, 5000])
+def test_the_build_in_two_processes_gives_the_same_index(made, tmp_path, monkeypatch, chunk):
+    """The build whose words added and removed are computed by a second process
+    (archives of at least PARALLEL_MIN versions) writes the same rows as the build in
+    one process; chunk 1: each article sent to the second process on its own."""
+    from gitnews.archive.cache import search as search_module
+    from gitnews.archive.repo import open_archive
+
+    _, full, _ = made
+    rows = []
+    for parallel_min in (10**9, 0):  # one process, then two
+        monkeypatch.setattr(search_module, "PARALLEL_MIN", parallel_min)
+        monkeypatch.setattr(search_module, "CHANGES_CHUNK", chunk)
+        clone = fresh_clone(full, tmp_path / f"clone{parallel_min}")
+        with open_archive(clone) as arc:
+            state = arc.state
+            assert state.build_search() == 4
+            rows.append(_index_rows(state.db))
+        assert [found(search(clone, *q)[0]) for q in QUERIES] == [
+            found(search(full, *q)[0]) for q in QUERIES]
+    assert rows[0] == rows[1]
+    assert rows[0]["search_added"] and rows[0]["search_removed"]
+
+
+def test_a_failing_second_process_leaves_the_build_to_one(made, tmp_path, monkeypatch):
+    """A second process that fails (here: a program that exits at once) is given up and
+    the index built in one process, with the same rows."""
+    from gitnews.archive.cache import search as search_module
+    from gitnews.archive.repo import open_archive
+
+    _, full, _ = made
+    monkeypatch.setattr(search_module, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(search_module, "WORKER_CODE", "import sys; sys.exit('no gitnews here')")
+    clone = fresh_clone(full, tmp_path / "clone")
+    with open_archive(clone) as arc:
+        assert arc.state.build_search() == 4
+        broken = _index_rows(arc.state.db)
+    with open_archive(full) as arc:
+        assert broken == _index_rows(arc.state.db)

@@ -83,7 +83,12 @@ def search_cmd(
     if sum((added, removed, headline)) > 1:
         fail("--added, --removed and --headline exclude each other: give one", code=EXIT_USAGE)
     from gitnews.archive.cache.search import SearchQueryError
-    from gitnews.output.search import search_index, search_json
+    from gitnews.output.search import check_query, search_index, search_json, unknown_host
+
+    try:  # before anything is opened: an empty query is a usage error everywhere
+        check_query(query)
+    except SearchQueryError as exc:
+        fail(str(exc), code=EXIT_USAGE)
 
     within: Field = "added" if added else "removed" if removed else "headline" if headline else "text"
     since_t = parse_time_option(since, "--since") if since else None
@@ -108,6 +113,8 @@ def search_cmd(
                                    on_build=tell_building)
             if not index.is_current():
                 results = None
+            elif not results and host_key and (unknown := unknown_host(index, host_key)):
+                fail(unknown, code=EXIT_USAGE)
     except SearchQueryError as exc:
         fail(str(exc), code=EXIT_USAGE)
     finally:
@@ -139,6 +146,9 @@ def search_cmd(
                 results = search(arc, query, within=within, host=host_key, since=since_t,
                                  until=until_t, path=path, limit=limit,
                                  on_build=tell_building)
+                if not results and host_key and (unknown := unknown_host(arc.state,
+                                                                          host_key)):
+                    fail(unknown, code=EXIT_USAGE)
         except SearchQueryError as exc:
             fail(str(exc), code=EXIT_USAGE)
     if json_out:

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from gitnews.archive.cache.search import BuildProgress, Field, SearchIndex
+from gitnews.archive.cache.search import (
+    QUERY_HELP,
+    BuildProgress,
+    Field,
+    SearchIndex,
+    SearchQueryError,
+)
 from gitnews.archive.cache.words import fold, words
 from gitnews.format.paths import article_host as result_host
 from gitnews.format.paths import host_key as search_host
@@ -25,7 +31,7 @@ if TYPE_CHECKING:
     from gitnews.archive.repo import Archive
 
 __all__ = ["SearchResult", "search", "search_index", "query_terms", "make_snippet",
-           "search_json", "result_host", "search_host"]
+           "search_json", "result_host", "search_host", "check_query", "unknown_host"]
 
 #: Words of context kept before and after the first match in a snippet.
 BEFORE_WORDS, AFTER_WORDS = 10, 20
@@ -100,6 +106,33 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
     return out
 
 
+def check_query(query: str) -> None:
+    """Raise :class:`~gitnews.archive.cache.search.SearchQueryError` when ``query`` has
+    no word to search for (empty, spaces, only punctuation or operators: FTS5 would
+    match nothing or refuse it), with what FTS5 expects."""
+    if not query.strip():
+        raise SearchQueryError(f"the search query is empty; {QUERY_HELP}")
+    if not query_terms(query):
+        raise SearchQueryError(f"the search query {query!r} has no word to search for; "
+                               f"{QUERY_HELP}")
+
+
+def unknown_host(index: SearchIndex, host: str) -> str | None:
+    """The message for a ``--host`` of which ``index`` holds no article (``no article
+    from host NAME in the archive; hosts: ...``), or None when it holds one."""
+    hosts = index.search_hosts(host, most=_HOSTS_SHOWN)
+    if hosts is None:
+        return None
+    if not hosts:
+        return f"no article from host {host} in the archive: the archive has no versions yet"
+    shown = ", ".join(hosts[:_HOSTS_SHOWN]) + (", ..." if len(hosts) > _HOSTS_SHOWN else "")
+    return (f"no article from host {host} in the archive; hosts: {shown} (give one of "
+            "them to --host, or leave --host out)")
+
+
+_HOSTS_SHOWN = 20
+
+
 def _matches(word: str, terms: Sequence[tuple[str, bool]]) -> bool:
     folded = fold(word)
     return any(folded.startswith(t) if prefix else folded == t for t, prefix in terms)
@@ -170,6 +203,7 @@ def search_index(index: SearchIndex, query: str, *, within: Field = "text",
     When the index is not built (a fresh clone, a rebuilt cache), it is built first
     (:meth:`~gitnews.archive.cache.search.SearchIndex.build_search`: every version's
     text read from git once), ``on_build(versions, in_memory)`` told before."""
+    check_query(query)
     index.build_search(progress=on_build)
     hits = index.search_versions(query, within=within, host=host, since=since, until=until,
                                  path=path, limit=limit)

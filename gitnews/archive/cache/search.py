@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from gitnews.archive.cache.db import CacheDb
 from gitnews.archive.cache.schema import SCHEMA_VERSION
@@ -64,7 +64,7 @@ from gitnews.errors import GitnewsError
 from gitnews.format.trailers import CHANGE_KIND, KIND_EXTRACTION
 
 __all__ = ["SearchIndex", "SearchHit", "SearchQueryError", "FIELDS", "doc_id", "open_current",
-           "BuildProgress", "UNBUILT_KEY"]
+           "BuildProgress", "UNBUILT_KEY", "expand_prefixes", "QUERY_HELP"]
 
 #: What a query is matched against: the whole text (headline and body), the headline
 #: only, the words a version added, the words it removed.
@@ -88,6 +88,14 @@ BUILD_BATCH = 50_000
 #: in-memory copy of the cache (a read-only archive: built again by each command)
 #: rather than saved in the cache file (built once).
 BuildProgress = Callable[[int, bool], None]
+
+#: A full build (:meth:`SearchIndex.build_search`) of at least this many versions
+#: computes the words added and removed in a second process (two cores).
+PARALLEL_MIN = 2000
+
+#: Versions per chunk of the second process's work (whole articles), two chunks
+#: queued at a time: memory bounded at any archive size.
+CHANGES_CHUNK = 5000
 
 #: The FTS5 tables of the index.
 _FTS_TABLES = ("search_text", "search_added", "search_removed")
@@ -128,7 +136,8 @@ class SearchHit:
     at: datetime = datetime.min.replace(tzinfo=UTC)
 
 
-_QUERY_HELP = (
+#: What FTS5 expects of a query, said by every error about one.
+QUERY_HELP = (
     "FTS5 expects words, \"phrases in double quotes\", prefix* searches, AND / OR / NOT "
     "between terms (in capitals), NEAR(word1 word2, 10) and parentheses; put a word that is "
     "an operator or holds punctuation in double quotes (docs/search.md)")
@@ -143,7 +152,101 @@ def _query_error(query: str, exc: sqlite3.Error) -> SearchQueryError:
         reason += (f" (FTS5 reads a hyphen as an operator: write \"{joined.group()}\" in "
                    "double quotes)" if joined
                    else " (a word followed by ':' is read as a column name)")
-    return SearchQueryError(f"the search query {query!r} is not valid: {reason}; {_QUERY_HELP}")
+    return SearchQueryError(f"the search query {query!r} is not valid: {reason}; {QUERY_HELP}")
+
+
+#: The most words a ``prefix*`` of a query is expanded into (:func:`expand_prefixes`);
+#: a prefix with more is left to FTS5's own prefix search.
+MAX_PREFIX_TERMS = 64
+
+# One token of an FTS5 query (https://sqlite.org/fts5.html#full_text_query_syntax): a
+# quoted string ("" inside is one "), a bareword (FTS5's bareword characters: non-ASCII,
+# letters, digits, _), or any other character.
+_FTS_TOKEN = re.compile(r'"((?:[^"]|"")*)"|([^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+)|(\S)')
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+# What may stand before and after a ``prefix*`` that is replaced by ``(a OR b)``: a
+# parenthesised expression is an operand of AND / OR / NOT or of a column filter,
+# never of FTS5's implicit AND nor of '+' (phrase) or '^' (first token).
+_BEFORE_OK = frozenset({"", "(", ":", *_OPERATORS})
+_AFTER_OK = frozenset({"", ")", *_OPERATORS})
+
+
+def expand_prefixes(query: str, terms: Callable[[str], list[str] | None]) -> str:
+    """``query`` (FTS5 syntax) with each ``prefix*`` that stands alone (an operand of
+    AND / OR / NOT, of a column filter or in parentheses; not in ``NEAR(...)``, not
+    joined by ``+`` or ``^``, not beside another phrase) replaced by ``(w1 OR w2
+    ...)``, the index's words with that prefix: ``terms(prefix)`` gives them (the
+    folded prefix, ASCII letters and digits), or None to leave this one to FTS5.  A
+    quoted ``"heavy wi"*`` becomes ``("heavy winds" OR ...)``.  FTS5 matches the same
+    rows either way (a prefix query matches any token that starts with the prefix,
+    https://sqlite.org/fts5.html#fts5_prefix_queries), but an ``OR`` of words streams
+    its matches where FTS5 merges the lists of every word with the prefix before the
+    first match.  Prefixes that are not ASCII are left as they are (FTS5's folding
+    of them is its tokenizer's).  Never raises; a query FTS5 refuses stays refused."""
+    if "*" not in query:
+        return query
+    tokens = [(m.start(), m.end(), m.group(1), m.group(2), m.group(3))
+              for m in _FTS_TOKEN.finditer(query)]
+    # Which tokens are inside NEAR( ... ): left as they are.
+    near: list[bool] = []
+    depth, near_at = 0, -1
+    for i, (_, _, _, _bare, other) in enumerate(tokens):
+        if other == "(":
+            depth += 1
+            if near_at < 0 and i and tokens[i - 1][3] == "NEAR":
+                near_at = depth
+        near.append(near_at >= 0)
+        if other == ")":
+            if depth == near_at:
+                near_at = -1
+            depth -= 1
+
+    def kind(i: int) -> str:
+        """The token ``i`` for :data:`_BEFORE_OK` / :data:`_AFTER_OK`."""
+        if i < 0 or i >= len(tokens):
+            return ""
+        _, _, quoted, bare, other = tokens[i]
+        if bare in _OPERATORS:
+            return bare
+        return other if other is not None else "phrase"
+
+    def starts_operand(i: int) -> bool:
+        """Whether an operand of AND / OR / NOT may start at token ``i``: after the
+        start, '(' or an operator; after a column filter, where the filter starts."""
+        before = kind(i - 1)
+        if before != ":":
+            return before in _BEFORE_OK
+        j = i - 2  # the column filter: name, "name" or {names}, maybe after '-'
+        if kind(j) == "}":
+            while j >= 0 and tokens[j][4] != "{":
+                j -= 1
+        if kind(j - 1) == "-":
+            j -= 1
+        return j >= 0 and kind(j - 1) in _BEFORE_OK and kind(j - 1) != ":"
+
+    out: list[str] = []
+    at = 0
+    for i, (begin, _, quoted, bare, _other) in enumerate(tokens):
+        if (i + 1 >= len(tokens) or tokens[i + 1][4] != "*" or near[i]
+                or (quoted is None and (bare is None or bare in _OPERATORS or bare == "NEAR"))
+                or not starts_operand(i) or kind(i + 2) not in _AFTER_OK):
+            continue
+        text = quoted.replace('""', '"') if quoted is not None else bare or ""
+        if not text.isascii():
+            continue
+        words = re.findall(r"[a-z0-9]+", text.lower())
+        if not words:
+            continue
+        found = terms(words[-1])
+        if not found:
+            continue
+        lead = " ".join(words[:-1])
+        phrases = [f'"{lead} {t}"' if lead else f'"{t}"' for t in found]
+        out.append(query[at:begin])
+        out.append("(" + " OR ".join(phrases) + ")")
+        at = tokens[i + 1][1]
+    out.append(query[at:])
+    return "".join(out)
 
 
 class SearchIndex(CacheDb):
@@ -197,14 +300,17 @@ class SearchIndex(CacheDb):
                 if progress is not None:
                     progress(count, self.read_only)
                 self.forget_search()
-                cursor = self.db.execute(
-                    "SELECT path, number, commit_id, at, blob, subject, trailers FROM versions"
-                    " WHERE blob IS NOT NULL ORDER BY at, path, number")
-                # One read of the table (sorted once), taken a batch at a time while
-                # the FTS5 tables are written (other tables: the cursor stays valid).
-                while rows := cursor.fetchmany(BUILD_BATCH):
-                    self.index_versions(rows)
-                cursor.close()
+                if count >= PARALLEL_MIN and self._build_parallel():
+                    pass
+                else:
+                    cursor = self.db.execute(
+                        "SELECT path, number, commit_id, at, blob, subject, trailers"
+                        " FROM versions WHERE blob IS NOT NULL ORDER BY at, path, number")
+                    # One read of the table (sorted once), taken a batch at a time while
+                    # the FTS5 tables are written (other tables: the cursor stays valid).
+                    while rows := cursor.fetchmany(BUILD_BATCH):
+                        self.index_versions(rows)
+                    cursor.close()
                 self.optimize_search()
                 self.db.execute("DELETE FROM meta WHERE k=?", (UNBUILT_KEY,))
         except BaseException:
@@ -214,6 +320,120 @@ class SearchIndex(CacheDb):
         if own:
             self.db.execute("COMMIT")
         return count
+
+    def _build_parallel(self) -> bool:
+        """Index every version with a text into the emptied index, the words added and
+        removed computed by a second process while this one indexes the texts (two
+        cores).  The same ids and rows as :meth:`index_versions` of every version in
+        time order (a test compares them):
+
+        * ``search_docs`` written by one SQL statement: each version's id is its time
+          and its rank within that second by path and number (:func:`doc_id`);
+        * the texts read in id order (one ``git cat-file --batch``, a thread one group
+          ahead) and written to ``search_text``; a version whose text git lacks is
+          left out (its ``search_docs`` row deleted);
+        * meanwhile a Python process of its own (:class:`_ChangesWorker`: a fresh
+          interpreter that shares nothing with this one) reads the texts in article
+          order with its own
+          ``git cat-file --batch`` (each text once: the text before a version is the
+          one read just before it) and gives back each version's words added and
+          removed; they go to a ``temp`` table, then to ``search_added`` /
+          ``search_removed`` in id order (FTS5 keeps buffering while ids grow).
+
+        False (nothing written) when the second process cannot be started or fails:
+        the caller indexes in one process."""
+        where = getattr(self.repo, "working_tree_dir", None)
+        if not where:
+            return False
+        try:
+            worker = _ChangesWorker(where)
+        except OSError:
+            return False
+        try:
+            with worker:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO search_docs SELECT (at << ?) | min(ROW_NUMBER() OVER ("
+                    " PARTITION BY at ORDER BY path, number) - 1, ?), path, number, at,"
+                    " CASE WHEN instr(path, '/') > 0 THEN substr(path, 1, instr(path, '/') - 1)"
+                    " ELSE path END FROM versions WHERE blob IS NOT NULL", (ID_SHIFT, _SEQ))
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS search_changes ("
+                                "id INTEGER PRIMARY KEY, added TEXT, removed TEXT)")
+                self.db.execute("DELETE FROM temp.search_changes")
+                # The word changes' work, in chunks of whole articles (the text before each
+                # version is in its chunk), at most two chunks queued at a time.
+                by_article = self.db.execute(
+                    "SELECT d.id, d.path, v.blob, v.trailers FROM search_docs d JOIN versions v"
+                    " ON v.path = d.path AND v.number = d.number ORDER BY d.path, d.number")
+                carry: list[tuple[int, str, str, bool]] = []  # the next chunk's first version
+                done_changes = False
+
+                def submit() -> None:
+                    nonlocal done_changes
+                    if done_changes:
+                        return
+                    items = carry[:]
+                    carry.clear()
+                    while rows := by_article.fetchmany(GROUP):
+                        for i, p, b, t in rows:
+                            if len(items) >= CHANGES_CHUNK and p != items[-1][1]:
+                                carry.append((i, p, b, _is_extraction(t)))
+                            elif carry:
+                                carry.append((i, p, b, _is_extraction(t)))
+                            else:
+                                items.append((i, p, b, _is_extraction(t)))
+                        if carry:
+                            break
+                    if not items:
+                        done_changes = True
+                        return
+                    worker.send(items)
+
+                def collect(wait: bool) -> None:
+                    while worker.busy and (wait or worker.ready()):
+                        self.db.executemany("INSERT INTO temp.search_changes VALUES (?,?,?)",
+                                            worker.receive())
+                        submit()
+
+                missing: list[int] = []
+                try:
+                    submit()
+                    cursor = self.db.execute(
+                        "SELECT d.id, v.blob FROM search_docs d JOIN versions v"
+                        " ON v.path = d.path AND v.number = d.number ORDER BY d.id")
+                    while batch := cursor.fetchmany(BUILD_BATCH):
+                        groups = [batch[g:g + GROUP] for g in range(0, len(batch), GROUP)]
+                        for group, read in zip(groups, self._texts(
+                                [[(0, "", 0, b, None) for _, b in g] for g in groups]),
+                                strict=True):
+                            rows = []
+                            for rowid, blob in group:
+                                text = read.get(blob)
+                                if text is None:
+                                    missing.append(rowid)
+                                    continue
+                                headline, _, body = text.partition("\n")
+                                rows.append((rowid, headline, body))
+                            self.db.executemany(
+                                "INSERT INTO search_text(rowid, headline, body) VALUES (?,?,?)",
+                                rows)
+                            collect(wait=False)
+                    cursor.close()
+                    collect(wait=True)
+                finally:
+                    by_article.close()
+                self.db.executemany("DELETE FROM search_docs WHERE id=?", [(i,) for i in missing])
+                self.db.execute("INSERT INTO search_added(rowid, words) SELECT id, added FROM"
+                                " temp.search_changes WHERE added != '' ORDER BY id")
+                self.db.execute("INSERT INTO search_removed(rowid, words) SELECT id, removed FROM"
+                                " temp.search_changes WHERE removed != '' ORDER BY id")
+                self.db.execute("DROP TABLE temp.search_changes")
+        except _WorkerFailed:
+            # The second process failed (it could not import gitnews, say): start again
+            # in one process, the rows written so far removed.
+            self.db.execute("DROP TABLE IF EXISTS temp.search_changes")
+            self.forget_search()
+            return False
+        return True
 
     def optimize_search(self) -> None:
         """Merge each FTS5 table's segments into one (FTS5's 'optimize' command): after
@@ -353,10 +573,11 @@ class SearchIndex(CacheDb):
         those articles' versions are checked against the query (by id).
         """
         if not query.strip():
-            raise SearchQueryError(f"the search query is empty; {_QUERY_HELP}")
+            raise SearchQueryError(f"the search query is empty; {QUERY_HELP}")
         table = {"text": "search_text", "headline": "search_text", "added": "search_added",
                  "removed": "search_removed"}[within]
-        match = f"{{headline}} : ({query})" if within == "headline" else query
+        expanded = expand_prefixes(query, lambda prefix: self._prefix_terms(table, prefix))
+        match = f"{{headline}} : ({expanded})" if within == "headline" else expanded
         ranges: list[str] = []
         bounds: list[int] = []
         if since is not None:
@@ -425,6 +646,42 @@ class SearchIndex(CacheDb):
             except sqlite3.OperationalError as exc:
                 error = exc
         raise _query_error(query, error) from None
+
+    def search_hosts(self, host: str, *, most: int = 20) -> list[str] | None:
+        """None when the index holds a version of an article of ``host`` (a host folder,
+        as :meth:`search_versions` takes it: its subdomains count); else the host
+        folders it does hold, sorted (at most ``most``; an empty list: no version at
+        all).  For saying that a ``--host`` names no host of the archive rather than
+        that nothing matched."""
+        escaped = host.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        if self.db.execute("SELECT 1 FROM search_docs WHERE host = ? OR host LIKE ? ESCAPE '!'"
+                           " LIMIT 1", (host, "%." + escaped)).fetchone():
+            return None
+        return [h for (h,) in self.db.execute(
+            "SELECT DISTINCT host FROM search_docs ORDER BY host LIMIT ?", (most + 1,))]
+
+    def _prefix_terms(self, table: str, prefix: str) -> list[str] | None:
+        """The words of ``table``'s index that start with ``prefix`` (folded, ASCII
+        letters and digits), read from an ``fts5vocab`` table of it (made in the
+        connection's ``temp`` schema: nothing is added to the cache file,
+        https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module); None when
+        there are none, more than :data:`MAX_PREFIX_TERMS`, or one that is not ASCII
+        letters and digits (FTS5's own prefix search is used then)."""
+        vocab = f"{table}_vocab"
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        try:
+            self.db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab}"
+                            f" USING fts5vocab(main, {table}, 'row')")
+            found = [t for (t,) in self.db.execute(
+                f"SELECT term FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?",
+                (prefix, upper, MAX_PREFIX_TERMS + 1))]
+        except sqlite3.Error:
+            return None
+        if not found or len(found) > MAX_PREFIX_TERMS:
+            return None
+        if not all(t.startswith(prefix) and t.isascii() and t.isalnum() for t in found):
+            return None
+        return found
 
     def is_current(self) -> bool:
         """Whether the index is that of the branch's head (the cache is synced by its
@@ -516,6 +773,133 @@ class _CurrentIndex(SearchIndex):
                 self._rev_parse.communicate()
         finally:
             self.db.close()
+
+
+#: The program of the build's second process (:class:`_ChangesWorker`), run as ``python -c``.
+WORKER_CODE = "from gitnews.archive.cache.search import _changes_server; _changes_server()"
+
+
+class _WorkerFailed(GitnewsError):
+    """:class:`_ChangesWorker`'s process failed (the message has its error)."""
+
+
+class _ChangesWorker:
+    """A second Python process that computes words added and removed
+    (:func:`_word_changes_of`) for :meth:`SearchIndex._build_parallel`: one chunk
+    of work at a time, sent and answered as pickles over its stdin and stdout
+    (started as ``python -c``: no ``multiprocessing``, whose ``spawn`` would run the
+    caller's main module again).  :class:`OSError` when it cannot start; a worker
+    that fails raises :class:`_WorkerFailed` with its error."""
+
+    def __init__(self, where: str) -> None:
+        import sys
+        import tempfile
+
+        self.where = where
+        self.errors = tempfile.TemporaryFile()  # its error, if any (a pipe could fill)
+        package_root = str(Path(__file__).resolve().parents[3])
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.errors, env=env)
+        self.busy = False
+
+    def send(self, items: list[tuple[int, str, str, bool]]) -> None:
+        """Give the worker a chunk (it reads it while computing nothing else)."""
+        import pickle
+
+        assert self.proc.stdin is not None
+        try:
+            pickle.dump((self.where, items), self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self._failed()
+        self.busy = True
+
+    def ready(self) -> bool:
+        """Whether the chunk's answer can be read without waiting."""
+        import select
+
+        assert self.proc.stdout is not None
+        return bool(select.select([self.proc.stdout], [], [], 0)[0])
+
+    def receive(self) -> list[tuple[int, str, str]]:
+        """The answer to the chunk sent (waits for it)."""
+        import pickle
+
+        assert self.proc.stdout is not None
+        try:
+            out: list[tuple[int, str, str]] = pickle.load(self.proc.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            self._failed()
+        self.busy = False
+        return out
+
+    def _failed(self) -> NoReturn:
+        self.proc.kill()
+        self.proc.communicate()
+        self.errors.seek(0)
+        err = self.errors.read().decode("utf-8", "replace").strip()[-2000:]
+        raise _WorkerFailed("building the search index failed in its second process: "
+                           f"{err}; run the "
+                           "search again, and report the error if it stays")
+
+    def __enter__(self) -> _ChangesWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()  # the worker's loop ends
+        if exc[0] is not None:
+            self.proc.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self.proc.wait()
+        self.errors.close()
+
+
+def _changes_server() -> None:
+    """The loop of :class:`_ChangesWorker`'s process: ``(where, items)`` pickles
+    read from stdin, each answered with :func:`_word_changes_of` on stdout, until
+    stdin ends."""
+    import pickle
+    import sys
+
+    while True:
+        try:
+            where, items = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        pickle.dump(_word_changes_of(where, items), sys.stdout.buffer,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.buffer.flush()
+
+
+def _word_changes_of(where: str, items: list[tuple[int, str, str, bool]]
+                     ) -> list[tuple[int, str, str]]:
+    """``(id, added, removed)`` of each version of ``items`` (``(id, path, blob,
+    re-extraction?)`` in article and version order, whole articles) whose text and
+    text before it git has: the second process of
+    :meth:`SearchIndex._build_parallel`.  The texts are read from the repository
+    ``where`` (a working tree) with one ``git cat-file --batch``."""
+    out: list[tuple[int, str, str]] = []
+    path: str | None = None
+    before: tuple[str, str] | None = None  # the blob and text of the version before
+    with BlobReader(LazyRepo(where)) as reader:
+        for g in range(0, len(items), GROUP):
+            part = items[g:g + GROUP]
+            texts = {k: v.decode("utf-8", "replace")
+                     for k, (_, v) in reader.lookup({i[2] for i in part}).items()}
+            for rowid, p, blob, ours in part:
+                text = texts.get(blob)
+                if p == path and before is not None and text is not None and not ours \
+                        and before[0] != blob:
+                    added, removed = word_changes(before[1], text)
+                    if added or removed:
+                        out.append((rowid, added, removed))
+                path, before = p, (None if text is None else (blob, text))
+    return out
 
 
 def _is_extraction(trailers: str | None) -> bool:
