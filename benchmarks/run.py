@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gitnews benchmarks: each case against its baseline, in the same run.
 
-    python benchmarks/run.py                 # every case, full sizes (< 10 min on 2 cores)
+    python benchmarks/run.py                 # every case, full sizes (about 26 min on 2 idle cores)
     python benchmarks/run.py --quick         # smaller inputs, for a quick look
     python benchmarks/run.py --all           # also the cases that measure no target
     python benchmarks/run.py --inputs-cache ~/.cache/gitnews-bench   # reuse built inputs
