@@ -10,6 +10,7 @@ loopback."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def test_hand_edit_is_no_version_and_the_next_check_replaces_it(replay, tmp_path
     # The next check: in full, without validators, although the unchanged page would be a 304.
     asked = len(_requests(server, SEED_URL))
     run = _gitnews(archive, env, "run", "--all")
-    assert "NEW 0, CHANGED 1, UNCHANGED 0, FAILED 0" in run.stdout, run.stdout
+    assert "NEW 0, CHANGED 0, UNCHANGED 0, FAILED 0, RESTORED 1 (committed 1 version)" \
+        in run.stdout, run.stdout
     check = _requests(server, SEED_URL)[asked:]
     assert [(r["status"], r["if-none-match"], r["if-modified-since"]) for r in check] == \
         [(200, None, None)]
@@ -163,7 +165,7 @@ def test_hand_edit_after_further_versions(replay, tmp_path):
 
     server.step(2)
     run = _gitnews(archive, env, "run", "--all")
-    assert "CHANGED 1" in run.stdout, run.stdout
+    assert "CHANGED 0" in run.stdout and "RESTORED 1" in run.stdout, run.stdout
     last = _requests(server, SEED_URL)[-1]
     assert (last["status"], last["if-none-match"], last["if-modified-since"]) == (200, None, None)
     assert (archive / SEED_PATH).read_text(encoding="utf-8") == v2
@@ -200,7 +202,7 @@ def test_one_hand_commit_touching_several_articles(replay, tmp_path):
         [(p, 1, True) for p in BBC_PATHS]
 
     run = _gitnews(archive, env, "run", "--all")
-    assert "NEW 0, CHANGED 2, UNCHANGED 0, FAILED 0" in run.stdout, run.stdout
+    assert "NEW 0, CHANGED 0, UNCHANGED 0, FAILED 0, RESTORED 2" in run.stdout, run.stdout
     for path, text in texts.items():
         assert (archive / path).read_text(encoding="utf-8") == text
     commits = version_commits(archive)
@@ -268,8 +270,11 @@ def test_a_version_that_only_restores_the_text_is_no_change(replay, tmp_path):
     (archive / SEED_PATH).write_text(v2.replace("operandi", "operandi [sic]"), encoding="utf-8")
     _hand_commit(archive, "fix typo by hand")
     run = _gitnews(archive, env, "run", "--all", "--on-change", on_change)
-    assert "CHANGED 1" in run.stdout, run.stdout
-    assert "(outside-edit: the text put back, no change)" in run.stdout
+    # Committed, but not a change: listed and counted as RESTORED (README, outside edits).
+    assert "CHANGED 0" in run.stdout and "RESTORED 1 (committed 1 version)" in run.stdout, \
+        run.stdout
+    assert re.search(r"^RESTORED +v3 .*\(outside-edit: the text put back, no change\)",
+                     run.stdout, re.M), run.stdout
     check_no_change(3)
     # `diff` without versions shows the latest change (1 -> 3), not an empty 2 -> 3.
     diff = _gitnews(archive, env, "diff", SEED_URL, "-f", "json").stdout
@@ -279,7 +284,7 @@ def test_a_version_that_only_restores_the_text_is_no_change(replay, tmp_path):
     git(archive, "rm", "-q", SEED_PATH)
     _hand_commit(archive, "remove the article by hand")
     run = _gitnews(archive, env, "run", "--all", "--on-change", on_change)
-    assert "CHANGED 1" in run.stdout, run.stdout
+    assert "CHANGED 0" in run.stdout and "RESTORED 1" in run.stdout, run.stdout
     check_no_change(4)
 
     # A text that differs from the previous version after an outside edit is a change.

@@ -150,3 +150,34 @@ def test_a_deleted_page_or_folder_is_noticed_with_nothing_new(tmp_path):
     assert sorted(build(root, out).written) == gone
     assert files_of(out) == clean
     assert build(root, out).written == []
+
+
+class _Killed(BaseException):
+    """Stands for a SIGKILL: nothing of build_site's own clean-up runs after it."""
+
+
+def test_a_first_build_killed_part_way_is_finished_by_the_next_run(tmp_path):
+    """A first build into a new folder that dies after some pages (a ``kill -9``: the
+    tester's finding) leaves a folder the next ``gitnews site`` recognises and finishes,
+    the same bytes as a build from nothing; it used to be refused as "other files"."""
+    root = seed_archive(tmp_path / "a")
+    add_versions(root, [story(i, 1) + (T0 + timedelta(minutes=i),) for i in range(5)])
+    out = tmp_path / "site"
+    seen: list[bool] = []
+
+    def die_after_first(done: int, total: int) -> None:
+        seen.append((out / MANIFEST).exists())
+        raise _Killed
+
+    try:
+        build(root, out, progress=die_after_first)
+    except _Killed:
+        pass
+    assert seen == [True]  # the manifest was there before the first page was done
+    assert any(p.suffix == ".html" for p in out.rglob("*"))  # pages written, no final manifest
+    assert json.loads((out / MANIFEST).read_text())["files"] == {}
+    result = build(root, out)
+    assert not result.interrupted
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert files_of(out) == files_of(clean)

@@ -67,12 +67,19 @@ def print_summary(result: RunResult, *, next_due: datetime | None = None, prefix
 
     verb = "would commit" if result.dry_run else "committed"
     held, removed = result.count(Outcome.HELD), result.count(Outcome.REMOVED)
+    # A version that only puts back the text an outside edit changed is committed but is
+    # not a change (README, "outside edits"): listed and counted as RESTORED, not CHANGED.
+    restored = sum(1 for item in result.items if item.outcome is Outcome.CHANGED
+                   and item.change_kind == KIND_OUTSIDE_EDIT)
+    counts[Outcome.CHANGED] -= restored
     for item in result.items:
         if item.outcome in (Outcome.NEW, Outcome.CHANGED, Outcome.REMOVED):
             kind = f" ({item.change_kind})" if item.change_kind else ""
+            label = item.outcome.value
             if item.change_kind == KIND_OUTSIDE_EDIT:  # the previous version's text put back
                 kind = " (outside-edit: the text put back, no change)"
-            out.print(f"{prefix}{item.outcome.value:9} v{item.version} {escape(item.path or '')}{kind}  "
+                label = "RESTORED" if item.outcome is Outcome.CHANGED else label
+            out.print(f"{prefix}{label:9} v{item.version} {escape(item.path or '')}{kind}  "
                       f"[dim]{escape(item.headline or '')}[/dim]", markup=True, highlight=False)
             if item.message and item.kind == "article":  # e.g. a site rule that matched nothing
                 out.print(f"{prefix}{'':9} {item.message}", markup=False, highlight=False)
@@ -95,7 +102,9 @@ def print_summary(result: RunResult, *, next_due: datetime | None = None, prefix
     out.print(f"{prefix}NEW {counts[Outcome.NEW]}, CHANGED {counts[Outcome.CHANGED]}, "
               f"UNCHANGED {counts[Outcome.UNCHANGED]}, FAILED {counts[Outcome.FAILED]}{skipped}"
               + (f", HELD {held}" if held else "") + (f", REMOVED {removed}" if removed else "")
-              + f" ({verb} {_versions(counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed)}"
+              + (f", RESTORED {restored}" if restored else "")
+              + f" ({verb} "
+              f"{_versions(counts[Outcome.NEW] + counts[Outcome.CHANGED] + removed + restored)}"
               + f"{fronts})", markup=False)
     notes = []
     if result.not_due:

@@ -228,6 +228,13 @@ def build_site(arc: Archive, outdir: Path | str, *, site_url: str | None = None,
     except OSError as exc:
         raise SiteError(f"could not create {outdir}: {exc.strerror or exc}") from None
     writer = SiteWriter(outdir, old_files)
+    if not old_doc:
+        # A first build writes its manifest (no files yet) before any page, so that a build
+        # killed part-way (SIGKILL, a power cut) leaves a folder that the next run
+        # recognises as its own and finishes, instead of refusing it as someone else's.
+        writer.put_atomic(MANIFEST, json.dumps(
+            {"format": SITE_FORMAT, "generator": GENERATOR, "archive": archive, **recorded,
+             "files": {}}, ensure_ascii=False, separators=(",", ":")) + "\n")
     versions_to_index = any(art.change_numbers for art in articles)  # version pages
     # The feed entries and summaries kept between runs (none on a read-only archive).
     store = None if state.read_only else EntryStore(Path(repo.git_dir) / "gitnews")
